@@ -1,0 +1,254 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace IvrEngine.EventSocket;
+
+/// <summary>The engine's side of FreeSWITCH's outbound socket (<c>socket host:port async full</c>): one channel, one
+/// connection. <c>connect</c> comes first; executes complete on their own CHANNEL_EXECUTE_COMPLETE, matched by
+/// Event-UUID; a hangup or a closed socket ends every pending wait at once.</summary>
+public sealed partial class EslOutboundSession : IEslFrameSink, IAsyncDisposable
+{
+    private readonly EslConnection _connection;
+    private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<string, PendingExecute> _executes = new(StringComparer.Ordinal);
+    private readonly TaskCompletionSource<HangupInfo> _hangup = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<EslDisconnectNotice> _disconnectNotice = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Broadcaster<DtmfDigit> _dtmf;
+    private byte[] _uniqueIdUtf8 = [];
+    private ChannelData? _channel;
+    private volatile HangupInfo? _hungUp;
+
+    /// <summary>Wraps an accepted connection; starts reading at once.</summary>
+    public EslOutboundSession(EslConnection connection, ILogger? logger = null)
+    {
+        _connection = connection ?? throw new ArgumentNullException(nameof(connection));
+        _logger = logger ?? NullLogger.Instance;
+        _dtmf = new Broadcaster<DtmfDigit>(ex => LogObserverFault(_logger, UniqueId, ex));
+        _connection.StartCore(this);
+    }
+
+    /// <summary>The connection underneath.</summary>
+    public EslConnection Connection => _connection;
+
+    /// <summary>The channel data, after <see cref="ConnectAsync"/>.</summary>
+    public ChannelData Channel => _channel ?? throw new InvalidOperationException("connect has not been answered yet.");
+
+    /// <summary>The channel's Unique-ID once connected, else the connection's id (for logs).</summary>
+    public string UniqueId => _channel?.UniqueId ?? _connection.Id;
+
+    /// <summary>Every event of the connection (owned copies).</summary>
+    public IObservable<EslEvent> Events => _connection.Events;
+
+    /// <summary>DTMF digits of this channel, as they are pressed.</summary>
+    public IObservable<DtmfDigit> Dtmf => _dtmf;
+
+    /// <summary>Completes when the channel hangs up, or the socket closes first (then <see cref="HangupInfo.Disconnected"/>).</summary>
+    public Task<HangupInfo> HangupTask => _hangup.Task;
+
+    /// <summary>The first text/disconnect-notice FreeSWITCH sent (linger or disconnect).</summary>
+    public Task<EslDisconnectNotice> DisconnectNotice => _disconnectNotice.Task;
+
+    /// <summary>True once the channel hung up or the socket closed.</summary>
+    public bool IsHungUp => _hungUp is not null;
+
+    /// <summary>Sends <c>connect</c> (it must be the first command) and reads the channel data.</summary>
+    public async Task<ChannelData> ConnectAsync(CancellationToken cancellationToken = default)
+    {
+        var reply = await _connection.SendRawAsync("connect", static (o, l) => EslCommandWriter.WriteCommand(o, l), cancellationToken);
+        var data = new ChannelData(EslEvent.FromChannelData(reply));
+        _uniqueIdUtf8 = Encoding.UTF8.GetBytes(data.UniqueId);
+        _channel = data;
+        return data;
+    }
+
+    /// <summary><c>myevents</c>: this channel's events only (plus BACKGROUND_JOB of this socket's own bgapi).</summary>
+    public Task<EslReply> MyEventsAsync(EslEventFormat format = EslEventFormat.Plain, CancellationToken cancellationToken = default) =>
+        _connection.SendCommandAsync(format == EslEventFormat.Plain ? "myevents" : "myevents " + EslConnection.FormatWord(format), cancellationToken);
+
+    /// <summary><c>linger [seconds]</c>: keep the socket after hangup so the last events arrive. Without a time
+    /// FreeSWITCH lingers until <c>exit</c>.</summary>
+    public Task<EslReply> LingerAsync(TimeSpan? time = null, CancellationToken cancellationToken = default) =>
+        _connection.SendCommandAsync(time is null ? "linger" : "linger " + ((int)Math.Ceiling(time.Value.TotalSeconds)).ToString(CultureInfo.InvariantCulture), cancellationToken);
+
+    /// <summary><c>nolinger</c>.</summary>
+    public Task<EslReply> NoLingerAsync(CancellationToken cancellationToken = default) => _connection.SendCommandAsync("nolinger", cancellationToken);
+
+    /// <summary><c>resume</c>: when the socket closes, the dialplan continues after the socket application.</summary>
+    public Task<EslReply> ResumeAsync(CancellationToken cancellationToken = default) => _connection.SendCommandAsync("resume", cancellationToken);
+
+    /// <summary><c>divert_events on|off</c>.</summary>
+    public Task<EslReply> DivertEventsAsync(bool on, CancellationToken cancellationToken = default) =>
+        _connection.SendCommandAsync(on ? "divert_events on" : "divert_events off", cancellationToken);
+
+    /// <summary><c>event &lt;format&gt; &lt;names&gt;</c>.</summary>
+    public Task<EslReply> SubscribeAsync(EslEventFormat format, IEnumerable<string> eventNames, CancellationToken cancellationToken = default) =>
+        _connection.SubscribeAsync(format, eventNames, cancellationToken);
+
+    /// <summary><c>filter &lt;header&gt; &lt;value&gt;</c>.</summary>
+    public Task<EslReply> FilterAsync(string header, string value, CancellationToken cancellationToken = default) =>
+        _connection.FilterAsync(header, value, cancellationToken);
+
+    /// <summary><c>nixevent &lt;names&gt;</c>.</summary>
+    public Task<EslReply> UnsubscribeAsync(IEnumerable<string> eventNames, CancellationToken cancellationToken = default) =>
+        _connection.UnsubscribeAsync(eventNames, cancellationToken);
+
+    /// <summary><c>getvar &lt;name&gt;</c>; null when FreeSWITCH says the variable is not set.</summary>
+    public async Task<string?> GetVariableAsync(string name, CancellationToken cancellationToken = default)
+    {
+        var reply = await _connection.SendCommandAsync("getvar " + EslCommandWriter.EnsureToken(name, nameof(name)), cancellationToken);
+        return reply.IsError ? null : reply.ReplyText;
+    }
+
+    /// <summary><c>api</c> over this socket.</summary>
+    public Task<EslApiResponse> ApiAsync(string command, CancellationToken cancellationToken = default) => _connection.ApiAsync(command, cancellationToken);
+
+    /// <summary><c>bgapi</c> over this socket.</summary>
+    public Task<BackgroundJobResult> BackgroundApiAsync(string command, CancellationToken cancellationToken = default) =>
+        _connection.BackgroundApiAsync(command, cancellationToken);
+
+    /// <summary>Runs a dialplan application on the channel and completes when it has finished (its
+    /// CHANNEL_EXECUTE_COMPLETE), when the channel hangs up, or when the socket closes — whichever is first.
+    /// Needs CHANNEL_EXECUTE_COMPLETE and CHANNEL_HANGUP in the subscription (myevents has them).</summary>
+    /// <param name="application">e.g. <c>playback</c>.</param>
+    /// <param name="argument">Its argument; one holding a line break travels as the message body.</param>
+    /// <param name="eventLock">Queue behind earlier applications (true) or run at once, even during a playback (false).</param>
+    /// <param name="cancellationToken">Stops waiting; the application itself keeps running (use uuid_break).</param>
+    public async Task<ExecuteResult> ExecuteAsync(string application, string? argument = null, bool eventLock = true,
+        CancellationToken cancellationToken = default)
+    {
+        if (_hungUp is { } gone) return Ended(application, gone);
+
+        var eventUuid = Guid.NewGuid().ToString();
+        var pending = new PendingExecute(application);
+        _executes[eventUuid] = pending;
+        try
+        {
+            // A hangup between the check above and the registration must not be missed.
+            if (_hungUp is { } late) return Ended(application, late);
+
+            var reply = await _connection.SendMessageAsync(SendMessage.Execute(application, argument, eventLock, eventUuid), cancellationToken);
+            if (reply.IsError)
+            {
+                throw new EslCommandException($"execute {application} was refused: {reply.ReplyText}", reply.ReplyText);
+            }
+
+            return await pending.Completion.Task.WaitAsync(cancellationToken);
+        }
+        catch (EslConnectionClosedException)
+        {
+            return new ExecuteResult(ExecuteOutcome.Disconnected, application, null, _hungUp?.Cause);
+        }
+        finally
+        {
+            _executes.TryRemove(eventUuid, out _);
+        }
+    }
+
+    /// <summary><c>sendmsg</c> hangup with a cause.</summary>
+    public Task<EslReply> HangupAsync(string cause = "NORMAL_CLEARING", CancellationToken cancellationToken = default) =>
+        _connection.SendMessageAsync(SendMessage.Hangup(cause), cancellationToken);
+
+    /// <summary><c>exit</c>: FreeSWITCH says <c>+OK bye</c> and closes the socket.</summary>
+    public Task<EslReply> ExitAsync(CancellationToken cancellationToken = default) => _connection.ExitAsync(cancellationToken);
+
+    /// <summary>Refuses the call so FreeSWITCH moves on in its dialplan (to the fallback). FreeSWITCH 1.10 leaves a
+    /// channel stuck in the socket application when the socket closes before <c>connect</c>, so this sends
+    /// <c>connect</c>, waits briefly for the channel data, then closes: the dialplan then continues at once.</summary>
+    public async Task RefuseAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        cts.CancelAfter(timeout);
+        try
+        {
+            await ConnectAsync(cts.Token);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or EslConnectionClosedException or EslProtocolException)
+        {
+            // Closing is all that is left to do.
+        }
+        finally
+        {
+            _connection.Abort();
+        }
+    }
+
+    /// <summary>Closes the socket at once; every pending wait ends.</summary>
+    public void Abort() => _connection.Abort();
+
+    /// <inheritdoc />
+    public ValueTask DisposeAsync() => _connection.DisposeAsync();
+
+    private static ExecuteResult Ended(string application, HangupInfo info) =>
+        new(info.Disconnected ? ExecuteOutcome.Disconnected : ExecuteOutcome.HungUp, application, null, info.Cause);
+
+    void IEslFrameSink.OnEvent(EslEvent leased)
+    {
+        if (_uniqueIdUtf8.Length > 0 && !leased.HeaderEquals("Unique-ID"u8, _uniqueIdUtf8))
+        {
+            return; // Another channel's event (filters are connection-wide): only the Events stream sees it.
+        }
+
+        if (leased.HeaderEquals("Event-Name"u8, "CHANNEL_EXECUTE_COMPLETE"u8))
+        {
+            if (!_executes.IsEmpty && leased.GetHeader("Application-UUID") is { } appUuid && _executes.TryGetValue(appUuid, out var pending))
+            {
+                var owned = leased.Detach();
+                pending.Completion.TrySetResult(new ExecuteResult(ExecuteOutcome.Completed, pending.Application, owned, null));
+            }
+        }
+        else if (leased.HeaderEquals("Event-Name"u8, "DTMF"u8))
+        {
+            if (_dtmf.HasObservers && leased.GetHeader("DTMF-Digit") is { Length: > 0 } digit)
+            {
+                _ = int.TryParse(leased.GetHeader("DTMF-Duration"), CultureInfo.InvariantCulture, out var samples);
+                _dtmf.OnNext(new DtmfDigit(UniqueId, digit[0], samples > 0 ? samples / 8 : null, leased.GetHeader("DTMF-Source")));
+            }
+        }
+        else if (leased.HeaderEquals("Event-Name"u8, "CHANNEL_HANGUP"u8))
+        {
+            MarkHungUp(new HangupInfo(leased.GetHeader("Hangup-Cause") ?? "UNKNOWN", Disconnected: false));
+        }
+    }
+
+    void IEslFrameSink.OnControlFrame(EslMessage message)
+    {
+        if (message.ContentType == EslContentType.DisconnectNotice)
+        {
+            var notice = EslDisconnectNotice.From(message);
+            LogDisconnectNotice(_logger, UniqueId, notice.Disposition ?? "(none)");
+            _disconnectNotice.TrySetResult(notice);
+        }
+    }
+
+    void IEslFrameSink.OnClosed(EslCloseReason reason, Exception? error)
+    {
+        MarkHungUp(HangupInfo.SocketClosed);
+        _dtmf.OnCompleted();
+    }
+
+    private void MarkHungUp(HangupInfo info)
+    {
+        if (_hungUp is null) _hungUp = info;
+        _hangup.TrySetResult(info);
+        foreach (var pending in _executes.Values)
+        {
+            pending.Completion.TrySetResult(Ended(pending.Application, info));
+        }
+    }
+
+    private sealed class PendingExecute(string application)
+    {
+        public string Application { get; } = application;
+
+        public TaskCompletionSource<ExecuteResult> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    [LoggerMessage(EventId = 110, Level = LogLevel.Debug, Message = "Call {CallUuid}: disconnect notice ({Disposition})")]
+    private static partial void LogDisconnectNotice(ILogger logger, string callUuid, string disposition);
+
+    [LoggerMessage(EventId = 111, Level = LogLevel.Error, Message = "Call {CallUuid}: a DTMF observer threw and was unsubscribed")]
+    private static partial void LogObserverFault(ILogger logger, string callUuid, Exception exception);
+}
