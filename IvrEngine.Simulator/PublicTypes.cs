@@ -1,0 +1,154 @@
+using System.Net;
+
+namespace IvrEngine.Simulator;
+
+/// <summary>Options of a <see cref="FreeSwitchSimulator"/>.</summary>
+public sealed record SimulatorOptions
+{
+    /// <summary>Clock for every delay (playback, linger, connect wait) and for turnaround timestamps.</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>If the engine sends nothing (no <c>connect</c>) for this long, FreeSWITCH sends the disconnect notice and closes (about 25 s).</summary>
+    public TimeSpan ConnectWait { get; init; } = TimeSpan.FromSeconds(25);
+
+    /// <summary>How long a playback (and each prompt) takes; zero completes at once. A call's script can override it.</summary>
+    public TimeSpan PlaybackDuration { get; init; } = TimeSpan.Zero;
+
+    /// <summary>true = <c>socket ... async full</c> (+OK at once); false = sync mode (+OK after the application finished).</summary>
+    public bool AsyncMode { get; init; } = true;
+
+    /// <summary>Value of FreeSWITCH-Hostname / FreeSWITCH-Switchname.</summary>
+    public string Hostname { get; init; } = "fs-sim";
+
+    /// <summary>Value of FreeSWITCH-IPv4.</summary>
+    public string IPv4 { get; init; } = "127.0.0.1";
+
+    /// <summary>Value of FreeSWITCH-IPv6.</summary>
+    public string IPv6 { get; init; } = "::1";
+
+    /// <summary>Dialplan context of simulated calls.</summary>
+    public string Context { get; init; } = "default";
+
+    /// <summary>Domain, exposed as the <c>domain_name</c> channel variable.</summary>
+    public string Domain { get; init; } = "127.0.0.1";
+
+    /// <summary>The socket application's argument as FreeSWITCH shows it in <c>current_application_data</c>.</summary>
+    public string SocketArgument { get; init; } = "127.0.0.1:8084 async full";
+}
+
+/// <summary>What the simulated caller does.</summary>
+public sealed record CallerScript
+{
+    public string Ani { get; init; } = "15551234567";
+
+    public string Dnis { get; init; } = "5000";
+
+    public string CallerName { get; init; } = "Alice Example";
+
+    public string Uuid { get; init; } = Guid.NewGuid().ToString();
+
+    /// <summary>Extra channel variables present in the connect data.</summary>
+    public IReadOnlyDictionary<string, string> Variables { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Consumed in order each time the channel waits for caller input (each attempt of play_and_get_digits/read;
+    /// a playback, say, phrase, speak or sleep only consumes inputs marked <see cref="CallerInput.DuringPlayback"/>;
+    /// park, bridge and callcenter consume a HangUp/DropSocket).</summary>
+    public IReadOnlyList<CallerInput> Inputs { get; init; } = [];
+
+    /// <summary>Overrides <see cref="SimulatorOptions.PlaybackDuration"/> for this call.</summary>
+    public TimeSpan? PlaybackDuration { get; init; }
+
+    /// <summary>Delay between the digits of one <see cref="CallerInput.Keys"/> input (default zero).</summary>
+    public TimeSpan? KeyInterval { get; init; }
+}
+
+/// <summary>The kind of a <see cref="CallerInput"/>.</summary>
+public enum CallerInputKind
+{
+    Keys,
+    Silence,
+    HangUp,
+    DropSocket,
+}
+
+/// <summary>One step of caller behaviour.</summary>
+public sealed record CallerInput
+{
+    private CallerInput(CallerInputKind kind, string value)
+    {
+        Kind = kind;
+        Value = value;
+    }
+
+    public CallerInputKind Kind { get; }
+
+    /// <summary>The digits (Keys) or the hangup cause (HangUp).</summary>
+    public string Value { get; }
+
+    /// <summary>Consumed by a playback-like app (playback, say, phrase, speak, sleep) instead of the next digit collection.</summary>
+    public bool DuringPlayback { get; init; }
+
+    /// <summary>The caller presses these keys (one DTMF event per digit).</summary>
+    public static CallerInput Keys(string digits) => new(CallerInputKind.Keys, digits ?? string.Empty);
+
+    /// <summary>The caller presses nothing: that attempt times out.</summary>
+    public static CallerInput Silence { get; } = new(CallerInputKind.Silence, string.Empty);
+
+    /// <summary>The caller hangs up at that step.</summary>
+    public static CallerInput HangUp(string cause = "NORMAL_CLEARING") => new(CallerInputKind.HangUp, cause);
+
+    /// <summary>The TCP connection is reset at that step, as if FreeSWITCH died.</summary>
+    public static CallerInput DropSocket { get; } = new(CallerInputKind.DropSocket, string.Empty);
+
+    /// <summary>This input happens during the next playback-like application.</summary>
+    public CallerInput AtPlayback() => this with { DuringPlayback = true };
+}
+
+/// <summary>A command the engine sent.</summary>
+/// <param name="Line">First line, e.g. "sendmsg" or "api uuid_setvar ...".</param>
+/// <param name="Headers">Following header lines (case-insensitive names).</param>
+/// <param name="Body">Body when a Content-Length was given.</param>
+public sealed record ReceivedCommand(string Line, IReadOnlyDictionary<string, string> Headers, string? Body);
+
+/// <summary>An application the engine made the channel run.</summary>
+/// <param name="Name">Application name.</param>
+/// <param name="Arg">Argument (from execute-app-arg or the text/plain body), or null.</param>
+/// <param name="EventUuid">The sendmsg Event-UUID (echoed as Application-UUID), if given.</param>
+/// <param name="Response">Application-Response of its CHANNEL_EXECUTE_COMPLETE (null until it completed or if it never did).</param>
+public sealed record ExecutedApp(string Name, string? Arg, string? EventUuid, string? Response);
+
+/// <summary>Everything that happened on one simulated call, available when its socket closed.</summary>
+public sealed record CallRecord
+{
+    public required string Uuid { get; init; }
+
+    public bool Connected { get; init; }
+
+    public bool ClosedBeforeConnect { get; init; }
+
+    public bool Answered { get; init; }
+
+    public IReadOnlyList<ReceivedCommand> Commands { get; init; } = [];
+
+    public IReadOnlyList<ExecutedApp> Applications { get; init; } = [];
+
+    public IReadOnlyDictionary<string, string> Variables { get; init; } = new Dictionary<string, string>();
+
+    public IReadOnlyDictionary<string, string> ExportedVariables { get; init; } = new Dictionary<string, string>();
+
+    public string? HangupCause { get; init; }
+
+    /// <summary>"caller", "engine", or "dialplan" (the transfer destination ended the call).</summary>
+    public string? HangupBy { get; init; }
+
+    public string? TransferredTo { get; init; }
+
+    public string? BridgedTo { get; init; }
+
+    public string? CallcenterQueue { get; init; }
+
+    /// <summary>The socket closed after connect while the channel was still up, so the dialplan continued after <c>socket</c>.</summary>
+    public bool DialplanContinued { get; init; }
+
+    public IReadOnlyList<string> ProtocolErrors { get; init; } = [];
+}

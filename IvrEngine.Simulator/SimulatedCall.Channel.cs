@@ -1,0 +1,1226 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace IvrEngine.Simulator;
+
+public sealed partial class SimulatedCall
+{
+    // ------------------------------------------------------------------ event building
+
+    private KeyValuePair<string, string>[] Profile(string prefix)
+    {
+        var p = new KeyValuePair<string, string>[30];
+        int i = 0;
+        void A(string n, string v) => p[i++] = new(prefix + n, v);
+        A("Direction", "inbound");
+        A("Logical-Direction", "inbound");
+        A("Dialplan", "xml");
+        A("Caller-ID-Name", _script.CallerName);
+        A("Caller-ID-Number", _script.Ani);
+        A("Orig-Caller-ID-Name", _script.CallerName);
+        A("Orig-Caller-ID-Number", _script.Ani);
+        A("Callee-ID-Name", "Outbound Call");
+        A("Callee-ID-Number", _sim.Options.Context);
+        A("ANI", _script.Ani);
+        A("Destination-Number", _script.Dnis);
+        A("Unique-ID", Uuid);
+        A("Source", "mod_loopback");
+        A("Context", _sim.Options.Context);
+        A("Channel-Name", _channelName);
+        A("Profile-Index", "1");
+        string created = _createdUs.ToString(CultureInfo.InvariantCulture);
+        A("Profile-Created-Time", created);
+        A("Channel-Created-Time", created);
+        A("Channel-Answered-Time", _answeredUs.ToString(CultureInfo.InvariantCulture));
+        A("Channel-Progress-Time", "0");
+        A("Channel-Progress-Media-Time", "0");
+        A("Channel-Hangup-Time", _hangupUs.ToString(CultureInfo.InvariantCulture));
+        A("Channel-Transfer-Time", "0");
+        A("Channel-Resurrect-Time", "0");
+        A("Channel-Bridged-Time", "0");
+        A("Channel-Last-Hold", "0");
+        A("Channel-Hold-Accum", "0");
+        A("Screen-Bit", "true");
+        A("Privacy-Hide-Name", "false");
+        A("Privacy-Hide-Number", "false");
+        return p;
+    }
+
+    private void AddBasicData(EslEvent ev, string state, string stateNumber)
+    {
+        ev.Add("Channel-State", state);
+        ev.Add("Channel-Call-State", _callState);
+        ev.Add("Channel-State-Number", stateNumber);
+        ev.Add("Channel-Name", _channelName);
+        ev.Add("Unique-ID", Uuid);
+        ev.Add("Call-Direction", "inbound");
+        ev.Add("Presence-Call-Direction", "inbound");
+        ev.Add("Channel-HIT-Dialplan", "true");
+        ev.Add("Channel-Call-UUID", Uuid);
+        ev.Add("Answer-State", _answerState);
+        if (_hangupCause is not null)
+        {
+            ev.Add("Hangup-Cause", _hangupCause);
+        }
+
+        ev.Add("Channel-Read-Codec-Name", "L16");
+        ev.Add("Channel-Read-Codec-Rate", "8000");
+        ev.Add("Channel-Read-Codec-Bit-Rate", "128000");
+        ev.Add("Channel-Write-Codec-Name", "L16");
+        ev.Add("Channel-Write-Codec-Rate", "8000");
+        ev.Add("Channel-Write-Codec-Bit-Rate", "128000");
+    }
+
+    /// <summary>Builds a channel event: core headers, basic channel data, the Caller-* profile and optionally every variable.</summary>
+    private EslEvent NewChannelEvent(string name, string file, string function, int line, bool withVariables,
+        string? state = null, string? stateNumber = null, string? subclass = null, string? leadingHangupCause = null)
+    {
+        lock (_sync)
+        {
+            var ev = new EslEvent(name, 140) { ChannelUuid = Uuid, Subclass = subclass };
+            if (subclass is not null)
+            {
+                ev.Add("Event-Subclass", subclass);
+            }
+
+            ev.Add("Event-Name", name);
+            _sim.AddCoreHeaders(ev, file, function, line);
+            if (leadingHangupCause is not null)
+            {
+                ev.Add("Hangup-Cause", leadingHangupCause);
+            }
+
+            AddBasicData(ev, state ?? "CS_EXECUTE", stateNumber ?? (_hungUp ? "10" : "4"));
+            ev.AddRange(_profileCache ??= Profile("Caller-"));
+            if (withVariables)
+            {
+                ev.AddRange(_vars.Prefixed());
+            }
+
+            return ev;
+        }
+    }
+
+    private byte[] RenderConnectReply()
+    {
+        EslEvent ev;
+        lock (_sync)
+        {
+            ev = new EslEvent("CHANNEL_DATA", 150) { ChannelUuid = Uuid };
+            ev.Add("Event-Name", "CHANNEL_DATA");
+            _sim.AddCoreHeaders(ev, "mod_event_socket.c", "parse_command", 2021);
+            ev.AddRange(_dataProfileCache ??= Profile("Channel-"));
+            AddBasicData(ev, "CS_EXECUTE", "4");
+            ev.AddRange(_profileCache ??= Profile("Caller-"));
+            ev.AddRange(_vars.Prefixed());
+            ev.Add("Content-Type", "command/reply");
+            ev.Add("Reply-Text", "+OK\n");
+            ev.Add("Socket-Mode", _sim.Options.AsyncMode ? "async" : "static");
+            ev.Add("Control", "full");
+        }
+
+        var b = Wire.Buffer();
+        ev.WriteHeaderBlock(b);
+        b.Byte((byte)'\n');
+        return b.ToArray();
+    }
+
+    private void Emit(EslEvent ev)
+    {
+        if (_suppressEvents)
+        {
+            return;
+        }
+
+        _sim.Publish(ev, _socketGone ? null : Connection);
+    }
+
+    private void EmitDtmf(char digit)
+    {
+        var ev = NewChannelEvent("DTMF", "switch_channel.c", "switch_channel_dequeue_dtmf", 677, false);
+        ev.Add("DTMF-Digit", digit.ToString());
+        ev.Add("DTMF-Duration", "2000");
+        ev.Add("DTMF-Source", "APP");
+        Emit(ev);
+    }
+
+    // ------------------------------------------------------------------ the channel's own loop
+
+    private async Task ChannelLoopAsync()
+    {
+        try
+        {
+            while (true)
+            {
+                var msg = await NextMessageAsync().ConfigureAwait(false);
+                if (msg is null)
+                {
+                    break;
+                }
+
+                await ProcessAsync(msg).ConfigureAwait(false);
+            }
+
+            bool hung;
+            lock (_sync)
+            {
+                hung = _hungUp;
+            }
+
+            if (hung)
+            {
+                await FinishHangupAsync().ConfigureAwait(false);
+            }
+        }
+#pragma warning disable CA1031 // a failing channel must not take others down
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            lock (_sync)
+            {
+                _errors.Add("simulator error: " + e);
+            }
+
+            Connection.Abort();
+        }
+    }
+
+    private async Task<Message?> NextMessageAsync()
+    {
+        while (true)
+        {
+            lock (_sync)
+            {
+                if (_hungUp || (_socketGone && _queue.Count == 0))
+                {
+                    return null;
+                }
+
+                if (_queue.Count > 0)
+                {
+                    return _queue.Dequeue();
+                }
+            }
+
+            await _signal.WaitAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async Task ProcessAsync(Message msg)
+    {
+        try
+        {
+            switch (msg.Kind)
+            {
+                case MessageKind.Execute:
+                    for (int loop = 1; loop <= msg.Loops; loop++)
+                    {
+                        lock (_sync)
+                        {
+                            if (_hungUp)
+                            {
+                                break;
+                            }
+                        }
+
+                        await RunAppAsync(msg, loop).ConfigureAwait(false);
+                    }
+
+                    break;
+                case MessageKind.Hangup:
+                    InitiateHangup(msg.Cause, "engine");
+                    break;
+                case MessageKind.Transfer:
+                    DoTransfer(msg.Arg ?? string.Empty);
+                    break;
+                default:
+                    break;
+            }
+        }
+        finally
+        {
+            msg.Done?.TrySetResult();
+        }
+    }
+
+    private async Task RunAppAsync(Message msg, int loop)
+    {
+        string app = msg.App;
+        string? arg = msg.Arg;
+        bool known = app is "answer" or "pre_answer" or "set" or "export" or "unset" or "multiset" or "multiunset" or "playback"
+            or "sleep" or "play_and_get_digits" or "read" or "say" or "phrase" or "speak" or "transfer" or "bridge"
+            or "callcenter" or "hangup" or "park" || GenericApps.Contains(app);
+        int index;
+        lock (_sync)
+        {
+            index = _apps.Count;
+            _apps.Add(new ExecutedApp(app, arg, msg.EventUuid, null));
+        }
+
+        if (!known)
+        {
+            // switch_core_session_execute_application: no such application -> the channel hangs up.
+            InitiateHangup("DESTINATION_OUT_OF_ORDER", "engine");
+            NotifyAppWaiters(index);
+            return;
+        }
+
+        string appUuid = msg.EventUuid ?? Guid.NewGuid().ToString();
+        EslEvent exec;
+        lock (_sync)
+        {
+            if (!_vars.Contains("current_loop"))
+            {
+                _vars.Set("current_loop", loop.ToString(CultureInfo.InvariantCulture));
+                _vars.Set("total_loops", msg.Loops.ToString(CultureInfo.InvariantCulture));
+            }
+
+            _vars.Set("current_application", app);
+            _vars.Set("current_application_data", arg);
+            _vars.Set("current_application_response", null);
+            exec = NewChannelEvent("CHANNEL_EXECUTE", "switch_core_session.c", "switch_core_session_exec", 2944, true);
+            exec.Add("Application", app);
+            if (!string.IsNullOrEmpty(arg))
+            {
+                exec.Add("Application-Data", arg);
+            }
+
+            exec.Add("Application-UUID", appUuid);
+        }
+
+        Emit(exec);
+        NotifyAppWaiters(index);
+
+        bool outerLock = _runningEventLock;
+        _runningEventLock = msg.EventLock;
+        _depth++;
+        string? response;
+        try
+        {
+            response = await ExecuteBodyAsync(app, arg ?? string.Empty).ConfigureAwait(false);
+        }
+        finally
+        {
+            _depth--;
+            _runningEventLock = outerLock;
+        }
+
+        if (app == "transfer" && response == "\u0001")
+        {
+            return; // transfer emitted its own completion sequence
+        }
+
+        EslEvent complete;
+        lock (_sync)
+        {
+            if (response is not null)
+            {
+                _vars.Set("current_application_response", response);
+            }
+
+            complete = NewChannelEvent("CHANNEL_EXECUTE_COMPLETE", "switch_core_session.c", "switch_core_session_exec", 2967, true);
+            complete.Add("Application", app);
+            if (!string.IsNullOrEmpty(arg))
+            {
+                complete.Add("Application-Data", arg);
+            }
+
+            complete.Add("Application-Response", response ?? "_none_");
+            complete.Add("Application-UUID", appUuid);
+            _apps[index] = _apps[index] with { Response = response ?? "_none_" };
+            if (_depth > 0)
+            {
+                _vars.Set("current_loop", null);
+                _vars.Set("total_loops", null);
+            }
+        }
+
+        Emit(complete);
+    }
+
+    private void NotifyAppWaiters(int index)
+    {
+        List<TaskCompletionSource<ExecutedApp>>? fire = null;
+        lock (_sync)
+        {
+            var app = _apps[index];
+            for (int i = 0; i < _appWaiters.Count; i++)
+            {
+                var w = _appWaiters[i];
+                if (w.From == -1 && w.Name == app.Name)
+                {
+                    _appWaiters[i] = (w.Name, w.Tcs, index);
+                    (fire ??= []).Add(w.Tcs);
+                    break;
+                }
+            }
+
+            if (fire is not null)
+            {
+                foreach (var t in fire)
+                {
+                    t.TrySetResult(app);
+                }
+            }
+        }
+    }
+
+    /// <summary>Runs an application; returns its Application-Response (null = "_none_").</summary>
+    private async Task<string?> ExecuteBodyAsync(string app, string arg)
+    {
+        switch (app)
+        {
+            case "answer":
+            case "pre_answer":
+                Answer(app == "pre_answer");
+                return null;
+            case "set":
+                SetFromArg(arg, export: false);
+                return null;
+            case "export":
+                SetFromArg(arg, export: true);
+                return null;
+            case "unset":
+                lock (_sync)
+                {
+                    _vars.Set(arg.Trim(), null);
+                }
+
+                return null;
+            case "multiset":
+            case "multiunset":
+                foreach (var part in SplitMulti(arg))
+                {
+                    if (app == "multiset")
+                    {
+                        SetFromArg(part, export: false);
+                    }
+                    else
+                    {
+                        lock (_sync)
+                        {
+                            _vars.Set(part, null);
+                        }
+                    }
+                }
+
+                return null;
+            case "sleep":
+            {
+                int ms = int.TryParse(arg.Trim(), out int v) ? v : 0;
+                var r = await MediaAsync(TimeSpan.FromMilliseconds(ms), playbackInputs: true).ConfigureAwait(false);
+                return r == MediaResult.Hangup ? null : null;
+            }
+
+            case "playback":
+            case "say":
+            case "phrase":
+            case "speak":
+            case "endless_playback":
+            case "gentones":
+            {
+                var r = await MediaAsync(PlaybackDuration, playbackInputs: true).ConfigureAwait(false);
+                if (app != "playback")
+                {
+                    return null;
+                }
+
+                SetPlaybackVars(PlaybackDuration);
+                return r == MediaResult.Hangup ? "PLAYBACK ERROR" : "FILE PLAYED";
+            }
+
+            case "play_and_get_digits":
+                await PlayAndGetDigitsAsync(arg).ConfigureAwait(false);
+                return null;
+            case "read":
+                await ReadAppAsync(arg).ConfigureAwait(false);
+                return null;
+            case "transfer":
+                lock (_sync)
+                {
+                    _transferredTo = arg;
+                }
+
+                return null;
+            case "bridge":
+                lock (_sync)
+                {
+                    _bridgedTo = arg;
+                }
+
+                await HoldUntilHangupAsync().ConfigureAwait(false);
+                return null;
+            case "callcenter":
+            {
+                lock (_sync)
+                {
+                    _callcenterQueue = arg.Trim();
+                    _vars.Set("cc_queue", arg.Trim());
+                }
+
+                var ev = NewChannelEvent("CUSTOM", "mod_callcenter.c", "callcenter_function", 3113, true, subclass: "callcenter::info");
+                ev.Add("CC-Queue", arg.Trim());
+                ev.Add("CC-Action", "member-queue-start");
+                ev.Add("CC-Member-UUID", Guid.NewGuid().ToString());
+                ev.Add("CC-Member-Session-UUID", Uuid);
+                ev.Add("CC-Member-CID-Name", _script.CallerName);
+                ev.Add("CC-Member-CID-Number", _script.Ani);
+                Emit(ev);
+                await HoldUntilHangupAsync().ConfigureAwait(false);
+                return null;
+            }
+
+            case "park":
+                await HoldUntilHangupAsync().ConfigureAwait(false);
+                return null;
+            case "hangup":
+                InitiateHangup(string.IsNullOrWhiteSpace(arg) ? "NORMAL_CLEARING" : arg.Trim(), "engine");
+                return null;
+            default:
+                return null;
+        }
+    }
+
+    private static string[] SplitMulti(string arg)
+    {
+        // "^^:a=1:b=2" chooses the delimiter; otherwise whitespace.
+        if (arg.StartsWith("^^", StringComparison.Ordinal) && arg.Length > 2)
+        {
+            char d = arg[2];
+            return arg[3..].Split(d, StringSplitOptions.RemoveEmptyEntries);
+        }
+
+        return arg.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+    }
+
+    private void SetFromArg(string arg, bool export)
+    {
+        bool local = true;
+        if (export && arg.StartsWith("nolocal:", StringComparison.Ordinal))
+        {
+            local = false;
+            arg = arg["nolocal:".Length..];
+        }
+
+        int eq = arg.IndexOf('=', StringComparison.Ordinal);
+        string name = (eq < 0 ? arg : arg[..eq]).Trim();
+        string? value = eq < 0 ? null : arg[(eq + 1)..];
+        if (name.Length == 0)
+        {
+            return;
+        }
+
+        lock (_sync)
+        {
+            if (local)
+            {
+                _vars.Set(name, value);
+            }
+
+            if (export)
+            {
+                if (string.IsNullOrEmpty(value))
+                {
+                    _exported.Remove(name);
+                }
+                else
+                {
+                    _exported[name] = value;
+                }
+
+                string list = _vars.Get("export_vars") ?? string.Empty;
+                if (!list.Split(',').Contains(name))
+                {
+                    _vars.Set("export_vars", list.Length == 0 ? name : list + "," + name);
+                }
+            }
+        }
+    }
+
+    private void Answer(bool early)
+    {
+        bool emit = false;
+        lock (_sync)
+        {
+            if (!_answered && !_hungUp)
+            {
+                if (early)
+                {
+                    _answerState = "early";
+                }
+                else
+                {
+                    _answered = true;
+                    _answerState = "answered";
+                    _answeredUs = _sim.MicrosNow();
+                    _profileCache = null;
+                    emit = true;
+                }
+            }
+        }
+
+        if (emit)
+        {
+            Emit(NewChannelEvent("CHANNEL_ANSWER", "switch_channel.c", "switch_channel_perform_mark_answered", 3846, true));
+            lock (_sync)
+            {
+                _callState = "ACTIVE";
+                _vars.Set("endpoint_disposition", "ANSWER");
+            }
+        }
+    }
+
+    private void SetPlaybackVars(TimeSpan d)
+    {
+        long ms = (long)d.TotalMilliseconds;
+        lock (_sync)
+        {
+            _vars.Set("playback_last_offset_pos", (ms * 8).ToString(CultureInfo.InvariantCulture));
+            _vars.Set("playback_seconds", (ms / 1000).ToString(CultureInfo.InvariantCulture));
+            _vars.Set("playback_ms", ms.ToString(CultureInfo.InvariantCulture));
+            _vars.Set("playback_samples", (ms * 8).ToString(CultureInfo.InvariantCulture));
+        }
+    }
+
+    // ------------------------------------------------------------------ media, inputs, waiting
+
+    private enum MediaResult
+    {
+        Done,
+        Broken,
+        Hangup,
+    }
+
+    private CallerInput? TakeInput(bool playback)
+    {
+        lock (_sync)
+        {
+            if (_inputIndex >= _script.Inputs.Count)
+            {
+                return null;
+            }
+
+            var next = _script.Inputs[_inputIndex];
+            if (playback && !next.DuringPlayback)
+            {
+                return null;
+            }
+
+            _inputIndex++;
+            return next;
+        }
+    }
+
+    /// <summary>Handles a HangUp/DropSocket input; returns true if the step ended the call.</summary>
+    private bool ApplyTerminalInput(CallerInput input)
+    {
+        if (input.Kind == CallerInputKind.HangUp)
+        {
+            InitiateHangup(input.Value, "caller");
+            return true;
+        }
+
+        if (input.Kind == CallerInputKind.DropSocket)
+        {
+            lock (_sync)
+            {
+                _suppressEvents = true;
+            }
+
+            Connection.Abort();
+            InitiateHangup("NORMAL_CLEARING", null);
+            return true;
+        }
+
+        return false;
+    }
+
+    private async Task PressKeysAsync(string digits)
+    {
+        var interval = _script.KeyInterval ?? TimeSpan.Zero;
+        for (int i = 0; i < digits.Length; i++)
+        {
+            if (i > 0 && interval > TimeSpan.Zero)
+            {
+                await DelayAsync(interval).ConfigureAwait(false);
+            }
+
+            lock (_sync)
+            {
+                if (_hungUp)
+                {
+                    return;
+                }
+
+                EmitDtmf(digits[i]);
+            }
+        }
+    }
+
+    /// <summary>Plays media for <paramref name="duration"/>; while it plays, queued non-event-lock messages run at once (fact 6).</summary>
+    private async Task<MediaResult> MediaAsync(TimeSpan duration, bool playbackInputs)
+    {
+        if (playbackInputs && TakeInput(playback: true) is { } input)
+        {
+            if (ApplyTerminalInput(input))
+            {
+                return MediaResult.Hangup;
+            }
+
+            if (input.Kind == CallerInputKind.Keys)
+            {
+                await PressKeysAsync(input.Value).ConfigureAwait(false);
+            }
+        }
+
+        return await WaitMediaAsync(duration).ConfigureAwait(false);
+    }
+
+    private async Task<MediaResult> WaitMediaAsync(TimeSpan duration)
+    {
+        lock (_sync)
+        {
+            if (_hungUp)
+            {
+                return MediaResult.Hangup;
+            }
+        }
+
+        if (duration <= TimeSpan.Zero)
+        {
+            await RunNestedAsync().ConfigureAwait(false);
+            return IsHungUp() ? MediaResult.Hangup : MediaResult.Done;
+        }
+
+        using var cts = new CancellationTokenSource();
+        CancellationTokenSource? outer;
+        lock (_sync)
+        {
+            outer = _appCts;
+            _appCts = cts;
+        }
+
+        try
+        {
+            long start = Time.GetTimestamp();
+            while (true)
+            {
+                await RunNestedAsync().ConfigureAwait(false);
+                if (IsHungUp())
+                {
+                    return MediaResult.Hangup;
+                }
+
+                if (cts.IsCancellationRequested)
+                {
+                    return MediaResult.Broken;
+                }
+
+                var left = duration - Time.GetElapsedTime(start);
+                if (left <= TimeSpan.Zero)
+                {
+                    return MediaResult.Done;
+                }
+
+                bool elapsed;
+                using (var waitCts = CancellationTokenSource.CreateLinkedTokenSource(cts.Token))
+                {
+                    var delay = Task.Delay(left, Time, waitCts.Token);
+                    var sig = _signal.WaitAsync(waitCts.Token);
+                    await Task.WhenAny(delay, sig).ConfigureAwait(false);
+                    elapsed = delay.IsCompletedSuccessfully;
+                    await waitCts.CancelAsync().ConfigureAwait(false);
+                    try
+                    {
+                        await sig.ConfigureAwait(false); // a consumed wake-up is fine: the loop re-checks the state
+                    }
+                    catch (OperationCanceledException)
+                    {
+                    }
+                }
+
+                if (elapsed && !IsHungUp() && !cts.IsCancellationRequested)
+                {
+                    await RunNestedAsync().ConfigureAwait(false);
+                    return IsHungUp() ? MediaResult.Hangup : MediaResult.Done;
+                }
+            }
+        }
+        finally
+        {
+            lock (_sync)
+            {
+                _appCts = outer;
+            }
+        }
+    }
+
+    private bool IsHungUp()
+    {
+        lock (_sync)
+        {
+            return _hungUp;
+        }
+    }
+
+    /// <summary>Runs queued messages inline while media plays, unless the running application holds the event lock.</summary>
+    private async Task RunNestedAsync()
+    {
+        while (true)
+        {
+            Message? m;
+            lock (_sync)
+            {
+                if (_runningEventLock || _hungUp || _queue.Count == 0)
+                {
+                    return;
+                }
+
+                m = _queue.Dequeue();
+            }
+
+            await ProcessAsync(m).ConfigureAwait(false);
+        }
+    }
+
+    private async Task DelayAsync(TimeSpan d)
+    {
+        try
+        {
+            await Task.Delay(d, Time).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private async Task HoldUntilHangupAsync()
+    {
+        var input = TakeInput(playback: false);
+        if (input is not null && ApplyTerminalInput(input))
+        {
+            return;
+        }
+
+        while (!IsHungUp())
+        {
+            lock (_sync)
+            {
+                if (_socketGone)
+                {
+                    return;
+                }
+            }
+
+            await WaitMediaAsync(TimeSpan.FromDays(365)).ConfigureAwait(false);
+            if (IsHungUp())
+            {
+                return;
+            }
+
+            lock (_sync)
+            {
+                if (_queue.Count > 0 && _queue.Peek().Kind == MessageKind.Transfer)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ digit collection
+
+    private enum ReadStatus
+    {
+        Success,
+        Timeout,
+        Failure,
+    }
+
+    private async Task<(ReadStatus Status, string Digits, char? Terminator)> CollectAsync(int min, int max, string terminators, TimeSpan timeout)
+    {
+        var prompt = await MediaAsync(PlaybackDuration, playbackInputs: false).ConfigureAwait(false);
+        if (prompt == MediaResult.Hangup)
+        {
+            return (ReadStatus.Failure, string.Empty, null);
+        }
+
+        var input = TakeInput(playback: false);
+        string keys;
+        if (input is null)
+        {
+            // No scripted input left: use keys sent live (SendDtmfAsync), waiting up to the timeout.
+            keys = await LiveKeysAsync(max, terminators, timeout).ConfigureAwait(false);
+            if (IsHungUp())
+            {
+                return (ReadStatus.Failure, string.Empty, null);
+            }
+        }
+        else
+        {
+            if (ApplyTerminalInput(input))
+            {
+                return (ReadStatus.Failure, string.Empty, null);
+            }
+
+            if (input.Kind == CallerInputKind.Silence)
+            {
+                return (ReadStatus.Timeout, string.Empty, null);
+            }
+
+            await PressKeysAsync(input.Value).ConfigureAwait(false);
+            if (IsHungUp())
+            {
+                return (ReadStatus.Failure, string.Empty, null);
+            }
+
+            keys = input.Value;
+        }
+
+        var collected = new System.Text.StringBuilder();
+        foreach (char k in keys)
+        {
+            if (terminators.Contains(k, StringComparison.Ordinal))
+            {
+                return (collected.Length >= min ? ReadStatus.Success : ReadStatus.Failure, collected.ToString(), k);
+            }
+
+            collected.Append(k);
+            if (collected.Length >= max)
+            {
+                return (ReadStatus.Success, collected.ToString(), null);
+            }
+        }
+
+        // Digits ran out without a terminator: the (inter-)digit timeout ends the read.
+        if (collected.Length == 0)
+        {
+            return (ReadStatus.Timeout, string.Empty, null);
+        }
+
+        return (collected.Length >= min ? ReadStatus.Success : ReadStatus.Failure, collected.ToString(), null);
+    }
+
+    private async Task<string> LiveKeysAsync(int max, string terminators, TimeSpan timeout)
+    {
+        var sb = new System.Text.StringBuilder();
+        long start = Time.GetTimestamp();
+        while (true)
+        {
+            lock (_sync)
+            {
+                while (_liveDtmf.Count > 0)
+                {
+                    char c = _liveDtmf.Dequeue();
+                    sb.Append(c);
+                    if (terminators.Contains(c, StringComparison.Ordinal) || sb.Length >= max)
+                    {
+                        return sb.ToString();
+                    }
+                }
+
+                if (_hungUp || _socketGone)
+                {
+                    return sb.ToString();
+                }
+            }
+
+            var left = timeout - Time.GetElapsedTime(start);
+            if (left <= TimeSpan.Zero)
+            {
+                return sb.ToString();
+            }
+
+            var r = await WaitMediaAsync(left).ConfigureAwait(false);
+            if (r != MediaResult.Broken && _liveDtmf.Count == 0)
+            {
+                return sb.ToString();
+            }
+        }
+    }
+
+    private void SetReadResult(ReadStatus status, string varName, string digits, char? terminator)
+    {
+        lock (_sync)
+        {
+            if (terminator is { } t)
+            {
+                _vars.Set("read_terminator_used", t.ToString());
+            }
+
+            _vars.Set("read_result", status switch { ReadStatus.Success => "success", ReadStatus.Timeout => "timeout", _ => "failure" });
+            if (varName.Length > 0)
+            {
+                _vars.Set(varName, status == ReadStatus.Success && digits.Length > 0 ? digits : null);
+            }
+        }
+    }
+
+    private async Task PlayAndGetDigitsAsync(string arg)
+    {
+        // min max tries timeout terminators file invalid_file var_name regexp [digit_timeout] [transfer_on_failure]
+        var a = arg.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        int min = a.Length > 0 && int.TryParse(a[0], out int v0) ? v0 : 0;
+        int max = a.Length > 1 && int.TryParse(a[1], out int v1) ? v1 : 128;
+        int tries = a.Length > 2 && int.TryParse(a[2], out int v2) && v2 > 0 ? v2 : 1;
+        int timeoutMs = a.Length > 3 && int.TryParse(a[3], out int v3) ? v3 : 5000;
+        string terms = a.Length > 4 ? (a[4] == "none" ? string.Empty : a[4]) : "#";
+        string varName = a.Length > 7 ? a[7] : string.Empty;
+        string regex = a.Length > 8 ? a[8] : string.Empty;
+        for (int attempt = 0; attempt < tries; attempt++)
+        {
+            if (IsHungUp())
+            {
+                return;
+            }
+
+            lock (_sync)
+            {
+                if (varName.Length > 0)
+                {
+                    _vars.Set(varName, null);
+                }
+            }
+
+            var (status, digits, term) = await CollectAsync(min, max, terms, TimeSpan.FromMilliseconds(timeoutMs)).ConfigureAwait(false);
+            if (status == ReadStatus.Success && regex.Length > 0 && digits.Length > 0 && !SafeMatch(digits, regex))
+            {
+                status = ReadStatus.Failure;
+            }
+
+            if (status == ReadStatus.Success && digits.Length == 0 && min > 0)
+            {
+                status = ReadStatus.Timeout;
+            }
+
+            SetReadResult(status, varName, digits, term);
+            SetPlaybackVars(PlaybackDuration);
+            if (status == ReadStatus.Success || IsHungUp())
+            {
+                return;
+            }
+
+            // invalid prompt before the next try
+            await MediaAsync(PlaybackDuration, playbackInputs: false).ConfigureAwait(false);
+        }
+    }
+
+    private async Task ReadAppAsync(string arg)
+    {
+        // min max sound_file variable_name timeout terminators [digit_timeout]
+        var a = arg.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        int min = a.Length > 0 && int.TryParse(a[0], out int v0) ? v0 : 0;
+        int max = a.Length > 1 && int.TryParse(a[1], out int v1) ? v1 : 128;
+        string varName = a.Length > 3 ? a[3] : string.Empty;
+        int timeoutMs = a.Length > 4 && int.TryParse(a[4], out int v4) ? v4 : 5000;
+        string terms = a.Length > 5 ? a[5] : "#";
+        lock (_sync)
+        {
+            if (varName.Length > 0)
+            {
+                _vars.Set(varName, null);
+            }
+        }
+
+        var (status, digits, term) = await CollectAsync(min, max, terms, TimeSpan.FromMilliseconds(timeoutMs)).ConfigureAwait(false);
+        SetReadResult(status, varName, digits, term);
+    }
+
+    private static bool SafeMatch(string digits, string pattern)
+    {
+        try
+        {
+            return Regex.IsMatch(digits, pattern, RegexOptions.None, TimeSpan.FromSeconds(1));
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+
+    // ------------------------------------------------------------------ transfer and hangup
+
+    private void DoTransfer(string dest)
+    {
+        lock (_sync)
+        {
+            if (_hungUp)
+            {
+                return;
+            }
+
+            _transferredTo = dest;
+        }
+
+        EndSocketApp();
+        InitiateHangup("NORMAL_CLEARING", "dialplan");
+    }
+
+    /// <summary>CHANNEL_UNPARK and the socket application's CHANNEL_EXECUTE_COMPLETE.</summary>
+    private void EndSocketApp()
+    {
+        lock (_sync)
+        {
+            if (_socketAppDone)
+            {
+                return;
+            }
+
+            _socketAppDone = true;
+        }
+
+        if (_parked)
+        {
+            Emit(NewChannelEvent("CHANNEL_UNPARK", "switch_ivr.c", "switch_ivr_park", 1213, true));
+        }
+
+        var ev = NewChannelEvent("CHANNEL_EXECUTE_COMPLETE", "switch_core_session.c", "switch_core_session_exec", 2967, true);
+        ev.Add("Application", "socket");
+        ev.Add("Application-Data", _sim.Options.SocketArgument);
+        ev.Add("Application-Response", "_none_");
+        ev.Add("Application-UUID", _socketAppUuid);
+        Emit(ev);
+    }
+
+    /// <summary>switch_channel_perform_hangup: marks the channel hung up, sends CHANNEL_HANGUP and interrupts the running application.</summary>
+    private void InitiateHangup(string cause, string? by)
+    {
+        EslEvent ev;
+        lock (_sync)
+        {
+            if (_hungUp)
+            {
+                return;
+            }
+
+            _hungUp = true;
+            _hangupCause = cause;
+            _hangupBy = by;
+            _answerState = "hangup";
+            _hangupUs = _sim.MicrosNow();
+            _profileCache = null;
+            _vars.Set("hangup_cause", cause);
+            _vars.Set("hangup_cause_q850", Q850(cause).ToString(CultureInfo.InvariantCulture));
+            ev = NewChannelEvent("CHANNEL_HANGUP", "switch_channel.c", "switch_channel_perform_hangup", 3445, true);
+            _appCts?.Cancel();
+        }
+
+        Emit(ev);
+        if (!_sim.Options.AsyncMode)
+        {
+            lock (_sync)
+            {
+                _suppressEvents = true;
+            }
+        }
+
+        _signal.Release();
+    }
+
+    private async Task FinishHangupAsync()
+    {
+        EndSocketApp();
+        Emit(NewChannelEvent("CHANNEL_STATE", "switch_channel.c", "switch_channel_perform_set_running_state", 2408, false, "CS_HANGUP", "10"));
+        lock (_sync)
+        {
+            _callState = "HANGUP";
+            AddCdrVariables();
+        }
+
+        Emit(NewChannelEvent("CHANNEL_STATE", "switch_channel.c", "switch_channel_perform_set_running_state", 2408, false, "CS_REPORTING", "11"));
+        Emit(NewChannelEvent("CHANNEL_HANGUP_COMPLETE", "switch_core_state_machine.c", "switch_core_session_reporting_state", 943, true,
+            "CS_REPORTING", "11", leadingHangupCause: _hangupCause));
+        _sim.RemoveCall(this);
+
+        int linger;
+        lock (_sync)
+        {
+            if (_socketGone || _exitRequested)
+            {
+                return;
+            }
+
+            linger = _linger;
+        }
+
+        if (linger == 0)
+        {
+            Connection.Send(Wire.DisconnectNotice(Uuid));
+            Connection.CloseAfterPending();
+            return;
+        }
+
+        Connection.Send(Wire.LingerNotice(Uuid, _channelName, linger));
+        if (linger > 0)
+        {
+            await DelayAsync(TimeSpan.FromSeconds(linger)).ConfigureAwait(false);
+            lock (_sync)
+            {
+                if (_exitRequested || _socketGone)
+                {
+                    return;
+                }
+            }
+
+            Connection.Send(Wire.DisconnectNotice(Uuid));
+            Connection.CloseAfterPending();
+        }
+
+        // linger forever: FreeSWITCH waits for 'exit'.
+    }
+
+    private void AddCdrVariables()
+    {
+        long now = _sim.MicrosNow();
+        string S(long v) => v.ToString(CultureInfo.InvariantCulture);
+        string Stamp(long us) => DateTimeOffset.FromUnixTimeMilliseconds(us / 1000).ToOffset(Time.LocalTimeZone.GetUtcOffset(DateTime.UtcNow)).ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
+        long bill = _answeredUs > 0 ? now - _answeredUs : 0;
+        long dur = now - _createdUs;
+        string digits = string.Concat(_commands.Count > 0 ? string.Empty : string.Empty);
+        _vars.Set("start_stamp", Stamp(_createdUs));
+        if (_answeredUs > 0)
+        {
+            _vars.Set("answer_stamp", Stamp(_answeredUs));
+        }
+
+        _vars.Set("end_stamp", Stamp(now));
+        _vars.Set("start_epoch", S(_createdUs / 1_000_000));
+        _vars.Set("start_uepoch", S(_createdUs));
+        _vars.Set("answer_epoch", S(_answeredUs / 1_000_000));
+        _vars.Set("answer_uepoch", S(_answeredUs));
+        _vars.Set("end_epoch", S(now / 1_000_000));
+        _vars.Set("end_uepoch", S(now));
+        var last = _apps.Count > 0 ? _apps[^1] : null;
+        if (last is not null)
+        {
+            _vars.Set("last_app", last.Name);
+            _vars.Set("last_arg", last.Arg);
+        }
+
+        _vars.Set("caller_id", $"\"{_script.CallerName}\" <{_script.Ani}>");
+        _vars.Set("duration", S(dur / 1_000_000));
+        _vars.Set("billsec", S(bill / 1_000_000));
+        _vars.Set("mduration", S(dur / 1000));
+        _vars.Set("billmsec", S(bill / 1000));
+        _vars.Set("uduration", S(dur));
+        _vars.Set("billusec", S(bill));
+        _ = digits;
+    }
+
+    private static int Q850(string cause) => cause switch
+    {
+        "UNALLOCATED_NUMBER" => 1,
+        "NORMAL_CLEARING" => 16,
+        "USER_BUSY" => 17,
+        "NO_USER_RESPONSE" => 18,
+        "NO_ANSWER" => 19,
+        "CALL_REJECTED" => 21,
+        "DESTINATION_OUT_OF_ORDER" => 27,
+        "NORMAL_UNSPECIFIED" => 31,
+        "NORMAL_TEMPORARY_FAILURE" => 41,
+        "RECOVERY_ON_TIMER_EXPIRE" => 102,
+        "ORIGINATOR_CANCEL" => 487,
+        "MANAGER_REQUEST" => 503,
+        _ => 0,
+    };
+}
