@@ -1,6 +1,29 @@
+using IvrEngine.Hosting;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
 namespace IvrEngine;
 
 internal static class Program
 {
-    public static int Main() => 0;
+    public static async Task<int> Main(string[] args)
+    {
+        try
+        {
+            using var host = EngineHost.Build(args);
+            await host.RunAsync();
+            return 0;
+        }
+        catch (OptionsValidationException ex)
+        {
+            await Console.Error.WriteLineAsync("IvrEngine cannot start, the configuration is invalid:");
+            foreach (var failure in ex.Failures) await Console.Error.WriteLineAsync("  - " + failure);
+            return 2;
+        }
+        catch (InvalidOperationException ex) when (ex.InnerException is System.Net.Sockets.SocketException)
+        {
+            await Console.Error.WriteLineAsync("IvrEngine cannot start: " + ex.Message);
+            return 2;
+        }
+    }
 }

@@ -1,0 +1,310 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text;
+using IvrEngine.EventSocket;
+
+namespace IvrEngine.Calls;
+
+/// <summary>A FreeSWITCH channel driven over its outbound socket: call operations made of sendmsg executes and API
+/// commands. Knows commands, not bytes.</summary>
+public sealed class FreeSwitchCall : ICall, IDisposable
+{
+    private readonly EslOutboundSession _session;
+    private readonly ConcurrentDictionary<string, string> _variables = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _exported = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _hungUp = new();
+    private int _state = (int)CallState.Ringing;
+
+    /// <summary>Wraps a connected session (after <see cref="EslOutboundSession.ConnectAsync"/>).</summary>
+    public FreeSwitchCall(EslOutboundSession session)
+    {
+        _session = session ?? throw new ArgumentNullException(nameof(session));
+        var channel = session.Channel;
+        Uuid = channel.UniqueId;
+        Ani = channel.Ani;
+        Dnis = channel.Dnis;
+        CallerName = channel.CallerName;
+        foreach (var (name, value) in channel.Variables) _variables[name] = value;
+        if (string.Equals(channel.GetHeader("Answer-State"), "answered", StringComparison.OrdinalIgnoreCase)) _state = (int)CallState.Answered;
+        session.HangupTask.ContinueWith(static (_, s) => ((FreeSwitchCall)s!).OnHangup(), this,
+            CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
+    /// <inheritdoc />
+    public string Uuid { get; }
+
+    /// <inheritdoc />
+    public string Ani { get; }
+
+    /// <inheritdoc />
+    public string Dnis { get; }
+
+    /// <inheritdoc />
+    public string? CallerName { get; }
+
+    /// <inheritdoc />
+    public CallState State => (CallState)Volatile.Read(ref _state);
+
+    /// <inheritdoc />
+    public CancellationToken HungUp => _hungUp.Token;
+
+    /// <summary>The session underneath (events, raw commands).</summary>
+    public EslOutboundSession Session => _session;
+
+    /// <summary>The hangup cause once the call ended.</summary>
+    public string? HangupCause => _session.HangupTask.IsCompleted ? _session.HangupTask.Result.Cause : null;
+
+    /// <inheritdoc />
+    public string? GetVariable(string name) => _variables.GetValueOrDefault(name);
+
+    /// <inheritdoc />
+    public async Task<CallResult> AnswerAsync(CancellationToken cancellationToken = default)
+    {
+        var result = await ExecuteAsync("answer", null, cancellationToken);
+        if (result.IsSuccess) Interlocked.CompareExchange(ref _state, (int)CallState.Answered, (int)CallState.Ringing);
+        return result;
+    }
+
+    /// <inheritdoc />
+    public Task<CallResult> PlayAsync(string prompt, CancellationToken cancellationToken = default) =>
+        ExecuteAsync("playback", CheckPrompt(prompt, nameof(prompt)), cancellationToken, failWhen: static r => r is "PLAYBACK ERROR" or "FILE NOT FOUND");
+
+    /// <inheritdoc />
+    public async Task<CollectResult> PlayAndCollectAsync(CollectRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var argument = BuildPlayAndGetDigits(request);
+        var result = await _session.ExecuteAsync("play_and_get_digits", argument, eventLock: true, cancellationToken);
+        if (!result.IsCompleted) return new CollectResult(CollectOutcome.HungUp, string.Empty, null);
+
+        var digits = result.GetVariable(request.VariableName) ?? string.Empty;
+        var terminatorText = result.GetVariable("read_terminator_used");
+        char? terminator = string.IsNullOrEmpty(terminatorText) ? null : terminatorText[0];
+        var readResult = result.GetVariable("read_result");
+        if (digits.Length > 0) _variables[request.VariableName] = digits;
+
+        // A hangup while collecting still produces an EXECUTE_COMPLETE; the hangup wins.
+        if (_session.IsHungUp) return new CollectResult(CollectOutcome.HungUp, digits, terminator);
+        var outcome = readResult switch
+        {
+            "success" when digits.Length > 0 => CollectOutcome.Success,
+            "timeout" => CollectOutcome.Timeout,
+            "failure" => digits.Length == 0 ? CollectOutcome.Timeout : CollectOutcome.Invalid,
+            _ => digits.Length > 0 ? CollectOutcome.Invalid : CollectOutcome.Timeout,
+        };
+        return new CollectResult(outcome, digits, terminator);
+    }
+
+    /// <inheritdoc />
+    public Task<CallResult> SayAsync(SayRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var argument = string.Join(' ',
+            EslCommandWriter.EnsureToken(request.Module, nameof(request.Module)),
+            EslCommandWriter.EnsureToken(request.Type, nameof(request.Type)),
+            EslCommandWriter.EnsureToken(request.Method, nameof(request.Method)),
+            EslCommandWriter.EnsureSingleLine(request.Text, nameof(request.Text)));
+        return ExecuteAsync("say", argument, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task<CallResult> SetVariablesAsync(IEnumerable<KeyValuePair<string, string>> variables, bool exported = false,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(variables);
+        // Validate everything before sending anything: a bad name must not leave half the context on the call.
+        var batch = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (name, value) in variables)
+        {
+            batch[CheckVariableName(name)] = value ?? throw new ArgumentException($"Variable {name} has no value.", nameof(variables));
+            if (value.Contains('\0', StringComparison.Ordinal)) throw new ArgumentException($"Variable {name} holds NUL.", nameof(variables));
+        }
+
+        var pending = new List<Task<CallResult>>(batch.Count + 1);
+        var exportListChanged = false;
+        foreach (var (name, value) in batch)
+        {
+            if (NeedsRawSet(value))
+            {
+                // Application arguments are expanded by FreeSWITCH (${...} runs APIs): a value holding '$' is set
+                // through uuid_setvar, which stores it as it is, and exported by listing it in export_vars.
+                pending.Add(ApiSetVarAsync(name, value, cancellationToken));
+                if (exported) lock (_exported) exportListChanged |= _exported.Add(name);
+            }
+            else
+            {
+                pending.Add(ExecuteAsync(exported ? "export" : "set", name + "=" + value, cancellationToken));
+                if (exported) lock (_exported) _exported.Add(name);
+            }
+
+            _variables[name] = value;
+        }
+
+        if (exportListChanged)
+        {
+            string list;
+            lock (_exported) list = string.Join(',', _exported.Order(StringComparer.Ordinal));
+            pending.Add(ApiSetVarAsync("export_vars", list, cancellationToken));
+        }
+
+        var results = await Task.WhenAll(pending);
+        return results.FirstOrDefault(r => !r.IsSuccess) ?? CallResult.Ok;
+    }
+
+    /// <inheritdoc />
+    public async Task<CallResult> UnsetVariablesAsync(IEnumerable<string> names, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(names);
+        var checkedNames = names.Select(CheckVariableName).Distinct(StringComparer.Ordinal).ToList();
+        var results = await Task.WhenAll(checkedNames.Select(n =>
+        {
+            _variables.TryRemove(n, out _);
+            return ExecuteAsync("unset", n, cancellationToken);
+        }));
+        return results.FirstOrDefault(r => !r.IsSuccess) ?? CallResult.Ok;
+    }
+
+    /// <inheritdoc />
+    public async Task<CallResult> TransferAsync(string destination, string dialplan = "XML", string context = "default",
+        CancellationToken cancellationToken = default)
+    {
+        var argument = string.Join(' ', EslCommandWriter.EnsureToken(destination, nameof(destination)),
+            EslCommandWriter.EnsureToken(dialplan, nameof(dialplan)), EslCommandWriter.EnsureToken(context, nameof(context)));
+        // transfer completes as soon as the channel leaves for the new extension; the socket stays attached.
+        var result = await ExecuteAsync("transfer", argument, cancellationToken);
+        if (result.IsSuccess) Volatile.Write(ref _state, (int)CallState.Transferred);
+        return result;
+    }
+
+    /// <inheritdoc />
+    public async Task<CallResult> BridgeAsync(string dialString, CancellationToken cancellationToken = default)
+    {
+        var result = await ExecuteAsync("bridge", CheckNoExpansion(EslCommandWriter.EnsureSingleLine(dialString, nameof(dialString)), nameof(dialString)),
+            cancellationToken);
+        if (result.IsSuccess) Volatile.Write(ref _state, (int)CallState.Transferred);
+        return result;
+    }
+
+    /// <inheritdoc />
+    public async Task<CallResult> HangupAsync(string cause = "NORMAL_CLEARING", CancellationToken cancellationToken = default)
+    {
+        if (_session.IsHungUp) return new CallResult(CallOutcome.HungUp, HangupCause);
+        try
+        {
+            var reply = await _session.HangupAsync(cause, cancellationToken);
+            return reply.IsOk ? CallResult.Ok : new CallResult(CallOutcome.Failed, reply.ReplyText);
+        }
+        catch (EslConnectionClosedException)
+        {
+            return new CallResult(CallOutcome.HungUp, HangupCause);
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<CallResult> SleepAsync(TimeSpan duration, CancellationToken cancellationToken = default) =>
+        ExecuteAsync("sleep", ((long)duration.TotalMilliseconds).ToString(CultureInfo.InvariantCulture), cancellationToken);
+
+    /// <inheritdoc />
+    public async Task<CallResult> BreakAsync(CancellationToken cancellationToken = default)
+    {
+        if (_session.IsHungUp) return new CallResult(CallOutcome.HungUp, HangupCause);
+        try
+        {
+            var response = await _session.ApiAsync("uuid_break " + Uuid + " all", cancellationToken);
+            return response.IsError ? new CallResult(CallOutcome.Failed, response.Text) : CallResult.Ok;
+        }
+        catch (EslConnectionClosedException)
+        {
+            return new CallResult(CallOutcome.HungUp, HangupCause);
+        }
+    }
+
+    private async Task<CallResult> ApiSetVarAsync(string name, string value, CancellationToken cancellationToken)
+    {
+        if (value.AsSpan().IndexOfAny('\r', '\n') >= 0)
+        {
+            throw new ArgumentException($"Variable {name}: a value holding both '$' and a line break cannot be set safely.", nameof(value));
+        }
+
+        if (_session.IsHungUp) return new CallResult(CallOutcome.HungUp, HangupCause);
+        try
+        {
+            var response = await _session.ApiAsync($"uuid_setvar {Uuid} {name} {value}", cancellationToken);
+            return response.IsError ? new CallResult(CallOutcome.Failed, response.Text) : CallResult.Ok;
+        }
+        catch (EslConnectionClosedException)
+        {
+            return new CallResult(CallOutcome.HungUp, HangupCause);
+        }
+    }
+
+    private async Task<CallResult> ExecuteAsync(string application, string? argument, CancellationToken cancellationToken,
+        Func<string?, bool>? failWhen = null)
+    {
+        var result = await _session.ExecuteAsync(application, argument, eventLock: true, cancellationToken);
+        if (!result.IsCompleted) return new CallResult(CallOutcome.HungUp, result.HangupCause);
+        var response = result.Response;
+        if (failWhen is not null && failWhen(response)) return new CallResult(CallOutcome.Failed, response);
+        return _session.IsHungUp && application is "playback" or "say" or "sleep"
+            ? new CallResult(CallOutcome.HungUp, HangupCause)
+            : new CallResult(CallOutcome.Success, response);
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _hungUp.Dispose();
+
+    private void OnHangup()
+    {
+        Volatile.Write(ref _state, (int)CallState.Ended);
+        try
+        {
+            _hungUp.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The call was already disposed.
+        }
+    }
+
+    internal static string BuildPlayAndGetDigits(CollectRequest r)
+    {
+        if (r.MinDigits < 0 || r.MaxDigits < Math.Max(1, r.MinDigits)) throw new ArgumentException($"Digits: min {r.MinDigits}, max {r.MaxDigits} is not a range.", nameof(r));
+        if (r.Tries < 1) throw new ArgumentException("Tries must be at least 1.", nameof(r));
+        var sb = new StringBuilder(128);
+        sb.Append(r.MinDigits).Append(' ').Append(r.MaxDigits).Append(' ').Append(r.Tries).Append(' ')
+          .Append((long)r.Timeout.TotalMilliseconds).Append(' ')
+          .Append(r.Terminators.Length == 0 ? "none" : EslCommandWriter.EnsureToken(r.Terminators, nameof(r.Terminators))).Append(' ')
+          .Append(CheckPrompt(r.Prompt, nameof(r.Prompt))).Append(' ')
+          .Append(r.InvalidPrompt is null ? "silence_stream://250" : CheckPrompt(r.InvalidPrompt, nameof(r.InvalidPrompt))).Append(' ')
+          .Append(CheckVariableName(r.VariableName)).Append(' ')
+          .Append(r.ValidDigitsRegex is null ? "\\d+" : CheckNoExpansion(EslCommandWriter.EnsureToken(r.ValidDigitsRegex, nameof(r.ValidDigitsRegex)), nameof(r.ValidDigitsRegex)));
+        if (r.InterDigitTimeout is { } digitTimeout) sb.Append(' ').Append((long)digitTimeout.TotalMilliseconds);
+        return sb.ToString();
+    }
+
+    private static string CheckPrompt(string prompt, string what) =>
+        CheckNoExpansion(EslCommandWriter.EnsureToken(prompt, what), what);
+
+    /// <summary>FreeSWITCH expands <c>${...}</c> in application arguments, running APIs: nothing that reaches an
+    /// argument unescaped may hold one.</summary>
+    private static string CheckNoExpansion(string value, string what) =>
+        value.Contains("${", StringComparison.Ordinal) || value.Contains("$${", StringComparison.Ordinal)
+            ? throw new ArgumentException($"{what} must not contain a variable expansion: \"{value}\".", what)
+            : value;
+
+    private static bool NeedsRawSet(string value) => value.Contains('$', StringComparison.Ordinal);
+
+    private static string CheckVariableName(string name)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        foreach (var c in name)
+        {
+            if (!(char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.'))
+            {
+                throw new ArgumentException($"Variable name \"{EslCommandWriter.Escape(name)}\" may hold only ASCII letters, digits, '_', '-' and '.'.", nameof(name));
+            }
+        }
+
+        return name;
+    }
+}

@@ -1,0 +1,80 @@
+using System.ComponentModel.DataAnnotations;
+using System.Net;
+using Microsoft.Extensions.Options;
+
+namespace IvrEngine.Hosting;
+
+/// <summary>The engine's settings: section <c>Engine</c> of appsettings.json, or environment variables such as
+/// <c>Engine__ListenPort=8084</c>.</summary>
+public sealed class EngineOptions
+{
+    /// <summary>The configuration section.</summary>
+    public const string Section = "Engine";
+
+    /// <summary>Address of the outbound-socket listener. The outbound socket has no authentication: keep it on
+    /// loopback unless FreeSWITCH runs on another host, and then firewall it.</summary>
+    [Required]
+    public string ListenAddress { get; set; } = "127.0.0.1";
+
+    /// <summary>Port of the listener (the dialplan's <c>socket 127.0.0.1:8084 async full</c>); 0 picks a free one.</summary>
+    [Range(0, 65535)]
+    public int ListenPort { get; set; } = 8084;
+
+    /// <summary>Live calls served at once; a call over the limit is refused so FreeSWITCH takes its fallback.</summary>
+    [Range(1, 1_000_000)]
+    public int MaxLiveCalls { get; set; } = 5000;
+
+    /// <summary>On shutdown, how long live calls may go on before their sockets are closed (FreeSWITCH then
+    /// continues their dialplan).</summary>
+    [Range(0, 3600)]
+    public int DrainSeconds { get; set; } = 30;
+
+    /// <summary>How long FreeSWITCH may take to answer <c>connect</c>.</summary>
+    [Range(1, 60)]
+    public int ConnectTimeoutSeconds { get; set; } = 5;
+
+    /// <summary>The control connection to FreeSWITCH (port 8021).</summary>
+    public InboundSettings Inbound { get; set; } = new();
+
+    /// <summary>The control connection's settings.</summary>
+    public sealed class InboundSettings
+    {
+        /// <summary>Connect to FreeSWITCH's event socket.</summary>
+        public bool Enabled { get; set; }
+
+        /// <summary>FreeSWITCH's host.</summary>
+        public string Host { get; set; } = "127.0.0.1";
+
+        /// <summary>event_socket.conf.xml listen-port.</summary>
+        [Range(1, 65535)]
+        public int Port { get; set; } = 8021;
+
+        /// <summary>event_socket.conf.xml password; set it from the environment (Engine__Inbound__Password).</summary>
+        public string Password { get; set; } = string.Empty;
+    }
+}
+
+/// <summary>Checks what attributes cannot: addresses parse, the inbound password is there when enabled.</summary>
+internal sealed class EngineOptionsValidator : IValidateOptions<EngineOptions>
+{
+    public ValidateOptionsResult Validate(string? name, EngineOptions options)
+    {
+        var failures = new List<string>();
+        if (!IPAddress.TryParse(options.ListenAddress, out _))
+        {
+            failures.Add($"Engine:ListenAddress \"{options.ListenAddress}\" is not an IP address (e.g. 127.0.0.1).");
+        }
+
+        if (options.Inbound.Enabled && string.IsNullOrEmpty(options.Inbound.Password))
+        {
+            failures.Add("Engine:Inbound:Password is empty while Engine:Inbound:Enabled is true; set Engine__Inbound__Password.");
+        }
+
+        if (options.Inbound.Enabled && string.IsNullOrWhiteSpace(options.Inbound.Host))
+        {
+            failures.Add("Engine:Inbound:Host is empty.");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}
