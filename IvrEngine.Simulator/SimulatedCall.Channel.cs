@@ -305,11 +305,6 @@ public sealed partial class SimulatedCall
             _runningEventLock = outerLock;
         }
 
-        if (app == "transfer" && response == "\u0001")
-        {
-            return; // transfer emitted its own completion sequence
-        }
-
         EslEvent complete;
         lock (_sync)
         {
@@ -336,6 +331,11 @@ public sealed partial class SimulatedCall
         }
 
         Emit(complete);
+        if (app == "transfer")
+        {
+            // The socket stays attached (fact 9); the destination extension then runs and ends the call.
+            DoTransfer(arg ?? string.Empty);
+        }
     }
 
     private void NotifyAppWaiters(int index)

@@ -409,7 +409,7 @@ public sealed partial class SimulatedCall
                 string? v;
                 lock (_sync)
                 {
-                    v = _vars.Get(rest.Trim());
+                    v = LookupVariable(rest.Trim());
                 }
 
                 Connection.Send(Wire.CommandReply(string.IsNullOrEmpty(v) ? "-ERR command not found" : v));
@@ -617,9 +617,26 @@ public sealed partial class SimulatedCall
     {
         lock (_sync)
         {
-            return _vars.Get(name);
+            return LookupVariable(name);
         }
     }
+
+    /// <summary>switch_channel_get_variable: channel variables first, then caller-profile fields.</summary>
+    private string? LookupVariable(string name) => _vars.Get(name) ?? name switch
+    {
+        "caller_id_name" => _script.CallerName,
+        "caller_id_number" => _script.Ani,
+        "ani" => _script.Ani,
+        "destination_number" => _script.Dnis,
+        "context" => _sim.Options.Context,
+        "dialplan" => "XML",
+        "uuid" => Uuid,
+        "chan_name" => _channelName,
+        "source" => "mod_loopback",
+        "callee_id_name" => "Outbound Call",
+        "callee_id_number" => _sim.Options.Context,
+        _ => null,
+    };
 
     internal void ApiSetVariable(string name, string? value)
     {
