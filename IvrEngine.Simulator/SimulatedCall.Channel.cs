@@ -622,13 +622,16 @@ public sealed partial class SimulatedCall
 
         if (input.Kind == CallerInputKind.DropSocket)
         {
+            // As if FreeSWITCH died: the connection is reset, nothing more is sent, no hangup cause is reported.
             lock (_sync)
             {
                 _suppressEvents = true;
+                _hungUp = true;
+                _appCts?.Cancel();
             }
 
             Connection.Abort();
-            InitiateHangup("NORMAL_CLEARING", null);
+            _signal.Release();
             return true;
         }
 
