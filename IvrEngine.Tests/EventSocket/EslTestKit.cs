@@ -109,8 +109,8 @@ internal sealed class RawPeer : IAsyncDisposable
 
     private RawPeer(Socket socket) => _socket = socket;
 
-    /// <summary>A started <see cref="EslConnection"/> over a loopback socket, and the raw peer at the other end.</summary>
-    public static async Task<(EslConnection Connection, RawPeer Peer)> PairAsync(EslLimits? limits = null)
+    /// <summary>An <see cref="EslConnection"/> (started unless asked not to) over a loopback socket, and the raw peer at the other end.</summary>
+    public static async Task<(EslConnection Connection, RawPeer Peer)> PairAsync(EslLimits? limits = null, bool start = true)
     {
         var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
@@ -121,7 +121,7 @@ internal sealed class RawPeer : IAsyncDisposable
             await client.ConnectAsync((IPEndPoint)listener.LocalEndpoint).WaitAsync(Wire.Timeout);
             var server = await accept.WaitAsync(Wire.Timeout);
             var connection = new EslConnection(client, limits);
-            connection.Start();
+            if (start) connection.Start();
             return (connection, new RawPeer(server));
         }
         finally
