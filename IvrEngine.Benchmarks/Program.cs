@@ -1,1 +1,3 @@
-internal static class Program { public static int Main() => 0; }
+using IvrEngine.Benchmarks;
+
+return Cli.Run(args);

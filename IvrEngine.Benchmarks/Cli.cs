@@ -1,0 +1,47 @@
+namespace IvrEngine.Benchmarks;
+
+internal static class Cli
+{
+    private const string Usage = """
+        usage: IvrEngine.Benchmarks <command> [options]
+
+          parse <capture.txt> [--seconds N] [--rounds N]
+              Parse the capture's FS->APP stream in memory with the engine's frame reader (single segment and
+              4 KB segments); prints events/s, frames/s, MB/s and bytes allocated per event, per round and median.
+          parse-naive <capture.txt> [--seconds N] [--rounds N]
+              The same stream through a toy Dictionary<string,string> parser, next to the engine reader.
+          load --calls N --concurrency C [--keys DIGITS] [--hold-seconds S]
+              N simulated calls through the real engine over loopback TCP, at most C live at once.
+          micro [BenchmarkDotNet arguments]
+              BenchmarkDotNet suite for the frame reader and EslEvent.GetHeader (e.g. micro --filter '*').
+        """;
+
+    public static int Run(string[] args)
+    {
+        if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+        {
+            Console.WriteLine(Usage);
+            return args.Length == 0 ? 2 : 0;
+        }
+
+        try
+        {
+            var rest = args.AsSpan(1);
+            return args[0] switch
+            {
+                "parse" => ParseCommand.Run(rest, naive: false),
+                "parse-naive" => ParseCommand.Run(rest, naive: true),
+                "load" => LoadCommand.Run(rest),
+                "micro" => Micro.MicroCommand.Run(rest.ToArray()),
+                _ => throw new UsageException($"Unknown command '{args[0]}'."),
+            };
+        }
+        catch (UsageException ex)
+        {
+            Console.Error.WriteLine($"error: {ex.Message}");
+            Console.Error.WriteLine();
+            Console.Error.WriteLine(Usage);
+            return 2;
+        }
+    }
+}

@@ -1,0 +1,6 @@
+namespace IvrEngine.Benchmarks;
+
+internal static class LoadCommand
+{
+    public static int Run(ReadOnlySpan<string> args) => throw new UsageException("load: not implemented yet.");
+}
