@@ -468,14 +468,7 @@ public sealed partial class SimulatedCall
         }
 
         var msg = ToMessage(cmd);
-        if (msg.Kind == MessageKind.Execute && msg.Arg is not null && (msg.Arg.Contains('\n', StringComparison.Ordinal) || msg.Arg.Contains('\r', StringComparison.Ordinal)))
-        {
-            lock (_sync)
-            {
-                _errors.Add("CR/LF inside an application argument");
-            }
-        }
-
+        // An argument with line breaks can only arrive as a text/plain body, which FreeSWITCH takes as the argument.
         if (!h.ContainsKey("call-command"))
         {
             lock (_sync)

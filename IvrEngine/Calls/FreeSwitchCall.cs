@@ -85,11 +85,13 @@ public sealed class FreeSwitchCall : ICall, IDisposable
 
         // A hangup while collecting still produces an EXECUTE_COMPLETE; the hangup wins.
         if (_session.IsHungUp) return new CollectResult(CollectOutcome.HungUp, digits, terminator);
+        // read_result is the last try's: success (the regex check comes after, and clears the variable on a
+        // mismatch), timeout (nothing pressed) or failure (too few digits).
         var outcome = readResult switch
         {
-            "success" when digits.Length > 0 => CollectOutcome.Success,
+            "success" => digits.Length > 0 ? CollectOutcome.Success : CollectOutcome.Invalid,
             "timeout" => CollectOutcome.Timeout,
-            "failure" => digits.Length == 0 ? CollectOutcome.Timeout : CollectOutcome.Invalid,
+            "failure" => CollectOutcome.Invalid,
             _ => digits.Length > 0 ? CollectOutcome.Invalid : CollectOutcome.Timeout,
         };
         return new CollectResult(outcome, digits, terminator);

@@ -20,7 +20,7 @@ public sealed partial class OutboundCallService(
 {
     private readonly ILogger _logger = loggers.CreateLogger<OutboundCallService>();
     private readonly EngineOptions _options = options.Value;
-    private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly List<(int Max, TaskCompletionSource Done)> _liveWaiters = [];
     private EslOutboundListener? _listener;
     private volatile bool _ready;
     private volatile bool _draining;
@@ -39,6 +39,18 @@ public sealed partial class OutboundCallService(
 
     /// <summary>Calls refused since start.</summary>
     public long RefusedCalls => Interlocked.Read(ref _refused);
+
+    /// <summary>Completes once no more than <paramref name="max"/> calls are live (0: the engine is idle).</summary>
+    public Task WhenLiveCallsAtMostAsync(int max, CancellationToken cancellationToken = default)
+    {
+        lock (_liveWaiters)
+        {
+            if (LiveCalls <= max) return Task.CompletedTask;
+            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _liveWaiters.Add((max, done));
+            return done.Task.WaitAsync(cancellationToken);
+        }
+    }
 
     /// <inheritdoc />
     public Task StartingAsync(CancellationToken cancellationToken)
@@ -74,7 +86,6 @@ public sealed partial class OutboundCallService(
         _draining = true;
         if (_listener is not null) await _listener.StopAcceptingAsync();
         LogDraining(_logger, LiveCalls, _options.DrainSeconds);
-        if (LiveCalls == 0) _drained.TrySetResult();
     }
 
     /// <inheritdoc />
@@ -82,7 +93,7 @@ public sealed partial class OutboundCallService(
     {
         try
         {
-            await _drained.Task.WaitAsync(TimeSpan.FromSeconds(_options.DrainSeconds), time, cancellationToken);
+            await WhenLiveCallsAtMostAsync(0, cancellationToken).WaitAsync(TimeSpan.FromSeconds(_options.DrainSeconds), time, cancellationToken);
         }
         catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
         {
@@ -114,7 +125,11 @@ public sealed partial class OutboundCallService(
         }
         finally
         {
-            if (Interlocked.Decrement(ref _live) == 0 && _draining) _drained.TrySetResult();
+            var left = Interlocked.Decrement(ref _live);
+            lock (_liveWaiters)
+            {
+                _liveWaiters.RemoveAll(w => left <= w.Max && w.Done.TrySetResult() || w.Done.Task.IsCompleted);
+            }
         }
     }
 
@@ -156,7 +171,7 @@ public sealed partial class OutboundCallService(
 
             await session.ExitAsync().WaitAsync(TimeSpan.FromSeconds(5), time);
         }
-        catch (Exception ex) when (ex is EslConnectionClosedException or TimeoutException)
+        catch (Exception ex) when (ex is EslConnectionClosedException or TimeoutException or OperationCanceledException)
         {
             LogCallLost(_logger, channel.UniqueId, ex.Message);
         }

@@ -17,8 +17,8 @@ public sealed partial class BasicFlow(IOptionsMonitor<BasicFlowOptions> options,
         ArgumentNullException.ThrowIfNull(call);
         var o = options.CurrentValue;
         var collected = new Dictionary<string, string>(StringComparer.Ordinal);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, call.HungUp);
-        var ct = linked.Token;
+        // Operations return HungUp by themselves once the caller is gone; the token is only for stopping the engine.
+        var ct = cancellationToken;
         var started = time.GetUtcNow();
 
         if (!(await call.AnswerAsync(ct)).IsSuccess) return HungUp(collected);

@@ -1,0 +1,115 @@
+using IvrEngine.Calls;
+using IvrEngine.Hosting;
+using IvrEngine.Ivr;
+using IvrEngine.Simulator;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+
+namespace IvrEngine.Tests.EndToEnd;
+
+/// <summary>Calls the engine cannot serve are refused at once, so FreeSWITCH continues its dialplan to the fallback.</summary>
+public sealed class AdmissionTests
+{
+    [Fact]
+    public async Task A_call_over_the_live_call_limit_is_refused_and_FreeSWITCH_continues_its_dialplan()
+    {
+        await using var engine = await EngineUnderTest.StartAsync(new SimulatorOptions { PlaybackDuration = TimeSpan.FromMinutes(5) },
+            null, "--Engine:MaxLiveCalls=1");
+        var first = await engine.CallAsync(new CallerScript { Ani = "15550000001" });
+        await first.WaitForApplicationAsync("playback").WaitAsync(EngineUnderTest.Patience);
+
+        var refused = await engine.RunCallAsync(new CallerScript { Ani = "15550000002" });
+
+        refused.Connected.Should().BeTrue("FreeSWITCH 1.10 leaves a channel stuck when the socket closes before connect");
+        refused.Commands.Select(c => c.Line).Should().Equal("connect");
+        refused.DialplanContinued.Should().BeTrue();
+        refused.Answered.Should().BeFalse();
+        engine.Service.RefusedCalls.Should().Be(1);
+
+        await first.HangUpAsync();
+        (await first.Completion.WaitAsync(EngineUnderTest.Patience)).ProtocolErrors.Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task A_call_arriving_while_the_engine_is_still_starting_is_refused()
+    {
+        var options = Options.Create(new EngineOptions { ListenPort = 0 });
+        var flow = new BasicFlow(new StaticOptionsMonitor<BasicFlowOptions>(new BasicFlowOptions()), NullLogger<BasicFlow>.Instance, TimeProvider.System);
+        await using var service = new OutboundCallService(options, flow, new CallRegistry(), NullLoggerFactory.Instance, TimeProvider.System);
+        await service.StartingAsync(CancellationToken.None); // bound, not yet started
+        await using var simulator = new FreeSwitchSimulator();
+
+        var call = await simulator.StartCallAsync(service.LocalEndPoint, new CallerScript());
+        var record = await call.Completion.WaitAsync(EngineUnderTest.Patience);
+
+        record.Commands.Select(c => c.Line).Should().Equal("connect");
+        record.DialplanContinued.Should().BeTrue();
+        service.RefusedCalls.Should().Be(1);
+        service.ServedCalls.Should().Be(0);
+    }
+
+    [Fact]
+    public async Task Shutdown_stops_accepting_lets_live_calls_finish_within_the_drain_time_then_lets_go()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var engine = await EngineUnderTest.StartAsync(new SimulatorOptions { PlaybackDuration = TimeSpan.FromMinutes(5) },
+            services => services.AddSingleton<TimeProvider>(clock), "--Engine:DrainSeconds=10");
+        await using var simulator = engine.Simulator;
+        var live = await engine.CallAsync(new CallerScript());
+        await live.WaitForApplicationAsync("playback").WaitAsync(EngineUnderTest.Patience);
+        var endPoint = engine.EndPoint;
+
+        var stopping = engine.Host.StopAsync();
+
+        // New calls find the port closed (FreeSWITCH's socket app fails and the dialplan goes on).
+        await WaitForPortClosedAsync(endPoint);
+        live.Completion.IsCompleted.Should().BeFalse("a live call may go on during the drain time");
+        stopping.IsCompleted.Should().BeFalse();
+
+        // The drain timer starts once the host reaches StopAsync; advance until it has fired.
+        for (var i = 0; i < 200 && !stopping.IsCompleted; i++)
+        {
+            clock.Advance(TimeSpan.FromSeconds(11));
+            await Task.WhenAny(stopping, Task.Delay(TimeSpan.FromMilliseconds(50), CancellationToken.None));
+        }
+
+        await stopping.WaitAsync(EngineUnderTest.Patience);
+        var record = await live.Completion.WaitAsync(EngineUnderTest.Patience);
+        record.DialplanContinued.Should().BeTrue("after the drain time the socket closes and FreeSWITCH continues the dialplan");
+        engine.Host.Dispose();
+    }
+
+    private static async Task WaitForPortClosedAsync(System.Net.IPEndPoint endPoint)
+    {
+        using var timeout = new CancellationTokenSource(EngineUnderTest.Patience);
+        while (true)
+        {
+            using var probe = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+            try
+            {
+                await probe.ConnectAsync(endPoint, timeout.Token);
+            }
+            catch (System.Net.Sockets.SocketException ex) when (ex.SocketErrorCode == System.Net.Sockets.SocketError.ConnectionRefused)
+            {
+                return;
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+                // Accepted just as the listener closed, then reset: try again.
+            }
+
+            await Task.Yield();
+        }
+    }
+
+    private sealed class StaticOptionsMonitor<T>(T value) : IOptionsMonitor<T>
+    {
+        public T CurrentValue => value;
+
+        public T Get(string? name) => value;
+
+        public IDisposable? OnChange(Action<T, string?> listener) => null;
+    }
+}

@@ -1,0 +1,56 @@
+using System.Net;
+using IvrEngine.Calls;
+using IvrEngine.Hosting;
+using IvrEngine.Simulator;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace IvrEngine.Tests.EndToEnd;
+
+/// <summary>The real engine host on a free loopback port, with a FreeSWITCH simulator pointed at it.</summary>
+internal sealed class EngineUnderTest : IAsyncDisposable
+{
+    public static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
+
+    private EngineUnderTest(IHost host, FreeSwitchSimulator simulator)
+    {
+        Host = host;
+        Simulator = simulator;
+        Service = host.Services.GetRequiredService<OutboundCallService>();
+        Registry = host.Services.GetRequiredService<CallRegistry>();
+    }
+
+    public IHost Host { get; }
+
+    public FreeSwitchSimulator Simulator { get; }
+
+    public OutboundCallService Service { get; }
+
+    public CallRegistry Registry { get; }
+
+    public IPEndPoint EndPoint => Service.LocalEndPoint;
+
+    public static async Task<EngineUnderTest> StartAsync(SimulatorOptions? simulator = null, Action<IServiceCollection>? configure = null,
+        params string[] settings)
+    {
+        string[] args = ["--Engine:ListenPort=0", "--Logging:LogLevel:Default=Warning", .. settings];
+        var host = EngineHost.Build(args, configure);
+        await host.StartAsync().WaitAsync(Patience);
+        return new EngineUnderTest(host, new FreeSwitchSimulator(simulator));
+    }
+
+    public Task<SimulatedCall> CallAsync(CallerScript script) => Simulator.StartCallAsync(EndPoint, script);
+
+    public async Task<CallRecord> RunCallAsync(CallerScript script)
+    {
+        var call = await CallAsync(script);
+        return await call.Completion.WaitAsync(Patience);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Simulator.DisposeAsync();
+        await Host.StopAsync().WaitAsync(Patience);
+        Host.Dispose();
+    }
+}
