@@ -13,7 +13,7 @@ internal sealed record CaptureRecord(int Sequence, double Seconds, string Direct
 }
 
 /// <summary>A parsed transcript file.</summary>
-internal sealed class Capture(string name, IReadOnlyList<string> header, IReadOnlyList<CaptureRecord> records)
+internal sealed class Transcript(string name, IReadOnlyList<string> header, IReadOnlyList<CaptureRecord> records)
 {
     public string Name { get; } = name;
 
@@ -48,10 +48,10 @@ internal static partial class CaptureFiles
     public static IReadOnlyList<string> Names() =>
         System.IO.Directory.GetFiles(Directory, "*.txt").Select(Path.GetFileName).Order(StringComparer.Ordinal).ToArray()!;
 
-    public static Capture Load(string fileName) => Parse(fileName, File.ReadAllBytes(Path.Combine(Directory, fileName)));
+    public static Transcript Load(string fileName) => Parse(fileName, File.ReadAllBytes(Path.Combine(Directory, fileName)));
 
     /// <summary>Parses the transcript format: '#' lines, then '### SEQ t=+S DIR N bytes' + N bytes + '\n', or a NOTE line.</summary>
-    public static Capture Parse(string name, byte[] file)
+    public static Transcript Parse(string name, byte[] file)
     {
         var header = new List<string>();
         var records = new List<CaptureRecord>();
@@ -95,7 +95,7 @@ internal static partial class CaptureFiles
             pos += length + 1;
         }
 
-        return new Capture(name, header, records);
+        return new Transcript(name, header, records);
     }
 
     private static string Locate()

@@ -1,0 +1,317 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Text;
+using System.Text.RegularExpressions;
+using IvrEngine.EventSocket;
+using IvrEngine.Tests.Support;
+
+namespace IvrEngine.Tests.EventSocket;
+
+/// <summary>The outbound listener and session against a raw peer that plays FreeSWITCH with the bytes of a real call
+/// (outbound-plain-session.txt).</summary>
+public partial class OutboundSessionTests
+{
+    private const string ChannelUuid = "b5dc9540-d3ab-4a2b-b84b-0803d324e5fe";
+    private static readonly Transcript Call = CaptureFiles.Load("outbound-plain-session.txt");
+
+    [Fact]
+    public async Task A_whole_call_runs_on_real_FreeSWITCH_bytes()
+    {
+        await using var h = await Harness.StartAsync();
+        var session = h.Session;
+        var fs = h.Fs;
+
+        // connect: the channel data.
+        var connect = session.ConnectAsync();
+        (await fs.ReadCommandBytesAsync()).Should().Equal(Call.Record(2));
+        await fs.SendAsync(Call.Record(3));
+        var channel = await connect.WaitAsync(Wire.Timeout);
+        channel.UniqueId.Should().Be(ChannelUuid);
+        channel.Ani.Should().Be("15551234567");
+        channel.Dnis.Should().Be("5000");
+        channel.CallerName.Should().Be("Alice Example");
+        channel.Variables["origination_caller_id_name"].Should().Be("Alice Example");
+        session.UniqueId.Should().Be(ChannelUuid);
+        session.Channel.Should().BeSameAs(channel);
+
+        await Exchange(session.MyEventsAsync(), 5, 6, "+OK Events Enabled");
+        await Exchange(session.LingerAsync(), 7, 8, "+OK will linger");
+        await fs.SendAsync(Call.Record(9)); // CHANNEL_PARK
+        await Exchange(session.SubscribeAsync(EslEventFormat.Plain,
+            ["CHANNEL_EXECUTE_COMPLETE", "DTMF", "CHANNEL_HANGUP", "CHANNEL_HANGUP_COMPLETE", "BACKGROUND_JOB"]), 10, 11, "+OK event listener enabled plain");
+
+        var name = session.GetVariableAsync("caller_id_name");
+        (await fs.ReadCommandBytesAsync()).Should().Equal(Call.Record(12));
+        await fs.SendAsync(Call.Record(13));
+        (await name.WaitAsync(Wire.Timeout)).Should().Be("Alice Example");
+        var unset = session.GetVariableAsync("no_such_var");
+        (await fs.ReadCommandBytesAsync()).Should().Equal(Call.Record(14));
+        await fs.SendAsync(Call.Record(15));
+        (await unset.WaitAsync(Wire.Timeout)).Should().BeNull();
+
+        // play_and_get_digits with event-lock: completes on its own CHANNEL_EXECUTE_COMPLETE.
+        var digits = new ConcurrentQueue<char>();
+        using var dtmf = session.Dtmf.Subscribe(new Observer<DtmfDigit>(d => digits.Enqueue(d.Digit)));
+        const string pagdArg = @"4 10 3 5000 # tone_stream://%(200,0,500) tone_stream://%(200,0,300) collected_acct \d+";
+        var pagd = session.ExecuteAsync("play_and_get_digits", pagdArg);
+        var sent = await fs.ReadCommandAsync();
+        var eventUuid = EventUuid(sent);
+        sent.Should().Be(Encoding.UTF8.GetString(Call.Record(25))[..^1] + $"Event-UUID: {eventUuid}\n\n", "the recorded command plus the Event-UUID");
+        await fs.SendAsync(Call.Record(26));
+        await fs.SendAsync(WithAppUuid(27, "93543746-9e59-4dd8-b3b1-138ded0dd127", eventUuid));
+        foreach (var seq in new[] { 29, 30, 31, 32, 33 }) await fs.SendAsync(Call.Record(seq));
+        // The same completion for another channel (filters are connection-wide) must not complete it.
+        await fs.SendAsync(Wire.ReplaceSameLength(WithAppUuid(34, "93543746-9e59-4dd8-b3b1-138ded0dd127", eventUuid), ChannelUuid, Guid.NewGuid().ToString()));
+
+        // A round trip proves everything above was read and dispatched.
+        var setvar = session.ApiAsync($"uuid_setvar {ChannelUuid} crm_ticket 42");
+        (await fs.ReadCommandBytesAsync()).Should().Equal(Call.Record(35));
+        await fs.SendAsync(Call.Record(36));
+        (await setvar.WaitAsync(Wire.Timeout)).IsOk.Should().BeTrue();
+        pagd.IsCompleted.Should().BeFalse("only CHANNEL_EXECUTE and another channel's completion arrived");
+        new string([.. digits]).Should().Be("1234#");
+
+        await fs.SendAsync(WithAppUuid(34, "93543746-9e59-4dd8-b3b1-138ded0dd127", eventUuid));
+        var result = await pagd.WaitAsync(Wire.Timeout);
+        result.Outcome.Should().Be(ExecuteOutcome.Completed);
+        result.IsCompleted.Should().BeTrue();
+        result.Application.Should().Be("play_and_get_digits");
+        result.GetVariable("read_result").Should().Be("success");
+        result.GetVariable("collected_acct").Should().Be("1234");
+        result.Response.Should().Be("_none_");
+        result.CompleteEvent!.GetHeader("Application-UUID").Should().Be(eventUuid);
+
+        // A hangup while playback runs ends the execute with the cause.
+        var playback = session.ExecuteAsync("playback", "tone_stream://%(1500,0,440)");
+        var playUuid = EventUuid(await fs.ReadCommandAsync());
+        await fs.SendAsync(Call.Record(45));
+        await fs.SendAsync(WithAppUuid(47, "5caeb251-1043-442c-9a88-1d6257ee7023", playUuid));
+        session.IsHungUp.Should().BeFalse();
+        await fs.SendAsync(Call.Record(58)); // CHANNEL_HANGUP, NORMAL_CLEARING
+        var hungUp = await playback.WaitAsync(Wire.Timeout);
+        hungUp.Outcome.Should().Be(ExecuteOutcome.HungUp);
+        hungUp.HangupCause.Should().Be("NORMAL_CLEARING");
+        hungUp.CompleteEvent.Should().BeNull();
+        (await session.HangupTask.WaitAsync(Wire.Timeout)).Should().Be(new HangupInfo("NORMAL_CLEARING", Disconnected: false));
+        session.IsHungUp.Should().BeTrue();
+
+        // After the hangup, an execute returns at once without writing anything.
+        var late = session.ExecuteAsync("answer");
+        late.IsCompleted.Should().BeTrue();
+        (await late).Outcome.Should().Be(ExecuteOutcome.HungUp);
+
+        // The last events, the linger notice, then exit.
+        foreach (var seq in new[] { 59, 60, 61, 62, 63, 64 }) await fs.SendAsync(Call.Record(seq));
+        var notice = await session.DisconnectNotice.WaitAsync(Wire.Timeout);
+        notice.IsLinger.Should().BeTrue();
+        notice.LingerSeconds.Should().Be(-1);
+        notice.ControlledSessionUuid.Should().Be(ChannelUuid);
+
+        var dtmfDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var dtmfEnd = session.Dtmf.Subscribe(new Observer<DtmfDigit>(_ => { }, dtmfDone.SetResult));
+        var exit = session.ExitAsync();
+        (await fs.ReadCommandBytesAsync()).Should().Equal(Call.Record(66), "nothing was written for the late execute");
+        await fs.SendAsync(Call.Record(67));
+        await fs.SendAsync(Call.Record(68));
+        fs.Close();
+        (await exit.WaitAsync(Wire.Timeout)).ReplyText.Should().Be("+OK bye");
+        (await session.Connection.Completion.WaitAsync(Wire.Timeout)).Should().Be(EslCloseReason.PeerClosed);
+        await dtmfDone.Task.WaitAsync(Wire.Timeout);
+
+        async Task Exchange(Task<EslReply> command, int appToFs, int fsToApp, string replyText)
+        {
+            (await fs.ReadCommandBytesAsync()).Should().Equal(Call.Record(appToFs));
+            await fs.SendAsync(Call.Record(fsToApp));
+            (await command.WaitAsync(Wire.Timeout)).ReplyText.Should().Be(replyText);
+        }
+    }
+
+    [Fact]
+    public async Task A_socket_drop_ends_pending_execute_bgapi_and_api_at_once()
+    {
+        await using var h = await Harness.StartAsync();
+        var (session, fs) = (h.Session, h.Fs);
+        await ConnectAsync(session, fs);
+
+        var execute = session.ExecuteAsync("playback", "tone_stream://%(1500,0,440)");
+        await fs.ReadCommandAsync();
+        await fs.SendAsync(Call.Record(45)); // +OK: the application runs
+        var job = session.BackgroundApiAsync("status");
+        var jobUuid = JobUuid(await fs.ReadCommandAsync());
+        await fs.SendAsync(Wire.ReplaceSameLength(Call.Record(40), "205e926f-04fc-412b-8da6-3591890108d7", jobUuid));
+        var api = session.ApiAsync("status");
+        await fs.ReadCommandAsync();
+
+        fs.Close();
+
+        (await execute.WaitAsync(Wire.Timeout)).Outcome.Should().Be(ExecuteOutcome.Disconnected);
+        await FluentActions.Awaiting(() => job.WaitAsync(Wire.Timeout)).Should().ThrowAsync<EslConnectionClosedException>();
+        await FluentActions.Awaiting(() => api.WaitAsync(Wire.Timeout)).Should().ThrowAsync<EslConnectionClosedException>();
+        (await session.HangupTask.WaitAsync(Wire.Timeout)).Should().Be(HangupInfo.SocketClosed);
+        (await session.ExecuteAsync("answer").WaitAsync(Wire.Timeout)).Outcome.Should().Be(ExecuteOutcome.Disconnected);
+        (await session.Connection.Completion.WaitAsync(Wire.Timeout)).Should().Be(EslCloseReason.PeerClosed);
+    }
+
+    [Fact]
+    public async Task An_execute_waiting_for_its_reply_ends_as_Disconnected_when_the_socket_drops()
+    {
+        await using var h = await Harness.StartAsync();
+        var (session, fs) = (h.Session, h.Fs);
+        await ConnectAsync(session, fs);
+
+        var execute = session.ExecuteAsync("answer");
+        await fs.ReadCommandAsync();
+        fs.Close();
+        (await execute.WaitAsync(Wire.Timeout)).Outcome.Should().Be(ExecuteOutcome.Disconnected);
+    }
+
+    [Fact]
+    public async Task Executes_complete_independently_by_Event_UUID()
+    {
+        await using var h = await Harness.StartAsync();
+        var (session, fs) = (h.Session, h.Fs);
+        await ConnectAsync(session, fs);
+
+        // Two sendmsg without event-lock: set completes during the playback (records 43-50).
+        var playback = session.ExecuteAsync("playback", "tone_stream://%(1500,0,440)", eventLock: false);
+        var playUuid = EventUuid(await fs.ReadCommandAsync());
+        var set = session.ExecuteAsync("set", "after_playback=yes", eventLock: false);
+        var setCommand = await fs.ReadCommandAsync();
+        setCommand.Should().NotContain("event-lock");
+        var setUuid = EventUuid(setCommand);
+        await fs.SendAsync(Call.Record(45));
+        await fs.SendAsync(Call.Record(46));
+        await fs.SendAsync(WithAppUuid(47, "5caeb251-1043-442c-9a88-1d6257ee7023", playUuid));
+        await fs.SendAsync(WithAppUuid(48, "49ba5d21-89fc-46c4-9064-caad9041798a", setUuid));
+        await fs.SendAsync(WithAppUuid(49, "49ba5d21-89fc-46c4-9064-caad9041798a", setUuid));
+
+        var setResult = await set.WaitAsync(Wire.Timeout);
+        setResult.IsCompleted.Should().BeTrue();
+        setResult.GetVariable("after_playback").Should().Be("yes");
+        playback.IsCompleted.Should().BeFalse();
+
+        await fs.SendAsync(WithAppUuid(50, "5caeb251-1043-442c-9a88-1d6257ee7023", playUuid));
+        var playResult = await playback.WaitAsync(Wire.Timeout);
+        playResult.Outcome.Should().Be(ExecuteOutcome.Completed);
+        playResult.Response.Should().Be("FILE PLAYED");
+    }
+
+    [Fact]
+    public async Task Refuse_sends_connect_then_closes()
+    {
+        var refused = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var h = await Harness.StartAsync(async session =>
+        {
+            await session.RefuseAsync(TimeSpan.FromSeconds(5));
+            refused.SetResult();
+        });
+
+        (await h.Fs.ReadCommandBytesAsync()).Should().Equal(Call.Record(2));
+        await h.Fs.SendAsync(Call.Record(3));
+        (await h.Fs.ReadToEndAsync()).Should().BeEmpty("nothing but connect is written before the socket closes");
+        await refused.Task.WaitAsync(Wire.Timeout);
+    }
+
+    [Fact]
+    public async Task Refuse_closes_even_when_connect_is_never_answered()
+    {
+        await using var h = await Harness.StartAsync(session => session.RefuseAsync(TimeSpan.FromMilliseconds(100)));
+        (await h.Fs.ReadCommandAsync()).Should().Be("connect\n\n");
+        (await h.Fs.ReadToEndAsync()).Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task A_failing_handler_ends_its_own_connection_only()
+    {
+        var calls = 0;
+        var second = new TaskCompletionSource<EslOutboundSession>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var listener = new EslOutboundListener(new IPEndPoint(IPAddress.Loopback, 0), async (session, _) =>
+        {
+            if (Interlocked.Increment(ref calls) == 1) throw new InvalidOperationException("handler bug");
+            second.SetResult(session);
+            await release.Task;
+        });
+        listener.Start();
+        listener.LocalEndPoint.Port.Should().NotBe(0);
+
+        await using var first = await RawPeer.ConnectAsync(listener.LocalEndPoint);
+        (await first.ReadToEndAsync()).Should().BeEmpty("the failed handler's connection is closed");
+
+        await using var fs = await RawPeer.ConnectAsync(listener.LocalEndPoint);
+        var session = await second.Task.WaitAsync(Wire.Timeout);
+        await ConnectAsync(session, fs);
+        session.Channel.Dnis.Should().Be("5000");
+        release.SetResult();
+        (await fs.ReadToEndAsync()).Should().BeEmpty("the session is disposed when its handler returns");
+    }
+
+    private static async Task ConnectAsync(EslOutboundSession session, RawPeer fs)
+    {
+        var connect = session.ConnectAsync();
+        (await fs.ReadCommandAsync()).Should().Be("connect\n\n");
+        await fs.SendAsync(Call.Record(3));
+        (await connect.WaitAsync(Wire.Timeout)).UniqueId.Should().Be(ChannelUuid);
+    }
+
+    private static byte[] WithAppUuid(int sequence, string recorded, string sent) =>
+        Wire.ReplaceSameLength(Call.Record(sequence), "Application-UUID: " + recorded, "Application-UUID: " + sent);
+
+    private static string EventUuid(string command)
+    {
+        var match = EventUuidHeader().Match(command);
+        match.Success.Should().BeTrue($"an execute carries an Event-UUID: \"{command}\"");
+        return match.Groups[1].Value;
+    }
+
+    private static string JobUuid(string command) => JobUuidHeader().Match(command).Groups[1].Value;
+
+    [GeneratedRegex("\nEvent-UUID: ([0-9a-f-]{36})\n")]
+    private static partial Regex EventUuidHeader();
+
+    [GeneratedRegex("\nJob-UUID: ([0-9a-f-]{36})\n")]
+    private static partial Regex JobUuidHeader();
+
+    /// <summary>A listener on a free loopback port, a raw peer connected to it as FreeSWITCH, and the session the
+    /// listener handed to its handler.</summary>
+    private sealed class Harness : IAsyncDisposable
+    {
+        private readonly EslOutboundListener _listener;
+        private readonly TaskCompletionSource _release;
+
+        private Harness(EslOutboundListener listener, TaskCompletionSource release, EslOutboundSession session, RawPeer fs)
+        {
+            _listener = listener;
+            _release = release;
+            Session = session;
+            Fs = fs;
+        }
+
+        public EslOutboundSession Session { get; }
+
+        public RawPeer Fs { get; }
+
+        public static async Task<Harness> StartAsync(Func<EslOutboundSession, Task>? handler = null)
+        {
+            var sessions = new TaskCompletionSource<EslOutboundSession>(TaskCreationOptions.RunContinuationsAsynchronously);
+            var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var listener = new EslOutboundListener(new IPEndPoint(IPAddress.Loopback, 0), async (session, _) =>
+            {
+                sessions.TrySetResult(session);
+                if (handler is not null) await handler(session);
+                else await release.Task;
+            });
+            listener.Start();
+            var fs = await RawPeer.ConnectAsync(listener.LocalEndPoint);
+            var accepted = await sessions.Task.WaitAsync(Wire.Timeout);
+            return new Harness(listener, release, accepted, fs);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            _release.TrySetResult();
+            await _listener.DisposeAsync();
+            await Fs.DisposeAsync();
+        }
+    }
+}
