@@ -1,0 +1,204 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.RegularExpressions;
+using System.Threading.Channels;
+using IvrEngine.EventSocket;
+using IvrEngine.Tests.Support;
+using Microsoft.Extensions.Time.Testing;
+
+namespace IvrEngine.Tests.EventSocket;
+
+/// <summary>The inbound client against a raw fake FreeSWITCH on port 0, with reconnect backoff on fake time.</summary>
+public sealed partial class InboundClientTests : IDisposable
+{
+    private static readonly Transcript Inbound = CaptureFiles.Load("inbound-session.txt");
+    private readonly TcpListener _server = new(IPAddress.Loopback, 0);
+    private readonly TimerWatchingTimeProvider _time = new();
+
+    public InboundClientTests() => _server.Start();
+
+    public void Dispose() => _server.Stop();
+
+    [Fact]
+    public async Task Authenticates_then_runs_api_and_bgapi_and_forwards_events()
+    {
+        await using var client = NewClient("ClueCon");
+        var start = client.StartAsync();
+        await using var fs = await AcceptAsync();
+        await LoginAsync(fs, "ClueCon", ["BACKGROUND_JOB"]);
+        await start.WaitAsync(Wire.Timeout);
+        client.IsConnected.Should().BeTrue();
+        client.Generation.Should().Be(1);
+
+        var api = client.ApiAsync("status");
+        (await fs.ReadCommandBytesAsync()).Should().Equal(Inbound.Record(12));
+        await fs.SendAsync(Inbound.Record(13));
+        (await api.WaitAsync(Wire.Timeout)).Body.Should().StartWith("UP 0 years").And.Contain("is ready");
+
+        var events = new ConcurrentQueue<EslEvent>();
+        var got = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var subscription = client.Events.Subscribe(new Observer<EslEvent>(e =>
+        {
+            events.Enqueue(e);
+            got.TrySetResult();
+        }));
+
+        var job = client.BackgroundApiAsync("status");
+        var jobUuid = JobUuidHeader().Match(await fs.ReadCommandAsync()).Groups[1].Value;
+        await fs.SendAsync(Wire.ReplaceSameLength(Inbound.Record(24), "7f4d9c2e-1111-4222-8333-444455556666", jobUuid));
+        await fs.SendAsync(Wire.ReplaceSameLength(Inbound.Record(25), "7f4d9c2e-1111-4222-8333-444455556666", jobUuid));
+        var result = await job.WaitAsync(Wire.Timeout);
+        result.JobUuid.Should().Be(jobUuid);
+        result.Body.Should().NotBeEmpty();
+        await got.Task.WaitAsync(Wire.Timeout);
+        events.Select(e => e.EventName).Should().Contain("BACKGROUND_JOB");
+    }
+
+    [Fact]
+    public async Task A_wrong_password_is_retried_with_doubling_backoff_on_the_injected_clock()
+    {
+        var states = new ConcurrentQueue<EslInboundState>();
+        await using var client = NewClient("WrongPassword");
+        using var watch = client.States.Subscribe(new Observer<EslInboundState>(states.Enqueue));
+        var start = client.StartAsync();
+
+        var delays = new List<TimeSpan>();
+        for (var attempt = 0; attempt < 4; attempt++)
+        {
+            await using (var fs = await AcceptAsync())
+            {
+                await fs.SendAsync(Inbound.Record(2));                                   // auth/request
+                (await fs.ReadCommandAsync()).Should().Be("auth WrongPassword\n\n");
+                await fs.SendAsync(Inbound.Record(4));                                   // -ERR invalid
+                await fs.SendAsync(Inbound.Record(5));                                   // disconnect notice
+                fs.Close();
+            }
+
+            var delay = await _time.NextTimerAsync();
+            delays.Add(delay);
+            start.IsCompleted.Should().BeFalse();
+            _time.Advance(delay);
+        }
+
+        delays.Should().Equal(TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(4));
+        states.Should().HaveCount(4).And.OnlyContain(s => !s.Connected && s.Error!.Contains("-ERR invalid"));
+        client.Generation.Should().Be(0);
+
+        // FreeSWITCH now accepts (as if the password had been fixed server-side): the client logs in.
+        await using var ok = await AcceptAsync();
+        await ok.SendAsync(Inbound.Record(2));
+        (await ok.ReadCommandAsync()).Should().Be("auth WrongPassword\n\n");
+        await ok.SendAsync(Inbound.Record(11));                                          // +OK accepted
+        (await ok.ReadCommandAsync()).Should().Be("event plain BACKGROUND_JOB\n\n");
+        await ok.SendAsync("Content-Type: command/reply\nReply-Text: +OK event listener enabled plain\n\n");
+        await start.WaitAsync(Wire.Timeout);
+        client.Generation.Should().Be(1);
+    }
+
+    [Fact]
+    public async Task After_a_drop_it_reconnects_and_replays_subscriptions_and_filters()
+    {
+        var states = new ConcurrentQueue<EslInboundState>();
+        var events = Channel.CreateUnbounded<EslEvent>();
+        await using var client = NewClient("ClueCon");
+        using var watch = client.States.Subscribe(new Observer<EslInboundState>(states.Enqueue));
+        using var subscription = client.Events.Subscribe(new Observer<EslEvent>(e => events.Writer.TryWrite(e)));
+        var start = client.StartAsync();
+
+        var fs1 = await AcceptAsync();
+        await LoginAsync(fs1, "ClueCon", ["BACKGROUND_JOB"]);
+        await start.WaitAsync(Wire.Timeout);
+
+        var subscribe = client.SubscribeAsync(["CHANNEL_HANGUP", "DTMF"]);
+        (await fs1.ReadCommandAsync()).Should().Be("event plain CHANNEL_HANGUP DTMF\n\n");
+        await fs1.SendAsync(Inbound.Record(19));
+        await subscribe.WaitAsync(Wire.Timeout);
+        var filter = client.FilterAsync("Caller-Caller-ID-Number", "15559990000");
+        (await fs1.ReadCommandAsync()).Should().Be("filter Caller-Caller-ID-Number 15559990000\n\n");
+        await fs1.SendAsync(Inbound.Record(29));
+        await filter.WaitAsync(Wire.Timeout);
+
+        await fs1.SendAsync(Inbound.Record(32)); // an event on the first connection
+        (await events.Reader.ReadAsync().AsTask().WaitAsync(Wire.Timeout)).EventName.Should().Be("CHANNEL_CREATE");
+
+        fs1.Close();
+        await fs1.DisposeAsync();
+        (await _time.NextTimerAsync()).Should().Be(TimeSpan.FromMilliseconds(500), "the first wait after a drop is the minimum");
+        client.IsConnected.Should().BeFalse();
+        _time.Advance(TimeSpan.FromMilliseconds(500));
+
+        await using var fs2 = await AcceptAsync();
+        await LoginAsync(fs2, "ClueCon", ["BACKGROUND_JOB", "CHANNEL_HANGUP", "DTMF"], "filter Caller-Caller-ID-Number 15559990000");
+
+        var api = client.ApiAsync("status");
+        (await fs2.ReadCommandBytesAsync()).Should().Equal(Inbound.Record(12));
+        await fs2.SendAsync(Inbound.Record(13));
+        (await api.WaitAsync(Wire.Timeout)).Body.Should().StartWith("UP ");
+        client.Generation.Should().Be(2);
+
+        await fs2.SendAsync(Inbound.Record(36)); // events keep flowing to the same subscriber
+        (await events.Reader.ReadAsync().AsTask().WaitAsync(Wire.Timeout)).EventName.Should().Be("CHANNEL_HANGUP_COMPLETE");
+
+        states.Select(s => (s.Connected, s.Generation)).Should().Equal((true, 1), (false, 1), (true, 2));
+        states.ElementAt(1).Error.Should().Be(nameof(EslCloseReason.PeerClosed));
+    }
+
+    [Fact]
+    public async Task Dispose_stops_the_reconnect_loop_and_fails_waiters()
+    {
+        var client = NewClient("ClueCon");
+        var start = client.StartAsync();
+        await using (var fs = await AcceptAsync())
+        {
+            fs.Close();
+        }
+
+        await _time.NextTimerAsync();
+        var api = client.ApiAsync("status");
+        await client.DisposeAsync().AsTask().WaitAsync(Wire.Timeout);
+        await FluentActions.Awaiting(() => api.WaitAsync(Wire.Timeout)).Should().ThrowAsync<EslConnectionClosedException>();
+        await FluentActions.Awaiting(() => start.WaitAsync(Wire.Timeout)).Should().ThrowAsync<EslConnectionClosedException>();
+    }
+
+    private EslInboundClient NewClient(string password) => new(
+        new EslInboundOptions { Host = "127.0.0.1", Port = ((IPEndPoint)_server.LocalEndpoint).Port, Password = password },
+        time: _time);
+
+    private async Task<RawPeer> AcceptAsync() => RawPeer.Accepted(await _server.AcceptSocketAsync().WaitAsync(Wire.Timeout));
+
+    /// <summary>Plays FreeSWITCH's side of a login: greeting, auth, the event subscription, then each filter.</summary>
+    private static async Task LoginAsync(RawPeer fs, string password, string[] events, params string[] filters)
+    {
+        await fs.SendAsync(Inbound.Record(2));
+        (await fs.ReadCommandAsync()).Should().Be($"auth {password}\n\n");
+        await fs.SendAsync(Inbound.Record(11));
+        var subscribe = await fs.ReadCommandAsync();
+        subscribe.Should().StartWith("event plain ").And.EndWith("\n\n");
+        subscribe["event plain ".Length..^2].Split(' ').Should().BeEquivalentTo(events);
+        await fs.SendAsync(Inbound.Record(19));
+        foreach (var filter in filters)
+        {
+            (await fs.ReadCommandAsync()).Should().Be(filter + "\n\n");
+            await fs.SendAsync("Content-Type: command/reply\nReply-Text: +OK filter added.\n\n");
+        }
+    }
+
+    [GeneratedRegex("\nJob-UUID: ([0-9a-f-]{36})\n")]
+    private static partial Regex JobUuidHeader();
+
+    /// <summary>Fake time that reports each timer created on it, so a test advances exactly when the client waits.</summary>
+    private sealed class TimerWatchingTimeProvider : FakeTimeProvider
+    {
+        private readonly Channel<TimeSpan> _timers = Channel.CreateUnbounded<TimeSpan>();
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            var timer = base.CreateTimer(callback, state, dueTime, period);
+            _timers.Writer.TryWrite(dueTime);
+            return timer;
+        }
+
+        public Task<TimeSpan> NextTimerAsync() => _timers.Reader.ReadAsync().AsTask().WaitAsync(Wire.Timeout);
+    }
+}
