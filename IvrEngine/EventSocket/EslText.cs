@@ -14,7 +14,7 @@ internal static class EslText
     public static int FindHeaderEnd(ReadOnlySpan<byte> span)
     {
         var lf = span.IndexOf("\n\n"u8);
-        if (span.IndexOf((byte)'\r') < 0)
+        if ((lf < 0 ? span : span[..lf]).IndexOf((byte)'\r') < 0) // only a CR before the first "\n\n" can end the block earlier
         {
             return lf < 0 ? -1 : lf + 2;
         }
