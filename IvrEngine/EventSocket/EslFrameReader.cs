@@ -44,10 +44,10 @@ internal sealed class EslFrameReader(EslLimits limits, bool poolEvents = true)
 
     private static void SkipLeadingLineBreaks(ref ReadOnlySequence<byte> buffer)
     {
-        // FreeSWITCH never sends these, but a stray newline between frames must not read as an empty frame.
-        var first = buffer.FirstSpan;
-        var skip = 0;
-        while (skip < first.Length && first[skip] is (byte)'\n' or (byte)'\r') skip++;
+        // FreeSWITCH never sends these, but a stray newline between frames must not read as an empty frame,
+        // wherever the segments of the buffer happen to be cut (an empty segment included).
+        var reader = new SequenceReader<byte>(buffer);
+        var skip = reader.AdvancePastAny((byte)'\n', (byte)'\r');
         if (skip > 0) buffer = buffer.Slice(skip);
     }
 
