@@ -111,6 +111,23 @@ public class EslFrameSplitTests
         AssertSame(again!, reference, frame);
     }
 
+    [Fact]
+    public void Stray_line_breaks_spanning_segments_do_not_read_as_an_empty_frame()
+    {
+        var frame = Wire.Utf8("Content-Type: auth/request\n\n");
+        byte[] stream = [.. "\n\r\n\n"u8, .. frame];
+        for (var i = 0; i <= 4; i++)
+        {
+            for (var j = i; j <= 4; j++)
+            {
+                var buffer = Chunk.Split(stream, i, j);
+                var frames = Wire.ReadAll(new EslFrameReader(EslLimits.Default, poolEvents: false), ref buffer);
+                frames.Select(f => f.ContentType).Should().Equal([EslContentType.AuthRequest], $"cuts at {i} and {j}");
+                Wire.Bytes(frames[0]).Should().Equal(frame);
+            }
+        }
+    }
+
     private static EslMessage ParseWhole(byte[] frame)
     {
         var frames = Wire.ReadAll(frame);
