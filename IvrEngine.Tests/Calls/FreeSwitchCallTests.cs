@@ -176,7 +176,7 @@ public sealed class FreeSwitchCallTests
             (await c.SetVariablesAsync([new("tmp", "1")])).IsSuccess.Should().BeTrue();
             (await c.UnsetVariablesAsync(["tmp"])).IsSuccess.Should().BeTrue();
             (await c.TransferAsync("queue_vip", "XML", "default")).IsSuccess.Should().BeTrue();
-            c.State.Should().Be(CallState.Transferred);
+            c.State.Should().BeOneOf([CallState.Transferred, CallState.Ended], "the transfer target may already have ended the call");
         });
         await using (harness)
         {

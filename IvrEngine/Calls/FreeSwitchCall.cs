@@ -43,10 +43,17 @@ public sealed class FreeSwitchCall : ICall, IDisposable
     public string? CallerName { get; }
 
     /// <inheritdoc />
-    public CallState State => (CallState)Volatile.Read(ref _state);
+    public CallState State => _session.IsHungUp ? CallState.Ended : (CallState)Volatile.Read(ref _state);
 
     /// <inheritdoc />
-    public CancellationToken HungUp => _hungUp.Token;
+    public CancellationToken HungUp
+    {
+        get
+        {
+            ObserveHangup();
+            return _hungUp.Token;
+        }
+    }
 
     /// <summary>The session underneath (events, raw commands).</summary>
     public EslOutboundSession Session => _session;
@@ -75,7 +82,7 @@ public sealed class FreeSwitchCall : ICall, IDisposable
         ArgumentNullException.ThrowIfNull(request);
         var argument = BuildPlayAndGetDigits(request);
         var result = await _session.ExecuteAsync("play_and_get_digits", argument, eventLock: true, cancellationToken);
-        if (!result.IsCompleted) return new CollectResult(CollectOutcome.HungUp, string.Empty, null);
+        if (!result.IsCompleted) return HungUpResult(new CollectResult(CollectOutcome.HungUp, string.Empty, null));
 
         var digits = result.GetVariable(request.VariableName) ?? string.Empty;
         var terminatorText = result.GetVariable("read_terminator_used");
@@ -84,7 +91,7 @@ public sealed class FreeSwitchCall : ICall, IDisposable
         if (digits.Length > 0) _variables[request.VariableName] = digits;
 
         // A hangup while collecting still produces an EXECUTE_COMPLETE; the hangup wins.
-        if (_session.IsHungUp) return new CollectResult(CollectOutcome.HungUp, digits, terminator);
+        if (_session.IsHungUp) return HungUpResult(new CollectResult(CollectOutcome.HungUp, digits, terminator));
         // read_result is the last try's: success (the regex check comes after, and clears the variable on a
         // mismatch), timeout (nothing pressed) or failure (too few digits).
         var outcome = readResult switch
@@ -190,7 +197,7 @@ public sealed class FreeSwitchCall : ICall, IDisposable
     /// <inheritdoc />
     public async Task<CallResult> HangupAsync(string cause = "NORMAL_CLEARING", CancellationToken cancellationToken = default)
     {
-        if (_session.IsHungUp) return new CallResult(CallOutcome.HungUp, HangupCause);
+        if (_session.IsHungUp) return HungUpResult(new CallResult(CallOutcome.HungUp, HangupCause));
         try
         {
             var reply = await _session.HangupAsync(cause, cancellationToken);
@@ -198,7 +205,7 @@ public sealed class FreeSwitchCall : ICall, IDisposable
         }
         catch (EslConnectionClosedException)
         {
-            return new CallResult(CallOutcome.HungUp, HangupCause);
+            return HungUpResult(new CallResult(CallOutcome.HungUp, HangupCause));
         }
     }
 
@@ -209,7 +216,7 @@ public sealed class FreeSwitchCall : ICall, IDisposable
     /// <inheritdoc />
     public async Task<CallResult> BreakAsync(CancellationToken cancellationToken = default)
     {
-        if (_session.IsHungUp) return new CallResult(CallOutcome.HungUp, HangupCause);
+        if (_session.IsHungUp) return HungUpResult(new CallResult(CallOutcome.HungUp, HangupCause));
         try
         {
             var response = await _session.ApiAsync("uuid_break " + Uuid + " all", cancellationToken);
@@ -217,7 +224,7 @@ public sealed class FreeSwitchCall : ICall, IDisposable
         }
         catch (EslConnectionClosedException)
         {
-            return new CallResult(CallOutcome.HungUp, HangupCause);
+            return HungUpResult(new CallResult(CallOutcome.HungUp, HangupCause));
         }
     }
 
@@ -228,7 +235,7 @@ public sealed class FreeSwitchCall : ICall, IDisposable
             throw new ArgumentException($"Variable {name}: a value holding both '$' and a line break cannot be set safely.", nameof(value));
         }
 
-        if (_session.IsHungUp) return new CallResult(CallOutcome.HungUp, HangupCause);
+        if (_session.IsHungUp) return HungUpResult(new CallResult(CallOutcome.HungUp, HangupCause));
         try
         {
             var response = await _session.ApiAsync($"uuid_setvar {Uuid} {name} {value}", cancellationToken);
@@ -236,7 +243,7 @@ public sealed class FreeSwitchCall : ICall, IDisposable
         }
         catch (EslConnectionClosedException)
         {
-            return new CallResult(CallOutcome.HungUp, HangupCause);
+            return HungUpResult(new CallResult(CallOutcome.HungUp, HangupCause));
         }
     }
 
@@ -244,16 +251,29 @@ public sealed class FreeSwitchCall : ICall, IDisposable
         Func<string?, bool>? failWhen = null)
     {
         var result = await _session.ExecuteAsync(application, argument, eventLock: true, cancellationToken);
-        if (!result.IsCompleted) return new CallResult(CallOutcome.HungUp, result.HangupCause);
+        if (!result.IsCompleted) return HungUpResult(new CallResult(CallOutcome.HungUp, result.HangupCause));
         var response = result.Response;
         if (failWhen is not null && failWhen(response)) return new CallResult(CallOutcome.Failed, response);
         return _session.IsHungUp && application is "playback" or "say" or "sleep"
-            ? new CallResult(CallOutcome.HungUp, HangupCause)
+            ? HungUpResult(new CallResult(CallOutcome.HungUp, HangupCause))
             : new CallResult(CallOutcome.Success, response);
     }
 
     /// <inheritdoc />
     public void Dispose() => _hungUp.Dispose();
+
+    /// <summary>The session learns of a hangup on its read loop; the continuation that cancels <see cref="HungUp"/> runs
+    /// later on the thread pool. Whatever reports a hangup to the flow makes sure the token has fired first.</summary>
+    private T HungUpResult<T>(T result)
+    {
+        ObserveHangup();
+        return result;
+    }
+
+    private void ObserveHangup()
+    {
+        if (_session.IsHungUp) OnHangup();
+    }
 
     private void OnHangup()
     {
