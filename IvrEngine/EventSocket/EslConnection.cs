@@ -179,22 +179,6 @@ public sealed partial class EslConnection : IAsyncDisposable
         _ => "plain",
     };
 
-    /// <summary>Writes a command that FreeSWITCH does not answer (used before <c>connect</c> has nothing to say to).</summary>
-    internal async Task SendWithoutReplyAsync(string line, CancellationToken cancellationToken)
-    {
-        await _writeLock.WaitAsync(cancellationToken);
-        try
-        {
-            ThrowIfClosed();
-            EslCommandWriter.WriteCommand(_output, line);
-            await FlushAsync(cancellationToken);
-        }
-        finally
-        {
-            _writeLock.Release();
-        }
-    }
-
     private async Task<EslReply> SendExpectingReplyAsync<TState>(TState state, Action<IBufferWriter<byte>, TState> write, CancellationToken cancellationToken)
     {
         var message = await SendRawAsync(state, write, cancellationToken);
