@@ -32,7 +32,7 @@ internal static class LoadCommand
             throw new UsageException($"--keys wants DTMF digits (0-9 * # A-D), got '{keys}'.");
         }
 
-        var hold = line.GetInt("--hold-seconds", Math.Max(5, (concurrency + 499) / 500), 1, 3600);
+        var hold = line.GetInt("--hold-seconds", Math.Max(10, (concurrency + 99) / 100), 1, 3600);
 
         var needed = (2L * concurrency) + 1024;
         if (FileDescriptorLimit.Ensure(needed) is { } problem)
@@ -82,8 +82,8 @@ internal static class LoadCommand
             // Called once all C calls are live and parked in their greeting.
             during = MemorySample.Take();
             await Task.CompletedTask;
-        }, () => before = MemorySample.Take());
-        Print($"phase 2 (hold): {concurrency:N0} calls live at once, each prompt lasts {hold.TotalSeconds:0} s", held);
+        }, () => before = MemorySample.Take(), hold / 2);
+        Print($"phase 2 (hold): {concurrency:N0} calls started evenly over {hold.TotalSeconds / 2:0} s, each prompt lasts {hold.TotalSeconds:0} s, so all are live at once before the first greeting ends", held);
 
         var errors = warm.Errors + throughput.Errors + held.Errors;
         Console.WriteLine($"engine: served {engine.ServedCalls:N0} calls, refused {engine.RefusedCalls:N0}, live now {engine.LiveCalls}");
@@ -94,7 +94,8 @@ internal static class LoadCommand
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"memory with {held.HoldLive:N0} calls live (after a full GC) vs. before: managed heap {before.Heap / 1048576.0:N1} -> {during.Heap / 1048576.0:N1} MB " +
                 $"= {perCallHeap / 1024:N1} KB per live call; working set {before.WorkingSet / 1048576.0:N1} -> {during.WorkingSet / 1048576.0:N1} MB = {perCallWs / 1024:N1} KB per live call"));
-            Console.WriteLine("  (both figures include the simulator's own per-call memory (its socket, channel variables, command log): an upper bound for the engine)");
+            Console.WriteLine("  (both figures include the simulator's own per-call memory (its socket, channel variables, command log): an upper bound for the engine;");
+            Console.WriteLine("   the working set is only indicative: the GC keeps memory from earlier phases, so it can even go down)");
             PrintGoals(throughput, held, errors, perCallHeap);
         }
         else
@@ -147,7 +148,7 @@ internal static class LoadCommand
 
     private static async Task<PhaseResult> RunPhaseAsync(
         FreeSwitchSimulator sim, OutboundCallService engine, IPEndPoint endpoint, int calls, int concurrency, Func<CallerScript> script,
-        Expectation expect, Func<Task>? whenAllLive, Action? beforeStart = null)
+        Expectation expect, Func<Task>? whenAllLive, Action? beforeStart = null, TimeSpan ramp = default)
     {
         GC.Collect();
         GC.WaitForPendingFinalizers();
@@ -182,6 +183,8 @@ internal static class LoadCommand
         var clock = Stopwatch.StartNew();
         for (var i = 0; i < calls; i++)
         {
+            var due = ramp * ((double)i / calls);
+            if (due > clock.Elapsed) await Task.Delay(due - clock.Elapsed);
             await slots.WaitAsync();
             await connecting.WaitAsync();
             tasks.Add(RunCallAsync());
