@@ -18,7 +18,6 @@ namespace IvrEngine.Benchmarks;
 internal static class LoadCommand
 {
     private static readonly string[] Options = ["--calls", "--concurrency", "--keys", "--hold-seconds"];
-    private static readonly TimeSpan CallTimeout = TimeSpan.FromMinutes(3);
 
     public static int Run(ReadOnlySpan<string> args)
     {
@@ -156,6 +155,8 @@ internal static class LoadCommand
         beforeStart?.Invoke();
 
         var result = new PhaseResult(calls);
+        // A call's two prompts (greeting, account prompt) each last the script's playback duration.
+        var callTimeout = TimeSpan.FromMinutes(3) + (2 * (script().PlaybackDuration ?? TimeSpan.Zero)) + ramp;
         var slots = new SemaphoreSlim(concurrency);
         var connecting = new SemaphoreSlim(64); // keeps the listener's accept backlog from overflowing into SYN retries
         var turnarounds = new ConcurrentQueue<TimeSpan[]>();
@@ -194,7 +195,7 @@ internal static class LoadCommand
         {
             // Every call is connected (or failed); wait for the engine to hold them all, then let it settle.
             var deadline = Stopwatch.StartNew();
-            while (engine.LiveCalls < calls - result.Errors && deadline.Elapsed < CallTimeout && tasks.Any(t => !t.IsCompleted))
+            while (engine.LiveCalls < calls - result.Errors && deadline.Elapsed < callTimeout && tasks.Any(t => !t.IsCompleted))
             {
                 await Task.Delay(20);
             }
@@ -227,7 +228,7 @@ internal static class LoadCommand
                 var call = await sim.StartCallAsync(endpoint, script());
                 connecting.Release();
                 connected = true;
-                var record = await call.Completion.WaitAsync(CallTimeout);
+                var record = await call.Completion.WaitAsync(callTimeout);
                 turnarounds.Enqueue([.. call.Turnarounds]);
                 if (expect.Check(record) is { } problem) result.Fail(problem);
                 else result.Complete();
