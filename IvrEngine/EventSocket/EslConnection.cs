@@ -475,7 +475,8 @@ public sealed partial class EslConnection : IAsyncDisposable
         socket.NoDelay = true;
         var stream = new NetworkStream(socket, ownsSocket: false);
         return new DuplexPipe(
-            PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 16 * 1024, minimumReadSize: 4096, leaveOpen: true)),
+            // Zero-byte reads: an idle call (most of a call is waiting on the caller) holds no read buffer.
+            PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 8192, minimumReadSize: 2048, leaveOpen: true, useZeroByteReads: true)),
             PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true)));
     }
 

@@ -7,6 +7,7 @@ namespace IvrEngine.EventSocket;
 /// lines may end in LF or CRLF; segments may split anything anywhere.</summary>
 internal sealed class EslFrameReader(EslLimits limits, bool poolEvents = true)
 {
+    private HeaderScan _scan;
     private int _pendingHeaderLength = -1;
     private int _pendingContentLength;
     private EslContentType _pendingType;
@@ -55,37 +56,28 @@ internal sealed class EslFrameReader(EslLimits limits, bool poolEvents = true)
     {
         contentLength = 0;
         type = EslContentType.None;
-        var first = buffer.FirstSpan;
-        headerLength = EslText.FindHeaderEnd(first);
-        if (headerLength >= 0 || buffer.IsSingleSegment)
+        headerLength = _scan.FindEnd(buffer, limits.MaxHeaderBytes);
+        if (headerLength < 0)
         {
-            if (headerLength < 0)
-            {
-                CheckHeaderCap(buffer.Length);
-                return false;
-            }
+            CheckHeaderCap(buffer.Length);
+            return false;
+        }
 
-            CheckHeaderCap(headerLength);
+        _scan = default;
+        CheckHeaderCap(headerLength);
+        var first = buffer.FirstSpan;
+        if (first.Length >= headerLength)
+        {
             ParseOuterHeaders(first[..headerLength], out contentLength, out type);
             return true;
         }
 
-        // The header block spans segments: look at a bounded contiguous copy.
-        var window = (int)Math.Min(buffer.Length, limits.MaxHeaderBytes + 3L);
-        var rented = ArrayPool<byte>.Shared.Rent(window);
+        // The header block spans segments: parse a contiguous copy of just that block.
+        var rented = ArrayPool<byte>.Shared.Rent(headerLength);
         try
         {
-            buffer.Slice(0, window).CopyTo(rented);
-            var span = rented.AsSpan(0, window);
-            headerLength = EslText.FindHeaderEnd(span);
-            if (headerLength < 0)
-            {
-                CheckHeaderCap(buffer.Length);
-                return false;
-            }
-
-            CheckHeaderCap(headerLength);
-            ParseOuterHeaders(span[..headerLength], out contentLength, out type);
+            buffer.Slice(0, headerLength).CopyTo(rented);
+            ParseOuterHeaders(rented.AsSpan(0, headerLength), out contentLength, out type);
             return true;
         }
         finally
@@ -159,5 +151,68 @@ internal sealed class EslFrameReader(EslLimits limits, bool poolEvents = true)
         var chars = new char[cut.Length];
         for (var i = 0; i < cut.Length; i++) chars[i] = cut[i] is >= 0x20 and < 0x7f ? (char)cut[i] : '?';
         return new string(chars) + (bytes.Length > 64 ? "..." : string.Empty);
+    }
+
+    /// <summary>Finds the blank line ending a header block across segments, resuming where the last partial read
+    /// stopped, so a header block that trickles in is scanned once, not once per read.</summary>
+    private struct HeaderScan
+    {
+        private bool _atLineStart;
+        private bool _sawCr;
+
+        /// <summary>Bytes of the buffer already scanned.</summary>
+        private long Scanned { get; set; }
+
+        /// <summary>Length of the header block including its blank line, or -1 when the buffer (or the cap) ends first.</summary>
+        public int FindEnd(ReadOnlySequence<byte> buffer, int cap)
+        {
+            var position = 0L;
+            foreach (var memory in buffer)
+            {
+                if (position > cap) return -1;
+                var span = memory.Span;
+                var segmentEnd = position + span.Length;
+                if (segmentEnd <= Scanned)
+                {
+                    position = segmentEnd;
+                    continue;
+                }
+
+                var i = (int)(Scanned - position);
+                while (i < span.Length)
+                {
+                    if (_atLineStart)
+                    {
+                        var b = span[i];
+                        if (b == (byte)'\n') return checked((int)(position + i + 1));
+                        if (b == (byte)'\r' && !_sawCr)
+                        {
+                            _sawCr = true;
+                            i++;
+                            continue;
+                        }
+
+                        _atLineStart = false;
+                        _sawCr = false;
+                    }
+
+                    var next = span[i..].IndexOf((byte)'\n');
+                    if (next < 0)
+                    {
+                        i = span.Length;
+                        break;
+                    }
+
+                    i += next + 1;
+                    _atLineStart = true;
+                    _sawCr = false;
+                }
+
+                Scanned = segmentEnd;
+                position = segmentEnd;
+            }
+
+            return -1;
+        }
     }
 }
