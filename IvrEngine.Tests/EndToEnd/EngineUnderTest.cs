@@ -35,7 +35,16 @@ internal sealed class EngineUnderTest : IAsyncDisposable
     {
         string[] args = ["--Engine:ListenPort=0", "--Logging:LogLevel:Default=Warning", .. settings];
         var host = EngineHost.Build(args, configure);
-        await host.StartAsync().WaitAsync(Patience);
+        try
+        {
+            await host.StartAsync().WaitAsync(Patience);
+        }
+        catch
+        {
+            host.Dispose();
+            throw;
+        }
+
         return new EngineUnderTest(host, new FreeSwitchSimulator(simulator));
     }
 
