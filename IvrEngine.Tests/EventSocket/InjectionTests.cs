@@ -124,6 +124,25 @@ public class InjectionTests
         }
     }
 
+    [Fact]
+    public async Task An_unpaired_surrogate_is_sent_as_U_FFFD_and_the_connection_goes_on()
+    {
+        var (connection, peer) = await RawPeer.PairAsync();
+        await using (connection)
+        await using (peer)
+        {
+            var argument = "note=broken \ud800 surrogate\nsecond line";
+            var reply = connection.SendMessageAsync(SendMessage.Execute("set", argument, eventLock: true, eventUuid: "a1b2c3d4-0000-4000-8000-00000000cafe"));
+            var received = await peer.ReadCommandBytesAsync();
+            var body = Encoding.UTF8.GetBytes("note=broken \ufffd surrogate\nsecond line");
+            Encoding.UTF8.GetString(received).Should().EndWith($"content-length: {body.Length}\n\nnote=broken \ufffd surrogate\nsecond line");
+
+            await peer.SendAsync("Content-Type: command/reply\nReply-Text: +OK\n\n");
+            (await reply.WaitAsync(Wire.Timeout)).IsOk.Should().BeTrue();
+            await AssertNothingWasWritten(connection, peer);
+        }
+    }
+
     private static async Task AssertNothingWasWritten(EslConnection connection, RawPeer peer)
     {
         // The first bytes the peer sees are those of a good command sent afterwards.

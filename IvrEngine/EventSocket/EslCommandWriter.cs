@@ -7,7 +7,9 @@ namespace IvrEngine.EventSocket;
 /// one place bytes are made: a line break inside a command line or header would start a second command.</summary>
 internal static class EslCommandWriter
 {
-    private static readonly UTF8Encoding Utf8 = new(false, true);
+    // Replacement, not exceptions: an unpaired surrogate in a caller's string becomes U+FFFD instead of stopping a
+    // write halfway; GetByteCount and GetBytes agree, so a body's content-length stays exact.
+    private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: false);
 
     /// <summary>Throws when <paramref name="value"/> holds CR, LF or NUL (FreeSWITCH reads C strings line by line).</summary>
     public static string EnsureSingleLine(string value, string what)

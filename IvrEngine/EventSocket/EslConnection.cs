@@ -193,7 +193,17 @@ public sealed partial class EslConnection : IAsyncDisposable
         try
         {
             ThrowIfClosed();
-            write(_output, state);
+            try
+            {
+                write(_output, state);
+            }
+            catch (Exception ex)
+            {
+                // Half a command may sit unflushed in the pipe; anything sent after it would be garbled.
+                Close(EslCloseReason.Local, ex);
+                throw;
+            }
+
             lock (_pendingReplies)
             {
                 if (_closed) throw Closed();
