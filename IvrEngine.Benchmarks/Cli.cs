@@ -11,7 +11,8 @@ internal static class Cli
           parse-naive <capture.txt> [--seconds N] [--rounds N]
               The same stream through a toy Dictionary<string,string> parser, next to the engine reader.
           load --calls N --concurrency C [--keys DIGITS] [--hold-seconds S]
-              N simulated calls through the real engine over loopback TCP, at most C live at once.
+              N simulated calls through the real engine over loopback TCP, at most C live at once. This process
+              hosts the engine; the simulated FreeSWITCH runs in a child process (the hidden 'load-callers').
           micro [BenchmarkDotNet arguments]
               BenchmarkDotNet suite for the frame reader and EslEvent.GetHeader (e.g. micro --filter '*').
         """;
@@ -32,6 +33,8 @@ internal static class Cli
                 "parse" => ParseCommand.Run(rest, naive: false),
                 "parse-naive" => ParseCommand.Run(rest, naive: true),
                 "load" => LoadCommand.Run(rest),
+                "load-callers" => LoadCallers.Run(rest), // hidden: the child process of 'load'
+
                 "micro" => Micro.MicroCommand.Run(rest.ToArray()),
                 _ => throw new UsageException($"Unknown command '{args[0]}'."),
             };

@@ -8,8 +8,9 @@ internal static partial class FileDescriptorLimit
     private const int RlimitNofile = 7; // Linux
 
     /// <summary>Makes sure <paramref name="needed"/> descriptors can be open at once, raising the soft limit (and the
-    /// hard one, which only root may do) when it is lower. Returns null when it is fine, else a message.</summary>
-    public static string? Ensure(long needed)
+    /// hard one, which only root may do) when it is lower. Returns null when it is fine, else a message that says what
+    /// the descriptors are for (<paramref name="what"/>).</summary>
+    public static string? Ensure(long needed, string what)
     {
         if (!OperatingSystem.IsLinux()) return null;
         if (GetLimit(RlimitNofile, out var limit) != 0) return null; // cannot tell: let the run try
@@ -19,8 +20,8 @@ internal static partial class FileDescriptorLimit
         if (SetLimit(RlimitNofile, in raised) == 0) return null;
         if (limit.Max >= (ulong)needed) return null; // unreachable in practice: a soft limit may always go up to the hard one
 
-        return $"This run needs about {needed:N0} open file descriptors (2 sockets per live call: the simulator's end and the " +
-            $"engine's, plus a margin), but the limit is {limit.Current:N0} (hard {limit.Max:N0}) and could not be raised. " +
+        return $"This process needs about {needed:N0} open file descriptors (one socket per live call: {what}; plus a margin), " +
+            $"but its limit is {limit.Current:N0} (hard {limit.Max:N0}) and could not be raised. " +
             $"Run 'ulimit -n {needed}' first (raising the hard limit needs root or limits.conf), or lower --concurrency.";
     }
 

@@ -1,20 +1,22 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
+using System.Reflection;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using IvrEngine.Hosting;
 using IvrEngine.Ivr;
-using IvrEngine.Simulator;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace IvrEngine.Benchmarks;
 
-/// <summary><c>load</c>: simulated calls through the real engine (host, listener, basic flow) over loopback TCP.
-/// Phase 1 (throughput): N calls, at most C live, prompts that take no time. Phase 2 (hold): C calls whose prompts
-/// last long enough that all C are live at once; memory is measured then, and turnarounds are taken under that load.</summary>
+/// <summary><c>load</c>: simulated calls through the real engine (host, listener, basic flow) over loopback TCP. This
+/// process hosts only the ENGINE; the simulated FreeSWITCH runs in a child process (<c>load-callers</c>, see
+/// <see cref="LoadCallers"/>), so each process holds one socket per live call, and this process's heap, working set and
+/// CPU are the engine's alone. Phase 1 (throughput): N calls, at most C live, prompts that take no time. Phase 2 (hold):
+/// C calls whose prompts last long enough that all C are live at once; the engine's memory is measured then, and the
+/// turnarounds of the greetings' ends are taken with all C live.</summary>
 internal static class LoadCommand
 {
     private static readonly string[] Options = ["--calls", "--concurrency", "--keys", "--hold-seconds"];
@@ -31,19 +33,19 @@ internal static class LoadCommand
             throw new UsageException($"--keys wants DTMF digits (0-9 * # A-D), got '{keys}'.");
         }
 
-        var hold = line.GetInt("--hold-seconds", Math.Max(10, (concurrency + 99) / 100), 1, 3600);
+        var hold = line.GetInt("--hold-seconds", Math.Max(10, (concurrency + 249) / 250), 1, 3600);
 
-        var needed = (2L * concurrency) + 1024;
-        if (FileDescriptorLimit.Ensure(needed) is { } problem)
+        // This process holds the engine's end of each live call; the child checks its own limit for the other end.
+        if (FileDescriptorLimit.Ensure(concurrency + 1024L, "the engine's end of each live call") is { } problem)
         {
-            Console.Error.WriteLine($"error: {problem}");
+            Console.Error.WriteLine($"error (engine process): {problem}");
             return 2;
         }
 
-        return RunAsync(calls, concurrency, keys, TimeSpan.FromSeconds(hold)).GetAwaiter().GetResult();
+        return RunAsync(calls, concurrency, keys, hold).GetAwaiter().GetResult();
     }
 
-    private static async Task<int> RunAsync(int calls, int concurrency, string keys, TimeSpan hold)
+    private static async Task<int> RunAsync(int calls, int concurrency, string keys, int holdSeconds)
     {
         using var host = EngineHost.Build(
         [
@@ -60,113 +62,89 @@ internal static class LoadCommand
         var engine = host.Services.GetRequiredService<OutboundCallService>();
         var flow = host.Services.GetRequiredService<IOptions<BasicFlowOptions>>().Value;
         var endpoint = engine.LocalEndPoint;
-        var expect = new Expectation(flow, keys);
-        await using var sim = new FreeSwitchSimulator();
+        var common = new List<string>
+        {
+            "--target", endpoint.ToString(), "--keys", keys,
+            "--expect-transfer", flow.TransferDestination, "--expect-account", AccountOf(flow, keys) ?? "-",
+        };
 
-        Console.WriteLine($"engine: IvrEngine host (basic flow: answer, greeting, play-and-collect account, export variables, transfer to {flow.TransferDestination}) on {endpoint}");
-        Console.WriteLine($"simulator: FreeSwitchSimulator in the SAME process (engine and simulator share the 2 cores, the thread pool and the GC heap); caller keys '{keys}'");
-        Console.WriteLine($"runtime: .NET {Environment.Version}, {Environment.ProcessorCount} cores, GC {(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")}, open-file limit {FileDescriptorLimit.Current:N0}");
+        Console.WriteLine($"engine process (pid {Environment.ProcessId}): IvrEngine host (basic flow: answer, greeting, play-and-collect account, export variables, transfer to {flow.TransferDestination}) on {endpoint}, MaxLiveCalls {concurrency + 100:N0}");
+        Console.WriteLine($"caller process: a child 'load-callers' process per phase runs the FreeSwitchSimulator (caller keys '{keys}'); the two processes share the {Environment.ProcessorCount} cores");
+        Console.WriteLine($"runtime: .NET {Environment.Version}, GC {(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")}, open-file limit {FileDescriptorLimit.Current:N0} in the engine process");
+        Console.WriteLine("[engine] = measured in the engine process alone; [callers] = measured by the simulated FreeSWITCH in the child process");
         Console.WriteLine();
 
-        // Warm-up: JIT the whole path (through tiered compilation's later tiers) before anything is timed.
-        var warm = await RunPhaseAsync(sim, engine, endpoint, Math.Min(2000, Math.Max(calls, 500)), Math.Min(100, concurrency), () => Script(keys, null), expect, null);
-        Console.WriteLine($"warm-up: {warm.Completed} calls, {warm.Errors} errors");
+        // Phase 1, after a warm-up that JITs the whole path on both sides (through tiered compilation's later tiers).
+        var warmup = Math.Min(2000, Math.Max(calls, 500));
+        var (throughput, engine1, _) = await RunChildAsync(engine,
+            [.. common, "--phase", "throughput", "--calls", Text(calls), "--concurrency", Text(concurrency), "--warmup", Text(warmup)], null);
+        Console.WriteLine($"warm-up: {throughput.WarmupCompleted:N0} calls, {throughput.WarmupErrors} errors");
+        Console.WriteLine($"phase 1 (throughput): {calls:N0} calls, at most {concurrency:N0} live, prompts take no time");
+        PrintCallers(throughput);
+        PrintEngine(engine1, throughput.Calls);
+        Console.WriteLine();
 
-        var throughput = await RunPhaseAsync(sim, engine, endpoint, calls, concurrency, () => Script(keys, null), expect, null);
-        Print($"phase 1 (throughput): {calls:N0} calls, at most {concurrency:N0} live, prompts take no time", throughput);
-
-        MemorySample? before = null, during = null;
-        var held = await RunPhaseAsync(sim, engine, endpoint, concurrency, concurrency, () => Script(keys, hold), expect, async () =>
+        // Phase 2: the engine's memory is measured when the child says every call is live.
+        Collect();
+        var before = MemorySample.Take();
+        MemorySample? during = null;
+        var liveAtMeasure = 0;
+        var (held, engine2, signal) = await RunChildAsync(engine,
+            [.. common, "--phase", "hold", "--calls", Text(concurrency), "--concurrency", Text(concurrency), "--hold-seconds", Text(holdSeconds)],
+            async reached =>
+            {
+                // The engine counts a call live from its accept; wait (briefly) until it sees all the child's calls.
+                var wait = Stopwatch.StartNew();
+                while (engine.LiveCalls < reached && wait.Elapsed < TimeSpan.FromSeconds(10)) await Task.Delay(10);
+                liveAtMeasure = engine.LiveCalls;
+                during = MemorySample.Take();
+            });
+        Console.WriteLine($"phase 2 (hold): {concurrency:N0} calls started evenly over {holdSeconds / 2.0:0.#} s, each prompt lasts {holdSeconds} s, so all are live at once " +
+            "from the last start until the first account prompt ends; the callers hang up once every call has reached its account prompt");
+        Console.WriteLine(signal is null
+            ? "  [callers] the child never reported its calls live"
+            : $"  [callers] {signal}: {held.ReachedGreeting:N0} of {concurrency:N0} calls in their greeting at once   [engine] LiveCalls at the measurement: {liveAtMeasure:N0}");
+        if (during is not null && liveAtMeasure > 0)
         {
-            // Called once all C calls are live and parked in their greeting.
-            during = MemorySample.Take();
-            await Task.CompletedTask;
-        }, () => before = MemorySample.Take(), hold / 2);
-        Print($"phase 2 (hold): {concurrency:N0} calls started evenly over {hold.TotalSeconds / 2:0} s, each prompt lasts {hold.TotalSeconds:0} s, so all are live at once before the first greeting ends", held);
-
-        var errors = warm.Errors + throughput.Errors + held.Errors;
-        Console.WriteLine($"engine: served {engine.ServedCalls:N0} calls, refused {engine.RefusedCalls:N0}, live now {engine.LiveCalls}");
-        if (before is not null && during is not null && held.HoldLive > 0)
-        {
-            var perCallHeap = (during.Heap - before.Heap) / (double)held.HoldLive;
-            var perCallWs = (during.WorkingSet - before.WorkingSet) / (double)held.HoldLive;
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"memory with {held.HoldLive:N0} calls live (after a full GC) vs. before: managed heap {before.Heap / 1048576.0:N1} -> {during.Heap / 1048576.0:N1} MB " +
-                $"= {perCallHeap / 1024:N1} KB per live call; working set {before.WorkingSet / 1048576.0:N1} -> {during.WorkingSet / 1048576.0:N1} MB = {perCallWs / 1024:N1} KB per live call"));
-            Console.WriteLine("  (both figures include the simulator's own per-call memory (its socket, channel variables, command log): an upper bound for the engine;");
-            Console.WriteLine("   the working set is only indicative: the GC keeps memory from earlier phases, so it can even go down)");
-            PrintGoals(throughput, held, errors, perCallHeap);
+            PrintMemory(before, during, liveAtMeasure);
         }
-        else
-        {
-            Console.WriteLine($"memory: not measured: the {concurrency:N0} calls were never all live at once (peak {held.PeakLive:N0}); try a longer --hold-seconds");
-            PrintGoals(throughput, held, errors, double.NaN);
-        }
+
+        PrintCallers(held);
+        PrintEngine(engine2, held.Calls);
+        await engine.WhenLiveCallsAtMostAsync(0).WaitAsync(TimeSpan.FromSeconds(15)).ContinueWith(_ => { }, TaskScheduler.Default);
+        Console.WriteLine($"[engine] served {engine.ServedCalls:N0} calls in all, refused {engine.RefusedCalls:N0}, live now {engine.LiveCalls}");
+
+        var errors = throughput.WarmupErrors + throughput.Errors + held.Errors;
+        var perCall = during is not null && liveAtMeasure > 0 ? (during.Heap - before.Heap) / (double)liveAtMeasure : double.NaN;
+        PrintGoals(concurrency, held, liveAtMeasure, errors, perCall);
 
         using (var stop = new CancellationTokenSource(TimeSpan.FromSeconds(15))) await host.StopAsync(stop.Token);
         return errors == 0 ? 0 : 1;
     }
 
-    private static CallerScript Script(string keys, TimeSpan? playback) => new()
-    {
-        Inputs = [CallerInput.Keys(keys)],
-        PlaybackDuration = playback,
-    };
+    private static string Text(int value) => value.ToString(CultureInfo.InvariantCulture);
 
-    private static void PrintGoals(PhaseResult throughput, PhaseResult held, int errors, double heapPerCall)
-    {
-        Console.WriteLine();
-        var tenK = held.HoldLive >= 10_000;
-        Console.WriteLine($"goal: 10,000 calls live at once with 0 errors: {(held.Target < 10_000 ? "n/a (this run's concurrency is below 10,000) " : string.Empty)}" +
-            $"{Stats.PassFail(tenK && errors == 0)} (peak {held.PeakLive:N0} live, {errors} errors in all phases)");
-        var p99 = held.Percentile(99);
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"goal: p99 turnaround < 5 ms at 2,000 live calls: {(held.HoldLive < 2_000 ? "n/a (fewer than 2,000 calls were live) " : string.Empty)}" +
-            $"{Stats.PassFail(held.HoldLive >= 2_000 && p99 < 5)} (p99 {p99:0.00} ms over the hold phase, {held.HoldLive:N0} live)"));
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"goal: < 32 KB engine memory per live call: {Stats.PassFail(heapPerCall < 32 * 1024)} ({heapPerCall / 1024:N1} KB managed heap per live call, engine + simulator)"));
-        _ = throughput;
-    }
-
-    private static void Print(string title, PhaseResult r)
-    {
-        Console.WriteLine(title);
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"  calls/s: {r.Completed / r.Seconds:N0}   completed: {r.Completed:N0}   errors: {r.Errors:N0}   elapsed: {r.Seconds:0.00} s   peak live (engine): {r.PeakLive:N0}"));
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"  turnaround (event sent by the simulator -> next command from the engine), {r.Turnarounds.Length:N0} samples: p50 {r.Percentile(50):0.000} ms   p99 {r.Percentile(99):0.000} ms   max {r.Percentile(100):0.000} ms"));
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"  process CPU: {r.CpuSeconds:0.00} s ({r.CpuSeconds / r.Seconds * 100:0}% of one core; {r.CpuSeconds * 1000 / Math.Max(1, r.Target):0.00} ms per call)   allocated: {r.Allocated / (double)Math.Max(1, r.Target) / 1024:N0} KB per call   gen0 GCs: {r.Gen0}   (engine + simulator)"));
-        foreach (var (reason, count) in r.ErrorReasons.OrderByDescending(e => e.Value).Take(5))
-        {
-            Console.WriteLine($"  error x{count}: {reason}");
-        }
-
-        Console.WriteLine();
-    }
-
-    private static async Task<PhaseResult> RunPhaseAsync(
-        FreeSwitchSimulator sim, OutboundCallService engine, IPEndPoint endpoint, int calls, int concurrency, Func<CallerScript> script,
-        Expectation expect, Func<Task>? whenAllLive, Action? beforeStart = null, TimeSpan ramp = default)
+    private static void Collect()
     {
         GC.Collect();
         GC.WaitForPendingFinalizers();
         GC.Collect();
-        beforeStart?.Invoke();
+    }
 
-        var result = new PhaseResult(calls);
-        // A call's two prompts (greeting, account prompt) each last the script's playback duration.
-        var callTimeout = TimeSpan.FromMinutes(3) + (2 * (script().PlaybackDuration ?? TimeSpan.Zero)) + ramp;
-        var slots = new SemaphoreSlim(concurrency);
-        var connecting = new SemaphoreSlim(64); // keeps the listener's accept backlog from overflowing into SYN retries
-        var turnarounds = new ConcurrentQueue<TimeSpan[]>();
-        var tasks = new List<Task>(calls);
+    /// <summary>Runs one <c>load-callers</c> child to its end while sampling the engine; <paramref name="onLive"/> runs when
+    /// the child says its calls are live (then MEASURED is sent back). Returns the child's report, the engine's usage
+    /// over the child's run, and the child's live line (null if none came).</summary>
+    private static async Task<(CallersReport Report, EngineUsage Usage, string? Signal)> RunChildAsync(
+        OutboundCallService engine, List<string> args, Func<int, Task>? onLive)
+    {
+        using var child = new Process { StartInfo = ChildStart(args) };
+        var usage = new EngineUsage();
         using var sampling = new CancellationTokenSource();
         var sampler = Task.Run(async () =>
         {
             while (!sampling.IsCancellationRequested)
             {
-                result.ObserveLive(engine.LiveCalls);
+                usage.ObserveLive(engine.LiveCalls);
                 try
                 {
                     await Task.Delay(2, sampling.Token);
@@ -178,143 +156,184 @@ internal static class LoadCommand
             }
         });
 
-        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
-        var allocBefore = GC.GetTotalAllocatedBytes();
-        var gcBefore = GC.CollectionCount(0);
-        var clock = Stopwatch.StartNew();
-        for (var i = 0; i < calls; i++)
+        usage.Start();
+        child.Start();
+        CallersReport? report = null;
+        string? signal = null;
+        try
         {
-            var due = ramp * ((double)i / calls);
-            if (due > clock.Elapsed) await Task.Delay(due - clock.Elapsed);
-            await slots.WaitAsync();
-            await connecting.WaitAsync();
-            tasks.Add(RunCallAsync());
+            while (await child.StandardOutput.ReadLineAsync() is { } line)
+            {
+                if (line.StartsWith('{'))
+                {
+                    report = JsonSerializer.Deserialize<CallersReport>(line, LoadProtocol.Json);
+                }
+                else if (line.StartsWith(LoadProtocol.AllLive, StringComparison.Ordinal) || line.StartsWith(LoadProtocol.PartlyLive, StringComparison.Ordinal))
+                {
+                    signal = line;
+                    var reached = int.Parse(line.Split(' ')[1], CultureInfo.InvariantCulture);
+                    if (onLive is not null) await onLive(reached);
+                    await child.StandardInput.WriteLineAsync(LoadProtocol.Measured);
+                    await child.StandardInput.FlushAsync();
+                }
+                else
+                {
+                    Console.Error.WriteLine($"load-callers: {line}");
+                }
+            }
+
+            await child.WaitForExitAsync();
+        }
+        finally
+        {
+            if (!child.HasExited) child.Kill(entireProcessTree: true);
+            usage.Stop();
+            await sampling.CancelAsync();
+            await sampler;
         }
 
-        if (whenAllLive is not null)
-        {
-            // Every call is connected (or failed); wait for the engine to hold them all, then let it settle.
-            var deadline = Stopwatch.StartNew();
-            while (engine.LiveCalls < calls - result.Errors && deadline.Elapsed < callTimeout && tasks.Any(t => !t.IsCompleted))
-            {
-                await Task.Delay(20);
-            }
+        if (report is null) throw new InvalidOperationException($"the load-callers child exited with code {child.ExitCode} without a report");
+        return (report, usage, signal);
+    }
 
-            await Task.Delay(500);
-            var live = engine.LiveCalls;
-            result.ObserveLive(live);
-            if (tasks.All(t => !t.IsCompleted))
-            {
-                result.HoldLive = live;
-                await whenAllLive();
-            }
+    /// <summary>This program again, as <c>load-callers</c>: through its apphost, or through <c>dotnet</c> with the
+    /// entry assembly when it was started as <c>dotnet IvrEngine.Benchmarks.dll</c>.</summary>
+    private static ProcessStartInfo ChildStart(List<string> args)
+    {
+        var exe = Environment.ProcessPath ?? throw new InvalidOperationException("cannot tell this process's executable");
+        var start = new ProcessStartInfo(exe)
+        {
+            UseShellExecute = false,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+        };
+        if (Path.GetFileNameWithoutExtension(exe).Equals("dotnet", StringComparison.OrdinalIgnoreCase))
+        {
+            var entry = Assembly.GetEntryAssembly()?.Location;
+            if (string.IsNullOrEmpty(entry)) entry = Path.Combine(AppContext.BaseDirectory, "IvrEngine.Benchmarks.dll");
+            start.ArgumentList.Add(entry);
         }
 
-        await Task.WhenAll(tasks);
-        result.Seconds = clock.Elapsed.TotalSeconds;
-        result.CpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds;
-        result.Allocated = GC.GetTotalAllocatedBytes() - allocBefore;
-        result.Gen0 = GC.CollectionCount(0) - gcBefore;
-        await sampling.CancelAsync();
-        await sampler;
-        result.Turnarounds = [.. turnarounds.SelectMany(t => t).Select(t => t.TotalMilliseconds).Order()];
-        return result;
+        start.ArgumentList.Add("load-callers");
+        foreach (var arg in args) start.ArgumentList.Add(arg);
+        return start;
+    }
 
-        async Task RunCallAsync()
+    private static void PrintCallers(CallersReport r)
+    {
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  [callers] completed: {r.Completed:N0}   errors: {r.Errors:N0}   elapsed: {r.Seconds:0.00} s   calls/s: {r.CallsPerSecond:N0}   peak live (simulator side): {r.PeakLive:N0}   caller CPU: {r.CpuSeconds:0.00} s"));
+        foreach (var e in r.FirstErrors) Console.WriteLine($"  [callers] error x{e.Count}: {e.Reason}");
+        const string What = "turnaround (simulated FreeSWITCH: event sent -> next engine command received, over loopback)";
+        if (r.RampTurnaround is not null && r.FullLoadTurnaround is not null)
         {
-            var connected = false;
-            try
-            {
-                var call = await sim.StartCallAsync(endpoint, script());
-                connecting.Release();
-                connected = true;
-                var record = await call.Completion.WaitAsync(callTimeout);
-                turnarounds.Enqueue([.. call.Turnarounds]);
-                if (expect.Check(record) is { } problem) result.Fail(problem);
-                else result.Complete();
-            }
-            catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException or TimeoutException)
-            {
-                result.Fail(ex.GetType().Name + ": " + ex.Message);
-            }
-            finally
-            {
-                if (!connected) connecting.Release();
-                slots.Release();
-            }
+            Console.WriteLine($"  [callers] {What}:");
+            PrintTurnaround("while the calls start (live rising to the concurrency)", r.RampTurnaround);
+            PrintTurnaround(
+                $"with all calls live (greeting complete -> account prompt; fewest live {r.MinLiveAtSecondPrompt:N0}{(r.MeasuredBeforeFullLoad ? string.Empty : "; the memory measurement overlapped it")})",
+                r.FullLoadTurnaround);
+            if (r.Turnaround is not null) PrintTurnaround("whole phase", r.Turnaround);
+        }
+        else if (r.Turnaround is not null)
+        {
+            Console.WriteLine($"  [callers] {What}:");
+            PrintTurnaround("whole phase", r.Turnaround);
         }
     }
 
-    /// <summary>What a call of the basic flow should look like at its end.</summary>
-    private sealed class Expectation(BasicFlowOptions flow, string keys)
+    private static void PrintTurnaround(string title, TurnaroundSummary t) => Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"              {title}, {t.Samples:N0} samples: p50 {t.P50:0.000} ms   p99 {t.P99:0.000} ms   max {t.Max:0.000} ms"));
+
+    private static void PrintEngine(EngineUsage u, int calls) => Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"  [engine]  peak live (LiveCalls): {u.PeakLive:N0}   CPU: {u.CpuSeconds:0.00} s ({u.CpuSeconds / u.Seconds * 100:0}% of one core; {u.CpuSeconds * 1000 / Math.Max(1, calls):0.00} ms per call)   " +
+        $"allocated: {u.Allocated / (double)Math.Max(1, calls) / 1024:N1} KB per call   GCs gen0/1/2: {u.Gen0}/{u.Gen1}/{u.Gen2}"));
+
+    private static void PrintMemory(MemorySample before, MemorySample during, int live)
     {
-        private readonly string? _account = AccountOf(flow, keys);
-
-        public string? Check(CallRecord record)
-        {
-            if (!record.Connected) return "the engine never sent connect";
-            if (record.ProtocolErrors.Count > 0) return "protocol error: " + record.ProtocolErrors[0];
-            var destination = record.TransferredTo?.Split(' ')[0];
-            if (destination != flow.TransferDestination)
-            {
-                return $"not transferred to {flow.TransferDestination} (transferred to {record.TransferredTo ?? "-"}, hangup by {record.HangupBy ?? "-"}, cause {record.HangupCause ?? "-"})";
-            }
-
-            if (_account is not null && record.ExportedVariables.GetValueOrDefault("ivr_account") != _account)
-            {
-                return $"exported ivr_account is '{record.ExportedVariables.GetValueOrDefault("ivr_account") ?? "(none)"}', expected '{_account}'";
-            }
-
-            return null;
-        }
-
-        /// <summary>The account the flow should collect from these keys, or null when they are not a valid entry
-        /// (then only the transfer is checked).</summary>
-        private static string? AccountOf(BasicFlowOptions flow, string keys)
-        {
-            var digits = keys.TrimEnd('#');
-            return Regex.IsMatch(digits, "^[0-9]+$", RegexOptions.None, TimeSpan.FromSeconds(1))
-                && digits.Length >= flow.AccountMinDigits && digits.Length <= flow.AccountMaxDigits ? digits : null;
-        }
+        string PerCall(long b, long d) => string.Create(CultureInfo.InvariantCulture, $"{(d - b) / (double)live / 1024:+0.0;-0.0} KB");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  [engine]  managed heap after a full GC, idle -> {live:N0} live: {before.Heap / 1048576.0:N1} -> {during.Heap / 1048576.0:N1} MB = {(during.Heap - before.Heap) / (double)live / 1024:N2} KB per live call"));
+        var pinned = string.Create(CultureInfo.InvariantCulture, $"pinned objects {before.Pinned:N0} -> {during.Pinned:N0}");
+        Console.WriteLine(
+            $"  [engine]  per live call by generation: gen0 {PerCall(before.Gen[0], during.Gen[0])}, gen1 {PerCall(before.Gen[1], during.Gen[1])}, gen2 {PerCall(before.Gen[2], during.Gen[2])}, " +
+            $"LOH {PerCall(before.Gen[3], during.Gen[3])}, POH {PerCall(before.Gen[4], during.Gen[4])}; fragmentation {PerCall(before.Fragmented, during.Fragmented)}; {pinned}");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  [engine]  working set (VmRSS): {before.Rss / 1048576.0:N1} -> {during.Rss / 1048576.0:N1} MB = {(during.Rss - before.Rss) / (double)live / 1024:N1} KB per live call " +
+            $"(indicative: the GC keeps memory from phase 1; kernel socket buffers are not in it)"));
     }
 
-    private sealed class PhaseResult(int target)
+    private static void PrintGoals(int concurrency, CallersReport held, int liveAtMeasure, int errors, double heapPerCall)
     {
-        private int _completed;
-        private int _errors;
+        Console.WriteLine();
+        var allLive = held.ReachedGreeting == concurrency && liveAtMeasure == concurrency;
+        var tenK = concurrency >= 10_000
+            ? Stats.PassFail(allLive && errors == 0)
+            : "n/a (needs --concurrency 10000)";
+        Console.WriteLine($"goal: 10,000 calls live at once with 0 errors: {tenK} ([engine] {liveAtMeasure:N0} live at once; [callers] {held.ReachedGreeting:N0} in their greeting at once, {errors} errors in all phases)");
+
+        var full = held.FullLoadTurnaround;
+        var clean = full is { Samples: > 0 } && held.MinLiveAtSecondPrompt == concurrency && liveAtMeasure == concurrency;
+        var p99 = full?.P99 ?? double.NaN;
+        var verdict = concurrency != 2_000
+            ? "n/a (measured with --concurrency 2000)"
+            : clean ? Stats.PassFail(p99 < 5) : "FAIL (the 2,000 calls were not all live while it was measured)";
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"goal: p99 turnaround < 5 ms at 2,000 live calls: {verdict} ([callers] p99 {p99:0.00} ms over {full?.Samples ?? 0:N0} turnarounds with {held.MinLiveAtSecondPrompt:N0} or more live)"));
+
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"goal: < 32 KB engine memory per live call: {(double.IsNaN(heapPerCall) ? "FAIL (not measured)" : Stats.PassFail(heapPerCall < 32 * 1024))} ([engine] {heapPerCall / 1024:N2} KB managed heap per live call, engine process alone)"));
+    }
+
+    /// <summary>The account the flow should collect from these keys, or null when they are not a valid entry
+    /// (then only the transfer is checked).</summary>
+    private static string? AccountOf(BasicFlowOptions flow, string keys)
+    {
+        var digits = keys.TrimEnd('#');
+        return Regex.IsMatch(digits, "^[0-9]+$", RegexOptions.None, TimeSpan.FromSeconds(1))
+            && digits.Length >= flow.AccountMinDigits && digits.Length <= flow.AccountMaxDigits ? digits : null;
+    }
+
+    /// <summary>The engine process's CPU, allocations, GCs and peak live calls over one child run.</summary>
+    private sealed class EngineUsage
+    {
+        private readonly Stopwatch _clock = new();
+        private TimeSpan _cpu;
+        private long _allocated;
+        private int _gen0;
+        private int _gen1;
+        private int _gen2;
         private int _peak;
 
-        public int Target { get; } = target;
+        public double Seconds => _clock.Elapsed.TotalSeconds;
 
-        public int Completed => Volatile.Read(ref _completed);
+        public double CpuSeconds { get; private set; }
 
-        public int Errors => Volatile.Read(ref _errors);
+        public long Allocated { get; private set; }
+
+        public int Gen0 { get; private set; }
+
+        public int Gen1 { get; private set; }
+
+        public int Gen2 { get; private set; }
 
         public int PeakLive => Volatile.Read(ref _peak);
 
-        /// <summary>Hold phase: calls live when memory was measured (0 when they never all were).</summary>
-        public int HoldLive { get; set; }
-
-        public double Seconds { get; set; }
-
-        public double CpuSeconds { get; set; }
-
-        public long Allocated { get; set; }
-
-        public int Gen0 { get; set; }
-
-        public double[] Turnarounds { get; set; } = [];
-
-        public ConcurrentDictionary<string, int> ErrorReasons { get; } = new();
-
-        public double Percentile(double p) => Stats.Percentile(Turnarounds, p);
-
-        public void Complete() => Interlocked.Increment(ref _completed);
-
-        public void Fail(string reason)
+        public void Start()
         {
-            Interlocked.Increment(ref _errors);
-            ErrorReasons.AddOrUpdate(reason, 1, (_, n) => n + 1);
+            using var me = Process.GetCurrentProcess();
+            _cpu = me.TotalProcessorTime;
+            _allocated = GC.GetTotalAllocatedBytes();
+            (_gen0, _gen1, _gen2) = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
+            _clock.Restart();
+        }
+
+        public void Stop()
+        {
+            _clock.Stop();
+            using var me = Process.GetCurrentProcess();
+            CpuSeconds = (me.TotalProcessorTime - _cpu).TotalSeconds;
+            Allocated = GC.GetTotalAllocatedBytes() - _allocated;
+            (Gen0, Gen1, Gen2) = (GC.CollectionCount(0) - _gen0, GC.CollectionCount(1) - _gen1, GC.CollectionCount(2) - _gen2);
         }
 
         public void ObserveLive(int live)
@@ -326,13 +345,40 @@ internal static class LoadCommand
         }
     }
 
-    private sealed record MemorySample(long Heap, long WorkingSet)
+    /// <summary>The engine process's memory after a full, compacting GC: heap, heap by generation (gen0, gen1, gen2, LOH,
+    /// POH), fragmentation, pinned objects, and the resident set.</summary>
+    private sealed record MemorySample(long Heap, long[] Gen, long Fragmented, long Pinned, long Rss)
     {
         public static MemorySample Take()
         {
+            System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
             var heap = GC.GetTotalMemory(forceFullCollection: true);
-            using var process = Process.GetCurrentProcess();
-            return new MemorySample(heap, process.WorkingSet64);
+            var info = GC.GetGCMemoryInfo(GCKind.Any);
+            var gen = new long[5];
+            for (var i = 0; i < gen.Length && i < info.GenerationInfo.Length; i++) gen[i] = info.GenerationInfo[i].SizeAfterBytes;
+            return new MemorySample(heap, gen, info.FragmentedBytes, info.PinnedObjectsCount, ResidentBytes());
+        }
+
+        /// <summary>VmRSS from /proc/self/status (Linux), else Environment.WorkingSet.</summary>
+        private static long ResidentBytes()
+        {
+            try
+            {
+                foreach (var line in File.ReadLines("/proc/self/status"))
+                {
+                    if (!line.StartsWith("VmRSS:", StringComparison.Ordinal)) continue;
+                    var kb = line["VmRSS:".Length..].Trim().Split(' ')[0];
+                    return long.Parse(kb, CultureInfo.InvariantCulture) * 1024;
+                }
+            }
+            catch (IOException)
+            {
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+
+            return Environment.WorkingSet;
         }
     }
 }
