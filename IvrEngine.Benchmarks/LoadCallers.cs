@@ -147,6 +147,7 @@ internal static class LoadCallers
         var connecting = new SemaphoreSlim(64);
         var ramps = new ConcurrentQueue<double>();
         var full = new ConcurrentQueue<double>();
+        var hangups = new ConcurrentQueue<double>();
         var all = new ConcurrentQueue<double>();
         var stepTimeout = TimeSpan.FromMinutes(2) + (2 * prompt);
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
@@ -186,6 +187,7 @@ internal static class LoadCallers
             Turnaround = TurnaroundSummary.Of(all),
             RampTurnaround = TurnaroundSummary.Of(ramps),
             FullLoadTurnaround = TurnaroundSummary.Of(full),
+            HangupTurnaround = TurnaroundSummary.Of(hangups),
             ReachedGreeting = Volatile.Read(ref reached),
             MinLiveAtSecondPrompt = minLiveAtSecond == int.MaxValue ? 0 : minLiveAtSecond,
             MeasuredBeforeFullLoad = first == 0 || measuredAt < first,
@@ -284,6 +286,7 @@ internal static class LoadCallers
                     all.Enqueue(ms);
                     if (i < greeting) ramps.Enqueue(ms);
                     else if (i < second) full.Enqueue(ms);
+                    else hangups.Enqueue(ms);
                 }
 
                 if (second < 0) return; // already counted as an error

@@ -232,7 +232,7 @@ internal static class LoadCommand
             PrintTurnaround(
                 $"with all calls live (greeting complete -> account prompt; fewest live {r.MinLiveAtSecondPrompt:N0}{(r.MeasuredBeforeFullLoad ? string.Empty : "; the memory measurement overlapped it")})",
                 r.FullLoadTurnaround);
-            if (r.Turnaround is not null) PrintTurnaround("whole phase", r.Turnaround);
+            if (r.HangupTurnaround is not null) PrintTurnaround("at the end, when all callers hang up at once (a burst, not steady load)", r.HangupTurnaround);
         }
         else if (r.Turnaround is not null)
         {
@@ -250,7 +250,7 @@ internal static class LoadCommand
 
     private static void PrintMemory(MemorySample before, MemorySample during, int live)
     {
-        string PerCall(long b, long d) => string.Create(CultureInfo.InvariantCulture, $"{(d - b) / (double)live / 1024:+0.0;-0.0} KB");
+        string PerCall(long b, long d) => string.Create(CultureInfo.InvariantCulture, $"{Math.Round((d - b) / (double)live / 1024, 1):+0.0;-0.0;+0.0} KB");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"  [engine]  managed heap after a full GC, idle -> {live:N0} live: {before.Heap / 1048576.0:N1} -> {during.Heap / 1048576.0:N1} MB = {(during.Heap - before.Heap) / (double)live / 1024:N2} KB per live call"));
         var pinned = string.Create(CultureInfo.InvariantCulture, $"pinned objects {before.Pinned:N0} -> {during.Pinned:N0}");

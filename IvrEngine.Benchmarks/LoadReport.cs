@@ -67,6 +67,9 @@ internal sealed record CallersReport
     /// <summary>Hold phase: turnarounds taken while all calls were live (greeting complete -> account prompt).</summary>
     public TurnaroundSummary? FullLoadTurnaround { get; init; }
 
+    /// <summary>Hold phase: turnarounds after the account prompt started, i.e. around the callers' simultaneous hangup.</summary>
+    public TurnaroundSummary? HangupTurnaround { get; init; }
+
     /// <summary>Hold phase: calls that got to their greeting (all were live at once when this equals the concurrency).</summary>
     public int ReachedGreeting { get; init; }
 
