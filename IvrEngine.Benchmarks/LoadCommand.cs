@@ -81,7 +81,8 @@ internal static class LoadCommand
         Console.WriteLine($"warm-up: {throughput.WarmupCompleted:N0} calls, {throughput.WarmupErrors} errors");
         Console.WriteLine($"phase 1 (throughput): {calls:N0} calls, at most {concurrency:N0} live, prompts take no time");
         PrintCallers(throughput);
-        PrintEngine(engine1, throughput.Calls);
+        // The engine's usage spans the child's whole run: its warm-up calls too.
+        PrintEngine(engine1, throughput.Calls + throughput.WarmupCompleted + throughput.WarmupErrors, "warm-up included");
         Console.WriteLine();
 
         // Phase 2: the engine's memory is measured when the child says every call is live.
@@ -110,7 +111,7 @@ internal static class LoadCommand
         }
 
         PrintCallers(held);
-        PrintEngine(engine2, held.Calls);
+        PrintEngine(engine2, held.Calls, null);
         await engine.WhenLiveCallsAtMostAsync(0).WaitAsync(TimeSpan.FromSeconds(15)).ContinueWith(_ => { }, TaskScheduler.Default);
         Console.WriteLine($"[engine] served {engine.ServedCalls:N0} calls in all, refused {engine.RefusedCalls:N0}, live now {engine.LiveCalls}");
 
@@ -244,9 +245,9 @@ internal static class LoadCommand
     private static void PrintTurnaround(string title, TurnaroundSummary t) => Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"              {title}, {t.Samples:N0} samples: p50 {t.P50:0.000} ms   p99 {t.P99:0.000} ms   max {t.Max:0.000} ms"));
 
-    private static void PrintEngine(EngineUsage u, int calls) => Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+    private static void PrintEngine(EngineUsage u, int calls, string? note) => Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"  [engine]  peak live (LiveCalls): {u.PeakLive:N0}   CPU: {u.CpuSeconds:0.00} s ({u.CpuSeconds / u.Seconds * 100:0}% of one core; {u.CpuSeconds * 1000 / Math.Max(1, calls):0.00} ms per call)   " +
-        $"allocated: {u.Allocated / (double)Math.Max(1, calls) / 1024:N1} KB per call   GCs gen0/1/2: {u.Gen0}/{u.Gen1}/{u.Gen2}"));
+        $"allocated: {u.Allocated / (double)Math.Max(1, calls) / 1024:N1} KB per call   GCs gen0/1/2: {u.Gen0}/{u.Gen1}/{u.Gen2}   (over {calls:N0} calls{(note is null ? string.Empty : "; " + note)})"));
 
     private static void PrintMemory(MemorySample before, MemorySample during, int live)
     {
