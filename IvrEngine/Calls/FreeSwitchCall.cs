@@ -10,7 +10,9 @@ namespace IvrEngine.Calls;
 public sealed class FreeSwitchCall : ICall, IDisposable
 {
     private readonly EslOutboundSession _session;
-    private readonly ConcurrentDictionary<string, string> _variables = new(StringComparer.Ordinal);
+    // Only what changed since connect; everything else is read from the channel data when asked for.
+    // A null value marks a variable unset by this call.
+    private ConcurrentDictionary<string, string?>? _changed;
     private readonly HashSet<string> _exported = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _hungUp = new();
     private int _state = (int)CallState.Ringing;
@@ -24,7 +26,6 @@ public sealed class FreeSwitchCall : ICall, IDisposable
         Ani = channel.Ani;
         Dnis = channel.Dnis;
         CallerName = channel.CallerName;
-        foreach (var (name, value) in channel.Variables) _variables[name] = value;
         if (string.Equals(channel.GetHeader("Answer-State"), "answered", StringComparison.OrdinalIgnoreCase)) _state = (int)CallState.Answered;
         session.HangupTask.ContinueWith(static (_, s) => ((FreeSwitchCall)s!).OnHangup(), this,
             CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
@@ -62,7 +63,8 @@ public sealed class FreeSwitchCall : ICall, IDisposable
     public string? HangupCause => _session.HangupTask.IsCompleted ? _session.HangupTask.Result.Cause : null;
 
     /// <inheritdoc />
-    public string? GetVariable(string name) => _variables.GetValueOrDefault(name);
+    public string? GetVariable(string name) =>
+        _changed is { } changed && changed.TryGetValue(name, out var value) ? value : _session.Channel.GetVariable(name);
 
     /// <inheritdoc />
     public async Task<CallResult> AnswerAsync(CancellationToken cancellationToken = default)
@@ -81,14 +83,14 @@ public sealed class FreeSwitchCall : ICall, IDisposable
     {
         ArgumentNullException.ThrowIfNull(request);
         var argument = BuildPlayAndGetDigits(request);
-        var result = await _session.ExecuteAsync("play_and_get_digits", argument, eventLock: true, cancellationToken);
+        var result = await _session.ExecuteAsync("play_and_get_digits", argument, eventLock: true, keepCompleteEvent: true, cancellationToken);
         if (!result.IsCompleted) return HungUpResult(new CollectResult(CollectOutcome.HungUp, string.Empty, null));
 
         var digits = result.GetVariable(request.VariableName) ?? string.Empty;
         var terminatorText = result.GetVariable("read_terminator_used");
         char? terminator = string.IsNullOrEmpty(terminatorText) ? null : terminatorText[0];
         var readResult = result.GetVariable("read_result");
-        if (digits.Length > 0) _variables[request.VariableName] = digits;
+        if (digits.Length > 0) Changed[request.VariableName] = digits;
 
         // A hangup while collecting still produces an EXECUTE_COMPLETE; the hangup wins.
         if (_session.IsHungUp) return HungUpResult(new CollectResult(CollectOutcome.HungUp, digits, terminator));
@@ -146,7 +148,7 @@ public sealed class FreeSwitchCall : ICall, IDisposable
                 if (exported) lock (_exported) _exported.Add(name);
             }
 
-            _variables[name] = value;
+            Changed[name] = value;
         }
 
         if (exportListChanged)
@@ -167,7 +169,7 @@ public sealed class FreeSwitchCall : ICall, IDisposable
         var checkedNames = names.Select(CheckVariableName).Distinct(StringComparer.Ordinal).ToList();
         var results = await Task.WhenAll(checkedNames.Select(n =>
         {
-            _variables.TryRemove(n, out _);
+            Changed[n] = null;
             return ExecuteAsync("unset", n, cancellationToken);
         }));
         return results.FirstOrDefault(r => !r.IsSuccess) ?? CallResult.Ok;
@@ -250,7 +252,7 @@ public sealed class FreeSwitchCall : ICall, IDisposable
     private async Task<CallResult> ExecuteAsync(string application, string? argument, CancellationToken cancellationToken,
         Func<string?, bool>? failWhen = null)
     {
-        var result = await _session.ExecuteAsync(application, argument, eventLock: true, cancellationToken);
+        var result = await _session.ExecuteAsync(application, argument, eventLock: true, keepCompleteEvent: false, cancellationToken);
         if (!result.IsCompleted) return HungUpResult(new CallResult(CallOutcome.HungUp, result.HangupCause));
         var response = result.Response;
         if (failWhen is not null && failWhen(response)) return new CallResult(CallOutcome.Failed, response);
@@ -261,6 +263,9 @@ public sealed class FreeSwitchCall : ICall, IDisposable
 
     /// <inheritdoc />
     public void Dispose() => _hungUp.Dispose();
+
+    private ConcurrentDictionary<string, string?> Changed =>
+        _changed ?? Interlocked.CompareExchange(ref _changed, new(StringComparer.Ordinal), null) ?? _changed;
 
     /// <summary>The session learns of a hangup on its read loop; the continuation that cancels <see cref="HungUp"/> runs
     /// later on the thread pool. Whatever reports a hangup to the flow makes sure the token has fired first.</summary>

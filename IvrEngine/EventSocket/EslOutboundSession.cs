@@ -115,14 +115,16 @@ public sealed partial class EslOutboundSession : IEslFrameSink, IAsyncDisposable
     /// <param name="application">e.g. <c>playback</c>.</param>
     /// <param name="argument">Its argument; one holding a line break travels as the message body.</param>
     /// <param name="eventLock">Queue behind earlier applications (true) or run at once, even during a playback (false).</param>
+    /// <param name="keepCompleteEvent">Keep a copy of the CHANNEL_EXECUTE_COMPLETE for its variables; without it only
+    /// Application-Response is read, and nothing is copied.</param>
     /// <param name="cancellationToken">Stops waiting; the application itself keeps running (use uuid_break).</param>
     public async Task<ExecuteResult> ExecuteAsync(string application, string? argument = null, bool eventLock = true,
-        CancellationToken cancellationToken = default)
+        bool keepCompleteEvent = true, CancellationToken cancellationToken = default)
     {
         if (_hungUp is { } gone) return Ended(application, gone);
 
         var eventUuid = Guid.NewGuid().ToString();
-        var pending = new PendingExecute(application);
+        var pending = new PendingExecute(application, keepCompleteEvent);
         _executes[eventUuid] = pending;
         try
         {
@@ -195,8 +197,9 @@ public sealed partial class EslOutboundSession : IEslFrameSink, IAsyncDisposable
         {
             if (!_executes.IsEmpty && leased.GetHeader("Application-UUID") is { } appUuid && _executes.TryGetValue(appUuid, out var pending))
             {
-                var owned = leased.Detach();
-                pending.Completion.TrySetResult(new ExecuteResult(ExecuteOutcome.Completed, pending.Application, owned, null));
+                pending.Completion.TrySetResult(pending.KeepEvent
+                    ? new ExecuteResult(ExecuteOutcome.Completed, pending.Application, leased.Detach(), null)
+                    : new ExecuteResult(pending.Application, leased.GetHeader("Application-Response")));
             }
         }
         else if (leased.HeaderEquals("Event-Name"u8, "DTMF"u8))
@@ -239,9 +242,11 @@ public sealed partial class EslOutboundSession : IEslFrameSink, IAsyncDisposable
         }
     }
 
-    private sealed class PendingExecute(string application)
+    private sealed class PendingExecute(string application, bool keepEvent)
     {
         public string Application { get; } = application;
+
+        public bool KeepEvent { get; } = keepEvent;
 
         public TaskCompletionSource<ExecuteResult> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }

@@ -14,14 +14,20 @@ public enum ExecuteOutcome
 /// <summary>The end of an application run with <c>sendmsg execute</c>.</summary>
 /// <param name="Outcome">How it ended.</param>
 /// <param name="Application">The application's name.</param>
-/// <param name="CompleteEvent">The CHANNEL_EXECUTE_COMPLETE (owned), with the channel's variables after the run.</param>
+/// <param name="CompleteEvent">The CHANNEL_EXECUTE_COMPLETE (owned), with the channel's variables after the run; null
+/// when the application did not complete or the caller did not ask to keep it.</param>
 /// <param name="HangupCause">The hangup cause when <see cref="ExecuteOutcome.HungUp"/>.</param>
 public sealed record ExecuteResult(ExecuteOutcome Outcome, string Application, EslEvent? CompleteEvent, string? HangupCause)
 {
-    /// <summary>Application-Response (e.g. <c>FILE PLAYED</c>, <c>_none_</c>).</summary>
-    public string? Response => CompleteEvent?.GetHeader("Application-Response");
+    private readonly string? _response;
 
-    /// <summary>A channel variable as it stood when the application completed.</summary>
+    internal ExecuteResult(string application, string? response)
+        : this(ExecuteOutcome.Completed, application, null, null) => _response = response;
+
+    /// <summary>Application-Response (e.g. <c>FILE PLAYED</c>, <c>_none_</c>).</summary>
+    public string? Response => _response ?? CompleteEvent?.GetHeader("Application-Response");
+
+    /// <summary>A channel variable as it stood when the application completed (needs the kept event).</summary>
     public string? GetVariable(string name) => CompleteEvent?.GetVariable(name);
 
     /// <summary>True when the application ran to its end.</summary>
