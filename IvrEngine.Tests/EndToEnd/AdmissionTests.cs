@@ -5,7 +5,7 @@ using IvrEngine.Simulator;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
-using Microsoft.Extensions.Time.Testing;
+using IvrEngine.Tests.Support;
 
 namespace IvrEngine.Tests.EndToEnd;
 
@@ -53,7 +53,7 @@ public sealed class AdmissionTests
     [Fact]
     public async Task Shutdown_stops_accepting_lets_live_calls_finish_within_the_drain_time_then_lets_go()
     {
-        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var clock = new TimerWatchingTimeProvider(DateTimeOffset.UtcNow);
         var engine = await EngineUnderTest.StartAsync(new SimulatorOptions { PlaybackDuration = TimeSpan.FromMinutes(5) },
             services => services.AddSingleton<TimeProvider>(clock), "--Engine:DrainSeconds=10");
         await using var simulator = engine.Simulator;
@@ -68,13 +68,10 @@ public sealed class AdmissionTests
         live.Completion.IsCompleted.Should().BeFalse("a live call may go on during the drain time");
         stopping.IsCompleted.Should().BeFalse();
 
-        // The drain timer starts once the host reaches StopAsync; advance until it has fired.
-        for (var i = 0; i < 200 && !stopping.IsCompleted; i++)
-        {
-            clock.Advance(TimeSpan.FromSeconds(11));
-            await Task.WhenAny(stopping, Task.Delay(TimeSpan.FromMilliseconds(50), CancellationToken.None));
-        }
-
+        // Advance once the drain timer exists: the live call is closed when it fires, not before.
+        await clock.WaitForTimerAsync(TimeSpan.FromSeconds(10));
+        live.Completion.IsCompleted.Should().BeFalse();
+        clock.Advance(TimeSpan.FromSeconds(11));
         await stopping.WaitAsync(EngineUnderTest.Patience);
         var record = await live.Completion.WaitAsync(EngineUnderTest.Patience);
         record.DialplanContinued.Should().BeTrue("after the drain time the socket closes and FreeSWITCH continues the dialplan");

@@ -186,19 +186,4 @@ public sealed partial class InboundClientTests : IDisposable
 
     [GeneratedRegex("\nJob-UUID: ([0-9a-f-]{36})\n")]
     private static partial Regex JobUuidHeader();
-
-    /// <summary>Fake time that reports each timer created on it, so a test advances exactly when the client waits.</summary>
-    private sealed class TimerWatchingTimeProvider : FakeTimeProvider
-    {
-        private readonly Channel<TimeSpan> _timers = Channel.CreateUnbounded<TimeSpan>();
-
-        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
-        {
-            var timer = base.CreateTimer(callback, state, dueTime, period);
-            _timers.Writer.TryWrite(dueTime);
-            return timer;
-        }
-
-        public Task<TimeSpan> NextTimerAsync() => _timers.Reader.ReadAsync().AsTask().WaitAsync(Wire.Timeout);
-    }
 }
