@@ -63,7 +63,10 @@ public sealed class BasicFlowEndToEndTests
     [Fact]
     public async Task A_dropped_socket_mid_collect_ends_that_call_only()
     {
-        await using var engine = await EngineUnderTest.StartAsync(new SimulatorOptions { PlaybackDuration = TimeSpan.FromMinutes(5) });
+        // The engine's clock never moves: freeing the dropped call must not wait on a timeout.
+        var frozen = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        await using var engine = await EngineUnderTest.StartAsync(new SimulatorOptions { PlaybackDuration = TimeSpan.FromMinutes(5) },
+            services => Microsoft.Extensions.DependencyInjection.ServiceCollectionServiceExtensions.AddSingleton<TimeProvider>(services, frozen));
 
         // A second call stays in its greeting while the first one's socket is reset.
         var bystander = await engine.CallAsync(new CallerScript { Ani = "15550000002" });

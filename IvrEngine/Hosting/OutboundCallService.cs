@@ -108,27 +108,47 @@ public sealed partial class OutboundCallService(
 
     private async Task HandleAsync(EslOutboundSession session, CancellationToken cancellationToken)
     {
-        var live = Interlocked.Increment(ref _live);
+        var reason = !_ready ? "still starting" : _draining ? "draining" : !TryReserveCall() ? "over the live-call limit" : null;
+        if (reason is not null)
+        {
+            Interlocked.Increment(ref _refused);
+            await session.RefuseAsync(TimeSpan.FromSeconds(1), cancellationToken);
+            LogRefused(_logger, session.UniqueId, reason, LiveCalls);
+            return;
+        }
+
         try
         {
-            var reason = !_ready ? "still starting" : _draining ? "draining" : live > _options.MaxLiveCalls ? "over the live-call limit" : null;
-            if (reason is not null)
-            {
-                Interlocked.Increment(ref _refused);
-                await session.RefuseAsync(TimeSpan.FromSeconds(1), cancellationToken);
-                LogRefused(_logger, session.UniqueId, reason, live - 1);
-                return;
-            }
-
             Interlocked.Increment(ref _served);
             await ServeAsync(session);
         }
         finally
         {
-            var left = Interlocked.Decrement(ref _live);
-            lock (_liveWaiters)
+            ReleaseCall();
+        }
+    }
+
+    /// <summary>Takes one of the <see cref="EngineOptions.MaxLiveCalls"/> places, if one is free.</summary>
+    private bool TryReserveCall()
+    {
+        while (true)
+        {
+            var live = Volatile.Read(ref _live);
+            if (live >= _options.MaxLiveCalls) return false;
+            if (Interlocked.CompareExchange(ref _live, live + 1, live) == live) return true;
+        }
+    }
+
+    private void ReleaseCall()
+    {
+        var left = Interlocked.Decrement(ref _live);
+        lock (_liveWaiters)
+        {
+            for (var i = _liveWaiters.Count - 1; i >= 0; i--)
             {
-                _liveWaiters.RemoveAll(w => left <= w.Max && w.Done.TrySetResult() || w.Done.Task.IsCompleted);
+                if (left > _liveWaiters[i].Max && !_liveWaiters[i].Done.Task.IsCompleted) continue;
+                _liveWaiters[i].Done.TrySetResult();
+                _liveWaiters.RemoveAt(i);
             }
         }
     }
@@ -166,10 +186,11 @@ public sealed partial class OutboundCallService(
             if (session.IsHungUp)
             {
                 // With linger, FreeSWITCH sends the last events and a linger notice, then waits for exit.
-                await ((Task)session.DisconnectNotice.WaitAsync(TimeSpan.FromSeconds(5), time)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                var noticeOrGone = Task.WhenAny(session.DisconnectNotice, session.Connection.Completion);
+                await ((Task)noticeOrGone.WaitAsync(TimeSpan.FromSeconds(5), time)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
 
-            await session.ExitAsync().WaitAsync(TimeSpan.FromSeconds(5), time);
+            if (!session.Connection.IsClosed) await session.ExitAsync().WaitAsync(TimeSpan.FromSeconds(5), time);
         }
         catch (Exception ex) when (ex is EslConnectionClosedException or TimeoutException or OperationCanceledException)
         {
