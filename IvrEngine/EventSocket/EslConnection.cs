@@ -55,12 +55,17 @@ public sealed partial class EslConnection : IAsyncDisposable
         _frames = new EslFrameReader(limits ?? EslLimits.Default);
         _logger = logger ?? NullLogger.Instance;
         Id = "esl-" + Interlocked.Increment(ref s_nextId).ToString(System.Globalization.CultureInfo.InvariantCulture);
-        _events = new Broadcaster<EslEvent>(ex => LogObserverFault(_logger, Id, ex));
-        _logs = new Broadcaster<EslLogLine>(ex => LogObserverFault(_logger, Id, ex));
+        _events = new Broadcaster<EslEvent>(ex => LogObserverFault(_logger, LogName, ex));
+        _logs = new Broadcaster<EslLogLine>(ex => LogObserverFault(_logger, LogName, ex));
     }
 
     /// <summary>A name for logs.</summary>
     public string Id { get; }
+
+    /// <summary>What the connection serves, for logs (an outbound session sets the channel's Unique-ID here).</summary>
+    public string? Label { get; set; }
+
+    private string LogName => Label is null ? Id : Id + " (" + Label + ")";
 
     /// <summary>The remote end, when over TCP.</summary>
     public System.Net.EndPoint? RemoteEndPoint => _socket?.RemoteEndPoint;
@@ -262,7 +267,7 @@ public sealed partial class EslConnection : IAsyncDisposable
                     if (!buffer.IsEmpty)
                     {
                         reason = EslCloseReason.Truncated;
-                        LogTruncated(_logger, Id, buffer.Length);
+                        LogTruncated(_logger, LogName, buffer.Length);
                     }
 
                     break;
@@ -273,7 +278,7 @@ public sealed partial class EslConnection : IAsyncDisposable
         {
             reason = EslCloseReason.ProtocolError;
             error = ex;
-            LogProtocolError(_logger, Id, ex.Message);
+            LogProtocolError(_logger, LogName, ex.Message);
         }
         catch (OperationCanceledException) when (_closing.IsCancellationRequested)
         {
@@ -307,6 +312,12 @@ public sealed partial class EslConnection : IAsyncDisposable
                     throw new EslProtocolException($"A {message.ContentType} arrived with no command waiting for it.");
                 }
 
+                // The reply to connect carries the channel data: from here on the logs name the call.
+                if (Label is null && message.ContentType == EslContentType.CommandReply && message.TryGetHeaderRaw("Unique-ID"u8, out var uniqueId))
+                {
+                    Label = "call " + EslText.Decode(uniqueId, urlDecode: true);
+                }
+
                 waiter.TrySetResult(message);
                 break;
 
@@ -332,12 +343,12 @@ public sealed partial class EslConnection : IAsyncDisposable
             case EslContentType.AuthRequest:
             case EslContentType.DisconnectNotice:
             case EslContentType.RudeRejection:
-                if (message.ContentType == EslContentType.RudeRejection) LogRudeRejection(_logger, Id, message.BodyText.Trim());
+                if (message.ContentType == EslContentType.RudeRejection) LogRudeRejection(_logger, LogName, message.BodyText.Trim());
                 SinkControl(message);
                 break;
 
             default:
-                LogUnknownFrame(_logger, Id, message.GetHeader("Content-Type") ?? "(none)");
+                LogUnknownFrame(_logger, LogName, message.GetHeader("Content-Type") ?? "(none)");
                 break;
         }
     }
@@ -354,7 +365,7 @@ public sealed partial class EslConnection : IAsyncDisposable
             catch (Exception ex)
 #pragma warning restore CA1031
             {
-                LogHandlerFault(_logger, Id, ex);
+                LogHandlerFault(_logger, LogName, ex);
             }
         }
 
@@ -382,7 +393,7 @@ public sealed partial class EslConnection : IAsyncDisposable
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            LogHandlerFault(_logger, Id, ex);
+            LogHandlerFault(_logger, LogName, ex);
         }
     }
 
@@ -420,7 +431,7 @@ public sealed partial class EslConnection : IAsyncDisposable
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            LogHandlerFault(_logger, Id, ex);
+            LogHandlerFault(_logger, LogName, ex);
         }
 
         _events.OnCompleted();
