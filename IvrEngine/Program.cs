@@ -1,4 +1,5 @@
 using IvrEngine.Hosting;
+using IvrEngine.Profiles;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
@@ -8,6 +9,12 @@ internal static class Program
 {
     public static async Task<int> Main(string[] args)
     {
+        // Hidden: the store's crash test writes from a child process it then kills.
+        if (args is ["store-burst", var db, var countText] && int.TryParse(countText, System.Globalization.CultureInfo.InvariantCulture, out var count))
+        {
+            return await StoreBurst.RunAsync(db, count, Console.Out, CancellationToken.None);
+        }
+
         try
         {
             using var host = EngineHost.Build(args);
