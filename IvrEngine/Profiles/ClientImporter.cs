@@ -1,0 +1,487 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using CsvHelper;
+using PhoneNumbers;
+
+namespace IvrEngine.Profiles;
+
+/// <summary>Imports client cards from CSV or JSON into an <see cref="IClientStore"/>. Each row is checked on its own;
+/// a bad row is reported with a plain reason and never stops the import. Phones are stored in E.164, card numbers
+/// only as a fingerprint and their last four digits. A phone, account or card already held by another client (in
+/// the store, or on an earlier row of the same file) rejects the row. Valid rows are stored in batches through
+/// <see cref="IClientStore.InsertManyAsync"/>.</summary>
+public sealed class ClientImporter
+{
+    /// <summary>Rows stored per <see cref="IClientStore.InsertManyAsync"/> call unless told otherwise.</summary>
+    public const int DefaultBatchSize = 5_000;
+
+    private static readonly JsonSerializerOptions JsonOptions = new() { AllowTrailingCommas = true, ReadCommentHandling = JsonCommentHandling.Skip };
+    private static readonly HashSet<string> KnownRegions = [.. PhoneNumberUtil.GetInstance().GetSupportedRegions()];
+
+    private readonly IClientStore _store;
+    private readonly CardFingerprints _fingerprints;
+    private readonly string _defaultRegion;
+    private readonly TimeProvider _time;
+
+    /// <summary>Creates an importer writing to <paramref name="store"/>, reading national phone numbers in the
+    /// store's default region (or the row's country) and fingerprinting cards with the store's key.</summary>
+    public ClientImporter(IClientStore store, StoreOptions options, TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(options);
+        _store = store;
+        _fingerprints = new CardFingerprints(options);
+        _defaultRegion = options.DefaultRegion.Trim().ToUpperInvariant();
+        _time = timeProvider ?? TimeProvider.System;
+    }
+
+    /// <summary>Rows per batch insert.</summary>
+    public int BatchSize { get; init; } = DefaultBatchSize;
+
+    /// <summary>Imports a file; the format comes from its extension unless given. Throws
+    /// <see cref="ClientImportException"/> when the file cannot be read as a whole.</summary>
+    public async Task<ImportReport> ImportFileAsync(string path, ClientFileFormat? format = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        var effective = format ?? ClientFileFormats.FromPath(path)
+            ?? throw new ClientImportException($"Cannot tell the format of '{path}' from its extension; name it .csv or .json, or give --format csv|json.");
+        FileStream stream;
+        try
+        {
+            stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new ClientImportException($"Cannot read '{path}': {ex.Message}", ex);
+        }
+
+        await using (stream)
+        {
+            return await ImportAsync(stream, effective, cancellationToken);
+        }
+    }
+
+    /// <summary>Imports from a stream (UTF-8, a BOM is allowed).</summary>
+    public Task<ImportReport> ImportAsync(Stream input, ClientFileFormat format, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        return format switch
+        {
+            ClientFileFormat.Csv => ImportCsvAsync(input, cancellationToken),
+            ClientFileFormat.Json => ImportJsonAsync(input, cancellationToken),
+            _ => throw new ArgumentOutOfRangeException(nameof(format), format, "Unknown format."),
+        };
+    }
+
+    private async Task<ImportReport> ImportCsvAsync(Stream input, CancellationToken cancellationToken)
+    {
+        // The separator is fixed: lists inside a field use ';', which detection could mistake for the separator.
+        var options = CsvReaderOptions.Default with { Separator = ',', TrackLineNumbers = true, SkipEmptyLines = true };
+        await using var reader = CsvReader.Create(input, options, true);
+        var run = await Run.StartAsync(this, cancellationToken);
+
+        IReadOnlyList<string> header;
+        try
+        {
+            await reader.ReadHeaderAsync(cancellationToken);
+            header = [.. reader.Headers];
+        }
+        catch (CsvFormatException ex)
+        {
+            throw new ClientImportException($"The CSV header cannot be read: {ex.Message}", ex);
+        }
+
+        if (header.Count == 0) throw new ClientImportException("The file is empty: a CSV import needs a header row (name, phones, ...).");
+        var columns = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < header.Count; i++)
+        {
+            var name = header[i].Trim().TrimStart('\uFEFF').ToLowerInvariant();
+            if (name.Length == 0) continue;
+            if (!ClientFileFormats.Columns.Contains(name))
+            {
+                throw new ClientImportException($"Unknown column '{header[i]}' in the header; the columns are: {string.Join(", ", ClientFileFormats.Columns)}.");
+            }
+
+            if (!columns.TryAdd(name, i)) throw new ClientImportException($"The column '{name}' appears twice in the header.");
+        }
+
+        if (!columns.ContainsKey("name")) throw new ClientImportException("The header has no 'name' column (the first line must name the columns: name, phones, accounts, ...).");
+
+        while (await ReadCsvAsync(reader, cancellationToken))
+        {
+            var row = new ClientImportRow { Line = (int)Math.Min(int.MaxValue, reader.LineNumber) };
+            var fieldCount = reader.FieldCount;
+            string? Field(string column) => columns.TryGetValue(column, out var index) && index < fieldCount ? reader.GetString(index) : null;
+            row.Name = Field("name")?.Trim() ?? string.Empty;
+            if (fieldCount != header.Count)
+            {
+                row.ShapeError = $"the row has {fieldCount} fields, the header has {header.Count}";
+            }
+            else
+            {
+                row.Company = Field("company");
+                ClientImportRow.AddList(row.Phones, Field("phones"));
+                ClientImportRow.AddList(row.Accounts, Field("accounts"));
+                ClientImportRow.AddList(row.Cards, Field("cards"));
+                row.Category = Field("category");
+                row.Language = Field("language");
+                row.City = Field("city");
+                row.Country = Field("country");
+                row.TimeZone = Field("timezone");
+                row.Manager = Field("manager");
+                row.Balance = Field("balance");
+                row.Overdue = Field("overdue");
+                row.HasContract = Field("has_contract");
+                row.AddNoteLines(Field("notes"), run.Now);
+                row.AddOrderList(Field("orders"));
+            }
+
+            await run.AddAsync(row, cancellationToken);
+        }
+
+        return await run.FinishAsync(cancellationToken);
+    }
+
+    private static async Task<bool> ReadCsvAsync(CsvReader reader, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await reader.ReadAsync(cancellationToken);
+        }
+        catch (CsvFormatException ex)
+        {
+            throw new ClientImportException($"The CSV cannot be read at line {ex.LineNumber}: {ex.Message}", ex);
+        }
+    }
+
+    private async Task<ImportReport> ImportJsonAsync(Stream input, CancellationToken cancellationToken)
+    {
+        var run = await Run.StartAsync(this, cancellationToken);
+        var position = 0;
+        try
+        {
+            await foreach (var item in JsonSerializer.DeserializeAsyncEnumerable<JsonElement>(input, topLevelValues: false, JsonOptions, cancellationToken))
+            {
+                position++;
+                await run.AddAsync(ClientImportRow.FromJson(item, position, run.Now), cancellationToken);
+            }
+        }
+        catch (JsonException ex)
+        {
+            var where = ex.LineNumber is { } line ? $" at line {line + 1}" : string.Empty;
+            throw new ClientImportException(
+                $"The JSON cannot be read{where} (after {position} item(s)): it must be one array of client objects. {ex.Message.Split(" Path:")[0]}", ex);
+        }
+
+        return await run.FinishAsync(cancellationToken);
+    }
+
+    /// <summary>Checks a row and builds its card; null with a reason when the row is not acceptable on its own.</summary>
+    private ClientCard? Build(ClientImportRow row, DateTimeOffset now, out string? reason)
+    {
+        reason = row.ShapeError;
+        if (reason is not null) return null;
+        if (string.IsNullOrWhiteSpace(row.Name))
+        {
+            reason = "name is missing";
+            return null;
+        }
+
+        string? country = null;
+        if (!string.IsNullOrWhiteSpace(row.Country))
+        {
+            country = row.Country.Trim().ToUpperInvariant();
+            if (country.Length != 2 || !char.IsAsciiLetter(country[0]) || !char.IsAsciiLetter(country[1]))
+            {
+                reason = $"country '{row.Country}' is not a two-letter ISO 3166 code (e.g. US, GE)";
+                return null;
+            }
+        }
+
+        var region = country is not null && KnownRegions.Contains(country) ? country : _defaultRegion;
+        var card = new ClientCard
+        {
+            Id = Guid.NewGuid(),
+            Name = row.Name.Trim(),
+            Company = Blank(row.Company),
+            CreatedAt = now,
+        };
+
+        foreach (var raw in row.Phones)
+        {
+            var result = PhoneNormalizer.Normalize(raw, region);
+            if (!result.Success)
+            {
+                reason = $"phone '{raw}' is not a phone number ({Plain(result.Error)})";
+                return null;
+            }
+
+            if (!card.Phones.Contains(result.E164)) card.Phones.Add(result.E164);
+        }
+
+        foreach (var raw in row.Accounts)
+        {
+            if (raw.Length > 32 || !raw.All(char.IsAsciiDigit))
+            {
+                reason = $"account '{raw}' is not an account number (digits only)";
+                return null;
+            }
+
+            if (!card.AccountNumbers.Contains(raw)) card.AccountNumbers.Add(raw);
+        }
+
+        foreach (var raw in row.Cards)
+        {
+            if (IsMasked(raw)) continue; // an export's "****1111": the number is not in the file, so there is nothing to store
+            var digits = CardFingerprints.DigitsOf(raw);
+            if (digits is null)
+            {
+                reason = $"card '{MaskCard(raw)}' is not a card number ({CardFingerprints.MinDigits} to {CardFingerprints.MaxDigits} digits)";
+                return null;
+            }
+
+            if (!CardFingerprints.IsLuhnValid(digits))
+            {
+                reason = $"card ending {digits[^4..]} fails the Luhn check";
+                return null;
+            }
+
+            var reference = new CardReference { Fingerprint = _fingerprints.Fingerprint(digits), Last4 = digits[^4..] };
+            if (!card.Cards.Exists(c => c.Fingerprint == reference.Fingerprint)) card.Cards.Add(reference);
+        }
+
+        card.Category = Blank(row.Category)?.ToLowerInvariant() ?? ClientCategories.Regular;
+        card.Language = Blank(row.Language)?.ToLowerInvariant();
+        if (card.Language is { Length: > 16 })
+        {
+            reason = $"language '{row.Language}' is not a language code (e.g. en, ru, ka)";
+            return null;
+        }
+
+        var timeZone = Blank(row.TimeZone);
+        if (timeZone is not null && !TimeZoneInfo.TryFindSystemTimeZoneById(timeZone, out _))
+        {
+            reason = $"time zone '{timeZone}' unknown";
+            return null;
+        }
+
+        var city = Blank(row.City);
+        if (city is not null || country is not null || timeZone is not null)
+        {
+            card.Location = new ClientLocation { City = city, Country = country, TimeZone = timeZone };
+        }
+
+        card.ManagerId = Blank(row.Manager);
+        if (!TryAmount("balance", row.Balance, allowNegative: true, out var balance, ref reason)) return null;
+        if (!TryAmount("overdue", row.Overdue, allowNegative: false, out var overdue, ref reason)) return null;
+        card.Balance = balance;
+        card.OverdueAmount = overdue;
+
+        switch (Blank(row.HasContract)?.ToLowerInvariant())
+        {
+            case null or "false" or "no" or "n" or "0": card.HasContract = false; break;
+            case "true" or "yes" or "y" or "1": card.HasContract = true; break;
+            default:
+                reason = $"has_contract '{row.HasContract}' is not yes or no";
+                return null;
+        }
+
+        card.Notes.AddRange(row.Notes);
+        foreach (var order in row.Orders)
+        {
+            if (string.IsNullOrWhiteSpace(order.Number))
+            {
+                reason = "an order has no number";
+                return null;
+            }
+
+            if (!TryAmount($"order {order.Number} debt", order.Debt, allowNegative: false, out var debt, ref reason)) return null;
+            card.OpenOrders.Add(new OpenOrder
+            {
+                Number = order.Number.Trim(),
+                Stage = Blank(order.Stage) ?? "new",
+                Responsible = Blank(order.Responsible),
+                Debt = debt,
+            });
+        }
+
+        return card;
+    }
+
+    private static bool TryAmount(string what, string? text, bool allowNegative, out decimal value, ref string? reason)
+    {
+        value = 0;
+        if (string.IsNullOrWhiteSpace(text)) return true;
+        const NumberStyles styles = NumberStyles.AllowLeadingWhite | NumberStyles.AllowTrailingWhite | NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint;
+        if (!decimal.TryParse(text, styles, CultureInfo.InvariantCulture, out value))
+        {
+            reason = $"{what} '{text}' is not a number";
+            return false;
+        }
+
+        if (!allowNegative && value < 0)
+        {
+            reason = $"{what} '{text}' is negative";
+            return false;
+        }
+
+        return true;
+    }
+
+    private static string? Blank(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();
+
+    private static string Plain(string? error)
+    {
+        if (string.IsNullOrEmpty(error)) return "not a phone number";
+        var text = error.TrimEnd('.');
+        return char.ToLowerInvariant(text[0]) + text[1..];
+    }
+
+    private static bool IsMasked(string raw)
+    {
+        var text = raw.Trim();
+        var stars = 0;
+        while (stars < text.Length && text[stars] is '*' or '•' or 'X' or 'x') stars++;
+        return stars > 0 && text.Length - stars == 4 && !text.AsSpan(stars).ContainsAnyExceptInRange('0', '9');
+    }
+
+    /// <summary>A card number never goes whole into a report or a log.</summary>
+    private static string MaskCard(string raw)
+    {
+        var text = raw.Trim();
+        if (text.Length <= 4) return new string('*', text.Length);
+        return new string('*', Math.Min(text.Length - 4, 12)) + text[^4..];
+    }
+
+    /// <summary>One import: duplicate tracking, the pending batch, the rejected rows.</summary>
+    private sealed class Run
+    {
+        private readonly ClientImporter _importer;
+        private readonly bool _storeWasEmpty;
+        private readonly Dictionary<string, string> _phones = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, string> _accounts = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, string> _cards = new(StringComparer.Ordinal);
+        private readonly List<(ClientCard Card, ClientImportRow Row)> _batch = [];
+        private readonly List<RejectedRow> _rejected = [];
+        private int _read;
+        private int _imported;
+
+        private Run(ClientImporter importer, bool storeWasEmpty)
+        {
+            _importer = importer;
+            _storeWasEmpty = storeWasEmpty;
+            Now = importer._time.GetUtcNow();
+        }
+
+        public DateTimeOffset Now { get; }
+
+        public static async Task<Run> StartAsync(ClientImporter importer, CancellationToken cancellationToken) =>
+            new(importer, await importer._store.CountAsync(cancellationToken) == 0);
+
+        public async Task AddAsync(ClientImportRow row, CancellationToken cancellationToken)
+        {
+            _read++;
+            var card = _importer.Build(row, Now, out var reason);
+            if (card is null)
+            {
+                Reject(row, reason ?? "invalid row");
+                return;
+            }
+
+            reason = FileDuplicate(card) ?? (_storeWasEmpty ? null : await StoreDuplicateAsync(card, cancellationToken));
+            if (reason is not null)
+            {
+                Reject(row, reason);
+                return;
+            }
+
+            foreach (var phone in card.Phones) _phones[phone] = card.Name;
+            foreach (var account in card.AccountNumbers) _accounts[account] = card.Name;
+            foreach (var reference in card.Cards) _cards[reference.Fingerprint] = card.Name;
+            _batch.Add((card, row));
+            if (_batch.Count >= Math.Max(1, _importer.BatchSize)) await FlushAsync(cancellationToken);
+        }
+
+        public async Task<ImportReport> FinishAsync(CancellationToken cancellationToken)
+        {
+            await FlushAsync(cancellationToken);
+            _rejected.Sort((a, b) => a.Line.CompareTo(b.Line));
+            return new ImportReport(_read, _imported, _rejected);
+        }
+
+        private void Reject(ClientImportRow row, string reason) => _rejected.Add(new RejectedRow(row.Line, row.Name, reason));
+
+        private string? FileDuplicate(ClientCard card)
+        {
+            foreach (var phone in card.Phones)
+            {
+                if (_phones.TryGetValue(phone, out var owner)) return $"phone {phone} already belongs to client {owner}";
+            }
+
+            foreach (var account in card.AccountNumbers)
+            {
+                if (_accounts.TryGetValue(account, out var owner)) return $"account {account} already belongs to client {owner}";
+            }
+
+            foreach (var reference in card.Cards)
+            {
+                if (_cards.TryGetValue(reference.Fingerprint, out var owner)) return $"card ending {reference.Last4} already belongs to client {owner}";
+            }
+
+            return null;
+        }
+
+        private async Task<string?> StoreDuplicateAsync(ClientCard card, CancellationToken cancellationToken)
+        {
+            var store = _importer._store;
+            foreach (var phone in card.Phones)
+            {
+                if (await store.FindByPhoneAsync(phone, cancellationToken) is { } owner) return $"phone {phone} already belongs to client {owner.Name}";
+            }
+
+            foreach (var account in card.AccountNumbers)
+            {
+                if (await store.FindByAccountAsync(account, cancellationToken) is { } owner) return $"account {account} already belongs to client {owner.Name}";
+            }
+
+            foreach (var reference in card.Cards)
+            {
+                if (await store.FindByCardFingerprintAsync(reference.Fingerprint, cancellationToken) is { } owner)
+                {
+                    return $"card ending {reference.Last4} already belongs to client {owner.Name}";
+                }
+            }
+
+            return null;
+        }
+
+        private async Task FlushAsync(CancellationToken cancellationToken)
+        {
+            if (_batch.Count == 0) return;
+            var cards = _batch.ConvertAll(b => b.Card);
+            try
+            {
+                _imported += await _importer._store.InsertManyAsync(cards, cancellationToken);
+            }
+            catch (DuplicateClientException)
+            {
+                // Someone wrote a clashing card since the rows were checked: store the batch one by one to name the row.
+                foreach (var (card, row) in _batch)
+                {
+                    try
+                    {
+                        await _importer._store.InsertAsync(card, cancellationToken);
+                        _imported++;
+                    }
+                    catch (DuplicateClientException ex)
+                    {
+                        Reject(row, ex.Message);
+                    }
+                }
+            }
+
+            _batch.Clear();
+        }
+    }
+}
