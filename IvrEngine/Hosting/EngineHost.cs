@@ -35,6 +35,7 @@ public static class EngineHost
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(
             builder.Configuration.GetValue(EngineOptions.Section + ":DrainSeconds", 30) + 10));
 
+        builder.Services.AddClientProfiles(builder.Configuration);
         builder.Services.AddSingleton<CallRegistry>();
         builder.Services.AddSingleton<BasicFlow>();
         builder.Services.AddSingleton<OutboundCallService>();

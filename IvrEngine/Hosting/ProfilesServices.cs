@@ -1,0 +1,201 @@
+using IvrEngine.Profiles;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace IvrEngine.Hosting;
+
+/// <summary>Registers the client store and what works on it with the engine's host.</summary>
+public static class ProfilesServices
+{
+    /// <summary>Binds section <c>Store</c> (validated at start) and adds, as singletons, the store
+    /// (<see cref="IClientStore"/>, a <see cref="LiteDbClientStore"/> opened once at start), <see cref="PhoneNormalizer"/>,
+    /// <see cref="CardFingerprints"/>, <see cref="ClientImporter"/>, <see cref="ClientExporter"/> and
+    /// <see cref="DemoDataSeeder"/>, and a start-up step that opens the store and, with <c>Store:SeedDemoData</c>,
+    /// fills an empty store with demo data before the engine takes calls.</summary>
+    public static IServiceCollection AddClientProfiles(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+        var section = configuration.GetSection(StoreOptions.Section);
+        services.AddOptions<StoreOptions>().Bind(section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<DemoDataOptions>().Bind(section);
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<IClientStore>(sp => SharedClientStores.Acquire(
+            sp.GetRequiredService<IOptions<StoreOptions>>().Value, sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton(sp => new PhoneNormalizer(sp.GetRequiredService<IOptions<StoreOptions>>().Value));
+        services.TryAddSingleton(sp => new CardFingerprints(sp.GetRequiredService<IOptions<StoreOptions>>().Value));
+        services.TryAddSingleton(sp => new ClientImporter(
+            sp.GetRequiredService<IClientStore>(), sp.GetRequiredService<IOptions<StoreOptions>>().Value, sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton(sp => new ClientExporter(sp.GetRequiredService<IClientStore>()));
+        services.TryAddSingleton(sp => new DemoDataSeeder(
+            sp.GetRequiredService<IClientStore>(), sp.GetRequiredService<CardFingerprints>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<ClientProfilesStartup>();
+        services.AddHostedService(sp => sp.GetRequiredService<ClientProfilesStartup>());
+        return services;
+    }
+}
+
+/// <summary>Opens the store before the engine starts listening (a bad path or a locked file stops the start with a
+/// clear message instead of failing the first call), warns when the public development card key is in use, and
+/// seeds the demo data into an empty store when <c>Store:SeedDemoData</c> is on. Runs in
+/// <see cref="IHostedLifecycleService.StartingAsync"/>, so it is done before any hosted service starts.</summary>
+internal sealed partial class ClientProfilesStartup(
+    IServiceProvider services,
+    IOptions<StoreOptions> storeOptions,
+    IOptions<DemoDataOptions> demoOptions,
+    ILogger<ClientProfilesStartup> logger) : IHostedLifecycleService
+{
+    // Hosts in one process (tests) share a store file: only one of them may seed it.
+    private static readonly SemaphoreSlim SeedGate = new(1, 1);
+
+    public async Task StartingAsync(CancellationToken cancellationToken)
+    {
+        await SeedGate.WaitAsync(cancellationToken);
+        try
+        {
+            await PrepareAsync(cancellationToken);
+        }
+        finally
+        {
+            SeedGate.Release();
+        }
+    }
+
+    private async Task PrepareAsync(CancellationToken cancellationToken)
+    {
+        var options = storeOptions.Value;
+        var store = services.GetRequiredService<IClientStore>();
+        var count = await store.CountAsync(cancellationToken);
+        LogStoreOpen(logger, options.Path, count);
+        if (options.UsesDevelopmentCardFingerprintKey) LogDevelopmentKey(logger);
+
+        if (!demoOptions.Value.SeedDemoData) return;
+        if (count > 0)
+        {
+            LogSeedSkipped(logger, count);
+            return;
+        }
+
+        var result = await services.GetRequiredService<DemoDataSeeder>().SeedAsync(cancellationToken);
+        LogSeeded(logger, result.Clients, result.Interactions, result.Campaigns, result.Tickets);
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Client store {Path} open: {Count} clients")]
+    private static partial void LogStoreOpen(ILogger logger, string path, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Store:CardFingerprintKey is the public development key; set Store__CardFingerprintKey to a secret of your own in production (and keep it: card fingerprints made with one key are not found with another)")]
+    private static partial void LogDevelopmentKey(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Demo data not seeded: the store already has {Count} clients")]
+    private static partial void LogSeedSkipped(ILogger logger, int count);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Demo data seeded: {Clients} clients, {Interactions} calls, {Campaigns} campaigns, {Tickets} tickets")]
+    private static partial void LogSeeded(ILogger logger, int clients, int interactions, int campaigns, int tickets);
+}
+
+/// <summary>One <see cref="LiteDbClientStore"/> per file per process, shared by every host that uses the file (a
+/// LiteDB file is opened once per process) and closed when the last of them is disposed.</summary>
+internal static class SharedClientStores
+{
+    private static readonly Dictionary<string, Entry> Open = new(StringComparer.Ordinal);
+    private static readonly Lock Gate = new();
+
+    public static IClientStore Acquire(StoreOptions options, TimeProvider time)
+    {
+        var path = Path.GetFullPath(options.Path);
+        lock (Gate)
+        {
+            if (!Open.TryGetValue(path, out var entry))
+            {
+                entry = new Entry(new LiteDbClientStore(options, time));
+                Open[path] = entry;
+            }
+
+            entry.References++;
+            return new Lease(path, entry.Store);
+        }
+    }
+
+    private static void Release(string path)
+    {
+        LiteDbClientStore? toClose = null;
+        lock (Gate)
+        {
+            if (Open.TryGetValue(path, out var entry) && --entry.References == 0)
+            {
+                Open.Remove(path);
+                toClose = entry.Store;
+            }
+        }
+
+        toClose?.Dispose();
+    }
+
+    private sealed class Entry(LiteDbClientStore store)
+    {
+        public LiteDbClientStore Store { get; } = store;
+
+        public int References { get; set; }
+    }
+
+    private sealed class Lease(string path, IClientStore store) : IClientStore
+    {
+        private int _disposed;
+
+        public Task<ClientCard?> GetAsync(Guid id, CancellationToken cancellationToken = default) => store.GetAsync(id, cancellationToken);
+
+        public Task<ClientCard?> FindByPhoneAsync(string e164, CancellationToken cancellationToken = default) => store.FindByPhoneAsync(e164, cancellationToken);
+
+        public Task<ClientCard?> FindByAccountAsync(string accountNumber, CancellationToken cancellationToken = default) => store.FindByAccountAsync(accountNumber, cancellationToken);
+
+        public Task<ClientCard?> FindByCardFingerprintAsync(string fingerprint, CancellationToken cancellationToken = default) => store.FindByCardFingerprintAsync(fingerprint, cancellationToken);
+
+        public Task<ClientCard> InsertAsync(ClientCard card, CancellationToken cancellationToken = default) => store.InsertAsync(card, cancellationToken);
+
+        public Task<int> InsertManyAsync(IReadOnlyCollection<ClientCard> cards, CancellationToken cancellationToken = default) => store.InsertManyAsync(cards, cancellationToken);
+
+        public Task<ClientCard> UpdateAsync(ClientCard card, CancellationToken cancellationToken = default) => store.UpdateAsync(card, cancellationToken);
+
+        public IAsyncEnumerable<ClientCard> AllAsync(CancellationToken cancellationToken = default) => store.AllAsync(cancellationToken);
+
+        public Task<int> CountAsync(CancellationToken cancellationToken = default) => store.CountAsync(cancellationToken);
+
+        public Task AddInteractionAsync(InteractionRecord interaction, CancellationToken cancellationToken = default) => store.AddInteractionAsync(interaction, cancellationToken);
+
+        public Task<IReadOnlyList<InteractionRecord>> GetInteractionsAsync(Guid clientId, int max = 50, CancellationToken cancellationToken = default) => store.GetInteractionsAsync(clientId, max, cancellationToken);
+
+        public Task<InteractionRecord?> LastInteractionFromAsync(string callerNumber, CancellationToken cancellationToken = default) => store.LastInteractionFromAsync(callerNumber, cancellationToken);
+
+        public Task AddTicketAsync(Ticket ticket, CancellationToken cancellationToken = default) => store.AddTicketAsync(ticket, cancellationToken);
+
+        public Task<IReadOnlyList<Ticket>> GetTicketsAsync(Guid clientId, CancellationToken cancellationToken = default) => store.GetTicketsAsync(clientId, cancellationToken);
+
+        public Task<Campaign?> FindCampaignAsync(string dnis, CancellationToken cancellationToken = default) => store.FindCampaignAsync(dnis, cancellationToken);
+
+        public Task UpsertCampaignAsync(Campaign campaign, CancellationToken cancellationToken = default) => store.UpsertCampaignAsync(campaign, cancellationToken);
+
+        public Task<ClientCard> SetPhotoAsync(Guid clientId, int expectedVersion, Stream photo, string fileName, CancellationToken cancellationToken = default) =>
+            store.SetPhotoAsync(clientId, expectedVersion, photo, fileName, cancellationToken);
+
+        public Task<bool> ReadPhotoAsync(Guid clientId, Stream destination, CancellationToken cancellationToken = default) => store.ReadPhotoAsync(clientId, destination, cancellationToken);
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) == 0) Release(path);
+        }
+    }
+}
