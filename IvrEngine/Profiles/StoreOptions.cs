@@ -1,0 +1,37 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace IvrEngine.Profiles;
+
+/// <summary>Where client cards live: section <c>Store</c> of appsettings.json, or environment variables such as
+/// <c>Store__Path=/var/lib/ivrengine/ivrengine.db</c>.</summary>
+public sealed class StoreOptions
+{
+    /// <summary>The configuration section.</summary>
+    public const string Section = "Store";
+
+    /// <summary>The card-fingerprint key used when none is configured. It is public (it is in the source), so
+    /// fingerprints made with it protect nothing: it is for development and tests only. Production must set its own
+    /// secret, <c>Store__CardFingerprintKey</c> in the environment, and keep it: fingerprints made with one key are
+    /// not found with another.</summary>
+    public const string DevelopmentCardFingerprintKey = "ivrengine-development-only-card-fingerprint-key";
+
+    /// <summary>The LiteDB file, relative to the current working directory unless rooted; its folder is created.
+    /// LiteDB keeps a log file next to it (<c>-log</c> suffix) between checkpoints: back up both, or neither while
+    /// the engine runs.</summary>
+    [Required]
+    public string Path { get; set; } = "data/ivrengine.db";
+
+    /// <summary>ISO 3166 region assumed for numbers without a country code (<c>(555) 123-4567</c>).</summary>
+    [Required]
+    [RegularExpression("^[A-Z]{2}$", ErrorMessage = "Store:DefaultRegion must be a two-letter ISO 3166 region code such as US or GE.")]
+    public string DefaultRegion { get; set; } = "US";
+
+    /// <summary>Secret of the HMAC that turns a card number into its fingerprint (see <see cref="CardFingerprints"/>).
+    /// Defaults to <see cref="DevelopmentCardFingerprintKey"/>; production must set <c>Store__CardFingerprintKey</c>.</summary>
+    [Required]
+    [MinLength(16)]
+    public string CardFingerprintKey { get; set; } = DevelopmentCardFingerprintKey;
+
+    /// <summary>True while the public development key is in use (worth a warning at start).</summary>
+    public bool UsesDevelopmentCardFingerprintKey => CardFingerprintKey == DevelopmentCardFingerprintKey;
+}
