@@ -50,6 +50,20 @@ public sealed class StoreQueryPlanTests : IDisposable
         plan["index"]["name"].AsString.Should().Be("cards");
     }
 
+    [Theory]
+    [InlineData(StoreLookup.Phone)]
+    [InlineData(StoreLookup.Account)]
+    [InlineData(StoreLookup.CardFingerprint)]
+    internal void The_value_travels_as_a_parameter_not_in_the_expression_text(StoreLookup lookup)
+    {
+        // LiteDB parses, compiles and caches every distinct expression text for good: a value in the text would cost
+        // a compile per new value and grow the cache without end.
+        var expression = LiteDbMapping.ClientQuery(lookup, "+12125550123");
+        expression.Source.Should().NotContain("12125550123");
+        expression.Parameters["0"].AsString.Should().Be("+12125550123");
+        LiteDbMapping.TicketsQuery(Guid.NewGuid()).Source.Should().Be("$.ClientId=@0");
+    }
+
     [Fact]
     public void The_check_would_catch_a_scan()
     {

@@ -241,7 +241,7 @@ public sealed partial class LiteDbClientStore : IClientStore
         {
             cancellationToken.ThrowIfCancellationRequested();
             ThrowIfDisposed();
-            var page = _clients.Find(Query.GT("_id", last), limit: ExportPage).ToList();
+            var page = _clients.Query().Where(LiteDbMapping.IdsAfter(last)).OrderBy("$._id").Limit(ExportPage).ToList();
             foreach (var card in page)
             {
                 cancellationToken.ThrowIfCancellationRequested();
