@@ -116,6 +116,20 @@ public sealed class StoreTests : IDisposable
     }
 
     [Fact]
+    public async Task Keys_compare_as_written_not_ignoring_case()
+    {
+        var lower = StoreCards.New();
+        lower.AccountNumbers = ["abc-1"];
+        var upper = StoreCards.New();
+        upper.AccountNumbers = ["ABC-1"];
+        await _store.InsertAsync(lower);
+        await _store.InsertAsync(upper);
+        (await _store.FindByAccountAsync("abc-1"))!.Id.Should().Be(lower.Id);
+        (await _store.FindByAccountAsync("ABC-1"))!.Id.Should().Be(upper.Id);
+        (await _store.FindByAccountAsync("Abc-1")).Should().BeNull();
+    }
+
+    [Fact]
     public async Task A_phone_must_be_e164()
     {
         var card = StoreCards.New();
