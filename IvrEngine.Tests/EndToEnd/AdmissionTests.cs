@@ -75,7 +75,7 @@ public sealed class AdmissionTests
         await stopping.WaitAsync(EngineUnderTest.Patience);
         var record = await live.Completion.WaitAsync(EngineUnderTest.Patience);
         record.DialplanContinued.Should().BeTrue("after the drain time the socket closes and FreeSWITCH continues the dialplan");
-        engine.Host.Dispose();
+        await engine.DisposeAsync();
     }
 
     private static async Task WaitForPortClosedAsync(System.Net.IPEndPoint endPoint)

@@ -12,8 +12,11 @@ internal sealed class EngineUnderTest : IAsyncDisposable
 {
     public static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
 
-    private EngineUnderTest(IHost host, FreeSwitchSimulator simulator)
+    private readonly DirectoryInfo _storeFolder;
+
+    private EngineUnderTest(IHost host, FreeSwitchSimulator simulator, DirectoryInfo storeFolder)
     {
+        _storeFolder = storeFolder;
         Host = host;
         Simulator = simulator;
         Service = host.Services.GetRequiredService<OutboundCallService>();
@@ -33,7 +36,10 @@ internal sealed class EngineUnderTest : IAsyncDisposable
     public static async Task<EngineUnderTest> StartAsync(SimulatorOptions? simulator = null, Action<IServiceCollection>? configure = null,
         params string[] settings)
     {
-        string[] args = ["--Engine:ListenPort=0", "--Logging:LogLevel:Default=Warning", .. settings];
+        // Each engine gets its own store file, empty unless a test asks for the demo data.
+        var storeFolder = Directory.CreateTempSubdirectory("ivrengine-e2e-");
+        string[] args = ["--Engine:ListenPort=0", "--Logging:LogLevel:Default=Warning",
+            $"--Store:Path={Path.Combine(storeFolder.FullName, "clients.db")}", "--Store:SeedDemoData=false", .. settings];
         var host = EngineHost.Build(args, configure);
         try
         {
@@ -42,10 +48,11 @@ internal sealed class EngineUnderTest : IAsyncDisposable
         catch
         {
             host.Dispose();
+            storeFolder.Delete(recursive: true);
             throw;
         }
 
-        return new EngineUnderTest(host, new FreeSwitchSimulator(simulator));
+        return new EngineUnderTest(host, new FreeSwitchSimulator(simulator), storeFolder);
     }
 
     public Task<SimulatedCall> CallAsync(CallerScript script) => Simulator.StartCallAsync(EndPoint, script);
@@ -61,5 +68,6 @@ internal sealed class EngineUnderTest : IAsyncDisposable
         await Simulator.DisposeAsync();
         await Host.StopAsync().WaitAsync(Patience);
         Host.Dispose();
+        _storeFolder.Delete(recursive: true);
     }
 }
