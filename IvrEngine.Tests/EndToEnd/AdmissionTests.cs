@@ -1,6 +1,7 @@
 using IvrEngine.Calls;
 using IvrEngine.Hosting;
 using IvrEngine.Ivr;
+using IvrEngine.Profiles;
 using IvrEngine.Simulator;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -36,7 +37,11 @@ public sealed class AdmissionTests
     public async Task A_call_arriving_while_the_engine_is_still_starting_is_refused()
     {
         var options = Options.Create(new EngineOptions { ListenPort = 0 });
-        var flow = new BasicFlow(new StaticOptionsMonitor<BasicFlowOptions>(new BasicFlowOptions()), NullLogger<BasicFlow>.Instance, TimeProvider.System);
+        using var store = new Profiles.InMemoryClientStore();
+        var lookup = new ClientLookup(store, new PhoneNormalizer(), new CardFingerprints("test-key"),
+            new ClientClassifier(Options.Create(new ClassificationOptions()), TimeProvider.System));
+        var flow = new BasicFlow(new StaticOptionsMonitor<BasicFlowOptions>(new BasicFlowOptions()), lookup, store,
+            NullLogger<BasicFlow>.Instance, TimeProvider.System);
         await using var service = new OutboundCallService(options, flow, new CallRegistry(), NullLoggerFactory.Instance, TimeProvider.System);
         await service.StartingAsync(CancellationToken.None); // bound, not yet started
         await using var simulator = new FreeSwitchSimulator();

@@ -1,5 +1,6 @@
 using IvrEngine.Calls;
 using IvrEngine.Ivr;
+using IvrEngine.Profiles;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -36,6 +37,7 @@ public static class EngineHost
             builder.Configuration.GetValue(EngineOptions.Section + ":DrainSeconds", 30) + 10));
 
         builder.Services.AddClientProfiles(builder.Configuration);
+        builder.Services.AddClientClassification(builder.Configuration);
         builder.Services.AddSingleton<CallRegistry>();
         builder.Services.AddSingleton<BasicFlow>();
         builder.Services.AddSingleton<OutboundCallService>();
