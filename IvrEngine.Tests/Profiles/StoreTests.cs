@@ -367,6 +367,12 @@ public sealed class StoreTests : IDisposable
         (await _store.ReadPhotoAsync(client.Id, again)).Should().BeTrue();
         again.ToArray().Should().Equal(smaller);
         (await _store.ReadPhotoAsync(Guid.NewGuid(), again)).Should().BeFalse();
+
+        var missing = () => _store.SetPhotoAsync(Guid.NewGuid(), 1, new MemoryStream(smaller), "x.png");
+        await missing.Should().ThrowAsync<KeyNotFoundException>();
+        var huge = () => _store.SetPhotoAsync(client.Id, 3, new MemoryStream(new byte[LiteDbClientStore.MaxPhotoBytes + 1]), "huge.png");
+        await huge.Should().ThrowAsync<ArgumentException>().WithMessage("*larger than 10 MB*");
+        (await _store.GetAsync(client.Id))!.Version.Should().Be(3);
     }
 
     [Fact]

@@ -24,6 +24,9 @@ public sealed partial class LiteDbClientStore : IClientStore
     private const int ExportPage = 500;
     private const int BulkScanThreshold = 200;
 
+    /// <summary>Largest photo accepted (it is read into memory before it is stored).</summary>
+    public const int MaxPhotoBytes = 10 * 1024 * 1024;
+
     private static readonly ConcurrentDictionary<string, bool> OpenFiles = new(StringComparer.Ordinal);
 
     private readonly LiteDatabase _db;
@@ -341,7 +344,14 @@ public sealed partial class LiteDbClientStore : IClientStore
 
         // Read the caller's stream before taking the gate: it may be slow (an upload), the gate must not wait on it.
         using var buffer = new MemoryStream();
-        await photo.CopyToAsync(buffer, cancellationToken);
+        var chunk = new byte[81920];
+        int read;
+        while ((read = await photo.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            if (buffer.Length + read > MaxPhotoBytes) throw new ArgumentException($"The photo is larger than {MaxPhotoBytes / (1024 * 1024)} MB.", nameof(photo));
+            buffer.Write(chunk, 0, read);
+        }
+
         buffer.Position = 0;
 
         return await WriteAsync(() =>
