@@ -35,9 +35,12 @@ public static class EngineCli
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(error);
-        if (args.Length == 0 || !CommandWords.Contains(args[0])) return await RunEngineAsync(args, error);
+        // Configuration overrides may come before the command; anything else that is not a command runs the engine
+        // with the arguments untouched.
+        var (commandArgs, configArgs) = SplitConfigurationArgs(args);
+        if (commandArgs.Length == 0 || !CommandWords.Contains(commandArgs[0])) return await RunEngineAsync(args, error);
+        if (commandArgs[0] == "help") commandArgs[0] = "--help";
 
-        var (commandArgs, configArgs) = SplitConfigurationArgs(args[0] == "help" ? ["--help", .. args.AsSpan(1)] : args);
         var root = BuildCommands(configArgs, output, error);
         var parsed = root.Parse(commandArgs);
         if (parsed.Errors.Count > 0)
