@@ -34,6 +34,7 @@ internal static class Cli
                 "parse-naive" => ParseCommand.Run(rest, naive: true),
                 "load" => LoadCommand.Run(rest),
                 "load-callers" => LoadCallers.Run(rest), // hidden: the child process of 'load'
+                "lookup" => LookupCommand.Run(rest),
 
                 "micro" => Micro.MicroCommand.Run(rest.ToArray()),
                 _ => throw new UsageException($"Unknown command '{args[0]}'."),

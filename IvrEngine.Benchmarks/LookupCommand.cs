@@ -1,0 +1,151 @@
+using System.Diagnostics;
+using System.Globalization;
+using IvrEngine.Profiles;
+
+namespace IvrEngine.Benchmarks;
+
+/// <summary><c>lookup</c>: builds a client store of N cards in a temporary LiteDB file through
+/// <see cref="IClientStore.InsertManyAsync"/> in batches, then measures lookups by phone and by account (random
+/// existing keys and some missing ones), on one thread and on two, over several rounds. Deletes the file at the end.</summary>
+internal static class LookupCommand
+{
+    private static readonly string[] Options = ["--clients", "--lookups", "--rounds", "--batch", "--missing-percent"];
+
+    public static int Run(ReadOnlySpan<string> args)
+    {
+        var line = CommandLine.Parse(args, Options, positionals: 0);
+        var clients = line.GetInt("--clients", 1_000_000, 1, 50_000_000);
+        var lookups = line.GetInt("--lookups", 100_000, 100, 100_000_000);
+        var rounds = line.GetInt("--rounds", 3, 1, 100);
+        var batch = line.GetInt("--batch", 10_000, 1, 1_000_000);
+        var missingPercent = line.GetInt("--missing-percent", 10, 0, 100);
+        return RunAsync(clients, lookups, rounds, batch, missingPercent).GetAwaiter().GetResult();
+    }
+
+    private static string Phone(long i) => string.Create(CultureInfo.InvariantCulture, $"+1202{i:D8}");
+
+    private static string Account(long i) => (100_000_000 + i).ToString(CultureInfo.InvariantCulture);
+
+    private static async Task<int> RunAsync(int clients, int lookups, int rounds, int batchSize, int missingPercent)
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "ivrengine-lookup-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(folder);
+        var path = Path.Combine(folder, "clients.db");
+        try
+        {
+            Console.WriteLine($"lookup: {clients:N0} clients in a temporary LiteDB file; {lookups:N0} lookups per round and kind ({missingPercent}% missing keys), {rounds} rounds, {Environment.ProcessorCount} cores");
+            using var store = new LiteDbClientStore(path);
+
+            // Import: cards generated in code (Bogus per row would measure Bogus), unique phones and accounts.
+            var created = DateTimeOffset.UtcNow;
+            var total = Stopwatch.StartNew();
+            var batch = new List<ClientCard>(batchSize);
+            var stored = 0;
+            for (var i = 0; i < clients; i++)
+            {
+                batch.Add(new ClientCard
+                {
+                    Id = Guid.NewGuid(),
+                    Name = string.Create(CultureInfo.InvariantCulture, $"Client {i}"),
+                    Phones = [Phone(i)],
+                    AccountNumbers = [Account(i)],
+                    Category = (i % 10) switch { 0 => ClientCategories.Vip, 1 => ClientCategories.Prospect, 2 => ClientCategories.Problem, _ => ClientCategories.Regular },
+                    Language = (i % 3) switch { 0 => "en", 1 => "ru", _ => "ka" },
+                    Location = new ClientLocation { City = "Tbilisi", Country = "GE", TimeZone = "Asia/Tbilisi" },
+                    ManagerId = string.Create(CultureInfo.InvariantCulture, $"agent-{i % 50}"),
+                    Balance = i % 1000,
+                    HasContract = i % 10 != 1,
+                    CreatedAt = created,
+                });
+                if (batch.Count == batchSize || i == clients - 1)
+                {
+                    stored += await store.InsertManyAsync(batch);
+                    batch = new List<ClientCard>(batchSize);
+                }
+            }
+
+            total.Stop();
+            var importRate = stored / total.Elapsed.TotalSeconds;
+            Console.WriteLine($"import: {stored:N0} clients in {total.Elapsed.TotalSeconds:F1} s through InsertManyAsync (batches of {batchSize:N0}): {importRate:N0} clients/s");
+            var size = new FileInfo(path).Length;
+            var logPath = path[..^3] + "-log.db";
+            var logSize = File.Exists(logPath) ? new FileInfo(logPath).Length : 0;
+            Console.WriteLine($"file: {size / 1048576.0:N1} MB (log file {logSize / 1048576.0:N1} MB), {(double)(size + logSize) / stored:N0} bytes per client");
+
+            var random = new Random(42);
+            string[] Keys(Func<long, string> existing, Func<long, string> missing) =>
+                [.. Enumerable.Range(0, lookups).Select(_ => random.Next(100) < missingPercent ? missing(clients + random.Next(clients)) : existing(random.Next(clients)))];
+            var phoneKeys = Keys(Phone, Phone);
+            var accountKeys = Keys(Account, Account);
+
+            // Warm-up: JIT and the page cache.
+            await MeasureAsync(k => store.FindByPhoneAsync(k), phoneKeys[..Math.Min(10_000, lookups)], 1);
+            await MeasureAsync(k => store.FindByAccountAsync(k), accountKeys[..Math.Min(10_000, lookups)], 1);
+
+            Console.WriteLine($"lookups (median of {rounds} rounds; latency per lookup):");
+            var worstP99 = 0.0;
+            foreach (var (kind, keys, find) in new (string, string[], Func<string, Task<ClientCard?>>)[]
+            {
+                ("by phone", phoneKeys, k => store.FindByPhoneAsync(k)),
+                ("by account", accountKeys, k => store.FindByAccountAsync(k)),
+            })
+            {
+                foreach (var threads in new[] { 1, 2 })
+                {
+                    var results = new List<Result>(rounds);
+                    for (var r = 0; r < rounds; r++) results.Add(await MeasureAsync(find, keys, threads));
+                    var rate = Stats.Median(results.ConvertAll(x => x.PerSecond));
+                    var p50 = Stats.Median(results.ConvertAll(x => x.P50Ms));
+                    var p99 = Stats.Median(results.ConvertAll(x => x.P99Ms));
+                    var found = results[0].Found;
+                    worstP99 = Math.Max(worstP99, p99);
+                    Console.WriteLine($"  {kind,-10}  {threads} thread{(threads == 1 ? " " : "s")}: {rate,10:N0} lookups/s  p50 {p50:F3} ms  p99 {p99:F3} ms  ({found:N0} of {keys.Length:N0} found)");
+                }
+            }
+
+            Console.WriteLine($"goal: p99 lookup < 1 ms at 1M clients: {Stats.PassFail(worstP99 < 1.0)} (worst p99 {worstP99:F3} ms at {stored:N0} clients)");
+            Console.WriteLine($"goal: import > 20,000 clients/s: {Stats.PassFail(importRate > 20_000)} ({importRate:N0} clients/s)");
+            return 0;
+        }
+        finally
+        {
+            try
+            {
+                Directory.Delete(folder, recursive: true);
+                Console.WriteLine("temporary store deleted");
+            }
+            catch (IOException ex)
+            {
+                Console.Error.WriteLine($"could not delete the temporary store {folder}: {ex.Message}");
+            }
+        }
+    }
+
+    private sealed record Result(double PerSecond, double P50Ms, double P99Ms, int Found);
+
+    private static async Task<Result> MeasureAsync(Func<string, Task<ClientCard?>> find, string[] keys, int threads)
+    {
+        var latencies = new double[keys.Length];
+        var found = 0;
+        var share = (keys.Length + threads - 1) / threads;
+        var start = Stopwatch.GetTimestamp();
+        var workers = Enumerable.Range(0, threads).Select(t => Task.Run(async () =>
+        {
+            var from = t * share;
+            var to = Math.Min(keys.Length, from + share);
+            var mine = 0;
+            for (var i = from; i < to; i++)
+            {
+                var before = Stopwatch.GetTimestamp();
+                if (await find(keys[i]) is not null) mine++;
+                latencies[i] = Stopwatch.GetElapsedTime(before).TotalMilliseconds;
+            }
+
+            Interlocked.Add(ref found, mine);
+        })).ToArray();
+        await Task.WhenAll(workers);
+        var elapsed = Stopwatch.GetElapsedTime(start);
+        Array.Sort(latencies);
+        return new Result(keys.Length / elapsed.TotalSeconds, Stats.Percentile(latencies, 50), Stats.Percentile(latencies, 99), found);
+    }
+}
