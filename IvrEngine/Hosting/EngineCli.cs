@@ -15,7 +15,7 @@ namespace IvrEngine.Hosting;
 /// <item><c>export &lt;file&gt; [--format csv|json]</c>: writes every client; exit 0, or 1 when it cannot.</item>
 /// </list>
 /// Both read the same configuration as the engine (appsettings.json, environment, and <c>--Section:Key=value</c>
-/// arguments anywhere on the line, e.g. <c>--Store:Path=/tmp/clients.db</c>).</summary>
+/// arguments anywhere on the line, e.g. <c>--Store:Path=/var/lib/ivrengine/ivrengine.db</c>).</summary>
 public static class EngineCli
 {
     /// <summary>Exit code: done.</summary>
