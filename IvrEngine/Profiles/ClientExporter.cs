@@ -32,18 +32,8 @@ public sealed class ClientExporter
     public async Task<int> ExportFileAsync(string path, ClientFileFormat? format = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        var effective = format ?? ClientFileFormats.FromPath(path)
-            ?? throw new ClientImportException($"Cannot tell the format of '{path}' from its extension; name it .csv or .json, or give --format csv|json.");
-        FileStream stream;
-        try
-        {
-            stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw new ClientImportException($"Cannot write '{path}': {ex.Message}", ex);
-        }
-
+        var effective = ClientFileFormats.Resolve(path, format);
+        var stream = ClientFileFormats.Open(path, forWriting: true);
         await using (stream)
         {
             return await ExportAsync(stream, effective, cancellationToken);

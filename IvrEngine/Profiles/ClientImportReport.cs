@@ -49,6 +49,26 @@ public static class ClientFileFormats
         return null;
     }
 
+    /// <summary>The given format, else the one <paramref name="path"/>'s extension implies; a clear error otherwise.</summary>
+    internal static ClientFileFormat Resolve(string path, ClientFileFormat? format) =>
+        format ?? FromPath(path)
+        ?? throw new ClientImportException($"Cannot tell the format of '{path}' from its extension; name it .csv or .json, or give --format csv|json.");
+
+    /// <summary>Opens a client file for import (read) or export (create), turning I/O failures into a plain message.</summary>
+    internal static FileStream Open(string path, bool forWriting)
+    {
+        try
+        {
+            return forWriting
+                ? new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true)
+                : new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new ClientImportException($"Cannot {(forWriting ? "write" : "read")} '{path}': {ex.Message}", ex);
+        }
+    }
+
     /// <summary>The columns of the CSV form, in order (JSON uses the same names).</summary>
     public static IReadOnlyList<string> Columns { get; } =
     [

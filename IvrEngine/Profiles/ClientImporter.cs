@@ -44,18 +44,8 @@ public sealed class ClientImporter
     public async Task<ImportReport> ImportFileAsync(string path, ClientFileFormat? format = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        var effective = format ?? ClientFileFormats.FromPath(path)
-            ?? throw new ClientImportException($"Cannot tell the format of '{path}' from its extension; name it .csv or .json, or give --format csv|json.");
-        FileStream stream;
-        try
-        {
-            stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw new ClientImportException($"Cannot read '{path}': {ex.Message}", ex);
-        }
-
+        var effective = ClientFileFormats.Resolve(path, format);
+        var stream = ClientFileFormats.Open(path, forWriting: false);
         await using (stream)
         {
             return await ImportAsync(stream, effective, cancellationToken);
