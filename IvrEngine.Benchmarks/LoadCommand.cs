@@ -47,8 +47,24 @@ internal static class LoadCommand
 
     private static async Task<int> RunAsync(int calls, int concurrency, string keys, int holdSeconds)
     {
+        // The engine's client store lives in a temporary folder for the run, empty: every caller is new.
+        var storeFolder = Directory.CreateTempSubdirectory("ivrengine-load-");
+        try
+        {
+            return await RunWithStoreAsync(calls, concurrency, keys, holdSeconds, Path.Combine(storeFolder.FullName, "clients.db"));
+        }
+        finally
+        {
+            storeFolder.Delete(recursive: true);
+        }
+    }
+
+    private static async Task<int> RunWithStoreAsync(int calls, int concurrency, string keys, int holdSeconds, string storePath)
+    {
         using var host = EngineHost.Build(
         [
+            $"--Store:Path={storePath}",
+            "--Store:SeedDemoData=false",
             "--Engine:ListenAddress=127.0.0.1",
             "--Engine:ListenPort=0",
             $"--Engine:MaxLiveCalls={concurrency + 100}",
