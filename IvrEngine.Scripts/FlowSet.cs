@@ -1,0 +1,53 @@
+using IvrEngine.Scripts.Model;
+
+namespace IvrEngine.Scripts;
+
+/// <summary>Options for loading flows.</summary>
+public sealed record FlowLoadOptions
+{
+    /// <summary>Check that every file prompt exists in the flow's prompts folder.</summary>
+    public bool CheckPromptFiles { get; init; } = true;
+}
+
+/// <summary>The outcome of loading: a set when there is no error, and every problem found (all at once).</summary>
+public sealed record FlowLoadResult(FlowSet? Set, IReadOnlyList<FlowDiagnostic> Diagnostics)
+{
+    /// <summary>True when the set loaded without a single problem.</summary>
+    public bool Succeeded => Set is not null && Diagnostics.Count == 0;
+}
+
+/// <summary>A validated, immutable set of flows: one per file of a folder (or one file). Selects the flow for a
+/// dialed number.</summary>
+public sealed partial class FlowSet
+{
+    /// <summary>The flows, by file name order.</summary>
+    public IReadOnlyList<FlowDefinition> Flows { get; }
+
+    /// <summary>The flow for numbers no flow lists; null when the set has none.</summary>
+    public FlowDefinition? Default { get; }
+
+    /// <summary>A set of already validated flows.</summary>
+    internal FlowSet(IReadOnlyList<FlowDefinition> flows)
+    {
+        Flows = flows;
+        Default = flows.FirstOrDefault(f => f.IsDefault);
+    }
+
+    /// <summary>The flow serving this dialed number, else the default flow, else null.</summary>
+    public FlowDefinition? ForDialedNumber(string dialed)
+    {
+        ArgumentNullException.ThrowIfNull(dialed);
+        var key = NumberKey(dialed);
+        return Flows.FirstOrDefault(f => f.Numbers.Any(n => NumberKey(n) == key)) ?? Default;
+    }
+
+    /// <summary>The flow with this name, or null.</summary>
+    public FlowDefinition? ByName(string name) => Flows.FirstOrDefault(f => string.Equals(f.Name, name, StringComparison.Ordinal));
+
+    /// <summary>Dialed numbers compare by their digits and a leading +: "+1 800 555-0100" serves "+18005550100".</summary>
+    internal static string NumberKey(string number)
+    {
+        var digits = new string(number.Where(char.IsAsciiDigit).ToArray());
+        return number.TrimStart().StartsWith('+') ? "+" + digits : digits;
+    }
+}

@@ -1,0 +1,68 @@
+using IvrEngine.Scripts.Expressions;
+using IvrEngine.Scripts.Model;
+
+namespace IvrEngine.Scripts.Runtime;
+
+/// <summary>How a flow run ended.</summary>
+public static class FlowOutcome
+{
+    /// <summary>Handed to a queue, extension or agent.</summary>
+    public const string Transferred = "transferred";
+    /// <summary>The caller hung up.</summary>
+    public const string HungUp = "hung-up";
+    /// <summary>The flow hung up (a hangup step).</summary>
+    public const string Hangup = "hangup";
+    /// <summary>The top-level flow reached a return step: the call goes back to the dialplan.</summary>
+    public const string Returned = "returned";
+    /// <summary>The switch refused the transfer.</summary>
+    public const string TransferFailed = "transfer-failed";
+    /// <summary>The flow failed (a runaway loop, an expression that threw); see the error.</summary>
+    public const string Failed = "failed";
+}
+
+/// <summary>What a run did, for the engine's log, the interaction history and <c>simulate</c>.</summary>
+public sealed record FlowRunResult
+{
+    /// <summary>One of <see cref="FlowOutcome"/>.</summary>
+    public required string Outcome { get; init; }
+
+    /// <summary>Where the call went, when it was transferred (or the transfer was tried).</summary>
+    public FlowTransfer? Transfer { get; init; }
+
+    /// <summary>The variables attached to the call (exactly what was sent).</summary>
+    public IReadOnlyDictionary<string, string> Attached { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>The flow's variables, collected values masked: for logs and the interaction history.</summary>
+    public IReadOnlyDictionary<string, string> MaskedVariables { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Steps visited in order, <c>flow/step</c>.</summary>
+    public IReadOnlyList<string> Steps { get; init; } = [];
+
+    /// <summary>The last step reached, <c>flow/step</c>.</summary>
+    public string LastStep { get; init; } = string.Empty;
+
+    /// <summary>The client of the last lookup.</summary>
+    public FlowClientView Client { get; init; } = FlowClientView.None;
+
+    /// <summary>The language at the end.</summary>
+    public string Language { get; init; } = "en";
+
+    /// <summary>Why the flow failed, for <see cref="FlowOutcome.Failed"/>.</summary>
+    public string? Error { get; init; }
+}
+
+/// <summary>Runs a flow on a call: the interpreter of the flow language.</summary>
+public sealed class FlowRunner
+{
+    /// <summary>A runner using this directory for lookups and this clock for hours and <c>Now</c>.</summary>
+    public FlowRunner(IFlowDirectory directory, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(directory);
+        ArgumentNullException.ThrowIfNull(time);
+    }
+
+    /// <summary>Runs <paramref name="flow"/> (sub-flows come from <paramref name="set"/>) until the call leaves the
+    /// flow. Never throws for call or flow problems: they are in the result.</summary>
+    public Task<FlowRunResult> RunAsync(FlowSet set, FlowDefinition flow, IFlowCall call, CancellationToken cancellationToken) =>
+        throw new NotImplementedException("The interpreter arrives with the flow language.");
+}
