@@ -3,14 +3,22 @@ using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text.RegularExpressions;
 using LiteDB;
+using LiteDB.Engine;
 
 namespace IvrEngine.Profiles;
 
 /// <summary>The client store in one LiteDB file, opened once per process in direct mode (the engine is the only
-/// process using the file; shared mode would pass every operation through a system-wide mutex). Reads run at once
-/// from any thread. Writes go one at a time through a gate, each in its own transaction: the uniqueness and version
-/// checks and the write they guard are atomic, and a write is acknowledged only once its pages are in LiteDB's log
-/// file (see <see cref="LiteDbLogFlush"/>), so it survives the process being killed at any moment after that.</summary>
+/// process using the file; shared mode would pass every operation through a system-wide mutex).
+/// <para>Every use of LiteDB holds one lock, reads included: LiteDB 5.0.20's page cache can hand a page that one
+/// reader has just looked up to another thread for reuse before the first one pins it (LiteDB issue #2817), which
+/// reads garbage and then closes the engine ("pages in memory store must be non-shared"); two threads looking
+/// clients up in a store larger than the cache hit it within seconds. Lookups take tens of microseconds, so the
+/// lock costs latency only under load.</para>
+/// <para>Writes go through one writer (see <see cref="LiteDbWriter"/>), each in a transaction: the uniqueness and
+/// version checks and the write they guard are atomic. Concurrent small inserts (call records, tickets) share a
+/// transaction. A write is acknowledged only once its pages are in LiteDB's log file (see
+/// <see cref="LiteDbLogFlush"/>), so it survives the process being killed at any moment after that, and once the
+/// log is synced to disk (see <see cref="LiteDbLogFile"/>).</para></summary>
 public sealed partial class LiteDbClientStore : IClientStore
 {
     internal const string Clients = "clients";
@@ -22,7 +30,6 @@ public sealed partial class LiteDbClientStore : IClientStore
 
     private const int MaxKeyLength = 256;
     private const int ExportPage = 500;
-    private const int BulkScanThreshold = 200;
 
     /// <summary>Largest photo accepted (it is read into memory before it is stored).</summary>
     public const int MaxPhotoBytes = 10 * 1024 * 1024;
@@ -30,13 +37,15 @@ public sealed partial class LiteDbClientStore : IClientStore
     private static readonly ConcurrentDictionary<string, bool> OpenFiles = new(StringComparer.Ordinal);
 
     private readonly LiteDatabase _db;
+    private readonly LiteDbLogFile _log;
     private readonly LiteDbLogFlush _logFlush;
+    private readonly LiteDbWriter _writer;
+    private readonly FairLock _engine = new();
     private readonly ILiteCollection<ClientCard> _clients;
     private readonly ILiteCollection<InteractionRecord> _interactions;
     private readonly ILiteCollection<Ticket> _tickets;
     private readonly ILiteCollection<Campaign> _campaigns;
     private readonly ILiteStorage<string> _photos;
-    private readonly SemaphoreSlim _writeGate = new(1, 1);
     private readonly TimeProvider _time;
     private int _disposed;
 
@@ -62,16 +71,25 @@ public sealed partial class LiteDbClientStore : IClientStore
         {
             var folder = System.IO.Path.GetDirectoryName(FilePath);
             if (!string.IsNullOrEmpty(folder)) Directory.CreateDirectory(folder);
-            var connection = new ConnectionString
+            _log = LiteDbLogFile.Open(FilePath);
+            try
             {
-                Filename = FilePath,
-                Connection = ConnectionType.Direct,
+                _db = new LiteDatabase(new LiteEngine(new EngineSettings
+                {
+                    Filename = FilePath,
+                    LogStream = _log,
 
-                // Keys compare as written (LiteDB's default ignores case): "abc" and "ABC" are two accounts. Fixed
-                // when the file is created.
-                Collation = new Collation(CultureInfo.InvariantCulture.LCID, CompareOptions.Ordinal),
-            };
-            _db = new LiteDatabase(connection, LiteDbMapping.CreateMapper());
+                    // Keys compare as written (LiteDB's default ignores case): "abc" and "ABC" are two accounts. Fixed
+                    // when the file is created.
+                    Collation = new Collation(CultureInfo.InvariantCulture.LCID, CompareOptions.Ordinal),
+                }), LiteDbMapping.CreateMapper());
+            }
+            catch
+            {
+                _log.Dispose();
+                throw;
+            }
+
             try
             {
                 _logFlush = new LiteDbLogFlush(_db);
@@ -88,11 +106,13 @@ public sealed partial class LiteDbClientStore : IClientStore
                 _interactions.EnsureIndex(LiteDbMapping.CallerIndex, "$.CallerNumber");
                 _interactions.EnsureIndex(LiteDbMapping.AtIndex, LiteDbMapping.AtExpression);
                 _tickets.EnsureIndex(LiteDbMapping.ClientIndex, "$.ClientId");
-                _logFlush.Wait();
+                MakeDurable();
+                _writer = new LiteDbWriter(_db, _engine, MakeDurable);
             }
             catch
             {
                 _db.Dispose();
+                _log.Dispose();
                 throw;
             }
         }
@@ -110,8 +130,7 @@ public sealed partial class LiteDbClientStore : IClientStore
     public Task<ClientCard?> GetAsync(Guid id, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        ThrowIfDisposed();
-        return Task.FromResult<ClientCard?>(_clients.FindById(id));
+        return Task.FromResult<ClientCard?>(Read(() => _clients.FindById(id)));
     }
 
     /// <inheritdoc />
@@ -130,8 +149,8 @@ public sealed partial class LiteDbClientStore : IClientStore
     {
         ArgumentNullException.ThrowIfNull(value);
         cancellationToken.ThrowIfCancellationRequested();
-        ThrowIfDisposed();
-        return Task.FromResult<ClientCard?>(_clients.FindOne(LiteDbMapping.ClientQuery(lookup, value)));
+        var query = LiteDbMapping.ClientQuery(lookup, value);
+        return Task.FromResult<ClientCard?>(Read(() => _clients.FindOne(query)));
     }
 
     /// <inheritdoc />
@@ -178,7 +197,7 @@ public sealed partial class LiteDbClientStore : IClientStore
             batch.Add(card);
         }
 
-        // Map before taking the gate, on every core, in id order: in id order the _id index grows at its end
+        // Map before queueing the write, on every core, in id order: in id order the _id index grows at its end
         // instead of at random places (several times faster).
         var ordered = cards.OrderBy(c => c.Id).ToArray();
         var documents = new BsonDocument[ordered.Length];
@@ -191,30 +210,54 @@ public sealed partial class LiteDbClientStore : IClientStore
 
         var stored = await WriteAsync(() =>
         {
-            // An empty collection cannot hold a duplicate: the batch's own set is the whole check (the import case).
-            // A small batch seeks the indexes per value; a large one reads every stored key once instead (a cold
-            // index seek costs about a millisecond, reading one card's keys a few microseconds).
-            if (_clients.Exists(Query.All()))
-            {
-                if (cards.Count >= BulkScanThreshold)
-                {
-                    batch.CheckAgainst(_db.GetCollection(Clients).Query().Select(LiteDbMapping.KeysProjection).ToEnumerable());
-                }
-                else
-                {
-                    foreach (var card in cards)
-                    {
-                        if (_clients.FindById(card.Id) is not null) throw new DuplicateClientException($"Client {card.Id} already exists.");
-                        EnsureUnique(card);
-                    }
-                }
-            }
-
-            return _db.GetCollection(Clients).Insert(documents);
+            // An empty collection cannot hold a duplicate: the batch's own set is the whole check (an import's first
+            // batch). Otherwise every key of the batch is sought in its index, all of a kind in one query; only the
+            // cards that hold one of them are read. A duplicate id is refused by the insert itself (the _id index is
+            // unique).
+            if (_clients.Exists(Query.All())) batch.CheckAgainst(StoredKeys(batch));
+            return InsertDocuments(documents);
         }, cancellationToken);
 
         foreach (var card in cards) card.Version = 1;
         return stored;
+    }
+
+    /// <summary>The stored cards holding one of the batch's keys, as <see cref="LiteDbMapping.KeysProjection"/> reads
+    /// them (the caller holds the engine lock).</summary>
+    private IEnumerable<BsonDocument> StoredKeys(BatchKeys batch)
+    {
+        var clients = _db.GetCollection(Clients);
+        foreach (var (lookup, keys) in batch.KeysByLookup())
+        {
+            if (keys.Count == 0) continue;
+            foreach (var doc in clients.Query().Where(LiteDbMapping.ClientsHoldingAny(lookup, keys)).Select(LiteDbMapping.KeysProjection).ToList())
+            {
+                yield return doc;
+            }
+        }
+    }
+
+    /// <summary>Inserts mapped cards (the caller holds the engine lock, in a transaction).</summary>
+    private int InsertDocuments(BsonDocument[] documents)
+    {
+        BsonDocument? current = null;
+        IEnumerable<BsonDocument> Tracked()
+        {
+            foreach (var document in documents)
+            {
+                current = document;
+                yield return document;
+            }
+        }
+
+        try
+        {
+            return _db.GetCollection(Clients).Insert(Tracked());
+        }
+        catch (LiteException ex) when (ex.ErrorCode == LiteException.INDEX_DUPLICATE_KEY && current is not null)
+        {
+            throw new DuplicateClientException($"Client {current["_id"].AsGuid} already exists.", ex);
+        }
     }
 
     /// <inheritdoc />
@@ -250,8 +293,8 @@ public sealed partial class LiteDbClientStore : IClientStore
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            ThrowIfDisposed();
-            var page = _clients.Query().Where(LiteDbMapping.IdsAfter(last)).OrderBy("$._id").Limit(ExportPage).ToList();
+            var after = last;
+            var page = Read(() => _clients.Query().Where(LiteDbMapping.IdsAfter(after)).OrderBy("$._id").Limit(ExportPage).ToList());
             foreach (var card in page)
             {
                 cancellationToken.ThrowIfCancellationRequested();
@@ -268,8 +311,7 @@ public sealed partial class LiteDbClientStore : IClientStore
     public Task<int> CountAsync(CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        ThrowIfDisposed();
-        return Task.FromResult(_clients.Count());
+        return Task.FromResult(Read(() => _clients.Count()));
     }
 
     /// <inheritdoc />
@@ -278,7 +320,7 @@ public sealed partial class LiteDbClientStore : IClientStore
         ArgumentNullException.ThrowIfNull(interaction);
         CheckKey(interaction.CallerNumber, "InteractionRecord.CallerNumber", allowEmpty: true);
         if (interaction.Id == Guid.Empty) interaction.Id = Guid.CreateVersion7();
-        await WriteAsync(() => _interactions.Insert(interaction), cancellationToken);
+        await WriteAsync(() => _interactions.Insert(interaction), cancellationToken, groupable: true);
     }
 
     /// <inheritdoc />
@@ -288,7 +330,7 @@ public sealed partial class LiteDbClientStore : IClientStore
         cancellationToken.ThrowIfCancellationRequested();
         ThrowIfDisposed();
         if (max == 0) return Task.FromResult<IReadOnlyList<InteractionRecord>>([]);
-        return Task.FromResult<IReadOnlyList<InteractionRecord>>(LiteDbMapping.InteractionsOf(_interactions, clientId).Limit(max).ToList());
+        return Task.FromResult<IReadOnlyList<InteractionRecord>>(Read(() => LiteDbMapping.InteractionsOf(_interactions, clientId).Limit(max).ToList()));
     }
 
     /// <inheritdoc />
@@ -296,8 +338,7 @@ public sealed partial class LiteDbClientStore : IClientStore
     {
         ArgumentNullException.ThrowIfNull(callerNumber);
         cancellationToken.ThrowIfCancellationRequested();
-        ThrowIfDisposed();
-        return Task.FromResult<InteractionRecord?>(LiteDbMapping.InteractionsFrom(_interactions, callerNumber).Limit(1).FirstOrDefault());
+        return Task.FromResult<InteractionRecord?>(Read(() => LiteDbMapping.InteractionsFrom(_interactions, callerNumber).Limit(1).FirstOrDefault()));
     }
 
     /// <inheritdoc />
@@ -306,15 +347,14 @@ public sealed partial class LiteDbClientStore : IClientStore
         ArgumentNullException.ThrowIfNull(ticket);
         if (ticket.Id == Guid.Empty) ticket.Id = Guid.CreateVersion7();
         if (ticket.CreatedAt == default) ticket.CreatedAt = _time.GetUtcNow();
-        await WriteAsync(() => _tickets.Insert(ticket), cancellationToken);
+        await WriteAsync(() => _tickets.Insert(ticket), cancellationToken, groupable: true);
     }
 
     /// <inheritdoc />
     public Task<IReadOnlyList<Ticket>> GetTicketsAsync(Guid clientId, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        ThrowIfDisposed();
-        var tickets = _tickets.Find(LiteDbMapping.TicketsQuery(clientId)).ToList();
+        var tickets = Read(() => _tickets.Find(LiteDbMapping.TicketsQuery(clientId)).ToList());
         tickets.Sort((a, b) => a.CreatedAt.CompareTo(b.CreatedAt));
         return Task.FromResult<IReadOnlyList<Ticket>>(tickets);
     }
@@ -325,7 +365,7 @@ public sealed partial class LiteDbClientStore : IClientStore
         ArgumentNullException.ThrowIfNull(dnis);
         cancellationToken.ThrowIfCancellationRequested();
         ThrowIfDisposed();
-        return Task.FromResult<Campaign?>(dnis.Length == 0 ? null : _campaigns.FindById(dnis));
+        return Task.FromResult<Campaign?>(dnis.Length == 0 ? null : Read(() => _campaigns.FindById(dnis)));
     }
 
     /// <inheritdoc />
@@ -333,7 +373,7 @@ public sealed partial class LiteDbClientStore : IClientStore
     {
         ArgumentNullException.ThrowIfNull(campaign);
         CheckKey(campaign.Dnis, "Campaign.Dnis", allowEmpty: false);
-        await WriteAsync(() => _campaigns.Upsert(campaign), cancellationToken);
+        await WriteAsync(() => _campaigns.Upsert(campaign), cancellationToken, groupable: true);
     }
 
     /// <inheritdoc />
@@ -342,7 +382,7 @@ public sealed partial class LiteDbClientStore : IClientStore
         ArgumentNullException.ThrowIfNull(photo);
         ArgumentException.ThrowIfNullOrWhiteSpace(fileName);
 
-        // Read the caller's stream before taking the gate: it may be slow (an upload), the gate must not wait on it.
+        // Read the caller's stream before queueing the write: it may be slow (an upload), the writer must not wait on it.
         using var buffer = new MemoryStream();
         var chunk = new byte[81920];
         int read;
@@ -372,97 +412,108 @@ public sealed partial class LiteDbClientStore : IClientStore
     {
         ArgumentNullException.ThrowIfNull(destination);
         cancellationToken.ThrowIfCancellationRequested();
-        ThrowIfDisposed();
-        var card = _clients.FindById(clientId);
-        if (card?.PhotoId is not { } photoId) return false;
-        var file = _photos.FindById(photoId);
-        if (file is null) return false;
-        using var buffer = new MemoryStream(checked((int)file.Length));
-        file.CopyTo(buffer);
-        buffer.Position = 0;
-        await buffer.CopyToAsync(destination, cancellationToken);
+        var bytes = Read(() =>
+        {
+            var card = _clients.FindById(clientId);
+            if (card?.PhotoId is not { } photoId) return null;
+            var file = _photos.FindById(photoId);
+            if (file is null) return null;
+            using var buffer = new MemoryStream(checked((int)file.Length));
+            file.CopyTo(buffer);
+            return buffer.ToArray();
+        });
+        if (bytes is null) return false;
+        await destination.WriteAsync(bytes, cancellationToken);
         return true;
     }
 
     /// <summary>The query plan LiteDB makes for one of the store's lookups (what <c>EXPLAIN</c> prints), so tests
     /// can hold that every lookup seeks its index instead of scanning.</summary>
-    internal BsonDocument ExplainLookup(StoreLookup lookup, string value)
+    internal BsonDocument ExplainLookup(StoreLookup lookup, string value) => Read(() => lookup switch
     {
-        ThrowIfDisposed();
-        return lookup switch
-        {
-            StoreLookup.Phone or StoreLookup.Account or StoreLookup.CardFingerprint => _clients.Query().Where(LiteDbMapping.ClientQuery(lookup, value)).GetPlan(),
-            StoreLookup.InteractionsOfClient => LiteDbMapping.InteractionsOf(_interactions, Guid.Parse(value)).Limit(50).GetPlan(),
-            StoreLookup.LastInteractionFrom => LiteDbMapping.InteractionsFrom(_interactions, value).Limit(1).GetPlan(),
-            StoreLookup.TicketsOfClient => _tickets.Query().Where(LiteDbMapping.TicketsQuery(Guid.Parse(value))).GetPlan(),
-            _ => throw new ArgumentOutOfRangeException(nameof(lookup)),
-        };
-    }
+        StoreLookup.Phone or StoreLookup.Account or StoreLookup.CardFingerprint => _clients.Query().Where(LiteDbMapping.ClientQuery(lookup, value)).GetPlan(),
+        StoreLookup.InteractionsOfClient => LiteDbMapping.InteractionsOf(_interactions, Guid.Parse(value)).Limit(50).GetPlan(),
+        StoreLookup.LastInteractionFrom => LiteDbMapping.InteractionsFrom(_interactions, value).Limit(1).GetPlan(),
+        StoreLookup.TicketsOfClient => _tickets.Query().Where(LiteDbMapping.TicketsQuery(Guid.Parse(value))).GetPlan(),
+        _ => throw new ArgumentOutOfRangeException(nameof(lookup)),
+    });
+
+    /// <summary>The plan LiteDB makes for the query that checks a batch's keys against the store.</summary>
+    internal BsonDocument ExplainBatchCheck(StoreLookup lookup, IReadOnlyCollection<string> keys) =>
+        Read(() => _db.GetCollection(Clients).Query().Where(LiteDbMapping.ClientsHoldingAny(lookup, keys)).Select(LiteDbMapping.KeysProjection).GetPlan());
 
     /// <summary>Runs a SQL command on the store's database (tests: <c>EXPLAIN SELECT ...</c>).</summary>
-    internal List<BsonDocument> Execute(string sql, BsonDocument? parameters = null)
+    internal List<BsonDocument> Execute(string sql, BsonDocument? parameters = null) => Read(() =>
     {
-        ThrowIfDisposed();
         using var reader = _db.Execute(sql, parameters ?? []);
         var rows = new List<BsonDocument>();
         while (reader.Read()) rows.Add(reader.Current.AsDocument);
         return rows;
-    }
+    });
 
-    /// <summary>Closes the file. Waits for a write in progress.</summary>
+    /// <summary>How many transactions the writer has committed since the store was opened.</summary>
+    internal long WriterCommits => _writer.Commits;
+
+    /// <summary>Closes the file once every write already queued is done.</summary>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
-        _writeGate.Wait();
         try
         {
-            _db.Dispose();
+            _writer.Complete();
+            using (_engine.Hold())
+            {
+                _db.Dispose();
+            }
         }
         finally
         {
+            _log.Dispose();
             OpenFiles.TryRemove(FilePath, out _);
-            _writeGate.Release();
-            _writeGate.Dispose();
+        }
+
+        // LiteDB deletes an empty log file of its own; it cannot delete one it was handed.
+        try
+        {
+            if (new FileInfo(_log.Path) is { Exists: true, Length: 0 }) File.Delete(_log.Path);
+        }
+        catch (IOException)
+        {
+            // Opened by someone else (a backup reading it): an empty log file is harmless.
         }
     }
 
     internal static string PhotoIdOf(Guid clientId) => "client/" + clientId.ToString("N");
 
-    /// <summary>One write: under the gate, in a transaction, acknowledged once its pages are in the log file.</summary>
-    private async Task<T> WriteAsync<T>(Func<T> write, CancellationToken cancellationToken)
+    /// <summary>One write, run by the writer in a transaction; returns once it is committed and durable.</summary>
+    private Task<T> WriteAsync<T>(Func<T> write, CancellationToken cancellationToken, bool groupable = false)
     {
         ThrowIfDisposed();
-        await _writeGate.WaitAsync(cancellationToken);
-        try
+        return _writer.WriteAsync(write, groupable, cancellationToken);
+    }
+
+    /// <summary>One read under the engine lock.</summary>
+    private T Read<T>(Func<T> read)
+    {
+        ThrowIfDisposed();
+        using (_engine.Hold())
         {
             ThrowIfDisposed();
-
-            // From here to the commit nothing awaits: LiteDB's transaction belongs to this thread.
-            if (!_db.BeginTrans()) throw new InvalidOperationException("A LiteDB transaction was left open on this thread.");
-            T result;
-            try
-            {
-                result = write();
-                _db.Commit();
-            }
-            catch
-            {
-                _db.Rollback();
-                throw;
-            }
-
-            _logFlush.Wait();
-            return result;
+            return read();
         }
-        finally
-        {
-            _writeGate.Release();
-        }
+    }
+
+    /// <summary>Returns once every commit so far is in the log file and the log file is on disk (called by the
+    /// writer, the only one committing).</summary>
+    private void MakeDurable()
+    {
+        _logFlush.Wait();
+        _log.FlushToDisk();
     }
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
 
-    /// <summary>Refuses a phone, account or card that belongs to another client (the caller holds the gate).</summary>
+    /// <summary>Refuses a phone, account or card that belongs to another client (run by the writer).</summary>
     private void EnsureUnique(ClientCard card)
     {
         foreach (var phone in card.Phones) ThrowIfTaken(StoreLookup.Phone, phone, card.Id, "Phone " + phone);
@@ -526,6 +577,14 @@ public sealed partial class LiteDbClientStore : IClientStore
             foreach (var phone in card.Phones) Claim(_phones, phone, card.Id, "Phone " + phone);
             foreach (var account in card.AccountNumbers) Claim(_accounts, account, card.Id, "Account " + account);
             foreach (var reference in card.Cards) Claim(_cards, reference.Fingerprint, card.Id, DescribeCard(reference));
+        }
+
+        /// <summary>The batch's phones, accounts and card fingerprints.</summary>
+        public IEnumerable<(StoreLookup Lookup, IReadOnlyCollection<string> Keys)> KeysByLookup()
+        {
+            yield return (StoreLookup.Phone, _phones.Keys);
+            yield return (StoreLookup.Account, _accounts.Keys);
+            yield return (StoreLookup.CardFingerprint, _cards.Keys);
         }
 
         /// <summary>Refuses the batch when a stored card (its id and keys, as <see cref="LiteDbMapping.KeysProjection"/>

@@ -8,8 +8,8 @@ namespace IvrEngine.Profiles;
 /// the commit loses them. This waits until the writer's queue is empty, i.e. every page of the commit has been
 /// written to the log file (the operating system has it; LiteDB fsyncs it right after). LiteDB has no public call
 /// for that, so this reaches its internals (checked for LiteDB 5.0.20, the pinned version): if they change, the
-/// store refuses to open rather than acknowledge writes it may lose. Call it only while holding the store's write
-/// gate, so no other commit enqueues pages during the wait.</summary>
+/// store refuses to open rather than acknowledge writes it may lose. Call it only from the store's writer (the only
+/// one committing), so no other commit enqueues pages during the wait.</summary>
 internal sealed class LiteDbLogFlush
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);

@@ -72,6 +72,21 @@ internal static class LiteDbMapping
         _ => throw new ArgumentOutOfRangeException(nameof(lookup)),
     };
 
+    /// <summary>The cards holding any of <paramref name="values"/> as a phone, account or card fingerprint: <c>ANY IN</c>
+    /// on the multikey index, which LiteDB answers with one index seek per value in one query (a missing value costs
+    /// the seek only; a query per value would cost its planning too).</summary>
+    public static BsonExpression ClientsHoldingAny(StoreLookup lookup, IEnumerable<string> values)
+    {
+        var array = new BsonArray(values.Select(v => new BsonValue(v)));
+        return lookup switch
+        {
+            StoreLookup.Phone => BsonExpression.Create(PhonesExpression + " ANY IN @0", array),
+            StoreLookup.Account => BsonExpression.Create(AccountsExpression + " ANY IN @0", array),
+            StoreLookup.CardFingerprint => BsonExpression.Create(CardsExpression + " ANY IN @0", array),
+            _ => throw new ArgumentOutOfRangeException(nameof(lookup)),
+        };
+    }
+
     /// <summary>A client's calls, newest first.</summary>
     public static ILiteQueryableResult<InteractionRecord> InteractionsOf(ILiteCollection<InteractionRecord> interactions, Guid clientId) =>
         interactions.Query().Where(BsonExpression.Create("$.ClientId = @0", clientId)).OrderByDescending(AtExpression);
@@ -83,7 +98,7 @@ internal static class LiteDbMapping
     /// <summary>Cards after <paramref name="id"/> in id order (export pages).</summary>
     public static BsonExpression IdsAfter(BsonValue id) => BsonExpression.Create("$._id > @0", id);
 
-    /// <summary>A card's id and keys, read from every card to check a large batch: <c>{ i, p, a, c }</c>.</summary>
+    /// <summary>A card's id and keys, read from the cards that hold a key of a batch: <c>{ i, p, a, c }</c>.</summary>
     public static readonly BsonExpression KeysProjection =
         BsonExpression.Create("{ i: $._id, p: $.Phones, a: $.AccountNumbers, c: $.Cards[*].Fingerprint }");
 

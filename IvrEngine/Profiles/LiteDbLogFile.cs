@@ -1,0 +1,115 @@
+using Microsoft.Win32.SafeHandles;
+
+namespace IvrEngine.Profiles;
+
+/// <summary>LiteDB's log file (<c>name-log.ext</c> next to the data file), opened by the store and handed to LiteDB as
+/// its log stream, so the store decides when the log reaches the disk.
+/// <para>LiteDB 5.0.20 writes a commit's pages to the log through a queue whose writer, after its first page, runs
+/// inline on the committing thread and syncs the file to disk (fsync) every time the queue is empty: once per page.
+/// A 10,000-client batch is about 2,000 pages, so an import spent most of its time in fsync (0.2-0.3 ms each here),
+/// and a single small write paid for four or five. Here LiteDB's flushes do nothing; the store syncs once per
+/// commit (<see cref="FlushToDisk"/>), after the commit's pages are written and before it acknowledges the
+/// write. Every write is positioned (pread/pwrite), unbuffered: once a write returns, the operating system has the
+/// page and a killed process cannot lose it.</para>
+/// LiteDB wraps this stream for each reader in a stream that locks on it around every positioned read or write, so
+/// <see cref="Position"/> is only used under that lock.</summary>
+internal sealed class LiteDbLogFile : Stream
+{
+    private readonly SafeFileHandle _handle;
+    private long _position;
+
+    private LiteDbLogFile(string path, SafeFileHandle handle)
+    {
+        Path = path;
+        _handle = handle;
+    }
+
+    /// <summary>The log file of the data file <paramref name="dataPath"/>, named as LiteDB names it.</summary>
+    public static string PathFor(string dataPath)
+    {
+        var folder = System.IO.Path.GetDirectoryName(dataPath) ?? string.Empty;
+        return System.IO.Path.Combine(folder, System.IO.Path.GetFileNameWithoutExtension(dataPath) + "-log" + System.IO.Path.GetExtension(dataPath));
+    }
+
+    /// <summary>Opens (or creates) the log file of <paramref name="dataPath"/> for reading and writing; other processes
+    /// may only read it while it is open.</summary>
+    public static LiteDbLogFile Open(string dataPath)
+    {
+        var path = PathFor(dataPath);
+        return new LiteDbLogFile(path, File.OpenHandle(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, FileOptions.RandomAccess));
+    }
+
+    /// <summary>The file's path.</summary>
+    public string Path { get; }
+
+    /// <summary>Syncs everything written so far to the disk.</summary>
+    public void FlushToDisk() => RandomAccess.FlushToDisk(_handle);
+
+    /// <summary>Deliberately nothing: LiteDB calls it after every page (see the class summary).</summary>
+    public override void Flush()
+    {
+    }
+
+    public override bool CanRead => !_handle.IsClosed;
+
+    public override bool CanSeek => !_handle.IsClosed;
+
+    public override bool CanWrite => !_handle.IsClosed;
+
+    public override long Length => RandomAccess.GetLength(_handle);
+
+    public override long Position
+    {
+        get => _position;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(value);
+            _position = value;
+        }
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+    public override int Read(Span<byte> buffer)
+    {
+        // A regular file returns less than asked only at its end; read on until then, as FileStream does.
+        var total = 0;
+        while (total < buffer.Length)
+        {
+            var read = RandomAccess.Read(_handle, buffer[total..], _position + total);
+            if (read == 0) break;
+            total += read;
+        }
+
+        _position += total;
+        return total;
+    }
+
+    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+    public override void Write(ReadOnlySpan<byte> buffer)
+    {
+        RandomAccess.Write(_handle, buffer, _position);
+        _position += buffer.Length;
+    }
+
+    public override long Seek(long offset, SeekOrigin origin)
+    {
+        Position = origin switch
+        {
+            SeekOrigin.Begin => offset,
+            SeekOrigin.Current => _position + offset,
+            SeekOrigin.End => Length + offset,
+            _ => throw new ArgumentOutOfRangeException(nameof(origin)),
+        };
+        return _position;
+    }
+
+    public override void SetLength(long value) => RandomAccess.SetLength(_handle, value);
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) _handle.Dispose();
+        base.Dispose(disposing);
+    }
+}

@@ -1,0 +1,221 @@
+using System.Threading.Channels;
+using LiteDB;
+
+namespace IvrEngine.Profiles;
+
+/// <summary>The store's one writer. Every write is queued (a bounded queue: callers wait when it is full) and run by
+/// one loop, one transaction at a time, under the store's engine lock. Writes marked groupable (plain inserts that
+/// cannot clash with anything but a duplicate id: call records, tickets, campaigns) that are waiting together go
+/// into one transaction, committed and synced to disk once, and then every one of their callers is answered: a
+/// group commit. A caller's task completes only once its write is durable, and fails with its own write's error.
+/// When one write of a group fails, nothing of the group was stored; each of them then runs again alone, so only
+/// the failing one fails. A write that checks what is stored (uniqueness, versions) always runs alone.
+/// A caller's cancellation counts until the writer takes the write; after that the write completes.</summary>
+internal sealed class LiteDbWriter
+{
+    /// <summary>Writes that may wait in the queue; a caller waits for room beyond that.</summary>
+    public const int QueueCapacity = 4096;
+
+    /// <summary>Most writes in one group commit.</summary>
+    public const int MaxGroup = 1024;
+
+    private readonly LiteDatabase _db;
+    private readonly FairLock _engine;
+    private readonly Action _makeDurable;
+    private readonly Channel<PendingWrite> _queue = Channel.CreateBounded<PendingWrite>(new BoundedChannelOptions(QueueCapacity)
+    {
+        SingleReader = true,
+        FullMode = BoundedChannelFullMode.Wait,
+    });
+
+    private readonly Task _loop;
+    private long _commits;
+
+    /// <param name="db">The database written to.</param>
+    /// <param name="engine">The lock held around every use of <paramref name="db"/>.</param>
+    /// <param name="makeDurable">Returns once everything committed so far is on disk; called after each commit,
+    /// outside the engine lock, before the commit's callers are answered.</param>
+    public LiteDbWriter(LiteDatabase db, FairLock engine, Action makeDurable)
+    {
+        _db = db;
+        _engine = engine;
+        _makeDurable = makeDurable;
+        _loop = Task.Run(LoopAsync);
+    }
+
+    /// <summary>How many transactions the writer has committed (for tests of the grouping).</summary>
+    public long Commits => Interlocked.Read(ref _commits);
+
+    /// <summary>Queues <paramref name="write"/> (run under the engine lock, inside a transaction, on the writer's
+    /// thread) and returns its result once it is committed and durable.</summary>
+    public async Task<T> WriteAsync<T>(Func<T> write, bool groupable, CancellationToken cancellationToken)
+    {
+        var pending = new PendingWrite<T>(write, groupable, cancellationToken);
+        try
+        {
+            await _queue.Writer.WriteAsync(pending, cancellationToken);
+        }
+        catch (ChannelClosedException)
+        {
+            throw new ObjectDisposedException(nameof(LiteDbClientStore));
+        }
+
+        return await pending.Task;
+    }
+
+    /// <summary>Takes no more writes and returns once every queued one is done.</summary>
+    public void Complete()
+    {
+        _queue.Writer.TryComplete();
+        _loop.GetAwaiter().GetResult();
+    }
+
+    private async Task LoopAsync()
+    {
+        var reader = _queue.Reader;
+        var group = new List<PendingWrite>();
+        while (await reader.WaitToReadAsync())
+        {
+            while (reader.TryRead(out var first))
+            {
+                if (!first.TryStart()) continue; // its caller gave up while it waited
+                group.Add(first);
+                if (first.Groupable)
+                {
+                    while (group.Count < MaxGroup && reader.TryPeek(out var next) && next.Groupable && reader.TryRead(out next))
+                    {
+                        if (next.TryStart()) group.Add(next);
+                    }
+                }
+
+                Commit(group);
+                group.Clear();
+            }
+        }
+    }
+
+    private void Commit(List<PendingWrite> group)
+    {
+        var failure = Run(group);
+        if (failure is not null)
+        {
+            if (group.Count == 1)
+            {
+                group[0].Fail(failure);
+                return;
+            }
+
+            // Nothing of the group was stored: each goes again alone, so that only the failing one fails.
+            foreach (var write in group) Commit([write]);
+            return;
+        }
+
+        try
+        {
+            _makeDurable();
+        }
+        catch (Exception ex)
+        {
+            foreach (var write in group) write.Fail(ex);
+            return;
+        }
+
+        foreach (var write in group) write.Succeed();
+    }
+
+    /// <summary>Runs the group in one transaction; the error that rolled it back, or null once it is committed.</summary>
+    private Exception? Run(List<PendingWrite> group)
+    {
+        using (_engine.Hold())
+        {
+            try
+            {
+                // From here to the commit nothing awaits: LiteDB's transaction belongs to this thread.
+                if (!_db.BeginTrans()) throw new InvalidOperationException("A LiteDB transaction was left open on the writer's thread.");
+            }
+            catch (Exception ex)
+            {
+                return ex;
+            }
+
+            try
+            {
+                foreach (var write in group) write.Run();
+                _db.Commit();
+                Interlocked.Increment(ref _commits);
+                return null;
+            }
+            catch (Exception ex)
+            {
+                try
+                {
+                    _db.Rollback();
+                }
+                catch (Exception rollback) when (rollback is LiteException or IOException or ObjectDisposedException)
+                {
+                    // The engine is broken (it closes itself on I/O errors); the write's own error says more.
+                }
+
+                return ex;
+            }
+        }
+    }
+
+    private abstract class PendingWrite(bool groupable)
+    {
+        private const int Queued = 0;
+        private const int Started = 1;
+        private const int Canceled = 2;
+        private int _state;
+
+        public bool Groupable { get; } = groupable;
+
+        /// <summary>Claims the write for the writer; false when its caller canceled first.</summary>
+        public bool TryStart() => Interlocked.CompareExchange(ref _state, Started, Queued) == Queued;
+
+        protected bool TryCancel() => Interlocked.CompareExchange(ref _state, Canceled, Queued) == Queued;
+
+        public abstract void Run();
+
+        public abstract void Succeed();
+
+        public abstract void Fail(Exception error);
+    }
+
+    private sealed class PendingWrite<T> : PendingWrite
+    {
+        private readonly Func<T> _write;
+        private readonly TaskCompletionSource<T> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly CancellationTokenRegistration _cancellation;
+        private T? _result;
+
+        public PendingWrite(Func<T> write, bool groupable, CancellationToken cancellationToken)
+            : base(groupable)
+        {
+            _write = write;
+            if (cancellationToken.CanBeCanceled)
+            {
+                _cancellation = cancellationToken.Register(() =>
+                {
+                    if (TryCancel()) _done.TrySetCanceled(cancellationToken);
+                });
+            }
+        }
+
+        public Task<T> Task => _done.Task;
+
+        public override void Run() => _result = _write();
+
+        public override void Succeed()
+        {
+            _cancellation.Dispose();
+            _done.TrySetResult(_result!);
+        }
+
+        public override void Fail(Exception error)
+        {
+            _cancellation.Dispose();
+            _done.TrySetException(error);
+        }
+    }
+}
