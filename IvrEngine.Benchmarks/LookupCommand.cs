@@ -4,9 +4,12 @@ using IvrEngine.Profiles;
 
 namespace IvrEngine.Benchmarks;
 
-/// <summary><c>lookup</c>: builds a client store of N cards in a temporary LiteDB file through
-/// <see cref="IClientStore.InsertManyAsync"/> in batches, then measures lookups by phone and by account (random
-/// existing keys and some missing ones), on one thread and on two, over several rounds. Deletes the file at the end.</summary>
+/// <summary><c>lookup</c>: writes N generated clients to a CSV file in a temporary folder, imports it into an empty
+/// LiteDB store through the real importer (<see cref="ClientImporter"/>: parsing, phone normalization, checks,
+/// batches through <see cref="IClientStore.InsertManyAsync"/>), then measures lookups by phone and by account (random
+/// existing keys and some missing ones), on one thread and on two, over several rounds. Phones and accounts are in
+/// random order in the file, as in a real client list: every batch lands all over the indexes. Deletes the folder
+/// at the end.</summary>
 internal static class LookupCommand
 {
     private static readonly string[] Options = ["--clients", "--lookups", "--rounds", "--batch", "--missing-percent"];
@@ -14,15 +17,16 @@ internal static class LookupCommand
     public static int Run(ReadOnlySpan<string> args)
     {
         var line = CommandLine.Parse(args, Options, positionals: 0);
-        var clients = line.GetInt("--clients", 1_000_000, 1, 50_000_000);
+        var clients = line.GetInt("--clients", 1_000_000, 1, 20_000_000);
         var lookups = line.GetInt("--lookups", 100_000, 100, 100_000_000);
         var rounds = line.GetInt("--rounds", 3, 1, 100);
-        var batch = line.GetInt("--batch", 10_000, 1, 1_000_000);
+        var batch = line.GetInt("--batch", ClientImporter.DefaultBatchSize, 1, 1_000_000);
         var missingPercent = line.GetInt("--missing-percent", 10, 0, 100);
         return RunAsync(clients, lookups, rounds, batch, missingPercent).GetAwaiter().GetResult();
     }
 
-    private static string Phone(long i) => string.Create(CultureInfo.InvariantCulture, $"+1202{i:D8}");
+    /// <summary>Phone number i: valid-length North American numbers, ten million per area code from 202 on.</summary>
+    private static string Phone(long i) => string.Create(CultureInfo.InvariantCulture, $"+1{202 + i / 10_000_000}{i % 10_000_000:D7}");
 
     private static string Account(long i) => (100_000_000 + i).ToString(CultureInfo.InvariantCulture);
 
@@ -31,42 +35,32 @@ internal static class LookupCommand
         var folder = Path.Combine(Path.GetTempPath(), "ivrengine-lookup-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(folder);
         var path = Path.Combine(folder, "clients.db");
+        var csv = Path.Combine(folder, "clients.csv");
         try
         {
-            Console.WriteLine($"lookup: {clients:N0} clients in a temporary LiteDB file; {lookups:N0} lookups per round and kind ({missingPercent}% missing keys), {rounds} rounds, {Environment.ProcessorCount} cores");
+            Console.WriteLine($"lookup: {clients:N0} clients imported from CSV into a temporary LiteDB file; {lookups:N0} lookups per round and kind ({missingPercent}% missing keys), {rounds} rounds, {Environment.ProcessorCount} cores");
+            var written = Stopwatch.StartNew();
+            await WriteCsvAsync(csv, clients);
+            Console.WriteLine($"csv: {new FileInfo(csv).Length / 1048576.0:N1} MB written in {written.Elapsed.TotalSeconds:F1} s (not part of the import time)");
+
             using var store = new LiteDbClientStore(path);
 
-            // Import: cards generated in code (Bogus per row would measure Bogus), unique phones and accounts.
-            var created = DateTimeOffset.UtcNow;
+            // Import: the file through the importer the import command uses, as a user runs it.
+            var importer = new ClientImporter(store, new StoreOptions()) { BatchSize = batchSize };
+            var cpu = Process.GetCurrentProcess().TotalProcessorTime;
             var total = Stopwatch.StartNew();
-            var batch = new List<ClientCard>(batchSize);
-            var stored = 0;
-            for (var i = 0; i < clients; i++)
+            var report = await importer.ImportFileAsync(csv);
+            total.Stop();
+            cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu;
+            var stored = report.Imported;
+            if (report.Rejected.Count > 0)
             {
-                batch.Add(new ClientCard
-                {
-                    Id = Guid.NewGuid(),
-                    Name = string.Create(CultureInfo.InvariantCulture, $"Client {i}"),
-                    Phones = [Phone(i)],
-                    AccountNumbers = [Account(i)],
-                    Category = (i % 10) switch { 0 => ClientCategories.Vip, 1 => ClientCategories.Prospect, 2 => ClientCategories.Problem, _ => ClientCategories.Regular },
-                    Language = (i % 3) switch { 0 => "en", 1 => "ru", _ => "ka" },
-                    Location = new ClientLocation { City = "Tbilisi", Country = "GE", TimeZone = "Asia/Tbilisi" },
-                    ManagerId = string.Create(CultureInfo.InvariantCulture, $"agent-{i % 50}"),
-                    Balance = i % 1000,
-                    HasContract = i % 10 != 1,
-                    CreatedAt = created,
-                });
-                if (batch.Count == batchSize || i == clients - 1)
-                {
-                    stored += await store.InsertManyAsync(batch);
-                    batch = new List<ClientCard>(batchSize);
-                }
+                Console.Error.WriteLine($"the import rejected {report.Rejected.Count:N0} rows, first: line {report.Rejected[0].Line}: {report.Rejected[0].Reason}");
+                return 1;
             }
 
-            total.Stop();
             var importRate = stored / total.Elapsed.TotalSeconds;
-            Console.WriteLine($"import: {stored:N0} clients in {total.Elapsed.TotalSeconds:F1} s through InsertManyAsync (batches of {batchSize:N0}): {importRate:N0} clients/s");
+            Console.WriteLine($"import: {stored:N0} clients in {total.Elapsed.TotalSeconds:F1} s through ClientImporter (batches of {batchSize:N0}): {importRate:N0} clients/s ({cpu.TotalSeconds:F1} s CPU)");
             var size = new FileInfo(path).Length;
             var logPath = path[..^3] + "-log.db";
             var logSize = File.Exists(logPath) ? new FileInfo(logPath).Length : 0;
@@ -118,6 +112,26 @@ internal static class LookupCommand
             {
                 Console.Error.WriteLine($"could not delete the temporary store {folder}: {ex.Message}");
             }
+        }
+    }
+
+    /// <summary>Client i gets phone perm(i) and account perm'(i) of two random permutations of 0..N-1, so the keys
+    /// are all there (lookups pick any key below N) but in random order.</summary>
+    private static async Task WriteCsvAsync(string path, int clients)
+    {
+        var random = new Random(7);
+        var phones = Enumerable.Range(0, clients).ToArray();
+        var accounts = Enumerable.Range(0, clients).ToArray();
+        random.Shuffle(phones);
+        random.Shuffle(accounts);
+        await using var writer = new StreamWriter(path, append: false, new System.Text.UTF8Encoding(false), 1 << 16);
+        await writer.WriteLineAsync("name,phones,accounts,category,language,city,country,timezone,manager,balance,has_contract");
+        for (var i = 0; i < clients; i++)
+        {
+            var category = (i % 10) switch { 0 => ClientCategories.Vip, 1 => ClientCategories.Prospect, 2 => ClientCategories.Problem, _ => ClientCategories.Regular };
+            var language = (i % 3) switch { 0 => "en", 1 => "ru", _ => "ka" };
+            await writer.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                $"Client {i},{Phone(phones[i])},{Account(accounts[i])},{category},{language},Tbilisi,GE,Asia/Tbilisi,agent-{i % 50},{i % 1000}.00,{(i % 10 != 1 ? "yes" : "no")}"));
         }
     }
 
