@@ -26,9 +26,9 @@ public sealed class StoreQueryPlanTests : IDisposable
     }
 
     [Theory]
-    [InlineData(StoreLookup.Phone, "+12125550100", "phones", "$.Phones[*]")]
-    [InlineData(StoreLookup.Account, "ACC1", "accounts", "$.AccountNumbers[*]")]
-    [InlineData(StoreLookup.CardFingerprint, "ab12", "cards", "MAP($.Cards[*]=>@.Fingerprint)")]
+    [InlineData(StoreLookup.Phone, "+12125550100", "_id", "$._id")]
+    [InlineData(StoreLookup.Account, "ACC1", "_id", "$._id")]
+    [InlineData(StoreLookup.CardFingerprint, "ab12", "_id", "$._id")]
     [InlineData(StoreLookup.LastInteractionFrom, "+12125550100", "caller", "$.CallerNumber")]
     [InlineData(StoreLookup.TicketsOfClient, "6f9619ff-8b86-d011-b42d-00cf4fc964ff", "client", "$.ClientId")]
     [InlineData(StoreLookup.InteractionsOfClient, "6f9619ff-8b86-d011-b42d-00cf4fc964ff", "client", "$.ClientId")]
@@ -40,14 +40,27 @@ public sealed class StoreQueryPlanTests : IDisposable
         plan["index"]["mode"].AsString.Should().StartWith($"INDEX SEEK({index} = ", plan.ToString());
     }
 
-    [Fact]
-    public void Explain_in_sql_names_the_index_for_the_multikey_forms()
+    [Theory]
+    [InlineData(StoreLookup.Phone)]
+    [InlineData(StoreLookup.Account)]
+    [InlineData(StoreLookup.CardFingerprint)]
+    internal void A_lookup_by_key_seeks_the_keys_collection_then_the_client(StoreLookup lookup)
     {
-        var plan = _store.Execute("EXPLAIN SELECT $ FROM clients WHERE $.Phones[*] ANY = @0", new BsonDocument { ["0"] = "+12125550100" }).Single();
-        plan["index"]["mode"].AsString.Should().Be("INDEX SEEK(phones = \"+12125550100\")");
+        // Phones, accounts and card fingerprints are document ids in the keys collection (its unique _id index is
+        // what refuses a key given to two clients); the key document names the client, read by id.
+        var plan = _store.ExplainLookup(lookup, "x");
+        plan["collection"].AsString.Should().Be(LiteDbClientStore.ClientKeys);
+        plan["index"]["mode"].AsString.Should().Be($"INDEX SEEK(_id = \"{LiteDbMapping.KeyOf(lookup, "x")}\")");
 
-        plan = _store.Execute("EXPLAIN SELECT $ FROM clients WHERE $.Cards[*].Fingerprint ANY = @0", new BsonDocument { ["0"] = "ab" }).Single();
-        plan["index"]["name"].AsString.Should().Be("cards");
+        var client = _store.Execute("EXPLAIN SELECT $ FROM clients WHERE $._id = @0", new BsonDocument { ["0"] = Guid.NewGuid() }).Single();
+        client["index"]["mode"].AsString.Should().StartWith("INDEX SEEK(_id = ");
+    }
+
+    [Fact]
+    public void The_clients_collection_keeps_no_multikey_index()
+    {
+        var indexes = _store.Execute("SELECT $ FROM $indexes WHERE collection = 'clients'").ConvertAll(index => index["name"].AsString);
+        indexes.Should().Equal("_id");
     }
 
     [Theory]
@@ -58,9 +71,9 @@ public sealed class StoreQueryPlanTests : IDisposable
     {
         // LiteDB parses, compiles and caches every distinct expression text for good: a value in the text would cost
         // a compile per new value and grow the cache without end.
-        var expression = LiteDbMapping.ClientQuery(lookup, "+12125550123");
+        var expression = LiteDbMapping.KeyQuery(lookup, "+12125550123");
         expression.Source.Should().NotContain("12125550123");
-        expression.Parameters["0"].AsString.Should().Be("+12125550123");
+        expression.Parameters["0"].AsString.Should().Be(LiteDbMapping.KeyOf(lookup, "+12125550123"));
         LiteDbMapping.TicketsQuery(Guid.NewGuid()).Source.Should().Be("$.ClientId=@0");
     }
 

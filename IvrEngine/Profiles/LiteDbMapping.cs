@@ -6,21 +6,13 @@ namespace IvrEngine.Profiles;
 /// place (the lookups are the exact query forms whose plans the tests check).</summary>
 internal static class LiteDbMapping
 {
-    public const string PhonesIndex = "phones";
-    public const string AccountsIndex = "accounts";
-    public const string CardsIndex = "cards";
     public const string ClientIndex = "client";
     public const string CallerIndex = "caller";
     public const string AtIndex = "at";
 
-    /// <summary>Multikey: one index entry per phone of a card.</summary>
-    public const string PhonesExpression = "$.Phones[*]";
-
-    /// <summary>Multikey: one index entry per account number.</summary>
-    public const string AccountsExpression = "$.AccountNumbers[*]";
-
-    /// <summary>Multikey: one index entry per payment card's fingerprint.</summary>
-    public const string CardsExpression = "$.Cards[*].Fingerprint";
+    /// <summary>The multikey indexes on the clients collection that stores before the keys collection had (dropped
+    /// when such a store is opened: the keys collection replaces them).</summary>
+    public static readonly string[] LegacyClientIndexes = ["phones", "accounts", "cards"];
 
     /// <summary>A DateTimeOffset is stored as <c>{ utcTicks, offsetMinutes }</c> (see <see cref="CreateMapper"/>);
     /// ordering by instant is ordering by utcTicks.</summary>
@@ -59,33 +51,27 @@ internal static class LiteDbMapping
         return new DateTimeOffset(DateTime.SpecifyKind(bson.AsDateTime.ToUniversalTime(), DateTimeKind.Utc));
     }
 
-    /// <summary>The card holding <paramref name="value"/> as a phone, account or card fingerprint: <c>ANY =</c> on
-    /// the multikey index, which LiteDB answers with an index seek. Always with the value as a parameter: LiteDB
-    /// caches every expression text it parses and compiles, so a value written into the text (what
-    /// <c>Query.EQ</c> and <c>Query.Any().EQ</c> do) costs a compile (about a millisecond) per new value and keeps it
-    /// in memory for good.</summary>
-    public static BsonExpression ClientQuery(StoreLookup lookup, string value) => lookup switch
+    /// <summary>The key document id of a phone, account or card fingerprint in the keys collection:
+    /// <c>p:+15551234567</c>, <c>a:40001</c>, <c>c:&lt;fingerprint&gt;</c>. Each is the id of one document naming
+    /// its client, so the keys collection's unique _id index is what refuses a key given to two clients.</summary>
+    public static string KeyOf(StoreLookup lookup, string value) => lookup switch
     {
-        StoreLookup.Phone => BsonExpression.Create(PhonesExpression + " ANY = @0", value),
-        StoreLookup.Account => BsonExpression.Create(AccountsExpression + " ANY = @0", value),
-        StoreLookup.CardFingerprint => BsonExpression.Create(CardsExpression + " ANY = @0", value),
+        StoreLookup.Phone => "p:" + value,
+        StoreLookup.Account => "a:" + value,
+        StoreLookup.CardFingerprint => "c:" + value,
         _ => throw new ArgumentOutOfRangeException(nameof(lookup)),
     };
 
-    /// <summary>The cards holding any of <paramref name="values"/> as a phone, account or card fingerprint: <c>ANY IN</c>
-    /// on the multikey index, which LiteDB answers with one index seek per value in one query (a missing value costs
-    /// the seek only; a query per value would cost its planning too).</summary>
-    public static BsonExpression ClientsHoldingAny(StoreLookup lookup, IEnumerable<string> values)
-    {
-        var array = new BsonArray(values.Select(v => new BsonValue(v)));
-        return lookup switch
-        {
-            StoreLookup.Phone => BsonExpression.Create(PhonesExpression + " ANY IN @0", array),
-            StoreLookup.Account => BsonExpression.Create(AccountsExpression + " ANY IN @0", array),
-            StoreLookup.CardFingerprint => BsonExpression.Create(CardsExpression + " ANY IN @0", array),
-            _ => throw new ArgumentOutOfRangeException(nameof(lookup)),
-        };
-    }
+    /// <summary>The key document of <paramref name="value"/>: an _id seek on the keys collection. Always with the
+    /// value as a parameter: LiteDB caches every expression text it parses and compiles, so a value written into
+    /// the text costs a compile (about a millisecond) per new value and keeps it in memory for good.</summary>
+    public static BsonExpression KeyQuery(StoreLookup lookup, string value) => BsonExpression.Create("$._id = @0", KeyOf(lookup, value));
+
+    /// <summary>A key document: its id (<see cref="KeyOf"/>) and its client.</summary>
+    public static BsonDocument KeyDocument(string key, Guid clientId) => new() { ["_id"] = key, [KeyClient] = clientId };
+
+    /// <summary>The field of a key document naming its client.</summary>
+    public const string KeyClient = "c";
 
     /// <summary>A client's calls, newest first.</summary>
     public static ILiteQueryableResult<InteractionRecord> InteractionsOf(ILiteCollection<InteractionRecord> interactions, Guid clientId) =>
@@ -97,10 +83,6 @@ internal static class LiteDbMapping
 
     /// <summary>Cards after <paramref name="id"/> in id order (export pages).</summary>
     public static BsonExpression IdsAfter(BsonValue id) => BsonExpression.Create("$._id > @0", id);
-
-    /// <summary>A card's id and keys, read from the cards that hold a key of a batch: <c>{ i, p, a, c }</c>.</summary>
-    public static readonly BsonExpression KeysProjection =
-        BsonExpression.Create("{ i: $._id, p: $.Phones, a: $.AccountNumbers, c: $.Cards[*].Fingerprint }");
 
     /// <summary>A client's tickets.</summary>
     public static BsonExpression TicketsQuery(Guid clientId) => BsonExpression.Create("$.ClientId = @0", clientId);
