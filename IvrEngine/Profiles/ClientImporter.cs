@@ -192,7 +192,8 @@ public sealed class ClientImporter
         var region = country is not null && KnownRegions.Contains(country) ? country : _defaultRegion;
         var card = new ClientCard
         {
-            Id = Guid.NewGuid(),
+            // Time-ordered: the clients' _id index then grows at its end instead of at random places.
+            Id = Guid.CreateVersion7(),
             Name = row.Name.Trim(),
             Company = Blank(row.Company),
             CreatedAt = now,
@@ -352,7 +353,8 @@ public sealed class ClientImporter
         private readonly Dictionary<string, string> _phones = new(StringComparer.Ordinal);
         private readonly Dictionary<string, string> _accounts = new(StringComparer.Ordinal);
         private readonly Dictionary<string, string> _cards = new(StringComparer.Ordinal);
-        private readonly List<(ClientCard Card, ClientImportRow Row)> _batch = [];
+        private readonly Queue<(Task<int> Insert, List<(ClientCard Card, ClientImportRow Row)> Batch)> _inFlight = new();
+        private List<(ClientCard Card, ClientImportRow Row)> _batch = [];
         private readonly List<RejectedRow> _rejected = [];
         private int _read;
         private int _imported;
@@ -396,6 +398,7 @@ public sealed class ClientImporter
         public async Task<ImportReport> FinishAsync(CancellationToken cancellationToken)
         {
             await FlushAsync(cancellationToken);
+            while (_inFlight.Count > 0) await CompleteOldestAsync(cancellationToken);
             _rejected.Sort((a, b) => a.Line.CompareTo(b.Line));
             return new ImportReport(_read, _imported, _rejected);
         }
@@ -446,18 +449,39 @@ public sealed class ClientImporter
             return null;
         }
 
+        /// <summary>Hands the batch to the store and goes on reading while it is written: the next batch is read
+        /// and checked (and mapped, inside InsertManyAsync) while the store writes this one. At most one batch waits
+        /// behind the one being written.</summary>
         private async Task FlushAsync(CancellationToken cancellationToken)
         {
             if (_batch.Count == 0) return;
-            var cards = _batch.ConvertAll(b => b.Card);
+            var batch = _batch;
+            _batch = [];
+            Task<int> insert;
             try
             {
-                _imported += await _importer._store.InsertManyAsync(cards, cancellationToken);
+                insert = _importer._store.InsertManyAsync(batch.ConvertAll(b => b.Card), cancellationToken);
+            }
+            catch (DuplicateClientException ex)
+            {
+                insert = Task.FromException<int>(ex);
+            }
+
+            _inFlight.Enqueue((insert, batch));
+            while (_inFlight.Count > 1) await CompleteOldestAsync(cancellationToken);
+        }
+
+        private async Task CompleteOldestAsync(CancellationToken cancellationToken)
+        {
+            var (insert, batch) = _inFlight.Dequeue();
+            try
+            {
+                _imported += await insert;
             }
             catch (DuplicateClientException)
             {
                 // Someone wrote a clashing card since the rows were checked: store the batch one by one to name the row.
-                foreach (var (card, row) in _batch)
+                foreach (var (card, row) in batch)
                 {
                     try
                     {
@@ -470,8 +494,23 @@ public sealed class ClientImporter
                     }
                 }
             }
+            catch
+            {
+                // The import stops: let the batch still in flight finish before the error goes up.
+                while (_inFlight.Count > 0)
+                {
+                    try
+                    {
+                        await _inFlight.Dequeue().Insert;
+                    }
+                    catch (Exception ex) when (ex is not OutOfMemoryException)
+                    {
+                        // The first error is the one reported.
+                    }
+                }
 
-            _batch.Clear();
+                throw;
+            }
         }
     }
 }

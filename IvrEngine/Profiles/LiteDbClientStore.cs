@@ -198,20 +198,21 @@ public sealed partial class LiteDbClientStore : IClientStore
             batch.Add(card);
         }
 
-        // Map before queueing the write, on every core, in id order: in id order the _id index grows at its end
+        // Map before queueing the write, in id order: in id order the _id index grows at its end
         // instead of at random places (several times faster).
         var ordered = cards.OrderBy(c => c.Id).ToArray();
         var documents = new BsonDocument[ordered.Length];
-        Parallel.For(0, ordered.Length, new ParallelOptions { CancellationToken = cancellationToken }, i =>
+        for (var i = 0; i < ordered.Length; i++)
         {
-            var document = _db.Mapper.ToDocument(ordered[i]);
+            var document = LiteDbMapping.ToDocument(ordered[i]);
             document[nameof(ClientCard.Version)] = 1;
             documents[i] = document;
-        });
+        }
 
         // The keys in order: consecutive inserts then land next to each other in the keys index (its pages stay in
         // LiteDB's cache), which for keys in random order makes the insert about a third faster.
-        var keys = cards.SelectMany(KeysOf).ToList();
+        var keys = new List<ClientKey>(cards.Count * 2);
+        foreach (var card in cards) keys.AddRange(KeysOf(card));
         keys.Sort((a, b) => string.CompareOrdinal(a.Key, b.Key));
 
         var stored = await WriteAsync(() =>

@@ -32,12 +32,114 @@ internal static class LiteDbMapping
             EmptyStringToNull = false,
             SerializeNullValues = false,
         };
-        mapper.RegisterType(
-            value => new BsonDocument { [UtcTicks] = value.UtcTicks, [OffsetMinutes] = (int)value.Offset.TotalMinutes },
-            bson => ToDateTimeOffset(bson));
+        mapper.RegisterType(FromDateTimeOffset, ToDateTimeOffset);
         mapper.Entity<Campaign>().Id(x => x.Dnis, autoId: false);
         return mapper;
     }
+
+    /// <summary>A card as the mapper writes it (the same document, field for field: a test holds the two equal),
+    /// written by hand: the reflection mapper looks up every list's item type on every card and spent more time on
+    /// a card than LiteDB spends storing it.</summary>
+    public static BsonDocument ToDocument(ClientCard card)
+    {
+        var doc = new BsonDocument
+        {
+            ["_id"] = card.Id,
+            [nameof(ClientCard.Name)] = card.Name,
+        };
+        AddText(doc, nameof(ClientCard.Company), card.Company);
+        AddStrings(doc, nameof(ClientCard.Phones), card.Phones);
+        AddStrings(doc, nameof(ClientCard.AccountNumbers), card.AccountNumbers);
+        if (card.Cards is { } cards)
+        {
+            var array = NewArray(cards.Count);
+            foreach (var reference in cards)
+            {
+                var item = new BsonDocument();
+                AddText(item, nameof(CardReference.Fingerprint), reference.Fingerprint);
+                AddText(item, nameof(CardReference.Last4), reference.Last4);
+                array.Add(item);
+            }
+
+            doc[nameof(ClientCard.Cards)] = array;
+        }
+
+        AddText(doc, nameof(ClientCard.Category), card.Category);
+        if (card.Notes is { } notes)
+        {
+            var array = NewArray(notes.Count);
+            foreach (var note in notes)
+            {
+                var item = new BsonDocument();
+                AddText(item, nameof(ClientNote.Text), note.Text);
+                AddText(item, nameof(ClientNote.Author), note.Author);
+                item[nameof(ClientNote.At)] = FromDateTimeOffset(note.At);
+                array.Add(item);
+            }
+
+            doc[nameof(ClientCard.Notes)] = array;
+        }
+
+        AddText(doc, nameof(ClientCard.Language), card.Language);
+        if (card.Location is { } location)
+        {
+            var item = new BsonDocument();
+            AddText(item, nameof(ClientLocation.City), location.City);
+            AddText(item, nameof(ClientLocation.Country), location.Country);
+            AddText(item, nameof(ClientLocation.TimeZone), location.TimeZone);
+            doc[nameof(ClientCard.Location)] = item;
+        }
+
+        AddText(doc, nameof(ClientCard.ManagerId), card.ManagerId);
+        doc[nameof(ClientCard.Balance)] = card.Balance;
+        doc[nameof(ClientCard.OverdueAmount)] = card.OverdueAmount;
+        doc[nameof(ClientCard.HasContract)] = card.HasContract;
+        if (card.OpenOrders is { } orders)
+        {
+            var array = NewArray(orders.Count);
+            foreach (var order in orders)
+            {
+                var item = new BsonDocument();
+                AddText(item, nameof(OpenOrder.Number), order.Number);
+                AddText(item, nameof(OpenOrder.Stage), order.Stage);
+                AddText(item, nameof(OpenOrder.Responsible), order.Responsible);
+                item[nameof(OpenOrder.Debt)] = order.Debt;
+                array.Add(item);
+            }
+
+            doc[nameof(ClientCard.OpenOrders)] = array;
+        }
+
+        AddText(doc, nameof(ClientCard.PhotoId), card.PhotoId);
+        doc[nameof(ClientCard.CreatedAt)] = FromDateTimeOffset(card.CreatedAt);
+        if (card.LastContactAt is { } lastContact) doc[nameof(ClientCard.LastContactAt)] = FromDateTimeOffset(lastContact);
+        doc[nameof(ClientCard.Version)] = card.Version;
+        return doc;
+    }
+
+    /// <summary>An empty array (LiteDB's BsonArray has no capacity constructor; an int would become its element).</summary>
+    private static BsonArray NewArray(int capacity)
+    {
+        var array = new BsonArray();
+        if (array.RawValue is List<BsonValue> list) list.Capacity = capacity;
+        return array;
+    }
+
+    private static void AddText(BsonDocument doc, string name, string? value)
+    {
+        if (value is not null) doc[name] = value;
+    }
+
+    private static void AddStrings(BsonDocument doc, string name, List<string>? values)
+    {
+        if (values is null) return;
+        var array = NewArray(values.Count);
+        foreach (var value in values) array.Add(value is null ? BsonValue.Null : new BsonValue(value));
+        doc[name] = array;
+    }
+
+    private static BsonDocument FromDateTimeOffset(DateTimeOffset value) =>
+        new() { [UtcTicks] = value.UtcTicks, [OffsetMinutes] = (int)value.Offset.TotalMinutes };
 
     private static DateTimeOffset ToDateTimeOffset(BsonValue bson)
     {
