@@ -48,10 +48,16 @@ internal static class LookupCommand
             // Import: the file through the importer the import command uses, as a user runs it.
             var importer = new ClientImporter(store, new StoreOptions()) { BatchSize = batchSize };
             var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+            var pause = GC.GetTotalPauseDuration();
+            var allocated = GC.GetTotalAllocatedBytes();
+            var collections = new[] { GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2) };
             var total = Stopwatch.StartNew();
             var report = await importer.ImportFileAsync(csv);
             total.Stop();
             cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu;
+            pause = GC.GetTotalPauseDuration() - pause;
+            allocated = GC.GetTotalAllocatedBytes() - allocated;
+            var gcs = string.Join("/", Enumerable.Range(0, 3).Select(g => GC.CollectionCount(g) - collections[g]));
             var stored = report.Imported;
             if (report.Rejected.Count > 0)
             {
@@ -60,7 +66,7 @@ internal static class LookupCommand
             }
 
             var importRate = stored / total.Elapsed.TotalSeconds;
-            Console.WriteLine($"import: {stored:N0} clients in {total.Elapsed.TotalSeconds:F1} s through ClientImporter (batches of {batchSize:N0}): {importRate:N0} clients/s ({cpu.TotalSeconds:F1} s CPU)");
+            Console.WriteLine($"import: {stored:N0} clients in {total.Elapsed.TotalSeconds:F1} s through ClientImporter (batches of {batchSize:N0}): {importRate:N0} clients/s ({cpu.TotalSeconds:F1} s CPU; {allocated / stored / 1024.0:N1} KB allocated per client; GC paused {pause.TotalSeconds:F1} s in {gcs} gen0/1/2 collections)");
             var size = new FileInfo(path).Length;
             var logPath = path[..^3] + "-log.db";
             var logSize = File.Exists(logPath) ? new FileInfo(logPath).Length : 0;

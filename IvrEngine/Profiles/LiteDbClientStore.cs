@@ -198,16 +198,11 @@ public sealed partial class LiteDbClientStore : IClientStore
             batch.Add(card);
         }
 
-        // Map before queueing the write, in id order: in id order the _id index grows at its end
-        // instead of at random places (several times faster).
-        var ordered = cards.OrderBy(c => c.Id).ToArray();
-        var documents = new BsonDocument[ordered.Length];
-        for (var i = 0; i < ordered.Length; i++)
-        {
-            var document = LiteDbMapping.ToDocument(ordered[i]);
-            document[nameof(ClientCard.Version)] = 1;
-            documents[i] = document;
-        }
+        // In id order, the _id index grows at its end instead of at random places (several times faster). Each card is
+        // mapped to its document as the writer inserts it: a document lives for microseconds instead of for the
+        // whole batch, and the garbage collector no longer copies a batch of them from generation to generation.
+        var ordered = cards.ToArray();
+        Array.Sort(ordered, (a, b) => a.Id.CompareTo(b.Id));
 
         // The keys in order: consecutive inserts then land next to each other in the keys index (its pages stay in
         // LiteDB's cache), which for keys in random order makes the insert about a third faster.
@@ -221,33 +216,35 @@ public sealed partial class LiteDbClientStore : IClientStore
             // index as it is inserted, so checking costs nothing more than the insert. A duplicate id is refused
             // the same way by the clients collection's.
             AddKeys(keys);
-            return InsertDocuments(documents);
+            return InsertDocuments(ordered);
         }, cancellationToken);
 
         foreach (var card in cards) card.Version = 1;
         return stored;
     }
 
-    /// <summary>Inserts mapped cards (run by the writer, in a transaction).</summary>
-    private int InsertDocuments(BsonDocument[] documents)
+    /// <summary>Inserts new cards as version 1 (run by the writer, in a transaction).</summary>
+    private int InsertDocuments(ClientCard[] cards)
     {
-        BsonDocument? current = null;
-        IEnumerable<BsonDocument> Tracked()
+        ClientCard? current = null;
+        IEnumerable<BsonDocument> Documents()
         {
-            foreach (var document in documents)
+            foreach (var card in cards)
             {
-                current = document;
+                current = card;
+                var document = LiteDbMapping.ToDocument(card);
+                document[nameof(ClientCard.Version)] = 1;
                 yield return document;
             }
         }
 
         try
         {
-            return _db.GetCollection(Clients).Insert(Tracked());
+            return _db.GetCollection(Clients).Insert(Documents());
         }
         catch (LiteException ex) when (ex.ErrorCode == LiteException.INDEX_DUPLICATE_KEY && current is not null)
         {
-            throw new DuplicateClientException($"Client {current["_id"].AsGuid} already exists.", ex);
+            throw new DuplicateClientException($"Client {current.Id} already exists.", ex);
         }
     }
 
