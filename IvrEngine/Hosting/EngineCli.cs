@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.ComponentModel.DataAnnotations;
+using IvrEngine.Ivr;
 using IvrEngine.Ivr.Console;
 using IvrEngine.Profiles;
 using IvrEngine.Scripts;
@@ -356,7 +357,7 @@ public static class EngineCli
         }
 
         var configuration = BuildConfiguration(configArgs);
-        var flowsPath = arguments.Flows ?? Path.GetFullPath(configuration["Flows:Path"] ?? "flows", AppContext.BaseDirectory);
+        var flowsPath = arguments.Flows ?? FlowsSettingPath(configuration);
         if (!File.Exists(flowsPath) && !Directory.Exists(flowsPath))
         {
             await error.WriteLineAsync($"error: no flows at '{flowsPath}': no such file or folder (give --flows <folder>).");
@@ -394,7 +395,7 @@ public static class EngineCli
 
         using var profiles = await OpenProfilesAsync(configuration, error, cancellationToken);
         if (profiles is null) return UsageError;
-        var directory = new ClientLookupFlowDirectory(
+        var directory = new StoreFlowDirectory(
             profiles.GetRequiredService<ClientLookup>(), profiles.GetRequiredService<IClientStore>(), profiles.GetRequiredService<CardFingerprints>());
 
         var trace = arguments.Json ? TextWriter.Null : output;
@@ -411,6 +412,14 @@ public static class EngineCli
         if (arguments.Json) await FlowSimulation.WriteJsonAsync(output, flow.Name, result);
         else await FlowSimulation.WriteTextAsync(output, flow.Name, result);
         return FlowSimulation.EndedNormally(result.Outcome) ? Ok : Failed;
+    }
+
+    /// <summary>The flows folder the engine would serve: <c>Flows:Path</c> against the engine's folder.</summary>
+    private static string FlowsSettingPath(IConfiguration configuration)
+    {
+        var options = new FlowsOptions();
+        configuration.GetSection(FlowsOptions.Section).Bind(options);
+        return options.FullPath(AppContext.BaseDirectory);
     }
 
     /// <summary>The client store and lookup as the engine builds them (same settings, same classification), the
