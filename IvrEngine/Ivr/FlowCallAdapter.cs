@@ -34,6 +34,9 @@ public sealed partial class FlowCallAdapter : IFlowCall
     /// <summary>The channel variable a collection's digits land in (not a name a flow variable can attach as).</summary>
     internal const string EntryVariable = "ivrflow_entry";
 
+    /// <summary>The channel variable FreeSWITCH puts the key that ended an entry in.</summary>
+    internal const string TerminatorVariable = "read_terminator_used";
+
     /// <summary>What a collection plays when it has no prompt of its own (FreeSWITCH's read plays nothing for it).</summary>
     internal const string NoPrompt = "silence";
 
@@ -48,6 +51,7 @@ public sealed partial class FlowCallAdapter : IFlowCall
     private readonly string _flowsFolder;
     private readonly Func<IReadOnlyDictionary<string, string>>? _transferVariables;
     private readonly ILogger _logger;
+    private bool _terminatorOnChannel;
 
     /// <summary>An adapter for one call.</summary>
     /// <param name="call">The call.</param>
@@ -141,6 +145,18 @@ public sealed partial class FlowCallAdapter : IFlowCall
             return new FlowDigits(FlowInput.HungUp, string.Empty);
         }
 
+        if (_terminatorOnChannel)
+        {
+            // FreeSWITCH sets read_terminator_used when a terminator ends an entry and never clears it: a later entry
+            // without one would report the old terminator.
+            if (await _call.UnsetVariablesAsync([TerminatorVariable], cancellationToken) is { Outcome: CallOutcome.HungUp })
+            {
+                return new FlowDigits(FlowInput.HungUp, string.Empty);
+            }
+
+            _terminatorOnChannel = false;
+        }
+
         var files = prompts.Skip(lastSay + 1).Select(Playable).OfType<string>().ToList();
         var result = await _call.PlayAndCollectAsync(new CollectRequest
         {
@@ -157,6 +173,7 @@ public sealed partial class FlowCallAdapter : IFlowCall
             VariableName = EntryVariable,
         }, cancellationToken);
 
+        _terminatorOnChannel |= result.Terminator is not null;
         if (request.Sensitive && result.Outcome != CollectOutcome.HungUp && result.Digits.Length > 0)
         {
             // A PIN must not stay on the channel, where channel dumps and CDRs would show it.

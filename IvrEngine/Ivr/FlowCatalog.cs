@@ -79,11 +79,19 @@ public sealed partial class FlowCatalog : IDisposable
     private FlowReload? _last;
     private FileSystemWatcher? _watcher;
     private ITimer? _debounce;
+    private readonly bool _watch;
     private bool _stopped;
 
     /// <summary>A catalog of <see cref="FlowsOptions.Path"/>, relative to <paramref name="baseDirectory"/>
     /// (the engine's base directory when null).</summary>
     public FlowCatalog(IOptions<FlowsOptions> options, ILogger<FlowCatalog> logger, TimeProvider time, string? baseDirectory = null)
+        : this(options, logger, time, baseDirectory, watch: true)
+    {
+    }
+
+    /// <summary>A catalog that, with <paramref name="watch"/> false, learns of changes only through
+    /// <see cref="NoteChange"/> (tests of the quiet period).</summary>
+    internal FlowCatalog(IOptions<FlowsOptions> options, ILogger<FlowCatalog> logger, TimeProvider time, string? baseDirectory, bool watch)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(logger);
@@ -93,6 +101,7 @@ public sealed partial class FlowCatalog : IDisposable
         _quiet = TimeSpan.FromMilliseconds(o.ReloadQuietMilliseconds);
         _logger = logger;
         _time = time;
+        _watch = watch;
     }
 
     /// <summary>The flows folder (absolute).</summary>
@@ -146,6 +155,7 @@ public sealed partial class FlowCatalog : IDisposable
             if (set.Default is null) LogNoDefault(_logger);
 
             _debounce = _time.CreateTimer(static s => ((FlowCatalog)s!).OnQuiet(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            if (!_watch) return;
             _watcher = new FileSystemWatcher(Folder)
             {
                 IncludeSubdirectories = true,
@@ -238,17 +248,17 @@ public sealed partial class FlowCatalog : IDisposable
 
     private FlowDiagnostic Problem(string message) => new(new SourceSpan(Folder, 0, 0), message);
 
-    private void OnChanged(object sender, FileSystemEventArgs e) => Touch();
+    private void OnChanged(object sender, FileSystemEventArgs e) => NoteChange();
 
     private void OnWatcherError(object sender, ErrorEventArgs e)
     {
         // Usually an overflow of the change buffer: some changes were missed, so load the whole folder again.
         LogWatcherError(_logger, Folder, e.GetException().Message);
-        Touch();
+        NoteChange();
     }
 
-    /// <summary>A change: (re)start the quiet period.</summary>
-    private void Touch()
+    /// <summary>A change in the folder: (re)starts the quiet period, at whose end the folder is loaded again.</summary>
+    internal void NoteChange()
     {
         lock (_gate)
         {

@@ -1,5 +1,6 @@
 using IvrEngine.Calls;
 using IvrEngine.Profiles;
+using IvrEngine.Scripts.Expressions;
 using IvrEngine.Scripts.Model;
 using IvrEngine.Scripts.Runtime;
 using Microsoft.Extensions.Logging;
@@ -56,7 +57,7 @@ public sealed partial class ScriptedCallHandler(
             }
 
             LogFlowStarted(logger, call.Uuid, flow.Name, version.Generation);
-            var run = await new FlowRunner(directory, time).RunAsync(version.Set, flow, adapter, cancellationToken);
+            var run = await new FlowRunner(directory, time).RunAsync(version.Set, flow, adapter, new CallObserver(logger, call.Uuid), cancellationToken);
             result = result with { Outcome = run.Outcome, Destination = adapter.TransferDestination, Run = run };
             LogFlowFinished(logger, call.Uuid, flow.Name, run.Outcome, adapter.TransferDestination ?? "-", string.Join(" > ", run.Steps),
                 string.Join(", ", run.MaskedVariables.Select(kv => kv.Key + "=" + kv.Value)));
@@ -109,6 +110,32 @@ public sealed partial class ScriptedCallHandler(
             LogRecordFailed(logger, call.Uuid, ex);
         }
     }
+
+    /// <summary>Logs a run as it goes; values come masked from the interpreter.</summary>
+    private sealed class CallObserver(ILogger logger, string callUuid) : IFlowObserver
+    {
+        public void OnStep(string flow, FlowStep flowStep) => LogStep(logger, callUuid, flow, flowStep.Id);
+
+        public void OnCollected(string name, string maskedValue, string status) => LogCollected(logger, callUuid, name, status, maskedValue);
+
+        public void OnLookup(LookupBy by, FlowClientView client) =>
+            LogLookup(logger, callUuid, by, client.Code, client.MatchedBy, client.Reason);
+
+        public void OnTransfer(FlowTransfer transfer, IReadOnlyDictionary<string, string> maskedAttached) =>
+            LogTransfer(logger, callUuid, transfer.Kind, transfer.Target, string.Join(", ", maskedAttached.Select(kv => kv.Key + "=" + kv.Value)));
+    }
+
+    [LoggerMessage(EventId = 336, Level = LogLevel.Debug, Message = "Call {CallUuid}: step {Flow}/{Step}")]
+    private static partial void LogStep(ILogger logger, string callUuid, string flow, string step);
+
+    [LoggerMessage(EventId = 337, Level = LogLevel.Information, Message = "Call {CallUuid}: {Name} {Status} ({Value})")]
+    private static partial void LogCollected(ILogger logger, string callUuid, string name, string status, string value);
+
+    [LoggerMessage(EventId = 338, Level = LogLevel.Information, Message = "Call {CallUuid}: lookup by {By}: {Code} by {MatchedBy} ({Reason})")]
+    private static partial void LogLookup(ILogger logger, string callUuid, LookupBy by, string code, string matchedBy, string reason);
+
+    [LoggerMessage(EventId = 339, Level = LogLevel.Information, Message = "Call {CallUuid}: transfer to {Kind} {Target}, attaching {Attached}")]
+    private static partial void LogTransfer(ILogger logger, string callUuid, TransferKind kind, string target, string attached);
 
     [LoggerMessage(EventId = 330, Level = LogLevel.Information, Message = "Call {CallUuid}: flow {Flow} (flows version {Generation})")]
     private static partial void LogFlowStarted(ILogger logger, string callUuid, string flow, int generation);
