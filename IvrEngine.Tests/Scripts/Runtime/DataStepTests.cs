@@ -166,7 +166,7 @@ public sealed class DataStepTests
         var result = await _harness.RunAsync(flow, new ScriptedCall());
 
         result.Outcome.Should().Be(FlowOutcome.Failed);
-        result.Error.Should().StartWith("step 'main/calc': the value of 'x' 'Vars[\"a\"].Substring(3)' failed: ");
+        result.Error.Should().StartWith("step 'main/calc': setting 'x' to 'Vars[\"a\"].Substring(3)' failed: ");
     }
 
     [Fact]
