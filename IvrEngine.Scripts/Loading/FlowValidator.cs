@@ -51,8 +51,9 @@ internal static class FlowValidator
         {
             diagnostics.Add(new FlowDiagnostic(flow.StartSpan, $"start '{start}' does not exist{Suggest.Hint(start, ids)}"));
         }
-        else
+        else if (!flow.Steps.Any(s => s.IsPlaceholder))
         {
+            // A step that could not be read has unknown exits: what follows it would all be reported unreachable.
             foreach (var unreached in Unreachable(flow, flow.Step(start)!))
             {
                 diagnostics.Add(new FlowDiagnostic(unreached.Step.Span, $"step '{unreached.Step.Id}' is never reached from '{start}'"));
