@@ -407,10 +407,11 @@ public static class EngineCli
                 + (served is null || served == flow ? string.Empty : $" (note: the engine would run flow '{served.Name}' for {arguments.Dnis})"));
         }
 
-        var call = new ConsoleFlowCall(arguments.Ani, arguments.Dnis, caller, trace, set.Flows.Select(f => f.PromptsDirectory).OfType<string>());
+        var call = new ConsoleFlowCall(arguments.Ani, arguments.Dnis, caller, trace, set.Flows.Select(f => f.PromptsDirectory).OfType<string>(),
+            directory.TransferVariables);
         var result = await new FlowRunner(directory, clock).RunAsync(set, flow, call, cancellationToken);
-        if (arguments.Json) await FlowSimulation.WriteJsonAsync(output, flow.Name, result);
-        else await FlowSimulation.WriteTextAsync(output, flow.Name, result);
+        if (arguments.Json) await FlowSimulation.WriteJsonAsync(output, flow.Name, result, call.EngineVariables);
+        else await FlowSimulation.WriteTextAsync(output, flow.Name, result, call.EngineVariables);
         return FlowSimulation.EndedNormally(result.Outcome) ? Ok : Failed;
     }
 

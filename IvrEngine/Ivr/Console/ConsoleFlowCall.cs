@@ -14,14 +14,18 @@ public sealed class ConsoleFlowCall : IFlowCall
     private readonly ISimulatedCaller _caller;
     private readonly TextWriter _trace;
     private readonly IReadOnlyList<string> _promptFolders;
+    private readonly Func<IReadOnlyDictionary<string, string>>? _transferVariables;
     private readonly Dictionary<string, string> _variables = new(StringComparer.Ordinal);
     private bool _answered;
     private bool _hungUp;
 
     /// <summary>A call from <paramref name="caller"/> to <paramref name="dialed"/>. <paramref name="trace"/> receives
     /// one line per operation (<see cref="TextWriter.Null"/> for none); sound files under one of
-    /// <paramref name="promptFolders"/> are printed relative to it.</summary>
-    public ConsoleFlowCall(string caller, string dialed, ISimulatedCaller callerInput, TextWriter trace, IEnumerable<string> promptFolders)
+    /// <paramref name="promptFolders"/> are printed relative to it. <paramref name="transferVariables"/> gives what the
+    /// engine attaches on its own just before a transfer (the campaign, a caller number new to the client), as the
+    /// engine's call does.</summary>
+    public ConsoleFlowCall(string caller, string dialed, ISimulatedCaller callerInput, TextWriter trace, IEnumerable<string> promptFolders,
+        Func<IReadOnlyDictionary<string, string>>? transferVariables = null)
     {
         ArgumentNullException.ThrowIfNull(caller);
         ArgumentNullException.ThrowIfNull(dialed);
@@ -32,6 +36,7 @@ public sealed class ConsoleFlowCall : IFlowCall
         Dialed = dialed;
         _caller = callerInput;
         _trace = trace;
+        _transferVariables = transferVariables;
 
         // Longest first, so a language subfolder's file prints as es/welcome.wav under its flow's folder.
         _promptFolders = [.. promptFolders.Select(Path.GetFullPath).Distinct(StringComparer.Ordinal).OrderByDescending(p => p.Length)];
@@ -51,6 +56,9 @@ public sealed class ConsoleFlowCall : IFlowCall
 
     /// <summary>Every variable set on the call, the last value of each.</summary>
     public IReadOnlyDictionary<string, string> Variables => _variables;
+
+    /// <summary>What the engine attached on its own before the transfer (empty when there was none).</summary>
+    public IReadOnlyDictionary<string, string> EngineVariables { get; private set; } = new Dictionary<string, string>();
 
     /// <inheritdoc/>
     public async Task<FlowCallStatus> AnswerAsync(CancellationToken cancellationToken)
@@ -108,9 +116,11 @@ public sealed class ConsoleFlowCall : IFlowCall
             if (digits.Length >= request.MaxDigits) break;
         }
 
-        var shown = request.Sensitive ? Mask(digits.ToString()) : digits.ToString();
+        // Sensitive entries show their last four digits only; a one-key answer (a confirmation) shows as it is.
+        var mask = request.Sensitive && request.MaxDigits > 1;
+        var shown = mask ? Mask(digits.ToString()) : digits.ToString();
         var line = $"[keys] {shown}{terminator}";
-        if (used < action.Keys.Length) line += $" (not heard: {(request.Sensitive ? Mask(action.Keys[used..]) : action.Keys[used..])})";
+        if (used < action.Keys.Length) line += $" (not heard: {(mask ? Mask(action.Keys[used..]) : action.Keys[used..])})";
         await _trace.WriteLineAsync(line);
         return digits.Length == 0
             ? new FlowDigits(FlowInput.NoInput, string.Empty, terminator)
@@ -133,6 +143,13 @@ public sealed class ConsoleFlowCall : IFlowCall
     {
         ArgumentNullException.ThrowIfNull(transfer);
         if (_hungUp) return FlowCallStatus.HungUp;
+        if (_transferVariables?.Invoke() is { Count: > 0 } engine)
+        {
+            EngineVariables = engine;
+            foreach (var (name, value) in engine) _variables[name] = value;
+            await _trace.WriteLineAsync($"[attach] {string.Join(", ", engine.Keys)} (the engine's own)");
+        }
+
         await _trace.WriteLineAsync("[transfer] " + DescribeTransfer(transfer));
         return FlowCallStatus.Ok;
     }
@@ -179,8 +196,8 @@ public sealed class ConsoleFlowCall : IFlowCall
     {
         FlowFile file => "[play] " + ShortPath(file.Path),
         FlowStreamUri stream => "[play] " + stream.Uri,
-        FlowSay say => $"[say] {say.Type} {(maskSays ? Mask(say.Text) : say.Text)}"
-            + (string.Equals(say.Method, "pronounced", StringComparison.OrdinalIgnoreCase) ? string.Empty : $" ({say.Method})"),
+        FlowSay say => $"[say] {say.Type.ToLowerInvariant()} {(maskSays ? Mask(say.Text) : say.Text)}"
+            + (string.Equals(say.Method, "pronounced", StringComparison.OrdinalIgnoreCase) ? string.Empty : $" ({say.Method.ToLowerInvariant()})"),
         _ => "[play] " + prompt,
     };
 

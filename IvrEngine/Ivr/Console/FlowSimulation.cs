@@ -50,18 +50,20 @@ public static class FlowSimulation
         return true;
     }
 
-    /// <summary>The variables the call would carry, by name, with collected values as the interaction history shows
-    /// them (masked) and secrets absent (they are never attached).</summary>
-    public static IReadOnlyList<KeyValuePair<string, string>> DisplayedAttached(FlowRunResult result)
+    /// <summary>The variables the call would carry, by name: the flow's (<see cref="FlowRunResult.Attached"/>), with
+    /// collected values as the interaction history shows them (masked) and secrets absent (they are never attached),
+    /// and what the engine adds on its own (<paramref name="engine"/>).</summary>
+    public static IReadOnlyList<KeyValuePair<string, string>> DisplayedAttached(FlowRunResult result, IReadOnlyDictionary<string, string>? engine = null)
     {
         ArgumentNullException.ThrowIfNull(result);
-        return [.. result.Attached
-            .Select(kv => new KeyValuePair<string, string>(kv.Key, Masked(result, kv.Key, kv.Value)))
-            .OrderBy(kv => kv.Key, StringComparer.Ordinal)];
+        var shown = result.Attached.ToDictionary(kv => kv.Key, kv => Masked(result, kv.Key, kv.Value), StringComparer.Ordinal);
+        foreach (var (name, value) in engine ?? new Dictionary<string, string>()) shown.TryAdd(name, value);
+        return [.. shown.OrderBy(kv => kv.Key, StringComparer.Ordinal)];
     }
 
-    /// <summary>The report a person reads: outcome, transfer, client, the variables, the steps.</summary>
-    public static async Task WriteTextAsync(TextWriter output, string flow, FlowRunResult result)
+    /// <summary>The report a person reads: outcome, transfer, client, steps, the variables (as
+    /// <see cref="DisplayedAttached"/>).</summary>
+    public static async Task WriteTextAsync(TextWriter output, string flow, FlowRunResult result, IReadOnlyDictionary<string, string>? engine = null)
     {
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(result);
@@ -75,14 +77,14 @@ public static class FlowSimulation
             : $"client:   {client.Code} (not identified)");
         await output.WriteLineAsync($"language: {result.Language}");
         await output.WriteLineAsync($"steps:    {string.Join(" > ", result.Steps)}");
-        var attached = DisplayedAttached(result);
+        var attached = DisplayedAttached(result, engine);
         await output.WriteLineAsync(attached.Count == 0 ? "attached: none" : "attached:");
         foreach (var (name, value) in attached) await output.WriteLineAsync($"  {name}={value}");
     }
 
     /// <summary>One JSON object: flow, outcome, error, transfer (kind, target, priority), client, language, steps,
-    /// last step, attached.</summary>
-    public static async Task WriteJsonAsync(TextWriter output, string flow, FlowRunResult result)
+    /// last step, attached (as <see cref="DisplayedAttached"/>).</summary>
+    public static async Task WriteJsonAsync(TextWriter output, string flow, FlowRunResult result, IReadOnlyDictionary<string, string>? engine = null)
     {
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(result);
@@ -124,7 +126,7 @@ public static class FlowSimulation
             json.WriteEndArray();
             json.WriteString("lastStep", result.LastStep);
             json.WriteStartObject("attached");
-            foreach (var (name, value) in DisplayedAttached(result)) json.WriteString(name, value);
+            foreach (var (name, value) in DisplayedAttached(result, engine)) json.WriteString(name, value);
             json.WriteEndObject();
             json.WriteEndObject();
         }
