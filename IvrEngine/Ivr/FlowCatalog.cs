@@ -166,7 +166,17 @@ public sealed partial class FlowCatalog : IDisposable
             _watcher.Deleted += OnChanged;
             _watcher.Renamed += OnChanged;
             _watcher.Error += OnWatcherError;
-            _watcher.EnableRaisingEvents = true;
+            try
+            {
+                _watcher.EnableRaisingEvents = true;
+            }
+            catch (IOException ex)
+            {
+                // E.g. the system's limit of inotify instances: the flows serve, edits wait for a restart.
+                LogNotWatching(_logger, Folder, ex.Message);
+                _watcher.Dispose();
+                _watcher = null;
+            }
         }
     }
 
@@ -308,6 +318,9 @@ public sealed partial class FlowCatalog : IDisposable
 
     [LoggerMessage(EventId = 326, Level = LogLevel.Warning, Message = "Watching {Folder}: {Reason}; loading it again")]
     private static partial void LogWatcherError(ILogger logger, string folder, string reason);
+
+    [LoggerMessage(EventId = 328, Level = LogLevel.Warning, Message = "Cannot watch {Folder} ({Reason}): edits take effect only after a restart")]
+    private static partial void LogNotWatching(ILogger logger, string folder, string reason);
 
     [LoggerMessage(EventId = 327, Level = LogLevel.Error, Message = "Reloading {Folder} failed; the flows in use keep serving")]
     private static partial void LogReloadCrashed(ILogger logger, string folder, Exception exception);
