@@ -81,6 +81,7 @@ public sealed partial class FlowCatalog : IDisposable
     private ITimer? _debounce;
     private readonly bool _watch;
     private bool _stopped;
+    private bool _disposed;
 
     /// <summary>A catalog of <see cref="FlowsOptions.Path"/>, relative to <paramref name="baseDirectory"/>
     /// (the engine's base directory when null).</summary>
@@ -229,8 +230,13 @@ public sealed partial class FlowCatalog : IDisposable
     public void Dispose()
     {
         Stop();
-        _reloads.OnCompleted();
-        _reloads.Dispose();
+        lock (_reloadGate)
+        {
+            if (_disposed) return;
+            _disposed = true;
+            _reloads.OnCompleted();
+            _reloads.Dispose();
+        }
     }
 
     private FlowReload Publish(FlowSet? set, IReadOnlyList<FlowDiagnostic> diagnostics, bool notify)
@@ -238,7 +244,7 @@ public sealed partial class FlowCatalog : IDisposable
         if (set is not null) Volatile.Write(ref _current, new FlowVersion(set, (_current?.Generation ?? 0) + 1));
         var reload = new FlowReload(set is not null, _current!.Set, diagnostics, _current.Generation, _time.GetUtcNow());
         Volatile.Write(ref _last, reload);
-        if (notify) _reloads.OnNext(reload);
+        if (notify && !_disposed) _reloads.OnNext(reload);
         return reload;
     }
 
