@@ -48,7 +48,10 @@ internal sealed partial class FlowYamlReader
                 }
                 else
                 {
-                    var hint = Suggest.Closest(key.Contains('-', StringComparison.Ordinal) || key.Contains(',', StringComparison.Ordinal) ? bad : key, [.. DayNames, .. HoursFields]);
+                    var word = key.Contains('-', StringComparison.Ordinal) || key.Contains(',', StringComparison.Ordinal) ? bad : key;
+                    var hint = word.Length > 3 && DayNames.Contains(word[..3].ToLowerInvariant())
+                        ? word[..3].ToLowerInvariant()
+                        : Suggest.Closest(word, [.. DayNames, .. HoursFields]);
                     Error(pair.Key, hint is not null && HoursFields.Contains(hint)
                         ? $"{owner}: unknown field '{key}' (did you mean '{hint}'?)"
                         : $"{owner}: day '{bad}' is unknown: write mon tue wed thu fri sat sun, a range (mon-fri) or a list (mon,wed){(hint is null ? string.Empty : $" (did you mean '{hint}'?)")}");

@@ -53,26 +53,29 @@ internal sealed partial class FlowYamlReader
     {
         var flow = _flow;
         var namePair = root.Pairs.FirstOrDefault(p => p.Key.Value == "flow");
-        if (namePair is not null && Text(namePair, "the flow") is { } name)
+        var name = namePair?.Value is YScalar { IsNull: false } written ? written.Value.Trim() : null;
+        var owner = name is not null && IsId(name) ? $"flow '{name}'" : "the flow";
+        var fields = Fields(root, owner, FlowFields, At(root));
+        if (namePair is null)
+        {
+            if (!fields.Misspelt.Contains("flow"))
+            {
+                Error(new SourceSpan(_source.File, 1, 1), "the flow has no name: write 'flow: <name>' (the name subflow steps call it by)");
+            }
+        }
+        else if (Text(namePair, "the flow") is { } text)
         {
             flow.FlowKeySpan = At(namePair.Key);
             flow.NameSpan = At(namePair.Value);
-            if (IsId(name))
+            if (IsId(text))
             {
-                flow.Name = name;
+                flow.Name = text;
             }
             else
             {
-                Error(namePair.Value, $"flow name '{name}' may use only letters, digits, '_' and '-'");
+                Error(namePair.Value, $"flow name '{text}' may use only letters, digits, '_' and '-'");
             }
         }
-        else if (namePair is null)
-        {
-            Error(new SourceSpan(_source.File, 1, 1), "the flow has no name: write 'flow: <name>' (the name subflow steps call it by)");
-        }
-
-        var owner = flow.Name is null ? "the flow" : $"flow '{flow.Name}'";
-        var fields = Fields(root, owner, FlowFields, At(root));
 
         if (fields.Get("description") is { } description && Scalar(description, owner) is { IsNull: false } descriptionText)
         {
@@ -130,7 +133,10 @@ internal sealed partial class FlowYamlReader
         var steps = fields.Get("steps");
         if (steps is null)
         {
-            Error(At(root), $"{owner} has no steps: write 'steps:' with at least one step");
+            if (!fields.Misspelt.Contains("steps"))
+            {
+                Error(At(root), $"{owner} has no steps: write 'steps:' with at least one step");
+            }
         }
         else if (steps.Value is YScalar { IsNull: true } or YMapping { Pairs.Count: 0 })
         {

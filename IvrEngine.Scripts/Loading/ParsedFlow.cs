@@ -12,6 +12,9 @@ internal sealed record FlowExit(string Label, string Target, SourceSpan Span);
 /// <summary>A step as read, with what the checks need beyond the model.</summary>
 internal sealed class ParsedStep(FlowStep step, string kind, bool waitsForInput)
 {
+    /// <summary>True for a step that could not be read at all (no kind, not a mapping): where it goes is unknown.</summary>
+    public bool IsPlaceholder => Kind == "invalid";
+
     /// <summary>The model step (placeholder values where the file had a problem).</summary>
     public FlowStep Step { get; set; } = step;
 

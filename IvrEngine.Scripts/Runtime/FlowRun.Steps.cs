@@ -92,7 +92,7 @@ internal sealed partial class FlowRun
         foreach (var assignment in step.Assignments)
         {
             var value = assignment.IsExpression
-                ? EvaluateText(assignment.Value, $"the value of '{assignment.Name}'")
+                ? EvaluateText(assignment.Value, $"setting '{assignment.Name}' to")
                 : assignment.Value;
             _vars.Set(assignment.Name, value);
         }

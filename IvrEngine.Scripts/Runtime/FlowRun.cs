@@ -134,11 +134,13 @@ internal sealed partial class FlowRun
     private FlowStep Target(FlowStep from, string id) => Plan.Step(id)
         ?? throw new FlowRunException($"step '{from.Id}' goes to '{id}', which does not exist in flow '{Plan.Flow.Name}'");
 
-    /// <summary>The distinct steps among the last <paramref name="window"/> visited, for a runaway message.</summary>
+    /// <summary>The distinct steps among the last <paramref name="window"/> visited, in the order the run first
+    /// reached them, for a runaway message.</summary>
     private string RecentSteps(int window)
     {
         const int shown = 10;
-        var distinct = _steps.Skip(Math.Max(0, _steps.Count - window)).Distinct(StringComparer.Ordinal).ToList();
+        var recent = _steps.Skip(Math.Max(0, _steps.Count - window)).ToHashSet(StringComparer.Ordinal);
+        var distinct = _steps.Where(recent.Contains).Distinct(StringComparer.Ordinal).ToList();
         var names = string.Join(", ", distinct.Take(shown));
         return distinct.Count > shown ? $"{names}, ... ({distinct.Count} steps)" : names;
     }

@@ -5,7 +5,8 @@ namespace IvrEngine.Scripts.Runtime;
 
 /// <summary>Watches a run for the engine's log: every method is called on the run's own flow of control, in order.
 /// Values are masked as in <see cref="FlowRunResult.MaskedVariables"/>; nothing here carries a secret. Every method
-/// has an empty default, so an observer implements only what it logs.</summary>
+/// has an empty default, so an observer implements only what it logs. An observer that throws fails the run like any
+/// other error in a step, so it should not.</summary>
 public interface IFlowObserver
 {
     /// <summary>A step is about to run (<paramref name="flow"/> is the flow it is written in).</summary>
