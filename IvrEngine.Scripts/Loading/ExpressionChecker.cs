@@ -9,6 +9,13 @@ internal sealed class ExpressionChecker
     /// <summary>Most distinct expressions compiled for one file.</summary>
     public const int MaxPerFile = 2000;
 
+    /// <summary>Longest expression: the parser is recursive, and a long enough chain of operators or brackets would
+    /// overflow the stack (which no catch can handle). Real conditions are a line.</summary>
+    public const int MaxLength = 1000;
+
+    /// <summary>Deepest nesting of brackets, for the same reason.</summary>
+    public const int MaxNesting = 50;
+
     private readonly Dictionary<(string Text, bool Condition), (string? Error, int Position)> _results = [];
     private int _compiledForFile;
 
@@ -26,6 +33,16 @@ internal sealed class ExpressionChecker
     /// Past the file's budget it checks nothing more, returns null and sets <see cref="OverBudget"/>.</summary>
     public (string Error, int Position)? Check(string text, bool condition)
     {
+        if (text.Length > MaxLength)
+        {
+            return ($"it is longer than {MaxLength} characters", MaxLength);
+        }
+
+        if (Nesting(text) is { } tooDeep)
+        {
+            return ($"brackets nest deeper than {MaxNesting} levels", tooDeep);
+        }
+
         if (!_results.TryGetValue((text, condition), out var result))
         {
             if (_compiledForFile >= MaxPerFile)
@@ -42,5 +59,44 @@ internal sealed class ExpressionChecker
         }
 
         return result.Error is null ? null : (result.Error, result.Position);
+    }
+
+    /// <summary>Where brackets first nest deeper than <see cref="MaxNesting"/> (outside string literals), or null.</summary>
+    internal static int? Nesting(string text)
+    {
+        var depth = 0;
+        var quote = '\0';
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (quote != '\0')
+            {
+                if (c == '\\')
+                {
+                    i++;
+                }
+                else if (c == quote)
+                {
+                    quote = '\0';
+                }
+            }
+            else if (c is '"' or '\'')
+            {
+                quote = c;
+            }
+            else if (c is '(' or '[' or '{')
+            {
+                if (++depth > MaxNesting)
+                {
+                    return i;
+                }
+            }
+            else if (c is ')' or ']' or '}')
+            {
+                depth = Math.Max(0, depth - 1);
+            }
+        }
+
+        return null;
     }
 }

@@ -42,14 +42,14 @@ internal static class FlowValidator
             {
                 var what = exit.Label.Length == 0 ? string.Empty : " " + exit.Label;
                 diagnostics.Add(new FlowDiagnostic(exit.Span,
-                    $"step '{step.Step.Id}'{what} goes to '{exit.Target}', which does not exist{Suggest.Hint(exit.Target, ids)}"));
+                    $"step '{step.Step.Id}'{what} goes to '{exit.Target}', which does not exist{Hint(diagnostics, exit.Target, ids)}"));
             }
         }
 
         var start = flow.Start ?? flow.Steps[0].Step.Id;
         if (flow.Step(start) is null)
         {
-            diagnostics.Add(new FlowDiagnostic(flow.StartSpan, $"start '{start}' does not exist{Suggest.Hint(start, ids)}"));
+            diagnostics.Add(new FlowDiagnostic(flow.StartSpan, $"start '{start}' does not exist{Hint(diagnostics, start, ids)}"));
         }
         else if (!flow.Steps.Any(s => s.IsPlaceholder))
         {
@@ -68,6 +68,9 @@ internal static class FlowValidator
                 : $"steps {string.Join(" -> ", names)} loop without waiting for input"));
         }
     }
+
+    private static string Hint(List<FlowDiagnostic> diagnostics, string written, IEnumerable<string> candidates) =>
+        diagnostics.Count < Suggest.MaxHintedProblems ? Suggest.Hint(written, candidates) : string.Empty;
 
     private static IEnumerable<ParsedStep> Successors(ParsedFlow flow, ParsedStep step) =>
         step.Exits.Select(e => flow.Step(e.Target)).OfType<ParsedStep>();
@@ -238,7 +241,7 @@ internal static class FlowValidator
             }
 
             var nor = folder.Languages.Count == 0 ? string.Empty : $" (nor {string.Join(", ", folder.Languages.Select(l => $"{written}/{l}"))})";
-            var hint = Suggest.Closest(path, folder.FileNames) is { } best ? $"; did you mean '{best}'?" : string.Empty;
+            var hint = diagnostics.Count < Suggest.MaxHintedProblems && Suggest.Closest(path, folder.FileNames) is { } best ? $"; did you mean '{best}'?" : string.Empty;
             diagnostics.Add(new FlowDiagnostic(prompt.Span, $"prompt '{path}' not found in {written}{nor}{hint}"));
         }
     }
@@ -302,7 +305,7 @@ internal static class FlowValidator
         {
             foreach (var (stepId, name, span) in flow.Subflows.Where(s => !byName.ContainsKey(s.Flow)))
             {
-                var where = onlyFile is null ? Suggest.Hint(name, byName.Keys) : $" among the flows loaded (only {onlyFile}: load the folder to use other files' flows)";
+                var where = onlyFile is null ? Hint(diagnostics, name, byName.Keys) : $" among the flows loaded (only {onlyFile}: load the folder to use other files' flows)";
                 diagnostics.Add(new FlowDiagnostic(span, $"step '{stepId}' runs flow '{name}', which does not exist{where}"));
             }
         }
@@ -338,7 +341,10 @@ internal static class FlowValidator
             try
             {
                 Exists = Directory.Exists(directory);
-                Languages = Exists ? [.. Directory.EnumerateDirectories(directory).Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal)] : [];
+                Languages = Exists
+                    ? [.. Directory.EnumerateDirectories(directory).Select(Path.GetFileName).OfType<string>()
+                        .Where(FlowYamlReader.IsLanguage).Order(StringComparer.Ordinal)]
+                    : [];
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
@@ -348,7 +354,7 @@ internal static class FlowValidator
 
         public bool Exists { get; }
 
-        /// <summary>Its immediate subfolders: one per language.</summary>
+        /// <summary>Its immediate subfolders named like a language code (es, pt-BR): one per language.</summary>
         public IReadOnlyList<string> Languages { get; }
 
         /// <summary>True when the file is in the folder or in one of its language subfolders.</summary>

@@ -353,13 +353,20 @@ internal sealed partial class FlowYamlReader
         {
             regex = ((YScalar)regexPair.Value).Value;
             regexSpan = At(regexPair.Value);
-            try
+            if (regex.Length > ExpressionChecker.MaxLength)
             {
-                _ = new Regex(regex, RegexOptions.None, TimeSpan.FromSeconds(1));
+                Error(regexPair.Value, $"{owner}: regex is longer than {ExpressionChecker.MaxLength} characters");
             }
-            catch (ArgumentException ex)
+            else
             {
-                Error(regexPair.Value, $"{owner}: regex '{regex}' does not compile: {ex.Message}");
+                try
+                {
+                    _ = new Regex(regex, RegexOptions.None, TimeSpan.FromSeconds(1));
+                }
+                catch (ArgumentException ex)
+                {
+                    Error(regexPair.Value, $"{owner}: regex '{regex}' does not compile: {ex.Message}");
+                }
             }
         }
 

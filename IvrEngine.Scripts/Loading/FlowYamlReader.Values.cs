@@ -166,7 +166,8 @@ internal sealed partial class FlowYamlReader
             return id;
         }
 
-        Error(pair.Value, $"time zone '{id}' is unknown{Suggest.Hint(id, KnownTimeZones.Value)}");
+        var hint = _diagnostics.Count < Suggest.MaxHintedProblems ? Suggest.Hint(id, KnownTimeZones.Value) : string.Empty;
+        Error(pair.Value, $"time zone '{id}' is unknown{hint}");
         return null;
     }
 

@@ -3,19 +3,27 @@ namespace IvrEngine.Scripts.Loading;
 /// <summary>"Did you mean": the closest known name to a misspelt one.</summary>
 internal static class Suggest
 {
+    /// <summary>Past this many candidates no hint is given (it would cost too much in a hostile file).</summary>
+    public const int MaxCandidates = 2000;
+
+    /// <summary>Hints are given for the first this many problems of a load only, so that a file with thousands of
+    /// problems costs no more than a few.</summary>
+    public const int MaxHintedProblems = 100;
+
     /// <summary>The candidate closest to <paramref name="written"/>, when close enough to be a typo; else null.</summary>
     public static string? Closest(string written, IEnumerable<string> candidates)
     {
-        if (written.Length is 0 or > 200)
+        var list = candidates as IReadOnlyCollection<string> ?? [.. candidates.Take(MaxCandidates + 1)];
+        if (written.Length is 0 or > 200 || list.Count > MaxCandidates)
         {
             return null;
         }
 
         string? best = null;
         var bestDistance = int.MaxValue;
-        foreach (var candidate in candidates)
+        foreach (var candidate in list)
         {
-            if (candidate.Length > 200)
+            if (candidate.Length > 200 || Math.Abs(candidate.Length - written.Length) > Math.Max(2, written.Length / 3))
             {
                 continue;
             }

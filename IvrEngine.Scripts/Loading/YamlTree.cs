@@ -19,7 +19,8 @@ internal abstract class YNode
     /// <summary>Where it ends.</summary>
     public Mark End { get; }
 
-    /// <summary>Values under it, counting every node once per place it is reached (aliases expanded).</summary>
+    /// <summary>Values under it, counting every node once per place it is reached (aliases expanded); a long scalar
+    /// counts as several values, so an alias of a long text used many times is refused too.</summary>
     public long Weight { get; protected set; } = 1;
 
     /// <summary>What it is, for messages: "a list", "a mapping", "a value".</summary>
@@ -33,6 +34,7 @@ internal sealed class YScalar : YNode
     {
         Value = value;
         Style = style;
+        Weight = 1 + (value.Length / YamlTreeReader.CharactersPerValue);
     }
 
     public string Value { get; }
@@ -89,15 +91,19 @@ internal static class YamlTreeReader
     /// <summary>Most values in a file, aliases counted once per use.</summary>
     public const long MaxValues = 100_000;
 
+    /// <summary>A scalar counts one value more per this many characters.</summary>
+    public const int CharactersPerValue = 32;
+
     internal static long Saturate(long value) => Math.Min(value, MaxValues + 1);
 
     /// <summary>The document's root (null for an empty file), or the first problem.</summary>
     public static (YNode? Root, YamlProblem? Problem) Read(string text)
     {
         var state = new State();
+        var scanner = new Scanner(new StringReader(text), skipComments: true);
         try
         {
-            var parser = new Parser(new Scanner(new StringReader(text), skipComments: true));
+            var parser = new Parser(scanner);
             parser.Consume<StreamStart>();
             if (parser.Accept<StreamEnd>(out _))
             {
@@ -123,6 +129,12 @@ internal static class YamlTreeReader
         {
             return (null, new YamlProblem(ex.Start, "YAML syntax: " + Sentence(ex.Message)));
         }
+        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or IndexOutOfRangeException or NullReferenceException or FormatException or OverflowException or KeyNotFoundException)
+        {
+            // YamlDotNet throws more than YamlException on some malformed input (e.g. "a: [b" followed by a key on
+            // the next line): still a syntax error, reported where the scanner stopped.
+            return (null, new YamlProblem(scanner.CurrentPosition, "YAML syntax: the text cannot be read from here on (an unclosed bracket or quote?)"));
+        }
     }
 
     private static string Sentence(string message)
@@ -146,8 +158,9 @@ internal static class YamlTreeReader
 
         if (parser.TryConsume<Scalar>(out var scalar))
         {
-            state.Count(1, scalar.Start);
-            return Anchor(state, scalar, new YScalar(scalar.Value, scalar.Style, scalar.Start, scalar.End));
+            var node = new YScalar(scalar.Value, scalar.Style, scalar.Start, scalar.End);
+            state.Count(node.Weight, scalar.Start);
+            return Anchor(state, scalar, node);
         }
 
         if (depth > MaxDepth)
@@ -231,7 +244,7 @@ internal static class YamlTreeReader
             _values += weight;
             if (_values > MaxValues)
             {
-                throw new LimitException(at, $"the file has more than {MaxValues} values (aliases counted each time they are used)");
+                throw new LimitException(at, $"the file has more than {MaxValues} values (aliases counted each time they are used, long texts as several)");
             }
         }
     }

@@ -7,6 +7,7 @@ using IvrEngine.Simulator;
 using IvrEngine.Tests.Ivr;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
 
 namespace IvrEngine.Tests.EndToEnd;
 
@@ -33,8 +34,8 @@ public sealed class FlowsEndToEndTests
             transfer: { queue: '{{version}}', priority: 5 }
         """;
 
-    private static Task<EngineUnderTest> StartWithFlowsAsync(TempFlowsFolder folder, LogCapture? logs = null) =>
-        EngineUnderTest.StartAsync(null, logs is null ? null : s => s.AddSingleton<ILoggerProvider>(logs),
+    private static Task<EngineUnderTest> StartWithFlowsAsync(TempFlowsFolder folder, LogCapture? logs = null, SimulatorOptions? simulator = null) =>
+        EngineUnderTest.StartAsync(simulator, logs is null ? null : s => s.AddSingleton<ILoggerProvider>(logs),
             $"--Flows:Path={folder.Path}", "--Flows:ReloadQuietMilliseconds=0");
 
     private static Task<FlowReload> NextReloadAsync(EngineUnderTest engine, Func<FlowReload, bool> which) =>
@@ -47,7 +48,9 @@ public sealed class FlowsEndToEndTests
     {
         using var folder = new TempFlowsFolder();
         folder.Write("hotline.yaml", HoldingFlow("v1"));
-        await using var engine = await StartWithFlowsAsync(folder);
+        // The simulated caller's clock: the first call's menu waits until the test moves it.
+        var callerClock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var engine = await StartWithFlowsAsync(folder, simulator: new SimulatorOptions { Time = callerClock });
 
         // A call on version 1 waits in its menu.
         var early = await engine.CallAsync(new CallerScript { Ani = "15550000001", Dnis = "7000" });
@@ -62,7 +65,9 @@ public sealed class FlowsEndToEndTests
         late.TransferredTo.Should().Be("queue_v2 XML default");
         late.Applications.First(a => a.Name == "play_and_get_digits").Arg.Should().Contain("%(100,0,880)");
 
+        // The caller presses 1; the switch hands the key over when its wait ends.
         await early.SendDtmfAsync("1");
+        callerClock.Advance(TimeSpan.FromSeconds(30));
         var earlyRecord = await early.Completion.WaitAsync(EngineUnderTest.Patience);
         earlyRecord.ProtocolErrors.Should().BeEmpty();
         earlyRecord.TransferredTo.Should().Be("queue_v1 XML default", "a call finishes on the version it started with");

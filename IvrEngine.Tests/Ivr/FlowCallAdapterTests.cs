@@ -121,8 +121,9 @@ public sealed class FlowCallAdapterTests
             new FlowDigits(FlowInput.Digits, "12", '#'), // fewer than the flow's 6: the flow finds it invalid, FreeSWITCH does not
             new FlowDigits(FlowInput.Digits, "4111111111111111"),
             new FlowDigits(FlowInput.Digits, "*"));
-        // FreeSWITCH never clears read_terminator_used: after an entry ended by '#' it is unset before the next one.
-        record.Applications.Select(x => x.Name).Should().Equal("play_and_get_digits", "unset", "play_and_get_digits", "play_and_get_digits");
+        // FreeSWITCH never clears read_terminator_used: after an entry ended by '#' it is unset.
+        record.Applications.Select(x => (x.Name, x.Arg)).Where(x => x.Name == "unset").Should().Equal(("unset", "read_terminator_used"));
+        record.Variables.Should().NotContainKey("read_terminator_used");
         var collects = record.Applications.Where(x => x.Name == "play_and_get_digits").Select(x => x.Arg).ToList();
         collects.Should().Equal(
             "1 16 1 5000 # file_string://ivr/ivr-please_enter_account_number.wav!silence_stream://200 silence_stream://1 ivrflow_entry .+ 3000",
@@ -197,7 +198,8 @@ public sealed class FlowCallAdapterTests
         });
 
         (menu, pin).Should().Be((new FlowDigits(FlowInput.Digits, "9"), new FlowDigits(FlowInput.Digits, "4321", '#')));
-        record.Applications.Select(x => x.Name).Should().Equal("play_and_get_digits", "play_and_get_digits", "unset");
+        record.Applications.Select(x => x.Name).Should().Equal("play_and_get_digits", "play_and_get_digits", "unset", "unset");
+        record.Applications.Where(x => x.Name == "unset").Select(x => x.Arg).Should().BeEquivalentTo(FlowCallAdapter.EntryVariable, FlowCallAdapter.TerminatorVariable);
         record.Variables.Should().NotContainKey(FlowCallAdapter.EntryVariable);
     }
 

@@ -51,7 +51,6 @@ public sealed partial class FlowCallAdapter : IFlowCall
     private readonly string _flowsFolder;
     private readonly Func<IReadOnlyDictionary<string, string>>? _transferVariables;
     private readonly ILogger _logger;
-    private bool _terminatorOnChannel;
 
     /// <summary>An adapter for one call.</summary>
     /// <param name="call">The call.</param>
@@ -145,18 +144,6 @@ public sealed partial class FlowCallAdapter : IFlowCall
             return new FlowDigits(FlowInput.HungUp, string.Empty);
         }
 
-        if (_terminatorOnChannel)
-        {
-            // FreeSWITCH sets read_terminator_used when a terminator ends an entry and never clears it: a later entry
-            // without one would report the old terminator.
-            if (await _call.UnsetVariablesAsync([TerminatorVariable], cancellationToken) is { Outcome: CallOutcome.HungUp })
-            {
-                return new FlowDigits(FlowInput.HungUp, string.Empty);
-            }
-
-            _terminatorOnChannel = false;
-        }
-
         var files = prompts.Skip(lastSay + 1).Select(Playable).OfType<string>().ToList();
         var result = await _call.PlayAndCollectAsync(new CollectRequest
         {
@@ -173,11 +160,15 @@ public sealed partial class FlowCallAdapter : IFlowCall
             VariableName = EntryVariable,
         }, cancellationToken);
 
-        _terminatorOnChannel |= result.Terminator is not null;
-        if (request.Sensitive && result.Outcome != CollectOutcome.HungUp && result.Digits.Length > 0)
+        if (result.Outcome != CollectOutcome.HungUp)
         {
-            // A PIN must not stay on the channel, where channel dumps and CDRs would show it.
-            await _call.UnsetVariablesAsync([EntryVariable], cancellationToken);
+            // A sensitive entry (a PIN) must not stay on the channel, where channel dumps and CDRs would show it; and
+            // FreeSWITCH never clears read_terminator_used, so the next entry would report this one's terminator.
+            // Both go in one pipelined round trip.
+            var stale = new List<string>(2);
+            if (request.Sensitive && result.Digits.Length > 0) stale.Add(EntryVariable);
+            if (result.Terminator is not null) stale.Add(TerminatorVariable);
+            if (stale.Count > 0) await _call.UnsetVariablesAsync(stale, cancellationToken);
         }
 
         var digits = new FlowDigits(FlowInput.Digits, result.Digits, result.Terminator);

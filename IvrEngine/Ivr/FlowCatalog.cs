@@ -81,6 +81,7 @@ public sealed partial class FlowCatalog : IDisposable
     private ITimer? _debounce;
     private readonly bool _watch;
     private bool _stopped;
+    private bool _disposed;
 
     /// <summary>A catalog of <see cref="FlowsOptions.Path"/>, relative to <paramref name="baseDirectory"/>
     /// (the engine's base directory when null).</summary>
@@ -166,7 +167,17 @@ public sealed partial class FlowCatalog : IDisposable
             _watcher.Deleted += OnChanged;
             _watcher.Renamed += OnChanged;
             _watcher.Error += OnWatcherError;
-            _watcher.EnableRaisingEvents = true;
+            try
+            {
+                _watcher.EnableRaisingEvents = true;
+            }
+            catch (IOException ex)
+            {
+                // E.g. the system's limit of inotify instances: the flows serve, edits wait for a restart.
+                LogNotWatching(_logger, Folder, ex.Message);
+                _watcher.Dispose();
+                _watcher = null;
+            }
         }
     }
 
@@ -219,8 +230,13 @@ public sealed partial class FlowCatalog : IDisposable
     public void Dispose()
     {
         Stop();
-        _reloads.OnCompleted();
-        _reloads.Dispose();
+        lock (_reloadGate)
+        {
+            if (_disposed) return;
+            _disposed = true;
+            _reloads.OnCompleted();
+            _reloads.Dispose();
+        }
     }
 
     private FlowReload Publish(FlowSet? set, IReadOnlyList<FlowDiagnostic> diagnostics, bool notify)
@@ -228,7 +244,7 @@ public sealed partial class FlowCatalog : IDisposable
         if (set is not null) Volatile.Write(ref _current, new FlowVersion(set, (_current?.Generation ?? 0) + 1));
         var reload = new FlowReload(set is not null, _current!.Set, diagnostics, _current.Generation, _time.GetUtcNow());
         Volatile.Write(ref _last, reload);
-        if (notify) _reloads.OnNext(reload);
+        if (notify && !_disposed) _reloads.OnNext(reload);
         return reload;
     }
 
@@ -308,6 +324,9 @@ public sealed partial class FlowCatalog : IDisposable
 
     [LoggerMessage(EventId = 326, Level = LogLevel.Warning, Message = "Watching {Folder}: {Reason}; loading it again")]
     private static partial void LogWatcherError(ILogger logger, string folder, string reason);
+
+    [LoggerMessage(EventId = 328, Level = LogLevel.Warning, Message = "Cannot watch {Folder} ({Reason}): edits take effect only after a restart")]
+    private static partial void LogNotWatching(ILogger logger, string folder, string reason);
 
     [LoggerMessage(EventId = 327, Level = LogLevel.Error, Message = "Reloading {Folder} failed; the flows in use keep serving")]
     private static partial void LogReloadCrashed(ILogger logger, string folder, Exception exception);
