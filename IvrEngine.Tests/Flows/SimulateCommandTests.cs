@@ -56,6 +56,15 @@ public sealed class SimulateCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task A_flow_run_for_a_number_another_flow_serves_says_so()
+    {
+        var run = await _kit.SimulateAsync("bank", "--ani", DemoDataSeeder.WellKnown.VipPhone, "--dnis", "5001");
+
+        run.Code.Should().Be(0, run.Error);
+        run.Output.Should().Contain("(note: the engine would run flow 'taxi' for 5001)");
+    }
+
+    [Fact]
     public async Task A_flow_that_fails_exits_1_with_the_error()
     {
         var flows = Path.Combine(_kit.Folder, "flows");

@@ -68,6 +68,7 @@ public sealed class SimulateTaxiAndClinicTests : IDisposable
         var run = await _kit.SimulateAsync("clinic", "--ani", Unknown, "--dnis", "5002", "--at", "2026-12-25T10:00", "--keys", "2");
 
         run.Code.Should().Be(0, run.Error);
+        run.Output.Should().Contain("at 2026-12-25 10:00 America/New_York (15:00 UTC)", "a time without an offset is the flow's local time");
         run.Output.Should().Contain("[play] es/holiday.wav")
             .And.Contain("[hangup] NORMAL_CLEARING")
             .And.Contain("outcome:  hangup")

@@ -403,7 +403,7 @@ public static class EngineCli
         {
             var served = set.ForDialedNumber(arguments.Dnis);
             await output.WriteLineAsync($"simulate {flow.Name}: {arguments.Ani} calls {arguments.Dnis}"
-                + (arguments.At is null ? string.Empty : $" at {clock.GetUtcNow():O}")
+                + (arguments.At is null ? string.Empty : " at " + FlowSimulation.DescribeAt(clock.GetUtcNow(), flow.TimeZone))
                 + (served is null || served == flow ? string.Empty : $" (note: the engine would run flow '{served.Name}' for {arguments.Dnis})"));
         }
 

@@ -50,6 +50,22 @@ public static class FlowSimulation
         return true;
     }
 
+    /// <summary><c>2026-03-10 10:00 America/New_York (14:00 UTC)</c>: the instant in the flow's zone.</summary>
+    public static string DescribeAt(DateTimeOffset instant, string? timeZone)
+    {
+        var utc = instant.ToUniversalTime();
+        if (timeZone is null) return utc.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture);
+        try
+        {
+            var local = TimeZoneInfo.ConvertTime(utc, TimeZoneInfo.FindSystemTimeZoneById(timeZone));
+            return string.Create(CultureInfo.InvariantCulture, $"{local:yyyy-MM-dd HH:mm} {timeZone} ({utc:HH:mm} UTC)");
+        }
+        catch (Exception ex) when (ex is TimeZoneNotFoundException or InvalidTimeZoneException)
+        {
+            return utc.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture);
+        }
+    }
+
     /// <summary>The variables the call would carry, by name: the flow's (<see cref="FlowRunResult.Attached"/>), with
     /// collected values as the interaction history shows them (masked) and secrets absent (they are never attached),
     /// and what the engine adds on its own (<paramref name="engine"/>).</summary>
