@@ -393,7 +393,7 @@ public static class EngineCli
             clock = new FixedTimeProvider(instant);
         }
 
-        using var profiles = await OpenProfilesAsync(configuration, error, cancellationToken);
+        await using var profiles = await OpenProfilesAsync(configuration, error, cancellationToken);
         if (profiles is null) return UsageError;
         var directory = new StoreFlowDirectory(
             profiles.GetRequiredService<ClientLookup>(), profiles.GetRequiredService<IClientStore>(), profiles.GetRequiredService<CardFingerprints>());

@@ -7,8 +7,9 @@ namespace IvrEngine.Ivr.Console;
 
 /// <summary>A call in the terminal (<c>simulate</c>): prints what the caller would hear and what the switch would be
 /// told (<c>[play] welcome.wav</c>, <c>[say] currency 1234.50</c>, <c>[transfer] queue vip, priority 10</c>) and
-/// takes the caller's keys from <see cref="ISimulatedCaller"/>. Every operation succeeds until the caller hangs up;
-/// then each returns <see cref="FlowCallStatus.HungUp"/>.</summary>
+/// takes the caller's keys from <see cref="ISimulatedCaller"/>, once per wait for keys (an interruptible play is not a
+/// wait: it plays to the end). Every operation succeeds until the caller hangs up; then each returns
+/// <see cref="FlowCallStatus.HungUp"/>.</summary>
 public sealed class ConsoleFlowCall : IFlowCall
 {
     private readonly ISimulatedCaller _caller;
@@ -87,6 +88,9 @@ public sealed class ConsoleFlowCall : IFlowCall
 
         // A read-back of sensitive digits ("you entered 4 1 1 1 ...") is heard, but not printed whole.
         await WritePromptsAsync(request.Prompts, maskSays: request.Sensitive);
+
+        // An interruptible play (no wait after its prompts) is not a wait: the caller is not asked, the play ends.
+        if (request.FirstDigitTimeout <= TimeSpan.Zero) return new FlowDigits(FlowInput.NoInput, string.Empty);
         var action = await _caller.NextAsync(Describe(request), cancellationToken);
         switch (action.Kind)
         {
@@ -122,8 +126,9 @@ public sealed class ConsoleFlowCall : IFlowCall
         var line = $"[keys] {shown}{terminator}";
         if (used < action.Keys.Length) line += $" (not heard: {(mask ? Mask(action.Keys[used..]) : action.Keys[used..])})";
         await _trace.WriteLineAsync(line);
-        return digits.Length == 0
-            ? new FlowDigits(FlowInput.NoInput, string.Empty, terminator)
+        // Only a terminator is an empty entry (the flow decides whether that is silence); no key heard at all is silence.
+        return digits.Length == 0 && terminator is null
+            ? new FlowDigits(FlowInput.NoInput, string.Empty)
             : new FlowDigits(FlowInput.Digits, digits.ToString(), terminator);
     }
 
