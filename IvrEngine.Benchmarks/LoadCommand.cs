@@ -76,7 +76,7 @@ internal static class LoadCommand
         ]);
         await host.StartAsync();
         var engine = host.Services.GetRequiredService<OutboundCallService>();
-        var flow = host.Services.GetRequiredService<IOptions<BasicFlowOptions>>().Value;
+        var flow = DefaultFlow.Instance;
         var endpoint = engine.LocalEndPoint;
         var common = new List<string>
         {
@@ -84,7 +84,7 @@ internal static class LoadCommand
             "--expect-transfer", flow.TransferDestination, "--expect-account", AccountOf(flow, keys) ?? "-",
         };
 
-        Console.WriteLine($"engine process (pid {Environment.ProcessId}): IvrEngine host (basic flow: answer, greeting, play-and-collect account, export variables, transfer to {flow.TransferDestination}) on {endpoint}, MaxLiveCalls {concurrency + 100:N0}");
+        Console.WriteLine($"engine process (pid {Environment.ProcessId}): IvrEngine host (default flow: lookup, answer, greeting, play-and-collect account, lookup, export variables, transfer to {flow.TransferDestination}) on {endpoint}, MaxLiveCalls {concurrency + 100:N0}");
         Console.WriteLine($"caller process: a child 'load-callers' process per phase runs the FreeSwitchSimulator (caller keys '{keys}'); the two processes share the {Environment.ProcessorCount} cores");
         Console.WriteLine($"runtime: .NET {Environment.Version}, GC {(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")}, open-file limit {FileDescriptorLimit.Current:N0} in the engine process");
         Console.WriteLine("[engine] = measured in the engine process alone; [callers] = measured by the simulated FreeSWITCH in the child process");
@@ -303,11 +303,17 @@ internal static class LoadCommand
 
     /// <summary>The account the flow should collect from these keys, or null when they are not a valid entry
     /// (then only the transfer is checked).</summary>
-    private static string? AccountOf(BasicFlowOptions flow, string keys)
+    private static string? AccountOf(DefaultFlow flow, string keys)
     {
         var digits = keys.TrimEnd('#');
         return Regex.IsMatch(digits, "^[0-9]+$", RegexOptions.None, TimeSpan.FromSeconds(1))
             && digits.Length >= flow.AccountMinDigits && digits.Length <= flow.AccountMaxDigits ? digits : null;
+    }
+
+    /// <summary>What the shipped default flow (flows/default.yaml) collects and where it transfers.</summary>
+    private sealed record DefaultFlow(string TransferDestination, int AccountMinDigits, int AccountMaxDigits)
+    {
+        public static DefaultFlow Instance { get; } = new("queue_general", 4, 16);
     }
 
     /// <summary>The engine process's CPU, allocations, GCs and peak live calls over one child run.</summary>

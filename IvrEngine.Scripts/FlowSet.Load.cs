@@ -1,13 +1,22 @@
+using IvrEngine.Scripts.Loading;
+
 namespace IvrEngine.Scripts;
 
 public sealed partial class FlowSet
 {
     /// <summary>Loads and validates one flow file or every <c>*.yaml</c>/<c>*.yml</c> file of a folder.</summary>
-    public static FlowLoadResult Load(string fileOrFolder, FlowLoadOptions? options = null) =>
-        throw new NotImplementedException("The loader arrives with the flow language.");
+    public static FlowLoadResult Load(string fileOrFolder, FlowLoadOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(fileOrFolder);
+        return FlowLoader.Load(fileOrFolder, options ?? new FlowLoadOptions());
+    }
 
     /// <summary>Loads and validates flows given as text (tests, tools): file name to YAML; prompt files are
     /// resolved against <paramref name="baseDirectory"/>.</summary>
-    public static FlowLoadResult FromText(IReadOnlyDictionary<string, string> files, string baseDirectory, FlowLoadOptions? options = null) =>
-        throw new NotImplementedException("The loader arrives with the flow language.");
+    public static FlowLoadResult FromText(IReadOnlyDictionary<string, string> files, string baseDirectory, FlowLoadOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(files);
+        ArgumentNullException.ThrowIfNull(baseDirectory);
+        return FlowLoader.FromText(files, baseDirectory, options ?? new FlowLoadOptions());
+    }
 }

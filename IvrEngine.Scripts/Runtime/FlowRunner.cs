@@ -51,18 +51,41 @@ public sealed record FlowRunResult
     public string? Error { get; init; }
 }
 
-/// <summary>Runs a flow on a call: the interpreter of the flow language.</summary>
+/// <summary>Runs a flow on a call: the interpreter of the flow language. One runner serves every call (it keeps
+/// no per-call state); expressions, regexes and time zones are compiled once per <see cref="FlowDefinition"/>.</summary>
 public sealed class FlowRunner
 {
+    /// <summary>Steps in a row without waiting for the caller before the run is stopped as a runaway loop.</summary>
+    public const int MaxStepsWithoutInput = 1_000;
+
+    /// <summary>Steps in one run before it is stopped as a runaway.</summary>
+    public const int MaxStepsPerRun = 10_000;
+
+    private readonly IFlowDirectory _directory;
+    private readonly TimeProvider _time;
+
     /// <summary>A runner using this directory for lookups and this clock for hours and <c>Now</c>.</summary>
     public FlowRunner(IFlowDirectory directory, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(directory);
         ArgumentNullException.ThrowIfNull(time);
+        _directory = directory;
+        _time = time;
     }
 
     /// <summary>Runs <paramref name="flow"/> (sub-flows come from <paramref name="set"/>) until the call leaves the
-    /// flow. Never throws for call or flow problems: they are in the result.</summary>
+    /// flow. Never throws for call or flow problems: they are in the result. Throws
+    /// <see cref="OperationCanceledException"/> only when <paramref name="cancellationToken"/> is cancelled.</summary>
     public Task<FlowRunResult> RunAsync(FlowSet set, FlowDefinition flow, IFlowCall call, CancellationToken cancellationToken) =>
-        throw new NotImplementedException("The interpreter arrives with the flow language.");
+        RunAsync(set, flow, call, observer: null, cancellationToken);
+
+    /// <summary>Runs <paramref name="flow"/> like <see cref="RunAsync(FlowSet, FlowDefinition, IFlowCall, CancellationToken)"/>,
+    /// telling <paramref name="observer"/> about every step, collected value (masked), lookup and transfer.</summary>
+    public Task<FlowRunResult> RunAsync(FlowSet set, FlowDefinition flow, IFlowCall call, IFlowObserver? observer, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(set);
+        ArgumentNullException.ThrowIfNull(flow);
+        ArgumentNullException.ThrowIfNull(call);
+        return new FlowRun(set, flow, call, _directory, _time, observer, cancellationToken).RunAsync();
+    }
 }

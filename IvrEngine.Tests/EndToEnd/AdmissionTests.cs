@@ -38,11 +38,13 @@ public sealed class AdmissionTests
     {
         var options = Options.Create(new EngineOptions { ListenPort = 0 });
         using var store = new Profiles.InMemoryClientStore();
-        var lookup = new ClientLookup(store, new PhoneNormalizer(), new CardFingerprints("test-key"),
+        var cards = new CardFingerprints("test-key");
+        var lookup = new ClientLookup(store, new PhoneNormalizer(), cards,
             new ClientClassifier(Options.Create(new ClassificationOptions()), TimeProvider.System));
-        var flow = new BasicFlow(new StaticOptionsMonitor<BasicFlowOptions>(new BasicFlowOptions()), lookup, store,
-            NullLogger<BasicFlow>.Instance, TimeProvider.System);
-        await using var service = new OutboundCallService(options, flow, new CallRegistry(), NullLoggerFactory.Instance, TimeProvider.System);
+        var flowsOptions = Options.Create(new FlowsOptions());
+        using var catalog = new FlowCatalog(flowsOptions, NullLogger<FlowCatalog>.Instance, TimeProvider.System); // never loaded: no call is served
+        var flows = new ScriptedCallHandler(catalog, lookup, store, cards, flowsOptions, NullLogger<ScriptedCallHandler>.Instance, TimeProvider.System);
+        await using var service = new OutboundCallService(options, flows, new CallRegistry(), NullLoggerFactory.Instance, TimeProvider.System);
         await service.StartingAsync(CancellationToken.None); // bound, not yet started
         await using var simulator = new FreeSwitchSimulator();
 
@@ -104,14 +106,5 @@ public sealed class AdmissionTests
 
             await Task.Yield();
         }
-    }
-
-    private sealed class StaticOptionsMonitor<T>(T value) : IOptionsMonitor<T>
-    {
-        public T CurrentValue => value;
-
-        public T Get(string? name) => value;
-
-        public IDisposable? OnChange(Action<T, string?> listener) => null;
     }
 }

@@ -38,8 +38,19 @@ internal sealed class EngineUnderTest : IAsyncDisposable
     {
         // Each engine gets its own store file, empty unless a test asks for the demo data.
         var storeFolder = Directory.CreateTempSubdirectory("ivrengine-e2e-");
+
+        // The engine serves the default flow alone unless the test names a flows folder: the shipped samples answer
+        // the demo numbers 5000-5002, which the simulated caller dials by default (SampleFlowsEndToEndTests runs them).
+        string[] flows = [];
+        if (!settings.Any(s => s.StartsWith("--Flows:Path", StringComparison.Ordinal)))
+        {
+            var defaultOnly = Directory.CreateDirectory(Path.Combine(storeFolder.FullName, "flows"));
+            File.Copy(Path.Combine(AppContext.BaseDirectory, "flows", "default.yaml"), Path.Combine(defaultOnly.FullName, "default.yaml"));
+            flows = [$"--Flows:Path={defaultOnly.FullName}"];
+        }
+
         string[] args = ["--Engine:ListenPort=0", "--Logging:LogLevel:Default=Warning",
-            $"--Store:Path={Path.Combine(storeFolder.FullName, "clients.db")}", "--Store:SeedDemoData=false", .. settings];
+            $"--Store:Path={Path.Combine(storeFolder.FullName, "clients.db")}", "--Store:SeedDemoData=false", .. flows, .. settings];
         var host = EngineHost.Build(args, configure);
         try
         {

@@ -56,8 +56,10 @@ public sealed class IdentificationEndToEndTests
         await engine.Service.WhenLiveCallsAtMostAsync(0).WaitAsync(EngineUnderTest.Patience);
         var history = await store.GetInteractionsAsync(client.Id);
         history.Select(h => (h.CallUuid, h.Outcome)).Should().Equal((second.Uuid, "hung-up"), (first.Uuid, "transferred"));
-        history[1].Queue.Should().Be("queue_general");
-        history[1].Steps.Should().ContainInOrder("lookup-caller", "answer", "greeting", "attach", "transfer");
+        history[1].Queue.Should().Be("general");
+        history[1].Flow.Should().Be("default");
+        history[1].Steps.Should().Equal("default/context", "default/identify", "default/welcome-known", "default/general");
+        history[0].Steps.Should().Equal("default/context", "default/identify", "default/welcome-known");
 
         var third = await engine.RunCallAsync(new CallerScript { Ani = "15552220000" });
         third.ExportedVariables.Should().Contain("ivr_cti_code", "R");
@@ -75,7 +77,8 @@ public sealed class IdentificationEndToEndTests
         record.ExportedVariables.Should().Contain("ivr_cti_code", "N").And.NotContainKey("ivr_client_id");
         await engine.Service.WhenLiveCallsAtMostAsync(0).WaitAsync(EngineUnderTest.Patience);
         var last = await store.LastInteractionFromAsync("+15559990001");
-        last!.Collected["ivr_account"].Should().Be("****9123");
+        last!.Collected["account"].Should().Be("****9123");
+        last.Collected["account_status"].Should().Be("ok");
         last.ClientId.Should().BeNull();
     }
 

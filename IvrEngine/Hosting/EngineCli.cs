@@ -1,7 +1,12 @@
 using System.CommandLine;
 using System.ComponentModel.DataAnnotations;
+using IvrEngine.Ivr;
+using IvrEngine.Ivr.Console;
 using IvrEngine.Profiles;
+using IvrEngine.Scripts;
+using IvrEngine.Scripts.Runtime;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
@@ -13,8 +18,14 @@ namespace IvrEngine.Hosting;
 /// <item><c>import &lt;file&gt; [--format csv|json]</c>: imports clients, prints the report; exit 0 even with rejected
 /// rows, 1 when the file or the store cannot be read, 2 on a usage error.</item>
 /// <item><c>export &lt;file&gt; [--format csv|json]</c>: writes every client; exit 0, or 1 when it cannot.</item>
+/// <item><c>validate &lt;file or folder&gt;</c>: loads IVR flows; exit 0 with <c>N flows OK</c>, 1 with every problem as
+/// <c>file:line:column: message</c>, 2 when there is no such file or folder.</item>
+/// <item><c>simulate &lt;flow&gt; --ani &lt;number&gt; --dnis &lt;number&gt; [--keys "1,4111111111111111#"] [--json]
+/// [--flows &lt;folder&gt;] [--at &lt;date-time&gt;]</c>: runs a flow in the terminal against the client store; exit 0 when
+/// the flow ended as written (transferred, hung up, returned), 1 when it failed, 2 when it could not run (arguments,
+/// flows that do not load, settings, store).</item>
 /// </list>
-/// Both read the same configuration as the engine (appsettings.json, environment, and <c>--Section:Key=value</c>
+/// They read the same configuration as the engine (appsettings.json, environment, and <c>--Section:Key=value</c>
 /// arguments anywhere on the line, e.g. <c>--Store:Path=/var/lib/ivrengine/ivrengine.db</c>).</summary>
 public static class EngineCli
 {
@@ -27,12 +38,19 @@ public static class EngineCli
     /// <summary>Exit code: the command line or the configuration is wrong (the engine uses it for a refused start too).</summary>
     public const int UsageError = 2;
 
-    private static readonly HashSet<string> CommandWords = new(StringComparer.Ordinal) { "import", "export", "store-burst", "help", "--help", "-h", "-?" };
+    private static readonly HashSet<string> CommandWords = new(StringComparer.Ordinal) { "import", "export", "validate", "simulate", "store-burst", "help", "--help", "-h", "-?" };
 
-    /// <summary>Runs the command line: a command, or the engine.</summary>
-    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
+    /// <summary>Runs the command line: a command, or the engine. <c>simulate</c> without <c>--keys</c> reads the
+    /// caller's keys from the console.</summary>
+    public static Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default) =>
+        RunAsync(args, Console.In, output, error, cancellationToken);
+
+    /// <summary>Runs the command line: a command, or the engine; <c>simulate</c> without <c>--keys</c> reads the
+    /// caller's keys from <paramref name="input"/>.</summary>
+    public static async Task<int> RunAsync(string[] args, TextReader input, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(error);
         // Configuration overrides may come before the command; anything else that is not a command runs the engine
@@ -41,7 +59,7 @@ public static class EngineCli
         if (commandArgs.Length == 0 || !CommandWords.Contains(commandArgs[0])) return await RunEngineAsync(args, error);
         if (commandArgs[0] == "help") commandArgs[0] = "--help";
 
-        var root = BuildCommands(configArgs, output, error);
+        var root = BuildCommands(configArgs, input, output, error);
         var parsed = root.Parse(commandArgs);
         if (parsed.Errors.Count > 0)
         {
@@ -77,7 +95,7 @@ public static class EngineCli
         return ([.. command], [.. config]);
     }
 
-    private static RootCommand BuildCommands(string[] configArgs, TextWriter output, TextWriter error)
+    private static RootCommand BuildCommands(string[] configArgs, TextReader input, TextWriter output, TextWriter error)
     {
         var root = new RootCommand(
             "IvrEngine: a FreeSWITCH IVR engine. Without a command it runs the engine; settings are given as "
@@ -103,6 +121,51 @@ public static class EngineCli
         };
         export.SetAction((result, ct) => ExportAsync(configArgs, result.GetValue(exportFile)!, ParseFormat(result.GetValue(exportFormat)), output, error, ct));
         root.Subcommands.Add(export);
+
+        var validatePath = new Argument<string>("path") { Description = "A flow file (.yaml) or a folder of them." };
+        var validate = new Command("validate", "Load IVR flows and report every problem as file:line:column: message. "
+            + "Exit 0 when they load (\"N flows OK\"), 1 when there are problems, 2 when there is no such file or folder.")
+        {
+            validatePath,
+        };
+        validate.SetAction((result, _) => ValidateAsync(result.GetValue(validatePath)!, output, error));
+        root.Subcommands.Add(validate);
+
+        var simulateFlow = new Argument<string>("flow") { Description = "The name of the flow to run (its flow: line)." };
+        var ani = new Option<string>("--ani") { Description = "The caller's number.", Required = true };
+        var dnis = new Option<string>("--dnis") { Description = "The dialed number.", Required = true };
+        var keys = new Option<string?>("--keys")
+        {
+            Description = "The caller's keys, one comma-separated item per wait: \"1,4111111111111111#,,1\" (an empty item is silence, "
+                + "'hangup' hangs up; when they run out the caller hangs up). Without it each wait reads a line from the console.",
+        };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object (outcome, transfer, client, steps, attached) instead of the trace." };
+        var flows = new Option<string?>("--flows") { Description = "The flows folder or file (default: the Flows:Path setting, flows/ next to the engine)." };
+        var at = new Option<string?>("--at")
+        {
+            Description = "Run as if it were this time: 2026-12-25T10:00 (in the flow's time zone) or with an offset, 2026-12-25T15:00:00Z.",
+        };
+        var simulate = new Command("simulate", "Run a flow in the terminal against a simulated caller and the client store (the engine's Store "
+            + "settings; demo data seeded into an empty store when Store:SeedDemoData is on). Prints what the caller hears, where the call "
+            + "would go and the variables it would carry. Exit 0 when the flow ended as written, 1 when it failed, 2 when it could not run.")
+        {
+            simulateFlow,
+            ani,
+            dnis,
+            keys,
+            json,
+            flows,
+            at,
+        };
+        simulate.SetAction((result, ct) => SimulateAsync(
+            configArgs,
+            new SimulateArguments(result.GetValue(simulateFlow)!, result.GetValue(ani)!, result.GetValue(dnis)!, result.GetValue(keys),
+                result.GetValue(json), result.GetValue(flows), result.GetValue(at)),
+            input,
+            output,
+            error,
+            ct));
+        root.Subcommands.Add(simulate);
 
         // Hidden: the store's crash test writes from a child process it then kills.
         var burstDb = new Argument<string>("db");
@@ -202,12 +265,7 @@ public static class EngineCli
     /// <summary>The store settings as the engine would read them, validated; null (with the reasons printed) when invalid.</summary>
     private static async Task<StoreOptions?> StoreOptionsAsync(string[] configArgs, TextWriter error)
     {
-        var configuration = new ConfigurationBuilder()
-            .SetBasePath(AppContext.BaseDirectory)
-            .AddJsonFile("appsettings.json", optional: true)
-            .AddEnvironmentVariables()
-            .AddCommandLine(configArgs)
-            .Build();
+        var configuration = BuildConfiguration(configArgs);
         var options = new StoreOptions();
         configuration.GetSection(StoreOptions.Section).Bind(options);
         var results = new List<ValidationResult>();
@@ -216,6 +274,16 @@ public static class EngineCli
         foreach (var result in results) await error.WriteLineAsync("  - " + result.ErrorMessage);
         return null;
     }
+
+    /// <summary>The configuration the engine would read: appsettings.json next to it, the environment, the
+    /// <c>--Section:Key=value</c> arguments.</summary>
+    private static IConfigurationRoot BuildConfiguration(string[] configArgs) =>
+        new ConfigurationBuilder()
+            .SetBasePath(AppContext.BaseDirectory)
+            .AddJsonFile("appsettings.json", optional: true)
+            .AddEnvironmentVariables()
+            .AddCommandLine(configArgs)
+            .Build();
 
     private static async Task<IClientStore?> OpenStoreAsync(StoreOptions options, TextWriter error)
     {
@@ -229,6 +297,166 @@ public static class EngineCli
             await error.WriteLineAsync("  (a running engine holds the file: stop it first, or give --Store:Path=...)");
             return null;
         }
+    }
+
+    private static async Task<int> ValidateAsync(string path, TextWriter output, TextWriter error)
+    {
+        if (!File.Exists(path) && !Directory.Exists(path))
+        {
+            await error.WriteLineAsync($"error: no such file or folder: '{path}'.");
+            return UsageError;
+        }
+
+        var loaded = FlowSet.Load(path);
+        if (!loaded.Succeeded)
+        {
+            await WriteDiagnosticsAsync(output, path, loaded.Diagnostics);
+            var count = loaded.Diagnostics.Count;
+            await error.WriteLineAsync(count == 0
+                ? $"error: the flows in '{path}' did not load."
+                : $"{count} problem{(count == 1 ? string.Empty : "s")} in '{path}'.");
+            return Failed;
+        }
+
+        var flows = loaded.Set!.Flows.Count;
+        await output.WriteLineAsync($"{flows} flow{(flows == 1 ? string.Empty : "s")} OK");
+        return Ok;
+    }
+
+    /// <summary>Every problem as <c>file:line:column: message</c>, the file as the user gave it: relative when the
+    /// path on the command line was relative.</summary>
+    private static async Task WriteDiagnosticsAsync(TextWriter writer, string givenPath, IReadOnlyList<FlowDiagnostic> diagnostics)
+    {
+        foreach (var diagnostic in diagnostics)
+        {
+            var file = diagnostic.Span.File;
+            if (!Path.IsPathRooted(givenPath) && Path.IsPathRooted(file)) file = Path.GetRelativePath(Environment.CurrentDirectory, file);
+            await writer.WriteLineAsync($"{file}:{diagnostic.Span.Line}:{diagnostic.Span.Column}: {diagnostic.Message}");
+        }
+    }
+
+    private sealed record SimulateArguments(string Flow, string Ani, string Dnis, string? Keys, bool Json, string? Flows, string? At);
+
+    private static async Task<int> SimulateAsync(string[] configArgs, SimulateArguments arguments, TextReader input, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    {
+        ISimulatedCaller caller;
+        if (arguments.Keys is not null)
+        {
+            if (!ScriptedCaller.TryParse(arguments.Keys, out var scripted, out var keysError))
+            {
+                await error.WriteLineAsync("error: " + keysError);
+                return UsageError;
+            }
+
+            caller = scripted!;
+        }
+        else
+        {
+            // With --json the output is the JSON object alone: the questions go to the error stream.
+            caller = new TerminalCaller(input, arguments.Json ? error : output);
+        }
+
+        var configuration = BuildConfiguration(configArgs);
+        var flowsPath = arguments.Flows ?? FlowsSettingPath(configuration);
+        if (!File.Exists(flowsPath) && !Directory.Exists(flowsPath))
+        {
+            await error.WriteLineAsync($"error: no flows at '{flowsPath}': no such file or folder (give --flows <folder>).");
+            return UsageError;
+        }
+
+        var loaded = FlowSet.Load(flowsPath);
+        if (!loaded.Succeeded)
+        {
+            await error.WriteLineAsync($"error: the flows in '{flowsPath}' do not load:");
+            await WriteDiagnosticsAsync(error, flowsPath, loaded.Diagnostics);
+            return UsageError;
+        }
+
+        var set = loaded.Set!;
+        var flow = set.ByName(arguments.Flow);
+        if (flow is null)
+        {
+            await error.WriteLineAsync($"error: there is no flow named '{arguments.Flow}' in '{flowsPath}'; there are: "
+                + string.Join(", ", set.Flows.Select(f => f.Name)) + ".");
+            return UsageError;
+        }
+
+        TimeProvider clock = TimeProvider.System;
+        if (arguments.At is not null)
+        {
+            if (!FlowSimulation.TryParseAt(arguments.At, flow.TimeZone, out var instant, out var atError))
+            {
+                await error.WriteLineAsync("error: " + atError);
+                return UsageError;
+            }
+
+            clock = new FixedTimeProvider(instant);
+        }
+
+        await using var profiles = await OpenProfilesAsync(configuration, error, cancellationToken);
+        if (profiles is null) return UsageError;
+        var directory = new StoreFlowDirectory(
+            profiles.GetRequiredService<ClientLookup>(), profiles.GetRequiredService<IClientStore>(), profiles.GetRequiredService<CardFingerprints>());
+
+        var trace = arguments.Json ? TextWriter.Null : output;
+        if (!arguments.Json)
+        {
+            var served = set.ForDialedNumber(arguments.Dnis);
+            await output.WriteLineAsync($"simulate {flow.Name}: {arguments.Ani} calls {arguments.Dnis}"
+                + (arguments.At is null ? string.Empty : " at " + FlowSimulation.DescribeAt(clock.GetUtcNow(), flow.TimeZone))
+                + (served is null || served == flow ? string.Empty : $" (note: the engine would run flow '{served.Name}' for {arguments.Dnis})"));
+        }
+
+        var call = new ConsoleFlowCall(arguments.Ani, arguments.Dnis, caller, trace, set.Flows.Select(f => f.PromptsDirectory).OfType<string>(),
+            directory.TransferVariables);
+        var result = await new FlowRunner(directory, clock).RunAsync(set, flow, call, cancellationToken);
+        if (arguments.Json) await FlowSimulation.WriteJsonAsync(output, flow.Name, result, call.EngineVariables);
+        else await FlowSimulation.WriteTextAsync(output, flow.Name, result, call.EngineVariables);
+        return FlowSimulation.EndedNormally(result.Outcome) ? Ok : Failed;
+    }
+
+    /// <summary>The flows folder the engine would serve: <c>Flows:Path</c> against the engine's folder.</summary>
+    private static string FlowsSettingPath(IConfiguration configuration)
+    {
+        var options = new FlowsOptions();
+        configuration.GetSection(FlowsOptions.Section).Bind(options);
+        return options.FullPath(AppContext.BaseDirectory);
+    }
+
+    /// <summary>The client store and lookup as the engine builds them (same settings, same classification), the
+    /// store seeded with the demo data when it is empty and <c>Store:SeedDemoData</c> is on; null, with the reason
+    /// printed, when the settings are invalid or the store cannot be opened.</summary>
+    private static async Task<ServiceProvider?> OpenProfilesAsync(IConfiguration configuration, TextWriter error, CancellationToken cancellationToken)
+    {
+        var services = new ServiceCollection()
+            .AddClientProfiles(configuration)
+            .AddClientClassification(configuration)
+            .BuildServiceProvider();
+        var path = configuration[StoreOptions.Section + ":Path"] ?? new StoreOptions().Path;
+        try
+        {
+            var store = services.GetRequiredService<IClientStore>();
+            _ = services.GetRequiredService<ClientLookup>();
+            if (services.GetRequiredService<IOptions<DemoDataOptions>>().Value.SeedDemoData && await store.CountAsync(cancellationToken) == 0)
+            {
+                await services.GetRequiredService<DemoDataSeeder>().SeedAsync(cancellationToken);
+            }
+
+            return services;
+        }
+        catch (OptionsValidationException ex)
+        {
+            await error.WriteLineAsync("error: the configuration is invalid:");
+            foreach (var failure in ex.Failures) await error.WriteLineAsync("  - " + failure);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or LiteDB.LiteException)
+        {
+            await error.WriteLineAsync($"error: cannot open the client store {Path.GetFullPath(path)}: {ex.Message}");
+            await error.WriteLineAsync("  (a running engine holds the file: stop it first, or give --Store:Path=...)");
+        }
+
+        await services.DisposeAsync();
+        return null;
     }
 
     private static async Task<int> RunEngineAsync(string[] args, TextWriter error)

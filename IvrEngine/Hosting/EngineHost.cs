@@ -1,5 +1,4 @@
 using IvrEngine.Calls;
-using IvrEngine.Ivr;
 using IvrEngine.Profiles;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -32,14 +31,13 @@ public static class EngineHost
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddOptions<EngineOptions>().Bind(builder.Configuration.GetSection(EngineOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<EngineOptions>, EngineOptionsValidator>();
-        builder.Services.AddOptions<BasicFlowOptions>().Bind(builder.Configuration.GetSection("BasicFlow")).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(
             builder.Configuration.GetValue(EngineOptions.Section + ":DrainSeconds", 30) + 10));
 
         builder.Services.AddClientProfiles(builder.Configuration);
         builder.Services.AddClientClassification(builder.Configuration);
         builder.Services.AddSingleton<CallRegistry>();
-        builder.Services.AddSingleton<BasicFlow>();
+        builder.Services.AddFlows(builder.Configuration);
         builder.Services.AddSingleton<OutboundCallService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<OutboundCallService>());
         builder.Services.AddSingleton<InboundClientService>();

@@ -13,7 +13,7 @@ namespace IvrEngine.Hosting;
 /// left waiting for <c>connect</c>.</summary>
 public sealed partial class OutboundCallService(
     IOptions<EngineOptions> options,
-    BasicFlow flow,
+    ScriptedCallHandler flows,
     CallRegistry registry,
     ILoggerFactory loggers,
     TimeProvider time) : IHostedLifecycleService, IAsyncDisposable
@@ -180,8 +180,8 @@ public sealed partial class OutboundCallService(
 
             using var call = new FreeSwitchCall(session);
             using var registration = registry.Track(call);
-            var result = await flow.RunAsync(call, CancellationToken.None);
-            LogCallFinished(_logger, channel.UniqueId, result.Outcome, result.TransferredTo ?? "-");
+            var result = await flows.RunAsync(call, CancellationToken.None);
+            LogCallFinished(_logger, channel.UniqueId, result.Outcome, result.Destination ?? "-");
 
             if (session.IsHungUp)
             {

@@ -2,8 +2,9 @@ using IvrEngine.Simulator;
 
 namespace IvrEngine.Tests.EndToEnd;
 
-/// <summary>The engine host serving calls from the FreeSWITCH simulator over real TCP.</summary>
-public sealed class BasicFlowEndToEndTests
+/// <summary>The engine host serving calls from the FreeSWITCH simulator over real TCP with the shipped default flow
+/// (flows/default.yaml): known by number, else asked for an account, then the general queue.</summary>
+public sealed class DefaultFlowEndToEndTests
 {
     [Fact]
     public async Task Caller_keys_an_account_and_is_transferred_with_the_context_exported()
@@ -23,7 +24,8 @@ public sealed class BasicFlowEndToEndTests
         record.Commands[0].Line.Should().Be("connect");
         record.Applications.Select(a => a.Name).Should().ContainInOrder("answer", "playback", "play_and_get_digits", "transfer");
         record.ExportedVariables.Should().Contain("ivr_account", "123456")
-            .And.Contain("ivr_account_status", "success")
+            .And.Contain("ivr_account_status", "ok")
+            .And.Contain("ivr_flow", "default")
             .And.Contain("ivr_ani", "15557654321")
             .And.Contain("ivr_dnis", "5000");
         record.TransferredTo.Should().Be("queue_general XML default");
@@ -40,7 +42,8 @@ public sealed class BasicFlowEndToEndTests
         var record = await engine.RunCallAsync(new CallerScript { Inputs = [CallerInput.Silence, CallerInput.Silence, CallerInput.Silence] });
 
         record.ProtocolErrors.Should().BeEmpty();
-        record.ExportedVariables.Should().Contain("ivr_account_status", "timeout");
+        record.Applications.Count(a => a.Name == "play_and_get_digits").Should().Be(3, "the default flow asks three times");
+        record.ExportedVariables.Should().Contain("ivr_account_status", "no-input").And.NotContainKey("ivr_account");
         record.TransferredTo.Should().Be("queue_general XML default");
     }
 

@@ -1,0 +1,117 @@
+using System.Globalization;
+using IvrEngine.Scripts.Model;
+
+namespace IvrEngine.Scripts.Runtime;
+
+/// <summary>The transfer step and what the call carries to the agent.</summary>
+internal sealed partial class FlowRun
+{
+    /// <summary>The prefix of every attached variable.</summary>
+    internal const string VariablePrefix = "ivr_";
+
+    /// <summary>Attaches the call's data (exported), then hands the call on: transferred, hung-up, or transfer-failed
+    /// when the switch refuses. A switch that fails to set the variables does not stop the transfer: the caller
+    /// still reaches the queue, without the data.</summary>
+    private async Task<Transition> TransferAsync(TransferStep step)
+    {
+        var target = LiteralOrExpression(step.Target, "the transfer target").Trim();
+        if (target.Length == 0)
+        {
+            throw new FlowRunException($"the transfer target '{step.Target}' is empty");
+        }
+
+        int? priority = string.IsNullOrWhiteSpace(step.Priority) ? null : Priority(step.Priority);
+        var transfer = new FlowTransfer(step.Kind, target, priority);
+        var (attached, masked) = Attachments(priority);
+        _transfer = transfer;
+        _attached = attached;
+        _observer?.OnTransfer(transfer, masked);
+
+        if (await _call.SetVariablesAsync(attached, exported: true, _cancellationToken) == FlowCallStatus.HungUp)
+        {
+            return Transition.HungUp;
+        }
+
+        return await _call.TransferAsync(transfer, _cancellationToken) switch
+        {
+            FlowCallStatus.Ok => Transition.End(FlowOutcome.Transferred),
+            FlowCallStatus.HungUp => Transition.HungUp,
+            _ => Transition.End(FlowOutcome.TransferFailed),
+        };
+    }
+
+    /// <summary>A literal whole number, or an expression giving one.</summary>
+    private int Priority(string written)
+    {
+        if (written.StartsWith('='))
+        {
+            var value = Evaluate(written[1..], "the priority");
+            return FlowValues.TryWholeNumber(value, out var number)
+                ? number
+                : throw new FlowRunException($"the priority '{written[1..]}' gave '{Convert.ToString(value, CultureInfo.InvariantCulture)}', which is not a whole number");
+        }
+
+        return FlowValues.TryWholeNumber(written, out var literal)
+            ? literal
+            : throw new FlowRunException($"the priority '{written}' is not a whole number");
+    }
+
+    /// <summary>What the call carries (README, "What a call carries"): every flow variable as <c>ivr_&lt;name&gt;</c>
+    /// except secret collects, then the run's own values. The run's names are reserved: a flow variable that would
+    /// be sent under one of them (a variable called <c>flow</c>, say) is not sent. Empty values are not sent
+    /// (setting an empty channel variable unsets it). Also the same with collected values masked, for logs.</summary>
+    private (Dictionary<string, string> Attached, Dictionary<string, string> Masked) Attachments(int? priority)
+    {
+        var attached = new Dictionary<string, string>(StringComparer.Ordinal);
+        var masked = new Dictionary<string, string>(StringComparer.Ordinal);
+
+        void Add(string name, string value, string? maskedValue = null)
+        {
+            if (value.Length > 0)
+            {
+                attached[name] = value;
+                masked[name] = maskedValue ?? value;
+            }
+        }
+
+        foreach (var (name, value) in _vars.All)
+        {
+            var attachedName = VariablePrefix + name;
+            if ((_collected.TryGetValue(name, out var secret) && secret) || ReservedVariables.Contains(attachedName))
+            {
+                continue;
+            }
+
+            Add(attachedName, value, MaskedValue(name, value));
+        }
+
+        Add("ivr_flow", _top.Name);
+        Add("ivr_last_step", _steps[^1]);
+        Add("ivr_language", _language);
+        if (_client.Found)
+        {
+            Add("ivr_cti_code", _client.Code);
+            Add("ivr_cti_reason", _client.Reason);
+            Add("ivr_matched_by", _client.MatchedBy);
+            Add("ivr_client_id", _client.Id);
+            Add("ivr_client_name", _client.Name);
+            Add("ivr_category", _client.Category);
+            Add("ivr_overdue", _client.Overdue > 0 ? "true" : "false");
+            Add("ivr_manager", _client.Manager);
+        }
+
+        if (priority is { } p)
+        {
+            Add("ivr_transfer_priority", p.ToString(CultureInfo.InvariantCulture));
+        }
+
+        return (attached, masked);
+    }
+
+    /// <summary>The names the run attaches itself.</summary>
+    internal static readonly IReadOnlySet<string> ReservedVariables = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "ivr_flow", "ivr_last_step", "ivr_language", "ivr_cti_code", "ivr_cti_reason", "ivr_matched_by", "ivr_client_id",
+        "ivr_client_name", "ivr_category", "ivr_overdue", "ivr_manager", "ivr_transfer_priority",
+    };
+}

@@ -1,0 +1,33 @@
+using IvrEngine.Scripts.Expressions;
+using IvrEngine.Scripts.Model;
+
+namespace IvrEngine.Scripts.Runtime;
+
+/// <summary>Watches a run for the engine's log: every method is called on the run's own flow of control, in order.
+/// Values are masked as in <see cref="FlowRunResult.MaskedVariables"/>; nothing here carries a secret. Every method
+/// has an empty default, so an observer implements only what it logs. An observer that throws fails the run like any
+/// other error in a step, so it should not.</summary>
+public interface IFlowObserver
+{
+    /// <summary>A step is about to run (<paramref name="flow"/> is the flow it is written in).</summary>
+    void OnStep(string flow, FlowStep flowStep)
+    {
+    }
+
+    /// <summary>A collect step ended: <paramref name="status"/> is <c>ok</c>, <c>no-input</c> or <c>invalid</c>;
+    /// <paramref name="maskedValue"/> is the accepted entry, masked (empty unless ok).</summary>
+    void OnCollected(string name, string maskedValue, string status)
+    {
+    }
+
+    /// <summary>A lookup ended with this client (<see cref="FlowClientView.Found"/> false when none).</summary>
+    void OnLookup(LookupBy by, FlowClientView client)
+    {
+    }
+
+    /// <summary>A transfer is about to be asked for; <paramref name="maskedAttached"/> is what is attached, with
+    /// collected values masked.</summary>
+    void OnTransfer(FlowTransfer transfer, IReadOnlyDictionary<string, string> maskedAttached)
+    {
+    }
+}

@@ -1,0 +1,334 @@
+using System.Globalization;
+using IvrEngine.Calls;
+using IvrEngine.Scripts.Model;
+using IvrEngine.Scripts.Runtime;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace IvrEngine.Ivr;
+
+/// <summary>A flow's view of a call (<see cref="IFlowCall"/>) over the engine's <see cref="ICall"/>: it turns prompts
+/// into what FreeSWITCH plays, one collection attempt into a <c>play_and_get_digits</c>, and queue, extension and
+/// agent transfers into dialplan extensions. It sees <see cref="ICall"/> only, never a frame.</summary>
+/// <remarks>
+/// <para>Prompts: a <see cref="FlowFile"/> under the flows folder is handed to FreeSWITCH with that folder replaced
+/// by <see cref="FlowsOptions.FreeSwitchPromptPath"/> when it is set (FreeSWITCH may see the folder at another path),
+/// else as the engine's absolute path; a relative file (a flow without <c>prompts:</c>, e.g. FreeSWITCH's stock
+/// <c>ivr/ivr-welcome.wav</c>) goes as written and FreeSWITCH finds it under its sound prefix. Streams go as they
+/// are; a <see cref="FlowSay"/> is FreeSWITCH's <c>say</c>. Consecutive files and streams play as one
+/// <c>file_string://a!b</c>. A path FreeSWITCH could not take in an argument (a space, <c>!</c>, <c>${</c>) is
+/// skipped with a warning.</para>
+/// <para>Collect: one <c>play_and_get_digits</c> try with at least 1 digit and a pattern that accepts any key, so
+/// FreeSWITCH returns whatever was typed and the flow validates it (length, pattern, Luhn, ...). The prompts play as
+/// one <c>file_string://</c> that a key press interrupts. FreeSWITCH cannot say inside a collection: when the prompts
+/// hold a say, everything up to and including the last say is played first (to the end, keys pressed then are not
+/// kept) and the prompts after it are the interruptible prompt of the collection.</para>
+/// <para>Transfers: a queue goes to <see cref="FlowsOptions.QueueExtension"/>, an extension to itself, an agent to
+/// <see cref="FlowsOptions.AgentExtension"/>, all in <see cref="FlowsOptions.TransferContext"/>. A queue priority is
+/// set first as the exported variable <c>cc_base_score</c>: mod_callcenter orders waiting members by score, highest
+/// first, and a member's score is its base score plus one per second waited, so priority N puts the caller ahead
+/// of callers who have waited up to N seconds longer.</para>
+/// </remarks>
+public sealed partial class FlowCallAdapter : IFlowCall
+{
+    /// <summary>The channel variable a collection's digits land in (not a name a flow variable can attach as).</summary>
+    internal const string EntryVariable = "ivrflow_entry";
+
+    /// <summary>The channel variable FreeSWITCH puts the key that ended an entry in.</summary>
+    internal const string TerminatorVariable = "read_terminator_used";
+
+    /// <summary>What a collection plays when it has no prompt of its own (FreeSWITCH's read plays nothing for it).</summary>
+    internal const string NoPrompt = "silence";
+
+    /// <summary>Played by <c>play_and_get_digits</c> after a failed try; the flow plays its own messages.</summary>
+    internal const string NoInvalidPrompt = "silence_stream://1";
+
+    /// <summary>Any key: FreeSWITCH must hand back what was typed, the flow checks it.</summary>
+    internal const string AnyKeys = ".+";
+
+    private readonly ICall _call;
+    private readonly FlowsOptions _options;
+    private readonly string _flowsFolder;
+    private readonly Func<IReadOnlyDictionary<string, string>>? _transferVariables;
+    private readonly ILogger _logger;
+
+    /// <summary>An adapter for one call.</summary>
+    /// <param name="call">The call.</param>
+    /// <param name="options">Prompt path mapping and transfer targets.</param>
+    /// <param name="flowsFolder">The flows folder as the engine sees it (absolute).</param>
+    /// <param name="transferVariables">More variables to attach, exported, just before a transfer (the engine's
+    /// context beyond what the flow attaches); null for none.</param>
+    /// <param name="logger">Where skipped prompts and refused transfers are reported.</param>
+    public FlowCallAdapter(ICall call, FlowsOptions options, string flowsFolder,
+        Func<IReadOnlyDictionary<string, string>>? transferVariables = null, ILogger? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(flowsFolder);
+        _call = call;
+        _options = options;
+        _flowsFolder = Path.TrimEndingDirectorySeparator(Path.GetFullPath(flowsFolder));
+        _transferVariables = transferVariables;
+        _logger = logger ?? NullLogger.Instance;
+    }
+
+    /// <inheritdoc />
+    public string Id => _call.Uuid;
+
+    /// <inheritdoc />
+    public string Caller => _call.Ani;
+
+    /// <inheritdoc />
+    public string Dialed => _call.Dnis;
+
+    /// <summary>The dialplan extension of the last transfer tried (<c>queue_general</c>), for logs.</summary>
+    public string? TransferDestination { get; private set; }
+
+    /// <inheritdoc />
+    public async Task<FlowCallStatus> AnswerAsync(CancellationToken cancellationToken)
+    {
+        switch (_call.State)
+        {
+            case CallState.Ended:
+                return FlowCallStatus.HungUp;
+            case CallState.Answered or CallState.Transferred:
+                return FlowCallStatus.Ok;
+            default:
+                return Status(await _call.AnswerAsync(cancellationToken));
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<FlowCallStatus> PlayAsync(IReadOnlyList<FlowPlayable> prompts, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(prompts);
+        var outcome = FlowCallStatus.Ok;
+        var files = new List<string>();
+        foreach (var prompt in prompts)
+        {
+            if (prompt is FlowSay say)
+            {
+                var flushed = await PlayFilesAsync(files, cancellationToken);
+                if (flushed == FlowCallStatus.HungUp) return flushed;
+                var said = await SayAsync(say, cancellationToken);
+                if (said == FlowCallStatus.HungUp) return said;
+                if (flushed == FlowCallStatus.Failed || said == FlowCallStatus.Failed) outcome = FlowCallStatus.Failed;
+            }
+            else if (Playable(prompt) is { } file)
+            {
+                files.Add(file);
+            }
+            else
+            {
+                outcome = FlowCallStatus.Failed;
+            }
+        }
+
+        var last = await PlayFilesAsync(files, cancellationToken);
+        return last == FlowCallStatus.Ok ? outcome : last;
+    }
+
+    /// <inheritdoc />
+    public async Task<FlowDigits> CollectAsync(FlowDigitsRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var prompts = request.Prompts;
+        var lastSay = -1;
+        for (var i = 0; i < prompts.Count; i++)
+        {
+            if (prompts[i] is FlowSay) lastSay = i;
+        }
+
+        if (lastSay >= 0 && await PlayAsync([.. prompts.Take(lastSay + 1)], cancellationToken) == FlowCallStatus.HungUp)
+        {
+            return new FlowDigits(FlowInput.HungUp, string.Empty);
+        }
+
+        var files = prompts.Skip(lastSay + 1).Select(Playable).OfType<string>().ToList();
+        var result = await _call.PlayAndCollectAsync(new CollectRequest
+        {
+            Prompt = files.Count == 0 ? NoPrompt : Joined(files),
+            InvalidPrompt = NoInvalidPrompt,
+            // At least one key: with 0, FreeSWITCH reports silence as a success with nothing typed.
+            MinDigits = 1,
+            MaxDigits = Math.Max(1, request.MaxDigits),
+            Tries = 1,
+            Timeout = request.FirstDigitTimeout,
+            InterDigitTimeout = request.InterDigitTimeout,
+            Terminators = request.Terminators,
+            ValidDigitsRegex = AnyKeys,
+            VariableName = EntryVariable,
+        }, cancellationToken);
+
+        if (result.Outcome != CollectOutcome.HungUp)
+        {
+            // A sensitive entry (a PIN) must not stay on the channel, where channel dumps and CDRs would show it; and
+            // FreeSWITCH never clears read_terminator_used, so the next entry would report this one's terminator.
+            // Both go in one pipelined round trip.
+            var stale = new List<string>(2);
+            if (request.Sensitive && result.Digits.Length > 0) stale.Add(EntryVariable);
+            if (result.Terminator is not null) stale.Add(TerminatorVariable);
+            if (stale.Count > 0) await _call.UnsetVariablesAsync(stale, cancellationToken);
+        }
+
+        var digits = new FlowDigits(FlowInput.Digits, result.Digits, result.Terminator);
+        return result.Outcome switch
+        {
+            CollectOutcome.HungUp => new FlowDigits(FlowInput.HungUp, string.Empty),
+            CollectOutcome.Success => digits,
+            // FreeSWITCH ends an entry by the inter-digit timeout with read_result=timeout and the digits kept.
+            CollectOutcome.Timeout => result.Digits.Length > 0 ? digits : new FlowDigits(FlowInput.NoInput, string.Empty),
+            // With at least 1 digit asked for, FreeSWITCH reports silence as a failure with nothing typed; a lone
+            // terminator is an (empty) entry the flow will find invalid.
+            _ => result.Digits.Length > 0 || result.Terminator is not null ? digits : new FlowDigits(FlowInput.NoInput, string.Empty),
+        };
+    }
+
+    /// <inheritdoc />
+    public async Task<FlowCallStatus> SetVariablesAsync(IReadOnlyDictionary<string, string> variables, bool exported, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(variables);
+        if (variables.Count == 0) return _call.State == CallState.Ended ? FlowCallStatus.HungUp : FlowCallStatus.Ok;
+        try
+        {
+            return Status(await _call.SetVariablesAsync(variables, exported, cancellationToken));
+        }
+        catch (ArgumentException ex)
+        {
+            // A name the switch cannot take, or a value with '$' and a line break: nothing was sent.
+            LogRefused(_logger, _call.Uuid, "variables", ex.Message);
+            return FlowCallStatus.Failed;
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<FlowCallStatus> TransferAsync(FlowTransfer transfer, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(transfer);
+        var destination = Destination(transfer);
+        TransferDestination = destination;
+        if (!IsArgumentWord(destination))
+        {
+            LogRefused(_logger, _call.Uuid, "transfer", $"\"{destination}\" is not a dialplan extension (spaces or $ in it)");
+            return FlowCallStatus.Failed;
+        }
+
+        var variables = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (_transferVariables?.Invoke() is { } extra)
+        {
+            foreach (var (name, value) in extra) variables[name] = value;
+        }
+
+        if (transfer.Kind == TransferKind.Queue && transfer.Priority is { } priority)
+        {
+            variables["cc_base_score"] = priority.ToString(CultureInfo.InvariantCulture);
+        }
+
+        if (variables.Count > 0)
+        {
+            var set = await SetVariablesAsync(variables, exported: true, cancellationToken);
+            if (set == FlowCallStatus.HungUp) return set;
+        }
+
+        return Status(await _call.TransferAsync(destination, "XML", _options.TransferContext, cancellationToken));
+    }
+
+    /// <inheritdoc />
+    public async Task<FlowCallStatus> HangupAsync(string cause, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(cause) || !IsArgumentWord(cause)) cause = "NORMAL_CLEARING";
+        return Status(await _call.HangupAsync(cause, cancellationToken));
+    }
+
+    /// <summary>The dialplan extension a transfer goes to.</summary>
+    internal string Destination(FlowTransfer transfer) => transfer.Kind switch
+    {
+        TransferKind.Queue => string.Format(CultureInfo.InvariantCulture, _options.QueueExtension, transfer.Target),
+        TransferKind.Agent => string.Format(CultureInfo.InvariantCulture, _options.AgentExtension, transfer.Target),
+        _ => transfer.Target,
+    };
+
+    /// <summary>What FreeSWITCH plays for a file or a stream; null (with a warning) when it cannot be handed on.</summary>
+    internal string? Playable(FlowPlayable prompt)
+    {
+        var text = prompt switch
+        {
+            FlowFile file => SwitchPath(file.Path),
+            FlowStreamUri stream => stream.Uri,
+            _ => null,
+        };
+        if (text is null) return null;
+        if (IsArgumentWord(text) && !text.Contains('!', StringComparison.Ordinal)) return text;
+        LogPromptSkipped(_logger, _call.Uuid, text);
+        return null;
+    }
+
+    /// <summary>A file as FreeSWITCH sees it.</summary>
+    internal string SwitchPath(string path)
+    {
+        if (!Path.IsPathRooted(path)) return path;
+        var full = Path.GetFullPath(path);
+        if (string.IsNullOrEmpty(_options.FreeSwitchPromptPath)) return full;
+        var relative = Path.GetRelativePath(_flowsFolder, full);
+        if (relative == "." || relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative)) return full;
+        return _options.FreeSwitchPromptPath.TrimEnd('/', '\\') + "/" + relative.Replace('\\', '/');
+    }
+
+    private async Task<FlowCallStatus> PlayFilesAsync(List<string> files, CancellationToken cancellationToken)
+    {
+        if (files.Count == 0) return FlowCallStatus.Ok;
+        var prompt = Joined(files);
+        files.Clear();
+        var result = await _call.PlayAsync(prompt, cancellationToken);
+        if (result.Outcome == CallOutcome.Failed) LogPlayFailed(_logger, _call.Uuid, prompt, result.Detail ?? "-");
+        return Status(result);
+    }
+
+    private async Task<FlowCallStatus> SayAsync(FlowSay say, CancellationToken cancellationToken)
+    {
+        // FreeSWITCH expands ${...} in an application's argument: a said value (a client's data) must not hold one.
+        if (!IsArgumentWord(say.Language) || !IsArgumentWord(say.Type) || !IsArgumentWord(say.Method)
+            || say.Text.Contains('$', StringComparison.Ordinal) || say.Text.AsSpan().IndexOfAny('\r', '\n', '\0') >= 0 || say.Text.Length == 0)
+        {
+            LogPromptSkipped(_logger, _call.Uuid, $"say {say.Language} {say.Type} {say.Method}");
+            return FlowCallStatus.Failed;
+        }
+
+        // mod_say has no "digits" type: the language's shorthand for a number read digit by digit.
+        var (type, method) = string.Equals(say.Type, "digits", StringComparison.OrdinalIgnoreCase)
+            ? ("NUMBER", "iterated")
+            : (say.Type.ToUpperInvariant(), say.Method.ToLowerInvariant());
+        var result = await _call.SayAsync(new SayRequest(say.Language, type, method, say.Text), cancellationToken);
+        if (result.Outcome == CallOutcome.Failed) LogPlayFailed(_logger, _call.Uuid, $"say {say.Type}", result.Detail ?? "-");
+        return Status(result);
+    }
+
+    private static string Joined(List<string> files) => files.Count == 1 ? files[0] : "file_string://" + string.Join('!', files);
+
+    private static bool IsArgumentWord(string value)
+    {
+        if (value.Length == 0 || value.Contains('$', StringComparison.Ordinal)) return false;
+        foreach (var c in value)
+        {
+            if (char.IsWhiteSpace(c) || char.IsControl(c)) return false;
+        }
+
+        return true;
+    }
+
+    private FlowCallStatus Status(CallResult result) => result.Outcome switch
+    {
+        CallOutcome.Success => FlowCallStatus.Ok,
+        CallOutcome.HungUp => FlowCallStatus.HungUp,
+        _ => _call.State == CallState.Ended ? FlowCallStatus.HungUp : FlowCallStatus.Failed,
+    };
+
+    [LoggerMessage(EventId = 310, Level = LogLevel.Warning, Message = "Call {CallUuid}: prompt {Prompt} skipped: FreeSWITCH cannot take it in an argument (a space, '!' or '$' in it)")]
+    private static partial void LogPromptSkipped(ILogger logger, string callUuid, string prompt);
+
+    [LoggerMessage(EventId = 311, Level = LogLevel.Warning, Message = "Call {CallUuid}: {Prompt} did not play: {Detail}")]
+    private static partial void LogPlayFailed(ILogger logger, string callUuid, string prompt, string detail);
+
+    [LoggerMessage(EventId = 312, Level = LogLevel.Warning, Message = "Call {CallUuid}: {What} refused: {Reason}")]
+    private static partial void LogRefused(ILogger logger, string callUuid, string what, string reason);
+}

@@ -1,0 +1,157 @@
+using IvrEngine.Calls;
+using IvrEngine.Profiles;
+using IvrEngine.Scripts.Expressions;
+using IvrEngine.Scripts.Model;
+using IvrEngine.Scripts.Runtime;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace IvrEngine.Ivr;
+
+/// <summary>How a call's time in the IVR ended, for the engine's log.</summary>
+/// <param name="Flow">The flow that ran; null when no flow serves the dialed number.</param>
+/// <param name="Generation">The version of the flows the call ran on.</param>
+/// <param name="Outcome">One of <see cref="FlowOutcome"/>, or <see cref="ScriptedCallHandler.NoFlow"/>.</param>
+/// <param name="Destination">The dialplan extension the call was transferred to (or the transfer tried).</param>
+/// <param name="Run">What the flow did; null when no flow ran or the interpreter failed.</param>
+public sealed record ScriptedCallResult(string? Flow, int Generation, string Outcome, string? Destination, FlowRunResult? Run);
+
+/// <summary>Serves each call with the admins' scripted flows: takes the flows in use when the call starts (the call
+/// finishes on that version whatever reloads meanwhile), picks the flow by the dialed number, runs it, logs what it
+/// did with collected values masked, and records the interaction, hung up or not.</summary>
+public sealed partial class ScriptedCallHandler(
+    FlowCatalog catalog,
+    ClientLookup lookup,
+    IClientStore store,
+    CardFingerprints cards,
+    IOptions<FlowsOptions> options,
+    ILogger<ScriptedCallHandler> logger,
+    TimeProvider time)
+{
+    /// <summary>The outcome when no flow serves the dialed number and the set has no default flow.</summary>
+    public const string NoFlow = "no-flow";
+
+    /// <summary>The hangup cause then (Q.850 1: the number is not in service).</summary>
+    public const string NoFlowCause = "UNALLOCATED_NUMBER";
+
+    /// <summary>Runs the call's flow to its end (transfer, hangup, return to the dialplan); returns when the call has
+    /// left the IVR. Throws only when <paramref name="cancellationToken"/> is cancelled.</summary>
+    public async Task<ScriptedCallResult> RunAsync(ICall call, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        var started = time.GetTimestamp();
+        var startedAt = time.GetUtcNow();
+        var version = catalog.Version;
+        var flow = version.Set.ForDialedNumber(call.Dnis);
+        var directory = new StoreFlowDirectory(lookup, store, cards);
+        var adapter = new FlowCallAdapter(call, options.Value, catalog.Folder, directory.TransferVariables, logger);
+        var result = new ScriptedCallResult(flow?.Name, version.Generation, FlowOutcome.HungUp, null, null);
+        try
+        {
+            if (flow is null)
+            {
+                LogNoFlow(logger, call.Uuid, call.Dnis);
+                await call.HangupAsync(NoFlowCause, cancellationToken);
+                result = result with { Outcome = NoFlow };
+                return result;
+            }
+
+            LogFlowStarted(logger, call.Uuid, flow.Name, version.Generation);
+            var run = await new FlowRunner(directory, time).RunAsync(version.Set, flow, adapter, new CallObserver(logger, call.Uuid), cancellationToken);
+            result = result with { Outcome = run.Outcome, Destination = adapter.TransferDestination, Run = run };
+            LogFlowFinished(logger, call.Uuid, flow.Name, run.Outcome, adapter.TransferDestination ?? "-", string.Join(" > ", run.Steps),
+                string.Join(", ", run.MaskedVariables.Select(kv => kv.Key + "=" + kv.Value)));
+            if (run.Outcome == FlowOutcome.Failed) LogFlowFailed(logger, call.Uuid, flow.Name, run.LastStep, run.Error ?? "-");
+            return result;
+        }
+        catch (Exception ex) when (!(ex is OperationCanceledException && cancellationToken.IsCancellationRequested))
+        {
+            // The interpreter never throws for call or flow problems; this is a defect. The call goes back to the
+            // dialplan (the socket is let go), as a refused call does, and every other call goes on.
+            LogInterpreterFailed(logger, call.Uuid, flow?.Name ?? "-", ex);
+            result = result with { Outcome = FlowOutcome.Failed, Destination = adapter.TransferDestination };
+            return result;
+        }
+        finally
+        {
+            await RecordAsync(call, result, directory, startedAt, time.GetElapsedTime(started));
+        }
+    }
+
+    /// <summary>Every call leaves a trace; collected values are masked (the interpreter masks them).</summary>
+    private async Task RecordAsync(ICall call, ScriptedCallResult result, StoreFlowDirectory directory, DateTimeOffset startedAt, TimeSpan ivrTime)
+    {
+        var run = result.Run;
+        var transfer = run?.Transfer;
+        try
+        {
+            await store.AddInteractionAsync(new InteractionRecord
+            {
+                Id = Guid.NewGuid(),
+                ClientId = run is not null && Guid.TryParse(run.Client.Id, out var clientId) ? clientId : null,
+                CallUuid = call.Uuid,
+                At = startedAt,
+                Direction = "inbound",
+                CallerNumber = directory.LastLookup?.CallerNumber ?? lookup.CallerNumber(call.Ani) ?? call.Ani,
+                DialedNumber = call.Dnis,
+                Flow = result.Flow,
+                Steps = [.. run?.Steps ?? []],
+                Collected = run?.MaskedVariables.ToDictionary(StringComparer.Ordinal) ?? [],
+                Outcome = result.Outcome,
+                Queue = transfer is { Kind: TransferKind.Queue or TransferKind.Extension } ? transfer.Target : null,
+                Agent = transfer is { Kind: TransferKind.Agent } ? transfer.Target : null,
+                IvrDuration = ivrTime,
+            }, CancellationToken.None);
+        }
+#pragma warning disable CA1031 // A store failure must not take the call down with it; it is logged.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            LogRecordFailed(logger, call.Uuid, ex);
+        }
+    }
+
+    /// <summary>Logs a run as it goes; values come masked from the interpreter.</summary>
+    private sealed class CallObserver(ILogger logger, string callUuid) : IFlowObserver
+    {
+        public void OnStep(string flow, FlowStep flowStep) => LogStep(logger, callUuid, flow, flowStep.Id);
+
+        public void OnCollected(string name, string maskedValue, string status) => LogCollected(logger, callUuid, name, status, maskedValue);
+
+        public void OnLookup(LookupBy by, FlowClientView client) =>
+            LogLookup(logger, callUuid, by, client.Code, client.MatchedBy, client.Reason);
+
+        public void OnTransfer(FlowTransfer transfer, IReadOnlyDictionary<string, string> maskedAttached) =>
+            LogTransfer(logger, callUuid, transfer.Kind, transfer.Target, string.Join(", ", maskedAttached.Select(kv => kv.Key + "=" + kv.Value)));
+    }
+
+    [LoggerMessage(EventId = 336, Level = LogLevel.Debug, Message = "Call {CallUuid}: step {Flow}/{Step}")]
+    private static partial void LogStep(ILogger logger, string callUuid, string flow, string step);
+
+    [LoggerMessage(EventId = 337, Level = LogLevel.Information, Message = "Call {CallUuid}: {Name} {Status} ({Value})")]
+    private static partial void LogCollected(ILogger logger, string callUuid, string name, string status, string value);
+
+    [LoggerMessage(EventId = 338, Level = LogLevel.Information, Message = "Call {CallUuid}: lookup by {By}: {Code} by {MatchedBy} ({Reason})")]
+    private static partial void LogLookup(ILogger logger, string callUuid, LookupBy by, string code, string matchedBy, string reason);
+
+    [LoggerMessage(EventId = 339, Level = LogLevel.Information, Message = "Call {CallUuid}: transfer to {Kind} {Target}, attaching {Attached}")]
+    private static partial void LogTransfer(ILogger logger, string callUuid, TransferKind kind, string target, string attached);
+
+    [LoggerMessage(EventId = 330, Level = LogLevel.Information, Message = "Call {CallUuid}: flow {Flow} (flows version {Generation})")]
+    private static partial void LogFlowStarted(ILogger logger, string callUuid, string flow, int generation);
+
+    [LoggerMessage(EventId = 331, Level = LogLevel.Information, Message = "Call {CallUuid}: flow {Flow} {Outcome} (to {Destination}); steps {Steps}; variables {Variables}")]
+    private static partial void LogFlowFinished(ILogger logger, string callUuid, string flow, string outcome, string destination, string steps, string variables);
+
+    [LoggerMessage(EventId = 332, Level = LogLevel.Warning, Message = "Call {CallUuid}: no flow serves {Dnis} and there is no default flow; hung up (" + NoFlowCause + ")")]
+    private static partial void LogNoFlow(ILogger logger, string callUuid, string dnis);
+
+    [LoggerMessage(EventId = 333, Level = LogLevel.Error, Message = "Call {CallUuid}: flow {Flow} failed at {Step}: {Error}")]
+    private static partial void LogFlowFailed(ILogger logger, string callUuid, string flow, string step, string error);
+
+    [LoggerMessage(EventId = 334, Level = LogLevel.Error, Message = "Call {CallUuid}: the interpreter failed running flow {Flow}; the call goes back to the dialplan")]
+    private static partial void LogInterpreterFailed(ILogger logger, string callUuid, string flow, Exception exception);
+
+    [LoggerMessage(EventId = 335, Level = LogLevel.Error, Message = "Call {CallUuid}: the interaction could not be recorded")]
+    private static partial void LogRecordFailed(ILogger logger, string callUuid, Exception exception);
+}

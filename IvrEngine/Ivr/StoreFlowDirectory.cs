@@ -1,0 +1,106 @@
+using IvrEngine.Profiles;
+using IvrEngine.Scripts.Expressions;
+using IvrEngine.Scripts.Runtime;
+
+namespace IvrEngine.Ivr;
+
+/// <summary>The client store as a flow sees it (<see cref="IFlowDirectory"/>): lookups through
+/// <see cref="ClientLookup"/>, which classifies the caller, and the "exists" check of a collect step's validation.
+/// One per call: it keeps the last lookup's full result (<see cref="LastLookup"/>) for what a flow does not see
+/// (the campaign, a caller number new to the client).</summary>
+public sealed class StoreFlowDirectory : IFlowDirectory
+{
+    private readonly ClientLookup _lookup;
+    private readonly IClientStore _store;
+    private readonly CardFingerprints _cards;
+
+    /// <summary>A directory over the engine's store.</summary>
+    public StoreFlowDirectory(ClientLookup lookup, IClientStore store, CardFingerprints cards)
+    {
+        ArgumentNullException.ThrowIfNull(lookup);
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(cards);
+        _lookup = lookup;
+        _store = store;
+        _cards = cards;
+    }
+
+    /// <summary>The last lookup's result; null before the first.</summary>
+    public LookupResult? LastLookup { get; private set; }
+
+    /// <inheritdoc />
+    public async Task<FlowClientView> ByCallerAsync(string caller, string dialed, CancellationToken cancellationToken)
+    {
+        var result = await _lookup.ByCallerAsync(caller, dialed, cancellationToken);
+        LastLookup = result;
+        return View(result);
+    }
+
+    /// <summary>By an account number, else, when the digits make a valid payment-card number, by that card.</summary>
+    public async Task<FlowClientView> ByAccountAsync(string account, string caller, string dialed, CancellationToken cancellationToken)
+    {
+        var result = await _lookup.ByAccountAsync(account, caller, dialed, cancellationToken);
+        if (!result.Found && IsCardNumber(account))
+        {
+            result = await _lookup.ByCardAsync(account, caller, dialed, cancellationToken);
+        }
+
+        LastLookup = result;
+        return View(result);
+    }
+
+    /// <summary>True when an account with this number, or a card with these digits, is in the store.</summary>
+    public async Task<bool> AccountExistsAsync(string account, CancellationToken cancellationToken)
+    {
+        var compact = string.Concat((account ?? string.Empty).Where(c => !char.IsWhiteSpace(c) && c != '-'));
+        if (compact.Length == 0) return false;
+        if (await _store.FindByAccountAsync(compact, cancellationToken) is not null) return true;
+        return IsCardNumber(compact) && CardFingerprints.DigitsOf(compact) is { } digits
+            && await _store.FindByCardFingerprintAsync(_cards.Fingerprint(digits), cancellationToken) is not null;
+    }
+
+    /// <summary>What a flow sees of a lookup.</summary>
+    public static FlowClientView View(LookupResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        var client = result.Client;
+        return new FlowClientView
+        {
+            Found = client is not null,
+            Code = result.Code.ToString(),
+            Reason = result.Summary,
+            Id = client?.Id.ToString() ?? string.Empty,
+            Name = client?.Name ?? string.Empty,
+            Category = client?.Category ?? string.Empty,
+            Balance = client?.Balance ?? 0m,
+            Overdue = client?.OverdueAmount ?? 0m,
+            Language = client?.Language ?? string.Empty,
+            Manager = client?.ManagerId ?? string.Empty,
+            OpenOrders = client?.OpenOrders.Count ?? 0,
+            MatchedBy = result.MatchedBy,
+        };
+    }
+
+    /// <summary>The engine's context a flow does not carry, attached (exported) before a transfer: the campaign of the
+    /// dialed number, a caller number new to the client found by account or card, and, when the last lookup found no
+    /// client, its code and reason (<c>N</c>, "caller number withheld or invalid", ...), which the flow attaches only
+    /// for a client found.</summary>
+    public IReadOnlyDictionary<string, string> TransferVariables()
+    {
+        var variables = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (LastLookup is not { } last) return variables;
+        if (!last.Found)
+        {
+            variables["ivr_cti_code"] = last.Code.ToString();
+            variables["ivr_cti_reason"] = last.Summary;
+            variables["ivr_matched_by"] = last.MatchedBy;
+        }
+
+        if (last.Campaign is { Name.Length: > 0 } campaign) variables["ivr_campaign"] = campaign.Name;
+        if (last.Found && last.CallerNumberIsNew && last.CallerNumber is { } number) variables["ivr_new_caller_number"] = number;
+        return variables;
+    }
+
+    private static bool IsCardNumber(string? text) =>
+        CardFingerprints.DigitsOf(text) is { } digits && CardFingerprints.IsLuhnValid(digits);
+}
