@@ -247,6 +247,26 @@ public sealed class FreeSwitchCallTests
     }
 
     [Fact]
+    public async Task Say_and_transfer_refuse_a_variable_expansion_before_anything_is_sent()
+    {
+        Exception? say = null, transfer = null;
+        var (harness, call) = await CallHarness.StartAsync(new CallerScript(), async c =>
+        {
+            // A name from a client's profile may hold anything; FreeSWITCH would run ${system ...} in an argument.
+            say = await Record.ExceptionAsync(() => c.SayAsync(new SayRequest("en", "NAME_SPELLED", "iterated", "x${system(rm -rf /)}")));
+            transfer = await Record.ExceptionAsync(() => c.TransferAsync("queue_${api(status)}"));
+        });
+        await using (harness)
+        {
+            await harness.Logic.WaitAsync(Patience);
+            say.Should().BeAssignableTo<ArgumentException>().Which.Message.Should().Contain("expansion");
+            transfer.Should().BeAssignableTo<ArgumentException>().Which.Message.Should().Contain("expansion");
+            var record = await call.Completion.WaitAsync(Patience);
+            record.Applications.Should().NotContain(a => a.Name == "say" || a.Name == "transfer");
+        }
+    }
+
+    [Fact]
     public void Play_and_get_digits_argument_is_built_in_FreeSWITCH_order_and_refuses_spaces()
     {
         FreeSwitchCall.BuildPlayAndGetDigits(new CollectRequest

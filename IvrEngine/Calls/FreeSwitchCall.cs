@@ -115,7 +115,7 @@ public sealed class FreeSwitchCall : ICall, IDisposable
             EslCommandWriter.EnsureToken(request.Type, nameof(request.Type)),
             EslCommandWriter.EnsureToken(request.Method, nameof(request.Method)),
             EslCommandWriter.EnsureSingleLine(request.Text, nameof(request.Text)));
-        return ExecuteAsync("say", argument, cancellationToken);
+        return ExecuteAsync("say", CheckNoExpansion(argument, nameof(request)), cancellationToken);
     }
 
     /// <inheritdoc />
@@ -181,6 +181,7 @@ public sealed class FreeSwitchCall : ICall, IDisposable
     {
         var argument = string.Join(' ', EslCommandWriter.EnsureToken(destination, nameof(destination)),
             EslCommandWriter.EnsureToken(dialplan, nameof(dialplan)), EslCommandWriter.EnsureToken(context, nameof(context)));
+        CheckNoExpansion(argument, nameof(destination));
         // transfer completes as soon as the channel leaves for the new extension; the socket stays attached.
         var result = await ExecuteAsync("transfer", argument, cancellationToken);
         if (result.IsSuccess) Volatile.Write(ref _state, (int)CallState.Transferred);
