@@ -26,8 +26,8 @@ public sealed class SampleFlowsEndToEndTests
             .And.Contain("ivr_matched_by", "phone")
             .And.Contain("ivr_client_name", "Eleanor Vance")
             .And.Contain("ivr_category", "vip")
-            .And.Contain("ivr_transfer_priority", "10")
-            .And.Contain("cc_base_score", "10");
+            .And.Contain("ivr_transfer_priority", "600")
+            .And.Contain("cc_base_score", "600");
         record.TransferredTo.Should().Be("queue_vip XML default");
     }
 
@@ -61,7 +61,7 @@ public sealed class SampleFlowsEndToEndTests
         var record = await engine.RunCallAsync(new CallerScript { Ani = Ani(DemoDataSeeder.WellKnown.OverduePhone), Dnis = "5000" });
 
         record.ProtocolErrors.Should().BeEmpty();
-        record.ExportedVariables.Should().Contain("ivr_overdue", "true").And.Contain("cc_base_score", "8");
+        record.ExportedVariables.Should().Contain("ivr_overdue", "true").And.Contain("cc_base_score", "300");
         record.TransferredTo.Should().Be("queue_collections XML default");
     }
 

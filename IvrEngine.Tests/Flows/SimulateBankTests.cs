@@ -15,7 +15,7 @@ public sealed class SimulateBankTests : IDisposable
         var run = await _kit.SimulateJsonAsync("bank", "--ani", DemoDataSeeder.WellKnown.VipPhone, "--dnis", "5000", "--keys", "");
 
         run.Outcome.Should().Be("transferred");
-        (run.TransferKind, run.TransferTarget, run.TransferPriority).Should().Be(("queue", "vip", 10));
+        (run.TransferKind, run.TransferTarget, run.TransferPriority).Should().Be(("queue", "vip", 600));
         run.ClientCode.Should().Be("V");
         run.Steps.Should().NotContain(s => s.Contains("ask-", StringComparison.Ordinal), "a caller known by number is asked nothing");
         run.Attached.Should().Contain("ivr_cti_code", "V")
@@ -24,7 +24,7 @@ public sealed class SimulateBankTests : IDisposable
             .And.Contain("ivr_category", "vip")
             .And.Contain("ivr_flow", "bank")
             .And.Contain("ivr_last_step", "bank/vip")
-            .And.Contain("ivr_transfer_priority", "10");
+            .And.Contain("ivr_transfer_priority", "600");
     }
 
     [Fact]
@@ -33,7 +33,7 @@ public sealed class SimulateBankTests : IDisposable
         var run = await _kit.SimulateJsonAsync("bank", "--ani", Unknown, "--dnis", "5000", "--keys", "1,4111111111111111#,1");
 
         run.Outcome.Should().Be("transferred");
-        (run.TransferTarget, run.TransferPriority).Should().Be(("vip", 10));
+        (run.TransferTarget, run.TransferPriority).Should().Be(("vip", 600));
         run.ClientCode.Should().Be("V");
         run.MatchedBy.Should().Be("card");
         run.Steps.Should().ContainInOrder("bank/how-identify", "bank/ask-card", "bank/by-card", "bank/route", "bank/vip");
@@ -50,7 +50,7 @@ public sealed class SimulateBankTests : IDisposable
         run.Output.Should().Contain("[play] enter-card.wav")
             .And.Contain("[play] you-entered.wav")
             .And.Contain("************1111")
-            .And.Contain("[transfer] queue vip, priority 10")
+            .And.Contain("[transfer] queue vip, priority 600")
             .And.NotContain("4111111111111111");
     }
 
@@ -72,7 +72,7 @@ public sealed class SimulateBankTests : IDisposable
         var run = await _kit.SimulateJsonAsync("bank", "--ani", Unknown, "--dnis", "5000", "--keys", $"2,{DemoDataSeeder.WellKnown.OverdueAccount}#,1");
 
         run.Outcome.Should().Be("transferred");
-        (run.TransferTarget, run.TransferPriority).Should().Be(("collections", 8), "more than 1000 overdue");
+        (run.TransferTarget, run.TransferPriority).Should().Be(("collections", 300), "more than 1000 overdue");
         run.MatchedBy.Should().Be("account");
         run.Attached.Should().Contain("ivr_account", "*0002").And.Contain("ivr_overdue", "true");
     }
@@ -94,7 +94,7 @@ public sealed class SimulateBankTests : IDisposable
         var run = await _kit.SimulateAsync("bank", "--ani", DemoDataSeeder.WellKnown.OverduePhone, "--dnis", "5000", "--keys", "");
 
         run.Code.Should().Be(0, run.Error);
-        run.Output.Should().Contain("[play] collections-notice.wav").And.Contain("[transfer] queue collections, priority 8");
+        run.Output.Should().Contain("[play] collections-notice.wav").And.Contain("[transfer] queue collections, priority 300");
         run.Output.Should().Contain("outcome:  transferred").And.Contain("ivr_overdue=true");
     }
 

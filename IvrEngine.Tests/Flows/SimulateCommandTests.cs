@@ -22,7 +22,7 @@ public sealed class SimulateCommandTests : IDisposable
         root.GetProperty("error").ValueKind.Should().Be(JsonValueKind.Null);
         root.GetProperty("transfer").GetProperty("kind").GetString().Should().Be("queue");
         root.GetProperty("transfer").GetProperty("target").GetString().Should().Be("vip");
-        root.GetProperty("transfer").GetProperty("priority").GetInt32().Should().Be(10);
+        root.GetProperty("transfer").GetProperty("priority").GetInt32().Should().Be(600);
         root.GetProperty("client").GetProperty("code").GetString().Should().Be("V");
         root.GetProperty("client").GetProperty("found").GetBoolean().Should().BeTrue();
         root.GetProperty("language").GetString().Should().Be("en");
@@ -43,7 +43,7 @@ public sealed class SimulateCommandTests : IDisposable
             .And.Contain("12-19 keys, end with #>")
             .And.Contain("[play] invalid.wav", "9 is no option")
             .And.Contain("is not a phone key", "x is asked again")
-            .And.Contain("[transfer] queue vip, priority 10");
+            .And.Contain("[transfer] queue vip, priority 600");
     }
 
     [Fact]
