@@ -12,9 +12,10 @@ internal static class CallerProcess
 {
     /// <summary>Runs one caller child (<paramref name="command"/>: <c>load-callers</c> or <c>burst-callers</c>) to its end while sampling the engine; <paramref name="onLive"/> runs when
     /// the child says its calls are live (then MEASURED is sent back). Returns the child's report, the engine's usage
-    /// over the child's run, and the child's live line (null if none came).</summary>
+    /// over the child's run, and the child's live line (null if none came). Any other line goes to <paramref name="onLine"/>
+    /// when given, else to stderr.</summary>
     public static async Task<(TReport Report, EngineUsage Usage, string? Signal)> RunAsync<TReport>(
-        OutboundCallService engine, string command, List<string> args, Func<int, Task>? onLive)
+        OutboundCallService engine, string command, List<string> args, Func<int, Task>? onLive, Action<string>? onLine = null)
         where TReport : class
     {
         using var child = new Process { StartInfo = ChildStart(command, args) };
@@ -55,6 +56,10 @@ internal static class CallerProcess
                     if (onLive is not null) await onLive(reached);
                     await child.StandardInput.WriteLineAsync(LoadProtocol.Measured);
                     await child.StandardInput.FlushAsync();
+                }
+                else if (onLine is not null)
+                {
+                    onLine(line);
                 }
                 else
                 {
