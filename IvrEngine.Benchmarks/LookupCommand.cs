@@ -43,16 +43,19 @@ internal static class LookupCommand
             await WriteCsvAsync(csv, clients);
             Console.WriteLine($"csv: {new FileInfo(csv).Length / 1048576.0:N1} MB written in {written.Elapsed.TotalSeconds:F1} s (not part of the import time)");
 
-            using var store = new LiteDbClientStore(path);
-
-            // Import: the file through the importer the import command uses, as a user runs it.
-            var importer = new ClientImporter(store, new StoreOptions()) { BatchSize = batchSize };
+            // Import: the file through the importer the import command uses, as a user runs it (into a store of its
+            // own: the engine holds the file while it runs, so an import is always a separate opening).
             var cpu = Process.GetCurrentProcess().TotalProcessorTime;
             var pause = GC.GetTotalPauseDuration();
             var allocated = GC.GetTotalAllocatedBytes();
             var collections = new[] { GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2) };
             var total = Stopwatch.StartNew();
-            var report = await importer.ImportFileAsync(csv);
+            ImportReport report;
+            using (var imported = new LiteDbClientStore(path))
+            {
+                report = await new ClientImporter(imported, new StoreOptions()) { BatchSize = batchSize }.ImportFileAsync(csv);
+            }
+
             total.Stop();
             cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu;
             pause = GC.GetTotalPauseDuration() - pause;
@@ -66,12 +69,14 @@ internal static class LookupCommand
             }
 
             var importRate = stored / total.Elapsed.TotalSeconds;
-            Console.WriteLine($"import: {stored:N0} clients in {total.Elapsed.TotalSeconds:F1} s through ClientImporter (batches of {batchSize:N0}): {importRate:N0} clients/s ({cpu.TotalSeconds:F1} s CPU; {allocated / stored / 1024.0:N1} KB allocated per client; GC paused {pause.TotalSeconds:F1} s in {gcs} gen0/1/2 collections)");
+            Console.WriteLine($"import: {stored:N0} clients in {total.Elapsed.TotalSeconds:F1} s through ClientImporter (batches of {batchSize:N0}; opening to closing the store): {importRate:N0} clients/s ({cpu.TotalSeconds:F1} s CPU; {allocated / stored / 1024.0:N1} KB allocated per client; GC paused {pause.TotalSeconds:F1} s in {gcs} gen0/1/2 collections)");
             var size = new FileInfo(path).Length;
             var logPath = path[..^3] + "-log.db";
             var logSize = File.Exists(logPath) ? new FileInfo(logPath).Length : 0;
             Console.WriteLine($"file: {size / 1048576.0:N1} MB (log file {logSize / 1048576.0:N1} MB), {(double)(size + logSize) / stored:N0} bytes per client");
 
+            // Lookups as the engine makes them: the store opened afresh, as the engine opens it after an import.
+            using var store = new LiteDbClientStore(path);
             var random = new Random(42);
             string[] Keys(Func<long, string> existing, Func<long, string> missing) =>
                 [.. Enumerable.Range(0, lookups).Select(_ => random.Next(100) < missingPercent ? missing(clients + random.Next(clients)) : existing(random.Next(clients)))];
@@ -103,6 +108,7 @@ internal static class LookupCommand
                 }
             }
 
+            await MeasureCallRecordsAsync(store);
             Console.WriteLine($"goal: p99 lookup < 1 ms at 1M clients: {Stats.PassFail(worstP99 < 1.0)} (worst p99 {worstP99:F3} ms at {stored:N0} clients)");
             Console.WriteLine($"goal: import > 20,000 clients/s: {Stats.PassFail(importRate > 20_000)} ({importRate:N0} clients/s)");
             return 0;
@@ -142,6 +148,41 @@ internal static class LookupCommand
     }
 
     private sealed record Result(double PerSecond, double P50Ms, double P99Ms, int Found);
+
+    /// <summary>Call records, what every call writes as it ends (<see cref="IClientStore.AddInteractionAsync"/>, each
+    /// acknowledged once durable): a burst of 500 at once, as 500 calls ending in the same second, and 1,000 one
+    /// after another.</summary>
+    public static async Task MeasureCallRecordsAsync(IClientStore store)
+    {
+        static InteractionRecord Record(int i) => new()
+        {
+            CallUuid = "bench-" + i.ToString(CultureInfo.InvariantCulture),
+            At = DateTimeOffset.UtcNow,
+            CallerNumber = Phone(i),
+            DialedNumber = "5000",
+            Outcome = "self-service",
+            Steps = ["greeting", "menu", "transfer"],
+        };
+
+        for (var round = 0; round < 2; round++)
+        {
+            var latencies = new double[500];
+            var start = Stopwatch.GetTimestamp();
+            await Task.WhenAll(Enumerable.Range(0, latencies.Length).Select(async i =>
+            {
+                await store.AddInteractionAsync(Record(i));
+                latencies[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+            }));
+            var elapsed = Stopwatch.GetElapsedTime(start);
+            Array.Sort(latencies);
+            if (round == 0) continue; // the first burst warms up
+            Console.WriteLine($"call records: a burst of {latencies.Length} at once all acknowledged in {elapsed.TotalMilliseconds:F0} ms ({latencies.Length / elapsed.TotalSeconds:N0} records/s; acknowledged after p50 {Stats.Percentile(latencies, 50):F1} ms, p99 {Stats.Percentile(latencies, 99):F1} ms)");
+        }
+
+        var sequential = Stopwatch.StartNew();
+        for (var i = 0; i < 1_000; i++) await store.AddInteractionAsync(Record(i));
+        Console.WriteLine($"call records: 1,000 one after another: {1_000 / sequential.Elapsed.TotalSeconds:N0} records/s ({sequential.Elapsed.TotalMilliseconds / 1_000:F2} ms each)");
+    }
 
     private static async Task<Result> MeasureAsync(Func<string, Task<ClientCard?>> find, string[] keys, int threads)
     {

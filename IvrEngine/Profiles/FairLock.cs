@@ -25,7 +25,7 @@ internal sealed class FairLock
                 return;
             }
 
-            turn = _turn ??= new ManualResetEventSlim(false, 1000);
+            turn = _turn ??= new ManualResetEventSlim(false, 2047);
             _waiting.Enqueue(turn);
         }
 

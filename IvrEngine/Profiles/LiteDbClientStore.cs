@@ -131,7 +131,7 @@ public sealed partial class LiteDbClientStore : IClientStore
     public Task<ClientCard?> GetAsync(Guid id, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        return Task.FromResult<ClientCard?>(Read(() => _clients.FindById(id)));
+        return Task.FromResult(ToCard(Read(() => _db.GetCollection(Clients).FindById(id))));
     }
 
     /// <inheritdoc />
@@ -150,9 +150,28 @@ public sealed partial class LiteDbClientStore : IClientStore
     {
         ArgumentNullException.ThrowIfNull(value);
         cancellationToken.ThrowIfCancellationRequested();
+        // Two short holds of the engine lock (the key's client, then the client) rather than one long one: a
+        // concurrent lookup takes its turn in between, which halves what it waits for.
         var query = LiteDbMapping.KeyQuery(lookup, value);
-        return Task.FromResult<ClientCard?>(Read(() => _keys.FindOne(query) is { } key ? _clients.FindById(key[LiteDbMapping.KeyClient]) : null));
+        var clientId = Read(() => _keys.FindOne(query)?[LiteDbMapping.KeyClient]);
+        if (clientId is null) return Task.FromResult<ClientCard?>(null);
+        var card = ToCard(Read(() => _db.GetCollection(Clients).FindById(clientId)));
+        if (card is not null && Holds(card, lookup, value)) return Task.FromResult<ClientCard?>(card);
+
+        // An update moved the key between the two reads: read both under one hold.
+        return Task.FromResult(ToCard(Read(() => _keys.FindOne(query) is { } key ? _db.GetCollection(Clients).FindById(key[LiteDbMapping.KeyClient]) : null)));
     }
+
+    private static bool Holds(ClientCard card, StoreLookup lookup, string value) => lookup switch
+    {
+        StoreLookup.Phone => card.Phones.Contains(value, StringComparer.Ordinal),
+        StoreLookup.Account => card.AccountNumbers.Contains(value, StringComparer.Ordinal),
+        _ => card.Cards.Exists(reference => string.Equals(reference.Fingerprint, value, StringComparison.Ordinal)),
+    };
+
+    /// <summary>A card from its document, mapped outside the engine lock: the reflection mapper takes about as long as
+    /// the reads, and another lookup may use the engine meanwhile.</summary>
+    private ClientCard? ToCard(BsonDocument? document) => document is null ? null : _db.Mapper.ToObject<ClientCard>(document);
 
     /// <inheritdoc />
     public async Task<ClientCard> InsertAsync(ClientCard card, CancellationToken cancellationToken = default)
@@ -523,6 +542,10 @@ public sealed partial class LiteDbClientStore : IClientStore
         while (reader.Read()) rows.Add(reader.Current.AsDocument);
         return rows;
     });
+
+    /// <summary>Holds the engine lock until disposed (tests: the writer waits while writes queue up). The holder must
+    /// not call the store meanwhile.</summary>
+    internal FairLock.Holder HoldEngine() => _engine.Hold();
 
     /// <summary>How many transactions the writer has committed since the store was opened.</summary>
     internal long WriterCommits => _writer.Commits;

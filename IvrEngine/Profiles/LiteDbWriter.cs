@@ -88,7 +88,16 @@ internal sealed class LiteDbWriter
                     }
                 }
 
-                Commit(group);
+                try
+                {
+                    Commit(group);
+                }
+                catch (Exception ex)
+                {
+                    // Commit answers every write itself; this is a last guard so the loop never dies with callers waiting.
+                    foreach (var write in group) write.Fail(ex);
+                }
+
                 group.Clear();
             }
         }
