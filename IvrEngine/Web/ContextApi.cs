@@ -41,7 +41,13 @@ public sealed partial class ContextApi(
         ArgumentNullException.ThrowIfNull(request);
         if (!IsUuid(uuid)) return Problem(400, "the call id is not a FreeSWITCH Unique-ID");
         var body = await ReadBodyAsync(request, cancellationToken);
-        if (body is null) return Problem(413, $"the body is larger than {ContextPatchRules.MaxBodyBytes / 1024} KB");
+        if (body is null)
+        {
+            // The rest of the body is not read: close the connection after the answer rather than drain it.
+            request.HttpContext.Response.Headers.Connection = "close";
+            return Problem(413, $"the body is larger than {ContextPatchRules.MaxBodyBytes / 1024} KB");
+        }
+
         var (patch, parseError) = ContextPatchRules.Parse(body);
         if (patch is null) return Problem(400, parseError!);
         var errors = ContextPatchRules.Check(patch, phones, out var e164);

@@ -13,14 +13,15 @@ using Microsoft.Extensions.Options;
 namespace IvrEngine.Web;
 
 /// <summary>The engine's HTTP listener (<c>Web:Urls</c>): <c>/health</c> and the call-context API. A listener that
-/// cannot bind is logged and the engine goes on serving calls.</summary>
+/// cannot bind is logged and the engine goes on serving calls. It opens before the other services start and closes
+/// after they have stopped, so health answers 503 while the engine starts and while it drains.</summary>
 public sealed partial class WebEndpointService(
     IOptions<WebOptions> options,
     ContextApi api,
     CallRegistry calls,
     Func<int?> flowsVersion,
     IHostApplicationLifetime lifetime,
-    ILogger<WebEndpointService> logger) : IHostedService, IAsyncDisposable
+    ILogger<WebEndpointService> logger) : IHostedLifecycleService, IAsyncDisposable
 {
     private WebApplication? _app;
 
@@ -28,7 +29,19 @@ public sealed partial class WebEndpointService(
     public IReadOnlyList<Uri> Addresses { get; private set; } = [];
 
     /// <inheritdoc />
-    public async Task StartAsync(CancellationToken cancellationToken)
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <inheritdoc />
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <inheritdoc />
+    public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <inheritdoc />
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <inheritdoc />
+    public async Task StartingAsync(CancellationToken cancellationToken)
     {
         var settings = options.Value;
         if (!settings.Enabled) return;
@@ -64,7 +77,7 @@ public sealed partial class WebEndpointService(
     }
 
     /// <inheritdoc />
-    public async Task StopAsync(CancellationToken cancellationToken)
+    public async Task StoppedAsync(CancellationToken cancellationToken)
     {
         if (_app is { } app)
         {
