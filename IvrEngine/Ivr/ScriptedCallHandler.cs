@@ -28,7 +28,8 @@ public sealed partial class ScriptedCallHandler(
     IOptions<FlowsOptions> options,
     ILogger<ScriptedCallHandler> logger,
     TimeProvider time,
-    RoutingRules? routing = null)
+    RoutingRules? routing = null,
+    ICallContextSink? contexts = null)
 {
     /// <summary>The outcome when no flow serves the dialed number and the set has no default flow.</summary>
     public const string NoFlow = "no-flow";
@@ -46,6 +47,7 @@ public sealed partial class ScriptedCallHandler(
         var version = catalog.Version;
         var flow = version.Set.ForDialedNumber(call.Dnis);
         var directory = new StoreFlowDirectory(lookup, store, cards);
+        call = contexts?.Track(call, () => directory.LastLookup is { } l ? new(l.Client?.Id, l.Code.ToString(), l.Summary, l.MatchedBy) : null) ?? call;
         var adapter = new FlowCallAdapter(call, options.Value, catalog.Folder, directory.TransferVariables, logger);
         var result = new ScriptedCallResult(flow?.Name, version.Generation, FlowOutcome.HungUp, null, null);
         try
@@ -89,7 +91,7 @@ public sealed partial class ScriptedCallHandler(
         {
             await store.AddInteractionAsync(new InteractionRecord
             {
-                Id = Guid.NewGuid(),
+                Id = (call as ITrackedCall)?.ContextId ?? Guid.NewGuid(),
                 ClientId = run is not null && Guid.TryParse(run.Client.Id, out var clientId) ? clientId : null,
                 CallUuid = call.Uuid,
                 At = startedAt,
