@@ -49,6 +49,7 @@ public sealed class FlowCallAdapterExportTests
             await a.TransferAsync(new FlowTransfer(TransferKind.Queue, "vip", 600), CancellationToken.None);
         });
 
-        record.ExportedVariables.Should().Contain("cc_base_score", "600").And.Contain("cc_export_vars", "ivr_flow");
+        record.ExportedVariables.Should().Contain("cc_base_score", "600").And.Contain("cc_export_vars", "ivr_flow")
+            .And.Contain("ivr_export_extra", "ivr_flow", "the shipped dialplan appends it to the contract's names");
     }
 }

@@ -241,7 +241,9 @@ public sealed partial class FlowCallAdapter : IFlowCall
         }
 
         // Whatever rides on this call must reach the agent's leg too: mod_callcenter passes on only what
-        // cc_export_vars names, so it names every variable attached here (the flow's and the engine's).
+        // cc_export_vars names, so it names every variable attached here (the flow's and the engine's). The shipped
+        // dialplan sets cc_export_vars again in its queue extension (the contract's names) and appends the list in
+        // ivr_export_extra, so the list goes in both: a dialplan that sets nothing still gets it.
         var names = _exported.Concat(variables.Keys)
             .Where(n => !n.StartsWith("cc_", StringComparison.Ordinal))
             .Distinct(StringComparer.Ordinal)
@@ -249,6 +251,7 @@ public sealed partial class FlowCallAdapter : IFlowCall
         if (names.Count > 0)
         {
             variables[ExportVarsVariable] = string.Join(',', names);
+            variables[ContextVariables.ExportExtra] = variables[ExportVarsVariable];
         }
 
         if (variables.Count > 0)
