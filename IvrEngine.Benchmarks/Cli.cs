@@ -13,6 +13,13 @@ internal static class Cli
           load --calls N --concurrency C [--keys DIGITS] [--hold-seconds S]
               N simulated calls through the real engine over loopback TCP, at most C live at once. This process
               hosts the engine; the simulated FreeSWITCH runs in a child process (the hidden 'load-callers').
+          burst [--calls N] [--seconds S] [--arrivals poisson|even] [--mix known=40,card=40,account=20]
+                [--playback-ms MS] [--warmup N] [--seed N]
+              An advertising spike: N callers (default 500) arrive within S seconds (default 1; Poisson arrivals by
+              default) and run the bank sample (5000) to a queue, against a temporary store seeded with the demo data.
+              Prompts take MS ms (default 0). The simulated FreeSWITCH runs in a child process (the hidden
+              'burst-callers'). Prints refused/failed calls, destinations, connect -> transfer percentiles, the
+              engine's CPU and allocations per call, and whether every call has its interaction record.
           micro [BenchmarkDotNet arguments]
               BenchmarkDotNet suite for the frame reader and EslEvent.GetHeader (e.g. micro --filter '*').
         """;
@@ -35,6 +42,8 @@ internal static class Cli
                 "load" => LoadCommand.Run(rest),
                 "load-callers" => LoadCallers.Run(rest), // hidden: the child process of 'load'
                 "lookup" => LookupCommand.Run(rest),
+                "burst" => BurstCommand.Run(rest),
+                "burst-callers" => BurstCallers.Run(rest), // hidden: the child process of 'burst'
 
                 "micro" => Micro.MicroCommand.Run(rest.ToArray()),
                 _ => throw new UsageException($"Unknown command '{args[0]}'."),

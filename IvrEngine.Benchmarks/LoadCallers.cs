@@ -54,7 +54,7 @@ internal static class LoadCallers
     {
         await using var sim = new FreeSwitchSimulator();
         var warm = warmup > 0 ? await RunCallsAsync(sim, target, warmup, Math.Min(100, concurrency), keys, expect) : null;
-        Collect();
+        FullGc.Run();
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var r = await RunCallsAsync(sim, target, calls, concurrency, keys, expect);
         return new CallersReport
@@ -75,9 +75,9 @@ internal static class LoadCallers
         };
     }
 
-    private static async Task<Tally> RunCallsAsync(FreeSwitchSimulator sim, IPEndPoint target, int calls, int concurrency, string keys, Expectation expect)
+    private static async Task<CallTally> RunCallsAsync(FreeSwitchSimulator sim, IPEndPoint target, int calls, int concurrency, string keys, Expectation expect)
     {
-        var tally = new Tally();
+        var tally = new CallTally();
         var callTimeout = TimeSpan.FromMinutes(3);
         var slots = new SemaphoreSlim(concurrency);
         var connecting = new SemaphoreSlim(64); // keeps the listener's accept backlog from overflowing into SYN retries
@@ -135,7 +135,7 @@ internal static class LoadCallers
     {
         await using var sim = new FreeSwitchSimulator();
         var ramp = prompt / 2;
-        var tally = new Tally();
+        var tally = new CallTally();
         var reached = 0;
         var failed = 0;
         var minLiveAtSecond = int.MaxValue;
@@ -302,57 +302,6 @@ internal static class LoadCallers
                 tally.Closed();
             }
         }
-    }
-
-    private static void Collect()
-    {
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        GC.Collect();
-    }
-
-    /// <summary>Counts of one phase, shared by its calls.</summary>
-    private sealed class Tally
-    {
-        private readonly ConcurrentDictionary<string, int> _reasons = new();
-        private int _completed;
-        private int _errors;
-        private int _live;
-        private int _peak;
-
-        public int Completed => Volatile.Read(ref _completed);
-
-        public int Errors => Volatile.Read(ref _errors);
-
-        public int Live => Volatile.Read(ref _live);
-
-        public int PeakLive => Volatile.Read(ref _peak);
-
-        public double Seconds { get; set; }
-
-        public ConcurrentQueue<double[]> Turnarounds { get; } = new();
-
-        public void Complete() => Interlocked.Increment(ref _completed);
-
-        public void Fail(string reason)
-        {
-            Interlocked.Increment(ref _errors);
-            _reasons.AddOrUpdate(reason, 1, (_, n) => n + 1);
-        }
-
-        public void Connected()
-        {
-            var live = Interlocked.Increment(ref _live);
-            int seen;
-            while (live > (seen = Volatile.Read(ref _peak)) && Interlocked.CompareExchange(ref _peak, live, seen) != seen)
-            {
-            }
-        }
-
-        public void Closed() => Interlocked.Decrement(ref _live);
-
-        public IReadOnlyList<ErrorCount> FirstErrors() =>
-            [.. _reasons.OrderByDescending(e => e.Value).Take(5).Select(e => new ErrorCount(e.Key, e.Value))];
     }
 
     /// <summary>What a call of the basic flow should look like at its end.</summary>

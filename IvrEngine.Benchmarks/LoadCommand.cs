@@ -47,33 +47,14 @@ internal static class LoadCommand
 
     private static async Task<int> RunAsync(int calls, int concurrency, string keys, int holdSeconds)
     {
-        // The engine's client store lives in a temporary folder for the run, empty: every caller is new.
-        var storeFolder = Directory.CreateTempSubdirectory("ivrengine-load-");
-        try
-        {
-            return await RunWithStoreAsync(calls, concurrency, keys, holdSeconds, Path.Combine(storeFolder.FullName, "clients.db"));
-        }
-        finally
-        {
-            storeFolder.Delete(recursive: true);
-        }
+        // The engine's client store lives in a temporary folder for the run, empty: every caller is new; the engine serves
+        // the shipped default flow alone (the bank sample would answer 5000, the number the simulated callers dial).
+        return await BenchEngine.WithTemporaryStoreAsync("ivrengine-load-", storePath => RunWithStoreAsync(calls, concurrency, keys, holdSeconds, storePath));
     }
 
     private static async Task<int> RunWithStoreAsync(int calls, int concurrency, string keys, int holdSeconds, string storePath)
     {
-        using var host = EngineHost.Build(
-        [
-            $"--Store:Path={storePath}",
-            "--Store:SeedDemoData=false",
-            "--Engine:ListenAddress=127.0.0.1",
-            "--Engine:ListenPort=0",
-            $"--Engine:MaxLiveCalls={concurrency + 100}",
-            "--Engine:DrainSeconds=5",
-            "--Engine:Inbound:Enabled=false",
-            "--Logging:LogLevel:Default=Warning",
-            "--Logging:LogLevel:IvrEngine=Warning",
-            "--Logging:LogLevel:IvrEngine.EventSocket=Warning",
-        ]);
+        using var host = BenchEngine.Build(storePath, seedDemoData: false, flowsPath: BenchEngine.DefaultFlowOnly(storePath), maxLiveCalls: concurrency + 100);
         await host.StartAsync();
         var engine = host.Services.GetRequiredService<OutboundCallService>();
         var flow = DefaultFlow.Instance;
@@ -92,21 +73,21 @@ internal static class LoadCommand
 
         // Phase 1, after a warm-up that JITs the whole path on both sides (through tiered compilation's later tiers).
         var warmup = Math.Min(2000, Math.Max(calls, 500));
-        var (throughput, engine1, _) = await RunChildAsync(engine,
+        var (throughput, engine1, _) = await CallerProcess.RunAsync<CallersReport>(engine, "load-callers",
             [.. common, "--phase", "throughput", "--calls", Text(calls), "--concurrency", Text(concurrency), "--warmup", Text(warmup)], null);
         Console.WriteLine($"warm-up: {throughput.WarmupCompleted:N0} calls, {throughput.WarmupErrors} errors");
         Console.WriteLine($"phase 1 (throughput): {calls:N0} calls, at most {concurrency:N0} live, prompts take no time");
         PrintCallers(throughput);
         // The engine's usage spans the child's whole run: its warm-up calls too.
-        PrintEngine(engine1, throughput.Calls + throughput.WarmupCompleted + throughput.WarmupErrors, "warm-up included");
+        Console.WriteLine(engine1.Describe(throughput.Calls + throughput.WarmupCompleted + throughput.WarmupErrors, "warm-up included"));
         Console.WriteLine();
 
         // Phase 2: the engine's memory is measured when the child says every call is live.
-        Collect();
+        FullGc.Run();
         var before = MemorySample.Take();
         MemorySample? during = null;
         var liveAtMeasure = 0;
-        var (held, engine2, signal) = await RunChildAsync(engine,
+        var (held, engine2, signal) = await CallerProcess.RunAsync<CallersReport>(engine, "load-callers",
             [.. common, "--phase", "hold", "--calls", Text(concurrency), "--concurrency", Text(concurrency), "--hold-seconds", Text(holdSeconds)],
             async reached =>
             {
@@ -127,7 +108,7 @@ internal static class LoadCommand
         }
 
         PrintCallers(held);
-        PrintEngine(engine2, held.Calls, null);
+        Console.WriteLine(engine2.Describe(held.Calls, null));
         await engine.WhenLiveCallsAtMostAsync(0).WaitAsync(TimeSpan.FromSeconds(15)).ContinueWith(_ => { }, TaskScheduler.Default);
         Console.WriteLine($"[engine] served {engine.ServedCalls:N0} calls in all, refused {engine.RefusedCalls:N0}, live now {engine.LiveCalls}");
 
@@ -140,101 +121,6 @@ internal static class LoadCommand
     }
 
     private static string Text(int value) => value.ToString(CultureInfo.InvariantCulture);
-
-    private static void Collect()
-    {
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        GC.Collect();
-    }
-
-    /// <summary>Runs one <c>load-callers</c> child to its end while sampling the engine; <paramref name="onLive"/> runs when
-    /// the child says its calls are live (then MEASURED is sent back). Returns the child's report, the engine's usage
-    /// over the child's run, and the child's live line (null if none came).</summary>
-    private static async Task<(CallersReport Report, EngineUsage Usage, string? Signal)> RunChildAsync(
-        OutboundCallService engine, List<string> args, Func<int, Task>? onLive)
-    {
-        using var child = new Process { StartInfo = ChildStart(args) };
-        var usage = new EngineUsage();
-        using var sampling = new CancellationTokenSource();
-        var sampler = Task.Run(async () =>
-        {
-            while (!sampling.IsCancellationRequested)
-            {
-                usage.ObserveLive(engine.LiveCalls);
-                try
-                {
-                    await Task.Delay(2, sampling.Token);
-                }
-                catch (OperationCanceledException)
-                {
-                    break;
-                }
-            }
-        });
-
-        usage.Start();
-        child.Start();
-        CallersReport? report = null;
-        string? signal = null;
-        try
-        {
-            while (await child.StandardOutput.ReadLineAsync() is { } line)
-            {
-                if (line.StartsWith('{'))
-                {
-                    report = JsonSerializer.Deserialize<CallersReport>(line, LoadProtocol.Json);
-                }
-                else if (line.StartsWith(LoadProtocol.AllLive, StringComparison.Ordinal) || line.StartsWith(LoadProtocol.PartlyLive, StringComparison.Ordinal))
-                {
-                    signal = line;
-                    var reached = int.Parse(line.Split(' ')[1], CultureInfo.InvariantCulture);
-                    if (onLive is not null) await onLive(reached);
-                    await child.StandardInput.WriteLineAsync(LoadProtocol.Measured);
-                    await child.StandardInput.FlushAsync();
-                }
-                else
-                {
-                    Console.Error.WriteLine($"load-callers: {line}");
-                }
-            }
-
-            await child.WaitForExitAsync();
-        }
-        finally
-        {
-            if (!child.HasExited) child.Kill(entireProcessTree: true);
-            usage.Stop();
-            await sampling.CancelAsync();
-            await sampler;
-        }
-
-        if (report is null) throw new InvalidOperationException($"the load-callers child exited with code {child.ExitCode} without a report");
-        return (report, usage, signal);
-    }
-
-    /// <summary>This program again, as <c>load-callers</c>: through its apphost, or through <c>dotnet</c> with the
-    /// entry assembly when it was started as <c>dotnet IvrEngine.Benchmarks.dll</c>.</summary>
-    private static ProcessStartInfo ChildStart(List<string> args)
-    {
-        var exe = Environment.ProcessPath ?? throw new InvalidOperationException("cannot tell this process's executable");
-        var start = new ProcessStartInfo(exe)
-        {
-            UseShellExecute = false,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-        };
-        if (Path.GetFileNameWithoutExtension(exe).Equals("dotnet", StringComparison.OrdinalIgnoreCase))
-        {
-            var entry = Assembly.GetEntryAssembly()?.Location;
-            if (string.IsNullOrEmpty(entry)) entry = Path.Combine(AppContext.BaseDirectory, "IvrEngine.Benchmarks.dll");
-            start.ArgumentList.Add(entry);
-        }
-
-        start.ArgumentList.Add("load-callers");
-        foreach (var arg in args) start.ArgumentList.Add(arg);
-        return start;
-    }
 
     private static void PrintCallers(CallersReport r)
     {
@@ -260,10 +146,6 @@ internal static class LoadCommand
 
     private static void PrintTurnaround(string title, TurnaroundSummary t) => Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"              {title}, {t.Samples:N0} samples: p50 {t.P50:0.000} ms   p99 {t.P99:0.000} ms   max {t.Max:0.000} ms"));
-
-    private static void PrintEngine(EngineUsage u, int calls, string? note) => Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"  [engine]  peak live (LiveCalls): {u.PeakLive:N0}   CPU: {u.CpuSeconds:0.00} s ({u.CpuSeconds / u.Seconds * 100:0}% of one core; {u.CpuSeconds * 1000 / Math.Max(1, calls):0.00} ms per call)   " +
-        $"allocated: {u.Allocated / (double)Math.Max(1, calls) / 1024:N1} KB per call   GCs gen0/1/2: {u.Gen0}/{u.Gen1}/{u.Gen2}   (over {calls:N0} calls{(note is null ? string.Empty : "; " + note)})"));
 
     private static void PrintMemory(MemorySample before, MemorySample during, int live)
     {
@@ -314,58 +196,6 @@ internal static class LoadCommand
     private sealed record DefaultFlow(string TransferDestination, int AccountMinDigits, int AccountMaxDigits)
     {
         public static DefaultFlow Instance { get; } = new("queue_general", 4, 16);
-    }
-
-    /// <summary>The engine process's CPU, allocations, GCs and peak live calls over one child run.</summary>
-    private sealed class EngineUsage
-    {
-        private readonly Stopwatch _clock = new();
-        private TimeSpan _cpu;
-        private long _allocated;
-        private int _gen0;
-        private int _gen1;
-        private int _gen2;
-        private int _peak;
-
-        public double Seconds => _clock.Elapsed.TotalSeconds;
-
-        public double CpuSeconds { get; private set; }
-
-        public long Allocated { get; private set; }
-
-        public int Gen0 { get; private set; }
-
-        public int Gen1 { get; private set; }
-
-        public int Gen2 { get; private set; }
-
-        public int PeakLive => Volatile.Read(ref _peak);
-
-        public void Start()
-        {
-            using var me = Process.GetCurrentProcess();
-            _cpu = me.TotalProcessorTime;
-            _allocated = GC.GetTotalAllocatedBytes();
-            (_gen0, _gen1, _gen2) = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
-            _clock.Restart();
-        }
-
-        public void Stop()
-        {
-            _clock.Stop();
-            using var me = Process.GetCurrentProcess();
-            CpuSeconds = (me.TotalProcessorTime - _cpu).TotalSeconds;
-            Allocated = GC.GetTotalAllocatedBytes() - _allocated;
-            (Gen0, Gen1, Gen2) = (GC.CollectionCount(0) - _gen0, GC.CollectionCount(1) - _gen1, GC.CollectionCount(2) - _gen2);
-        }
-
-        public void ObserveLive(int live)
-        {
-            int seen;
-            while (live > (seen = Volatile.Read(ref _peak)) && Interlocked.CompareExchange(ref _peak, live, seen) != seen)
-            {
-            }
-        }
     }
 
     /// <summary>The engine process's memory after a full, compacting GC: heap, heap by generation (gen0, gen1, gen2, LOH,

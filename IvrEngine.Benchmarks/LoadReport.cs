@@ -20,12 +20,13 @@ internal static class LoadProtocol
 }
 
 /// <summary>Turnaround samples summarized (milliseconds).</summary>
-internal sealed record TurnaroundSummary(int Samples, double P50, double P99, double Max)
+internal sealed record TurnaroundSummary(int Samples, double P50, double P95, double P99, double Max)
 {
     public static TurnaroundSummary Of(IEnumerable<double> milliseconds)
     {
         var sorted = milliseconds.Order().ToArray();
-        return new TurnaroundSummary(sorted.Length, Stats.Percentile(sorted, 50), Stats.Percentile(sorted, 99), Stats.Percentile(sorted, 100));
+        return new TurnaroundSummary(
+            sorted.Length, Stats.Percentile(sorted, 50), Stats.Percentile(sorted, 95), Stats.Percentile(sorted, 99), Stats.Percentile(sorted, 100));
     }
 }
 

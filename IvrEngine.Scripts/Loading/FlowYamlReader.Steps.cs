@@ -6,7 +6,7 @@ namespace IvrEngine.Scripts.Loading;
 internal sealed partial class FlowYamlReader
 {
     private static readonly string[] Kinds =
-        ["play", "menu", "collect", "lookup", "set", "branch", "hours", "language", "transfer", "hangup", "goto", "subflow", "return"];
+        ["play", "menu", "collect", "lookup", "set", "branch", "hours", "language", "transfer", "route", "hangup", "goto", "subflow", "return"];
 
     /// <summary>The fields written on the step itself (beside its kind), by kind.</summary>
     private static readonly Dictionary<string, string[]> StepFieldsByKind = new(StringComparer.Ordinal)
@@ -20,6 +20,7 @@ internal sealed partial class FlowYamlReader
         ["hours"] = ["open", "closed", "holiday"],
         ["language"] = ["next"],
         ["transfer"] = [],
+        ["route"] = ["next"],
         ["hangup"] = [],
         ["goto"] = [],
         ["subflow"] = ["next"],
@@ -137,6 +138,7 @@ internal sealed partial class FlowYamlReader
             "hours" => Hours(step),
             "language" => Language(step),
             "transfer" => Transfer(step),
+            "route" => Route(step),
             "hangup" => Hangup(step),
             "goto" => Goto(step),
             "subflow" => Subflow(step),
@@ -728,6 +730,19 @@ internal sealed partial class FlowYamlReader
         }
 
         return Finish(step, subflow, exits, continues: true);
+    }
+
+    /// <summary><c>route: true</c>: the routing rules choose; <c>next</c> is where self-service goes on.</summary>
+    private ParsedStep Route(StepContext step)
+    {
+        if (step.KindPair.Value is not YScalar scalar || !(scalar.IsNull || scalar.Value.Trim().Equals("true", StringComparison.OrdinalIgnoreCase)))
+        {
+            Error(step.KindPair.Value, $"{step.Owner}: 'route' takes no settings (the rules are in the engine's configuration): write 'route: true'");
+        }
+
+        var exits = new List<FlowExit>();
+        var next = Target(step, "next", "next", exits, null);
+        return Finish(step, new RouteStep { Id = step.Id, Span = step.Span, Next = next }, exits, continues: true);
     }
 
     private ParsedStep Return(StepContext step)

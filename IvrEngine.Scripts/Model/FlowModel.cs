@@ -338,6 +338,11 @@ public sealed record TransferStep : FlowStep
     public string? Priority { get; init; }
 }
 
+/// <summary>Asks the engine's routing rules where the call goes: a transfer (queue with a priority, or an agent with a
+/// fallback queue) that ends the flow, or self-service, after which the flow goes on at <see cref="FlowStep.Next"/>.
+/// The rule chosen and why ride on the call (<c>ivr_route_rule</c>, <c>ivr_route_reason</c>).</summary>
+public sealed record RouteStep : FlowStep;
+
 /// <summary>Ends the call (the flow ends here).</summary>
 public sealed record HangupStep : FlowStep
 {

@@ -17,6 +17,7 @@ internal sealed partial class FlowRun
         HoursStep hours => Hours(hours),
         LanguageStep language => await LanguageAsync(language),
         TransferStep transfer => await TransferAsync(transfer),
+        RouteStep route => await RouteAsync(route),
         HangupStep hangup => await HangupAsync(hangup),
         GotoStep => Transition.Continue,
         SubflowStep subflow => Transition.Call(_set.ByName(subflow.Flow)
@@ -78,6 +79,7 @@ internal sealed partial class FlowRun
         }
 
         _client = client ?? FlowClientView.None;
+        _lookedUp = true;
         if (!_languageChosen && !string.IsNullOrEmpty(_client.Language))
         {
             _language = _client.Language;

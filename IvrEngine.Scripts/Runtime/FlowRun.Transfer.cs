@@ -21,7 +21,42 @@ internal sealed partial class FlowRun
         }
 
         int? priority = string.IsNullOrWhiteSpace(step.Priority) ? null : Priority(step.Priority);
-        var transfer = new FlowTransfer(step.Kind, target, priority);
+        return await HandOnAsync(new FlowTransfer(step.Kind, target, priority));
+    }
+
+    /// <summary>The route step: the engine's rules choose a transfer (the flow ends) or self-service (the flow goes
+    /// on). Either way the rule and the reason ride on the call from then on.</summary>
+    private async Task<Transition> RouteAsync(RouteStep step)
+    {
+        _ = step;
+        if (Router is null)
+        {
+            throw new FlowRunException("a route step needs the engine's routing rules, and this run has none");
+        }
+
+        var request = new FlowRouteRequest(_call.Caller, _call.Dialed, _vars.All.Where(v => !(_collected.TryGetValue(v.Key, out var secret) && secret)).ToDictionary(StringComparer.Ordinal),
+            _client, _language, _top.Name, _time.GetUtcNow());
+        var route = await Router.RouteAsync(request, _cancellationToken)
+            ?? throw new FlowRunException("the routing rules gave no decision");
+        _route = route;
+        _observer?.OnRoute(route);
+        if (route.Transfer is not { } transfer)
+        {
+            return Transition.Continue;
+        }
+
+        if (transfer.Target.Trim().Length == 0)
+        {
+            throw new FlowRunException($"the routing rule '{route.Rule}' gave an empty target");
+        }
+
+        return await HandOnAsync(transfer);
+    }
+
+    /// <summary>Attaches the call's data, then transfers.</summary>
+    private async Task<Transition> HandOnAsync(FlowTransfer transfer)
+    {
+        var priority = transfer.Priority;
         var (attached, masked) = Attachments(priority);
         _transfer = transfer;
         _attached = attached;
@@ -88,6 +123,14 @@ internal sealed partial class FlowRun
         Add("ivr_flow", _top.Name);
         Add("ivr_last_step", _steps[^1]);
         Add("ivr_language", _language);
+        if (_lookedUp && !_client.Found)
+        {
+            // An unknown caller still tells the agent so, and why.
+            Add("ivr_cti_code", _client.Code);
+            Add("ivr_cti_reason", _client.Reason);
+            Add("ivr_matched_by", _client.MatchedBy);
+        }
+
         if (_client.Found)
         {
             Add("ivr_cti_code", _client.Code);
@@ -105,6 +148,16 @@ internal sealed partial class FlowRun
             Add("ivr_transfer_priority", p.ToString(CultureInfo.InvariantCulture));
         }
 
+        if (_route is { } route)
+        {
+            Add("ivr_route_rule", route.Rule);
+            Add("ivr_route_reason", route.Reason);
+            if (route.Transfer is { Kind: TransferKind.Agent } && route.FallbackQueue is { } fallback)
+            {
+                Add("ivr_fallback_queue", fallback);
+            }
+        }
+
         return (attached, masked);
     }
 
@@ -112,6 +165,7 @@ internal sealed partial class FlowRun
     internal static readonly IReadOnlySet<string> ReservedVariables = new HashSet<string>(StringComparer.Ordinal)
     {
         "ivr_flow", "ivr_last_step", "ivr_language", "ivr_cti_code", "ivr_cti_reason", "ivr_matched_by", "ivr_client_id",
-        "ivr_client_name", "ivr_category", "ivr_overdue", "ivr_manager", "ivr_transfer_priority",
+        "ivr_client_name", "ivr_category", "ivr_overdue", "ivr_manager", "ivr_transfer_priority", "ivr_route_rule",
+        "ivr_route_reason", "ivr_fallback_queue",
     };
 }

@@ -34,6 +34,8 @@ internal sealed partial class FlowRun
 
     private int _stepsWithoutInput;
     private FlowTransfer? _transfer;
+    private FlowRoute? _route;
+    private bool _lookedUp;
     private IReadOnlyDictionary<string, string> _attached = new Dictionary<string, string>();
 
     public FlowRun(FlowSet set, FlowDefinition flow, IFlowCall call, IFlowDirectory directory, TimeProvider time,
@@ -48,6 +50,9 @@ internal sealed partial class FlowRun
         _cancellationToken = cancellationToken;
         _language = flow.Language;
     }
+
+    /// <summary>The routing rules for route steps; null: a route step fails the run.</summary>
+    public IFlowRouter? Router { get; init; }
 
     /// <summary>The flow being run now (the innermost sub-flow).</summary>
     private FlowPlan Plan => _frames.Peek().Plan;
@@ -162,6 +167,7 @@ internal sealed partial class FlowRun
             Steps = _steps.ToArray(),
             LastStep = _steps.Count > 0 ? _steps[^1] : string.Empty,
             Client = _client,
+            Route = _route,
             Language = _language,
             Error = error,
         };

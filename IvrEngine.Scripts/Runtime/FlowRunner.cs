@@ -44,6 +44,9 @@ public sealed record FlowRunResult
     /// <summary>The client of the last lookup.</summary>
     public FlowClientView Client { get; init; } = FlowClientView.None;
 
+    /// <summary>The last routing decision of a route step, or null.</summary>
+    public FlowRoute? Route { get; init; }
+
     /// <summary>The language at the end.</summary>
     public string Language { get; init; } = "en";
 
@@ -63,14 +66,23 @@ public sealed class FlowRunner
 
     private readonly IFlowDirectory _directory;
     private readonly TimeProvider _time;
+    private readonly IFlowRouter? _router;
 
-    /// <summary>A runner using this directory for lookups and this clock for hours and <c>Now</c>.</summary>
+    /// <summary>A runner using this directory for lookups and this clock for hours and <c>Now</c>; without a router a
+    /// <c>route</c> step fails the run.</summary>
     public FlowRunner(IFlowDirectory directory, TimeProvider time)
+        : this(directory, time, router: null)
+    {
+    }
+
+    /// <summary>A runner whose <c>route</c> steps ask <paramref name="router"/> (none: a route step fails the run).</summary>
+    public FlowRunner(IFlowDirectory directory, TimeProvider time, IFlowRouter? router)
     {
         ArgumentNullException.ThrowIfNull(directory);
         ArgumentNullException.ThrowIfNull(time);
         _directory = directory;
         _time = time;
+        _router = router;
     }
 
     /// <summary>Runs <paramref name="flow"/> (sub-flows come from <paramref name="set"/>) until the call leaves the
@@ -86,6 +98,6 @@ public sealed class FlowRunner
         ArgumentNullException.ThrowIfNull(set);
         ArgumentNullException.ThrowIfNull(flow);
         ArgumentNullException.ThrowIfNull(call);
-        return new FlowRun(set, flow, call, _directory, _time, observer, cancellationToken).RunAsync();
+        return new FlowRun(set, flow, call, _directory, _time, observer, cancellationToken) { Router = _router }.RunAsync();
     }
 }

@@ -30,4 +30,9 @@ public interface IFlowObserver
     void OnTransfer(FlowTransfer transfer, IReadOnlyDictionary<string, string> maskedAttached)
     {
     }
+
+    /// <summary>A route step got this decision (self-service when <see cref="FlowRoute.Transfer"/> is null).</summary>
+    void OnRoute(FlowRoute route)
+    {
+    }
 }

@@ -49,7 +49,7 @@ internal sealed class EngineUnderTest : IAsyncDisposable
             flows = [$"--Flows:Path={defaultOnly.FullName}"];
         }
 
-        string[] args = ["--Engine:ListenPort=0", "--Logging:LogLevel:Default=Warning",
+        string[] args = ["--Engine:ListenPort=0", "--Web:Urls=http://127.0.0.1:0", "--Logging:LogLevel:Default=Warning",
             $"--Store:Path={Path.Combine(storeFolder.FullName, "clients.db")}", "--Store:SeedDemoData=false", .. flows, .. settings];
         var host = EngineHost.Build(args, configure);
         try

@@ -3,6 +3,7 @@ using System.ComponentModel.DataAnnotations;
 using IvrEngine.Ivr;
 using IvrEngine.Ivr.Console;
 using IvrEngine.Profiles;
+using IvrEngine.Routing;
 using IvrEngine.Scripts;
 using IvrEngine.Scripts.Runtime;
 using Microsoft.Extensions.Configuration;
@@ -393,6 +394,18 @@ public static class EngineCli
             clock = new FixedTimeProvider(instant);
         }
 
+        // Route steps ask the same routing rules the engine would use.
+        var routingOptions = new RoutingOptions();
+        configuration.GetSection(RoutingOptions.Section).Bind(routingOptions);
+        var routingCheck = new RoutingOptionsValidator().Validate(null, routingOptions);
+        if (routingCheck.Failed)
+        {
+            await error.WriteLineAsync("error: the routing rules are invalid: " + routingCheck.FailureMessage);
+            return UsageError;
+        }
+
+        var routing = new RoutingRules(Options.Create(routingOptions));
+
         await using var profiles = await OpenProfilesAsync(configuration, error, cancellationToken);
         if (profiles is null) return UsageError;
         var directory = new StoreFlowDirectory(
@@ -409,7 +422,7 @@ public static class EngineCli
 
         var call = new ConsoleFlowCall(arguments.Ani, arguments.Dnis, caller, trace, set.Flows.Select(f => f.PromptsDirectory).OfType<string>(),
             directory.TransferVariables);
-        var result = await new FlowRunner(directory, clock).RunAsync(set, flow, call, cancellationToken);
+        var result = await new FlowRunner(directory, clock, routing.IsConfigured ? routing : null).RunAsync(set, flow, call, cancellationToken);
         if (arguments.Json) await FlowSimulation.WriteJsonAsync(output, flow.Name, result, call.EngineVariables);
         else await FlowSimulation.WriteTextAsync(output, flow.Name, result, call.EngineVariables);
         return FlowSimulation.EndedNormally(result.Outcome) ? Ok : Failed;

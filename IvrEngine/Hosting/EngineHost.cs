@@ -42,6 +42,7 @@ public static class EngineHost
         builder.Services.AddHostedService(sp => sp.GetRequiredService<OutboundCallService>());
         builder.Services.AddSingleton<InboundClientService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<InboundClientService>());
+        builder.Services.AddWeb(builder.Configuration);
         configure?.Invoke(builder.Services);
         return builder.Build();
     }

@@ -1,4 +1,5 @@
 using IvrEngine.Ivr;
+using IvrEngine.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -10,7 +11,7 @@ namespace IvrEngine.Hosting;
 /// <summary>Registers the scripted flows with the engine's host.</summary>
 public static class FlowsServices
 {
-    /// <summary>Binds section <c>Flows</c> (validated at start) and adds <see cref="FlowCatalog"/>,
+    /// <summary>Binds sections <c>Flows</c> and <c>Routing</c> (both validated at start) and adds the routing rules, <see cref="FlowCatalog"/>,
     /// <see cref="ScriptedCallHandler"/> and a start-up step that loads the flows folder before the engine takes calls
     /// (a broken folder stops the start) and watches it until the engine stops. Call it before the listener is
     /// registered, so a broken folder stops the start before the port opens.</summary>
@@ -20,6 +21,9 @@ public static class FlowsServices
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddOptions<FlowsOptions>().Bind(configuration.GetSection(FlowsOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<FlowsOptions>, FlowsOptionsValidator>();
+        services.AddOptions<RoutingOptions>().Bind(configuration.GetSection(RoutingOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<RoutingOptions>, RoutingOptionsValidator>();
+        services.TryAddSingleton<RoutingRules>();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<FlowCatalog>();
         services.TryAddSingleton<ScriptedCallHandler>();

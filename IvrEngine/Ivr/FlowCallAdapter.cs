@@ -52,6 +52,13 @@ public sealed partial class FlowCallAdapter : IFlowCall
     private readonly Func<IReadOnlyDictionary<string, string>>? _transferVariables;
     private readonly ILogger _logger;
 
+    /// <summary>The names of the variables exported on this call so far, in the order first sent.</summary>
+    private readonly List<string> _exported = [];
+
+    /// <summary>mod_callcenter copies to the agent's leg only the caller's variables named in this one
+    /// (comma-separated).</summary>
+    internal const string ExportVarsVariable = "cc_export_vars";
+
     /// <summary>An adapter for one call.</summary>
     /// <param name="call">The call.</param>
     /// <param name="options">Prompt path mapping and transfer targets.</param>
@@ -191,7 +198,16 @@ public sealed partial class FlowCallAdapter : IFlowCall
         if (variables.Count == 0) return _call.State == CallState.Ended ? FlowCallStatus.HungUp : FlowCallStatus.Ok;
         try
         {
-            return Status(await _call.SetVariablesAsync(variables, exported, cancellationToken));
+            var status = Status(await _call.SetVariablesAsync(variables, exported, cancellationToken));
+            if (exported && status == FlowCallStatus.Ok)
+            {
+                foreach (var name in variables.Keys)
+                {
+                    if (!_exported.Contains(name, StringComparer.Ordinal)) _exported.Add(name);
+                }
+            }
+
+            return status;
         }
         catch (ArgumentException ex)
         {
@@ -222,6 +238,20 @@ public sealed partial class FlowCallAdapter : IFlowCall
         if (transfer.Kind == TransferKind.Queue && transfer.Priority is { } priority)
         {
             variables["cc_base_score"] = priority.ToString(CultureInfo.InvariantCulture);
+        }
+
+        // Whatever rides on this call must reach the agent's leg too: mod_callcenter passes on only what
+        // cc_export_vars names, so it names every variable attached here (the flow's and the engine's). The shipped
+        // dialplan sets cc_export_vars again in its queue extension (the contract's names) and appends the list in
+        // ivr_export_extra, so the list goes in both: a dialplan that sets nothing still gets it.
+        var names = _exported.Concat(variables.Keys)
+            .Where(n => !n.StartsWith("cc_", StringComparison.Ordinal))
+            .Distinct(StringComparer.Ordinal)
+            .ToList();
+        if (names.Count > 0)
+        {
+            variables[ExportVarsVariable] = string.Join(',', names);
+            variables[ContextVariables.ExportExtra] = variables[ExportVarsVariable];
         }
 
         if (variables.Count > 0)

@@ -1,5 +1,6 @@
 using IvrEngine.Calls;
 using IvrEngine.Profiles;
+using IvrEngine.Routing;
 using IvrEngine.Scripts.Expressions;
 using IvrEngine.Scripts.Model;
 using IvrEngine.Scripts.Runtime;
@@ -26,7 +27,9 @@ public sealed partial class ScriptedCallHandler(
     CardFingerprints cards,
     IOptions<FlowsOptions> options,
     ILogger<ScriptedCallHandler> logger,
-    TimeProvider time)
+    TimeProvider time,
+    RoutingRules? routing = null,
+    ICallContextSink? contexts = null)
 {
     /// <summary>The outcome when no flow serves the dialed number and the set has no default flow.</summary>
     public const string NoFlow = "no-flow";
@@ -44,6 +47,7 @@ public sealed partial class ScriptedCallHandler(
         var version = catalog.Version;
         var flow = version.Set.ForDialedNumber(call.Dnis);
         var directory = new StoreFlowDirectory(lookup, store, cards);
+        call = contexts?.Track(call, () => directory.LastLookup is { } l ? new(l.Client?.Id, l.Code.ToString(), l.Summary, l.MatchedBy) : null) ?? call;
         var adapter = new FlowCallAdapter(call, options.Value, catalog.Folder, directory.TransferVariables, logger);
         var result = new ScriptedCallResult(flow?.Name, version.Generation, FlowOutcome.HungUp, null, null);
         try
@@ -57,7 +61,7 @@ public sealed partial class ScriptedCallHandler(
             }
 
             LogFlowStarted(logger, call.Uuid, flow.Name, version.Generation);
-            var run = await new FlowRunner(directory, time).RunAsync(version.Set, flow, adapter, new CallObserver(logger, call.Uuid), cancellationToken);
+            var run = await new FlowRunner(directory, time, routing is { IsConfigured: true } ? routing : null).RunAsync(version.Set, flow, adapter, new CallObserver(logger, call.Uuid), cancellationToken);
             result = result with { Outcome = run.Outcome, Destination = adapter.TransferDestination, Run = run };
             LogFlowFinished(logger, call.Uuid, flow.Name, run.Outcome, adapter.TransferDestination ?? "-", string.Join(" > ", run.Steps),
                 string.Join(", ", run.MaskedVariables.Select(kv => kv.Key + "=" + kv.Value)));
@@ -87,7 +91,7 @@ public sealed partial class ScriptedCallHandler(
         {
             await store.AddInteractionAsync(new InteractionRecord
             {
-                Id = Guid.NewGuid(),
+                Id = (call as ITrackedCall)?.ContextId ?? Guid.NewGuid(),
                 ClientId = run is not null && Guid.TryParse(run.Client.Id, out var clientId) ? clientId : null,
                 CallUuid = call.Uuid,
                 At = startedAt,
@@ -121,6 +125,9 @@ public sealed partial class ScriptedCallHandler(
         public void OnLookup(LookupBy by, FlowClientView client) =>
             LogLookup(logger, callUuid, by, client.Code, client.MatchedBy, client.Reason);
 
+        public void OnRoute(FlowRoute route) =>
+            LogRoute(logger, callUuid, route.Rule, route.Reason);
+
         public void OnTransfer(FlowTransfer transfer, IReadOnlyDictionary<string, string> maskedAttached) =>
             LogTransfer(logger, callUuid, transfer.Kind, transfer.Target, string.Join(", ", maskedAttached.Select(kv => kv.Key + "=" + kv.Value)));
     }
@@ -151,6 +158,9 @@ public sealed partial class ScriptedCallHandler(
 
     [LoggerMessage(EventId = 334, Level = LogLevel.Error, Message = "Call {CallUuid}: the interpreter failed running flow {Flow}; the call goes back to the dialplan")]
     private static partial void LogInterpreterFailed(ILogger logger, string callUuid, string flow, Exception exception);
+
+    [LoggerMessage(EventId = 329, Level = LogLevel.Information, Message = "Call {CallUuid}: routed by rule {Rule} ({Reason})")]
+    private static partial void LogRoute(ILogger logger, string callUuid, string rule, string reason);
 
     [LoggerMessage(EventId = 335, Level = LogLevel.Error, Message = "Call {CallUuid}: the interaction could not be recorded")]
     private static partial void LogRecordFailed(ILogger logger, string callUuid, Exception exception);

@@ -82,20 +82,12 @@ public sealed class StoreFlowDirectory : IFlowDirectory
     }
 
     /// <summary>The engine's context a flow does not carry, attached (exported) before a transfer: the campaign of the
-    /// dialed number, a caller number new to the client found by account or card, and, when the last lookup found no
-    /// client, its code and reason (<c>N</c>, "caller number withheld or invalid", ...), which the flow attaches only
-    /// for a client found.</summary>
+    /// dialed number and a caller number new to the client found by account or card. (The code and reason of a lookup
+    /// that found nobody the flow attaches itself.)</summary>
     public IReadOnlyDictionary<string, string> TransferVariables()
     {
         var variables = new Dictionary<string, string>(StringComparer.Ordinal);
         if (LastLookup is not { } last) return variables;
-        if (!last.Found)
-        {
-            variables["ivr_cti_code"] = last.Code.ToString();
-            variables["ivr_cti_reason"] = last.Summary;
-            variables["ivr_matched_by"] = last.MatchedBy;
-        }
-
         if (last.Campaign is { Name.Length: > 0 } campaign) variables["ivr_campaign"] = campaign.Name;
         if (last.Found && last.CallerNumberIsNew && last.CallerNumber is { } number) variables["ivr_new_caller_number"] = number;
         return variables;

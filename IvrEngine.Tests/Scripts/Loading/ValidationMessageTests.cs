@@ -127,7 +127,7 @@ public sealed class ValidationMessageTests : IDisposable
                 hangup:
             """;
         ShouldReport(yaml,
-            $"bank.yaml:{At(yaml, "welcome")}: step 'welcome' has no kind: write one of play, menu, collect, lookup, set, branch, hours, language, transfer, hangup, goto, subflow, return");
+            $"bank.yaml:{At(yaml, "welcome")}: step 'welcome' has no kind: write one of play, menu, collect, lookup, set, branch, hours, language, transfer, route, hangup, goto, subflow, return");
     }
 
     [Fact]
@@ -154,7 +154,7 @@ public sealed class ValidationMessageTests : IDisposable
               welcome: welcome.wav
             """;
         ShouldReport(yaml,
-            $"bank.yaml:{At(yaml, "welcome.wav")}: step 'welcome' must be a mapping with one kind (play, menu, collect, lookup, set, branch, hours, language, transfer, hangup, goto, subflow, return), e.g. 'play: welcome.wav'");
+            $"bank.yaml:{At(yaml, "welcome.wav")}: step 'welcome' must be a mapping with one kind (play, menu, collect, lookup, set, branch, hours, language, transfer, route, hangup, goto, subflow, return), e.g. 'play: welcome.wav'");
     }
 
     [Fact]

@@ -99,7 +99,7 @@ public sealed class TransferStepTests
     }
 
     [Fact]
-    public async Task Without_a_client_or_a_priority_only_the_flows_own_values_are_attached()
+    public async Task Without_a_client_or_a_priority_the_flows_own_values_and_the_unknown_callers_code_are_attached()
     {
         var call = new ScriptedCall(Keys("100200300"), Keys("4321"));
 
@@ -114,6 +114,8 @@ public sealed class TransferStepTests
             ["ivr_flow"] = "bank",
             ["ivr_last_step"] = "bank/agent",
             ["ivr_language"] = "en",
+            ["ivr_cti_code"] = "N",
+            ["ivr_matched_by"] = "none",
         });
         result.Transfer.Should().Be(new FlowTransfer(TransferKind.Extension, "1000", null));
     }

@@ -1,0 +1,116 @@
+using System.Globalization;
+using IvrEngine.Hosting;
+using IvrEngine.Profiles;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace IvrEngine.Benchmarks;
+
+/// <summary><c>burst</c>: an advertising spike on the bank sample. N callers arrive within S seconds and run the bank
+/// flow (5000) to a queue. This process hosts the ENGINE (the shipped flows, a temporary store seeded with the demo
+/// data); the simulated FreeSWITCH runs in a child process (<c>burst-callers</c>, see <see cref="BurstCallers"/>), as
+/// for <c>load</c>. After the burst the store is opened afresh and every call's interaction record looked for.</summary>
+internal static class BurstCommand
+{
+    private static readonly string[] Options = ["--calls", "--seconds", "--arrivals", "--mix", "--playback-ms", "--warmup", "--seed"];
+
+    public static int Run(ReadOnlySpan<string> args)
+    {
+        var line = CommandLine.Parse(args, Options, positionals: 0);
+        var plan = BurstPlan.From(line);
+        if (FileDescriptorLimit.Ensure(plan.Calls + 1024L, "the engine's end of each live call") is { } problem)
+        {
+            Console.Error.WriteLine($"error (engine process): {problem}");
+            return 2;
+        }
+
+        return BenchEngine.WithTemporaryStoreAsync("ivrengine-burst-", storePath => RunAsync(plan, storePath)).GetAwaiter().GetResult();
+    }
+
+    private static async Task<int> RunAsync(BurstPlan plan, string storePath)
+    {
+        BurstReport report;
+        var burst = new EngineUsage();
+        long served;
+        long refused;
+        using (var host = BenchEngine.Build(storePath, seedDemoData: true, flowsPath: BenchEngine.ShippedFlows, maxLiveCalls: plan.Calls + 100))
+        {
+            await host.StartAsync();
+            var engine = host.Services.GetRequiredService<OutboundCallService>();
+            Console.WriteLine($"engine process (pid {Environment.ProcessId}): IvrEngine host, the shipped flows (bank on {BurstPlan.BankNumber}), a temporary store seeded with the demo data, on {engine.LocalEndPoint}");
+            Console.WriteLine($"caller process: a child 'burst-callers' process runs the FreeSwitchSimulator; the two processes share the {Environment.ProcessorCount} cores; .NET {Environment.Version}, GC {(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")}");
+            Console.WriteLine($"burst: {plan.Describe()} to the bank flow; prompts take {plan.Playback.TotalMilliseconds:0} ms in the simulator" +
+                (plan.Playback == TimeSpan.Zero ? " (zero: the figures are the engine's work, not the recordings' length)" : string.Empty));
+            Console.WriteLine($"mix: {plan.Mix.Describe()}");
+            Console.WriteLine("[engine] = measured in the engine process alone; [callers] = measured by the simulated FreeSWITCH in the child process");
+            Console.WriteLine();
+
+            var servedBefore = 0L;
+            var refusedBefore = 0L;
+            (report, var whole, _) = await CallerProcess.RunAsync<BurstReport>(engine, "burst-callers",
+                ["--target", engine.LocalEndPoint.ToString(), .. plan.ToArguments()], null,
+                line =>
+                {
+                    if (line == BurstProtocol.Start)
+                    {
+                        (servedBefore, refusedBefore) = (engine.ServedCalls, engine.RefusedCalls);
+                        burst.Start();
+                    }
+                    else if (line != BurstProtocol.End)
+                    {
+                        Console.Error.WriteLine($"burst-callers: {line}");
+                    }
+                });
+
+            // A call's record is written as its handler ends, after the caller saw the transfer: wait for the engine.
+            await engine.WhenLiveCallsAtMostAsync(0).WaitAsync(TimeSpan.FromSeconds(30)).ContinueWith(_ => { }, TaskScheduler.Default);
+            burst.Stop();
+            burst.ObserveLive(whole.PeakLive); // sampled over the child's whole run; the burst is its peak
+            (served, refused) = (engine.ServedCalls - servedBefore, engine.RefusedCalls - refusedBefore);
+            using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+            await host.StopAsync(stop.Token);
+        }
+
+        var recorded = CountRecorded(storePath, report.CallUuids);
+        Print(plan, report, burst, served, refused, recorded);
+        var pass = report.Refused + report.Failed == 0 && report.Completed == plan.Calls && recorded == report.Started;
+        return pass ? 0 : 1;
+    }
+
+    /// <summary>How many of these calls have an interaction record in the store, opened afresh after the engine closed it.</summary>
+    private static int CountRecorded(string storePath, IReadOnlyList<string> callUuids)
+    {
+        using var store = new LiteDbClientStore(storePath);
+        var wanted = callUuids.ToHashSet(StringComparer.Ordinal);
+        return store.Execute($"SELECT $.CallUuid FROM {LiteDbClientStore.Interactions}")
+            .Count(row => row.TryGetValue(nameof(InteractionRecord.CallUuid), out var uuid) && uuid.IsString && wanted.Remove(uuid.AsString));
+    }
+
+    private static void Print(BurstPlan plan, BurstReport r, EngineUsage engine, long served, long refused, int recorded)
+    {
+        var ic = CultureInfo.InvariantCulture;
+        Console.WriteLine($"warm-up: {r.WarmupCompleted:N0} calls, {r.WarmupErrors} errors (the same mix, 20 at a time; not measured)");
+        Console.WriteLine(string.Create(ic,
+            $"  [callers] calls: {plan.Calls:N0}   started: {r.Started:N0}   completed (transferred to the expected queue): {r.Completed:N0}   refused: {r.Refused:N0}   failed: {r.Failed:N0}"));
+        Console.WriteLine(string.Create(ic,
+            $"  [callers] last call over {r.Seconds:0.00} s after the first arrival; latest start {r.MaxStartLagMs:0.0} ms behind its arrival time; peak live (simulator side): {r.PeakLive:N0}; caller CPU: {r.CpuSeconds:0.00} s"));
+        foreach (var e in r.FirstErrors) Console.WriteLine($"  [callers] error x{e.Count}: {e.Reason}");
+        Console.WriteLine($"  [callers] destinations: {string.Join(", ", r.Destinations.Select(d => $"{d.Key} {d.Value:N0}"))}");
+        PrintLatency("connect -> transfer (caller's TCP connect to the engine's transfer reaching the channel)", r.ConnectToTransfer);
+        PrintLatency("turnaround (event sent -> next engine command received)", r.Turnaround);
+        Console.WriteLine(engine.Describe(plan.Calls, "the burst alone, until the engine's last call ended"));
+        Console.WriteLine($"  [engine]  served {served:N0} calls in the burst, refused {refused:N0}");
+        Console.WriteLine($"  [store]   interaction records of the burst's calls, store opened afresh after the engine stopped: {recorded:N0} of {r.Started:N0}");
+        Console.WriteLine();
+        var bad = r.Refused + r.Failed + (plan.Calls - r.Started - r.Refused);
+        Console.WriteLine($"goal: refused or failed: 0 -> {Stats.PassFail(bad == 0 && r.Completed == plan.Calls)} ({r.Refused:N0} refused, {r.Failed:N0} failed, {r.Completed:N0} of {plan.Calls:N0} transferred to their queue)");
+        Console.WriteLine($"goal: every call recorded -> {Stats.PassFail(recorded == r.Started && r.Started > 0)} ({recorded:N0} interaction records for {r.Started:N0} calls)");
+    }
+
+    private static void PrintLatency(string title, TurnaroundSummary? t)
+    {
+        if (t is null) return;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  [callers] {title}, {t.Samples:N0} samples: p50 {t.P50:0.000} ms   p95 {t.P95:0.000} ms   p99 {t.P99:0.000} ms   max {t.Max:0.000} ms"));
+    }
+}

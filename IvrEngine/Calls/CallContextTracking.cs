@@ -1,0 +1,26 @@
+namespace IvrEngine.Calls;
+
+/// <summary>Who the IVR found on a call, as the context API shows it.</summary>
+/// <param name="ClientId">The client's card, when one was found.</param>
+/// <param name="Code">The CTI code (V, E, R, N, ...).</param>
+/// <param name="Reason">Why that code.</param>
+/// <param name="MatchedBy">phone, account, card or none.</param>
+public sealed record CallClientContext(Guid? ClientId, string Code, string Reason, string MatchedBy);
+
+/// <summary>Where the engine reports a call's context (the client found and the variables attached), so agents can
+/// read and edit it while the call lives. Implemented by the web layer; the IVR calls it once per call.</summary>
+public interface ICallContextSink
+{
+    /// <summary>Starts tracking a call. Returns the call to run the IVR on: variables set through it are recorded and
+    /// carry <c>ivr_context_id</c> (<see cref="ITrackedCall.ContextId"/>) to the channel.</summary>
+    /// <param name="liveCall">The call.</param>
+    /// <param name="client">Who the IVR found so far (asked when the context is read).</param>
+    ITrackedCall Track(ICall liveCall, Func<CallClientContext?> client);
+}
+
+/// <summary>A call whose context is tracked.</summary>
+public interface ITrackedCall : ICall
+{
+    /// <summary>The id of the call's context (and of its interaction record).</summary>
+    Guid ContextId { get; }
+}

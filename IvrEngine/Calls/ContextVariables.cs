@@ -1,0 +1,131 @@
+namespace IvrEngine.Calls;
+
+/// <summary>
+/// The context contract: the channel variables that carry what the IVR learned about a caller to whoever takes the
+/// call next. The engine sets them (exported) before it transfers a call; the FreeSWITCH dialplan lists every one of
+/// them in <c>cc_export_vars</c> before <c>callcenter</c>, because mod_callcenter copies to the agent's leg only the
+/// variables named there (plus <c>cc_queue</c>, <c>cc_agent</c>, <c>cc_side</c> and <c>cc_member_session_uuid</c>).
+/// A variable that is not set on a call simply does not reach the agent; nothing fails.
+/// </summary>
+/// <remarks>
+/// <para>The list in <see cref="All"/> is the static part of the contract and must match the queue extension of
+/// <c>freeswitch-conf/dialplan/default.xml</c> (a test checks it). Names a flow attaches beyond it (a flow variable
+/// <c>pickup</c> becomes <c>ivr_pickup</c>) reach the agent when the engine names them, comma-separated, in
+/// <see cref="ExportExtra"/>; the dialplan appends that list to <c>cc_export_vars</c>.</para>
+/// <para>The dialplan sets <see cref="Dnis"/> and <see cref="FallbackReason"/> itself (<see cref="SetByDialplan"/>);
+/// they are exported to agents too.</para>
+/// </remarks>
+public static class ContextVariables
+{
+    /// <summary>The id of this call's IVR context: the record the engine keeps of what happened in the IVR. An agent
+    /// desktop can fetch the whole story with it; a supervisor can quote it to find the call in the logs.</summary>
+    public const string ContextId = "ivr_context_id";
+
+    /// <summary>Which IVR flow served the call (<c>bank</c>, <c>taxi</c>, <c>clinic</c>, <c>default</c>): tells the
+    /// agent which line the caller dialed, in words.</summary>
+    public const string Flow = "ivr_flow";
+
+    /// <summary>The last step the caller reached in the flow before being transferred (<c>vip</c>,
+    /// <c>operator-spanish</c>, ...): where in the menu the caller asked for a person.</summary>
+    public const string LastStep = "ivr_last_step";
+
+    /// <summary>The language the caller used in the IVR (<c>en</c>, <c>es</c>): greet the caller in it.</summary>
+    public const string Language = "ivr_language";
+
+    /// <summary>The marketing campaign of the dialed number, when the number belongs to one (for example a number
+    /// printed on a mailing): what the caller is probably calling about.</summary>
+    public const string Campaign = "ivr_campaign";
+
+    /// <summary>The customer-type code, one letter: <c>V</c> VIP, <c>R</c> called again recently, <c>T</c> prospect,
+    /// <c>E</c> existing client, <c>N</c> no record found (a deployment may add letters).</summary>
+    public const string CtiCode = "ivr_cti_code";
+
+    /// <summary>Why the caller got that code, in one line for the agent (<c>V: category VIP; also R: called again
+    /// within 24 h</c>).</summary>
+    public const string CtiReason = "ivr_cti_reason";
+
+    /// <summary>How the caller was identified: <c>phone</c> (their number was on file), <c>account</c> (they keyed an
+    /// account number), <c>card</c> (they keyed a payment card) or <c>none</c>. An agent may want to confirm the
+    /// identity of a caller found by number only.</summary>
+    public const string MatchedBy = "ivr_matched_by";
+
+    /// <summary>The client's id in the client store: open the client's record with it.</summary>
+    public const string ClientId = "ivr_client_id";
+
+    /// <summary>The client's name as on file: greet the caller by name.</summary>
+    public const string ClientName = "ivr_client_name";
+
+    /// <summary>The client's category as on file (<c>vip</c>, <c>standard</c>, ...).</summary>
+    public const string Category = "ivr_category";
+
+    /// <summary><c>true</c> when the client's account has an overdue amount, else <c>false</c>: the call may be about
+    /// a payment.</summary>
+    public const string Overdue = "ivr_overdue";
+
+    /// <summary>The id of the client's account manager, when the client has one: who to involve or transfer to.</summary>
+    public const string Manager = "ivr_manager";
+
+    /// <summary>The caller's number when it is not among the client's numbers on file (the client was found by account
+    /// or card): offer to add it to the client's record.</summary>
+    public const string NewCallerNumber = "ivr_new_caller_number";
+
+    /// <summary>The priority the flow gave this transfer (higher is served sooner); the same number is handed to
+    /// mod_callcenter as <c>cc_base_score</c>.</summary>
+    public const string TransferPriority = "ivr_transfer_priority";
+
+    /// <summary>The name of the routing rule that chose where this call went: lets an admin see which rule fired.</summary>
+    public const string RouteRule = "ivr_route_rule";
+
+    /// <summary>Why the call was routed where it went, in one line for the agent (for example "overdue over 1000").</summary>
+    public const string RouteReason = "ivr_route_reason";
+
+    /// <summary>The account number the caller keyed in the IVR (the flow variable <c>account</c>), unmasked because the
+    /// agent needs it to serve the caller. Empty when the caller keyed none. A card number is never attached.</summary>
+    public const string Account = "ivr_account";
+
+    /// <summary>Set by the dialplan, not the engine: the number the caller dialed (the service number), so an agent
+    /// knows which line the caller reached even when no IVR flow ran.</summary>
+    public const string Dnis = "ivr_dnis";
+
+    /// <summary>Set by the dialplan, not the engine: why the call reached the agent by a fallback instead of the normal
+    /// route (<c>ivr-engine-unavailable</c> when no IVR engine took the call, <c>agent 1003 NO_ANSWER</c>,
+    /// <c>queue vip NO_AGENT_TIMEOUT</c>). Empty on a normal call. When it says the engine was unavailable, the caller
+    /// was not identified: ask who is calling.</summary>
+    public const string FallbackReason = "ivr_fallback_reason";
+
+    /// <summary>Not context but a mechanism: a comma-separated list of further variable names the engine wants on the
+    /// agent's leg for this call (for example <c>ivr_pickup</c>). The queue extension appends it to
+    /// <c>cc_export_vars</c>, so the engine never overwrites the static list.</summary>
+    public const string ExportExtra = "ivr_export_extra";
+
+    /// <summary>Not context but a mechanism: the queue an <c>agent_X</c> transfer falls back to when agent X does not
+    /// take the call (no answer, busy, not registered). The engine may set it before an agent transfer; unset, the
+    /// dialplan uses <c>general</c>.</summary>
+    public const string FallbackQueue = "ivr_fallback_queue";
+
+    /// <summary>The static context contract, in the order of the dialplan's <c>cc_export_vars</c>.</summary>
+    public static IReadOnlyList<string> All { get; } =
+    [
+        ContextId,
+        Flow,
+        LastStep,
+        Language,
+        Campaign,
+        CtiCode,
+        CtiReason,
+        MatchedBy,
+        ClientId,
+        ClientName,
+        Category,
+        Overdue,
+        Manager,
+        NewCallerNumber,
+        TransferPriority,
+        RouteRule,
+        RouteReason,
+        Account,
+    ];
+
+    /// <summary>The variables the dialplan sets itself and exports to agents along with <see cref="All"/>.</summary>
+    public static IReadOnlyList<string> SetByDialplan { get; } = [Dnis, FallbackReason];
+}

@@ -1,0 +1,77 @@
+using IvrEngine.Calls;
+using IvrEngine.EventSocket;
+using IvrEngine.Ivr;
+using IvrEngine.Profiles;
+using IvrEngine.Web;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace IvrEngine.Hosting;
+
+/// <summary>Wires the HTTP listener: health, the call-context registry and API, hangups from the inbound connection.</summary>
+public static class WebServices
+{
+    /// <summary>Adds the web layer (<c>Web:*</c> settings).</summary>
+    public static IServiceCollection AddWeb(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<WebOptions>().Bind(configuration.GetSection(WebOptions.Section))
+            .Validate(o => !o.Enabled || !string.IsNullOrWhiteSpace(o.Urls), "Web:Urls is empty")
+            .Validate(o => o.ContextTtlMinutes > 0, "Web:ContextTtlMinutes must be positive")
+            .ValidateOnStart();
+        services.AddSingleton(sp => new CallContextRegistry(sp.GetRequiredService<TimeProvider>(),
+            TimeSpan.FromMinutes(sp.GetRequiredService<IOptions<WebOptions>>().Value.ContextTtlMinutes)));
+        services.AddSingleton<ICallContextSink>(sp => sp.GetRequiredService<CallContextRegistry>());
+        services.AddSingleton(sp => new ContextApi(sp.GetRequiredService<CallContextRegistry>(), sp.GetRequiredService<IClientStore>(),
+            sp.GetRequiredService<PhoneNormalizer>(), () => sp.GetRequiredService<InboundClientService>().Client,
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ContextApi>>()));
+        services.AddSingleton(sp => new WebEndpointService(sp.GetRequiredService<IOptions<WebOptions>>(), sp.GetRequiredService<ContextApi>(),
+            sp.GetRequiredService<CallRegistry>(), () => FlowsVersion(sp), sp.GetRequiredService<IHostApplicationLifetime>(),
+            sp.GetRequiredService<ILogger<WebEndpointService>>()));
+        services.AddHostedService(sp => sp.GetRequiredService<WebEndpointService>());
+        services.AddHostedService(sp => new HangupWatcher(sp.GetRequiredService<InboundClientService>(), sp.GetRequiredService<CallContextRegistry>()));
+        return services;
+    }
+
+    private static int? FlowsVersion(IServiceProvider services)
+    {
+        try
+        {
+            return services.GetRequiredService<FlowCatalog>().Version.Generation;
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Forgets a call's context when FreeSWITCH reports its hangup over the inbound connection.</summary>
+    private sealed class HangupWatcher(InboundClientService inbound, CallContextRegistry contexts) : IHostedService, IDisposable
+    {
+        private IDisposable? _subscription;
+
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            if (inbound.Client is not { } client) return Task.CompletedTask;
+            _subscription = client.Events.Hangups().Subscribe(h => { if (h.Complete) contexts.Remove(h.UniqueId); });
+            // Subscriptions are sent again after every reconnect; not awaited: FreeSWITCH may be down at start.
+            _ = client.SubscribeAsync(["CHANNEL_HANGUP_COMPLETE"], CancellationToken.None).ContinueWith(static _ => { }, CancellationToken.None,
+                TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+            return Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken)
+        {
+            Dispose();
+            return Task.CompletedTask;
+        }
+
+        public void Dispose()
+        {
+            _subscription?.Dispose();
+            _subscription = null;
+        }
+    }
+}

@@ -1,0 +1,58 @@
+using System.Text;
+using IvrEngine.EventSocket;
+
+namespace IvrEngine.Web;
+
+/// <summary>Sets variables on a live channel over the inbound connection (<c>api uuid_setvar</c>).</summary>
+public static class LiveChannel
+{
+    /// <summary>Longest value put on a channel; the store keeps the whole text.</summary>
+    public const int MaxValueLength = 1024;
+
+    /// <summary>A value made safe for <c>uuid_setvar</c>, which takes the rest of the command line: line breaks and tabs
+    /// become spaces, other control characters go, <c>${</c> loses its meaning (<c>$ {</c>) so a later expansion of
+    /// the variable cannot run anything, surrounding spaces go and it is cut at <see cref="MaxValueLength"/>.</summary>
+    public static string SafeValue(string value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        var text = new StringBuilder(Math.Min(value.Length, MaxValueLength + 1));
+        foreach (var c in value)
+        {
+            if (text.Length > MaxValueLength) break;
+            if (c is '\r' or '\n' or '\t') text.Append(' ');
+            else if (!char.IsControl(c)) text.Append(c);
+        }
+
+        var safe = text.ToString().Replace("${", "$ {", StringComparison.Ordinal).Trim();
+        if (safe.Length > MaxValueLength) safe = safe[..MaxValueLength].TrimEnd();
+        if (safe.Length > 0 && char.IsHighSurrogate(safe[^1])) safe = safe[..^1];
+        return safe;
+    }
+
+    /// <summary>Sets every variable; returns null when all were set, else why not.</summary>
+    public static async Task<string?> SetAsync(EslInboundClient? client, string uuid, IReadOnlyList<KeyValuePair<string, string>> variables,
+        TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(variables);
+        if (client is null) return "the inbound connection to FreeSWITCH is off (Engine:Inbound:Enabled)";
+        if (!client.IsConnected) return "the inbound connection to FreeSWITCH is down";
+        foreach (var (name, value) in variables)
+        {
+            try
+            {
+                var response = await client.ApiAsync($"uuid_setvar {uuid} {name} {value}", cancellationToken).WaitAsync(timeout, cancellationToken);
+                if (!response.IsOk) return $"FreeSWITCH refused {name}: {response.Text}";
+            }
+            catch (TimeoutException)
+            {
+                return $"FreeSWITCH did not answer within {timeout.TotalSeconds:0} s";
+            }
+            catch (Exception ex) when (ex is EslCommandException or EslProtocolException or EslConnectionClosedException or ArgumentException or InvalidOperationException or IOException or ObjectDisposedException)
+            {
+                return $"the live channel could not be updated: {ex.Message}";
+            }
+        }
+
+        return null;
+    }
+}

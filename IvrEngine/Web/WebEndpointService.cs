@@ -1,0 +1,159 @@
+using System.Net;
+using IvrEngine.Calls;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace IvrEngine.Web;
+
+/// <summary>The engine's HTTP listener (<c>Web:Urls</c>): <c>/health</c> and the call-context API. A listener that
+/// cannot bind is logged and the engine goes on serving calls. It opens before the other services start and closes
+/// after they have stopped, so health answers 503 while the engine starts and while it drains.</summary>
+public sealed partial class WebEndpointService(
+    IOptions<WebOptions> options,
+    ContextApi api,
+    CallRegistry calls,
+    Func<int?> flowsVersion,
+    IHostApplicationLifetime lifetime,
+    ILogger<WebEndpointService> logger) : IHostedLifecycleService, IAsyncDisposable
+{
+    private WebApplication? _app;
+
+    /// <summary>The addresses bound, once started (port 0 resolved).</summary>
+    public IReadOnlyList<Uri> Addresses { get; private set; } = [];
+
+    /// <inheritdoc />
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <inheritdoc />
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <inheritdoc />
+    public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <inheritdoc />
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <inheritdoc />
+    public async Task StartingAsync(CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        if (!settings.Enabled) return;
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls(settings.Urls);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            k.Limits.MaxRequestBodySize = ContextPatchRules.MaxBodyBytes;
+        });
+        var app = builder.Build();
+        app.Use(LogRequestAsync);
+        app.MapGet("/health", Health);
+        app.MapGet("/calls/{uuid}/context", (string uuid, CancellationToken ct) => api.GetByCallAsync(uuid, ct));
+        app.MapMethods("/calls/{uuid}/context", ["PATCH"], (string uuid, HttpRequest request, CancellationToken ct) => api.PatchAsync(uuid, request, ct));
+        app.MapGet("/contexts/{id}", (string id, CancellationToken ct) => api.GetByIdAsync(id, ct));
+        try
+        {
+            await app.StartAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is IOException or InvalidOperationException or System.Net.Sockets.SocketException)
+        {
+            LogBindFailed(logger, settings.Urls, ex);
+            await app.DisposeAsync();
+            return;
+        }
+
+        _app = app;
+        var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+        Addresses = [.. bound.Select(a => new Uri(a))];
+        LogListening(logger, string.Join(", ", bound));
+    }
+
+    /// <inheritdoc />
+    public async Task StoppedAsync(CancellationToken cancellationToken)
+    {
+        if (_app is { } app)
+        {
+            _app = null;
+            await app.StopAsync(cancellationToken);
+            await app.DisposeAsync();
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        if (_app is { } app)
+        {
+            _app = null;
+            await app.DisposeAsync();
+        }
+    }
+
+    private IResult Health()
+    {
+        var status = lifetime.ApplicationStopping.IsCancellationRequested ? "draining"
+            : lifetime.ApplicationStarted.IsCancellationRequested ? "ok" : "starting";
+        var body = new HealthBody(status, calls.Count, flowsVersion());
+        return Results.Json(body, statusCode: status == "ok" ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
+    }
+
+    private async Task LogRequestAsync(HttpContext context, RequestDelegate next)
+    {
+        var uuid = context.Request.Path.StartsWithSegments("/calls", out var rest) && rest.Value is { Length: > 1 } r
+            ? r[1..].Split('/')[0] : null;
+        using var scope = uuid is null ? null : logger.BeginScope(new Dictionary<string, object> { ["CallUuid"] = Printable(uuid) });
+        var started = TimeProvider.System.GetTimestamp();
+        try
+        {
+            await next(context);
+        }
+#pragma warning disable CA1031 // A defect in one request answers 500; the engine goes on.
+        catch (Exception ex) when (!context.RequestAborted.IsCancellationRequested)
+#pragma warning restore CA1031
+        {
+            LogRequestFailed(logger, context.Request.Method, Printable(context.Request.Path.Value ?? "/"), ex);
+            if (!context.Response.HasStarted)
+            {
+                context.Response.Clear();
+                await ContextApi.Problem(StatusCodes.Status500InternalServerError, "the engine failed on this request; it is logged")
+                    .ExecuteAsync(context);
+            }
+        }
+
+        LogRequest(logger, context.Request.Method, Printable(context.Request.Path.Value ?? "/"), context.Response.StatusCode,
+            TimeProvider.System.GetElapsedTime(started).TotalMilliseconds);
+    }
+
+    /// <summary>What of a caller's string may go in a log line.</summary>
+    private static string Printable(string text)
+    {
+        var cut = text.Length > 200 ? text[..200] + "..." : text;
+        return string.Concat(cut.Select(c => char.IsControl(c) ? '?' : c));
+    }
+
+    [LoggerMessage(EventId = 610, Level = LogLevel.Information, Message = "HTTP listening on {Urls}")]
+    private static partial void LogListening(ILogger logger, string urls);
+
+    [LoggerMessage(EventId = 611, Level = LogLevel.Error, Message = "HTTP could not listen on {Urls} (Web:Urls); health and the context API are off, calls are still served")]
+    private static partial void LogBindFailed(ILogger logger, string urls, Exception exception);
+
+    [LoggerMessage(EventId = 612, Level = LogLevel.Information, Message = "HTTP {Method} {Path} -> {Status} in {Milliseconds:0.0} ms")]
+    private static partial void LogRequest(ILogger logger, string method, string path, int status, double milliseconds);
+
+    [LoggerMessage(EventId = 613, Level = LogLevel.Error, Message = "HTTP {Method} {Path} failed")]
+    private static partial void LogRequestFailed(ILogger logger, string method, string path, Exception exception);
+}
+
+/// <summary>The health answer.</summary>
+/// <param name="Status">ok, starting or draining.</param>
+/// <param name="LiveCalls">Calls in the engine now.</param>
+/// <param name="FlowsVersion">The flows generation in use (null before the flows load).</param>
+public sealed record HealthBody(string Status, int LiveCalls, int? FlowsVersion);
