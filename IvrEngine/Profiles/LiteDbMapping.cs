@@ -50,35 +50,19 @@ internal static class LiteDbMapping
         AddText(doc, nameof(ClientCard.Company), card.Company);
         AddStrings(doc, nameof(ClientCard.Phones), card.Phones);
         AddStrings(doc, nameof(ClientCard.AccountNumbers), card.AccountNumbers);
-        if (card.Cards is { } cards)
+        AddDocuments(doc, nameof(ClientCard.Cards), card.Cards, static (item, reference) =>
         {
-            var array = NewArray(cards.Count);
-            foreach (var reference in cards)
-            {
-                var item = new BsonDocument();
-                AddText(item, nameof(CardReference.Fingerprint), reference.Fingerprint);
-                AddText(item, nameof(CardReference.Last4), reference.Last4);
-                array.Add(item);
-            }
-
-            doc[nameof(ClientCard.Cards)] = array;
-        }
+            AddText(item, nameof(CardReference.Fingerprint), reference.Fingerprint);
+            AddText(item, nameof(CardReference.Last4), reference.Last4);
+        });
 
         AddText(doc, nameof(ClientCard.Category), card.Category);
-        if (card.Notes is { } notes)
+        AddDocuments(doc, nameof(ClientCard.Notes), card.Notes, static (item, note) =>
         {
-            var array = NewArray(notes.Count);
-            foreach (var note in notes)
-            {
-                var item = new BsonDocument();
-                AddText(item, nameof(ClientNote.Text), note.Text);
-                AddText(item, nameof(ClientNote.Author), note.Author);
-                item[nameof(ClientNote.At)] = FromDateTimeOffset(note.At);
-                array.Add(item);
-            }
-
-            doc[nameof(ClientCard.Notes)] = array;
-        }
+            AddText(item, nameof(ClientNote.Text), note.Text);
+            AddText(item, nameof(ClientNote.Author), note.Author);
+            item[nameof(ClientNote.At)] = FromDateTimeOffset(note.At);
+        });
 
         AddText(doc, nameof(ClientCard.Language), card.Language);
         if (card.Location is { } location)
@@ -94,21 +78,13 @@ internal static class LiteDbMapping
         doc[nameof(ClientCard.Balance)] = card.Balance;
         doc[nameof(ClientCard.OverdueAmount)] = card.OverdueAmount;
         doc[nameof(ClientCard.HasContract)] = card.HasContract;
-        if (card.OpenOrders is { } orders)
+        AddDocuments(doc, nameof(ClientCard.OpenOrders), card.OpenOrders, static (item, order) =>
         {
-            var array = NewArray(orders.Count);
-            foreach (var order in orders)
-            {
-                var item = new BsonDocument();
-                AddText(item, nameof(OpenOrder.Number), order.Number);
-                AddText(item, nameof(OpenOrder.Stage), order.Stage);
-                AddText(item, nameof(OpenOrder.Responsible), order.Responsible);
-                item[nameof(OpenOrder.Debt)] = order.Debt;
-                array.Add(item);
-            }
-
-            doc[nameof(ClientCard.OpenOrders)] = array;
-        }
+            AddText(item, nameof(OpenOrder.Number), order.Number);
+            AddText(item, nameof(OpenOrder.Stage), order.Stage);
+            AddText(item, nameof(OpenOrder.Responsible), order.Responsible);
+            item[nameof(OpenOrder.Debt)] = order.Debt;
+        });
 
         AddText(doc, nameof(ClientCard.PhotoId), card.PhotoId);
         doc[nameof(ClientCard.CreatedAt)] = FromDateTimeOffset(card.CreatedAt);
@@ -128,6 +104,21 @@ internal static class LiteDbMapping
     private static void AddText(BsonDocument doc, string name, string? value)
     {
         if (value is not null) doc[name] = value;
+    }
+
+    /// <summary>An array of sub-documents, each filled by <paramref name="fill"/>; nothing when the list is null.</summary>
+    private static void AddDocuments<T>(BsonDocument doc, string name, List<T>? items, Action<BsonDocument, T> fill)
+    {
+        if (items is null) return;
+        var array = NewArray(items.Count);
+        foreach (var value in items)
+        {
+            var item = new BsonDocument();
+            fill(item, value);
+            array.Add(item);
+        }
+
+        doc[name] = array;
     }
 
     private static void AddStrings(BsonDocument doc, string name, List<string>? values)
