@@ -3,17 +3,21 @@ namespace IvrEngine.Profiles;
 /// <summary>A mutual-exclusion lock that serves waiters in arrival order: on exit the lock is handed straight to the
 /// longest waiter, so a thread that exits and enters again at once (a loop of lookups) cannot take it back before
 /// the others. <c>lock</c> lets it: with two threads doing 40 µs lookups the other one waited up to 4 ms.
-/// Not re-entrant: a thread holding it must not enter it again. Waiting spins briefly, then blocks.</summary>
+/// Waiters either block (<see cref="Hold"/>: the store's writer thread) or await (<see cref="HoldAsync"/>: lookups
+/// from calls, which must not block thread-pool threads: 500 calls arriving at once blocked every pool thread on
+/// this lock, and the pool added threads only slowly). Not re-entrant: a holder must not enter it again.</summary>
 internal sealed class FairLock
 {
     [ThreadStatic]
     private static ManualResetEventSlim? _turn;
 
     private readonly object _gate = new();
-    private readonly Queue<ManualResetEventSlim> _waiting = new();
+
+    // Each waiter: a ManualResetEventSlim (a blocked thread) or a TaskCompletionSource<Holder> (an awaiting caller).
+    private readonly Queue<object> _waiting = new();
     private bool _held;
 
-    /// <summary>Waits for the lock.</summary>
+    /// <summary>Waits for the lock, blocking the thread.</summary>
     public void Enter()
     {
         ManualResetEventSlim turn;
@@ -25,7 +29,7 @@ internal sealed class FairLock
                 return;
             }
 
-            turn = _turn ??= new ManualResetEventSlim(false, 2047);
+            turn = _turn ??= new ManualResetEventSlim(false, 100);
             _waiting.Enqueue(turn);
         }
 
@@ -34,27 +38,60 @@ internal sealed class FairLock
         turn.Reset();
     }
 
-    /// <summary>Releases the lock to the longest waiter, if any.</summary>
-    public void Exit()
-    {
-        lock (_gate)
-        {
-            if (!_held) throw new SynchronizationLockException("The lock is not held.");
-            if (_waiting.TryDequeue(out var next))
-            {
-                next.Set(); // still held: it now belongs to the waiter
-                return;
-            }
-
-            _held = false;
-        }
-    }
-
     /// <summary>Enters the lock and returns what exits it: <c>using (fairLock.Hold()) { ... }</c>.</summary>
     public Holder Hold()
     {
         Enter();
         return new Holder(this);
+    }
+
+    /// <summary>Waits for the lock without blocking a thread: <c>using (await fairLock.HoldAsync()) { ... }</c>. The
+    /// holder runs on whatever thread the lock was handed over on and must not await before it exits.</summary>
+    public ValueTask<Holder> HoldAsync()
+    {
+        TaskCompletionSource<Holder> turn;
+        lock (_gate)
+        {
+            if (!_held)
+            {
+                _held = true;
+                return new ValueTask<Holder>(new Holder(this));
+            }
+
+            // The continuation runs on the pool, not inside the exiting holder's Exit.
+            turn = new TaskCompletionSource<Holder>(TaskCreationOptions.RunContinuationsAsynchronously);
+            _waiting.Enqueue(turn);
+        }
+
+        return new ValueTask<Holder>(turn.Task);
+    }
+
+    /// <summary>How many wait for the lock now (tests).</summary>
+    internal int Waiting
+    {
+        get
+        {
+            lock (_gate) return _waiting.Count;
+        }
+    }
+
+    /// <summary>Releases the lock to the longest waiter, if any.</summary>
+    public void Exit()
+    {
+        object? next;
+        lock (_gate)
+        {
+            if (!_held) throw new SynchronizationLockException("The lock is not held.");
+            if (!_waiting.TryDequeue(out next))
+            {
+                _held = false;
+                return;
+            }
+        }
+
+        // Still held: it now belongs to the waiter.
+        if (next is ManualResetEventSlim thread) thread.Set();
+        else ((TaskCompletionSource<Holder>)next).SetResult(new Holder(this));
     }
 
     /// <summary>Exits the lock when disposed.</summary>
