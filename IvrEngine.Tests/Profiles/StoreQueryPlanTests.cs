@@ -17,6 +17,8 @@ public sealed class StoreQueryPlanTests : IDisposable
         // Some data, so the planner has real indexes with keys to choose from.
         var cards = Enumerable.Range(0, 300).Select(_ => StoreCards.New()).ToList();
         _store.InsertManyAsync(cards).GetAwaiter().GetResult();
+        _store.AddInteractionAsync(new InteractionRecord { ClientId = cards[0].Id, CallerNumber = cards[0].Phones[0], CallUuid = "c1", At = DateTimeOffset.UnixEpoch })
+            .GetAwaiter().GetResult();
     }
 
     public void Dispose()
@@ -29,7 +31,8 @@ public sealed class StoreQueryPlanTests : IDisposable
     [InlineData(StoreLookup.Phone, "+12125550100", "_id", "$._id")]
     [InlineData(StoreLookup.Account, "ACC1", "_id", "$._id")]
     [InlineData(StoreLookup.CardFingerprint, "ab12", "_id", "$._id")]
-    [InlineData(StoreLookup.LastInteractionFrom, "+12125550100", "caller", "$.CallerNumber")]
+    [InlineData(StoreLookup.LastInteractionFrom, "+12125550100", "_id", "$._id")]
+    [InlineData(StoreLookup.LastInteractionOfClient, "6f9619ff-8b86-d011-b42d-00cf4fc964ff", "_id", "$._id")]
     [InlineData(StoreLookup.TicketsOfClient, "6f9619ff-8b86-d011-b42d-00cf4fc964ff", "client", "$.ClientId")]
     [InlineData(StoreLookup.InteractionsOfClient, "6f9619ff-8b86-d011-b42d-00cf4fc964ff", "client", "$.ClientId")]
     internal void Each_lookup_seeks_its_index(StoreLookup lookup, string value, string index, string expression)

@@ -170,9 +170,37 @@ internal static class LiteDbMapping
     public static ILiteQueryableResult<InteractionRecord> InteractionsOf(ILiteCollection<InteractionRecord> interactions, Guid clientId) =>
         interactions.Query().Where(BsonExpression.Create("$.ClientId = @0", clientId)).OrderByDescending(AtExpression);
 
-    /// <summary>Calls from a number, newest first.</summary>
-    public static ILiteQueryableResult<InteractionRecord> InteractionsFrom(ILiteCollection<InteractionRecord> interactions, string callerNumber) =>
-        interactions.Query().Where(BsonExpression.Create("$.CallerNumber = @0", callerNumber)).OrderByDescending(AtExpression);
+    /// <summary>The id of the last-contact summary of a client (<c>c:</c>) or of a caller number (<c>n:</c>).</summary>
+    public static string LastContactOfClient(Guid clientId) => "c:" + clientId.ToString("N");
+
+    /// <inheritdoc cref="LastContactOfClient"/>
+    public static string LastContactFrom(string callerNumber) => "n:" + callerNumber;
+
+    /// <summary>The fields of a last-contact summary: the newest interaction's id and its time in UTC ticks.</summary>
+    public const string LastContactInteraction = "i";
+
+    /// <inheritdoc cref="LastContactInteraction"/>
+    public const string LastContactTicks = "t";
+
+    /// <summary>The summary keys an interaction updates: its client's and its caller number's.</summary>
+    public static IEnumerable<string> LastContactKeys(InteractionRecord interaction)
+    {
+        if (interaction.ClientId is { } clientId) yield return LastContactOfClient(clientId);
+        if (interaction.CallerNumber.Length > 0) yield return LastContactFrom(interaction.CallerNumber);
+    }
+
+    /// <summary>Records <paramref name="interaction"/> as the newest of each of its summaries unless one holds a newer
+    /// call (records may arrive out of order: a long call is recorded after a short one that started later).</summary>
+    public static void RecordLastContact(ILiteCollection<BsonDocument> lastContacts, InteractionRecord interaction)
+    {
+        var ticks = interaction.At.UtcTicks;
+        foreach (var key in LastContactKeys(interaction))
+        {
+            var current = lastContacts.FindById(key);
+            if (current is not null && current[LastContactTicks].AsInt64 > ticks) continue;
+            lastContacts.Upsert(new BsonDocument { ["_id"] = key, [LastContactInteraction] = interaction.Id, [LastContactTicks] = ticks });
+        }
+    }
 
     /// <summary>Cards after <paramref name="id"/> in id order (export pages).</summary>
     public static BsonExpression IdsAfter(BsonValue id) => BsonExpression.Create("$._id > @0", id);

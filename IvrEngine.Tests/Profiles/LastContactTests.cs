@@ -1,0 +1,91 @@
+using IvrEngine.Profiles;
+
+namespace IvrEngine.Tests.Profiles;
+
+/// <summary>The newest call of a client and of a number, asked on every lookup of a known caller, comes from a summary
+/// kept with each record: two seeks however often the client called.</summary>
+public sealed class LastContactTests : IDisposable
+{
+    private static readonly DateTimeOffset Start = new(2026, 3, 1, 9, 0, 0, TimeSpan.Zero);
+    private readonly StoreTempFolder _temp = new();
+    private LiteDbClientStore _store;
+
+    public LastContactTests() => _store = _temp.Open();
+
+    public void Dispose()
+    {
+        _store.Dispose();
+        _temp.Dispose();
+    }
+
+    [Fact]
+    public async Task A_record_that_arrives_late_does_not_hide_a_newer_call()
+    {
+        // A long call is recorded when it ends, after a short call that started later.
+        var client = await _store.InsertAsync(StoreCards.New());
+        await _store.AddInteractionAsync(Call(client, "later-short", Start.AddMinutes(10)));
+        await _store.AddInteractionAsync(Call(client, "earlier-long", Start));
+
+        (await _store.GetInteractionsAsync(client.Id, 1)).Single().CallUuid.Should().Be("later-short");
+        (await _store.LastInteractionFromAsync(client.Phones[0]))!.CallUuid.Should().Be("later-short");
+    }
+
+    [Fact]
+    public async Task The_newest_of_a_client_and_of_a_number_are_kept_apart()
+    {
+        var client = await _store.InsertAsync(StoreCards.New());
+        await _store.AddInteractionAsync(Call(client, "from-home", Start));
+        var fromMobile = Call(client, "from-mobile", Start.AddHours(1));
+        fromMobile.CallerNumber = "+12125550199";
+        await _store.AddInteractionAsync(fromMobile);
+
+        (await _store.GetInteractionsAsync(client.Id, 1)).Single().CallUuid.Should().Be("from-mobile");
+        (await _store.LastInteractionFromAsync(client.Phones[0]))!.CallUuid.Should().Be("from-home");
+        (await _store.LastInteractionFromAsync("+12125550199"))!.CallUuid.Should().Be("from-mobile");
+        (await _store.LastInteractionFromAsync(string.Empty)).Should().BeNull();
+    }
+
+    [Fact]
+    public async Task A_store_written_before_the_summaries_gets_them_when_it_is_opened()
+    {
+        var client = await _store.InsertAsync(StoreCards.New());
+        for (var i = 0; i < 5; i++) await _store.AddInteractionAsync(Call(client, "call-" + i, Start.AddMinutes(i % 2 == 0 ? i : -i)));
+        await _store.AddInteractionAsync(new InteractionRecord { CallUuid = "anonymous", At = Start, CallerNumber = "+12125550100" });
+
+        // What an older version left: the records without their summaries.
+        _store.Execute($"DELETE {LiteDbClientStore.LastContacts} WHERE _id != null");
+        (await _store.LastInteractionFromAsync(client.Phones[0])).Should().BeNull("the summaries are gone");
+        _store.Dispose();
+
+        _store = _temp.Open();
+        (await _store.GetInteractionsAsync(client.Id, 1)).Single().CallUuid.Should().Be("call-4");
+        (await _store.LastInteractionFromAsync(client.Phones[0]))!.CallUuid.Should().Be("call-4");
+        (await _store.LastInteractionFromAsync("+12125550100"))!.CallUuid.Should().Be("anonymous");
+    }
+
+    [Fact]
+    public async Task A_lookup_waiting_for_the_store_holds_no_thread()
+    {
+        // 500 calls arriving at once used to block every pool thread in this wait.
+        var client = await _store.InsertAsync(StoreCards.New());
+        Task<ClientCard?>[] lookups;
+        using (_store.HoldEngine())
+        {
+            lookups = Enumerable.Range(0, 50).Select(_ => _store.FindByPhoneAsync(client.Phones[0])).ToArray();
+            lookups.Should().OnlyContain(lookup => !lookup.IsCompleted, "each lookup is queued, not blocking its caller");
+        }
+
+        var found = await Task.WhenAll(lookups).WaitAsync(TimeSpan.FromSeconds(30));
+        found.Should().OnlyContain(card => card!.Id == client.Id);
+    }
+
+    private static InteractionRecord Call(ClientCard client, string uuid, DateTimeOffset at) => new()
+    {
+        ClientId = client.Id,
+        CallUuid = uuid,
+        At = at,
+        CallerNumber = client.Phones[0],
+        DialedNumber = "5000",
+        Outcome = "transferred",
+    };
+}
