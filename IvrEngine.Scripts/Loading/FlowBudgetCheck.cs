@@ -187,7 +187,9 @@ internal static class FlowBudgetCheck
             .FirstOrDefault(v => v is { WrittenByFlow: true });
         var span = at is { Span.Line: > 0 } ? at.Span : flow.FlowKeySpan;
 
-        var what = culprit is null ? problem.What : $"{problem.What} ({culprit.Origin})";
+        var what = culprit is null ? problem.What
+            : problem.What == culprit.Name ? $"{problem.What} ({culprit.Origin})"
+            : $"{problem.What} ({culprit.Name}, {culprit.Origin})";
         var message = $"flow '{plan.Flow}': {what} can reach {problem.Bytes} bytes, over the {problem.Limit} allowed ({problem.Setting})";
         if (problem.Largest.Count > 0)
         {

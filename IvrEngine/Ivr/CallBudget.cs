@@ -199,7 +199,7 @@ public sealed class CallBudget : IFlowBudget
             var line = header.Length + 2 + bytes;
             if (line > _lineBytes)
             {
-                problems.Add(new FlowBudgetProblem($"the SIP header {header} ({variable})", $"{B}:SipHeaders:LineBytes", line, _lineBytes, [], variable));
+                problems.Add(new FlowBudgetProblem($"the SIP header {header}", $"{B}:SipHeaders:LineBytes", line, _lineBytes, [], variable));
                 line = _lineBytes;
             }
 
