@@ -76,6 +76,32 @@ public sealed class BudgetsEndToEndTests
     }
 
     [Fact]
+    public async Task A_value_the_flow_computes_past_its_size_is_cut_and_the_call_s_log_says_so_once()
+    {
+        using var folder = new Ivr.TempFlowsFolder();
+        folder.Write("notes.yaml", """
+            flow: notes
+            numbers: ["5100"]
+            steps:
+              note:
+                set: { note: '=Caller + "/" + Caller + "/" + Caller + "/" + Caller + "/" + Caller + "/" + Caller' }
+                next: out
+              out:
+                transfer: { queue: general }
+            """);
+        using var logs = new Ivr.LogCapture();
+        await using var engine = await EngineUnderTest.StartAsync(null, s => s.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(logs),
+            "--Flows:Path=" + folder.Path);
+
+        var record = await engine.RunCallAsync(new CallerScript { Ani = "15551230001", Dnis = "5100" });
+
+        record.TransferredTo.Should().Be("queue_general XML default");
+        record.ExportedVariables["ivr_note"].Should().Be("15551230001/15551230001/15551230001/15551230001/15551230001/1\u2026");
+        logs.Messages(Microsoft.Extensions.Logging.LogLevel.Warning).Where(m => m.Contains("ivr_note", StringComparison.Ordinal))
+            .Should().Equal($"Call {record.Uuid}: ivr_note cut to 64 bytes (it had 71) before it was attached");
+    }
+
+    [Fact]
     public async Task A_deployment_without_headers_or_uui_sets_neither()
     {
         await using var engine = await StartAsync("--Flows:Budgets:SipHeaders:Enabled=false", "--Flows:Budgets:Uui:Enabled=false");

@@ -43,7 +43,6 @@ public sealed class CallBudget : IFlowBudget
     private readonly int _lineBytes;
     private readonly int _sipTotalBytes;
     private readonly int _uuiBytes;
-    private readonly bool _uui;
     private readonly bool _uuiHeader;
 
     /// <summary>A budget of these settings (validated by <see cref="FlowsOptionsValidator"/>).</summary>
@@ -58,7 +57,6 @@ public sealed class CallBudget : IFlowBudget
         _lineBytes = sip.LineBytes;
         _sipTotalBytes = sip.TotalBytes;
         _uuiBytes = uui.MaxBytes;
-        _uui = uui.Enabled;
         _uuiHeader = uui.Enabled && uui.SipHeader;
         UnboundedValueBytes = options.UnboundedValueBytes;
         Headers = sip.Enabled
@@ -111,7 +109,7 @@ public sealed class CallBudget : IFlowBudget
         foreach (var (header, variable) in Headers)
         {
             if (!values.TryGetValue(variable, out var value) || value.Length == 0) continue;
-            var fitted = AttachedValues.Fit(value, _lineBytes - header.Length - 2, out var wasCut);
+            var fitted = AttachedValues.Fit(value, Math.Max(0, _lineBytes - header.Length - 2), out var wasCut);
             if (wasCut) cut.Add(header);
             if (fitted.Length > 0) headers.Add(new(HeaderVariablePrefix + header, fitted));
         }
