@@ -38,6 +38,13 @@ public sealed class CallBudget : IFlowBudget
 
     private const string B = FlowsOptions.Section + ":" + CallBudgetsOptions.Section;
 
+    /// <summary>The settings the limits come from, as messages name them.</summary>
+    internal const string ValueBytesSetting = B + ":ChannelVariables:ValueBytes";
+    internal const string ChannelTotalSetting = B + ":ChannelVariables:TotalBytes";
+    internal const string LineBytesSetting = B + ":SipHeaders:LineBytes";
+    internal const string SipTotalSetting = B + ":SipHeaders:TotalBytes";
+    internal const string UuiBytesSetting = B + ":Uui:MaxBytes";
+
     private readonly int _valueBytes;
     private readonly int _totalBytes;
     private readonly int _lineBytes;
@@ -182,7 +189,7 @@ public sealed class CallBudget : IFlowBudget
         {
             if (value.MaxBytes > _valueBytes)
             {
-                problems.Add(new FlowBudgetProblem(value.Name, $"{B}:ChannelVariables:ValueBytes", value.MaxBytes, _valueBytes, [], value.Name));
+                problems.Add(new FlowBudgetProblem(value.Name, ValueBytesSetting, value.MaxBytes, _valueBytes, [], value.Name));
             }
 
             bound[value.Name] = Math.Min(value.MaxBytes, _valueBytes);
@@ -197,7 +204,7 @@ public sealed class CallBudget : IFlowBudget
             var line = header.Length + 2 + bytes;
             if (line > _lineBytes)
             {
-                problems.Add(new FlowBudgetProblem($"the SIP header {header}", $"{B}:SipHeaders:LineBytes", line, _lineBytes, [], variable));
+                problems.Add(new FlowBudgetProblem($"the SIP header {header}", LineBytesSetting, line, _lineBytes, [], variable));
                 line = _lineBytes;
             }
 
@@ -217,7 +224,7 @@ public sealed class CallBudget : IFlowBudget
         var uui = uuiParts.Count == 0 ? 0 : uuiParts.Sum(p => p.Bytes) + uuiParts.Count - 1;
         if (uui > _uuiBytes)
         {
-            problems.Add(new FlowBudgetProblem($"the UUI form ({ContextVariables.Uui})", $"{B}:Uui:MaxBytes", uui, _uuiBytes, Largest(uuiParts)));
+            problems.Add(new FlowBudgetProblem($"the UUI form ({ContextVariables.Uui})", UuiBytesSetting, uui, _uuiBytes, Largest(uuiParts)));
             uui = _uuiBytes;
         }
 
@@ -229,7 +236,7 @@ public sealed class CallBudget : IFlowBudget
         var sip = sipParts.Sum(p => p.Bytes);
         if (sip > _sipTotalBytes)
         {
-            problems.Add(new FlowBudgetProblem("the SIP headers", $"{B}:SipHeaders:TotalBytes", sip, _sipTotalBytes, Largest(sipParts)));
+            problems.Add(new FlowBudgetProblem("the SIP headers", SipTotalSetting, sip, _sipTotalBytes, Largest(sipParts)));
         }
 
         // Everything set on the channel, name and value.
@@ -255,7 +262,7 @@ public sealed class CallBudget : IFlowBudget
         var total = channel.Sum(p => p.Bytes);
         if (total > _totalBytes)
         {
-            problems.Add(new FlowBudgetProblem("the channel variables", $"{B}:ChannelVariables:TotalBytes", total, _totalBytes, Largest(channel)));
+            problems.Add(new FlowBudgetProblem("the channel variables", ChannelTotalSetting, total, _totalBytes, Largest(channel)));
         }
 
         return problems;

@@ -215,13 +215,19 @@ public sealed partial class FlowCallAdapter : IFlowCall
         ArgumentNullException.ThrowIfNull(variables);
         if (!exported) return await SendAsync(variables, exported: false, cancellationToken);
         var batch = new Dictionary<string, string>(StringComparer.Ordinal);
-        if (_call is ITrackedCall tracked && !_sent.ContainsKey(ContextVariables.ContextId) && !variables.ContainsKey(ContextVariables.ContextId))
+        if (!variables.ContainsKey(ContextVariables.ContextId)) OfferContextId(batch);
+        foreach (var (name, value) in variables) Offer(batch, name, value);
+        return await SendAsync(batch, exported: true, cancellationToken);
+    }
+
+    /// <summary>The call's context id, on a tracked call that has not carried it yet: the headers and the UUI form
+    /// need it, and the lists for mod_callcenter name it.</summary>
+    private void OfferContextId(Dictionary<string, string> batch)
+    {
+        if (_call is ITrackedCall tracked && !_sent.ContainsKey(ContextVariables.ContextId))
         {
             Offer(batch, ContextVariables.ContextId, tracked.ContextId.ToString("D"));
         }
-
-        foreach (var (name, value) in variables) Offer(batch, name, value);
-        return await SendAsync(batch, exported: true, cancellationToken);
     }
 
     private async Task<FlowCallStatus> SendAsync(IReadOnlyDictionary<string, string> variables, bool exported, CancellationToken cancellationToken)
@@ -268,7 +274,7 @@ public sealed partial class FlowCallAdapter : IFlowCall
         {
             if (!required)
             {
-                LogLeftOut(_logger, _call.Uuid, name, size, "channel variables", _budget.TotalBytes, ChannelTotalSetting);
+                LogLeftOut(_logger, _call.Uuid, name, size, "channel variables", _budget.TotalBytes, CallBudget.ChannelTotalSetting);
                 return false;
             }
 
@@ -297,9 +303,6 @@ public sealed partial class FlowCallAdapter : IFlowCall
         return bytes;
     }
 
-    private const string ChannelTotalSetting = FlowsOptions.Section + ":" + CallBudgetsOptions.Section + ":ChannelVariables:TotalBytes";
-    private const string SipTotalSetting = FlowsOptions.Section + ":" + CallBudgetsOptions.Section + ":SipHeaders:TotalBytes";
-
     /// <inheritdoc />
     /// <remarks>Before the transfer the engine's own context, the SIP headers and the UUI form are set, within the
     /// budget (<see cref="CallBudget"/>), and every name on the call is listed for mod_callcenter.</remarks>
@@ -315,11 +318,7 @@ public sealed partial class FlowCallAdapter : IFlowCall
         }
 
         var variables = new Dictionary<string, string>(StringComparer.Ordinal);
-        if (_call is ITrackedCall tracked && !_sent.ContainsKey(ContextVariables.ContextId))
-        {
-            Offer(variables, ContextVariables.ContextId, tracked.ContextId.ToString("D"));
-        }
-
+        OfferContextId(variables);
         if (_transferVariables?.Invoke() is { } extra)
         {
             foreach (var (name, value) in extra) Offer(variables, name, value);
@@ -370,7 +369,7 @@ public sealed partial class FlowCallAdapter : IFlowCall
             var line = CallBudget.LineBytes(variable, value);
             if (sipBytes + line > _budget.SipTotalBytes)
             {
-                LogLeftOut(_logger, _call.Uuid, variable, line, "SIP headers", _budget.SipTotalBytes, SipTotalSetting);
+                LogLeftOut(_logger, _call.Uuid, variable, line, "SIP headers", _budget.SipTotalBytes, CallBudget.SipTotalSetting);
                 return false;
             }
 
@@ -497,12 +496,12 @@ public sealed partial class FlowCallAdapter : IFlowCall
     [LoggerMessage(EventId = 314, Level = LogLevel.Warning, Message = "Call {CallUuid}: {Name} ({Bytes} bytes) not attached: the {Budget} would pass {Limit} bytes ({Setting})")]
     private static partial void LogLeftOut(ILogger logger, string callUuid, string name, int bytes, string budget, int limit, string setting);
 
-    [LoggerMessage(EventId = 315, Level = LogLevel.Warning, Message = "Call {CallUuid}: SIP header {Header} cut to fit its line (Flows:Budgets:SipHeaders:LineBytes)")]
+    [LoggerMessage(EventId = 315, Level = LogLevel.Warning, Message = "Call {CallUuid}: SIP header {Header} cut to fit its line (" + CallBudget.LineBytesSetting + ")")]
     private static partial void LogHeaderCut(ILogger logger, string callUuid, string header);
 
-    [LoggerMessage(EventId = 316, Level = LogLevel.Warning, Message = "Call {CallUuid}: UUI field {Key} left out: the form would pass Flows:Budgets:Uui:MaxBytes")]
+    [LoggerMessage(EventId = 316, Level = LogLevel.Warning, Message = "Call {CallUuid}: UUI field {Key} left out: the form would pass " + CallBudget.UuiBytesSetting)]
     private static partial void LogUuiFieldLeftOut(ILogger logger, string callUuid, string key);
 
-    [LoggerMessage(EventId = 317, Level = LogLevel.Warning, Message = "Call {CallUuid}: {Name} attached although the channel variables reach {Bytes} bytes, over {Limit} (Flows:Budgets:ChannelVariables:TotalBytes): mod_callcenter needs it")]
+    [LoggerMessage(EventId = 317, Level = LogLevel.Warning, Message = "Call {CallUuid}: {Name} attached although the channel variables reach {Bytes} bytes, over {Limit} (" + CallBudget.ChannelTotalSetting + "): mod_callcenter needs it")]
     private static partial void LogOverBudget(ILogger logger, string callUuid, string name, int bytes, int limit);
 }

@@ -94,13 +94,13 @@ public sealed class FlowsOptionsValidator : IValidateOptions<FlowsOptions>
         }
 
         var channel = budgets.ChannelVariables ?? new ChannelVariablesBudget();
-        Range(failures, $"{B}:ChannelVariables:ValueBytes", channel.ValueBytes, CallBudget.MinValueBytes, 8192, "256");
-        Range(failures, $"{B}:ChannelVariables:TotalBytes", channel.TotalBytes, 1024, 1_048_576, "4096");
+        Range(failures, CallBudget.ValueBytesSetting, channel.ValueBytes, CallBudget.MinValueBytes, 8192, "256");
+        Range(failures, CallBudget.ChannelTotalSetting, channel.TotalBytes, 1024, 1_048_576, "4096");
         Range(failures, $"{B}:UnboundedValueBytes", budgets.UnboundedValueBytes, 1, Math.Max(1, channel.ValueBytes), "64");
 
         var sip = budgets.SipHeaders ?? new SipHeadersBudget();
-        Range(failures, $"{B}:SipHeaders:LineBytes", sip.LineBytes, 32, 1024, "256");
-        Range(failures, $"{B}:SipHeaders:TotalBytes", sip.TotalBytes, 64, 8192, "768");
+        Range(failures, CallBudget.LineBytesSetting, sip.LineBytes, 32, 1024, "256");
+        Range(failures, CallBudget.SipTotalSetting, sip.TotalBytes, 64, 8192, "768");
         foreach (var (header, variable) in sip.Headers ?? [])
         {
             var key = $"{B}:SipHeaders:Headers:{header}";
@@ -117,7 +117,7 @@ public sealed class FlowsOptionsValidator : IValidateOptions<FlowsOptions>
         }
 
         var uui = budgets.Uui ?? new UuiBudget();
-        Range(failures, $"{B}:Uui:MaxBytes", uui.MaxBytes, 16, CallBudget.MaxUuiBytes, "128");
+        Range(failures, CallBudget.UuiBytesSetting, uui.MaxBytes, 16, CallBudget.MaxUuiBytes, "128");
         foreach (var (field, variable) in uui.Fields ?? [])
         {
             var key = $"{B}:Uui:Fields:{field}";
