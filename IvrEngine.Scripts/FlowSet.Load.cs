@@ -8,6 +8,7 @@ public sealed partial class FlowSet
     public static FlowLoadResult Load(string fileOrFolder, FlowLoadOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(fileOrFolder);
+        CheckOptions(options);
         return FlowLoader.Load(fileOrFolder, options ?? new FlowLoadOptions());
     }
 
@@ -17,6 +18,15 @@ public sealed partial class FlowSet
     {
         ArgumentNullException.ThrowIfNull(files);
         ArgumentNullException.ThrowIfNull(baseDirectory);
+        CheckOptions(options);
         return FlowLoader.FromText(files, baseDirectory, options ?? new FlowLoadOptions());
+    }
+
+    private static void CheckOptions(FlowLoadOptions? options)
+    {
+        if (options is { UnboundedValueBytes: < 1 })
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.UnboundedValueBytes, "UnboundedValueBytes must be at least 1.");
+        }
     }
 }

@@ -7,6 +7,13 @@ public sealed record FlowLoadOptions
 {
     /// <summary>Check that every file prompt exists in the flow's prompts folder.</summary>
     public bool CheckPromptFiles { get; init; } = true;
+
+    /// <summary>The size a set value without a known bound (an expression without <c>max</c>) may have on the call,
+    /// in UTF-8 bytes: it is cut to this when attached.</summary>
+    public int UnboundedValueBytes { get; init; } = FlowSet.DefaultUnboundedValueBytes;
+
+    /// <summary>The transports' budgets: each flow's worst case is checked against them; null checks none.</summary>
+    public IFlowBudget? Budget { get; init; }
 }
 
 /// <summary>The outcome of loading: a set when there is no error, and every problem found (all at once).</summary>
@@ -26,12 +33,20 @@ public sealed partial class FlowSet
     /// <summary>The flow for numbers no flow lists; null when the set has none.</summary>
     public FlowDefinition? Default { get; }
 
+    /// <summary>The size of a set value without a known bound when no other is given (UTF-8 bytes).</summary>
+    public const int DefaultUnboundedValueBytes = 64;
+
     /// <summary>A set of already validated flows.</summary>
-    internal FlowSet(IReadOnlyList<FlowDefinition> flows)
+    internal FlowSet(IReadOnlyList<FlowDefinition> flows, int unboundedValueBytes = DefaultUnboundedValueBytes)
     {
         Flows = flows;
         Default = flows.FirstOrDefault(f => f.IsDefault);
+        UnboundedValueBytes = unboundedValueBytes;
     }
+
+    /// <summary>The size a set value without a known bound (an expression without <c>max</c>) is cut to when it is
+    /// attached to a call, in UTF-8 bytes (<see cref="FlowLoadOptions.UnboundedValueBytes"/>).</summary>
+    public int UnboundedValueBytes { get; }
 
     /// <summary>The flow serving this dialed number, else the default flow, else null.</summary>
     public FlowDefinition? ForDialedNumber(string dialed)

@@ -221,7 +221,7 @@ internal static class FlowLoader
             .ThenBy(d => d.Span.Column)
             .ToList();
         return sorted.Count == 0
-            ? new FlowLoadResult(new FlowSet([.. flows.Select(f => f.ToDefinition())]), sorted)
+            ? new FlowLoadResult(new FlowSet([.. flows.Select(f => f.ToDefinition())], options.UnboundedValueBytes), sorted)
             : new FlowLoadResult(null, sorted);
     }
 }

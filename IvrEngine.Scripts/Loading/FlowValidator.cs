@@ -3,7 +3,8 @@ using IvrEngine.Scripts.Model;
 namespace IvrEngine.Scripts.Loading;
 
 /// <summary>The checks that need a whole flow or the whole set: exits to missing steps, unreachable steps, loops
-/// that never wait for the caller, prompt files, and names, numbers, default and subflows across files.</summary>
+/// that never wait for the caller, prompt files, names, numbers, default and subflows across files, and what each
+/// flow attaches against the transports' budgets.</summary>
 internal static class FlowValidator
 {
     /// <summary>Checks <paramref name="flows"/> and adds what it finds to <paramref name="diagnostics"/>.</summary>
@@ -26,6 +27,7 @@ internal static class FlowValidator
         }
 
         CheckSet(flows, someFlowUnnamed, onlyFile, diagnostics);
+        FlowBudgetCheck.Check(flows, options, diagnostics);
     }
 
     private static void CheckSteps(ParsedFlow flow, List<FlowDiagnostic> diagnostics)

@@ -43,12 +43,16 @@ internal sealed partial class FlowYamlReader
     ];
 
     private static readonly string[] ValidateFields = ["regex", "luhn", "exists"];
+    private static readonly string[] SetValueFields = ["value", "max"];
     private static readonly string[] ConfirmFields = ["before", "after", "confirm_key", "retry_key"];
     private static readonly string[] LookupFields = ["by", "value"];
     private static readonly string[] CaseFields = ["when", "goto"];
     private static readonly string[] LanguageFields = ["prompt", "options", "timeout", "max_tries"];
     private static readonly string[] TransferFields = ["queue", "extension", "agent", "priority"];
     private static readonly string[] TransferTargets = ["queue", "extension", "agent"];
+
+    /// <summary>The largest <c>max</c> a set value may give (the transports' own limits are checked later).</summary>
+    internal const int MaxValueBytes = 65_536;
 
     /// <summary>The step being read.</summary>
     private sealed record StepContext(string Id, SourceSpan Span, string Kind, YPair KindPair, Dictionary<string, YPair> Fields, HashSet<string> Misspelt)
@@ -497,9 +501,28 @@ internal sealed partial class FlowYamlReader
                     continue;
                 }
 
-                if (value is not YScalar scalar)
+                int? max = null;
+                var scalar = value as YScalar;
+                if (value is YMapping bounded)
                 {
-                    Error(value, $"{owner}: the value of '{name}' must be a single value, not {value.Describe}");
+                    // { value: '=expression', max: 40 }: the value with the most bytes it may have on the call.
+                    var fields = Fields(bounded, owner, SetValueFields, At(key));
+                    scalar = Required(fields, "value", $"{owner}: '{name}' needs 'value' (e.g. {{ value: '=Client.Name', max: 40 }})") is { } valuePair
+                        ? Scalar(valuePair, owner)
+                        : null;
+                    if (fields.Get("max") is { } maxPair)
+                    {
+                        max = Int(maxPair, owner, 1, MaxValueBytes);
+                    }
+
+                    if (scalar is null)
+                    {
+                        continue;
+                    }
+                }
+                else if (scalar is null)
+                {
+                    Error(value, $"{owner}: the value of '{name}' must be a single value or {{ value: ..., max: N }}, not {value.Describe}");
                     continue;
                 }
 
@@ -509,8 +532,12 @@ internal sealed partial class FlowYamlReader
                 {
                     CheckExpression(scalar, 1, condition: false, $"{owner} value of '{name}'");
                 }
+                else if (max is { } limit && System.Text.Encoding.UTF8.GetByteCount(text) > limit)
+                {
+                    Error(scalar, $"{owner}: the value of '{name}' is {System.Text.Encoding.UTF8.GetByteCount(text)} bytes, more than its max ({limit})");
+                }
 
-                assignments.Add(new Assignment(name, isExpression ? text[1..] : text, isExpression, At(value)));
+                assignments.Add(new Assignment(name, isExpression ? text[1..] : text, isExpression, At(scalar)) { MaxBytes = max });
             }
         }
 

@@ -251,7 +251,12 @@ public sealed record SetStep : FlowStep
 /// <param name="Value">The literal, or the expression without its <c>=</c>.</param>
 /// <param name="IsExpression">True for an expression.</param>
 /// <param name="Span">Where the value is written.</param>
-public sealed record Assignment(string Name, string Value, bool IsExpression, SourceSpan Span);
+public sealed record Assignment(string Name, string Value, bool IsExpression, SourceSpan Span)
+{
+    /// <summary>The most UTF-8 bytes the value may have on the call (written <c>max</c>); a longer value is cut when
+    /// attached. Null: a literal's own length, or <see cref="FlowSet.UnboundedValueBytes"/> for an expression.</summary>
+    public int? MaxBytes { get; init; }
+}
 
 /// <summary>Goes to the first case whose condition holds, else to <see cref="Else"/>.</summary>
 public sealed record BranchStep : FlowStep

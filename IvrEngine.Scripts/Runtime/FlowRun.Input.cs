@@ -10,6 +10,9 @@ internal sealed partial class FlowRun
     internal const string CollectNoInput = "no-input";
     internal const string CollectInvalid = "invalid";
 
+    /// <summary>What a collect step's status variable is named after its <c>into</c>.</summary>
+    internal const string StatusSuffix = "_status";
+
     /// <summary>One key, prompts first (a key stops them), then <paramref name="timeout"/> of waiting; a key left by
     /// an interruptible play is taken instead of asking.</summary>
     private async Task<FlowDigits> OneKeyAsync(List<FlowPlayable> prompts, TimeSpan timeout, bool sensitive = false)
@@ -245,17 +248,24 @@ internal sealed partial class FlowRun
     private Transition Accept(CollectStep step, string digits)
     {
         _vars.Set(step.Into, digits);
+        _caps[step.Into] = step.MaxLength;
         _collected[step.Into] = step.Secret || (_collected.TryGetValue(step.Into, out var wasSecret) && wasSecret);
-        _vars.Set(step.Into + "_status", CollectOk);
+        SetStatus(step, CollectOk);
         _observer?.OnCollected(step.Into, MaskedValue(step.Into, digits), CollectOk);
         return Transition.Continue;
     }
 
     private Transition Fail(CollectStep step, string status)
     {
-        _vars.Set(step.Into + "_status", status);
+        SetStatus(step, status);
         _observer?.OnCollected(step.Into, string.Empty, status);
         return Transition.To(step.OnFailure);
+    }
+
+    private void SetStatus(CollectStep step, string status)
+    {
+        _vars.Set(step.Into + StatusSuffix, status);
+        _caps[step.Into + StatusSuffix] = AttachedValues.StatusBytes;
     }
 
     /// <summary>A one-key menu of languages: a listed key switches, anything else tries again, and after the last

@@ -97,6 +97,7 @@ internal sealed partial class FlowRun
                 ? EvaluateText(assignment.Value, $"setting '{assignment.Name}' to")
                 : assignment.Value;
             _vars.Set(assignment.Name, value);
+            _caps[assignment.Name] = assignment.MaxBytes ?? (assignment.IsExpression ? _set.UnboundedValueBytes : int.MaxValue);
         }
 
         return Transition.Continue;

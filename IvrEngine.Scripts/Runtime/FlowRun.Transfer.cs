@@ -94,20 +94,30 @@ internal sealed partial class FlowRun
     /// <summary>What the call carries (README, "What a call carries"): every flow variable as <c>ivr_&lt;name&gt;</c>
     /// except secret collects, then the run's own values. The run's names are reserved: a flow variable that would
     /// be sent under one of them (a variable called <c>flow</c>, say) is not sent. Empty values are not sent
-    /// (setting an empty channel variable unsets it). Also the same with collected values masked, for logs.</summary>
+    /// (setting an empty channel variable unsets it). Every value is cut to its cap (<see cref="AttachedValues"/>; a
+    /// flow variable's is the one its last writer gave) and made one line; a cut is reported to the observer. Also
+    /// the same with collected values masked, for logs.</summary>
     private (Dictionary<string, string> Attached, Dictionary<string, string> Masked) Attachments(int? priority)
     {
         var attached = new Dictionary<string, string>(StringComparer.Ordinal);
         var masked = new Dictionary<string, string>(StringComparer.Ordinal);
 
-        void Add(string name, string value, string? maskedValue = null)
+        void Add(string name, string value, int maxBytes, string? flowVariable = null)
         {
-            if (value.Length > 0)
+            var fitted = AttachedValues.Fit(value, maxBytes, out var cut);
+            if (cut)
             {
-                attached[name] = value;
-                masked[name] = maskedValue ?? value;
+                _observer?.OnValueCut(name, AttachedValues.Bytes(value), maxBytes);
+            }
+
+            if (fitted.Length > 0)
+            {
+                attached[name] = fitted;
+                masked[name] = flowVariable is null ? fitted : MaskedValue(flowVariable, fitted);
             }
         }
+
+        void AddContract(string name, string value) => Add(name, value, AttachedValues.Caps[name]);
 
         foreach (var (name, value) in _vars.All)
         {
@@ -117,44 +127,44 @@ internal sealed partial class FlowRun
                 continue;
             }
 
-            Add(attachedName, value, MaskedValue(name, value));
+            Add(attachedName, value, _caps.GetValueOrDefault(name, int.MaxValue), name);
         }
 
-        Add("ivr_flow", _top.Name);
-        Add("ivr_last_step", _steps[^1]);
-        Add("ivr_language", _language);
+        AddContract("ivr_flow", _top.Name);
+        AddContract("ivr_last_step", _steps[^1]);
+        AddContract("ivr_language", _language);
         if (_lookedUp && !_client.Found)
         {
             // An unknown caller still tells the agent so, and why.
-            Add("ivr_cti_code", _client.Code);
-            Add("ivr_cti_reason", _client.Reason);
-            Add("ivr_matched_by", _client.MatchedBy);
+            AddContract("ivr_cti_code", _client.Code);
+            AddContract("ivr_cti_reason", _client.Reason);
+            AddContract("ivr_matched_by", _client.MatchedBy);
         }
 
         if (_client.Found)
         {
-            Add("ivr_cti_code", _client.Code);
-            Add("ivr_cti_reason", _client.Reason);
-            Add("ivr_matched_by", _client.MatchedBy);
-            Add("ivr_client_id", _client.Id);
-            Add("ivr_client_name", _client.Name);
-            Add("ivr_category", _client.Category);
-            Add("ivr_overdue", _client.Overdue > 0 ? "true" : "false");
-            Add("ivr_manager", _client.Manager);
+            AddContract("ivr_cti_code", _client.Code);
+            AddContract("ivr_cti_reason", _client.Reason);
+            AddContract("ivr_matched_by", _client.MatchedBy);
+            AddContract("ivr_client_id", _client.Id);
+            AddContract("ivr_client_name", _client.Name);
+            AddContract("ivr_category", _client.Category);
+            AddContract("ivr_overdue", _client.Overdue > 0 ? "true" : "false");
+            AddContract("ivr_manager", _client.Manager);
         }
 
         if (priority is { } p)
         {
-            Add("ivr_transfer_priority", p.ToString(CultureInfo.InvariantCulture));
+            AddContract("ivr_transfer_priority", p.ToString(CultureInfo.InvariantCulture));
         }
 
         if (_route is { } route)
         {
-            Add("ivr_route_rule", route.Rule);
-            Add("ivr_route_reason", route.Reason);
+            AddContract("ivr_route_rule", route.Rule);
+            AddContract("ivr_route_reason", route.Reason);
             if (route.Transfer is { Kind: TransferKind.Agent } && route.FallbackQueue is { } fallback)
             {
-                Add("ivr_fallback_queue", fallback);
+                AddContract("ivr_fallback_queue", fallback);
             }
         }
 

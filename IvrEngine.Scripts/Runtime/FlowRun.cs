@@ -21,6 +21,10 @@ internal sealed partial class FlowRun
     /// and secret ones are never attached. A later <c>set</c> of the same name does not lift this.</summary>
     private readonly Dictionary<string, bool> _collected = new(StringComparer.Ordinal);
 
+    /// <summary>The most UTF-8 bytes each flow variable may have on the call, as its last writer said: a collect
+    /// step's max length, a set value's max (or <see cref="FlowSet.UnboundedValueBytes"/> for an expression).</summary>
+    private readonly Dictionary<string, int> _caps = new(StringComparer.Ordinal);
+
     private readonly List<string> _steps = [];
     private readonly Stack<Frame> _frames = new();
 

@@ -35,4 +35,10 @@ public interface IFlowObserver
     void OnRoute(FlowRoute route)
     {
     }
+
+    /// <summary>A value was longer than its cap and was cut before it was attached: <paramref name="name"/> as
+    /// attached, its size and its cap in UTF-8 bytes (<see cref="AttachedValues"/>). Nothing of the value itself.</summary>
+    void OnValueCut(string name, int bytes, int maxBytes)
+    {
+    }
 }

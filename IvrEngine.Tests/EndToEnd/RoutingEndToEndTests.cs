@@ -68,11 +68,11 @@ public sealed class RoutingEndToEndTests : IDisposable
             .And.Contain("ivr_cti_code", "V")
             .And.Contain("ivr_client_name", "Eleanor Vance")
             .And.Contain("cc_base_score", "600");
-        // ivr_export_extra carries the list itself (the shipped dialplan appends it to the contract's names).
-        var attached = record.ExportedVariables.Keys.Where(k => k.StartsWith("ivr_", StringComparison.Ordinal) && k != IvrEngine.Calls.ContextVariables.ExportExtra
-            // Known gap: the web layer exports ivr_context_id around the adapter, so only the dialplan's static list names it.
-            && k != IvrEngine.Calls.ContextVariables.ContextId);
-        ExportList(record).Should().BeEquivalentTo(attached);
+        // ivr_export_extra carries the list itself (the shipped dialplan appends it to the contract's names); the
+        // engine's SIP headers are listed with the context (ivr_context_id among it).
+        var attached = record.ExportedVariables.Keys.Where(k => (k.StartsWith("ivr_", StringComparison.Ordinal) || k.StartsWith("sip_h_", StringComparison.Ordinal))
+            && k != IvrEngine.Calls.ContextVariables.ExportExtra);
+        ExportList(record).Should().BeEquivalentTo(attached).And.Contain(IvrEngine.Calls.ContextVariables.ContextId);
         record.ExportedVariables[IvrEngine.Calls.ContextVariables.ExportExtra].Should().Be(record.ExportedVariables["cc_export_vars"]);
     }
 

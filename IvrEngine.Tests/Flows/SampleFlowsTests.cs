@@ -1,4 +1,6 @@
+using IvrEngine.Ivr;
 using IvrEngine.Scripts;
+using IvrEngine.Tests.Scripts.Loading;
 
 namespace IvrEngine.Tests.Flows;
 
@@ -19,6 +21,16 @@ public sealed class SampleFlowsTests
         loaded.Set.ForDialedNumber("5000")!.Name.Should().Be("bank");
         loaded.Set.ForDialedNumber("5001")!.Name.Should().Be("taxi");
         loaded.Set.ForDialedNumber("5002")!.Name.Should().Be("clinic");
+    }
+
+    [Fact]
+    public void Every_shipped_flow_fits_the_default_budgets_with_room_to_spare()
+    {
+        FlowSet.Load(FlowCliKit.ShippedFlows, new CallBudget(new CallBudgetsOptions()).LoadOptions()).ShouldLoad();
+
+        // Three quarters of the default totals would still hold them: an admin can add values without hitting a limit.
+        var tighter = new CallBudgetsOptions { ChannelVariables = { TotalBytes = 3072 }, SipHeaders = { TotalBytes = 576 } };
+        FlowSet.Load(FlowCliKit.ShippedFlows, new CallBudget(tighter).LoadOptions()).ShouldLoad();
     }
 
     [Theory]

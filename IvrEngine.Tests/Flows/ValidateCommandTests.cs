@@ -88,6 +88,35 @@ public sealed class ValidateCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task A_flow_that_cannot_fit_the_budgets_exits_1_and_the_settings_given_on_the_line_apply()
+    {
+        const string notes = """
+            flow: notes
+            numbers: ["7100"]
+            steps:
+              note:
+                set: { note: { value: '=Caller', max: 300 } }
+                next: out
+              out:
+                transfer: { queue: general }
+            """;
+        var file = Path.Combine(_kit.Folder, "notes.yaml");
+        await File.WriteAllTextAsync(file, notes);
+
+        var refused = await FlowCliKit.RunAsync(["validate", file]);
+        var allowed = await FlowCliKit.RunAsync(["validate", file, "--Flows:Budgets:ChannelVariables:ValueBytes=512"]);
+        var invalid = await FlowCliKit.RunAsync(["validate", file, "--Flows:Budgets:Uui:MaxBytes=500"]);
+
+        refused.Code.Should().Be(1);
+        refused.Output.Trim().Should().Be($"{file}:5:27: flow 'notes': ivr_note (set in step 'note') can reach 300 bytes, over the 256 allowed "
+            + "(Flows:Budgets:ChannelVariables:ValueBytes); write a shorter value, or give the expression a smaller max ({ value: ..., max: N })");
+        allowed.Code.Should().Be(0, allowed.Output + allowed.Error);
+        allowed.Output.Trim().Should().Be("1 flow OK");
+        invalid.Code.Should().Be(2);
+        invalid.Error.Should().Contain("Flows:Budgets:Uui:MaxBytes is 500; give 16 to 128");
+    }
+
+    [Fact]
     public async Task Help_lists_validate_and_simulate()
     {
         var run = await FlowCliKit.RunAsync(["--help"]);

@@ -37,7 +37,7 @@ public sealed class FlowCallAdapterExportTests
 
         record.TransferredTo.Should().Be("agent_agent-106 XML default");
         record.ExportedVariables["cc_export_vars"].Split(',').Should()
-            .Equal("ivr_flow", "ivr_route_rule", "ivr_fallback_queue", "ivr_campaign");
+            .Equal("ivr_flow", "ivr_route_rule", "ivr_fallback_queue", "ivr_campaign", "sip_h_X-IVR-Flow", "ivr_uui", "sip_h_User-to-User");
     }
 
     [Fact]
@@ -49,7 +49,8 @@ public sealed class FlowCallAdapterExportTests
             await a.TransferAsync(new FlowTransfer(TransferKind.Queue, "vip", 600), CancellationToken.None);
         });
 
-        record.ExportedVariables.Should().Contain("cc_base_score", "600").And.Contain("cc_export_vars", "ivr_flow")
-            .And.Contain("ivr_export_extra", "ivr_flow", "the shipped dialplan appends it to the contract's names");
+        const string Listed = "ivr_flow,sip_h_X-IVR-Flow,ivr_uui,sip_h_User-to-User";
+        record.ExportedVariables.Should().Contain("cc_base_score", "600").And.Contain("cc_export_vars", Listed)
+            .And.Contain("ivr_export_extra", Listed, "the shipped dialplan appends it to the contract's names");
     }
 }

@@ -103,6 +103,21 @@ public static class ContextVariables
     /// dialplan uses <c>general</c>.</summary>
     public const string FallbackQueue = "ivr_fallback_queue";
 
+    /// <summary>The UUI form: a compact ASCII <c>key=value&amp;key=value</c> of the essentials (by default the context
+    /// id, the flow, the client id, the priority and the CTI code), at most 128 bytes, for systems that take ISDN-style
+    /// user-to-user information (<see cref="UuiForm"/>). Set when <c>Flows:Budgets:Uui:Enabled</c>; the engine also
+    /// sends it hex-encoded in the SIP <c>User-to-User</c> header when <c>Flows:Budgets:Uui:SipHeader</c>.</summary>
+    public const string Uui = "ivr_uui";
+
+    /// <summary>The most UTF-8 bytes each value the engine sets itself may have; a longer one is cut (ending in
+    /// "…"). The values the flow interpreter fills have theirs in <c>AttachedValues.Caps</c> of the flow language.</summary>
+    public static IReadOnlyDictionary<string, int> EngineCaps { get; } = new Dictionary<string, int>(StringComparer.Ordinal)
+    {
+        [ContextId] = 36,
+        [Campaign] = 64,
+        [NewCallerNumber] = 32,
+    };
+
     /// <summary>The static context contract, in the order of the dialplan's <c>cc_export_vars</c>.</summary>
     public static IReadOnlyList<string> All { get; } =
     [

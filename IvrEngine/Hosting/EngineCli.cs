@@ -19,8 +19,9 @@ namespace IvrEngine.Hosting;
 /// <item><c>import &lt;file&gt; [--format csv|json]</c>: imports clients, prints the report; exit 0 even with rejected
 /// rows, 1 when the file or the store cannot be read, 2 on a usage error.</item>
 /// <item><c>export &lt;file&gt; [--format csv|json]</c>: writes every client; exit 0, or 1 when it cannot.</item>
-/// <item><c>validate &lt;file or folder&gt;</c>: loads IVR flows; exit 0 with <c>N flows OK</c>, 1 with every problem as
-/// <c>file:line:column: message</c>, 2 when there is no such file or folder.</item>
+/// <item><c>validate &lt;file or folder&gt;</c>: loads IVR flows and checks what each can attach against the budgets
+/// of <c>Flows:Budgets</c>; exit 0 with <c>N flows OK</c>, 1 with every problem as <c>file:line:column: message</c>, 2
+/// when there is no such file or folder or the settings are invalid.</item>
 /// <item><c>simulate &lt;flow&gt; --ani &lt;number&gt; --dnis &lt;number&gt; [--keys "1,4111111111111111#"] [--json]
 /// [--flows &lt;folder&gt;] [--at &lt;date-time&gt;]</c>: runs a flow in the terminal against the client store; exit 0 when
 /// the flow ended as written (transferred, hung up, returned), 1 when it failed, 2 when it could not run (arguments,
@@ -124,12 +125,13 @@ public static class EngineCli
         root.Subcommands.Add(export);
 
         var validatePath = new Argument<string>("path") { Description = "A flow file (.yaml) or a folder of them." };
-        var validate = new Command("validate", "Load IVR flows and report every problem as file:line:column: message. "
+        var validate = new Command("validate", "Load IVR flows and report every problem as file:line:column: message, what a flow can "
+            + "attach to a call checked against the budgets of Flows:Budgets. "
             + "Exit 0 when they load (\"N flows OK\"), 1 when there are problems, 2 when there is no such file or folder.")
         {
             validatePath,
         };
-        validate.SetAction((result, _) => ValidateAsync(result.GetValue(validatePath)!, output, error));
+        validate.SetAction((result, _) => ValidateAsync(configArgs, result.GetValue(validatePath)!, output, error));
         root.Subcommands.Add(validate);
 
         var simulateFlow = new Argument<string>("flow") { Description = "The name of the flow to run (its flow: line)." };
@@ -300,7 +302,7 @@ public static class EngineCli
         }
     }
 
-    private static async Task<int> ValidateAsync(string path, TextWriter output, TextWriter error)
+    private static async Task<int> ValidateAsync(string[] configArgs, string path, TextWriter output, TextWriter error)
     {
         if (!File.Exists(path) && !Directory.Exists(path))
         {
@@ -308,7 +310,9 @@ public static class EngineCli
             return UsageError;
         }
 
-        var loaded = FlowSet.Load(path);
+        // The flows are checked against the budgets the engine would use (Flows:Budgets).
+        if (await FlowsSettingsAsync(BuildConfiguration(configArgs), error) is not { } settings) return UsageError;
+        var loaded = FlowSet.Load(path, new CallBudget(settings.Budgets).LoadOptions());
         if (!loaded.Succeeded)
         {
             await WriteDiagnosticsAsync(output, path, loaded.Diagnostics);
@@ -358,14 +362,15 @@ public static class EngineCli
         }
 
         var configuration = BuildConfiguration(configArgs);
-        var flowsPath = arguments.Flows ?? FlowsSettingPath(configuration);
+        if (await FlowsSettingsAsync(configuration, error) is not { } settings) return UsageError;
+        var flowsPath = arguments.Flows ?? settings.FullPath(AppContext.BaseDirectory);
         if (!File.Exists(flowsPath) && !Directory.Exists(flowsPath))
         {
             await error.WriteLineAsync($"error: no flows at '{flowsPath}': no such file or folder (give --flows <folder>).");
             return UsageError;
         }
 
-        var loaded = FlowSet.Load(flowsPath);
+        var loaded = FlowSet.Load(flowsPath, new CallBudget(settings.Budgets).LoadOptions());
         if (!loaded.Succeeded)
         {
             await error.WriteLineAsync($"error: the flows in '{flowsPath}' do not load:");
@@ -428,12 +433,17 @@ public static class EngineCli
         return FlowSimulation.EndedNormally(result.Outcome) ? Ok : Failed;
     }
 
-    /// <summary>The flows folder the engine would serve: <c>Flows:Path</c> against the engine's folder.</summary>
-    private static string FlowsSettingPath(IConfiguration configuration)
+    /// <summary>The flows settings as the engine would read them (<c>Flows</c>), validated; null (with the reasons
+    /// printed) when invalid.</summary>
+    private static async Task<FlowsOptions?> FlowsSettingsAsync(IConfiguration configuration, TextWriter error)
     {
         var options = new FlowsOptions();
         configuration.GetSection(FlowsOptions.Section).Bind(options);
-        return options.FullPath(AppContext.BaseDirectory);
+        var failures = FlowsOptionsValidator.Check(options);
+        if (failures.Count == 0) return options;
+        await error.WriteLineAsync("error: the Flows configuration is invalid:");
+        foreach (var failure in failures) await error.WriteLineAsync("  - " + failure);
+        return null;
     }
 
     /// <summary>The client store and lookup as the engine builds them (same settings, same classification), the

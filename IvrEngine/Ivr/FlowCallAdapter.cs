@@ -28,6 +28,11 @@ namespace IvrEngine.Ivr;
 /// set first as the exported variable <c>cc_base_score</c>: mod_callcenter orders waiting members by score, highest
 /// first, and a member's score is its base score plus one per second waited, so priority N puts the caller ahead
 /// of callers who have waited up to N seconds longer.</para>
+/// <para>What rides on the call is held to <see cref="FlowsOptions.Budgets"/> (<see cref="CallBudget"/>): exported
+/// context values are made one line and cut to their caps, and before a transfer the engine's own context, the SIP
+/// headers (<c>sip_h_X-IVR-*</c>) and the UUI form (<c>ivr_uui</c>, <c>sip_h_User-to-User</c>) are set and every
+/// name is listed in <c>cc_export_vars</c> and <c>ivr_export_extra</c>. What does not fit is cut or left out, and
+/// logged; it never stops the transfer.</para>
 /// </remarks>
 public sealed partial class FlowCallAdapter : IFlowCall
 {
@@ -48,6 +53,7 @@ public sealed partial class FlowCallAdapter : IFlowCall
 
     private readonly ICall _call;
     private readonly FlowsOptions _options;
+    private readonly CallBudget _budget;
     private readonly string _flowsFolder;
     private readonly Func<IReadOnlyDictionary<string, string>>? _transferVariables;
     private readonly ILogger _logger;
@@ -55,25 +61,33 @@ public sealed partial class FlowCallAdapter : IFlowCall
     /// <summary>The names of the variables exported on this call so far, in the order first sent.</summary>
     private readonly List<string> _exported = [];
 
+    /// <summary>The values exported on this call so far, as sent (what the budget counts).</summary>
+    private readonly Dictionary<string, string> _sent = new(StringComparer.Ordinal);
+
     /// <summary>mod_callcenter copies to the agent's leg only the caller's variables named in this one
     /// (comma-separated).</summary>
     internal const string ExportVarsVariable = "cc_export_vars";
 
+    /// <summary>mod_callcenter's base score of a caller in a queue (a queue transfer's priority).</summary>
+    internal const string BaseScoreVariable = "cc_base_score";
+
     /// <summary>An adapter for one call.</summary>
     /// <param name="call">The call.</param>
-    /// <param name="options">Prompt path mapping and transfer targets.</param>
+    /// <param name="options">Prompt path mapping, transfer targets and what may ride on the call.</param>
     /// <param name="flowsFolder">The flows folder as the engine sees it (absolute).</param>
     /// <param name="transferVariables">More variables to attach, exported, just before a transfer (the engine's
     /// context beyond what the flow attaches); null for none.</param>
-    /// <param name="logger">Where skipped prompts and refused transfers are reported.</param>
+    /// <param name="logger">Where skipped prompts, refused transfers and cut values are reported.</param>
+    /// <param name="budget">The budget of what rides on the call; null: the one of <see cref="FlowsOptions.Budgets"/>.</param>
     public FlowCallAdapter(ICall call, FlowsOptions options, string flowsFolder,
-        Func<IReadOnlyDictionary<string, string>>? transferVariables = null, ILogger? logger = null)
+        Func<IReadOnlyDictionary<string, string>>? transferVariables = null, ILogger? logger = null, CallBudget? budget = null)
     {
         ArgumentNullException.ThrowIfNull(call);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(flowsFolder);
         _call = call;
         _options = options;
+        _budget = budget ?? new CallBudget(options.Budgets ?? new CallBudgetsOptions());
         _flowsFolder = Path.TrimEndingDirectorySeparator(Path.GetFullPath(flowsFolder));
         _transferVariables = transferVariables;
         _logger = logger ?? NullLogger.Instance;
@@ -192,18 +206,42 @@ public sealed partial class FlowCallAdapter : IFlowCall
     }
 
     /// <inheritdoc />
+    /// <remarks>Exported variables ride on the call, so they are held to the budget (<see cref="CallBudget"/>): a
+    /// context value is made one line and cut to its cap, and a variable that would take the call past
+    /// <see cref="ChannelVariablesBudget.TotalBytes"/> is not sent; both are logged. The first exported set also
+    /// carries the call's context id when the call is tracked.</remarks>
     public async Task<FlowCallStatus> SetVariablesAsync(IReadOnlyDictionary<string, string> variables, bool exported, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(variables);
+        if (!exported) return await SendAsync(variables, exported: false, cancellationToken);
+        var batch = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (!variables.ContainsKey(ContextVariables.ContextId)) OfferContextId(batch);
+        foreach (var (name, value) in variables) Offer(batch, name, value);
+        return await SendAsync(batch, exported: true, cancellationToken);
+    }
+
+    /// <summary>The call's context id, on a tracked call that has not carried it yet: the headers and the UUI form
+    /// need it, and the lists for mod_callcenter name it.</summary>
+    private void OfferContextId(Dictionary<string, string> batch)
+    {
+        if (_call is ITrackedCall tracked && !_sent.ContainsKey(ContextVariables.ContextId))
+        {
+            Offer(batch, ContextVariables.ContextId, tracked.ContextId.ToString("D"));
+        }
+    }
+
+    private async Task<FlowCallStatus> SendAsync(IReadOnlyDictionary<string, string> variables, bool exported, CancellationToken cancellationToken)
+    {
         if (variables.Count == 0) return _call.State == CallState.Ended ? FlowCallStatus.HungUp : FlowCallStatus.Ok;
         try
         {
             var status = Status(await _call.SetVariablesAsync(variables, exported, cancellationToken));
             if (exported && status == FlowCallStatus.Ok)
             {
-                foreach (var name in variables.Keys)
+                foreach (var (name, value) in variables)
                 {
                     if (!_exported.Contains(name, StringComparer.Ordinal)) _exported.Add(name);
+                    _sent[name] = value;
                 }
             }
 
@@ -217,7 +255,57 @@ public sealed partial class FlowCallAdapter : IFlowCall
         }
     }
 
+    /// <summary>Adds an exported variable to <paramref name="batch"/> within the budget: a context value made one line
+    /// and cut to its cap; left out when the call's variables would pass the total, unless <paramref name="required"/>
+    /// (the lists mod_callcenter needs, the priority). Returns false when left out.</summary>
+    private bool Offer(Dictionary<string, string> batch, string name, string value, bool required = false)
+    {
+        if (CallBudget.IsContextValue(name) && value.Length > 0)
+        {
+            var cap = _budget.CapOf(name);
+            var fitted = AttachedValues.Fit(value, cap, out var cut);
+            if (cut) LogValueCut(_logger, _call.Uuid, name, AttachedValues.Bytes(value), cap);
+            value = fitted;
+        }
+
+        var size = name.Length + AttachedValues.Bytes(value);
+        var total = ChannelBytes(batch, name) + size;
+        if (total > _budget.TotalBytes)
+        {
+            if (!required)
+            {
+                LogLeftOut(_logger, _call.Uuid, name, size, "channel variables", _budget.TotalBytes, CallBudget.ChannelTotalSetting);
+                return false;
+            }
+
+            LogOverBudget(_logger, _call.Uuid, name, total, _budget.TotalBytes);
+        }
+
+        batch[name] = value;
+        return true;
+    }
+
+    /// <summary>The bytes of the exported variables on the call with <paramref name="batch"/> sent, but for
+    /// <paramref name="except"/>.</summary>
+    private int ChannelBytes(Dictionary<string, string> batch, string except)
+    {
+        var bytes = 0;
+        foreach (var (name, value) in _sent)
+        {
+            if (name != except && !batch.ContainsKey(name)) bytes += name.Length + AttachedValues.Bytes(value);
+        }
+
+        foreach (var (name, value) in batch)
+        {
+            if (name != except) bytes += name.Length + AttachedValues.Bytes(value);
+        }
+
+        return bytes;
+    }
+
     /// <inheritdoc />
+    /// <remarks>Before the transfer the engine's own context, the SIP headers and the UUI form are set, within the
+    /// budget (<see cref="CallBudget"/>), and every name on the call is listed for mod_callcenter.</remarks>
     public async Task<FlowCallStatus> TransferAsync(FlowTransfer transfer, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(transfer);
@@ -230,37 +318,77 @@ public sealed partial class FlowCallAdapter : IFlowCall
         }
 
         var variables = new Dictionary<string, string>(StringComparer.Ordinal);
+        OfferContextId(variables);
         if (_transferVariables?.Invoke() is { } extra)
         {
-            foreach (var (name, value) in extra) variables[name] = value;
+            foreach (var (name, value) in extra) Offer(variables, name, value);
         }
 
         if (transfer.Kind == TransferKind.Queue && transfer.Priority is { } priority)
         {
-            variables["cc_base_score"] = priority.ToString(CultureInfo.InvariantCulture);
+            Offer(variables, BaseScoreVariable, priority.ToString(CultureInfo.InvariantCulture), required: true);
         }
 
+        AddHeadersAndUui(variables);
+
         // Whatever rides on this call must reach the agent's leg too: mod_callcenter passes on only what
-        // cc_export_vars names, so it names every variable attached here (the flow's and the engine's). The shipped
-        // dialplan sets cc_export_vars again in its queue extension (the contract's names) and appends the list in
-        // ivr_export_extra, so the list goes in both: a dialplan that sets nothing still gets it.
+        // cc_export_vars names, so it names every variable attached here (the flow's and the engine's, the headers
+        // and the UUI form). The shipped dialplan sets cc_export_vars again in its queue extension (the contract's
+        // names) and appends the list in ivr_export_extra, so the list goes in both: a dialplan that sets nothing
+        // still gets it.
         var names = _exported.Concat(variables.Keys)
             .Where(n => !n.StartsWith("cc_", StringComparison.Ordinal))
             .Distinct(StringComparer.Ordinal)
             .ToList();
         if (names.Count > 0)
         {
-            variables[ExportVarsVariable] = string.Join(',', names);
-            variables[ContextVariables.ExportExtra] = variables[ExportVarsVariable];
+            var list = string.Join(',', names);
+            Offer(variables, ExportVarsVariable, list, required: true);
+            Offer(variables, ContextVariables.ExportExtra, list, required: true);
         }
 
         if (variables.Count > 0)
         {
-            var set = await SetVariablesAsync(variables, exported: true, cancellationToken);
+            var set = await SendAsync(variables, exported: true, cancellationToken);
             if (set == FlowCallStatus.HungUp) return set;
         }
 
         return Status(await _call.TransferAsync(destination, "XML", _options.TransferContext, cancellationToken));
+    }
+
+    /// <summary>The SIP headers and the UUI form of the context on the call (sent, and about to be), each left out
+    /// when it would pass its budget.</summary>
+    private void AddHeadersAndUui(Dictionary<string, string> variables)
+    {
+        var values = new Dictionary<string, string>(_sent, StringComparer.Ordinal);
+        foreach (var (name, value) in variables) values[name] = value;
+
+        var sipBytes = 0;
+        bool AddHeader(string variable, string value)
+        {
+            var line = CallBudget.LineBytes(variable, value);
+            if (sipBytes + line > _budget.SipTotalBytes)
+            {
+                LogLeftOut(_logger, _call.Uuid, variable, line, "SIP headers", _budget.SipTotalBytes, CallBudget.SipTotalSetting);
+                return false;
+            }
+
+            if (!Offer(variables, variable, value)) return false;
+            sipBytes += line;
+            return true;
+        }
+
+        var cut = new List<string>();
+        foreach (var (variable, value) in _budget.SipHeaders(values, cut)) AddHeader(variable, value);
+        foreach (var header in cut) LogHeaderCut(_logger, _call.Uuid, header);
+
+        var leftOut = new List<string>();
+        var form = _budget.Uui(values, leftOut);
+        foreach (var key in leftOut) LogUuiFieldLeftOut(_logger, _call.Uuid, key);
+        if (form.Length > 0 && Offer(variables, ContextVariables.Uui, form) && _budget.UuiHeader)
+        {
+            AddHeader(CallBudget.UuiHeaderVariable, UuiForm.ToHeader(form));
+        }
     }
 
     /// <inheritdoc />
@@ -361,4 +489,19 @@ public sealed partial class FlowCallAdapter : IFlowCall
 
     [LoggerMessage(EventId = 312, Level = LogLevel.Warning, Message = "Call {CallUuid}: {What} refused: {Reason}")]
     private static partial void LogRefused(ILogger logger, string callUuid, string what, string reason);
+
+    [LoggerMessage(EventId = 313, Level = LogLevel.Warning, Message = "Call {CallUuid}: {Name} cut to {MaxBytes} bytes (it had {Bytes}) before it was attached")]
+    private static partial void LogValueCut(ILogger logger, string callUuid, string name, int bytes, int maxBytes);
+
+    [LoggerMessage(EventId = 314, Level = LogLevel.Warning, Message = "Call {CallUuid}: {Name} ({Bytes} bytes) not attached: the {Budget} would pass {Limit} bytes ({Setting})")]
+    private static partial void LogLeftOut(ILogger logger, string callUuid, string name, int bytes, string budget, int limit, string setting);
+
+    [LoggerMessage(EventId = 315, Level = LogLevel.Warning, Message = "Call {CallUuid}: SIP header {Header} cut to fit its line (" + CallBudget.LineBytesSetting + ")")]
+    private static partial void LogHeaderCut(ILogger logger, string callUuid, string header);
+
+    [LoggerMessage(EventId = 316, Level = LogLevel.Warning, Message = "Call {CallUuid}: UUI field {Key} left out: the form would pass " + CallBudget.UuiBytesSetting)]
+    private static partial void LogUuiFieldLeftOut(ILogger logger, string callUuid, string key);
+
+    [LoggerMessage(EventId = 317, Level = LogLevel.Warning, Message = "Call {CallUuid}: {Name} attached although the channel variables reach {Bytes} bytes, over {Limit} (" + CallBudget.ChannelTotalSetting + "): mod_callcenter needs it")]
+    private static partial void LogOverBudget(ILogger logger, string callUuid, string name, int bytes, int limit);
 }

@@ -60,7 +60,8 @@ public sealed class FlowsLoadException : Exception
         + string.Concat(diagnostics.Select(d => Environment.NewLine + "  " + d));
 }
 
-/// <summary>The flows serving calls: loads the flows folder at start (a broken folder stops the engine), then watches
+/// <summary>The flows serving calls: loads the flows folder at start (a broken folder, or a flow that cannot fit the
+/// budgets of <see cref="FlowsOptions.Budgets"/>, stops the engine), then watches
 /// it and reloads after every change once the folder has been quiet for <see cref="FlowsOptions.ReloadQuietMilliseconds"/>.
 /// A good edit replaces <see cref="Current"/> at once for new calls; a broken edit is refused with every problem
 /// logged and the last good set keeps serving. A call takes <see cref="Current"/> once when it starts and finishes
@@ -99,6 +100,7 @@ public sealed partial class FlowCatalog : IDisposable
         ArgumentNullException.ThrowIfNull(time);
         var o = options.Value;
         Folder = o.FullPath(baseDirectory ?? AppContext.BaseDirectory);
+        Budget = new CallBudget(o.Budgets ?? new CallBudgetsOptions());
         _quiet = TimeSpan.FromMilliseconds(o.ReloadQuietMilliseconds);
         _logger = logger;
         _time = time;
@@ -107,6 +109,9 @@ public sealed partial class FlowCatalog : IDisposable
 
     /// <summary>The flows folder (absolute).</summary>
     public string Folder { get; }
+
+    /// <summary>What may ride on a call: every flow is checked against it when loaded, and calls are held to it.</summary>
+    public CallBudget Budget { get; }
 
     /// <summary>The set serving new calls.</summary>
     /// <exception cref="InvalidOperationException">Before <see cref="Start"/> loaded the folder.</exception>
@@ -252,7 +257,7 @@ public sealed partial class FlowCatalog : IDisposable
     {
         try
         {
-            var result = FlowSet.Load(Folder);
+            var result = FlowSet.Load(Folder, Budget.LoadOptions());
             return result.Succeeded ? (result.Set, []) : (null, result.Diagnostics.Count > 0 ? result.Diagnostics : [Problem("the flows did not load")]);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)

@@ -31,6 +31,9 @@ public sealed class FlowsOptions
     /// often several writes); 0 reloads at the first change.</summary>
     public int ReloadQuietMilliseconds { get; set; } = 300;
 
+    /// <summary>What may ride on a call, per transport (<c>Flows:Budgets</c>).</summary>
+    public CallBudgetsOptions Budgets { get; set; } = new();
+
     /// <summary>The flows folder as an absolute path: <see cref="Path"/> against <paramref name="baseDirectory"/>.</summary>
     public string FullPath(string baseDirectory) => System.IO.Path.GetFullPath(System.IO.Path.Combine(baseDirectory, Path));
 }
@@ -77,7 +80,71 @@ public sealed class FlowsOptionsValidator : IValidateOptions<FlowsOptions>
             failures.Add($"{S}:ReloadQuietMilliseconds is {options.ReloadQuietMilliseconds}; give 0 to 60000 (300 is a good value).");
         }
 
+        CheckBudgets(failures, options.Budgets);
         return failures;
+    }
+
+    private static void CheckBudgets(List<string> failures, CallBudgetsOptions? budgets)
+    {
+        const string B = FlowsOptions.Section + ":" + CallBudgetsOptions.Section;
+        if (budgets is null)
+        {
+            failures.Add($"{B} is empty; leave it out for the defaults.");
+            return;
+        }
+
+        var channel = budgets.ChannelVariables ?? new ChannelVariablesBudget();
+        Range(failures, CallBudget.ValueBytesSetting, channel.ValueBytes, CallBudget.MinValueBytes, 8192, "256");
+        Range(failures, CallBudget.ChannelTotalSetting, channel.TotalBytes, 1024, 1_048_576, "4096");
+        Range(failures, $"{B}:UnboundedValueBytes", budgets.UnboundedValueBytes, 1, Math.Max(1, channel.ValueBytes), "64");
+
+        var sip = budgets.SipHeaders ?? new SipHeadersBudget();
+        Range(failures, CallBudget.LineBytesSetting, sip.LineBytes, 32, 1024, "256");
+        Range(failures, CallBudget.SipTotalSetting, sip.TotalBytes, 64, 8192, "768");
+        foreach (var (header, variable) in sip.Headers ?? [])
+        {
+            var key = $"{B}:SipHeaders:Headers:{header}";
+            if (!CallBudget.IsHeaderName(header))
+            {
+                failures.Add($"{key}: \"{header}\" is not a header name (letters, digits and '-', e.g. \"X-IVR-Flow\").");
+            }
+            else if (string.Equals(header, SipHeadersBudget.UuiHeader, StringComparison.OrdinalIgnoreCase))
+            {
+                failures.Add($"{key}: the UUI form takes {SipHeadersBudget.UuiHeader} ({B}:Uui:SipHeader); name another header.");
+            }
+
+            CheckCarried(failures, key, variable);
+        }
+
+        var uui = budgets.Uui ?? new UuiBudget();
+        Range(failures, CallBudget.UuiBytesSetting, uui.MaxBytes, 16, CallBudget.MaxUuiBytes, "128");
+        foreach (var (field, variable) in uui.Fields ?? [])
+        {
+            var key = $"{B}:Uui:Fields:{field}";
+            if (!CallBudget.IsUuiKey(field))
+            {
+                failures.Add($"{key}: \"{field}\" is not a UUI key (1 to 16 letters, digits, '_', '-' or '.', e.g. \"c\").");
+            }
+
+            CheckCarried(failures, key, variable);
+        }
+    }
+
+    private static void CheckCarried(List<string> failures, string key, string? variable)
+    {
+        // Empty: a default taken out.
+        if (!string.IsNullOrEmpty(variable) && !CallBudget.IsCarriedVariable(variable))
+        {
+            failures.Add($"{key}: \"{variable}\" is not a context variable (ivr_ and letters, digits, '_' or '-', e.g. \"ivr_client_id\"; not ivr_uui or ivr_export_extra).");
+        }
+    }
+
+    private static void Range(List<string> failures, string key, int value, int min, int max, string good)
+    {
+        if (value < min || value > max)
+        {
+            failures.Add($"{key} is {value}; give {min} to {max} ({good} is a good value).");
+        }
     }
 
     private static void CheckExtension(List<string> failures, string key, string? value, string example)

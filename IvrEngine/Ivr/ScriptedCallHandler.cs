@@ -48,7 +48,7 @@ public sealed partial class ScriptedCallHandler(
         var flow = version.Set.ForDialedNumber(call.Dnis);
         var directory = new StoreFlowDirectory(lookup, store, cards);
         call = contexts?.Track(call, () => directory.LastLookup is { } l ? new(l.Client?.Id, l.Code.ToString(), l.Summary, l.MatchedBy) : null) ?? call;
-        var adapter = new FlowCallAdapter(call, options.Value, catalog.Folder, directory.TransferVariables, logger);
+        var adapter = new FlowCallAdapter(call, options.Value, catalog.Folder, directory.TransferVariables, logger, catalog.Budget);
         var result = new ScriptedCallResult(flow?.Name, version.Generation, FlowOutcome.HungUp, null, null);
         try
         {
@@ -130,7 +130,12 @@ public sealed partial class ScriptedCallHandler(
 
         public void OnTransfer(FlowTransfer transfer, IReadOnlyDictionary<string, string> maskedAttached) =>
             LogTransfer(logger, callUuid, transfer.Kind, transfer.Target, string.Join(", ", maskedAttached.Select(kv => kv.Key + "=" + kv.Value)));
+
+        public void OnValueCut(string name, int bytes, int maxBytes) => LogValueCut(logger, callUuid, name, bytes, maxBytes);
     }
+
+    [LoggerMessage(EventId = 318, Level = LogLevel.Warning, Message = "Call {CallUuid}: {Name} cut to {MaxBytes} bytes (it had {Bytes}) before it was attached")]
+    private static partial void LogValueCut(ILogger logger, string callUuid, string name, int bytes, int maxBytes);
 
     [LoggerMessage(EventId = 336, Level = LogLevel.Debug, Message = "Call {CallUuid}: step {Flow}/{Step}")]
     private static partial void LogStep(ILogger logger, string callUuid, string flow, string step);

@@ -181,6 +181,8 @@ internal sealed class RecordingObserver : IFlowObserver
         Events.Add($"transfer {transfer.Kind} {transfer.Target}");
         Transfers.Add(maskedAttached);
     }
+
+    public void OnValueCut(string name, int bytes, int maxBytes) => Events.Add($"cut {name} {bytes}>{maxBytes}");
 }
 
 /// <summary>A runner over a fake directory and a fake clock, and shorthand for building flows in code.</summary>
