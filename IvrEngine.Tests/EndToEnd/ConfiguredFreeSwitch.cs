@@ -12,6 +12,7 @@ namespace IvrEngine.Tests.EndToEnd;
 internal sealed class ConfiguredFreeSwitch : IAsyncDisposable
 {
     private readonly XmlDialplan _dialplan;
+    private readonly FreeSwitchSimulator _simulator = new(new SimulatorOptions { HangUpAfterTransfer = false });
 
     public ConfiguredFreeSwitch(IPEndPoint engine, IPEndPoint failover)
     {
@@ -20,10 +21,7 @@ internal sealed class ConfiguredFreeSwitch : IAsyncDisposable
             ["IVR_ENGINE_HOST"] = engine.ToString(),
             ["IVR_ENGINE_FAILOVER"] = failover.ToString(),
         }).Dialplan;
-        Simulator = new FreeSwitchSimulator(new SimulatorOptions { HangUpAfterTransfer = false });
     }
-
-    public FreeSwitchSimulator Simulator { get; }
 
     /// <summary>The socket application's argument the dialplan gives for an engine host.</summary>
     public static string SocketData(IPEndPoint engine) => engine + " async full";
@@ -32,10 +30,10 @@ internal sealed class ConfiguredFreeSwitch : IAsyncDisposable
     public async Task<DialplanRun> CallAsync(CallerScript caller, string context = "public")
     {
         using var timeout = new CancellationTokenSource(EngineUnderTest.Patience);
-        return await new DialplanCall(_dialplan, SimulatedSocket.On(Simulator)).RunAsync(context, caller, timeout.Token);
+        return await new DialplanCall(_dialplan, SimulatedSocket.On(_simulator)).RunAsync(context, caller, timeout.Token);
     }
 
-    public ValueTask DisposeAsync() => Simulator.DisposeAsync();
+    public ValueTask DisposeAsync() => _simulator.DisposeAsync();
 }
 
 /// <summary>A loopback port that is bound but not listening: a connection to it is refused at once, as to a host where
