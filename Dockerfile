@@ -56,7 +56,7 @@ RUN mkdir -p /app/data && chown "$APP_UID:$APP_UID" /app/data
 
 ENV Engine__ListenAddress=0.0.0.0 \
     Engine__ListenPort=8084 \
-    Engine__HealthUrl=http://127.0.0.1:8080 \
+    Web__Urls=http://127.0.0.1:8080 \
     Store__Path=/app/data/ivrengine.db \
     Flows__Path=/app/flows \
     ASPNETCORE_HTTP_PORTS= \
@@ -69,8 +69,8 @@ USER $APP_UID
 
 # Probes GET /health on loopback inside the container with bash alone (the image has no curl or wget), so the
 # outbound-socket port is left alone: a bare TCP connect to 8084 would be taken for FreeSWITCH and logged as a
-# failed call every time. The engine must serve /health at Engine__HealthUrl (200 when ready, 503 while starting
-# or draining); until it does, this check reports the container unhealthy.
+# failed call every time. The engine serves /health at Web__Urls (200 when ready, 503 while starting or draining);
+# a Web__Urls on another port (or Web__Enabled=false) needs this probe changed too.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
     CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/8080 && printf 'GET /health HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n' >&3 && head -n 1 <&3 | grep -q ' 200 '"]
 

@@ -34,6 +34,14 @@ public sealed record SimulatorOptions
 
     /// <summary>The socket application's argument as FreeSWITCH shows it in <c>current_application_data</c>.</summary>
     public string SocketArgument { get; init; } = "127.0.0.1:8084 async full";
+
+    /// <summary>What follows a transfer (a <c>transfer</c> application or <c>uuid_transfer</c>). The socket application
+    /// ends either way (CHANNEL_UNPARK, then its CHANNEL_EXECUTE_COMPLETE) and the socket stays attached. true: the
+    /// extension the call was sent to ends it at once (CHANNEL_HANGUP and the rest follow), so a test sees the whole
+    /// session end. false: the channel goes on in a dialplan the simulator does not run and stays up, as a caller
+    /// waiting in a queue does; the socket closes when the engine sends <c>exit</c> or closes it, and the call's
+    /// record names the destination in <see cref="CallRecord.TransferredTo"/> with the channel's variables then.</summary>
+    public bool HangUpAfterTransfer { get; init; } = true;
 }
 
 /// <summary>What the simulated caller does.</summary>
@@ -138,16 +146,20 @@ public sealed record CallRecord
 
     public string? HangupCause { get; init; }
 
-    /// <summary>"caller", "engine", or "dialplan" (the transfer destination ended the call).</summary>
+    /// <summary>"caller", "engine", or "dialplan" (the transfer destination ended the call, see
+    /// <see cref="SimulatorOptions.HangUpAfterTransfer"/>).</summary>
     public string? HangupBy { get; init; }
 
+    /// <summary>The argument of the transfer that took the call out of the socket application, e.g.
+    /// <c>queue_vip XML default</c>.</summary>
     public string? TransferredTo { get; init; }
 
     public string? BridgedTo { get; init; }
 
     public string? CallcenterQueue { get; init; }
 
-    /// <summary>The socket closed after connect while the channel was still up, so the dialplan continued after <c>socket</c>.</summary>
+    /// <summary>The socket closed after connect while the channel was still up and still in the socket application,
+    /// so the dialplan continued after <c>socket</c> (a transfer sends it elsewhere instead).</summary>
     public bool DialplanContinued { get; init; }
 
     public IReadOnlyList<string> ProtocolErrors { get; init; } = [];

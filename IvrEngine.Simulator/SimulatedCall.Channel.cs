@@ -333,7 +333,7 @@ public sealed partial class SimulatedCall
         Emit(complete);
         if (app == "transfer")
         {
-            // The socket stays attached (fact 9); the destination extension then runs and ends the call.
+            // The socket stays attached (fact 9); the destination extension then runs (HangUpAfterTransfer).
             DoTransfer(arg ?? string.Empty);
         }
     }
@@ -1056,7 +1056,10 @@ public sealed partial class SimulatedCall
         }
 
         EndSocketApp();
-        InitiateHangup("NORMAL_CLEARING", "dialplan");
+        if (_sim.Options.HangUpAfterTransfer)
+        {
+            InitiateHangup("NORMAL_CLEARING", "dialplan");
+        }
     }
 
     /// <summary>CHANNEL_UNPARK and the socket application's CHANNEL_EXECUTE_COMPLETE.</summary>

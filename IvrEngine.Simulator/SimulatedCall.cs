@@ -571,7 +571,7 @@ public sealed partial class SimulatedCall
                 TransferredTo = _transferredTo,
                 BridgedTo = _bridgedTo,
                 CallcenterQueue = _callcenterQueue,
-                DialplanContinued = _dialplanContinued && !_hungUp,
+                DialplanContinued = _dialplanContinued && !_hungUp && _transferredTo is null,
                 ProtocolErrors = [.. _errors],
             };
         }

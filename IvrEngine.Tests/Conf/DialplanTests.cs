@@ -1,5 +1,5 @@
-using System.Text.RegularExpressions;
 using IvrEngine.Calls;
+using IvrEngine.Simulator;
 
 namespace IvrEngine.Tests.Conf;
 
@@ -9,60 +9,15 @@ namespace IvrEngine.Tests.Conf;
 /// (<see cref="XmlDialplan"/>): each test says what the outside world does (the engine is down, the agent does not
 /// answer, the queue lets the caller go) and checks where the call ends up.
 /// </summary>
-public sealed partial class DialplanTests
+public sealed class DialplanTests
 {
     private static readonly FreeSwitchConf Conf = FreeSwitchConf.Load();
     private static readonly XmlDialplan Dialplan = Conf.Dialplan;
 
-    /// <summary>Where a followed call stopped, what ran on the way, and its variables then.</summary>
-    private sealed record Followed(IReadOnlyList<DialplanAction> Ran, IReadOnlyDictionary<string, string> Variables)
-    {
-        public DialplanAction Last => Ran[^1];
-
-        public IEnumerable<string> Applications => Ran.Select(a => a.Application);
-    }
-
-    /// <summary>Runs a call through the dialplan: set/export/unset change its variables, transfer hunts again, socket
-    /// returns at once (no engine kept the call), a bridge fails when <paramref name="bridgeFails"/>; it stops at
-    /// callcenter, hangup, echo or a bridge that succeeds.</summary>
-    private static Followed Follow(string context, string destination, Dictionary<string, string>? variables = null, bool bridgeFails = false)
-    {
-        var vars = variables ?? [];
-        var ran = new List<DialplanAction>();
-        var queue = new Queue<DialplanAction>(Dialplan.Hunt(context, destination, vars));
-        while (queue.TryDequeue(out var action))
-        {
-            ran.Add(action);
-            if (ran.Count > 100) throw new InvalidOperationException("the call loops: " + string.Join(" > ", ran.Select(a => a.Extension)));
-            var data = Expand(action.Data, vars);
-            switch (action.Application)
-            {
-                case "set" or "export":
-                    var eq = data.IndexOf('=', StringComparison.Ordinal);
-                    if (eq < 0 || eq == data.Length - 1) vars.Remove(data.TrimEnd('='));
-                    else vars[data[..eq]] = data[(eq + 1)..];
-                    break;
-                case "unset":
-                    vars.Remove(data);
-                    break;
-                case "transfer":
-                    var parts = data.Split(' ');
-                    queue = new Queue<DialplanAction>(Dialplan.Hunt(parts.Length > 2 ? parts[2] : context, parts[0], vars));
-                    context = parts.Length > 2 ? parts[2] : context;
-                    break;
-                case "bridge" when bridgeFails:
-                    vars["originate_disposition"] = "NO_ANSWER";
-                    break;
-                case "callcenter" or "hangup" or "echo" or "bridge":
-                    return new Followed(ran, vars);
-            }
-        }
-
-        return new Followed(ran, vars);
-    }
-
-    private static string Expand(string data, Dictionary<string, string> vars) =>
-        SimpleVariable().Replace(data, m => vars.TryGetValue(m.Groups[1].Value, out var v) ? v : string.Empty);
+    /// <summary>Runs a call through the dialplan (<see cref="DialplanCall"/>): every socket returns at once (no engine
+    /// kept the call), a bridge fails when <paramref name="bridgeFails"/>.</summary>
+    private static Task<DialplanRun> FollowAsync(string context, string destination, Dictionary<string, string>? variables = null, bool bridgeFails = false) =>
+        new DialplanCall(Dialplan, bridgeFails: bridgeFails).RunAsync(context, new CallerScript { Dnis = destination, Variables = variables ?? [] });
 
     [Theory]
     [InlineData("default", "5000")]
@@ -71,9 +26,9 @@ public sealed partial class DialplanTests
     [InlineData("default", "+18005550100")]
     [InlineData("public", "5000")]
     [InlineData("public", "18005550100")]
-    public void A_call_goes_to_the_engine_then_the_failover_engine_then_the_general_queue(string context, string dialed)
+    public async Task A_call_goes_to_the_engine_then_the_failover_engine_then_the_general_queue(string context, string dialed)
     {
-        var call = Follow(context, dialed);
+        var call = await FollowAsync(context, dialed);
 
         var sockets = call.Ran.Where(a => a.Application == "socket").Select(a => a.Data).ToList();
         sockets.Should().Equal("127.0.0.1:8084 async full", "127.0.0.1:8085 async full");
@@ -114,9 +69,9 @@ public sealed partial class DialplanTests
     }
 
     [Fact]
-    public void A_queue_puts_the_caller_in_the_callcenter_queue_with_the_context_contract_exported_to_the_agent()
+    public async Task A_queue_puts_the_caller_in_the_callcenter_queue_with_the_context_contract_exported_to_the_agent()
     {
-        var call = Follow("default", "queue_vip", new()
+        var call = await FollowAsync("default", "queue_vip", new()
         {
             ["ivr_flow"] = "bank",
             ["sip_h_X-IVR-Flow"] = "bank",
@@ -156,23 +111,23 @@ public sealed partial class DialplanTests
     }
 
     [Fact]
-    public void Every_queue_a_flow_transfers_to_reaches_its_callcenter_queue()
+    public async Task Every_queue_a_flow_transfers_to_reaches_its_callcenter_queue()
     {
         var queues = Conf.Configuration("callcenter.conf").Element("queues")!.Elements("queue").Select(q => (string)q.Attribute("name")!).ToList();
         var targets = FlowTransfers.Queues().Select(q => q.Target).Append("general").Distinct();
 
         foreach (var queue in targets)
         {
-            var call = Follow("default", $"queue_{queue}");
+            var call = await FollowAsync("default", $"queue_{queue}");
             call.Last.Data.Should().Be($"{queue}@default");
             queues.Should().Contain(call.Last.Data);
         }
     }
 
     [Fact]
-    public void An_agent_transfer_rings_the_agent_for_20_seconds_and_hangs_up_after_the_conversation()
+    public async Task An_agent_transfer_rings_the_agent_for_20_seconds_and_hangs_up_after_the_conversation()
     {
-        var call = Follow("default", "agent_1003", new() { ["ivr_client_id"] = "42" });
+        var call = await FollowAsync("default", "agent_1003", new() { ["ivr_client_id"] = "42" });
 
         call.Last.Application.Should().Be("bridge");
         call.Last.Data.Should().Be("[leg_timeout=20]user/1003@127.0.0.1");
@@ -182,27 +137,27 @@ public sealed partial class DialplanTests
     }
 
     [Fact]
-    public void An_agent_who_does_not_answer_sends_the_caller_to_the_queue_the_engine_named()
+    public async Task An_agent_who_does_not_answer_sends_the_caller_to_the_queue_the_engine_named()
     {
-        var call = Follow("default", "agent_1004", new() { [ContextVariables.FallbackQueue] = "collections" }, bridgeFails: true);
+        var call = await FollowAsync("default", "agent_1004", new() { [ContextVariables.FallbackQueue] = "collections" }, bridgeFails: true);
 
         call.Last.Data.Should().Be("collections@default");
         call.Variables[ContextVariables.FallbackReason].Should().Be("agent 1004 NO_ANSWER");
     }
 
     [Fact]
-    public void An_agent_who_does_not_answer_sends_the_caller_to_general_when_the_engine_named_no_queue()
+    public async Task An_agent_who_does_not_answer_sends_the_caller_to_general_when_the_engine_named_no_queue()
     {
-        var call = Follow("default", "agent_1004", bridgeFails: true);
+        var call = await FollowAsync("default", "agent_1004", bridgeFails: true);
 
         call.Last.Application.Should().Be("callcenter");
         call.Last.Data.Should().Be("general@default");
     }
 
     [Fact]
-    public void After_an_agent_served_the_caller_the_call_ends()
+    public async Task After_an_agent_served_the_caller_the_call_ends()
     {
-        var call = Follow("default", "ivr_queue_exit", new() { ["cc_cause"] = "answered", ["ivr_queue_tried"] = "vip" });
+        var call = await FollowAsync("default", "ivr_queue_exit", new() { ["cc_cause"] = "answered", ["ivr_queue_tried"] = "vip" });
 
         call.Last.Application.Should().Be("hangup");
         call.Last.Data.Should().Be("NORMAL_CLEARING");
@@ -212,7 +167,7 @@ public sealed partial class DialplanTests
     [InlineData("vip", "NO_AGENT_TIMEOUT")]
     [InlineData("spanish", "TIMEOUT")]
     [InlineData("nonexistent", "")]
-    public void A_caller_a_queue_let_go_unserved_moves_to_general(string queue, string reason)
+    public async Task A_caller_a_queue_let_go_unserved_moves_to_general(string queue, string reason)
     {
         var vars = new Dictionary<string, string> { ["ivr_queue_tried"] = queue };
         if (reason.Length > 0)
@@ -221,16 +176,16 @@ public sealed partial class DialplanTests
             vars["cc_cancel_reason"] = reason;
         }
 
-        var call = Follow("default", "ivr_queue_exit", vars);
+        var call = await FollowAsync("default", "ivr_queue_exit", vars);
 
         call.Last.Data.Should().Be("general@default");
         call.Variables[ContextVariables.FallbackReason].TrimEnd().Should().Be($"queue {queue} {reason}".TrimEnd());
     }
 
     [Fact]
-    public void A_caller_general_let_go_hears_a_busy_tone_instead_of_looping()
+    public async Task A_caller_general_let_go_hears_a_busy_tone_instead_of_looping()
     {
-        var call = Follow("default", "ivr_queue_exit", new() { ["cc_cause"] = "cancel", ["ivr_queue_tried"] = "general" });
+        var call = await FollowAsync("default", "ivr_queue_exit", new() { ["cc_cause"] = "cancel", ["ivr_queue_tried"] = "general" });
 
         call.Last.Application.Should().Be("hangup");
         call.Applications.Should().NotContain("callcenter");
@@ -238,10 +193,10 @@ public sealed partial class DialplanTests
     }
 
     [Fact]
-    public void An_agent_can_send_a_caller_to_another_queue_with_star_8_and_the_queue_sets_the_exports_again()
+    public async Task An_agent_can_send_a_caller_to_another_queue_with_star_8_and_the_queue_sets_the_exports_again()
     {
         var vars = new Dictionary<string, string> { ["ivr_client_id"] = "42", ["cc_export_vars"] = "something_else", ["cc_cause"] = "answered" };
-        var call = Follow("default", "*8collections", vars);
+        var call = await FollowAsync("default", "*8collections", vars);
 
         call.Last.Data.Should().Be("collections@default");
         call.Variables["ivr_client_id"].Should().Be("42");
@@ -262,9 +217,9 @@ public sealed partial class DialplanTests
     }
 
     [Fact]
-    public void The_phones_call_each_other()
+    public async Task The_phones_call_each_other()
     {
-        var call = Follow("default", "1005");
+        var call = await FollowAsync("default", "1005");
 
         call.Last.Data.Should().Be("user/1005@127.0.0.1");
         call.Variables.Should().Contain("hangup_after_bridge", "true");
@@ -296,7 +251,4 @@ public sealed partial class DialplanTests
         Conf.Section("dialplan").Descendants().Where(e => e.Name.LocalName is "action" or "anti-action")
             .Select(e => (string)e.Attribute("application")!).Distinct().Should().OnlyContain(a => known.Contains(a));
     }
-
-    [GeneratedRegex(@"\$\{([A-Za-z0-9_]+)\}")]
-    private static partial Regex SimpleVariable();
 }

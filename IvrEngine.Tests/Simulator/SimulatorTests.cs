@@ -364,6 +364,42 @@ public sealed class FreeSwitchSimulatorTests
     }
 
     [Fact]
+    public async Task Without_hangup_after_transfer_the_channel_leaves_the_socket_application_and_stays_up_until_the_engine_exits()
+    {
+        await using var sim = new FreeSwitchSimulator(new SimulatorOptions { HangUpAfterTransfer = false });
+        using var engine = new FakeEngine();
+        var call = await sim.StartCallAsync(engine.EndPoint, new CallerScript());
+        await using var conn = await engine.AcceptAsync();
+        await conn.SendAsync("connect\n\nmyevents\n\n");
+        await conn.ExpectAsync();
+        await conn.SendAsync("sendmsg\ncall-command: execute\nexecute-app-name: export\nexecute-app-arg: ivr_flow=bank\n\n");
+        await conn.SendAsync("sendmsg\ncall-command: execute\nexecute-app-name: transfer\nexecute-app-arg: queue_vip XML default\n\n");
+        var frames = await conn.ReadUntilEventAsync("CHANNEL_EXECUTE_COMPLETE");
+        while (frames[^1].EventHeader("Application") != "socket")
+        {
+            frames.AddRange(await conn.ReadUntilEventAsync("CHANNEL_EXECUTE_COMPLETE"));
+        }
+
+        // As in outbound-json-events: the transfer completes, the park ends, the socket application completes.
+        frames.Where(f => f.EventName is not null).Select(f => f.EventName + " " + f.EventHeader("Application")).TakeLast(4).Should().Equal(
+            "CHANNEL_EXECUTE transfer", "CHANNEL_EXECUTE_COMPLETE transfer", "CHANNEL_UNPARK ", "CHANNEL_EXECUTE_COMPLETE socket");
+        await conn.SendAsync("exit\n\n");
+        var rest = new List<RawFrame>();
+        while (await conn.ReadFrameAsync() is { } f)
+        {
+            rest.Add(f);
+        }
+
+        rest.Select(f => f.EventName ?? f.ReplyText ?? f.ContentType).Should().Equal("+OK bye", "text/disconnect-notice");
+        var record = await call.Completion.WaitAsync(Wait);
+        record.TransferredTo.Should().Be("queue_vip XML default");
+        record.HangupCause.Should().BeNull();
+        record.DialplanContinued.Should().BeFalse("the dialplan goes on at queue_vip, not after socket");
+        record.ExportedVariables.Should().Contain("ivr_flow", "bank");
+        sim.LiveCalls.Select(c => c.Uuid).Should().Contain(call.Uuid);
+    }
+
+    [Fact]
     public async Task Unknown_things_get_freeswitch_errors()
     {
         await using var sim = new FreeSwitchSimulator();
