@@ -143,7 +143,7 @@ public sealed class FlowsEndToEndTests
     }
 
     [Fact]
-    public async Task The_default_flow_hands_a_caller_known_by_number_to_the_general_queue_with_the_context()
+    public async Task The_default_flow_hands_a_VIP_known_by_number_to_the_queue_the_routing_rules_choose_with_the_context()
     {
         await using var engine = await EngineUnderTest.StartAsync(null, null, "--Store:SeedDemoData=true");
 
@@ -153,14 +153,16 @@ public sealed class FlowsEndToEndTests
         record.Applications.Select(a => a.Name).Should().ContainInOrder("answer", "playback", "export", "transfer")
             .And.NotContain("play_and_get_digits");
         record.Applications.First(a => a.Name == "playback").Arg.Should().Be("ivr/ivr-welcome.wav");
-        record.TransferredTo.Should().Be("queue_general XML default");
+        record.TransferredTo.Should().Be("queue_vip XML default");
         record.ExportedVariables.Should().Contain("ivr_flow", "default")
+            .And.Contain("ivr_route_rule", "vip")
+            .And.Contain("ivr_transfer_priority", "600")
             .And.Contain("ivr_cti_code", "V")
             .And.Contain("ivr_matched_by", "phone")
             .And.Contain("ivr_client_name", "Eleanor Vance")
             .And.Contain("ivr_ani", "15551230001")
             .And.Contain("ivr_dnis", "5999")
-            .And.Contain("ivr_last_step", "default/general")
+            .And.Contain("ivr_last_step", "default/route")
             .And.ContainKey("ivr_client_id");
     }
 
@@ -199,7 +201,7 @@ public sealed class FlowsEndToEndTests
         history[0].Outcome.Should().Be("transferred");
         history[0].Queue.Should().Be("general");
         history[0].Collected.Should().Contain("account", "****7788");
-        history[0].Steps.Should().ContainInOrder("default/identify", "default/ask-account", "default/by-account", "default/general");
+        history[0].Steps.Should().ContainInOrder("default/identify", "default/ask-account", "default/by-account", "default/route");
         history[0].CallerNumber.Should().Be("+15554440000");
     }
 }

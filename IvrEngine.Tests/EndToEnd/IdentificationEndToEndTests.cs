@@ -22,7 +22,8 @@ public sealed class IdentificationEndToEndTests
             .And.Contain("ivr_category", "vip")
             .And.Contain("ivr_campaign", "Demo Bank");
         record.ExportedVariables["ivr_cti_reason"].Should().StartWith("V: category VIP");
-        record.TransferredTo.Should().Be("queue_general XML default");
+        record.ExportedVariables.Should().Contain("ivr_route_rule", "vip");
+        record.TransferredTo.Should().Be("queue_vip XML default");
     }
 
     [Fact]
@@ -58,7 +59,7 @@ public sealed class IdentificationEndToEndTests
         history.Select(h => (h.CallUuid, h.Outcome)).Should().Equal((second.Uuid, "hung-up"), (first.Uuid, "transferred"));
         history[1].Queue.Should().Be("general");
         history[1].Flow.Should().Be("default");
-        history[1].Steps.Should().Equal("default/context", "default/identify", "default/welcome-known", "default/general");
+        history[1].Steps.Should().Equal("default/context", "default/identify", "default/welcome-known", "default/route");
         history[0].Steps.Should().Equal("default/context", "default/identify", "default/welcome-known");
 
         var third = await engine.RunCallAsync(new CallerScript { Ani = "15552220000" });

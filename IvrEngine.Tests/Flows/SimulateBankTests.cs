@@ -23,7 +23,8 @@ public sealed class SimulateBankTests : IDisposable
             .And.Contain("ivr_client_name", "Eleanor Vance")
             .And.Contain("ivr_category", "vip")
             .And.Contain("ivr_flow", "bank")
-            .And.Contain("ivr_last_step", "bank/vip")
+            .And.Contain("ivr_last_step", "bank/route")
+            .And.Contain("ivr_route_rule", "vip")
             .And.Contain("ivr_transfer_priority", "600");
     }
 
@@ -36,7 +37,8 @@ public sealed class SimulateBankTests : IDisposable
         (run.TransferTarget, run.TransferPriority).Should().Be(("vip", 600));
         run.ClientCode.Should().Be("V");
         run.MatchedBy.Should().Be("card");
-        run.Steps.Should().ContainInOrder("bank/how-identify", "bank/ask-card", "bank/by-card", "bank/route", "bank/vip");
+        run.Steps.Should().ContainInOrder("bank/how-identify", "bank/ask-card", "bank/by-card", "bank/route");
+        run.Attached.Should().Contain("ivr_route_rule", "vip");
         run.Attached.Should().Contain("ivr_matched_by", "card").And.NotContainKey("ivr_card", "a card number is secret: never attached");
         run.Json.Should().NotContain("4111111111111111");
     }
@@ -89,13 +91,35 @@ public sealed class SimulateBankTests : IDisposable
     }
 
     [Fact]
-    public async Task The_overdue_client_calling_from_their_number_hears_the_notice_and_goes_to_collections()
+    public async Task The_overdue_client_calling_from_their_number_goes_to_collections_by_the_overdue_rule()
     {
         var run = await _kit.SimulateAsync("bank", "--ani", DemoDataSeeder.WellKnown.OverduePhone, "--dnis", "5000", "--keys", "");
 
         run.Code.Should().Be(0, run.Error);
-        run.Output.Should().Contain("[play] collections-notice.wav").And.Contain("[transfer] queue collections, priority 300");
-        run.Output.Should().Contain("outcome:  transferred").And.Contain("ivr_overdue=true");
+        run.Output.Should().Contain("[transfer] queue collections, priority 300");
+        run.Output.Should().Contain("outcome:  transferred").And.Contain("ivr_overdue=true").And.Contain("ivr_route_rule=overdue");
+    }
+
+    [Fact]
+    public async Task The_problem_client_with_a_manager_rings_the_manager_first_with_general_as_the_fallback()
+    {
+        var run = await _kit.SimulateJsonAsync("bank", "--ani", DemoDataSeeder.WellKnown.ProblemPhone, "--dnis", "5000", "--keys", "");
+
+        run.Outcome.Should().Be("transferred");
+        (run.TransferKind, run.TransferTarget).Should().Be(("agent", "agent-106"));
+        run.Attached.Should().Contain("ivr_route_rule", "manager")
+            .And.Contain("ivr_fallback_queue", "general")
+            .And.Contain("ivr_category", "problem");
+    }
+
+    [Fact]
+    public async Task An_existing_client_stays_in_self_service_and_hears_the_balance()
+    {
+        var run = await _kit.SimulateJsonAsync("bank", "--ani", DemoDataSeeder.WellKnown.ExistingPhone, "--dnis", "5000", "--keys", "1,0");
+
+        run.Steps.Should().ContainInOrder("bank/route", "bank/main-menu", "bank/balance", "bank/heard-balance", "bank/after-balance", "bank/general");
+        run.Attached.Should().Contain("ivr_route_rule", "self-service").And.Contain("ivr_self_service", "balance");
+        (run.TransferKind, run.TransferTarget).Should().Be(("queue", "general"));
     }
 
     [Fact]

@@ -27,7 +27,7 @@ public sealed class SimulateCommandTests : IDisposable
         root.GetProperty("client").GetProperty("found").GetBoolean().Should().BeTrue();
         root.GetProperty("language").GetString().Should().Be("en");
         root.GetProperty("steps")[0].GetString().Should().Be("bank/identify");
-        root.GetProperty("lastStep").GetString().Should().Be("bank/vip");
+        root.GetProperty("lastStep").GetString().Should().Be("bank/route");
         root.GetProperty("attached").GetProperty("ivr_cti_code").GetString().Should().Be("V");
     }
 
