@@ -55,7 +55,7 @@ public static class ContextVariables
     /// <summary>The client's name as on file: greet the caller by name.</summary>
     public const string ClientName = "ivr_client_name";
 
-    /// <summary>The client's category as on file (<c>vip</c>, <c>standard</c>, ...).</summary>
+    /// <summary>The client's category as on file (<c>regular</c>, <c>vip</c>, <c>problem</c>, <c>prospect</c>).</summary>
     public const string Category = "ivr_category";
 
     /// <summary><c>true</c> when the client's account has an overdue amount, else <c>false</c>: the call may be about
