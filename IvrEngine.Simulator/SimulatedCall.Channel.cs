@@ -1156,10 +1156,13 @@ public sealed partial class SimulatedCall
             return;
         }
 
+        // The linger time counts from the notice: the timer starts before the notice leaves, so a peer that reacts to
+        // the notice by moving the clock on (a test's fake time) cannot move it before the timer exists.
+        var lingerOver = linger > 0 ? DelayAsync(TimeSpan.FromSeconds(linger)) : null;
         Connection.Send(Wire.LingerNotice(Uuid, _channelName, linger));
-        if (linger > 0)
+        if (lingerOver is not null)
         {
-            await DelayAsync(TimeSpan.FromSeconds(linger)).ConfigureAwait(false);
+            await lingerOver.ConfigureAwait(false);
             lock (_sync)
             {
                 if (_exitRequested || _socketGone)
