@@ -65,6 +65,25 @@ public sealed class SampleFlowsEndToEndTests
         record.TransferredTo.Should().Be("queue_collections XML default");
     }
 
+    [Fact]
+    public async Task Bank_a_caller_who_hangs_up_while_keying_the_account_is_recorded_as_hung_up_where_he_left()
+    {
+        await using var engine = await StartAsync();
+
+        var record = await engine.RunCallAsync(new CallerScript { Ani = UnknownAni, Dnis = "5000", Inputs = [CallerInput.Keys("2"), CallerInput.HangUp()] });
+
+        record.ProtocolErrors.Should().BeEmpty();
+        record.TransferredTo.Should().BeNull("the caller left before the flow chose a queue");
+        await engine.Service.WhenLiveCallsAtMostAsync(0).WaitAsync(EngineUnderTest.Patience);
+        var saved = await engine.Host.Services.GetRequiredService<IClientStore>().LastInteractionFromAsync("+" + UnknownAni);
+        saved.Should().NotBeNull("every call is recorded, a call cut short too");
+        saved!.CallUuid.Should().Be(record.Uuid);
+        saved.Outcome.Should().Be("hung-up");
+        saved.Flow.Should().Be("bank");
+        saved.Steps.Should().EndWith("bank/ask-account");
+        saved.ClientId.Should().BeNull();
+    }
+
     [Theory]
     [InlineData("1", "last")]
     [InlineData("2", "new")]
