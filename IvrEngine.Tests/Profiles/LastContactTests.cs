@@ -64,6 +64,23 @@ public sealed class LastContactTests : IDisposable
     }
 
     [Fact]
+    public async Task The_index_of_records_by_caller_number_that_nothing_reads_any_more_is_dropped_when_a_store_is_opened()
+    {
+        var client = await _store.InsertAsync(StoreCards.New());
+        await _store.AddInteractionAsync(Call(client, "call", Start));
+        _store.Execute($"CREATE INDEX {LiteDbMapping.CallerIndex} ON {LiteDbClientStore.Interactions}($.CallerNumber)");
+        IndexesOfInteractions().Should().Contain(LiteDbMapping.CallerIndex, "an older store has it");
+        _store.Dispose();
+
+        _store = _temp.Open();
+        IndexesOfInteractions().Should().NotContain(LiteDbMapping.CallerIndex);
+        (await _store.LastInteractionFromAsync(client.Phones[0]))!.CallUuid.Should().Be("call");
+    }
+
+    private List<string> IndexesOfInteractions() =>
+        _store.Execute($"SELECT $ FROM $indexes WHERE collection = '{LiteDbClientStore.Interactions}'").ConvertAll(index => index["name"].AsString);
+
+    [Fact]
     public async Task A_lookup_waiting_for_the_store_holds_no_thread()
     {
         // 500 calls arriving at once used to block every pool thread in this wait.

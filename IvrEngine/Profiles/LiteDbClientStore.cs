@@ -107,7 +107,9 @@ public sealed partial class LiteDbClientStore : IClientStore
 
                 MoveLegacyIndexesToKeys();
                 _interactions.EnsureIndex(LiteDbMapping.ClientIndex, "$.ClientId");
-                _interactions.EnsureIndex(LiteDbMapping.CallerIndex, "$.CallerNumber");
+                // The newest call from a number comes from its last-contact summary: nothing queries records by
+                // number any more, and an index nothing reads only slows every record's insert.
+                _interactions.DropIndex(LiteDbMapping.CallerIndex);
                 _interactions.EnsureIndex(LiteDbMapping.AtIndex, LiteDbMapping.AtExpression);
                 _tickets.EnsureIndex(LiteDbMapping.ClientIndex, "$.ClientId");
                 BuildMissingLastContacts();

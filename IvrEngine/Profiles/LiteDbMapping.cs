@@ -7,6 +7,8 @@ namespace IvrEngine.Profiles;
 internal static class LiteDbMapping
 {
     public const string ClientIndex = "client";
+    /// <summary>An index of records by caller number that stores before the last-contact summaries had (dropped when
+    /// opened).</summary>
     public const string CallerIndex = "caller";
     public const string AtIndex = "at";
 
