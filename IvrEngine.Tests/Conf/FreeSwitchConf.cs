@@ -36,15 +36,7 @@ internal sealed class FreeSwitchConf
     }
 
     /// <summary>The folder holding IvrEngine.sln, found upwards from the test assembly.</summary>
-    public static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "IvrEngine.sln"))) return dir.FullName;
-        }
-
-        throw new InvalidOperationException($"no IvrEngine.sln above {AppContext.BaseDirectory}");
-    }
+    public static string RepositoryRoot() => RealFreeSwitch.RealFreeSwitchEnvironment.RepositoryRoot();
 
     /// <summary>A <c>&lt;section name="..."&gt;</c> of the document.</summary>
     public XElement Section(string name) =>

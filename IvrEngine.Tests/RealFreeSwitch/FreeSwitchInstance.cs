@@ -1,0 +1,268 @@
+using System.Diagnostics;
+using System.Globalization;
+using IvrEngine.EventSocket;
+
+namespace IvrEngine.Tests.RealFreeSwitch;
+
+/// <summary>What a FreeSWITCH under test is started with: where its engines are, and the documented settings that may
+/// change (freeswitch-conf/README.md, "The variables").</summary>
+internal sealed record FreeSwitchStartOptions
+{
+    /// <summary>host:port of the engine every call goes to first (IVR_ENGINE_HOST).</summary>
+    public required string EngineHost { get; init; }
+
+    /// <summary>host:port of the failover engine (IVR_ENGINE_FAILOVER).</summary>
+    public required string FailoverHost { get; init; }
+
+    /// <summary>Further documented variables (e.g. IVR_SESSIONS_PER_SECOND).</summary>
+    public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
+}
+
+/// <summary>A real FreeSWITCH started with the project's own freeswitch-conf/ as shipped, in temporary folders, on free
+/// ports; ready once its event socket has authenticated the test's control connection and the SIP profile runs. The
+/// control connection records every event (<see cref="Events"/>). Disposing stops it and keeps its log.</summary>
+internal sealed class FreeSwitchInstance : IAsyncDisposable
+{
+    public static readonly TimeSpan StartPatience = TimeSpan.FromSeconds(60);
+
+    private static readonly string[] s_events =
+    [
+        "CHANNEL_CREATE", "CHANNEL_ANSWER", "CHANNEL_BRIDGE", "CHANNEL_UNBRIDGE", "CHANNEL_HANGUP", "CHANNEL_HANGUP_COMPLETE",
+        "CHANNEL_EXECUTE", "CHANNEL_EXECUTE_COMPLETE", "DTMF", "CUSTOM", "callcenter::info", "sofia::register",
+        "sofia::unregister", "sofia::profile_start",
+    ];
+
+    private readonly Process _process;
+    private readonly string _artifactName;
+    private readonly IDisposable _subscription;
+    private bool _disposed;
+
+    private FreeSwitchInstance(Process process, string folder, string artifactName, int eslPort, int sipPort, string password,
+        string sipPassword, EslInboundClient client, EventLog events, IDisposable subscription)
+    {
+        _process = process;
+        Folder = folder;
+        _artifactName = artifactName;
+        EslPort = eslPort;
+        SipPort = sipPort;
+        Password = password;
+        SipPassword = sipPassword;
+        Client = client;
+        Events = events;
+        _subscription = subscription;
+    }
+
+    public string Folder { get; }
+
+    public int EslPort { get; }
+
+    public int SipPort { get; }
+
+    public string Password { get; }
+
+    public string SipPassword { get; }
+
+    /// <summary>The test's own control connection (the engine has one of its own).</summary>
+    public EslInboundClient Client { get; }
+
+    public EventLog Events { get; }
+
+    public string LogFile => Path.Combine(Folder, "log", "freeswitch.log");
+
+    /// <summary>Where the log is kept after the test (set when stopped).</summary>
+    public string? KeptLog { get; private set; }
+
+    public static async Task<FreeSwitchInstance> StartAsync(FreeSwitchStartOptions options, string artifactName)
+    {
+        var folder = Directory.CreateTempSubdirectory("ivr-freeswitch-").FullName;
+        foreach (var sub in new[] { "log", "db", "run", "recordings", "storage", "cache" }) Directory.CreateDirectory(Path.Combine(folder, sub));
+
+        var eslPort = RealFreeSwitchEnvironment.FreePort();
+        var sipPort = RealFreeSwitchEnvironment.FreePort();
+        var (rtpStart, rtpEnd) = RealFreeSwitchEnvironment.RtpRange();
+        var password = "esl-" + Guid.NewGuid().ToString("N")[..12];
+        var sipPassword = "sip-" + Guid.NewGuid().ToString("N")[..12];
+
+        var prefix = RealFreeSwitchEnvironment.Prefix;
+        var start = new ProcessStartInfo(RealFreeSwitchEnvironment.FreeSwitchBinary)
+        {
+            UseShellExecute = false,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var arg in new[]
+                 {
+                     "-nonat", "-nf", "-nc", "-base", prefix, "-conf", Path.Combine(RealFreeSwitchEnvironment.RepositoryRoot(), "freeswitch-conf"),
+                     "-log", Path.Combine(folder, "log"), "-db", Path.Combine(folder, "db"), "-run", Path.Combine(folder, "run"),
+                     "-recordings", Path.Combine(folder, "recordings"), "-storage", Path.Combine(folder, "storage"),
+                     "-cache", Path.Combine(folder, "cache"),
+                 })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        var env = start.Environment;
+        env["IVR_ENGINE_HOST"] = options.EngineHost;
+        env["IVR_ENGINE_FAILOVER"] = options.FailoverHost;
+        env["IVR_ESL_PORT"] = eslPort.ToString(CultureInfo.InvariantCulture);
+        env["IVR_ESL_PASSWORD"] = password;
+        env["IVR_SIP_PASSWORD"] = sipPassword;
+        env["IVR_SIP_PORT"] = sipPort.ToString(CultureInfo.InvariantCulture);
+        env["IVR_RTP_START_PORT"] = rtpStart.ToString(CultureInfo.InvariantCulture);
+        env["IVR_RTP_END_PORT"] = rtpEnd.ToString(CultureInfo.InvariantCulture);
+        foreach (var (name, value) in options.Environment) env[name] = value;
+
+        var process = Process.Start(start) ?? throw new InvalidOperationException("FreeSWITCH did not start.");
+        var output = Path.Combine(folder, "log", "stdout.txt");
+        _ = DrainAsync(process, output);
+
+        var events = new EventLog();
+        var client = new EslInboundClient(new EslInboundOptions
+        {
+            Port = eslPort,
+            Password = password,
+            ReconnectMinDelay = TimeSpan.FromMilliseconds(100),
+            ReconnectMaxDelay = TimeSpan.FromMilliseconds(500),
+        });
+        var subscription = client.Events.Subscribe(events);
+        var instance = new FreeSwitchInstance(process, folder, artifactName, eslPort, sipPort, password, sipPassword, client, events, subscription);
+        try
+        {
+            using var patience = new CancellationTokenSource(StartPatience);
+            var exited = process.WaitForExitAsync(patience.Token);
+            await client.StartAsync(patience.Token);
+            var connected = client.CurrentAsync(patience.Token);
+            if (await Task.WhenAny(connected, exited) == exited)
+            {
+                throw new InvalidOperationException($"FreeSWITCH exited at start (code {process.ExitCode}); see {instance.Keep()}.");
+            }
+
+            await client.SubscribeAsync(s_events, patience.Token);
+            var profileStarted = events.WaitAsync(e => e.EventSubclass == "sofia::profile_start" && e["profile_name"] == "internal",
+                StartPatience, "start of the SIP profile internal");
+            // "sofia status" lists the profile as RUNNING once it started (it may have started before the socket was up).
+            var status = await client.ApiAsync("sofia status", patience.Token);
+            if (!status.Body.Split('\n').Any(l => l.Contains("internal", StringComparison.Ordinal) && l.Contains("RUNNING", StringComparison.Ordinal)))
+            {
+                await profileStarted;
+            }
+            return instance;
+        }
+        catch
+        {
+            await instance.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>An api command; throws when FreeSWITCH answers -ERR.</summary>
+    public async Task<string> ApiAsync(string command)
+    {
+        var response = await Client.ApiAsync(command).WaitAsync(TimeSpan.FromSeconds(30));
+        if (response.IsError) throw new InvalidOperationException($"api {command}: {response.Text}");
+        return response.Text;
+    }
+
+    /// <summary>A channel's variables as <c>uuid_dump</c> reports them (names as FreeSWITCH prints them).</summary>
+    public async Task<IReadOnlyDictionary<string, string>> DumpAsync(string uuid)
+    {
+        var text = await ApiAsync($"uuid_dump {uuid}");
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var line in text.Split('\n'))
+        {
+            var colon = line.IndexOf(": ", StringComparison.Ordinal);
+            if (colon <= 0) continue;
+            result[line[..colon]] = Uri.UnescapeDataString(line[(colon + 2)..]);
+        }
+
+        return result;
+    }
+
+    /// <summary>Lines of FreeSWITCH's log (so far) that contain <paramref name="text"/>.</summary>
+    public IReadOnlyList<string> LogLines(string text)
+    {
+        using var stream = new FileStream(LogFile, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        using var reader = new StreamReader(stream);
+        var lines = new List<string>();
+        while (reader.ReadLine() is { } line)
+        {
+            if (line.Contains(text, StringComparison.Ordinal)) lines.Add(line);
+        }
+
+        return lines;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        _subscription.Dispose();
+        try
+        {
+            if (!_process.HasExited)
+            {
+                // A clean shutdown writes the end of the log; kill what does not stop in time.
+                await Client.ApiAsync("fsctl shutdown").WaitAsync(TimeSpan.FromSeconds(5));
+            }
+        }
+        catch (Exception ex) when (ex is TimeoutException or EslConnectionClosedException or IOException or OperationCanceledException
+                                       or System.Net.Sockets.SocketException or InvalidOperationException)
+        {
+            // Not answering: killed below.
+        }
+
+        await Client.DisposeAsync();
+        try
+        {
+            await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(15));
+        }
+        catch (TimeoutException)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+
+        _process.Dispose();
+        Keep();
+        try
+        {
+            Directory.Delete(Folder, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A file still held by a child that is going away: the temp folder is left behind.
+        }
+    }
+
+    /// <summary>Copies the log to the artifacts folder and returns where.</summary>
+    private string Keep()
+    {
+        var target = Path.Combine(RealFreeSwitchEnvironment.ArtifactsFolder, _artifactName);
+        Directory.CreateDirectory(target);
+        foreach (var file in new[] { "freeswitch.log", "stdout.txt" })
+        {
+            var source = Path.Combine(Folder, "log", file);
+            if (File.Exists(source)) File.Copy(source, Path.Combine(target, file), overwrite: true);
+        }
+
+        KeptLog = Path.Combine(target, "freeswitch.log");
+        return KeptLog;
+    }
+
+    private static async Task DrainAsync(Process process, string file)
+    {
+        await using var writer = new StreamWriter(file) { AutoFlush = true };
+        var stdout = CopyAsync(process.StandardOutput, writer);
+        var stderr = CopyAsync(process.StandardError, writer);
+        await Task.WhenAll(stdout, stderr);
+    }
+
+    private static async Task CopyAsync(StreamReader reader, StreamWriter writer)
+    {
+        while (await reader.ReadLineAsync() is { } line)
+        {
+            lock (writer) writer.WriteLine(line);
+        }
+    }
+}

@@ -1,0 +1,166 @@
+using System.Globalization;
+using IvrEngine.EventSocket;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace IvrEngine.Tests.RealFreeSwitch;
+
+/// <summary>How a lab is set up: which engines run, which phones register.</summary>
+internal sealed record LabOptions
+{
+    /// <summary>The primary engine: in this process (default), as a child process, or none (nothing listens).</summary>
+    public EngineMode Engine { get; init; } = EngineMode.InProcess;
+
+    /// <summary>The failover engine (IVR_ENGINE_FAILOVER); none by default, so its port refuses.</summary>
+    public EngineMode Failover { get; init; } = EngineMode.None;
+
+    /// <summary>Settings of the primary engine (e.g. "--Engine:MaxLiveCalls=0").</summary>
+    public IReadOnlyList<string> EngineSettings { get; init; } = [];
+
+    /// <summary>Agents' phones that register and answer by themselves (users 1001-1006).</summary>
+    public IReadOnlyList<string> Agents { get; init; } = [];
+
+    /// <summary>Whether the test caller's phone (user 1000) registers.</summary>
+    public bool Caller { get; init; }
+
+    /// <summary>Documented FreeSWITCH variables to set.</summary>
+    public IReadOnlyDictionary<string, string> FreeSwitchEnvironment { get; init; } = new Dictionary<string, string>();
+
+    public Action<IServiceCollection>? ConfigureEngine { get; init; }
+}
+
+internal enum EngineMode
+{
+    None,
+    InProcess,
+    Process,
+}
+
+/// <summary>One real FreeSWITCH with the project's configuration, the engine(s) and the SIP phones of a test; stops all
+/// of it, keeping the logs, when disposed (also when the test failed).</summary>
+internal sealed class RealLab : IAsyncDisposable
+{
+    public static readonly TimeSpan Patience = TimeSpan.FromSeconds(45);
+
+    private RealLab(FreeSwitchInstance fs, EngineInstance? engine, EngineInstance? failover, BaresipPhones? agents, BaresipPhones? caller,
+        int enginePort, int failoverPort)
+    {
+        FreeSwitch = fs;
+        Engine = engine;
+        Failover = failover;
+        Agents = agents;
+        CallerPhone = caller;
+        EnginePort = enginePort;
+        FailoverPort = failoverPort;
+    }
+
+    public FreeSwitchInstance FreeSwitch { get; }
+
+    public EngineInstance? Engine { get; }
+
+    public EngineInstance? Failover { get; }
+
+    public BaresipPhones? Agents { get; }
+
+    public BaresipPhones? CallerPhone { get; }
+
+    public int EnginePort { get; }
+
+    public int FailoverPort { get; }
+
+    public EventLog Events => FreeSwitch.Events;
+
+    public static async Task<RealLab> StartAsync(LabOptions options, string testName)
+    {
+        var artifactName = DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture) + "-" + testName;
+        var enginePort = RealFreeSwitchEnvironment.FreePort();
+        var failoverPort = RealFreeSwitchEnvironment.FreePort();
+        var fs = await FreeSwitchInstance.StartAsync(new FreeSwitchStartOptions
+        {
+            EngineHost = $"127.0.0.1:{enginePort}",
+            FailoverHost = $"127.0.0.1:{failoverPort}",
+            Environment = options.FreeSwitchEnvironment,
+        }, artifactName);
+        EngineInstance? engine = null, failover = null;
+        BaresipPhones? agents = null, caller = null;
+        try
+        {
+            if (options.Engine != EngineMode.None)
+            {
+                engine = await EngineInstance.StartAsync(fs, enginePort, artifactName, options.Engine == EngineMode.Process,
+                    options.EngineSettings, options.ConfigureEngine);
+            }
+
+            if (options.Failover != EngineMode.None)
+            {
+                failover = await EngineInstance.StartAsync(fs, failoverPort, artifactName, options.Failover == EngineMode.Process);
+            }
+
+            if (options.Agents.Count > 0)
+            {
+                agents = await BaresipPhones.StartAsync(fs, options.Agents, options.Agents.ToHashSet(), artifactName);
+            }
+
+            if (options.Caller) caller = await BaresipPhones.StartAsync(fs, ["1000"], new HashSet<string>(), artifactName);
+            return new RealLab(fs, engine, failover, agents, caller, enginePort, failoverPort);
+        }
+        catch
+        {
+            if (caller is not null) await caller.DisposeAsync();
+            if (agents is not null) await agents.DisposeAsync();
+            if (failover is not null) await failover.DisposeAsync();
+            if (engine is not null) await engine.DisposeAsync();
+            await fs.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Places a call without a phone: a loopback pair whose -b leg runs the dialplan for
+    /// <paramref name="dialed"/> from <paramref name="callerNumber"/>; the -a leg is parked. Returns the -b leg's uuid
+    /// (the caller's channel, the one the engine gets).</summary>
+    public async Task<LoopbackCall> CallAsync(string dialed, string callerNumber)
+    {
+        var a = Guid.NewGuid().ToString();
+        var job = await FreeSwitch.Client.BackgroundApiAsync(
+            $"originate {{origination_caller_id_number={callerNumber},origination_uuid={a}}}loopback/{dialed}/default &park()");
+        if (!job.IsOk && !job.Body.StartsWith("+OK", StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException($"originate to {dialed}: {job.Body.Trim()}");
+        }
+
+        // The job ends when the -b leg answered (the engine, or the queue of the fallback).
+        var b = await FreeSwitch.ApiAsync($"uuid_getvar {a} other_loopback_leg_uuid");
+        return new LoopbackCall(a, b.Trim());
+    }
+
+    /// <summary>Keys digits into the caller's channel as if pressed (each arrives as a DTMF event).</summary>
+    public Task<string> ReceiveDtmfAsync(string uuid, string digits) => FreeSwitch.ApiAsync($"uuid_recv_dtmf {uuid} {digits}");
+
+    /// <summary>mod_callcenter's agent offered the caller, then bridged: the agent's leg uuid (CC-Agent-UUID).</summary>
+    public async Task<(string Agent, string AgentLeg)> AnsweredByAgentAsync(string callerUuid)
+    {
+        var bridged = await Events.CallcenterAsync("bridge-agent-start", callerUuid, Patience);
+        return (bridged["CC-Agent"]!, bridged["CC-Agent-UUID"]!);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        var errors = new List<Exception>();
+        foreach (var part in new IAsyncDisposable?[] { CallerPhone, Agents, Failover, Engine, FreeSwitch })
+        {
+            if (part is null) continue;
+            try
+            {
+                await part.DisposeAsync();
+            }
+            catch (Exception ex)
+            {
+                errors.Add(ex);
+            }
+        }
+
+        if (errors.Count > 0) throw new AggregateException("stopping the lab", errors);
+    }
+}
+
+/// <summary>A loopback test call: the parked -a leg and the -b leg that runs the dialplan (the caller).</summary>
+internal sealed record LoopbackCall(string ALeg, string Caller);
