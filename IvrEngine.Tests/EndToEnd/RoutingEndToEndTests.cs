@@ -68,12 +68,13 @@ public sealed class RoutingEndToEndTests : IDisposable
             .And.Contain("ivr_cti_code", "V")
             .And.Contain("ivr_client_name", "Eleanor Vance")
             .And.Contain("cc_base_score", "600");
-        // ivr_export_extra carries the list itself (the shipped dialplan appends it to the contract's names); the
-        // engine's SIP headers are listed with the context (ivr_context_id among it).
+        // cc_export_vars lists everything attached (ivr_context_id among it, and the engine's SIP headers);
+        // ivr_export_extra only what the shipped dialplan's own list (the contract) lacks, so that no name comes twice.
         var attached = record.ExportedVariables.Keys.Where(k => (k.StartsWith("ivr_", StringComparison.Ordinal) || k.StartsWith("sip_h_", StringComparison.Ordinal))
             && k != IvrEngine.Calls.ContextVariables.ExportExtra);
         ExportList(record).Should().BeEquivalentTo(attached).And.Contain(IvrEngine.Calls.ContextVariables.ContextId);
-        record.ExportedVariables[IvrEngine.Calls.ContextVariables.ExportExtra].Should().Be(record.ExportedVariables["cc_export_vars"]);
+        record.ExportedVariables[IvrEngine.Calls.ContextVariables.ExportExtra].Should().Be(
+            "sip_h_X-IVR-Client-Id,sip_h_X-IVR-Context-Id,sip_h_X-IVR-CTI-Code,sip_h_X-IVR-Flow,sip_h_X-IVR-Priority,ivr_uui,sip_h_User-to-User");
     }
 
     [Fact]

@@ -49,8 +49,9 @@ public sealed class FlowCallAdapterExportTests
             await a.TransferAsync(new FlowTransfer(TransferKind.Queue, "vip", 600), CancellationToken.None);
         });
 
-        const string Listed = "ivr_flow,sip_h_X-IVR-Flow,ivr_uui,sip_h_User-to-User";
-        record.ExportedVariables.Should().Contain("cc_base_score", "600").And.Contain("cc_export_vars", Listed)
-            .And.Contain("ivr_export_extra", Listed, "the shipped dialplan appends it to the contract's names");
+        record.ExportedVariables.Should().Contain("cc_base_score", "600")
+            .And.Contain("cc_export_vars", "ivr_flow,sip_h_X-IVR-Flow,ivr_uui,sip_h_User-to-User")
+            .And.Contain("ivr_export_extra", "sip_h_X-IVR-Flow,ivr_uui,sip_h_User-to-User",
+                "the shipped dialplan appends it to the contract's names, ivr_flow among them");
     }
 }

@@ -31,6 +31,9 @@ public sealed class VipCallTests
             leg["variable_" + name].Should().Be(caller["variable_" + name], $"{name} reaches the agent unchanged");
         }
 
+        // The queue extension's list (the contract, then the engine's ivr_export_extra) names each variable once.
+        caller["variable_cc_export_vars"].Split(',').Should().OnlyHaveUniqueItems().And.Contain(ContextVariables.All);
+
         // The engine's SIP headers and UUI form, listed in ivr_export_extra, ride along too.
         var extra = caller["variable_ivr_export_extra"].Split(',', StringSplitOptions.RemoveEmptyEntries);
         extra.Should().Contain(n => n.StartsWith("sip_h_X-IVR-", StringComparison.Ordinal));

@@ -94,8 +94,9 @@ public static class ContextVariables
     public const string FallbackReason = "ivr_fallback_reason";
 
     /// <summary>Not context but a mechanism: a comma-separated list of further variable names the engine wants on the
-    /// agent's leg for this call (for example <c>ivr_pickup</c>). The queue extension appends it to
-    /// <c>cc_export_vars</c>, so the engine never overwrites the static list.</summary>
+    /// agent's leg for this call beyond the static list (for example <c>ivr_pickup</c>, the SIP headers, the UUI). The
+    /// queue extension appends it to <c>cc_export_vars</c>, so the engine never overwrites the static list, and names
+    /// nothing the static list names already.</summary>
     public const string ExportExtra = "ivr_export_extra";
 
     /// <summary>Not context but a mechanism: the queue an <c>agent_X</c> transfer falls back to when agent X does not
@@ -143,4 +144,11 @@ public static class ContextVariables
 
     /// <summary>The variables the dialplan sets itself and exports to agents along with <see cref="All"/>.</summary>
     public static IReadOnlyList<string> SetByDialplan { get; } = [Dnis, FallbackReason];
+
+    private static readonly HashSet<string> s_listedByDialplan = new(All.Concat(SetByDialplan), StringComparer.Ordinal);
+
+    /// <summary>The names of <paramref name="names"/> that the queue extension's own <c>cc_export_vars</c> list does not
+    /// name (<see cref="All"/> and <see cref="SetByDialplan"/>): what goes in <see cref="ExportExtra"/>, so that the
+    /// list the dialplan builds names each variable once.</summary>
+    public static IEnumerable<string> BeyondDialplanList(IEnumerable<string> names) => names.Where(n => !s_listedByDialplan.Contains(n));
 }

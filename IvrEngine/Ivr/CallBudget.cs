@@ -254,11 +254,15 @@ public sealed class CallBudget : IFlowBudget
             if (_uuiHeader) channel.Add(new FlowBudgetPart(UuiHeaderVariable, UuiHeaderVariable.Length + UuiForm.HeaderBytes(uui)));
         }
 
-        // cc_export_vars and ivr_export_extra both list every name set but mod_callcenter's own.
-        var listed = channel.Where(p => !p.Label.StartsWith("cc_", StringComparison.Ordinal)).ToList();
-        var list = listed.Sum(p => p.Label.Length) + Math.Max(0, listed.Count - 1);
-        channel.Add(new FlowBudgetPart(FlowCallAdapter.ExportVarsVariable, FlowCallAdapter.ExportVarsVariable.Length + list));
-        channel.Add(new FlowBudgetPart(ContextVariables.ExportExtra, ContextVariables.ExportExtra.Length + list));
+        // cc_export_vars lists every name set but mod_callcenter's own; ivr_export_extra those the dialplan's list lacks.
+        var listed = channel.Where(p => !p.Label.StartsWith("cc_", StringComparison.Ordinal)).Select(p => p.Label).ToList();
+        channel.Add(new FlowBudgetPart(FlowCallAdapter.ExportVarsVariable, FlowCallAdapter.ExportVarsVariable.Length + ListBytes(listed)));
+        var extra = ContextVariables.BeyondDialplanList(listed).ToList();
+        if (extra.Count > 0)
+        {
+            channel.Add(new FlowBudgetPart(ContextVariables.ExportExtra, ContextVariables.ExportExtra.Length + ListBytes(extra)));
+        }
+
         var total = channel.Sum(p => p.Bytes);
         if (total > _totalBytes)
         {
@@ -267,6 +271,9 @@ public sealed class CallBudget : IFlowBudget
 
         return problems;
     }
+
+    /// <summary>The bytes of a comma-separated list of names.</summary>
+    private static int ListBytes(List<string> names) => names.Sum(n => n.Length) + Math.Max(0, names.Count - 1);
 
     private static List<FlowBudgetPart> Largest(IEnumerable<FlowBudgetPart> parts) =>
         [.. parts.OrderByDescending(p => p.Bytes).ThenBy(p => p.Label, StringComparer.Ordinal)];

@@ -333,19 +333,16 @@ public sealed partial class FlowCallAdapter : IFlowCall
 
         // Whatever rides on this call must reach the agent's leg too: mod_callcenter passes on only what
         // cc_export_vars names, so it names every variable attached here (the flow's and the engine's, the headers
-        // and the UUI form). The shipped dialplan sets cc_export_vars again in its queue extension (the contract's
-        // names) and appends the list in ivr_export_extra, so the list goes in both: a dialplan that sets nothing
-        // still gets it.
+        // and the UUI form): a dialplan that sets nothing still gets them. The shipped dialplan sets cc_export_vars
+        // again in its queue extension (the contract's names) and appends ivr_export_extra, which therefore names
+        // only what the contract's list does not, so that each name is listed once.
         var names = _exported.Concat(variables.Keys)
             .Where(n => !n.StartsWith("cc_", StringComparison.Ordinal))
             .Distinct(StringComparer.Ordinal)
             .ToList();
-        if (names.Count > 0)
-        {
-            var list = string.Join(',', names);
-            Offer(variables, ExportVarsVariable, list, required: true);
-            Offer(variables, ContextVariables.ExportExtra, list, required: true);
-        }
+        if (names.Count > 0) Offer(variables, ExportVarsVariable, string.Join(',', names), required: true);
+        var beyond = ContextVariables.BeyondDialplanList(names).ToList();
+        if (beyond.Count > 0) Offer(variables, ContextVariables.ExportExtra, string.Join(',', beyond), required: true);
 
         if (variables.Count > 0)
         {
