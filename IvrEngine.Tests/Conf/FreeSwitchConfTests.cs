@@ -14,7 +14,21 @@ public sealed class FreeSwitchConfTests
         Conf.Preprocessor.UndefinedReferences.Should().BeEmpty("a $${name} with no value becomes nothing in FreeSWITCH");
         Conf.Preprocessor.EmptyIncludes.Should().BeEmpty();
         Conf.Document.Root.Elements("section").Select(s => (string?)s.Attribute("name"))
-            .Should().BeEquivalentTo("configuration", "dialplan", "directory");
+            .Should().BeEquivalentTo("configuration", "dialplan", "languages", "directory");
+    }
+
+    [Fact]
+    public void Say_has_an_english_language_whose_words_come_from_the_environment()
+    {
+        // Without a languages section the say application fails at once on real FreeSWITCH ("Open of languages and
+        // phrases failed") and the bank's balance is never said.
+        var english = Conf.Section("languages").Elements("language").Single();
+        ((string?)english.Attribute("name")).Should().Be("en");
+        ((string?)english.Attribute("say-module")).Should().Be("en");
+        ((string?)english.Attribute("sound-prefix")).Should().Be("{sounds_dir}/en/us/callie");
+
+        var moved = FreeSwitchConf.Load(new Dictionary<string, string> { ["IVR_SOUND_PREFIX"] = "/srv/sounds/en" });
+        ((string?)moved.Section("languages").Element("language")!.Attribute("sound-prefix")).Should().Be("/srv/sounds/en");
     }
 
     [Fact]
