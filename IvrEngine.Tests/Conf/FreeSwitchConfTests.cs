@@ -14,7 +14,7 @@ public sealed class FreeSwitchConfTests
         Conf.Preprocessor.UndefinedReferences.Should().BeEmpty("a $${name} with no value becomes nothing in FreeSWITCH");
         Conf.Preprocessor.EmptyIncludes.Should().BeEmpty();
         Conf.Document.Root.Elements("section").Select(s => (string?)s.Attribute("name"))
-            .Should().BeEquivalentTo("configuration", "dialplan", "directory");
+            .Should().BeEquivalentTo("configuration", "dialplan", "languages", "directory");
     }
 
     [Fact]
@@ -67,6 +67,31 @@ public sealed class FreeSwitchConfTests
         modules.IndexOf("mod_console").Should().Be(0, "loggers load first");
         modules.Should().NotContain("mod_say_es", "not every build has it: a missing module is a CRIT line at every start");
         modules.Should().NotContain("mod_db", "nothing uses it, and without a db.conf it logs an error at every start");
+    }
+
+    [Fact]
+    public void Every_say_module_loaded_has_its_language_so_that_the_say_application_speaks()
+    {
+        // FreeSWITCH's say finds the language first (section languages, with phrases and macros, even empty), then
+        // the language's say module and recordings; without it, it logs an error and says nothing at all.
+        var sayModules = Conf.Configuration("modules.conf").Element("modules")!.Elements("load")
+            .Select(l => (string)l.Attribute("module")!).Where(m => m.StartsWith("mod_say_", StringComparison.Ordinal))
+            .Select(m => m["mod_say_".Length..]).ToList();
+        sayModules.Should().Contain("en", "the sample flows read numbers back and say amounts in English");
+
+        var languages = Conf.Section("languages").Elements("language").ToList();
+        languages.Select(l => (string?)l.Attribute("name")).Should().BeEquivalentTo(sayModules);
+        foreach (var language in languages)
+        {
+            var name = (string)language.Attribute("name")!;
+            ((string?)language.Attribute("say-module")).Should().Be(name);
+            language.Element("phrases")?.Element("macros").Should().NotBeNull($"FreeSWITCH refuses language {name} without phrases and macros");
+        }
+
+        var english = languages.Single(l => (string?)l.Attribute("name") == "en");
+        ((string?)english.Attribute("sound-prefix")).Should().Be(FreeSwitchConf.CoreGlobals["sounds_dir"] + "/en/us/callie",
+            "the English sound pack, where a prompt without a folder is found too");
+        Conf.Preprocessor.Globals["sound_prefix"].Should().Be(FreeSwitchConf.CoreGlobals["sounds_dir"] + "/en/us/callie");
     }
 
     [Fact]
