@@ -26,11 +26,24 @@ internal sealed class FreeSwitchConf
 
     public XDocument Document { get; }
 
+    /// <summary>The global variables FreeSWITCH's core sets itself before it reads the configuration (its folders), as
+    /// a Debian package has them.</summary>
+    public static IReadOnlyDictionary<string, string> CoreGlobals { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["base_dir"] = "/usr",
+        ["conf_dir"] = "/etc/freeswitch",
+        ["log_dir"] = "/var/log/freeswitch",
+        ["db_dir"] = "/var/lib/freeswitch/db",
+        ["recordings_dir"] = "/var/lib/freeswitch/recordings",
+        ["sounds_dir"] = "/usr/share/freeswitch/sounds",
+    };
+
     /// <summary>Assembles the repository's configuration with the given environment (none by default).</summary>
     public static FreeSwitchConf Load(IReadOnlyDictionary<string, string>? environment = null)
     {
         var folder = Path.Combine(RepositoryRoot(), "freeswitch-conf");
         var preprocessor = new FreeSwitchPreprocessor(environment ?? new Dictionary<string, string>(), _ => CommandOutput);
+        foreach (var (name, value) in CoreGlobals) preprocessor.Globals[name] = value;
         var text = preprocessor.Run(folder);
         return new FreeSwitchConf(folder, preprocessor, text);
     }

@@ -18,17 +18,11 @@ public sealed class FreeSwitchConfTests
     }
 
     [Fact]
-    public void Say_has_an_english_language_whose_words_come_from_the_environment()
+    public void The_words_say_plays_and_prompts_without_a_folder_come_from_the_environment()
     {
-        // Without a languages section the say application fails at once on real FreeSWITCH ("Open of languages and
-        // phrases failed") and the bank's balance is never said.
-        var english = Conf.Section("languages").Elements("language").Single();
-        ((string?)english.Attribute("name")).Should().Be("en");
-        ((string?)english.Attribute("say-module")).Should().Be("en");
-        ((string?)english.Attribute("sound-prefix")).Should().Be("{sounds_dir}/en/us/callie");
-
         var moved = FreeSwitchConf.Load(new Dictionary<string, string> { ["IVR_SOUND_PREFIX"] = "/srv/sounds/en" });
         ((string?)moved.Section("languages").Element("language")!.Attribute("sound-prefix")).Should().Be("/srv/sounds/en");
+        moved.Preprocessor.Globals["sound_prefix"].Should().Be("/srv/sounds/en");
     }
 
     [Fact]
@@ -81,6 +75,31 @@ public sealed class FreeSwitchConfTests
         modules.IndexOf("mod_console").Should().Be(0, "loggers load first");
         modules.Should().NotContain("mod_say_es", "not every build has it: a missing module is a CRIT line at every start");
         modules.Should().NotContain("mod_db", "nothing uses it, and without a db.conf it logs an error at every start");
+    }
+
+    [Fact]
+    public void Every_say_module_loaded_has_its_language_so_that_the_say_application_speaks()
+    {
+        // FreeSWITCH's say finds the language first (section languages, with phrases and macros, even empty), then
+        // the language's say module and recordings; without it, it logs an error and says nothing at all.
+        var sayModules = Conf.Configuration("modules.conf").Element("modules")!.Elements("load")
+            .Select(l => (string)l.Attribute("module")!).Where(m => m.StartsWith("mod_say_", StringComparison.Ordinal))
+            .Select(m => m["mod_say_".Length..]).ToList();
+        sayModules.Should().Contain("en", "the sample flows read numbers back and say amounts in English");
+
+        var languages = Conf.Section("languages").Elements("language").ToList();
+        languages.Select(l => (string?)l.Attribute("name")).Should().BeEquivalentTo(sayModules);
+        foreach (var language in languages)
+        {
+            var name = (string)language.Attribute("name")!;
+            ((string?)language.Attribute("say-module")).Should().Be(name);
+            language.Element("phrases")?.Element("macros").Should().NotBeNull($"FreeSWITCH refuses language {name} without phrases and macros");
+        }
+
+        var english = languages.Single(l => (string?)l.Attribute("name") == "en");
+        ((string?)english.Attribute("sound-prefix")).Should().Be(FreeSwitchConf.CoreGlobals["sounds_dir"] + "/en/us/callie",
+            "the English sound pack, where a prompt without a folder is found too");
+        Conf.Preprocessor.Globals["sound_prefix"].Should().Be(FreeSwitchConf.CoreGlobals["sounds_dir"] + "/en/us/callie");
     }
 
     [Fact]

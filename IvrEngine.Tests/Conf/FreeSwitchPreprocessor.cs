@@ -29,22 +29,7 @@ internal sealed class FreeSwitchPreprocessor
     {
         _environment = environment;
         _runCommand = runCommand;
-
-        // The folders the core sets as globals before it reads any configuration (switch_core_set_globals); their
-        // values depend on the install and the command line, so they stand here as their own names.
-        foreach (var folder in s_coreFolders)
-        {
-            Globals[folder] = "{" + folder + "}";
-            GlobalSources[folder] = "core";
-        }
     }
-
-    private static readonly string[] s_coreFolders =
-    [
-        "base_dir", "recordings_dir", "sounds_dir", "conf_dir", "log_dir", "run_dir", "db_dir", "mod_dir", "htdocs_dir",
-        "script_dir", "temp_dir", "grammar_dir", "certs_dir", "storage_dir", "cache_dir", "fonts_dir", "images_dir", "data_dir",
-        "localstate_dir",
-    ];
 
     /// <summary>Global variables; FreeSWITCH keeps them in an event, whose header names ignore case.</summary>
     public Dictionary<string, string> Globals { get; } = new(StringComparer.OrdinalIgnoreCase);
