@@ -54,6 +54,7 @@ internal sealed partial class FlowRun
             {
                 if (++timeouts >= step.MaxTimeouts)
                 {
+                    GaveUp($"no key pressed {timeouts} times");
                     return Transition.To(step.OnMaxTimeouts);
                 }
 
@@ -66,12 +67,14 @@ internal sealed partial class FlowRun
                 {
                     if (option.Key == key)
                     {
+                        _gaveUp = null;
                         return Transition.To(option.Goto);
                     }
                 }
 
                 if (++failures >= step.MaxFailures)
                 {
+                    GaveUp($"{failures} keys that are not options");
                     return Transition.To(step.OnMaxFailures);
                 }
 
@@ -142,6 +145,7 @@ internal sealed partial class FlowRun
             {
                 if (++noInput >= step.MaxNoInput)
                 {
+                    GaveUp($"no entry {noInput} times");
                     return Fail(step, failure);
                 }
 
@@ -151,6 +155,7 @@ internal sealed partial class FlowRun
             {
                 if (++invalid >= step.MaxInvalid)
                 {
+                    GaveUp($"{invalid} invalid entries");
                     return Fail(step, failure);
                 }
 
@@ -252,8 +257,13 @@ internal sealed partial class FlowRun
         _collected[step.Into] = step.Secret || (_collected.TryGetValue(step.Into, out var wasSecret) && wasSecret);
         SetStatus(step, CollectOk);
         _observer?.OnCollected(step.Into, MaskedValue(step.Into, digits), CollectOk);
+        _gaveUp = null;
         return Transition.Continue;
     }
+
+    /// <summary>The step the caller is in gave up on the caller's input: why rides on the call (ivr_route_reason)
+    /// when no routing rule says otherwise, so the agent of the queue the flow falls back to sees it.</summary>
+    private void GaveUp(string why) => _gaveUp = $"{_steps[^1]}: {why}, gave up";
 
     private Transition Fail(CollectStep step, string status)
     {

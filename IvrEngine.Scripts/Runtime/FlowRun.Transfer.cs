@@ -167,6 +167,10 @@ internal sealed partial class FlowRun
                 AddContract("ivr_fallback_queue", fallback);
             }
         }
+        else if (_gaveUp is { } why)
+        {
+            AddContract("ivr_route_reason", why);
+        }
 
         return (attached, masked);
     }

@@ -39,6 +39,9 @@ internal sealed partial class FlowRun
     private int _stepsWithoutInput;
     private FlowTransfer? _transfer;
     private FlowRoute? _route;
+
+    /// <summary>Why the last menu or collect step gave up on the caller (null once a later entry succeeded).</summary>
+    private string? _gaveUp;
     private bool _lookedUp;
     private IReadOnlyDictionary<string, string> _attached = new Dictionary<string, string>();
 

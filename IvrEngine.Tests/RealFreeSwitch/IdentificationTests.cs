@@ -150,6 +150,7 @@ public sealed class IdentificationTests
         foreach (var dump in new[] { caller, leg })
         {
             dump["variable_ivr_account_status"].Should().Be("invalid", "the account step gave up on invalid entries");
+            dump["variable_ivr_route_reason"].Should().Be("bank/ask-account: 3 invalid entries, gave up", "the agent sees why");
             dump["variable_ivr_cti_code"].Should().Be("N");
             dump["variable_ivr_cti_reason"].Should().Be("N: " + new ClassificationOptions().UnknownReason);
             dump["variable_ivr_matched_by"].Should().Be("none");
@@ -199,6 +200,7 @@ public sealed class IdentificationTests
             dump["variable_ivr_matched_by"].Should().Be("none");
             dump["variable_ivr_last_step"].Should().Be("bank/general");
             dump.Should().NotContainKey("variable_ivr_account_status", "the caller never reached the account step");
+            dump["variable_ivr_route_reason"].Should().Be("bank/how-identify: no key pressed 3 times, gave up", "the agent sees why");
             dump.Should().NotContainKey("variable_ivr_client_id");
             dump.Should().NotContainKey("variable_ivr_route_rule");
         }

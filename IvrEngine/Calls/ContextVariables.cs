@@ -76,7 +76,9 @@ public static class ContextVariables
     /// <summary>The name of the routing rule that chose where this call went: lets an admin see which rule fired.</summary>
     public const string RouteRule = "ivr_route_rule";
 
-    /// <summary>Why the call was routed where it went, in one line for the agent (for example "overdue over 1000").</summary>
+    /// <summary>Why the call was routed where it went, in one line for the agent (for example "overdue over 1000"); when
+    /// no routing rule chose and a menu or collect step gave up on the caller, which step and why (for example
+    /// "bank/how-identify: no key pressed 3 times, gave up").</summary>
     public const string RouteReason = "ivr_route_reason";
 
     /// <summary>The account number the caller keyed in the IVR (the flow variable <c>account</c>), unmasked because the
