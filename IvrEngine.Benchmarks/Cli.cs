@@ -20,6 +20,10 @@ internal static class Cli
               Prompts take MS ms (default 0). The simulated FreeSWITCH runs in a child process (the hidden
               'burst-callers'). Prints refused/failed calls, destinations, connect -> transfer percentiles, the
               engine's CPU and allocations per call, and whether every call has its interaction record.
+          record --esl IP:PORT --password PW [--listen IP:PORT] [--out FOLDER] [--only NAME,NAME]
+              Records the event-socket transcripts of IvrEngine.Tests/Transcripts from a real FreeSWITCH running the
+              repository's freeswitch-conf/ with IVR_ENGINE_HOST set to the --listen address (default 127.0.0.1:9184);
+              --out defaults to IvrEngine.Tests/Transcripts. See that folder's README.md.
           micro [BenchmarkDotNet arguments]
               BenchmarkDotNet suite for the frame reader and EslEvent.GetHeader (e.g. micro --filter '*').
         """;
@@ -45,6 +49,7 @@ internal static class Cli
                 "burst" => BurstCommand.Run(rest),
                 "burst-callers" => BurstCallers.Run(rest), // hidden: the child process of 'burst'
 
+                "record" => Record.RecordCommand.Run(rest),
                 "micro" => Micro.MicroCommand.Run(rest.ToArray()),
                 _ => throw new UsageException($"Unknown command '{args[0]}'."),
             };

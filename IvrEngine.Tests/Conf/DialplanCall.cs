@@ -166,7 +166,8 @@ internal sealed class DialplanCall(XmlDialplan dialplan, SocketApplication? sock
         return name;
     }
 
-    /// <summary>What mod_callcenter copies from the caller's channel to the agent's (esl-captures callcenter-context).</summary>
+    /// <summary>What mod_callcenter copies from the caller's channel to the agent's (the callcenter-context transcript in
+    /// IvrEngine.Tests/Transcripts; FreeSWITCH also sets cc_agent and cc_agent_type there, not modelled here).</summary>
     private static Dictionary<string, string> AgentLeg(Dictionary<string, string> vars, string queue, string uuid)
     {
         var leg = new Dictionary<string, string>(StringComparer.Ordinal);

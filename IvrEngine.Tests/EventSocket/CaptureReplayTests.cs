@@ -5,14 +5,13 @@ using IvrEngine.Tests.Support;
 
 namespace IvrEngine.Tests.EventSocket;
 
-/// <summary>Every real FreeSWITCH transcript, replayed through the frame reader.</summary>
+/// <summary>Every real FreeSWITCH transcript (IvrEngine.Tests/Transcripts), replayed through the frame reader.</summary>
 public class CaptureReplayTests
 {
     private static readonly string[] KnownCaptures =
     [
-        "callcenter-context.txt", "inbound-session.txt", "outbound-connect-edge-cases.txt", "outbound-json-events.control.txt",
-        "outbound-json-events.txt", "outbound-malformed-commands.txt", "outbound-plain-session.control.txt",
-        "outbound-plain-session.txt", "outbound-sync-mode.control.txt", "outbound-sync-mode.txt", "socket-closed-midcall.txt",
+        "callcenter-context.txt", "inbound-session.txt", "outbound-connect-edge-cases.txt", "outbound-json-events.txt",
+        "outbound-malformed-commands.txt", "outbound-plain-session.txt", "outbound-sync-mode.txt", "socket-closed-midcall.txt",
     ];
 
     [Fact]
@@ -85,30 +84,38 @@ public class CaptureReplayTests
     [Fact]
     public void Outbound_plain_session_decodes_to_the_known_values()
     {
+        var capture = CaptureFiles.Load("outbound-plain-session.txt");
         var frames = Frames("outbound-plain-session.txt");
         var events = frames.Select(EslEvent.FromMessage).OfType<EslEvent>().ToList();
+        // The channel, as the application named it in its uuid_setvar (not read from FreeSWITCH's bytes).
+        var uuid = capture.Command("api uuid_setvar ").Text.Split(' ')[2];
 
         // The connect reply: channel data in the outer header block, URL-encoded.
         var connect = frames[0];
         connect.ContentType.Should().Be(EslContentType.CommandReply);
         connect.GetHeader("Reply-Text").Should().Be("%2BOK%0A", "the raw header is encoded");
         var channel = new ChannelData(EslEvent.FromChannelData(connect));
-        channel.UniqueId.Should().Be("b5dc9540-d3ab-4a2b-b84b-0803d324e5fe");
+        channel.UniqueId.Should().Be(uuid);
         channel.Ani.Should().Be("15551234567");
         channel.Dnis.Should().Be("5000");
         channel.CallerName.Should().Be("Alice Example");
         channel.SocketMode.Should().Be("async");
         channel.Control.Should().Be("full");
         channel.GetHeader("Reply-Text").Should().Be("+OK\n");
-        channel.GetHeader("FreeSWITCH-IPv6").Should().Be("fd00::2");
-        channel.GetVariable("current_application_data").Should().Be("127.0.0.1:8084 async full");
+        var ipv6 = connect.GetHeader("FreeSWITCH-IPv6")!;
+        ipv6.Should().Contain("%3A", "an IPv6 address has colons, encoded on the wire");
+        channel.GetHeader("FreeSWITCH-IPv6").Should().Be(Uri.UnescapeDataString(ipv6)).And.Contain(":");
+        channel.GetVariable("current_application_data").Should().MatchRegex(@"^127\.0\.0\.1:[0-9]+ async full$",
+            "the shipped dialplan's socket <engine host> async full, decoded (%3A, %20)");
         channel.Variables["origination_caller_id_name"].Should().Be("Alice Example");
+        channel.GetVariable("ivr_dnis").Should().Be("5000", "the shipped dialplan exports ivr_dnis before the socket");
         channel.Variables["current_application"].Should().Be("socket");
         channel.Variables.Keys.Should().NotContain(k => k.StartsWith("variable_", StringComparison.Ordinal));
 
         // Replies are not encoded.
         frames.Where(f => f.ContentType == EslContentType.CommandReply).Skip(1).Select(f => f.GetHeader("Reply-Text"))
             .Should().Contain(["+OK Events Enabled", "+OK will linger", "Alice Example", "-ERR command not found", "+OK bye"]);
+        capture.ReplyTo(capture.Command("getvar no_such_var\n\n")).ReplyText.Should().Be("-ERR command not found", "getvar of an unset variable");
 
         // DTMF: one event per digit, '#' URL-encoded on the wire.
         string.Concat(events.Where(e => e.EventName == "DTMF").Select(e => e.GetHeader("DTMF-Digit"))).Should().Be("1234#");
@@ -123,6 +130,8 @@ public class CaptureReplayTests
             @"4 10 3 5000 # tone_stream://%(200,0,500) tone_stream://%(200,0,300) collected_acct \d+");
 
         // The Event-UUID sent on a sendmsg comes back as Application-UUID.
+        capture.Command("sendmsg\ncall-command: execute\nexecute-app-name: set\nexecute-app-arg: ivr_intent=billing\n").Text
+            .Should().Contain("\nEvent-UUID: a1b2c3d4-0000-4000-8000-00000000cafe\n");
         events.Where(e => e.GetHeader("Application-UUID") == "a1b2c3d4-0000-4000-8000-00000000cafe")
             .Select(e => e.EventName).Should().Equal("CHANNEL_EXECUTE", "CHANNEL_EXECUTE_COMPLETE");
 
@@ -136,7 +145,8 @@ public class CaptureReplayTests
         job.GetHeader("Job-UUID").Should().Be(bgReply.GetHeader("Job-UUID"));
         job.GetHeader("Job-Command").Should().Be("status");
         job.UniqueId.Should().BeNull();
-        job.Body.Should().StartWith("UP 0 years").And.Contain("FreeSWITCH (Version 1.10.12-release  64bit) is ready\n2 session(s) since startup\n");
+        job.Body.Should().StartWith("UP 0 years").And.Contain("FreeSWITCH (Version 1.10.12-release  64bit) is ready\n")
+            .And.MatchRegex("\n[0-9]+ session\\(s\\) since startup\n");
         Encoding.UTF8.GetByteCount(job.Body!).Should().Be(int.Parse(job.GetHeader("Content-Length")!, System.Globalization.CultureInfo.InvariantCulture));
 
         var hangup = events.Single(e => e.EventName == "CHANNEL_HANGUP");
@@ -146,7 +156,7 @@ public class CaptureReplayTests
         notices.Should().HaveCount(2);
         notices[0].IsLinger.Should().BeTrue();
         notices[0].LingerSeconds.Should().Be(-1);
-        notices[0].ControlledSessionUuid.Should().Be(channel.UniqueId);
+        notices[0].ControlledSessionUuid.Should().Be(uuid);
         notices[1].Disposition.Should().Be("disconnect");
         frames[^1].BodyText.Should().StartWith("Disconnected, goodbye.");
     }
@@ -201,6 +211,90 @@ public class CaptureReplayTests
         var cc = events.Where(e => e.EventName == "CUSTOM" && e.EventSubclass == "callcenter::info").ToList();
         cc.Should().NotBeEmpty();
         cc.Should().OnlyContain(e => !string.IsNullOrEmpty(e.GetHeader("CC-Action")));
+    }
+
+    [Fact]
+    public void Without_async_the_reply_to_an_execute_comes_when_the_application_finished()
+    {
+        var sync = CaptureFiles.Load("outbound-sync-mode.txt");
+        sync.ReplyTo(sync.Command("connect\n\n")).Header("Socket-Mode").Should().Be("static");
+        var playback = sync.Command("sendmsg\ncall-command: execute\nexecute-app-name: playback\n");
+        var reply = sync.ReplyTo(playback);
+        reply.ReplyText.Should().Be("+OK");
+        (reply.Seconds - playback.Seconds).Should().BeGreaterThan(1.4, "the 1.5 s tone played before the reply");
+        sync.Event("CHANNEL_EXECUTE", "playback").Sequence.Should().BeGreaterThan(reply.Sequence);
+
+        // In async mode the same command is answered at once, before its CHANNEL_EXECUTE.
+        var plain = CaptureFiles.Load("outbound-plain-session.txt");
+        plain.ReplyTo(plain.Command("connect\n\n")).Header("Socket-Mode").Should().Be("async");
+        var asyncPlayback = plain.Command("sendmsg\ncall-command: execute\nexecute-app-name: playback\n");
+        var asyncReply = plain.ReplyTo(asyncPlayback);
+        (asyncReply.Seconds - asyncPlayback.Seconds).Should().BeLessThan(0.5);
+        plain.Event("CHANNEL_EXECUTE", "playback").Sequence.Should().BeGreaterThan(asyncReply.Sequence);
+    }
+
+    [Fact]
+    public void A_socket_closed_before_connect_or_left_silent_leaves_the_channel_in_the_socket_application()
+    {
+        var capture = CaptureFiles.Load("outbound-connect-edge-cases.txt");
+        capture.From(CaptureFiles.AppToFs).Should().BeEmpty("the application never wrote anything");
+
+        // After each case the control connection asked where the channel was: still in the socket application.
+        var asked = capture.From(CaptureFiles.CtlToFs).Where(r => r.Text.EndsWith(" current_application\n\n", StringComparison.Ordinal)).ToList();
+        asked.Should().HaveCount(2);
+        asked.Select(r => capture.ReplyTo(r).Body).Should().Equal("socket", "socket");
+        capture.Events("CHANNEL_EXECUTE", CaptureFiles.FsToCtl).Where(r => r.Header("Application") == "socket")
+            .Should().HaveCount(2).And.OnlyContain(r => r.Header("Application-Data")!.EndsWith(" async full", StringComparison.Ordinal),
+                "the failover socket of the dialplan was never reached");
+
+        // The silent socket: a disconnect notice, then the close, about 25 s after FreeSWITCH connected.
+        var notice = capture.From(CaptureFiles.FsToApp).Single();
+        notice.IsDisconnectNotice.Should().BeTrue();
+        notice.Header("Content-Disposition").Should().Be("disconnect");
+        var accepted = capture.Records.Last(r => r.IsNote && r.Note!.Contains("accepted the outbound-socket", StringComparison.Ordinal) && r.Sequence < notice.Sequence);
+        (notice.Seconds - accepted.Seconds).Should().BeInRange(20, 30);
+    }
+
+    [Fact]
+    public void Closing_the_socket_does_not_hang_up_and_the_shipped_dialplan_goes_on_to_the_queue()
+    {
+        var capture = CaptureFiles.Load("socket-closed-midcall.txt");
+        var channels = capture.From(CaptureFiles.FsToApp).Where(r => r.Text.StartsWith("Event-Name: CHANNEL_DATA\n", StringComparison.Ordinal))
+            .Select(r => r.Header("Unique-ID")!).ToList();
+        channels.Should().HaveCount(3, "cases A, B and C");
+        var watched = capture.From(CaptureFiles.FsToCtl).Where(r => r.IsEvent).ToList();
+        foreach (var uuid in channels)
+        {
+            var own = watched.Where(r => r.Header("Unique-ID") == uuid).ToList();
+            own.Where(r => r.EventName == "CHANNEL_EXECUTE").Select(r => r.Header("Application")).Should()
+                .ContainInOrder("socket", "socket", "transfer", "callcenter");
+            own.Single(r => r.EventName == "CHANNEL_EXECUTE" && r.Header("Application") == "callcenter").Header("Application-Data").Should().Be("general@default");
+            var hangup = own.Single(r => r.EventName == "CHANNEL_HANGUP");
+            var kill = capture.Command($"api uuid_kill {uuid}", CaptureFiles.CtlToFs);
+            hangup.Sequence.Should().BeGreaterThan(kill.Sequence, "only the control connection hung the call up");
+        }
+
+        // A: the playback played to its end; B (after resume): it was cut when the socket closed.
+        capture.Events("CHANNEL_EXECUTE_COMPLETE", CaptureFiles.FsToCtl).Where(r => r.Header("Application") == "playback")
+            .Select(r => r.Header("Application-Response")).Should().Equal("FILE PLAYED", "PLAYBACK ERROR");
+    }
+
+    [Fact]
+    public void Callcenter_passes_only_the_variables_named_in_cc_export_vars_to_the_agent_leg()
+    {
+        var capture = CaptureFiles.Load("callcenter-context.txt");
+        var agentLeg = capture.First(CaptureFiles.FsToCtl, r => r.Header("CC-Action") == "bridge-agent-start", "bridge-agent-start").Header("CC-Agent-UUID");
+        var dump = capture.ReplyTo(capture.Command($"api uuid_dump {agentLeg}\n\n", CaptureFiles.CtlToFs)).Body;
+        var variables = dump.Split('\n').Where(l => l.StartsWith("variable_", StringComparison.Ordinal))
+            .Select(l => l.Split(": ", 2)).ToDictionary(p => p[0]["variable_".Length..], p => Uri.UnescapeDataString(p[1]), StringComparer.Ordinal);
+
+        variables.Should().Contain("cc_side", "agent").And.Contain("cc_queue", "general@default").And.Contain("cc_agent", "1003@default");
+        variables["cc_member_session_uuid"].Should().Be(capture.Command("api uuid_recv_dtmf ", CaptureFiles.CtlToFs).Text.Split(' ')[2]);
+        variables.Should().Contain("ivr_flow", "bank").And.Contain("ivr_account", "1234").And.Contain("ivr_client_id", "CUST-778")
+            .And.Contain("ivr_dnis", "5000").And.Contain("crm_customer_id", "CUST-778", "listed through ${ivr_export_extra}");
+        variables["cc_export_vars"].Split(',').Should().Contain(["ivr_flow", "ivr_account", "crm_customer_id"]);
+        variables.Should().NotContainKey("crm_via_export", "exported but not listed").And.NotContainKey("ivr_private_note", "set but not listed")
+            .And.NotContainKey("collected_acct");
     }
 
     private static List<EslMessage> Frames(string file)

@@ -59,7 +59,9 @@ public partial class EslConnectionTests
     public async Task Bgapi_completes_on_the_BACKGROUND_JOB_carrying_its_own_Job_UUID()
     {
         var capture = CaptureFiles.Load("outbound-plain-session.txt");
-        const string recordedJob = "205e926f-04fc-412b-8da6-3591890108d7";
+        var recordedReply = capture.ReplyTo(capture.Command("bgapi status\n\n"));
+        var recordedJob = recordedReply.Header("Job-UUID")!;
+        var recordedEvent = capture.First(CaptureFiles.FsToApp, r => r.EventName == "BACKGROUND_JOB" && r.Header("Job-UUID") == recordedJob, "the job's BACKGROUND_JOB");
         var (connection, peer) = await RawPeer.PairAsync();
         await using (connection)
         await using (peer)
@@ -72,16 +74,16 @@ public partial class EslConnectionTests
             command.Should().Be($"bgapi status\nJob-UUID: {jobUuid}\n\n");
 
             // The reply FreeSWITCH sends (real bytes, with the Job-UUID it was given).
-            await peer.SendAsync(Wire.ReplaceSameLength(capture.Record(40), recordedJob, jobUuid));
+            await peer.SendAsync(Wire.ReplaceSameLength(recordedReply.Data, recordedJob, jobUuid));
             // Someone else's job first: it must not complete ours.
-            await peer.SendAsync(capture.Record(41));
+            await peer.SendAsync(recordedEvent.Data);
             var api = connection.ApiAsync("status");
             await peer.ReadCommandAsync();
             await peer.SendAsync("Content-Type: api/response\nContent-Length: 4\n\n+OK\n");
             await api.WaitAsync(Wire.Timeout);
             job.IsCompleted.Should().BeFalse("a BACKGROUND_JOB with another Job-UUID arrived");
 
-            await peer.SendAsync(Wire.ReplaceSameLength(capture.Record(41), recordedJob, jobUuid));
+            await peer.SendAsync(Wire.ReplaceSameLength(recordedEvent.Data, recordedJob, jobUuid));
             var result = await job.WaitAsync(Wire.Timeout);
             result.JobUuid.Should().Be(jobUuid);
             result.Body.Should().StartWith("UP 0 years").And.Contain("FreeSWITCH (Version 1.10.12-release  64bit) is ready\n");
@@ -96,15 +98,18 @@ public partial class EslConnectionTests
     public async Task Bgapi_completes_on_a_json_BACKGROUND_JOB()
     {
         var capture = CaptureFiles.Load("outbound-json-events.txt");
-        const string recordedJob = "c56c337c-015c-435f-bdba-9a462416e022";
+        var command = capture.Command("bgapi uuid_getvar ");
+        var recordedReply = capture.ReplyTo(command);
+        var recordedJob = recordedReply.Header("Job-UUID")!;
+        var recordedEvent = capture.First(CaptureFiles.FsToApp, r => r.EventName == "BACKGROUND_JOB" && r.Header("Job-UUID") == recordedJob, "the job's BACKGROUND_JOB");
         var (connection, peer) = await RawPeer.PairAsync();
         await using (connection)
         await using (peer)
         {
-            var job = connection.BackgroundApiAsync("uuid_getvar 9f0d7857-6885-4d92-801a-1026486c33d0 collected_acct");
+            var job = connection.BackgroundApiAsync(command.Text["bgapi ".Length..^2]);
             var jobUuid = JobUuidHeader().Match(await peer.ReadCommandAsync()).Groups[1].Value;
-            await peer.SendAsync(Wire.ReplaceSameLength(capture.Record(30), recordedJob, jobUuid));
-            await peer.SendAsync(Wire.ReplaceSameLength(capture.Record(31), recordedJob, jobUuid));
+            await peer.SendAsync(Wire.ReplaceSameLength(recordedReply.Data, recordedJob, jobUuid));
+            await peer.SendAsync(Wire.ReplaceSameLength(recordedEvent.Data, recordedJob, jobUuid));
             var result = await job.WaitAsync(Wire.Timeout);
             result.Body.Should().Be("98765");
             result.Event.Format.Should().Be(EslEventFormat.Json);

@@ -7,19 +7,50 @@ namespace IvrEngine.Tests.EventSocket;
 /// <summary>Real frames cut everywhere: TCP may deliver any prefix, and a pipe may hand over any segmentation.</summary>
 public class EslFrameSplitTests
 {
-    [Theory]
-    [InlineData("outbound-plain-session.txt", 3)]   // connect reply: channel data in a 3.7 KB header block, no Content-Length
-    [InlineData("outbound-plain-session.txt", 13)]  // command/reply
-    [InlineData("outbound-plain-session.txt", 36)]  // api/response
-    [InlineData("outbound-plain-session.txt", 33)]  // DTMF %23
-    [InlineData("outbound-plain-session.txt", 41)]  // BACKGROUND_JOB with an inner Content-Length body
-    [InlineData("outbound-plain-session.txt", 64)]  // disconnect-notice linger, Content-Length: 0
-    [InlineData("outbound-plain-session.txt", 68)]  // disconnect-notice disconnect, with a body
-    [InlineData("outbound-json-events.txt", 31)]    // JSON BACKGROUND_JOB, no trailing newline
-    [InlineData("inbound-session.txt", 2)]          // auth/request
-    public void Every_prefix_is_incomplete_and_the_whole_frame_parses_identically(string file, int sequence)
+    private static readonly Transcript Plain = CaptureFiles.Load("outbound-plain-session.txt");
+    private static readonly Transcript Json = CaptureFiles.Load("outbound-json-events.txt");
+    private static readonly Transcript Inbound = CaptureFiles.Load("inbound-session.txt");
+
+    /// <summary>The recorded frames the theories cut, picked by what they are.</summary>
+    private static CaptureRecord Pick(string frame) => frame switch
     {
-        var frame = CaptureFiles.Load(file).Record(sequence);
+        // connect reply: channel data in a 3.7 KB header block, no Content-Length
+        "connect-reply" => Plain.ReplyTo(Plain.Command("connect\n\n")),
+        "command-reply" => Plain.ReplyTo(Plain.Command("getvar caller_id_name\n\n")),
+        "api-response" => Plain.ReplyTo(Plain.Command("api uuid_setvar ")),
+        "bgapi-reply" => Plain.ReplyTo(Plain.Command("bgapi status\n\n")),
+        "dtmf-hash" => Plain.First(CaptureFiles.FsToApp, r => r.EventName == "DTMF" && r.Header("DTMF-Digit") == "#", "the DTMF # event"),
+        // BACKGROUND_JOB with an inner Content-Length body
+        "background-job" => Plain.Event("BACKGROUND_JOB"),
+        // disconnect-notice linger, Content-Length: 0
+        "linger-notice" => Plain.First(CaptureFiles.FsToApp, r => r.IsDisconnectNotice && r.Header("Content-Disposition") == "linger", "the linger notice"),
+        "bye" => Plain.ReplyTo(Plain.Command("exit\n\n")),
+        // disconnect-notice disconnect, with a body
+        "disconnect-notice" => Plain.First(CaptureFiles.FsToApp, r => r.IsDisconnectNotice && r.Header("Content-Disposition") == "disconnect", "the disconnect notice"),
+        // JSON BACKGROUND_JOB, no trailing newline
+        "json-background-job" => Json.First(CaptureFiles.FsToApp, r => r.EventName == "BACKGROUND_JOB" && r.Header("Job-Command") == "uuid_getvar", "the uuid_getvar job"),
+        "json-dtmf" => Json.Event("DTMF"),
+        "auth-request" => Inbound.First(CaptureFiles.FsToApp, r => r.ContentType == "auth/request", "auth/request"),
+        "auth-refused" => Inbound.ReplyTo(Inbound.Command("auth WrongPassword\n\n")),
+        _ => throw new ArgumentOutOfRangeException(nameof(frame), frame, "not a known frame"),
+    };
+
+    private static Transcript TranscriptOf(string frame) =>
+        frame.StartsWith("json-", StringComparison.Ordinal) ? Json : frame.StartsWith("auth-", StringComparison.Ordinal) ? Inbound : Plain;
+
+    [Theory]
+    [InlineData("connect-reply")]
+    [InlineData("command-reply")]
+    [InlineData("api-response")]
+    [InlineData("dtmf-hash")]
+    [InlineData("background-job")]
+    [InlineData("linger-notice")]
+    [InlineData("disconnect-notice")]
+    [InlineData("json-background-job")]
+    [InlineData("auth-request")]
+    public void Every_prefix_is_incomplete_and_the_whole_frame_parses_identically(string picked)
+    {
+        var frame = Pick(picked).Data;
         var reference = ParseWhole(frame);
 
         for (var k = 0; k < frame.Length; k++)
@@ -37,14 +68,14 @@ public class EslFrameSplitTests
     }
 
     [Theory]
-    [InlineData("outbound-plain-session.txt", 3)]
-    [InlineData("outbound-plain-session.txt", 41)]
-    [InlineData("outbound-plain-session.txt", 68)]
-    [InlineData("outbound-json-events.txt", 31)]
-    [InlineData("inbound-session.txt", 4)]
-    public void Two_segments_split_at_every_byte_position_parse_identically(string file, int sequence)
+    [InlineData("connect-reply")]
+    [InlineData("background-job")]
+    [InlineData("disconnect-notice")]
+    [InlineData("json-background-job")]
+    [InlineData("auth-refused")]
+    public void Two_segments_split_at_every_byte_position_parse_identically(string picked)
     {
-        var frame = CaptureFiles.Load(file).Record(sequence);
+        var frame = Pick(picked).Data;
         var reference = ParseWhole(frame);
         for (var cut = 0; cut <= frame.Length; cut++)
         {
@@ -57,14 +88,14 @@ public class EslFrameSplitTests
     }
 
     [Theory]
-    [InlineData("outbound-plain-session.txt", 40, 41)]  // bgapi reply, then its BACKGROUND_JOB
-    [InlineData("outbound-json-events.txt", 31, 32)]    // JSON event without trailing newline, then the next frame
-    [InlineData("outbound-plain-session.txt", 67, 68)]  // +OK bye, then the disconnect notice
-    public void Two_frames_in_three_segments_cut_everywhere_parse_identically(string file, int first, int second)
+    [InlineData("bgapi-reply")]          // bgapi reply, then (as recorded) its BACKGROUND_JOB
+    [InlineData("json-background-job")]  // JSON event without trailing newline, then the next frame
+    [InlineData("bye")]                  // +OK bye, then the disconnect notice
+    public void Two_frames_in_three_segments_cut_everywhere_parse_identically(string picked)
     {
-        var capture = CaptureFiles.Load(file);
-        var a = capture.Record(first);
-        var b = capture.Records.First(r => r.Sequence >= second && r.Direction == CaptureFiles.FsToApp).Data;
+        var first = Pick(picked);
+        var a = first.Data;
+        var b = TranscriptOf(picked).Next(first).Data;
         byte[] stream = [.. a, .. b];
         var step = Math.Max(1, stream.Length / 97);
         for (var i = 0; i <= stream.Length; i += step)
@@ -82,12 +113,12 @@ public class EslFrameSplitTests
     }
 
     [Theory]
-    [InlineData("outbound-plain-session.txt", 3)]
-    [InlineData("outbound-plain-session.txt", 41)]
-    [InlineData("outbound-json-events.txt", 22)]
-    public void A_frame_arriving_byte_by_byte_parses_once_at_its_last_byte(string file, int sequence)
+    [InlineData("connect-reply")]
+    [InlineData("background-job")]
+    [InlineData("json-dtmf")]
+    public void A_frame_arriving_byte_by_byte_parses_once_at_its_last_byte(string picked)
     {
-        var frame = CaptureFiles.Load(file).Record(sequence);
+        var frame = Pick(picked).Data;
         var reference = ParseWhole(frame);
         var prefixes = Chunk.ByteByBytePrefixes(frame);
 

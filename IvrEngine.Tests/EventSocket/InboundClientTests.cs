@@ -13,6 +13,11 @@ namespace IvrEngine.Tests.EventSocket;
 public sealed partial class InboundClientTests : IDisposable
 {
     private static readonly Transcript Inbound = CaptureFiles.Load("inbound-session.txt");
+    private static readonly CaptureRecord Greeting = Inbound.First(CaptureFiles.FsToApp, r => r.ContentType == "auth/request", "the auth/request greeting");
+    private static readonly CaptureRecord Refused = Inbound.ReplyTo(Inbound.Command("auth WrongPassword\n\n"));
+    private static readonly CaptureRecord Accepted = Inbound.First(CaptureFiles.FsToApp, r => r.ReplyText == "+OK accepted", "+OK accepted");
+    private static readonly CaptureRecord Status = Inbound.Command("api status\n\n");
+    private static readonly CaptureRecord EventsEnabled = Inbound.ReplyTo(Inbound.Command("event plain BACKGROUND_JOB\n\n"));
     private readonly TcpListener _server = new(IPAddress.Loopback, 0);
     private readonly TimerWatchingTimeProvider _time = new();
 
@@ -32,8 +37,8 @@ public sealed partial class InboundClientTests : IDisposable
         client.Generation.Should().Be(1);
 
         var api = client.ApiAsync("status");
-        (await fs.ReadCommandBytesAsync()).Should().Equal(Inbound.Record(12));
-        await fs.SendAsync(Inbound.Record(13));
+        (await fs.ReadCommandBytesAsync()).Should().Equal(Status.Data);
+        await fs.SendAsync(Inbound.ReplyTo(Status).Data);
         (await api.WaitAsync(Wire.Timeout)).Body.Should().StartWith("UP 0 years").And.Contain("is ready");
 
         var events = new ConcurrentQueue<EslEvent>();
@@ -46,8 +51,12 @@ public sealed partial class InboundClientTests : IDisposable
 
         var job = client.BackgroundApiAsync("status");
         var jobUuid = JobUuidHeader().Match(await fs.ReadCommandAsync()).Groups[1].Value;
-        await fs.SendAsync(Wire.ReplaceSameLength(Inbound.Record(24), "7f4d9c2e-1111-4222-8333-444455556666", jobUuid));
-        await fs.SendAsync(Wire.ReplaceSameLength(Inbound.Record(25), "7f4d9c2e-1111-4222-8333-444455556666", jobUuid));
+        // The bgapi the recorder sent with a Job-UUID of its choosing, the reply and the BACKGROUND_JOB.
+        var chosen = Inbound.Command("bgapi echo hello world\nJob-UUID: ");
+        var recordedJob = JobUuidHeader().Match(chosen.Text).Groups[1].Value;
+        var recordedEvent = Inbound.First(CaptureFiles.FsToApp, r => r.EventName == "BACKGROUND_JOB" && r.Header("Job-UUID") == recordedJob, "the chosen job's BACKGROUND_JOB");
+        await fs.SendAsync(Wire.ReplaceSameLength(Inbound.ReplyTo(chosen).Data, recordedJob, jobUuid));
+        await fs.SendAsync(Wire.ReplaceSameLength(recordedEvent.Data, recordedJob, jobUuid));
         var result = await job.WaitAsync(Wire.Timeout);
         result.JobUuid.Should().Be(jobUuid);
         result.Body.Should().NotBeEmpty();
@@ -68,10 +77,10 @@ public sealed partial class InboundClientTests : IDisposable
         {
             await using (var fs = await AcceptAsync())
             {
-                await fs.SendAsync(Inbound.Record(2));                                   // auth/request
+                await fs.SendAsync(Greeting.Data);                                       // auth/request
                 (await fs.ReadCommandAsync()).Should().Be("auth WrongPassword\n\n");
-                await fs.SendAsync(Inbound.Record(4));                                   // -ERR invalid
-                await fs.SendAsync(Inbound.Record(5));                                   // disconnect notice
+                await fs.SendAsync(Refused.Data);                                        // -ERR invalid
+                await fs.SendAsync(Inbound.Next(Refused).Data);                          // disconnect notice
                 fs.Close();
             }
 
@@ -87,9 +96,9 @@ public sealed partial class InboundClientTests : IDisposable
 
         // FreeSWITCH now accepts (as if the password had been fixed server-side): the client logs in.
         await using var ok = await AcceptAsync();
-        await ok.SendAsync(Inbound.Record(2));
+        await ok.SendAsync(Greeting.Data);
         (await ok.ReadCommandAsync()).Should().Be("auth WrongPassword\n\n");
-        await ok.SendAsync(Inbound.Record(11));                                          // +OK accepted
+        await ok.SendAsync(Accepted.Data);                                               // +OK accepted
         (await ok.ReadCommandAsync()).Should().Be("event plain BACKGROUND_JOB\n\n");
         await ok.SendAsync("Content-Type: command/reply\nReply-Text: +OK event listener enabled plain\n\n");
         await start.WaitAsync(Wire.Timeout);
@@ -112,14 +121,15 @@ public sealed partial class InboundClientTests : IDisposable
 
         var subscribe = client.SubscribeAsync(["CHANNEL_HANGUP", "DTMF"]);
         (await fs1.ReadCommandAsync()).Should().Be("event plain CHANNEL_HANGUP DTMF\n\n");
-        await fs1.SendAsync(Inbound.Record(19));
+        await fs1.SendAsync(EventsEnabled.Data);
         await subscribe.WaitAsync(Wire.Timeout);
         var filter = client.FilterAsync("Caller-Caller-ID-Number", "15559990000");
-        (await fs1.ReadCommandAsync()).Should().Be("filter Caller-Caller-ID-Number 15559990000\n\n");
-        await fs1.SendAsync(Inbound.Record(29));
+        var filterCommand = Inbound.Command("filter Caller-Caller-ID-Number 15559990000\n\n");
+        (await fs1.ReadCommandBytesAsync()).Should().Equal(filterCommand.Data);
+        await fs1.SendAsync(Inbound.ReplyTo(filterCommand).Data);
         await filter.WaitAsync(Wire.Timeout);
 
-        await fs1.SendAsync(Inbound.Record(32)); // an event on the first connection
+        await fs1.SendAsync(Inbound.Event("CHANNEL_CREATE").Data); // an event on the first connection
         (await events.Reader.ReadAsync().AsTask().WaitAsync(Wire.Timeout)).EventName.Should().Be("CHANNEL_CREATE");
 
         fs1.Close();
@@ -132,12 +142,12 @@ public sealed partial class InboundClientTests : IDisposable
         await LoginAsync(fs2, "ClueCon", ["BACKGROUND_JOB", "CHANNEL_HANGUP", "DTMF"], "filter Caller-Caller-ID-Number 15559990000");
 
         var api = client.ApiAsync("status");
-        (await fs2.ReadCommandBytesAsync()).Should().Equal(Inbound.Record(12));
-        await fs2.SendAsync(Inbound.Record(13));
+        (await fs2.ReadCommandBytesAsync()).Should().Equal(Status.Data);
+        await fs2.SendAsync(Inbound.ReplyTo(Status).Data);
         (await api.WaitAsync(Wire.Timeout)).Body.Should().StartWith("UP ");
         client.Generation.Should().Be(2);
 
-        await fs2.SendAsync(Inbound.Record(36)); // events keep flowing to the same subscriber
+        await fs2.SendAsync(Inbound.Event("CHANNEL_HANGUP_COMPLETE").Data); // events keep flowing to the same subscriber
         (await events.Reader.ReadAsync().AsTask().WaitAsync(Wire.Timeout)).EventName.Should().Be("CHANNEL_HANGUP_COMPLETE");
 
         states.Select(s => (s.Connected, s.Generation)).Should().Equal((true, 1), (false, 1), (true, 2));
@@ -170,13 +180,13 @@ public sealed partial class InboundClientTests : IDisposable
     /// <summary>Plays FreeSWITCH's side of a login: greeting, auth, the event subscription, then each filter.</summary>
     private static async Task LoginAsync(RawPeer fs, string password, string[] events, params string[] filters)
     {
-        await fs.SendAsync(Inbound.Record(2));
+        await fs.SendAsync(Greeting.Data);
         (await fs.ReadCommandAsync()).Should().Be($"auth {password}\n\n");
-        await fs.SendAsync(Inbound.Record(11));
+        await fs.SendAsync(Accepted.Data);
         var subscribe = await fs.ReadCommandAsync();
         subscribe.Should().StartWith("event plain ").And.EndWith("\n\n");
         subscribe["event plain ".Length..^2].Split(' ').Should().BeEquivalentTo(events);
-        await fs.SendAsync(Inbound.Record(19));
+        await fs.SendAsync(EventsEnabled.Data);
         foreach (var filter in filters)
         {
             (await fs.ReadCommandAsync()).Should().Be(filter + "\n\n");

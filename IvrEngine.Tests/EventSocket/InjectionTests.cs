@@ -117,8 +117,9 @@ public class InjectionTests
             var reply = connection.SendMessageAsync(SendMessage.Execute("set", "ivr_intent=billing", eventUuid: "a1b2c3d4-0000-4000-8000-00000000cafe"));
             var received = await peer.ReadCommandBytesAsync();
 
-            // Record 21 of the plain outbound capture: the bytes that made FreeSWITCH run `set`.
-            received.Should().Equal(Support.CaptureFiles.Load("outbound-plain-session.txt").Record(21));
+            // The bytes that made FreeSWITCH run `set` in the plain outbound transcript.
+            received.Should().Equal(Support.CaptureFiles.Load("outbound-plain-session.txt")
+                .Command("sendmsg\ncall-command: execute\nexecute-app-name: set\nexecute-app-arg: ivr_intent=billing\n").Data);
             await peer.SendAsync("Content-Type: command/reply\nReply-Text: +OK\n\n");
             (await reply.WaitAsync(Wire.Timeout)).IsOk.Should().BeTrue();
         }

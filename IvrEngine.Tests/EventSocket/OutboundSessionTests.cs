@@ -11,8 +11,15 @@ namespace IvrEngine.Tests.EventSocket;
 /// (outbound-plain-session.txt).</summary>
 public partial class OutboundSessionTests
 {
-    private const string ChannelUuid = "b5dc9540-d3ab-4a2b-b84b-0803d324e5fe";
     private static readonly Transcript Call = CaptureFiles.Load("outbound-plain-session.txt");
+
+    /// <summary>The recorded channel, read from the uuid_setvar the application sent (not from FreeSWITCH's bytes).</summary>
+    private static readonly string ChannelUuid = Call.Command("api uuid_setvar ").Text.Split(' ')[2];
+
+    private static readonly CaptureRecord Connect = Call.Command("connect\n\n");
+    private static readonly CaptureRecord Pagd = Call.Command("sendmsg\ncall-command: execute\nexecute-app-name: play_and_get_digits\n");
+    private static readonly CaptureRecord Playback = Call.Command("sendmsg\ncall-command: execute\nexecute-app-name: playback\n");
+    private static readonly CaptureRecord SetDuringPlayback = Call.Command("sendmsg\ncall-command: execute\nexecute-app-name: set\nexecute-app-arg: after_playback=yes\n");
 
     [Fact]
     public async Task A_whole_call_runs_on_real_FreeSWITCH_bytes()
@@ -23,8 +30,8 @@ public partial class OutboundSessionTests
 
         // connect: the channel data.
         var connect = session.ConnectAsync();
-        (await fs.ReadCommandBytesAsync()).Should().Equal(Call.Record(2));
-        await fs.SendAsync(Call.Record(3));
+        (await fs.ReadCommandBytesAsync()).Should().Equal(Connect.Data);
+        await fs.SendAsync(Call.ReplyTo(Connect).Data);
         var channel = await connect.WaitAsync(Wire.Timeout);
         channel.UniqueId.Should().Be(ChannelUuid);
         channel.Ani.Should().Be("15551234567");
@@ -34,19 +41,23 @@ public partial class OutboundSessionTests
         session.UniqueId.Should().Be(ChannelUuid);
         session.Channel.Should().BeSameAs(channel);
 
-        await Exchange(session.MyEventsAsync(), 5, 6, "+OK Events Enabled");
-        await Exchange(session.LingerAsync(), 7, 8, "+OK will linger");
-        await fs.SendAsync(Call.Record(9)); // CHANNEL_PARK
+        await Exchange(session.MyEventsAsync(), "myevents\n\n", "+OK Events Enabled");
+        await Exchange(session.LingerAsync(), "linger\n\n", "+OK will linger");
+        // An event between two replies: the channel's first (CHANNEL_PARK when FreeSWITCH delivered it; it races with
+        // myevents, which may come too late for it).
+        await fs.SendAsync(Call.From(CaptureFiles.FsToApp).First(r => r.IsEvent).Data);
         await Exchange(session.SubscribeAsync(EslEventFormat.Plain,
-            ["CHANNEL_EXECUTE_COMPLETE", "DTMF", "CHANNEL_HANGUP", "CHANNEL_HANGUP_COMPLETE", "BACKGROUND_JOB"]), 10, 11, "+OK event listener enabled plain");
+            ["CHANNEL_EXECUTE_COMPLETE", "DTMF", "CHANNEL_HANGUP", "CHANNEL_HANGUP_COMPLETE", "BACKGROUND_JOB"]), "event plain ", "+OK event listener enabled plain");
 
         var name = session.GetVariableAsync("caller_id_name");
-        (await fs.ReadCommandBytesAsync()).Should().Equal(Call.Record(12));
-        await fs.SendAsync(Call.Record(13));
+        var getName = Call.Command("getvar caller_id_name\n\n");
+        (await fs.ReadCommandBytesAsync()).Should().Equal(getName.Data);
+        await fs.SendAsync(Call.ReplyTo(getName).Data);
         (await name.WaitAsync(Wire.Timeout)).Should().Be("Alice Example");
         var unset = session.GetVariableAsync("no_such_var");
-        (await fs.ReadCommandBytesAsync()).Should().Equal(Call.Record(14));
-        await fs.SendAsync(Call.Record(15));
+        var getUnset = Call.Command("getvar no_such_var\n\n");
+        (await fs.ReadCommandBytesAsync()).Should().Equal(getUnset.Data);
+        await fs.SendAsync(Call.ReplyTo(getUnset).Data);
         (await unset.WaitAsync(Wire.Timeout)).Should().BeNull();
 
         // play_and_get_digits with event-lock: completes on its own CHANNEL_EXECUTE_COMPLETE.
@@ -56,22 +67,26 @@ public partial class OutboundSessionTests
         var pagd = session.ExecuteAsync("play_and_get_digits", pagdArg);
         var sent = await fs.ReadCommandAsync();
         var eventUuid = EventUuid(sent);
-        sent.Should().Be(Encoding.UTF8.GetString(Call.Record(25))[..^1] + $"Event-UUID: {eventUuid}\n\n", "the recorded command plus the Event-UUID");
-        await fs.SendAsync(Call.Record(26));
-        await fs.SendAsync(WithAppUuid(27, "93543746-9e59-4dd8-b3b1-138ded0dd127", eventUuid));
-        foreach (var seq in new[] { 29, 30, 31, 32, 33 }) await fs.SendAsync(Call.Record(seq));
+        sent.Should().Be(Pagd.Text[..^1] + $"Event-UUID: {eventUuid}\n\n", "the recorded command plus the Event-UUID");
+        await fs.SendAsync(Call.ReplyTo(Pagd).Data);
+        await fs.SendAsync(WithAppUuid(Call.Event("CHANNEL_EXECUTE", "play_and_get_digits"), eventUuid));
+        var keys = Call.Events("DTMF");
+        keys.Should().HaveCount(5);
+        foreach (var key in keys) await fs.SendAsync(key.Data);
+        var pagdDone = Call.Event("CHANNEL_EXECUTE_COMPLETE", "play_and_get_digits");
         // The same completion for another channel (filters are connection-wide) must not complete it.
-        await fs.SendAsync(Wire.ReplaceSameLength(WithAppUuid(34, "93543746-9e59-4dd8-b3b1-138ded0dd127", eventUuid), ChannelUuid, Guid.NewGuid().ToString()));
+        await fs.SendAsync(Wire.ReplaceSameLength(WithAppUuid(pagdDone, eventUuid), ChannelUuid, Guid.NewGuid().ToString()));
 
         // A round trip proves everything above was read and dispatched.
         var setvar = session.ApiAsync($"uuid_setvar {ChannelUuid} crm_ticket 42");
-        (await fs.ReadCommandBytesAsync()).Should().Equal(Call.Record(35));
-        await fs.SendAsync(Call.Record(36));
+        var setvarCommand = Call.Command("api uuid_setvar ");
+        (await fs.ReadCommandBytesAsync()).Should().Equal(setvarCommand.Data);
+        await fs.SendAsync(Call.ReplyTo(setvarCommand).Data);
         (await setvar.WaitAsync(Wire.Timeout)).IsOk.Should().BeTrue();
         pagd.IsCompleted.Should().BeFalse("only CHANNEL_EXECUTE and another channel's completion arrived");
         new string([.. digits]).Should().Be("1234#");
 
-        await fs.SendAsync(WithAppUuid(34, "93543746-9e59-4dd8-b3b1-138ded0dd127", eventUuid));
+        await fs.SendAsync(WithAppUuid(pagdDone, eventUuid));
         var result = await pagd.WaitAsync(Wire.Timeout);
         result.Outcome.Should().Be(ExecuteOutcome.Completed);
         result.IsCompleted.Should().BeTrue();
@@ -84,10 +99,12 @@ public partial class OutboundSessionTests
         // A hangup while playback runs ends the execute with the cause.
         var playback = session.ExecuteAsync("playback", "tone_stream://%(1500,0,440)");
         var playUuid = EventUuid(await fs.ReadCommandAsync());
-        await fs.SendAsync(Call.Record(45));
-        await fs.SendAsync(WithAppUuid(47, "5caeb251-1043-442c-9a88-1d6257ee7023", playUuid));
+        await fs.SendAsync(Call.ReplyTo(Playback).Data);
+        await fs.SendAsync(WithAppUuid(Call.Event("CHANNEL_EXECUTE", "playback"), playUuid));
         session.IsHungUp.Should().BeFalse();
-        await fs.SendAsync(Call.Record(58)); // CHANNEL_HANGUP, NORMAL_CLEARING
+        var hangup = Call.Event("CHANNEL_HANGUP");
+        hangup.Header("Hangup-Cause").Should().Be("NORMAL_CLEARING");
+        await fs.SendAsync(hangup.Data);
         var hungUp = await playback.WaitAsync(Wire.Timeout);
         hungUp.Outcome.Should().Be(ExecuteOutcome.HungUp);
         hungUp.HangupCause.Should().Be("NORMAL_CLEARING");
@@ -100,8 +117,9 @@ public partial class OutboundSessionTests
         late.IsCompleted.Should().BeTrue();
         (await late).Outcome.Should().Be(ExecuteOutcome.HungUp);
 
-        // The last events, the linger notice, then exit.
-        foreach (var seq in new[] { 59, 60, 61, 62, 63, 64 }) await fs.SendAsync(Call.Record(seq));
+        // The last events up to the linger notice, then exit.
+        var rest = Call.After(hangup, CaptureFiles.FsToApp).ToList();
+        foreach (var record in rest.Take(rest.FindIndex(r => r.IsDisconnectNotice) + 1)) await fs.SendAsync(record.Data);
         var notice = await session.DisconnectNotice.WaitAsync(Wire.Timeout);
         notice.IsLinger.Should().BeTrue();
         notice.LingerSeconds.Should().Be(-1);
@@ -110,18 +128,21 @@ public partial class OutboundSessionTests
         var dtmfDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var dtmfEnd = session.Dtmf.Subscribe(new Observer<DtmfDigit>(_ => { }, dtmfDone.SetResult));
         var exit = session.ExitAsync();
-        (await fs.ReadCommandBytesAsync()).Should().Equal(Call.Record(66), "nothing was written for the late execute");
-        await fs.SendAsync(Call.Record(67));
-        await fs.SendAsync(Call.Record(68));
+        var exitCommand = Call.Command("exit\n\n");
+        (await fs.ReadCommandBytesAsync()).Should().Equal(exitCommand.Data, "nothing was written for the late execute");
+        var bye = Call.ReplyTo(exitCommand);
+        await fs.SendAsync(bye.Data);
+        await fs.SendAsync(Call.Next(bye).Data);
         fs.Close();
         (await exit.WaitAsync(Wire.Timeout)).ReplyText.Should().Be("+OK bye");
         (await session.Connection.Completion.WaitAsync(Wire.Timeout)).Should().Be(EslCloseReason.PeerClosed);
         await dtmfDone.Task.WaitAsync(Wire.Timeout);
 
-        async Task Exchange(Task<EslReply> command, int appToFs, int fsToApp, string replyText)
+        async Task Exchange(Task<EslReply> command, string recorded, string replyText)
         {
-            (await fs.ReadCommandBytesAsync()).Should().Equal(Call.Record(appToFs));
-            await fs.SendAsync(Call.Record(fsToApp));
+            var record = Call.Command(recorded);
+            (await fs.ReadCommandBytesAsync()).Should().Equal(record.Data);
+            await fs.SendAsync(Call.ReplyTo(record).Data);
             (await command.WaitAsync(Wire.Timeout)).ReplyText.Should().Be(replyText);
         }
     }
@@ -135,10 +156,11 @@ public partial class OutboundSessionTests
 
         var execute = session.ExecuteAsync("playback", "tone_stream://%(1500,0,440)");
         await fs.ReadCommandAsync();
-        await fs.SendAsync(Call.Record(45)); // +OK: the application runs
+        await fs.SendAsync(Call.ReplyTo(Playback).Data); // +OK: the application runs
         var job = session.BackgroundApiAsync("status");
         var jobUuid = JobUuid(await fs.ReadCommandAsync());
-        await fs.SendAsync(Wire.ReplaceSameLength(Call.Record(40), "205e926f-04fc-412b-8da6-3591890108d7", jobUuid));
+        var bgapiReply = Call.ReplyTo(Call.Command("bgapi status\n\n"));
+        await fs.SendAsync(Wire.ReplaceSameLength(bgapiReply.Data, bgapiReply.Header("Job-UUID")!, jobUuid));
         var api = session.ApiAsync("status");
         await fs.ReadCommandAsync();
 
@@ -172,25 +194,30 @@ public partial class OutboundSessionTests
         var (session, fs) = (h.Session, h.Fs);
         await ConnectAsync(session, fs);
 
-        // Two sendmsg without event-lock: set completes during the playback (records 43-50).
+        // Two sendmsg without event-lock: set completes during the playback (as recorded: fact 6).
         var playback = session.ExecuteAsync("playback", "tone_stream://%(1500,0,440)", eventLock: false);
         var playUuid = EventUuid(await fs.ReadCommandAsync());
         var set = session.ExecuteAsync("set", "after_playback=yes", eventLock: false);
         var setCommand = await fs.ReadCommandAsync();
         setCommand.Should().NotContain("event-lock");
         var setUuid = EventUuid(setCommand);
-        await fs.SendAsync(Call.Record(45));
-        await fs.SendAsync(Call.Record(46));
-        await fs.SendAsync(WithAppUuid(47, "5caeb251-1043-442c-9a88-1d6257ee7023", playUuid));
-        await fs.SendAsync(WithAppUuid(48, "49ba5d21-89fc-46c4-9064-caad9041798a", setUuid));
-        await fs.SendAsync(WithAppUuid(49, "49ba5d21-89fc-46c4-9064-caad9041798a", setUuid));
+        await fs.SendAsync(Call.ReplyTo(Playback).Data);
+        await fs.SendAsync(Call.ReplyTo(SetDuringPlayback).Data);
+        var playStarted = Call.Event("CHANNEL_EXECUTE", "playback");
+        var setStarted = Call.First(CaptureFiles.FsToApp, r => r.EventName == "CHANNEL_EXECUTE" && r.Header("Application-Data") == "after_playback=yes", "the set's CHANNEL_EXECUTE");
+        var setDone = Call.First(CaptureFiles.FsToApp, r => r.EventName == "CHANNEL_EXECUTE_COMPLETE" && r.Header("Application-Data") == "after_playback=yes", "the set's CHANNEL_EXECUTE_COMPLETE");
+        var playDone = Call.Event("CHANNEL_EXECUTE_COMPLETE", "playback");
+        new[] { playStarted, setStarted, setDone, playDone }.Select(r => r.Sequence).Should().BeInAscendingOrder("FreeSWITCH ran the set during the playback");
+        await fs.SendAsync(WithAppUuid(playStarted, playUuid));
+        await fs.SendAsync(WithAppUuid(setStarted, setUuid));
+        await fs.SendAsync(WithAppUuid(setDone, setUuid));
 
         var setResult = await set.WaitAsync(Wire.Timeout);
         setResult.IsCompleted.Should().BeTrue();
         setResult.GetVariable("after_playback").Should().Be("yes");
         playback.IsCompleted.Should().BeFalse();
 
-        await fs.SendAsync(WithAppUuid(50, "5caeb251-1043-442c-9a88-1d6257ee7023", playUuid));
+        await fs.SendAsync(WithAppUuid(playDone, playUuid));
         var playResult = await playback.WaitAsync(Wire.Timeout);
         playResult.Outcome.Should().Be(ExecuteOutcome.Completed);
         playResult.Response.Should().Be("FILE PLAYED");
@@ -206,8 +233,8 @@ public partial class OutboundSessionTests
             refused.SetResult();
         });
 
-        (await h.Fs.ReadCommandBytesAsync()).Should().Equal(Call.Record(2));
-        await h.Fs.SendAsync(Call.Record(3));
+        (await h.Fs.ReadCommandBytesAsync()).Should().Equal(Connect.Data);
+        await h.Fs.SendAsync(Call.ReplyTo(Connect).Data);
         (await h.Fs.ReadToEndAsync()).Should().BeEmpty("nothing but connect is written before the socket closes");
         await refused.Task.WaitAsync(Wire.Timeout);
     }
@@ -250,12 +277,13 @@ public partial class OutboundSessionTests
     {
         var connect = session.ConnectAsync();
         (await fs.ReadCommandAsync()).Should().Be("connect\n\n");
-        await fs.SendAsync(Call.Record(3));
+        await fs.SendAsync(Call.ReplyTo(Connect).Data);
         (await connect.WaitAsync(Wire.Timeout)).UniqueId.Should().Be(ChannelUuid);
     }
 
-    private static byte[] WithAppUuid(int sequence, string recorded, string sent) =>
-        Wire.ReplaceSameLength(Call.Record(sequence), "Application-UUID: " + recorded, "Application-UUID: " + sent);
+    /// <summary>The recorded event with the Application-UUID the engine sent instead of the one it carried.</summary>
+    private static byte[] WithAppUuid(CaptureRecord record, string sent) =>
+        Wire.ReplaceSameLength(record.Data, "Application-UUID: " + record.Header("Application-UUID"), "Application-UUID: " + sent);
 
     private static string EventUuid(string command)
     {

@@ -42,8 +42,9 @@ public sealed class TypedEventViewsTests
         (await hangups).Should().Contain(h => h.Complete).And.OnlyContain(h => h.Cause.Length > 0);
         var callcenter = await info;
         callcenter.Select(i => i.Action).Should().Contain(["member-queue-start", "bridge-agent-start", "member-queue-end"]);
-        callcenter.Should().Contain(i => i.Queue == "support@default" && i.MemberSessionUuid != null);
-        callcenter.Where(i => i.Action == "bridge-agent-start").Should().OnlyContain(i => i.Agent == "agent1@default");
+        // The shipped dialplan's queue_general runs callcenter general@default; agent 1003 is its level-1 agent.
+        callcenter.Should().Contain(i => i.Queue == "general@default" && i.MemberSessionUuid != null);
+        callcenter.Where(i => i.Action == "bridge-agent-start").Should().NotBeEmpty().And.OnlyContain(i => i.Agent == "1003@default");
         (await bridges).Should().NotBeEmpty().And.OnlyContain(b => b.OtherLegUniqueId != null);
         (await dtmf).Select(d => d.Digit).Should().NotBeEmpty().And.OnlyContain(d => "0123456789*#".Contains(d, StringComparison.Ordinal));
     }

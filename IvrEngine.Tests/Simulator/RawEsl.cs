@@ -200,23 +200,9 @@ internal sealed class FakeEngine : IDisposable
 
 internal static class Captures
 {
-    /// <summary>Finds the shared captures folder by walking up from the test binaries.</summary>
-    public static string Folder
-    {
-        get
-        {
-            for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-            {
-                var candidate = Path.Combine(d.FullName, "shared", "esl-captures");
-                if (Directory.Exists(candidate))
-                {
-                    return candidate;
-                }
-            }
-
-            throw new InvalidOperationException("The ESL captures (shared/esl-captures above the repository) were not found; they are required for the simulator tests.");
-        }
-    }
+    /// <summary>The project's transcripts recorded from a real FreeSWITCH (IvrEngine.Tests/Transcripts, copied next to
+    /// the test binaries).</summary>
+    public static string Folder => Support.CaptureFiles.Directory;
 
     public static string PathOf(string name) => System.IO.Path.Combine(Folder, name);
 }
