@@ -20,6 +20,19 @@ internal static class Cli
               Prompts take MS ms (default 0). The simulated FreeSWITCH runs in a child process (the hidden
               'burst-callers'). Prints refused/failed calls, destinations, connect -> transfer percentiles, the
               engine's CPU and allocations per call, and whether every call has its interaction record.
+          burst --freeswitch [--calls N] [--seconds S] [--warmup N] [--fs-loglevel LEVEL]
+              The burst against a real FreeSWITCH (IVR_FREESWITCH_PREFIX, default /opt/freeswitch) with
+              freeswitch-conf/ as shipped, on free ports, and the engine as a child process: N callers (default 500)
+              placed by loopback originate, evenly within S seconds (default 10), into the bank (5000) from demo
+              clients routed by their number (VIPs -> vip, overdue -> collections); each call is hung up once
+              mod_callcenter queued it. After an unmeasured warm-up (default 50 calls) prints: calls placed; what
+              FreeSWITCH refused (originate failures, "Throttle Error"/"Lost events"/"Max queue size" log lines,
+              hangup causes); what the engine refused or failed (calls it did not keep, warn/fail lines in its log,
+              callers that never reached a queue); connect -> queue latency p50/p90/p99/max from FreeSWITCH's events
+              and where that time goes (dialplan, engine connect, engine flow, transfer -> queue); CPU per call of
+              FreeSWITCH and of the engine (process CPU time / calls). --fs-loglevel sets FreeSWITCH's core log
+              level for the run (shipped: debug). Exit code 0 when nothing was refused or failed.
+              See IvrEngine.Benchmarks/README-freeswitch-burst.md.
           micro [BenchmarkDotNet arguments]
               BenchmarkDotNet suite for the frame reader and EslEvent.GetHeader (e.g. micro --filter '*').
         """;

@@ -196,11 +196,12 @@ internal sealed class FreeSwitchInstance : IAsyncDisposable
         return result;
     }
 
-    /// <summary>The log's files, oldest first: those mod_logfile rotated away (at 10 MB, logfile.conf.xml), then
-    /// freeswitch.log.</summary>
+    /// <summary>The log's files, oldest first: those mod_logfile rotated away (at 10 MB, logfile.conf.xml; .1 the
+    /// latest), then freeswitch.log.</summary>
     public IReadOnlyList<string> LogFiles =>
     [
-        .. Directory.GetFiles(Path.GetDirectoryName(LogFile)!, "freeswitch.log?*").OrderBy(File.GetLastWriteTimeUtc),
+        .. Directory.GetFiles(Path.GetDirectoryName(LogFile)!, "freeswitch.log.*")
+            .OrderByDescending(f => int.TryParse(Path.GetExtension(f).TrimStart('.'), NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : 0),
         LogFile,
     ];
 
