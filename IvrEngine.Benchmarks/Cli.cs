@@ -20,7 +20,7 @@ internal static class Cli
               Prompts take MS ms (default 0). The simulated FreeSWITCH runs in a child process (the hidden
               'burst-callers'). Prints refused/failed calls, destinations, connect -> transfer percentiles, the
               engine's CPU and allocations per call, and whether every call has its interaction record.
-          burst --freeswitch [--calls N] [--seconds S] [--warmup N] [--fs-loglevel LEVEL]
+          burst --freeswitch [--calls N] [--seconds S] [--warmup N] [--fs-loglevel LEVEL] [--no-engine]
               The burst against a real FreeSWITCH (IVR_FREESWITCH_PREFIX, default /opt/freeswitch) with
               freeswitch-conf/ as shipped, on free ports, and the engine as a child process: N callers (default 500)
               placed by loopback originate, evenly within S seconds (default 10), into the bank (5000) from demo
@@ -31,7 +31,8 @@ internal static class Cli
               callers that never reached a queue); connect -> queue latency p50/p90/p99/max from FreeSWITCH's events
               and where that time goes (dialplan, engine connect, engine flow, transfer -> queue); CPU per call of
               FreeSWITCH and of the engine (process CPU time / calls). --fs-loglevel sets FreeSWITCH's core log
-              level for the run (shipped: debug). Exit code 0 when nothing was refused or failed.
+              level for the run (shipped: debug). --no-engine: the reference, the same calls dialed straight to
+              queue_general (no socket, no engine). Exit code 0 when nothing was refused or failed.
               See IvrEngine.Benchmarks/README-freeswitch-burst.md.
           micro [BenchmarkDotNet arguments]
               BenchmarkDotNet suite for the frame reader and EslEvent.GetHeader (e.g. micro --filter '*').

@@ -14,6 +14,9 @@ internal static class FreeSwitchBurstCommand
 {
     public const string Flag = "--freeswitch";
 
+    /// <summary>The reference run: the same calls dialed straight to the general queue, without the engine.</summary>
+    public const string NoEngineFlag = "--no-engine";
+
     private static readonly string[] Options = ["--calls", "--seconds", "--warmup", "--fs-loglevel"];
 
     /// <summary>What the control connection records: what the figures need, no more (each event FreeSWITCH sends
@@ -34,7 +37,9 @@ internal static class FreeSwitchBurstCommand
 
     public static int Run(ReadOnlySpan<string> args)
     {
-        var line = CommandLine.Parse(args, Options, positionals: 0);
+        var rest = args.ToArray().Where(a => a != NoEngineFlag).ToArray();
+        var noEngine = rest.Length < args.Length;
+        var line = CommandLine.Parse(rest, Options, positionals: 0);
         var calls = line.GetInt("--calls", 500, 1, 100_000);
         var seconds = line.GetDouble("--seconds", 10, 0.1, 3600);
         var warmup = line.GetInt("--warmup", 50, 0, 10_000);
@@ -51,10 +56,10 @@ internal static class FreeSwitchBurstCommand
             return 2;
         }
 
-        return RunAsync(calls, seconds, warmup, logLevel).GetAwaiter().GetResult();
+        return RunAsync(calls, seconds, warmup, logLevel, noEngine).GetAwaiter().GetResult();
     }
 
-    private static async Task<int> RunAsync(int calls, double seconds, int warmup, string? logLevel)
+    private static async Task<int> RunAsync(int calls, double seconds, int warmup, string? logLevel, bool noEngine)
     {
         var rate = calls / seconds;
         var ic = CultureInfo.InvariantCulture;
@@ -70,15 +75,18 @@ internal static class FreeSwitchBurstCommand
             $"agents {string.Join(", ", agents)} logged out (no phones: nobody to ring)");
         Console.WriteLine($"engine (pid {engine.ProcessId}): a child process, IvrEngine.dll as built here (Release with -c Release), the shipped flows, demo data, log level as shipped (Information)");
         Console.WriteLine(string.Create(ic, $"this process (pid {Environment.ProcessId}): places the calls (bgapi originate over the event socket) and records FreeSWITCH's events; {Environment.ProcessorCount} cores shared by the three"));
-        Console.WriteLine(string.Create(ic,
-            $"burst: {calls:N0} calls in {seconds:0.###} s ({rate:0.#} calls/s, evenly paced; 2 sessions each: loopback/5000 -a parked, -b runs the dialplan -> socket -> engine -> queue_X -> mod_callcenter)"));
-        Console.WriteLine($"callers (in turn): {string.Join(", ", LoopbackBurst.BankCallersKnownByNumber.Select(c => $"{c.Number} -> {c.Queue}"))}; routed by number, no keys");
+        var path = noEngine
+            ? "loopback/queue_general -a parked, -b runs the dialplan -> queue_general -> mod_callcenter; NO ENGINE: the reference for what FreeSWITCH spends on the call and the queue alone"
+            : "loopback/5000 -a parked, -b runs the dialplan -> socket -> engine -> queue_X -> mod_callcenter";
+        Console.WriteLine(string.Create(ic, $"burst: {calls:N0} calls in {seconds:0.###} s ({rate:0.#} calls/s, evenly paced; 2 sessions each: {path})"));
+        Console.WriteLine($"callers (in turn): {string.Join(", ", Plan(calls, rate, noEngine).Callers.Select(c => $"{c.Number} -> {c.Queue}"))}" +
+            (noEngine ? string.Empty : "; routed by number, no keys"));
         Console.WriteLine("each call is hung up (uuid_kill of the -b leg) once mod_callcenter queued it, so sessions stay far below max-sessions 1000 (see 'peak sessions')");
         Console.WriteLine();
 
         if (warmup > 0)
         {
-            var warm = await LoopbackBurst.RunAsync(fs, Plan(warmup, Math.Min(rate, 10)));
+            var warm = await LoopbackBurst.RunAsync(fs, Plan(warmup, Math.Min(rate, 10), noEngine));
             Console.WriteLine($"warm-up: {warmup} calls at {Math.Min(rate, 10):0.#} calls/s, {warm.Failed.Count} failed (not measured)");
         }
 
@@ -104,7 +112,7 @@ internal static class FreeSwitchBurstCommand
         var logBefore = Alarms.ToDictionary(a => a, a => fs.LogLines(a).Count);
         var engineLogBefore = EngineLog.Read(engine.LogFile).Count;
         var cpuFrom = Cpu.Read(fs.ProcessId, engine.ProcessId!.Value);
-        var result = await LoopbackBurst.RunAsync(fs, Plan(calls, rate));
+        var result = await LoopbackBurst.RunAsync(fs, Plan(calls, rate, noEngine));
         var used = Cpu.Read(fs.ProcessId, engine.ProcessId!.Value) - cpuFrom;
         var status = await fs.ApiAsync("status");
         await Task.Delay(TimeSpan.FromMilliseconds(500)); // the last log lines reach the files
@@ -118,10 +126,12 @@ internal static class FreeSwitchBurstCommand
         return report.Pass ? 0 : 1;
     }
 
-    private static LoopbackBurstOptions Plan(int calls, double rate) => new()
+    private static LoopbackBurstOptions Plan(int calls, double rate, bool noEngine) => new()
     {
-        Dialed = "5000",
-        Callers = LoopbackBurst.BankCallersKnownByNumber,
+        Dialed = noEngine ? "queue_general" : "5000",
+        Callers = noEngine
+            ? [.. LoopbackBurst.BankCallersKnownByNumber.Select(c => c with { Queue = "general@default" })]
+            : LoopbackBurst.BankCallersKnownByNumber,
         Calls = calls,
         PerSecond = rate,
         HangUpWhenQueued = true,
@@ -224,8 +234,9 @@ internal static class FreeSwitchBurstCommand
         {
             var samples = calls.Select(c => (From: from(c), To: to(c))).Where(s => s.From is not null && s.To is not null)
                 .Select(s => (s.To!.Value - s.From!.Value) / 1000.0).Order().ToArray();
+            static string Ms(double ms) => double.IsNaN(ms) ? "-" : ms.ToString("0.0", Ic);
             Console.WriteLine(string.Create(Ic,
-                $"  {title,-70} {Stats.Percentile(samples, 50),8:0.0} {Stats.Percentile(samples, 90),8:0.0} {Stats.Percentile(samples, 99),8:0.0} {(samples.Length == 0 ? double.NaN : samples[^1]),8:0.0}"));
+                $"  {title,-70} {Ms(Stats.Percentile(samples, 50)),8} {Ms(Stats.Percentile(samples, 90)),8} {Ms(Stats.Percentile(samples, 99)),8} {Ms(samples.Length == 0 ? double.NaN : samples[^1]),8}"));
         }
 
         private int PeakSessions()
