@@ -16,6 +16,11 @@ internal static class BurstCommand
 
     public static int Run(ReadOnlySpan<string> args)
     {
+        if (args.IndexOf(FreeSwitchBurstCommand.Flag) is var flag and >= 0)
+        {
+            return FreeSwitchBurstCommand.Run([.. args[..flag], .. args[(flag + 1)..]]);
+        }
+
         var line = CommandLine.Parse(args, Options, positionals: 0);
         var plan = BurstPlan.From(line);
         if (FileDescriptorLimit.Ensure(plan.Calls + 1024L, "the engine's end of each live call") is { } problem)

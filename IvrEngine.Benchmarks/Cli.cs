@@ -24,6 +24,20 @@ internal static class Cli
               Records the event-socket transcripts of IvrEngine.Tests/Transcripts from a real FreeSWITCH running the
               repository's freeswitch-conf/ with IVR_ENGINE_HOST set to the --listen address (default 127.0.0.1:9184);
               --out defaults to IvrEngine.Tests/Transcripts. See that folder's README.md.
+          burst --freeswitch [--calls N] [--seconds S] [--warmup N] [--fs-loglevel LEVEL] [--no-engine]
+              The burst against a real FreeSWITCH (IVR_FREESWITCH_PREFIX, default /opt/freeswitch) with
+              freeswitch-conf/ as shipped, on free ports, and the engine as a child process: N callers (default 500)
+              placed by loopback originate, evenly within S seconds (default 10), into the bank (5000) from demo
+              clients routed by their number (VIPs -> vip, overdue -> collections); each call is hung up once
+              mod_callcenter queued it. After an unmeasured warm-up (default 50 calls) prints: calls placed; what
+              FreeSWITCH refused (originate failures, "Throttle Error"/"Lost events"/"Max queue size" log lines,
+              hangup causes); what the engine refused or failed (calls it did not keep, warn/fail lines in its log,
+              callers that never reached a queue); connect -> queue latency p50/p90/p99/max from FreeSWITCH's events
+              and where that time goes (dialplan, engine connect, engine flow, transfer -> queue); CPU per call of
+              FreeSWITCH and of the engine (process CPU time / calls). --fs-loglevel sets FreeSWITCH's core log
+              level for the run (shipped: debug). --no-engine: the reference, the same calls dialed straight to
+              queue_general (no socket, no engine). Exit code 0 when nothing was refused or failed.
+              See IvrEngine.Benchmarks/README-freeswitch-burst.md.
           micro [BenchmarkDotNet arguments]
               BenchmarkDotNet suite for the frame reader and EslEvent.GetHeader (e.g. micro --filter '*').
         """;

@@ -44,6 +44,12 @@ internal sealed class EngineInstance : IAsyncDisposable
 
     public bool IsProcess => _process is not null;
 
+    /// <summary>The child process's id (null in process).</summary>
+    public int? ProcessId => _process?.Id;
+
+    /// <summary>What the child process printed so far (its log; copied to the artifacts when stopped).</summary>
+    public string LogFile => Path.Combine(_folder, "engine.log");
+
     /// <summary>The settings every engine under test gets, then the test's own (later ones win).</summary>
     private static string[] Arguments(int port, int webPort, string folder, FreeSwitchInstance fs, IEnumerable<string> settings) =>
     [

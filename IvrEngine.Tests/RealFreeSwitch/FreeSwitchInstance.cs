@@ -16,6 +16,10 @@ internal sealed record FreeSwitchStartOptions
 
     /// <summary>Further documented variables (e.g. IVR_SESSIONS_PER_SECOND).</summary>
     public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>The events the control connection subscribes to (and <see cref="FreeSwitchInstance.Events"/> records);
+    /// null: the kit's full list. A benchmark asks for fewer, so that recording them costs FreeSWITCH little.</summary>
+    public IReadOnlyList<string>? Events { get; init; }
 }
 
 /// <summary>A real FreeSWITCH started with the project's own freeswitch-conf/ as shipped, in temporary folders, on free
@@ -25,7 +29,8 @@ internal sealed class FreeSwitchInstance : IAsyncDisposable
 {
     public static readonly TimeSpan StartPatience = TimeSpan.FromSeconds(60);
 
-    private static readonly string[] s_events =
+    /// <summary>The events the control connection subscribes to unless told otherwise.</summary>
+    public static readonly IReadOnlyList<string> AllEvents =
     [
         "CHANNEL_CREATE", "CHANNEL_ANSWER", "CHANNEL_BRIDGE", "CHANNEL_UNBRIDGE", "CHANNEL_HANGUP", "CHANNEL_HANGUP_COMPLETE",
         "CHANNEL_EXECUTE", "CHANNEL_EXECUTE_COMPLETE", "DTMF", "CUSTOM", "callcenter::info", "sofia::register",
@@ -53,6 +58,9 @@ internal sealed class FreeSwitchInstance : IAsyncDisposable
     }
 
     public string Folder { get; }
+
+    /// <summary>FreeSWITCH's process id (started with -nf: the switch itself, not a launcher).</summary>
+    public int ProcessId => _process.Id;
 
     public int EslPort { get; }
 
@@ -138,7 +146,7 @@ internal sealed class FreeSwitchInstance : IAsyncDisposable
                 throw new InvalidOperationException($"FreeSWITCH exited at start (code {process.ExitCode}); see {instance.Keep()}.");
             }
 
-            await client.SubscribeAsync(s_events, patience.Token);
+            await client.SubscribeAsync(Subscription(options.Events), patience.Token);
             var profileStarted = events.WaitAsync(e => e.EventSubclass == "sofia::profile_start" && e["profile_name"] == "internal",
                 StartPatience, "start of the SIP profile internal");
             // "sofia status" lists the profile as RUNNING once it started (it may have started before the socket was up).
@@ -154,6 +162,15 @@ internal sealed class FreeSwitchInstance : IAsyncDisposable
             await instance.DisposeAsync();
             throw;
         }
+    }
+
+    /// <summary>The events asked for, and sofia::profile_start, which the start waits for (after CUSTOM, as
+    /// mod_event_socket reads every name after CUSTOM as a subclass).</summary>
+    private static IReadOnlyList<string> Subscription(IReadOnlyList<string>? events)
+    {
+        if (events is null) return AllEvents;
+        if (events.Contains("sofia::profile_start")) return events;
+        return events.Contains("CUSTOM") ? [.. events, "sofia::profile_start"] : [.. events, "CUSTOM", "sofia::profile_start"];
     }
 
     /// <summary>An api command; throws when FreeSWITCH answers -ERR.</summary>
@@ -179,15 +196,27 @@ internal sealed class FreeSwitchInstance : IAsyncDisposable
         return result;
     }
 
-    /// <summary>Lines of FreeSWITCH's log (so far) that contain <paramref name="text"/>.</summary>
+    /// <summary>The log's files, oldest first: those mod_logfile rotated away (at 10 MB, logfile.conf.xml; .1 the
+    /// latest), then freeswitch.log.</summary>
+    public IReadOnlyList<string> LogFiles =>
+    [
+        .. Directory.GetFiles(Path.GetDirectoryName(LogFile)!, "freeswitch.log.*")
+            .OrderByDescending(f => int.TryParse(Path.GetExtension(f).TrimStart('.'), NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : 0),
+        LogFile,
+    ];
+
+    /// <summary>Lines of FreeSWITCH's log (so far, rotated files too) that contain <paramref name="text"/>.</summary>
     public IReadOnlyList<string> LogLines(string text)
     {
-        using var stream = new FileStream(LogFile, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-        using var reader = new StreamReader(stream);
         var lines = new List<string>();
-        while (reader.ReadLine() is { } line)
+        foreach (var file in LogFiles)
         {
-            if (line.Contains(text, StringComparison.Ordinal)) lines.Add(line);
+            using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            using var reader = new StreamReader(stream);
+            while (reader.ReadLine() is { } line)
+            {
+                if (line.Contains(text, StringComparison.Ordinal)) lines.Add(line);
+            }
         }
 
         return lines;
@@ -240,10 +269,9 @@ internal sealed class FreeSwitchInstance : IAsyncDisposable
     {
         var target = Path.Combine(RealFreeSwitchEnvironment.ArtifactsFolder, _artifactName);
         Directory.CreateDirectory(target);
-        foreach (var file in new[] { "freeswitch.log", "stdout.txt" })
+        foreach (var source in Directory.GetFiles(Path.Combine(Folder, "log"), "freeswitch.log*").Append(Path.Combine(Folder, "log", "stdout.txt")))
         {
-            var source = Path.Combine(Folder, "log", file);
-            if (File.Exists(source)) File.Copy(source, Path.Combine(target, file), overwrite: true);
+            if (File.Exists(source)) File.Copy(source, Path.Combine(target, Path.GetFileName(source)), overwrite: true);
         }
 
         KeptLog = Path.Combine(target, "freeswitch.log");

@@ -25,6 +25,9 @@ internal sealed record LabOptions
     /// <summary>Documented FreeSWITCH variables to set.</summary>
     public IReadOnlyDictionary<string, string> FreeSwitchEnvironment { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>The events the control connection records; null: all the kit knows (<see cref="FreeSwitchInstance.AllEvents"/>).</summary>
+    public IReadOnlyList<string>? FreeSwitchEvents { get; init; }
+
     public Action<IServiceCollection>? ConfigureEngine { get; init; }
 }
 
@@ -79,6 +82,7 @@ internal sealed class RealLab : IAsyncDisposable
             EngineHost = $"127.0.0.1:{enginePort}",
             FailoverHost = $"127.0.0.1:{failoverPort}",
             Environment = options.FreeSwitchEnvironment,
+            Events = options.FreeSwitchEvents,
         }, artifactName);
         EngineInstance? engine = null, failover = null;
         BaresipPhones? agents = null, caller = null;
