@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using System.Text;
 
 namespace IvrEngine.Simulator;
 
@@ -404,6 +405,65 @@ public sealed class FreeSwitchSimulator : IAsyncDisposable
         return line[..sp];
     }
 
+    /// <summary>What FreeSWITCH makes of the last argument of an api command it splits at spaces (uuid_setvar; its
+    /// switch_separate_string): single quotes that pair up are dropped, backslash escapes read (\n \r \t \s, and
+    /// \\ \' \" for the character itself; any other backslash stays), leading spaces skipped and trailing ones dropped.
+    /// Seen on FreeSWITCH 1.10.12: "O'Brien said 'bye'" is stored as "OBrien said bye'", "C:\new" with a line break.</summary>
+    internal static string CleanSeparatedArgument(string raw)
+    {
+        var text = new StringBuilder(raw.Length);
+        int i = 0;
+        while (i < raw.Length && raw[i] == ' ')
+        {
+            i++;
+        }
+
+        int end = 0;
+        bool quoted = false;
+        for (; i < raw.Length; i++)
+        {
+            char c = raw[i];
+            if (c == '\\' && i + 1 < raw.Length)
+            {
+                char? escaped = raw[i + 1] switch
+                {
+                    '\'' or '"' or '\\' => raw[i + 1],
+                    'n' => '\n',
+                    'r' => '\r',
+                    't' => '\t',
+                    's' => ' ',
+                    _ => null,
+                };
+                if (escaped is { } e)
+                {
+                    text.Append(e);
+                    end = text.Length;
+                    i++;
+                    continue;
+                }
+            }
+
+            if (c == '\'' && (quoted || raw.IndexOf('\'', i + 1) >= 0))
+            {
+                quoted = !quoted;
+                if (quoted)
+                {
+                    end = text.Length;
+                }
+
+                continue;
+            }
+
+            text.Append(c);
+            if (c != ' ' || quoted)
+            {
+                end = text.Length;
+            }
+        }
+
+        return text.ToString(0, end);
+    }
+
     // ---------------------------------------------------------------- api
 
     /// <summary>Runs an API command like FreeSWITCH's <c>api</c>/<c>bgapi</c> and returns its output.</summary>
@@ -447,7 +507,8 @@ public sealed class FreeSwitchSimulator : IAsyncDisposable
                 }
 
                 string[] p = arg.Split(' ', 3, StringSplitOptions.RemoveEmptyEntries);
-                c.ApiSetVariable(p[1], p.Length > 2 ? p[2] : null);
+                string? value = p.Length > 2 ? CleanSeparatedArgument(p[2]) : null;
+                c.ApiSetVariable(p[1], value);
                 return "+OK\n";
             }
 

@@ -399,7 +399,9 @@ public sealed partial class SimulatedCall
             case "resume":
                 lock (_sync)
                 {
+                    // Like FreeSWITCH: the socket's flag, and a channel variable that outlives the socket.
                     _resume = true;
+                    _vars.Set("socket_resume", "true");
                 }
 
                 Connection.Send(Wire.ReplyOk);

@@ -119,12 +119,13 @@ public sealed class FreeSwitchCallTests
             ["ru"] = "Привет, клиент",
             ["ka"] = "გამარჯობა",
             ["expansion"] = "${system(rm -rf /)} and $${base_dir}",
+            ["expansion_quoted"] = " O'Brien paid $5 for 'two' at C:\\new\\table \\ ",
             ["injection"] = "x\n\nsendmsg\ncall-command: hangup",
         };
         var (harness, call) = await CallHarness.StartAsync(new CallerScript(), async c =>
         {
-            (await c.SetVariablesAsync(values.Where(v => v.Key != "expansion"), exported: true)).IsSuccess.Should().BeTrue();
-            (await c.SetVariablesAsync([values.First(v => v.Key == "expansion")], exported: true)).IsSuccess.Should().BeTrue();
+            (await c.SetVariablesAsync(values.Where(v => !v.Key.StartsWith("expansion", StringComparison.Ordinal)), exported: true)).IsSuccess.Should().BeTrue();
+            (await c.SetVariablesAsync(values.Where(v => v.Key.StartsWith("expansion", StringComparison.Ordinal)), exported: true)).IsSuccess.Should().BeTrue();
         });
         await using (harness)
         {

@@ -24,7 +24,9 @@ public sealed class AdmissionTests
         var refused = await engine.RunCallAsync(new CallerScript { Ani = "15550000002" });
 
         refused.Connected.Should().BeTrue("FreeSWITCH 1.10 leaves a channel stuck when the socket closes before connect");
-        refused.Commands.Select(c => c.Line).Should().Equal("connect");
+        refused.Commands.Select(c => c.Line).Should().Equal(["connect", "resume", $"api uuid_setvar {refused.Uuid} socket_resume"],
+            "a close before the socket application parked the channel would leave it parked; resume lets it go on");
+        refused.Variables.Should().NotContainKey("socket_resume", "the next engine's socket must not reset the channel when it closes");
         refused.DialplanContinued.Should().BeTrue();
         refused.Answered.Should().BeFalse();
         engine.Service.RefusedCalls.Should().Be(1);
@@ -51,7 +53,7 @@ public sealed class AdmissionTests
         var call = await simulator.StartCallAsync(service.LocalEndPoint, new CallerScript());
         var record = await call.Completion.WaitAsync(EngineUnderTest.Patience);
 
-        record.Commands.Select(c => c.Line).Should().Equal("connect");
+        record.Commands.Select(c => c.Line).Should().Equal("connect", "resume", $"api uuid_setvar {record.Uuid} socket_resume");
         record.DialplanContinued.Should().BeTrue();
         service.RefusedCalls.Should().Be(1);
         service.ServedCalls.Should().Be(0);

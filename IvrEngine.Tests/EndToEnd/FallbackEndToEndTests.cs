@@ -86,7 +86,7 @@ public sealed class FallbackEndToEndTests
         var run = await freeSwitch.CallAsync(new CallerScript { Ani = "15559990001", Dnis = "5001" });
 
         run.Sockets.Select(s => s.End).Should().Equal(SocketEnd.Returned, SocketEnd.Refused);
-        run.Sockets[0].Session!.Commands.Select(c => c.Line).Should().Equal(["connect"], "the engine answers connect, then closes");
+        run.Sockets[0].Session!.Commands.Select(c => c.Line.Split(' ')[0]).Should().Equal(["connect", "resume", "api"], "the engine answers connect and resume, unsets socket_resume, then closes");
         primary.Service.RefusedCalls.Should().Be(1);
         run.Queue.Should().Be("general@default");
         run.AgentLeg.Should().Contain(ContextVariables.FallbackReason, "ivr-engine-unavailable").And.Contain(ContextVariables.Dnis, "5001");

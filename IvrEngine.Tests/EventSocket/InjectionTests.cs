@@ -10,6 +10,18 @@ public class InjectionTests
     public static TheoryData<string> Breaks() => new("\n", "\r", "\r\n", "\0", "\n\n");
 
     [Theory]
+    [InlineData("plain words, \"double\" quotes, 100% and ${x}", "plain words, \"double\" quotes, 100% and ${x}")]
+    [InlineData("O'Brien 'VIP'", @"O\'Brien \'VIP\'")]
+    [InlineData(@"C:\new\table \s", @"C:\\new\\table \\s")]
+    [InlineData("  padded  ", @"\s\spadded\s\s")]
+    [InlineData("   ", @"\s\s\s")]
+    [InlineData("in  the  middle", "in  the  middle")]
+    public void The_last_argument_of_an_api_command_is_escaped_for_FreeSWITCHs_argument_splitting(string value, string written)
+    {
+        EslCommandWriter.EscapeLastArgument(value).Should().Be(written);
+    }
+
+    [Theory]
     [MemberData(nameof(Breaks))]
     public async Task Line_breaks_and_NUL_are_refused_before_anything_is_written(string brk)
     {

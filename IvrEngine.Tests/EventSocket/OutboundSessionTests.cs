@@ -224,7 +224,7 @@ public partial class OutboundSessionTests
     }
 
     [Fact]
-    public async Task Refuse_sends_connect_then_closes()
+    public async Task Refuse_sends_connect_and_resume_unsets_socket_resume_then_closes()
     {
         var refused = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var h = await Harness.StartAsync(async session =>
@@ -235,7 +235,13 @@ public partial class OutboundSessionTests
 
         (await h.Fs.ReadCommandBytesAsync()).Should().Equal(Connect.Data);
         await h.Fs.SendAsync(Call.ReplyTo(Connect).Data);
-        (await h.Fs.ReadToEndAsync()).Should().BeEmpty("nothing but connect is written before the socket closes");
+        // resume: a close that beats the socket application's park of the channel would leave it parked for good;
+        // then the socket_resume variable it sets goes, or the failover engine's socket would reset the channel too.
+        (await h.Fs.ReadCommandAsync()).Should().Be("resume\n\n");
+        await h.Fs.SendAsync("Content-Type: command/reply\nReply-Text: +OK\n\n");
+        (await h.Fs.ReadCommandAsync()).Should().Be($"api uuid_setvar {ChannelUuid} socket_resume\n\n");
+        await h.Fs.SendAsync("Content-Type: api/response\nContent-Length: 4\n\n+OK\n");
+        (await h.Fs.ReadToEndAsync()).Should().BeEmpty("nothing else is written before the socket closes");
         await refused.Task.WaitAsync(Wire.Timeout);
     }
 

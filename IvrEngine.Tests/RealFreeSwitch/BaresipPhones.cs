@@ -42,7 +42,7 @@ internal sealed class BaresipPhones : IAsyncDisposable
         string artifactName)
     {
         var folder = Directory.CreateTempSubdirectory("ivr-baresip-").FullName;
-        var sipPort = RealFreeSwitchEnvironment.FreePort();
+        var sipPort = RealFreeSwitchEnvironment.FreePortAndNext(); // + 1: TLS
         var controlPort = RealFreeSwitchEnvironment.FreePort();
         var (rtpStart, rtpEnd) = RealFreeSwitchEnvironment.RtpRange(200);
         File.WriteAllText(Path.Combine(folder, "config"), string.Join('\n',

@@ -65,6 +65,25 @@ internal sealed class EventLog : IObserver<EslEvent>
         WaitAsync(e => e.EventSubclass == "callcenter::info" && e["CC-Action"] == action && e["CC-Member-Session-UUID"] == memberSessionUuid,
             timeout, $"callcenter::info {action} for {memberSessionUuid}");
 
+    /// <summary>A CHANNEL_EXECUTE (or, with <paramref name="complete"/>, CHANNEL_EXECUTE_COMPLETE) of <paramref name="application"/>
+    /// on one channel, whose argument contains <paramref name="dataContains"/> when given.</summary>
+    public Task<EslEvent> ApplicationAsync(string uuid, string application, string? dataContains, TimeSpan timeout, bool complete = false)
+    {
+        var name = complete ? "CHANNEL_EXECUTE_COMPLETE" : "CHANNEL_EXECUTE";
+        return WaitAsync(e => e.EventName == name && e.UniqueId == uuid && e["Application"] == application
+                              && (dataContains is null || (e["Application-Data"] ?? string.Empty).Contains(dataContains, StringComparison.Ordinal)),
+            timeout, $"{name} {application} {dataContains} on {uuid}");
+    }
+
+    /// <summary>When FreeSWITCH raised an event (its Event-Date-Timestamp, microseconds since the epoch).</summary>
+    public static DateTimeOffset TimeOf(EslEvent e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        var micros = long.Parse(e["Event-Date-Timestamp"] ?? throw new InvalidOperationException($"{e} has no Event-Date-Timestamp"),
+            System.Globalization.CultureInfo.InvariantCulture);
+        return DateTimeOffset.FromUnixTimeMilliseconds(micros / 1000).AddTicks(micros % 1000 * 10);
+    }
+
     /// <summary>The events of one channel, in order.</summary>
     public IReadOnlyList<EslEvent> Of(string uuid) => Snapshot().Where(e => e.UniqueId == uuid).ToArray();
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Text.Json;
 using IvrEngine.EventSocket;
 
 namespace IvrEngine.Tests.RealFreeSwitch;
@@ -181,16 +182,17 @@ internal sealed class FreeSwitchInstance : IAsyncDisposable
         return response.Text;
     }
 
-    /// <summary>A channel's variables as <c>uuid_dump</c> reports them (names as FreeSWITCH prints them).</summary>
+    /// <summary>A channel's variables as <c>uuid_dump</c> reports them (names as FreeSWITCH prints them), exactly: read from
+    /// its JSON form, since the plain form URL-encodes without re-encoding what already looks encoded (a value holding
+    /// "%20" would read back as a space).</summary>
     public async Task<IReadOnlyDictionary<string, string>> DumpAsync(string uuid)
     {
-        var text = await ApiAsync($"uuid_dump {uuid}");
+        var text = await ApiAsync($"uuid_dump {uuid} json");
+        using var json = JsonDocument.Parse(text);
         var result = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var line in text.Split('\n'))
+        foreach (var property in json.RootElement.EnumerateObject())
         {
-            var colon = line.IndexOf(": ", StringComparison.Ordinal);
-            if (colon <= 0) continue;
-            result[line[..colon]] = Uri.UnescapeDataString(line[(colon + 2)..]);
+            result[property.Name] = property.Value.ValueKind == JsonValueKind.String ? property.Value.GetString()! : property.Value.GetRawText();
         }
 
         return result;

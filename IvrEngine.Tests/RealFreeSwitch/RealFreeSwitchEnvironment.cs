@@ -99,6 +99,27 @@ internal static class RealFreeSwitchEnvironment
         }
     }
 
+    /// <summary>A loopback port free for TCP and UDP whose next port is free for TCP too: baresip listens for SIP on
+    /// sip_listen's port (UDP and TCP) and on the next one (TLS), and 1.0 has no setting to leave TLS out.</summary>
+    public static int FreePortAndNext()
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var port = FreePort();
+            if (port >= IPEndPoint.MaxPort) continue;
+            try
+            {
+                using var next = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                next.Bind(new IPEndPoint(IPAddress.Loopback, port + 1));
+                return port;
+            }
+            catch (SocketException) when (attempt < 50)
+            {
+                // The next one is taken: try another.
+            }
+        }
+    }
+
     /// <summary>A block of <paramref name="count"/> even-aligned UDP ports for RTP, away from the ephemeral range.</summary>
     public static (int Start, int End) RtpRange(int count = 400)
     {

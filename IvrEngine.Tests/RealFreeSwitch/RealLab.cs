@@ -139,6 +139,18 @@ internal sealed class RealLab : IAsyncDisposable
     /// <summary>Keys digits into the caller's channel as if pressed (each arrives as a DTMF event).</summary>
     public Task<string> ReceiveDtmfAsync(string uuid, string digits) => FreeSwitch.ApiAsync($"uuid_recv_dtmf {uuid} {digits}");
 
+    /// <summary>The members of a queue as <c>callcenter_config queue list members &lt;queue&gt;@default</c> lists them: one
+    /// row per member, by column (queue, uuid, session_uuid, cid_number, serving_agent, state, ...).</summary>
+    public async Task<IReadOnlyList<IReadOnlyDictionary<string, string>>> QueueMembersAsync(string queue)
+    {
+        var text = await FreeSwitch.ApiAsync($"callcenter_config queue list members {queue}@default");
+        var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (lines.Length == 0 || !lines[0].Contains('|', StringComparison.Ordinal)) throw new InvalidOperationException($"members of {queue}: {text}");
+        var columns = lines[0].Split('|');
+        return [.. lines.Skip(1).Where(l => l.Contains('|', StringComparison.Ordinal) && !l.StartsWith("+OK", StringComparison.Ordinal))
+            .Select(l => (IReadOnlyDictionary<string, string>)columns.Zip(l.Split('|')).ToDictionary(p => p.First, p => p.Second, StringComparer.Ordinal))];
+    }
+
     /// <summary>mod_callcenter's agent offered the caller, then bridged: the agent's leg uuid (CC-Agent-UUID).</summary>
     public async Task<(string Agent, string AgentLeg)> AnsweredByAgentAsync(string callerUuid)
     {

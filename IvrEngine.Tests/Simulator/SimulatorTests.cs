@@ -373,6 +373,37 @@ public sealed class FreeSwitchSimulatorTests
     }
 
     [Fact]
+    public async Task Uuid_setvar_cleans_its_last_argument_like_FreeSWITCH_quotes_backslash_escapes_and_surrounding_spaces()
+    {
+        // As a real FreeSWITCH 1.10.12 stored them (RealFreeSwitch/AgentTests, hostile values): its argument splitting
+        // drops single quotes that pair up, reads backslash escapes and trims; escaped, a value arrives exactly.
+        await using var sim = new FreeSwitchSimulator();
+        using var engine = new FakeEngine();
+        var call = await sim.StartCallAsync(engine.EndPoint, new CallerScript());
+        await using var conn = await engine.AcceptAsync();
+        await conn.SendAsync("connect\n\n");
+        await conn.ExpectAsync();
+
+        foreach (var (name, raw) in new[]
+                 {
+                     ("quotes", "O'Brien said \"hi\" and 'bye'"),
+                     ("backslashes", @"C:\new\table \\ \' \s \q"),
+                     ("spaces", "   padded   "),
+                     ("escaped", @"\s O\'Brien \\new\s"),
+                 })
+        {
+            await conn.SendAsync($"api uuid_setvar {call.Uuid} {name} {raw}\n\n");
+            (await conn.ExpectAsync()).Body.Should().Be("+OK\n");
+        }
+
+        call.Variables.Should().Contain("quotes", "OBrien said \"hi\" and bye'")
+            .And.Contain("backslashes", "C:\new\table \\ '   \\q")
+            .And.Contain("spaces", "padded")
+            .And.Contain("escaped", "  O'Brien \\new ");
+        await call.HangUpAsync();
+    }
+
+    [Fact]
     public async Task Without_hangup_after_transfer_the_channel_leaves_the_socket_application_and_stays_up_until_the_engine_exits()
     {
         await using var sim = new FreeSwitchSimulator(new SimulatorOptions { HangUpAfterTransfer = false });

@@ -176,6 +176,24 @@ public sealed class ContextApiTests
     }
 
     [Fact]
+    public async Task Quotes_and_backslashes_in_an_edit_reach_the_live_channel_as_typed()
+    {
+        // uuid_setvar's argument parsing drops paired single quotes and reads backslash escapes (seen on FreeSWITCH
+        // 1.10.12, RealFreeSwitch/AgentTests; the simulator does the same): the value is escaped for it.
+        await using var setup = await LiveCallSetup.StartAsync(inbound: true);
+        using var http = Http(setup.Engine);
+        const string Text = @"O'Brien said ""hi"" and 'bye' from C:\new\table \ \s";
+
+        var response = await Patch(http, setup.Call.Uuid, new { version = setup.Card.Version, note = new { text = Text, author = "agent-101" } });
+
+        response.StatusCode.Should().Be(HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+        setup.Call.Variables.Should().Contain("ivr_note_last", Text);
+        setup.Server.Commands.Should().Contain(c => c.Line ==
+            $@"api uuid_setvar {setup.Call.Uuid} ivr_note_last O\'Brien said ""hi"" and \'bye\' from C:\\new\\table \\ \\s");
+        await setup.HangUpAsync();
+    }
+
+    [Fact]
     public async Task An_oversized_body_is_refused_and_the_engine_goes_on()
     {
         await using var setup = await LiveCallSetup.StartAsync(inbound: false);

@@ -138,7 +138,8 @@ public sealed class FreeSwitchCall : ICall, IDisposable
             if (NeedsRawSet(value))
             {
                 // Application arguments are expanded by FreeSWITCH (${...} runs APIs): a value holding '$' is set
-                // through uuid_setvar, which stores it as it is, and exported by listing it in export_vars.
+                // through uuid_setvar, which does not expand it (escaped for its argument parsing), and exported by
+                // listing it in export_vars.
                 pending.Add(ApiSetVarAsync(name, value, cancellationToken));
                 if (exported) lock (_exported) exportListChanged |= _exported.Add(name);
             }
@@ -241,7 +242,7 @@ public sealed class FreeSwitchCall : ICall, IDisposable
         if (_session.IsHungUp) return HungUpResult(new CallResult(CallOutcome.HungUp, HangupCause));
         try
         {
-            var response = await _session.ApiAsync($"uuid_setvar {Uuid} {name} {value}", cancellationToken);
+            var response = await _session.ApiAsync($"uuid_setvar {Uuid} {name} {EslCommandWriter.EscapeLastArgument(value)}", cancellationToken);
             return response.IsError ? new CallResult(CallOutcome.Failed, response.Text) : CallResult.Ok;
         }
         catch (EslConnectionClosedException)

@@ -39,6 +39,34 @@ internal static class EslCommandWriter
         return value;
     }
 
+    /// <summary>A value written as the last argument of an api command whose arguments FreeSWITCH splits at spaces
+    /// (<c>switch_separate_string</c>, e.g. <c>uuid_setvar &lt;uuid&gt; &lt;name&gt; &lt;value&gt;</c>), escaped so that
+    /// FreeSWITCH gets exactly <paramref name="value"/>. FreeSWITCH takes that last argument to the end of the line but
+    /// still cleans it: it drops single quotes that pair up, reads backslash escapes (<c>\n</c> <c>\t</c> <c>\s</c>
+    /// <c>\\</c> <c>\'</c> ...) and trims the surrounding spaces, so "O'Brien 'VIP'" became "OBrien VIP'" and
+    /// "C:\new" a line break. Backslashes and single quotes get a backslash, surrounding spaces become <c>\s</c>.
+    /// The value must already be one line (<see cref="EnsureSingleLine"/>).</summary>
+    public static string EscapeLastArgument(string value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        var first = 0;
+        while (first < value.Length && value[first] == ' ') first++;
+        var end = value.Length;
+        while (end > first && value[end - 1] == ' ') end--;
+        if (first == 0 && end == value.Length && value.AsSpan().IndexOfAny('\\', '\'') < 0) return value;
+
+        var text = new StringBuilder(value.Length + 8);
+        for (var i = 0; i < value.Length; i++)
+        {
+            var c = value[i];
+            if (c == ' ' && (i < first || i >= end)) text.Append("\\s");
+            else if (c is '\\' or '\'') text.Append('\\').Append(c);
+            else text.Append(c);
+        }
+
+        return text.ToString();
+    }
+
     /// <summary><c>line\n\n</c>.</summary>
     public static void WriteCommand(IBufferWriter<byte> output, string line)
     {

@@ -158,14 +158,25 @@ public sealed partial class EslOutboundSession : IEslFrameSink, IAsyncDisposable
 
     /// <summary>Refuses the call so FreeSWITCH moves on in its dialplan (to the fallback). FreeSWITCH 1.10 leaves a
     /// channel stuck in the socket application when the socket closes before <c>connect</c>, so this sends
-    /// <c>connect</c>, waits briefly for the channel data, then closes: the dialplan then continues at once.</summary>
+    /// <c>connect</c>, waits briefly for the channel data, then <c>resume</c> (and unsets the <c>socket_resume</c>
+    /// variable it leaves on the channel), then closes: the dialplan then continues at once.</summary>
+    /// <remarks>Why <c>resume</c>: after <c>connect</c> the socket application parks the channel, and a park takes the
+    /// channel's "controlled" mark that the socket's thread clears when the socket closes. A close that comes before
+    /// the park began is lost, and the channel stays parked until the caller hangs up: on FreeSWITCH 1.10.12 about one
+    /// refused call in four (RealFreeSwitch/ResilienceTests). After <c>resume</c> the socket's thread also resets the
+    /// channel when the socket closes, and a park that starts on a channel being reset returns at once.
+    /// Why unset <c>socket_resume</c>: <c>resume</c> also sets that channel variable, which outlives this socket; the
+    /// next engine's socket (the failover's) would then reset the channel when it closes, after its transfer, and so
+    /// pull the caller out of the queue. The socket's own resume mark is enough for this socket.</remarks>
     public async Task RefuseAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         cts.CancelAfter(timeout);
         try
         {
-            await ConnectAsync(cts.Token);
+            var channel = await ConnectAsync(cts.Token);
+            await ResumeAsync(cts.Token);
+            await ApiAsync($"uuid_setvar {EslCommandWriter.EnsureToken(channel.UniqueId, "Unique-ID")} socket_resume", cts.Token);
         }
         catch (Exception ex) when (ex is OperationCanceledException or EslConnectionClosedException or EslProtocolException)
         {
