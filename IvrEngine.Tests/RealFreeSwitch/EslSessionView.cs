@@ -1,0 +1,215 @@
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace IvrEngine.Tests.RealFreeSwitch;
+
+/// <summary>A tapped outbound session reduced to what must agree between the real FreeSWITCH and the simulator, as
+/// three streams compared separately (on the real one a reply and an event may cross on the wire in either order):
+/// <list type="bullet">
+/// <item><see cref="Commands"/>: what the engine sent, one line each (the verb line; a sendmsg as its call-command and
+/// application; an api/bgapi as its command word). Identifiers are masked.</item>
+/// <item><see cref="Replies"/>: FreeSWITCH's reply to each command, paired in order: a command/reply's Reply-Text
+/// (fixed protocol texts), an api/response as +OK, the -ERR text, or "(value)".</item>
+/// <item><see cref="Events"/>: the events and notices, in order, each as its name plus the headers the engine reads
+/// (Application, Application-Response, read_result, DTMF-Digit, Hangup-Cause, ...); then who closed the socket.</item>
+/// </list>
+/// UUIDs, timestamps and hosts never appear, so a run compares with another run.</summary>
+internal sealed partial record EslSessionView(IReadOnlyList<string> Commands, IReadOnlyList<string> Replies, IReadOnlyList<string> Events)
+{
+    /// <summary>The channel's Unique-ID from the connect reply (null if there was none).</summary>
+    public string? ChannelUuid { get; init; }
+
+    public static EslSessionView From(TapSession session)
+    {
+        var messages = session.Messages;
+        var commands = new List<string>();
+        var replies = new List<string>();
+        var events = new List<string>();
+        string? channel = null;
+        var replyIndex = 0;
+        foreach (var m in messages)
+        {
+            if (m.Direction == TapDirection.ToFreeSwitch)
+            {
+                commands.Add(Command(m));
+                continue;
+            }
+
+            switch (m.ContentType)
+            {
+                case "command/reply":
+                {
+                    var headers = m.Headers;
+                    var text = headers.TryGetValue("Reply-Text", out var t) ? t : string.Empty;
+                    if (headers.TryGetValue("Unique-ID", out var uuid))
+                    {
+                        // The connect reply: the channel data, values URL-encoded.
+                        channel ??= Uri.UnescapeDataString(uuid);
+                        text = Uri.UnescapeDataString(text);
+                    }
+
+                    replies.Add(Pair(commands, replyIndex++, Mask(text.TrimEnd('\n'))));
+                    break;
+                }
+
+                case "api/response":
+                    replies.Add(Pair(commands, replyIndex++, ApiKind(m.Body ?? string.Empty)));
+                    break;
+                case "text/event-plain":
+                    events.Add(Event(TapMessage.ParseHeaders(m.Body ?? string.Empty, skipFirst: false), channel));
+                    break;
+                case "text/disconnect-notice":
+                    events.Add("disconnect-notice " + (m.Headers.TryGetValue("Content-Disposition", out var d) ? d : "(none)"));
+                    break;
+                case "log/data":
+                    break;
+                default:
+                    events.Add("(message " + (m.ContentType ?? "without Content-Type") + ")");
+                    break;
+            }
+        }
+
+        if (session.ClosedFirstBy is { } by) events.Add("socket closed by " + by);
+        return new EslSessionView(commands, replies, events) { ChannelUuid = channel };
+    }
+
+    /// <summary>The three streams as text, one item a line, for a report or a committed reference file.</summary>
+    public string Render()
+    {
+        var b = new StringBuilder();
+        void Section(string name, IReadOnlyList<string> items)
+        {
+            b.Append('[').Append(name).Append("]\n");
+            foreach (var item in items) b.Append(item).Append('\n');
+        }
+
+        Section("commands", Commands);
+        Section("replies", Replies);
+        Section("events", Events);
+        return b.ToString();
+    }
+
+    /// <summary>Reads what <see cref="Render"/> wrote (lines starting with '#' are comments).</summary>
+    public static EslSessionView Parse(string text)
+    {
+        var sections = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        List<string>? current = null;
+        foreach (var raw in text.Split('\n'))
+        {
+            var line = raw.TrimEnd('\r');
+            if (line.Length == 0 || line.StartsWith('#')) continue;
+            if (line.StartsWith('[') && line.EndsWith(']'))
+            {
+                current = sections[line[1..^1]] = [];
+                continue;
+            }
+
+            current?.Add(line);
+        }
+
+        List<string> Get(string name) => sections.TryGetValue(name, out var l) ? l : [];
+        return new EslSessionView(Get("commands"), Get("replies"), Get("events"));
+    }
+
+    private static string Pair(List<string> commands, int index, string reply) =>
+        (index < commands.Count ? commands[index] : "(no command)") + " => " + reply;
+
+    private static string Command(TapMessage m)
+    {
+        var line = m.FirstLine.Trim();
+        var space = line.IndexOf(' ', StringComparison.Ordinal);
+        var verb = space < 0 ? line : line[..space];
+        var rest = space < 0 ? string.Empty : line[(space + 1)..].Trim();
+        var h = m.Headers;
+        switch (verb)
+        {
+            case "sendmsg":
+            {
+                var target = rest.Length > 0 ? " <uuid>" : string.Empty;
+                var cc = h.TryGetValue("call-command", out var c) ? c : "(no call-command)";
+                var detail = cc switch
+                {
+                    "execute" => " " + (h.TryGetValue("execute-app-name", out var app) ? app : "(no app)"),
+                    "hangup" => " " + (h.TryGetValue("hangup-cause", out var cause) ? cause : string.Empty),
+                    _ => string.Empty,
+                };
+                return ("sendmsg" + target + " " + cc + detail).TrimEnd();
+            }
+
+            case "api":
+            case "bgapi":
+                return verb + " " + rest.Split(' ')[0];
+            default:
+                return Mask(line);
+        }
+    }
+
+    private static string ApiKind(string body)
+    {
+        var text = body.Trim();
+        if (text.StartsWith("+OK", StringComparison.Ordinal)) return "+OK";
+        if (text.StartsWith("-ERR", StringComparison.Ordinal) || text.StartsWith("-USAGE", StringComparison.Ordinal)) return Mask(text);
+        return "(value)";
+    }
+
+    private static string Event(Dictionary<string, string> raw, string? channel)
+    {
+        string? Get(string name) => raw.TryGetValue(name, out var v) ? Uri.UnescapeDataString(v) : null;
+        var name = Get("Event-Name") ?? "(no Event-Name)";
+        var b = new StringBuilder(name);
+        switch (name)
+        {
+            case "CUSTOM":
+                b.Append(' ').Append(Get("Event-Subclass"));
+                if (Get("CC-Action") is { } action) b.Append(' ').Append(action);
+                break;
+            case "CHANNEL_EXECUTE":
+                b.Append(' ').Append(Get("Application"));
+                break;
+            case "CHANNEL_EXECUTE_COMPLETE":
+            {
+                var app = Get("Application");
+                b.Append(' ').Append(app).Append(" -> ").Append(Get("Application-Response"));
+                if (app is "play_and_get_digits" or "read")
+                {
+                    b.Append(" read_result=").Append(Get("variable_read_result") ?? "(unset)");
+                    if (Get("variable_read_terminator_used") is { } term) b.Append(" terminator=").Append(term);
+                }
+
+                break;
+            }
+
+            case "DTMF":
+                b.Append(' ').Append(Get("DTMF-Digit"));
+                break;
+            case "CHANNEL_HANGUP":
+            case "CHANNEL_HANGUP_COMPLETE":
+                b.Append(' ').Append(Get("Hangup-Cause"));
+                break;
+            case "CHANNEL_STATE":
+                b.Append(' ').Append(Get("Channel-State"));
+                break;
+            case "CHANNEL_CALLSTATE":
+                b.Append(' ').Append(Get("Original-Channel-Call-State")).Append("->").Append(Get("Channel-Call-State"));
+                break;
+            case "BACKGROUND_JOB":
+                b.Append(' ').Append(Get("Job-Command"));
+                return b.ToString();
+            default:
+                break;
+        }
+
+        var uuid = Get("Unique-ID");
+        if (channel is not null && uuid is not null && !string.Equals(uuid, channel, StringComparison.OrdinalIgnoreCase))
+        {
+            b.Insert(0, "(other channel) ");
+        }
+
+        return b.ToString();
+    }
+
+    private static string Mask(string text) => UuidPattern().Replace(text, "<uuid>");
+
+    [GeneratedRegex("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")]
+    private static partial Regex UuidPattern();
+}
