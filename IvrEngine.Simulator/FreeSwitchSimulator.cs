@@ -32,6 +32,17 @@ public sealed class FreeSwitchSimulator : IAsyncDisposable
 
     private static readonly HashSet<string> KnownEvents = new(EventNames, StringComparer.Ordinal);
 
+    /// <summary>What <c>myevents</c> subscribes to in mod_event_socket (1.10): a fixed list, not ALL, so neither
+    /// CHANNEL_CALLSTATE, PLAYBACK_START/STOP, BACKGROUND_JOB nor CUSTOM events (callcenter::info) reach a socket that
+    /// only sent myevents, even for its own channel.</summary>
+    private static readonly string[] MyEventsNames =
+    [
+        "CHANNEL_ANSWER", "CHANNEL_APPLICATION", "CHANNEL_BRIDGE", "CHANNEL_CREATE", "CHANNEL_DATA", "CHANNEL_DESTROY",
+        "CHANNEL_EXECUTE", "CHANNEL_EXECUTE_COMPLETE", "CHANNEL_HANGUP", "CHANNEL_HANGUP_COMPLETE", "CHANNEL_ORIGINATE",
+        "CHANNEL_UUID", "CHANNEL_OUTGOING", "CHANNEL_PARK", "CHANNEL_PROGRESS", "CHANNEL_PROGRESS_MEDIA", "CHANNEL_STATE",
+        "CHANNEL_UNBRIDGE", "CHANNEL_UNPARK", "DETECTED_SPEECH", "DTMF", "NOTALK", "TALK",
+    ];
+
     private readonly ConcurrentDictionary<string, SimulatedCall> _calls = new(StringComparer.OrdinalIgnoreCase);
     private readonly List<InboundServer> _servers = [];
     private EslConnection[] _globalListeners = [];
@@ -233,7 +244,7 @@ public sealed class FreeSwitchSimulator : IAsyncDisposable
                 }
 
                 sub.Enabled = true;
-                sub.All = true;
+                sub.Names.UnionWith(MyEventsNames);
                 sub.MyUuid = uuid;
                 UpdateGlobal(conn, inbound);
                 return Wire.CommandReply("+OK Events Enabled");
