@@ -1,13 +1,14 @@
 using IvrEngine.EventSocket;
 using IvrEngine.Profiles;
 using IvrEngine.Simulator;
+using IvrEngine.Tests.Conf;
 using IvrEngine.Tests.EndToEnd;
 
 namespace IvrEngine.Tests.RealFreeSwitch;
 
 /// <summary>The scenarios run both against the real FreeSWITCH and against the simulator, each time with the engine
 /// as Program builds it, the shipped flows and the demo data, and a tap in front of the engine's outbound listener.</summary>
-internal enum AgreementScenario
+public enum AgreementScenario
 {
     /// <summary>The demo VIP calls the bank (5000); known by number, asked nothing, sent to queue_vip.</summary>
     VipKnownByNumber,
@@ -18,6 +19,9 @@ internal enum AgreementScenario
 
     /// <summary>An unknown caller presses 2, keys two digits of an account and hangs up.</summary>
     HangsUpDuringAccountEntry,
+
+    /// <summary>An unknown caller presses nothing at the how-identify menu, three times; sent to queue_general.</summary>
+    SilentAtTheMenu,
 }
 
 internal static class Agreement
@@ -27,6 +31,10 @@ internal static class Agreement
     /// <summary>What the dialplan does before <c>socket</c> (freeswitch-conf/dialplan/ivr/entry.xml: export
     /// ivr_dnis=$1), which the simulator does not run: its caller carries the variable instead.</summary>
     private static readonly Dictionary<string, string> DialplanVariables = new() { ["ivr_dnis"] = "5000" };
+
+    /// <summary>The shipped dialplan (freeswitch-conf as the preprocessor assembles it), for what runs where the engine
+    /// transfers a call.</summary>
+    private static readonly Lazy<XmlDialplan> s_dialplan = new(() => FreeSwitchConf.Load().Dialplan);
 
     public static string CallerNumber(AgreementScenario scenario) => scenario == AgreementScenario.VipKnownByNumber
         ? DemoDataSeeder.WellKnown.VipPhone
@@ -41,6 +49,7 @@ internal static class Agreement
         switch (scenario)
         {
             case AgreementScenario.VipKnownByNumber:
+            case AgreementScenario.SilentAtTheMenu:
                 break;
             case AgreementScenario.UnknownCallerKeysAccount:
                 await KeyWhenCollectingAsync(lab, call.Caller, 1, "2");
@@ -67,12 +76,15 @@ internal static class Agreement
     /// returns the tapped engine session (closed).</summary>
     public static async Task<TapSession> RunSimulatedAsync(AgreementScenario scenario, string? testName = null)
     {
-        await using var engine = await EngineUnderTest.StartAsync(new SimulatorOptions { HangUpAfterTransfer = false }, null,
+        await using var engine = await EngineUnderTest.StartAsync(new SimulatorOptions { HangUpAfterTransfer = false, Dialplan = Destination }, null,
             "--Store:SeedDemoData=true", "--Flows:Path=" + Path.Combine(AppContext.BaseDirectory, "flows"));
         await using var tap = EslTap.Start(engine.EndPoint);
+        _ = s_dialplan.Value; // assembled before the call: the transfer must not wait for the preprocessor
         var script = new CallerScript
         {
             Ani = CallerNumber(scenario),
+            // The real calls are placed with a number and no name (RealLab.CallAsync).
+            CallerName = string.Empty,
             Dnis = "5000",
             Variables = DialplanVariables,
             Inputs = scenario switch
@@ -80,6 +92,7 @@ internal static class Agreement
                 AgreementScenario.UnknownCallerKeysAccount =>
                     [CallerInput.Keys("2"), CallerInput.Keys(DemoDataSeeder.WellKnown.VipAccount + "#"), CallerInput.Keys("1")],
                 AgreementScenario.HangsUpDuringAccountEntry => [CallerInput.Keys("2")],
+                AgreementScenario.SilentAtTheMenu => [CallerInput.Silence, CallerInput.Silence, CallerInput.Silence],
                 _ => [],
             },
         };
@@ -95,7 +108,38 @@ internal static class Agreement
 
         await session.Closed.WaitAsync(Patience);
         if (testName is not null) Keep(session, testName, "simulator");
+        var record = await call.Completion.WaitAsync(Patience);
+        if (record.ProtocolErrors.Count > 0)
+        {
+            throw new InvalidOperationException("the simulator reported: " + string.Join("; ", record.ProtocolErrors));
+        }
+
         return session;
+    }
+
+    /// <summary>Set to 1, the real-FreeSWITCH agreement tests rewrite the committed references from their run.</summary>
+    public const string RecordVariable = "IVR_AGREEMENT_RECORD";
+
+    /// <summary>The committed normalised view of a real run of the scenario (Agreement/NAME.txt beside this file).</summary>
+    public static string ReferencePath(AgreementScenario scenario) =>
+        Path.Combine(RealFreeSwitchEnvironment.RepositoryRoot(), "IvrEngine.Tests", "RealFreeSwitch", "Agreement", scenario + ".txt");
+
+    public static EslSessionView Reference(AgreementScenario scenario) => EslSessionView.Parse(File.ReadAllText(ReferencePath(scenario)));
+
+    /// <summary>Writes <paramref name="real"/> as the scenario's reference.</summary>
+    public static void Record(AgreementScenario scenario, EslSessionView real) =>
+        File.WriteAllText(ReferencePath(scenario), real.Render(
+            $"The {scenario} scenario (RealFreeSwitch/AgreementScenarios.cs) on a real FreeSWITCH 1.10.12, as the tap saw it and\n"
+            + "EslSessionView normalised it. Written by SimulatorAgreementTests with " + RecordVariable + "=1; the fast\n"
+            + "SimulatorAgreesWithRecordedFreeSwitchTests hold the simulator to it, and the real-FreeSWITCH tests hold it to FreeSWITCH."));
+
+    /// <summary>The applications of the extension a transfer (<c>ext dialplan context</c>) reaches in the shipped
+    /// dialplan.</summary>
+    public static IReadOnlyList<DialplanApplication> Destination(string transfer)
+    {
+        var words = transfer.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        return s_dialplan.Value.Hunt(words.Length > 2 ? words[2] : "default", words[0])
+            .Select(a => new DialplanApplication(a.Application, a.Data)).ToList();
     }
 
     /// <summary>Waits until FreeSWITCH reports the <paramref name="n"/>-th play_and_get_digits of the caller running
