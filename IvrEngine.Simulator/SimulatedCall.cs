@@ -354,6 +354,11 @@ public sealed partial class SimulatedCall
         }
 
         await DispatchAsync(cmd, line).ConfigureAwait(false);
+
+        // The socket application parks the channel (CHANNEL_PARK) as soon as it has read connect, on the session's
+        // thread, while the peer's first command (myevents) is on its way: the peer sees the event only when its
+        // subscription was first. The simulator shows the outcome where it was (as in the captures and in some runs
+        // against FreeSWITCH 1.10.12; in others the engine never saw the event).
         bool park = false;
         lock (_sync)
         {

@@ -22,6 +22,10 @@ public enum AgreementScenario
 
     /// <summary>An unknown caller presses nothing at the how-identify menu, three times; sent to queue_general.</summary>
     SilentAtTheMenu,
+
+    /// <summary>An unknown caller presses 2 and keys the VIP's account without # (the inter-digit timeout ends the
+    /// entry: read_result=timeout, with the digits), then confirms with 1; sent to queue_vip.</summary>
+    AccountKeyedWithoutPound,
 }
 
 internal static class Agreement
@@ -63,6 +67,11 @@ internal static class Agreement
                 // The caller's phone hangs up: the loopback -a leg (the caller's side) goes, and takes the -b leg.
                 await lab.FreeSwitch.ApiAsync($"uuid_kill {call.ALeg} NORMAL_CLEARING");
                 break;
+            case AgreementScenario.AccountKeyedWithoutPound:
+                await KeyWhenCollectingAsync(lab, call.Caller, 1, "2");
+                await KeyWhenCollectingAsync(lab, call.Caller, 2, DemoDataSeeder.WellKnown.VipAccount);
+                await KeyWhenCollectingAsync(lab, call.Caller, 3, "1");
+                break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(scenario));
         }
@@ -93,6 +102,10 @@ internal static class Agreement
                     [CallerInput.Keys("2"), CallerInput.Keys(DemoDataSeeder.WellKnown.VipAccount + "#"), CallerInput.Keys("1")],
                 AgreementScenario.HangsUpDuringAccountEntry => [CallerInput.Keys("2")],
                 AgreementScenario.SilentAtTheMenu => [CallerInput.Silence, CallerInput.Silence, CallerInput.Silence],
+                AgreementScenario.AccountKeyedWithoutPound =>
+                [
+                    CallerInput.Keys("2"), CallerInput.Keys(DemoDataSeeder.WellKnown.VipAccount), CallerInput.Keys("1"),
+                ],
                 _ => [],
             },
         };

@@ -19,6 +19,9 @@ public sealed class SimulatorAgreementTests
     [RealFreeSwitchFact]
     public Task A_caller_silent_at_the_menu_is_served_alike() => AgreeAsync(AgreementScenario.SilentAtTheMenu);
 
+    [RealFreeSwitchFact]
+    public Task An_account_keyed_without_pound_is_served_alike() => AgreeAsync(AgreementScenario.AccountKeyedWithoutPound);
+
     private static async Task AgreeAsync(AgreementScenario scenario)
     {
         var name = scenario.ToString();
