@@ -435,13 +435,18 @@ public sealed class FreeSwitchSimulator : IAsyncDisposable
                 return Call() is { } ? "true" : "false";
             case "uuid_getvar":
             {
+                if (a.Length < 2)
+                {
+                    return "-USAGE: <uuid> <var>\n";
+                }
+
                 var c = Call();
                 if (c is null)
                 {
                     return NoChannel;
                 }
 
-                return a.Length > 1 && c.GetVariable(a[1]) is { } v ? v : "_undef_";
+                return c.GetVariable(a[1]) is { } v ? v : "_undef_";
             }
 
             case "uuid_setvar":
@@ -464,16 +469,18 @@ public sealed class FreeSwitchSimulator : IAsyncDisposable
 
             case "uuid_setvar_multi":
             {
-                var c = Call();
-                if (c is null)
-                {
-                    return NoChannel;
-                }
-
+                // Without pairs it prints nothing (the api reply becomes "-ERR no reply"); an unknown channel gets
+                // both the error and the usage, as FreeSWITCH 1.10.12 answers.
                 string[] p = arg.Split(' ', 2, StringSplitOptions.RemoveEmptyEntries);
                 if (p.Length < 2)
                 {
-                    return "-USAGE: <uuid> <var>=<value>;<var>=<value>...\n";
+                    return string.Empty;
+                }
+
+                var c = Call();
+                if (c is null)
+                {
+                    return NoChannel + "-USAGE: <uuid> <var>=<value>;<var>=<value>...\n";
                 }
 
                 foreach (var pair in p[1].Split(';', StringSplitOptions.RemoveEmptyEntries))
@@ -490,6 +497,11 @@ public sealed class FreeSwitchSimulator : IAsyncDisposable
 
             case "uuid_break":
             {
+                if (a.Length == 0)
+                {
+                    return "-USAGE: <uuid> [all]\n";
+                }
+
                 var c = Call();
                 if (c is null)
                 {
@@ -502,6 +514,11 @@ public sealed class FreeSwitchSimulator : IAsyncDisposable
 
             case "uuid_kill":
             {
+                if (a.Length == 0)
+                {
+                    return "-USAGE: <uuid> [cause]\n";
+                }
+
                 var c = Call();
                 if (c is null)
                 {
@@ -532,10 +549,15 @@ public sealed class FreeSwitchSimulator : IAsyncDisposable
 
             case "uuid_recv_dtmf":
             {
-                var c = Call();
-                if (c is null || a.Length < 2)
+                if (a.Length < 2)
                 {
-                    return NoChannel;
+                    return "-USAGE: <uuid> <dtmf_data>\n";
+                }
+
+                var c = Call();
+                if (c is null)
+                {
+                    return "-ERR Cannot locate session!\n";
                 }
 
                 _ = c.SendDtmfAsync(a[1]);
@@ -594,7 +616,10 @@ public sealed class FreeSwitchSimulator : IAsyncDisposable
         if (verb == "api")
         {
             string c = FirstWord(rest.Trim(), out string arg);
-            conn.Send(Wire.ApiResponse(ExecuteApi(c, arg.Trim())));
+            string output = ExecuteApi(c, arg.Trim());
+
+            // mod_event_socket answers an api command that printed nothing with this text.
+            conn.Send(Wire.ApiResponse(output.Length > 0 ? output : "-ERR no reply\n"));
             return true;
         }
 

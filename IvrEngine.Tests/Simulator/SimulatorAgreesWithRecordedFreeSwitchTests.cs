@@ -26,4 +26,12 @@ public sealed class SimulatorAgreesWithRecordedFreeSwitchTests
         EslSessionView.Disagreements(reference, simulated).Should().BeEmpty(
             $"the simulator must do what FreeSWITCH did ({Agreement.ReferencePath(scenario)})\nSIMULATOR:\n" + simulated.Render());
     }
+
+    [Fact]
+    public async Task The_simulator_answers_api_commands_as_FreeSWITCH_did()
+    {
+        var simulated = await ApiAgreementTests.RunSimulatedAsync();
+
+        simulated.Should().Equal(ApiAgreementTests.Expected, "FreeSWITCH 1.10.12 answered so (ApiAgreementTests.Recorded)");
+    }
 }
