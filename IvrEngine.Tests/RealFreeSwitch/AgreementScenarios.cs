@@ -26,6 +26,10 @@ public enum AgreementScenario
     /// <summary>An unknown caller presses 2 and keys the VIP's account without # (the inter-digit timeout ends the
     /// entry: read_result=timeout, with the digits), then confirms with 1; sent to queue_vip.</summary>
     AccountKeyedWithoutPound,
+
+    /// <summary>An ordinary client known by number presses 1 (balance) at the main menu, hears it (say), presses
+    /// nothing at the next menu and is told goodbye: the engine hangs up.</summary>
+    ExistingClientHearsBalance,
 }
 
 internal static class Agreement
@@ -40,9 +44,12 @@ internal static class Agreement
     /// transfers a call.</summary>
     private static readonly Lazy<XmlDialplan> s_dialplan = new(() => FreeSwitchConf.Load().Dialplan);
 
-    public static string CallerNumber(AgreementScenario scenario) => scenario == AgreementScenario.VipKnownByNumber
-        ? DemoDataSeeder.WellKnown.VipPhone
-        : DemoDataSeeder.UnknownAnis[0];
+    public static string CallerNumber(AgreementScenario scenario) => scenario switch
+    {
+        AgreementScenario.VipKnownByNumber => DemoDataSeeder.WellKnown.VipPhone,
+        AgreementScenario.ExistingClientHearsBalance => DemoDataSeeder.WellKnown.ExistingPhone,
+        _ => DemoDataSeeder.UnknownAnis[0],
+    };
 
     /// <summary>Runs the scenario on a real FreeSWITCH; returns the tapped engine session (closed).</summary>
     public static async Task<TapSession> RunRealAsync(AgreementScenario scenario, string testName)
@@ -71,6 +78,9 @@ internal static class Agreement
                 await KeyWhenCollectingAsync(lab, call.Caller, 1, "2");
                 await KeyWhenCollectingAsync(lab, call.Caller, 2, DemoDataSeeder.WellKnown.VipAccount);
                 await KeyWhenCollectingAsync(lab, call.Caller, 3, "1");
+                break;
+            case AgreementScenario.ExistingClientHearsBalance:
+                await KeyWhenCollectingAsync(lab, call.Caller, 1, "1");
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(scenario));
@@ -106,6 +116,7 @@ internal static class Agreement
                 [
                     CallerInput.Keys("2"), CallerInput.Keys(DemoDataSeeder.WellKnown.VipAccount), CallerInput.Keys("1"),
                 ],
+                AgreementScenario.ExistingClientHearsBalance => [CallerInput.Keys("1"), CallerInput.Silence],
                 _ => [],
             },
         };

@@ -22,6 +22,9 @@ public sealed class SimulatorAgreementTests
     [RealFreeSwitchFact]
     public Task An_account_keyed_without_pound_is_served_alike() => AgreeAsync(AgreementScenario.AccountKeyedWithoutPound);
 
+    [RealFreeSwitchFact]
+    public Task A_client_hearing_the_balance_then_hung_up_on_is_served_alike() => AgreeAsync(AgreementScenario.ExistingClientHearsBalance);
+
     private static async Task AgreeAsync(AgreementScenario scenario)
     {
         var name = scenario.ToString();

@@ -13,6 +13,7 @@ public sealed class SimulatorAgreesWithRecordedFreeSwitchTests
     [InlineData(AgreementScenario.HangsUpDuringAccountEntry)]
     [InlineData(AgreementScenario.SilentAtTheMenu)]
     [InlineData(AgreementScenario.AccountKeyedWithoutPound)]
+    [InlineData(AgreementScenario.ExistingClientHearsBalance)]
     public async Task The_simulator_serves_the_scenario_as_FreeSWITCH_did(AgreementScenario scenario)
     {
         var reference = Agreement.Reference(scenario);
