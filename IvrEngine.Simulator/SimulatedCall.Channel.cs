@@ -1277,8 +1277,7 @@ public sealed partial class SimulatedCall
 
         if (linger == 0)
         {
-            Connection.Send(Wire.DisconnectNotice(Uuid));
-            Connection.CloseAfterPending();
+            Connection.SendLastAndClose(Wire.DisconnectNotice(Uuid));
             return;
         }
 
@@ -1297,8 +1296,7 @@ public sealed partial class SimulatedCall
                 }
             }
 
-            Connection.Send(Wire.DisconnectNotice(Uuid));
-            Connection.CloseAfterPending();
+            Connection.SendLastAndClose(Wire.DisconnectNotice(Uuid));
         }
 
         // linger forever: FreeSWITCH waits for 'exit'.

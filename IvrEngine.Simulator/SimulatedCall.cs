@@ -242,8 +242,7 @@ public sealed partial class SimulatedCall
             _closedBeforeConnect = true;
         }
 
-        Connection.Send(Wire.DisconnectNotice(Uuid));
-        Connection.CloseAfterPending();
+        Connection.SendLastAndClose(Wire.DisconnectNotice(Uuid));
     }
 
     private void OnEventSent()
@@ -450,9 +449,7 @@ public sealed partial class SimulatedCall
                     }
                 }
 
-                Connection.Send(Wire.CommandReply("+OK bye"));
-                Connection.Send(Wire.DisconnectNotice(Uuid));
-                Connection.CloseAfterPending();
+                Connection.SendLastAndClose(Wire.CommandReply("+OK bye"), Wire.DisconnectNotice(Uuid));
                 return;
             case "sendmsg":
                 await SendMsgAsync(cmd, rest.Trim()).ConfigureAwait(false);

@@ -130,6 +130,9 @@ internal sealed partial record EslSessionView(IReadOnlyList<string> Commands, IR
     /// notice): the engine sends <c>exit</c> on the +OK, while FreeSWITCH hangs up when the parked channel next reads
     /// its queue; recorded runs saw none of the hangup's events, with or without the linger notice; the simulator,
     /// hanging up at once, sends them all.</item>
+    /// <item>The read_result of a read that the caller's hangup cut: FreeSWITCH's digit collection sees the hangup
+    /// either as the end of its loop (the digits so far are a success) or as a failed frame read (failure), as its
+    /// threads happen to run; both came out of the same scenario.</item>
     /// </list>
     /// Such a raced stretch must agree as far as the shorter goes: it holds the same items in the same order as the
     /// longer one, with some left out.</summary>
@@ -177,6 +180,13 @@ internal sealed partial record EslSessionView(IReadOnlyList<string> Commands, IR
     private static (List<string> Before, List<string> Raced, List<string> Tail) Split(IReadOnlyList<string> events, bool engineHangsUp)
     {
         var kept = events.Where(e => e != "CHANNEL_PARK").ToList();
+        var hangup = kept.FindIndex(e => e.StartsWith("CHANNEL_HANGUP ", StringComparison.Ordinal));
+        for (var i = hangup + 1; hangup >= 0 && i < kept.Count; i++)
+        {
+            var cut = kept[i].IndexOf(" read_result=", StringComparison.Ordinal);
+            if (cut > 0 && kept[i].StartsWith("CHANNEL_EXECUTE_COMPLETE ", StringComparison.Ordinal)) kept[i] = kept[i][..cut] + " read_result=(cut by the hangup)";
+        }
+
         var tail = kept.FindLastIndex(e => e == "disconnect-notice disconnect");
         if (tail < 0) tail = kept.Count;
         var raced = kept.FindIndex(e => e == "CHANNEL_STATE CS_ROUTING" || (engineHangsUp && e.StartsWith("CHANNEL_HANGUP ", StringComparison.Ordinal)));
