@@ -189,7 +189,8 @@ internal sealed partial record EslSessionView(IReadOnlyList<string> Commands, IR
 
         var tail = kept.FindLastIndex(e => e == "disconnect-notice disconnect");
         if (tail < 0) tail = kept.Count;
-        var raced = kept.FindIndex(e => e == "CHANNEL_STATE CS_ROUTING" || (engineHangsUp && e.StartsWith("CHANNEL_HANGUP ", StringComparison.Ordinal)));
+        var raced = kept.FindIndex(e => e == "CHANNEL_STATE CS_ROUTING"
+                                        || (engineHangsUp && (e.StartsWith("CHANNEL_HANGUP ", StringComparison.Ordinal) || e == "disconnect-notice linger")));
         if (raced < 0 || raced > tail) raced = tail;
         return (kept[..raced], kept[raced..tail], kept[tail..]);
     }
