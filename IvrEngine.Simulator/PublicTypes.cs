@@ -29,8 +29,10 @@ public sealed record SimulatorOptions
     /// <summary>Dialplan context of simulated calls.</summary>
     public string Context { get; init; } = "default";
 
-    /// <summary>Domain, exposed as the <c>domain_name</c> channel variable.</summary>
-    public string Domain { get; init; } = "127.0.0.1";
+    /// <summary>Domain, exposed as the <c>domain_name</c> channel variable. Null (the default): none, as on the
+    /// loopback channel the simulator plays (FreeSWITCH 1.10.12 gives such a channel no domain_name; a SIP caller's
+    /// channel has one).</summary>
+    public string? Domain { get; init; }
 
     /// <summary>The socket application's argument as FreeSWITCH shows it in <c>current_application_data</c>.</summary>
     public string SocketArgument { get; init; } = "127.0.0.1:8084 async full";

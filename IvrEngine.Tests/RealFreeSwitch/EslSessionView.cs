@@ -19,6 +19,22 @@ internal sealed partial record EslSessionView(IReadOnlyList<string> Commands, IR
     /// <summary>The channel's Unique-ID from the connect reply (null if there was none).</summary>
     public string? ChannelUuid { get; init; }
 
+    /// <summary>For each of <see cref="Events"/>, its header names in order (channel variables left out) and the values
+    /// of the headers in <see cref="DetailValues"/>: compared between two live runs, not kept in the committed
+    /// references (empty when parsed).</summary>
+    public IReadOnlyList<string> EventDetails { get; init; } = [];
+
+    /// <summary>Headers whose values must agree (the engine reads some; the rest describe the channel's state), besides
+    /// what <see cref="Events"/> already shows. Identifiers, times, hosts and application arguments (which carry the
+    /// engine's ids) are left out.</summary>
+    private static readonly string[] DetailValues =
+    [
+        "Channel-State", "Channel-Call-State", "Channel-State-Number", "Answer-State", "Call-Direction", "Caller-Dialplan",
+        "Caller-Caller-ID-Number", "Caller-ANI", "Caller-Destination-Number", "Caller-Context", "Caller-RDNIS",
+        "Caller-Profile-Index", "Caller-Source", "DTMF-Source", "DTMF-Duration", "Hangup-Cause", "Application-Response",
+        "Content-Disposition", "Linger-Time", "Channel-Name",
+    ];
+
     /// <summary>Which side closed the connection first ("freeswitch" or "engine"). Not compared: after <c>exit</c>
     /// FreeSWITCH sends "+OK bye" and the disconnect notice and closes, while the engine closes once it has read the
     /// reply, so either may be first.</summary>
@@ -30,6 +46,7 @@ internal sealed partial record EslSessionView(IReadOnlyList<string> Commands, IR
         var commands = new List<string>();
         var replies = new List<string>();
         var events = new List<string>();
+        var details = new List<string>();
         string? channel = null;
         var replyIndex = 0;
         foreach (var m in messages)
@@ -61,20 +78,27 @@ internal sealed partial record EslSessionView(IReadOnlyList<string> Commands, IR
                     replies.Add(Pair(commands, replyIndex++, ApiKind(m.Body ?? string.Empty)));
                     break;
                 case "text/event-plain":
-                    events.Add(Event(TapMessage.ParseHeaders(m.Body ?? string.Empty, skipFirst: false), channel));
+                {
+                    var body = m.Body ?? string.Empty;
+                    events.Add(Event(TapMessage.ParseHeaders(body, skipFirst: false), channel));
+                    details.Add(Detail(body));
                     break;
+                }
+
                 case "text/disconnect-notice":
                     events.Add("disconnect-notice " + (m.Headers.TryGetValue("Content-Disposition", out var d) ? d : "(none)"));
+                    details.Add(Detail(m.HeaderText));
                     break;
                 case "log/data":
                     break;
                 default:
                     events.Add("(message " + (m.ContentType ?? "without Content-Type") + ")");
+                    details.Add(Detail(m.HeaderText));
                     break;
             }
         }
 
-        return new EslSessionView(commands, replies, events) { ChannelUuid = channel, ClosedFirstBy = session.ClosedFirstBy };
+        return new EslSessionView(commands, replies, events) { ChannelUuid = channel, ClosedFirstBy = session.ClosedFirstBy, EventDetails = details };
     }
 
     /// <summary>The three streams as text, one item a line, for a report or a committed reference file.</summary>
@@ -142,17 +166,32 @@ internal sealed partial record EslSessionView(IReadOnlyList<string> Commands, IR
         Same("commands", real.Commands, simulated.Commands);
         Same("replies", real.Replies, simulated.Replies);
         var engineHangsUp = real.Commands.Any(c => c.StartsWith("sendmsg hangup", StringComparison.Ordinal));
-        var (realBefore, realRaced, realTail) = Split(real.Events, engineHangsUp);
-        var (simBefore, simRaced, simTail) = Split(simulated.Events, engineHangsUp);
-        Same("events", realBefore, simBefore);
-        var (shorter, longer) = realRaced.Count <= simRaced.Count ? (realRaced, simRaced) : (simRaced, realRaced);
-        if (!IsSubsequence(shorter, longer))
+        var (realBefore, realRaced, realTail) = Split(real, engineHangsUp);
+        var (simBefore, simRaced, simTail) = Split(simulated, engineHangsUp);
+        Same("events", realBefore.Select(e => e.Event).ToList(), simBefore.Select(e => e.Event).ToList());
+        if (real.EventDetails.Count > 0 && simulated.EventDetails.Count > 0)
         {
-            problems.Add("the events that race the engine's exit differ: FreeSWITCH has [" + string.Join(", ", realRaced)
-                         + "], the simulator [" + string.Join(", ", simRaced) + "]");
+            // The same events: their headers must be the same too.
+            foreach (var (r, m) in realBefore.Zip(simBefore).Concat(realTail.Zip(simTail)))
+            {
+                if (r.Event == m.Event && r.Detail != m.Detail)
+                {
+                    problems.Add($"the headers of '{r.Event}' differ:\n  FreeSWITCH: {r.Detail}\n  simulator:  {m.Detail}");
+                    break;
+                }
+            }
         }
 
-        Same("events from the last disconnect notice on", realTail, simTail);
+        var (shorter, longer) = realRaced.Count <= simRaced.Count
+            ? (realRaced.Select(e => e.Event).ToList(), simRaced.Select(e => e.Event).ToList())
+            : (simRaced.Select(e => e.Event).ToList(), realRaced.Select(e => e.Event).ToList());
+        if (!IsSubsequence(shorter, longer))
+        {
+            problems.Add("the events that race the engine's exit differ: FreeSWITCH has [" + string.Join(", ", realRaced.Select(e => e.Event))
+                         + "], the simulator [" + string.Join(", ", simRaced.Select(e => e.Event)) + "]");
+        }
+
+        Same("events from the last disconnect notice on", realTail.Select(e => e.Event).ToList(), simTail.Select(e => e.Event).ToList());
         return problems;
 
         void Same(string what, IReadOnlyList<string> expected, IReadOnlyList<string> actual)
@@ -177,22 +216,45 @@ internal sealed partial record EslSessionView(IReadOnlyList<string> Commands, IR
     }
 
     /// <summary>The events before the race with the engine's exit, those in it, and the last notice on.</summary>
-    private static (List<string> Before, List<string> Raced, List<string> Tail) Split(IReadOnlyList<string> events, bool engineHangsUp)
+    private static (List<(string Event, string? Detail)> Before, List<(string Event, string? Detail)> Raced, List<(string Event, string? Detail)> Tail)
+        Split(EslSessionView view, bool engineHangsUp)
     {
-        var kept = events.Where(e => e != "CHANNEL_PARK").ToList();
-        var hangup = kept.FindIndex(e => e.StartsWith("CHANNEL_HANGUP ", StringComparison.Ordinal));
+        var kept = view.Events.Select((e, i) => (Event: e, Detail: i < view.EventDetails.Count ? view.EventDetails[i] : null))
+            .Where(e => e.Event != "CHANNEL_PARK").ToList();
+        var hangup = kept.FindIndex(e => e.Event.StartsWith("CHANNEL_HANGUP ", StringComparison.Ordinal));
         for (var i = hangup + 1; hangup >= 0 && i < kept.Count; i++)
         {
-            var cut = kept[i].IndexOf(" read_result=", StringComparison.Ordinal);
-            if (cut > 0 && kept[i].StartsWith("CHANNEL_EXECUTE_COMPLETE ", StringComparison.Ordinal)) kept[i] = kept[i][..cut] + " read_result=(cut by the hangup)";
+            var cut = kept[i].Event.IndexOf(" read_result=", StringComparison.Ordinal);
+            if (cut > 0 && kept[i].Event.StartsWith("CHANNEL_EXECUTE_COMPLETE ", StringComparison.Ordinal))
+            {
+                kept[i] = (kept[i].Event[..cut] + " read_result=(cut by the hangup)", null);
+            }
         }
 
-        var tail = kept.FindLastIndex(e => e == "disconnect-notice disconnect");
+        var tail = kept.FindLastIndex(e => e.Event == "disconnect-notice disconnect");
         if (tail < 0) tail = kept.Count;
-        var raced = kept.FindIndex(e => e == "CHANNEL_STATE CS_ROUTING"
-                                        || (engineHangsUp && (e.StartsWith("CHANNEL_HANGUP ", StringComparison.Ordinal) || e == "disconnect-notice linger")));
+        var raced = kept.FindIndex(e => e.Event == "CHANNEL_STATE CS_ROUTING"
+                                        || (engineHangsUp && (e.Event.StartsWith("CHANNEL_HANGUP ", StringComparison.Ordinal) || e.Event == "disconnect-notice linger")));
         if (raced < 0 || raced > tail) raced = tail;
         return (kept[..raced], kept[raced..tail], kept[tail..]);
+    }
+
+    /// <summary>Header names in order (channel variables left out) and the values of <see cref="DetailValues"/>.</summary>
+    private static string Detail(string block)
+    {
+        var names = new List<string>();
+        var values = new List<string>();
+        foreach (var raw in block.Split('\n'))
+        {
+            var colon = raw.IndexOf(':', StringComparison.Ordinal);
+            if (colon <= 0) continue;
+            var name = raw[..colon];
+            if (name.StartsWith("variable_", StringComparison.Ordinal)) continue;
+            names.Add(name);
+            if (DetailValues.Contains(name, StringComparer.Ordinal)) values.Add(name + "=" + Uri.UnescapeDataString(raw[(colon + 1)..].Trim()));
+        }
+
+        return string.Join(",", names) + " | " + string.Join(" ", values);
     }
 
     private static string Pair(List<string> commands, int index, string reply) =>

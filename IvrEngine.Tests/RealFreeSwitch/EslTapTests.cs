@@ -79,6 +79,11 @@ public sealed class EslTapTests
                 View(["CHANNEL_HANGUP NORMAL_CLEARING", "CHANNEL_EXECUTE_COMPLETE play_and_get_digits -> _none_ read_result=failure"]),
                 View(["CHANNEL_HANGUP NORMAL_CLEARING", "CHANNEL_EXECUTE_COMPLETE play_and_get_digits -> _none_ read_result=success"]))
             .Should().BeEmpty("a read cut by the caller's hangup may end either way");
+
+        var withHeaders = View(["CHANNEL_ANSWER"]) with { EventDetails = ["Event-Name,Unique-ID | Answer-State=answered"] };
+        EslSessionView.Disagreements(withHeaders, withHeaders with { EventDetails = ["Event-Name,Unique-ID | Answer-State=ringing"] })
+            .Should().ContainSingle().Which.Should().Contain("headers of 'CHANNEL_ANSWER'");
+        EslSessionView.Disagreements(withHeaders, View(["CHANNEL_ANSWER"])).Should().BeEmpty("a committed reference keeps no headers");
     }
 
     private static EslSessionView View(IReadOnlyList<string> events) => new(["connect"], ["connect => +OK"], events);
