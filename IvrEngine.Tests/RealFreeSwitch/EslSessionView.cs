@@ -320,6 +320,11 @@ internal sealed partial record EslSessionView(IReadOnlyList<string> Commands, IR
                 {
                     b.Append(" read_result=").Append(Get("variable_read_result") ?? "(unset)");
                     if (Get("variable_read_terminator_used") is { } term) b.Append(" terminator=").Append(term);
+
+                    // The variable the digits went to: play_and_get_digits' 8th argument, read's 4th.
+                    var words = (Get("Application-Data") ?? string.Empty).Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                    var index = app == "read" ? 3 : 7;
+                    if (index < words.Length) b.Append(" digits=").Append(Get("variable_" + words[index]) ?? "(unset)");
                 }
 
                 break;
