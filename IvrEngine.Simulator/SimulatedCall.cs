@@ -455,11 +455,24 @@ public sealed partial class SimulatedCall
                 await SendMsgAsync(cmd, rest.Trim()).ConfigureAwait(false);
                 return;
             case "log":
-                Connection.Send(Wire.CommandReply("+OK log level " + rest.Trim()));
+            {
+                // The same command as on an inbound connection, with the same replies.
+                Connection.Send(InboundServer.LogReply(rest, out int level));
+                if (level >= 0)
+                {
+                    Connection.LogLevel = level;
+                }
+
                 return;
+            }
+
             case "nolog":
-                Connection.Send(Wire.CommandReply("+OK no longer logging"));
+            {
+                bool was = Connection.LogLevel >= 0;
+                Connection.LogLevel = -1;
+                Connection.Send(InboundServer.NoLogReply(was));
                 return;
+            }
             default:
                 lock (_sync)
                 {

@@ -96,6 +96,123 @@ public sealed partial class ApiAgreementTests
         return outputs;
     }
 
+    /// <summary>Commands on an inbound connection (port 8021) besides api ({x}: a UUID no channel has), each with the
+    /// Reply-Text FreeSWITCH 1.10.12 gave (in order: subscriptions, filters and logging change as they go).</summary>
+    internal static readonly (string Command, string Reply)[] InboundRecorded =
+    [
+        ("event plain CHANNEL_ANSWER", "+OK event listener enabled plain"),
+        ("event plain NO_SUCH_EVENT", "-ERR no keywords supplied"),
+        ("event json CHANNEL_HANGUP", "+OK event listener enabled json"),
+        ("nixevent CHANNEL_ANSWER", "+OK events nixed"),
+        ("nixevent NO_SUCH_EVENT", "-ERR no keywords supplied"),
+        ("noevents", "+OK no longer listening for events"),
+        ("filter Unique-ID {x}", "+OK filter added. [Unique-ID]=[{x}]"),
+        ("filter delete Unique-ID {x}", "+OK filter deleted. [Unique-ID][{x}]"),
+        ("filter Unique-ID", "-ERR invalid syntax"),
+        ("myevents {x}", "+OK Events Enabled"),
+        ("myevents", "-ERR command not found"),
+        ("log debug", "+OK log level debug [7]"),
+        ("nolog", "+OK no longer logging"),
+        ("nolog", "-ERR not loging"),
+        ("log", "+OK log level  [7]"),
+        ("log bogus", "-ERR invalid log level"),
+        ("nolog", "+OK no longer logging"),
+        ("getvar ivr_dnis", "-ERR command not found"),
+        ("no_such_command", "-ERR command not found"),
+        ("sendmsg {x}\ncall-command: hangup", "-ERR invalid session id [{x}]"),
+        ("exit", "+OK bye"),
+    ];
+
+    internal static IEnumerable<string> InboundExpected => InboundRecorded.Select(r => r.Command + " => " + r.Reply);
+
+    [RealFreeSwitchFact]
+    public async Task Inbound_commands_answer_as_FreeSWITCH_does()
+    {
+        List<string> real;
+        await using (var lab = await RealLab.StartAsync(new LabOptions { Engine = EngineMode.None }, nameof(Inbound_commands_answer_as_FreeSWITCH_does)))
+        {
+            real = await RunInboundAsync(lab.FreeSwitch.EslPort, lab.FreeSwitch.Password);
+        }
+
+        var simulated = await RunInboundSimulatedAsync();
+        simulated.Should().Equal(real, "each reply is FreeSWITCH's\nREAL:\n" + string.Join("\n", real) + "\nSIMULATOR:\n" + string.Join("\n", simulated));
+        real.Should().Equal(InboundExpected, "what the fast test holds the simulator to (InboundRecorded) is what FreeSWITCH answers");
+    }
+
+    /// <summary>The inbound commands against the simulator's inbound server.</summary>
+    internal static async Task<List<string>> RunInboundSimulatedAsync()
+    {
+        await using var simulator = new FreeSwitchSimulator();
+        await using var server = await simulator.StartInboundServerAsync("agreement");
+        return await RunInboundAsync(server.EndPoint.Port, "agreement");
+    }
+
+    /// <summary>Authenticates on a raw connection, then sends each command and keeps its reply (frames that are not
+    /// replies, such as log lines, are skipped).</summary>
+    private static async Task<List<string>> RunInboundAsync(int port, string password)
+    {
+        var unknown = Guid.NewGuid().ToString();
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync(System.Net.IPAddress.Loopback, port);
+        var stream = tcp.GetStream();
+        var reader = new RawFrames(stream);
+        (await reader.NextAsync()).Should().Contain("auth/request");
+        await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes($"auth {password}\n\n"));
+        (await reader.ReplyAsync()).Should().Contain("Reply-Text: +OK accepted");
+        var outputs = new List<string>();
+        foreach (var command in InboundRecorded.Select(r => r.Command))
+        {
+            await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(command.Replace("{x}", unknown, StringComparison.Ordinal) + "\n\n"));
+            var frame = await reader.ReplyAsync();
+            var reply = frame.Split('\n').FirstOrDefault(l => l.StartsWith("Reply-Text: ", StringComparison.Ordinal))?["Reply-Text: ".Length..] ?? frame;
+            outputs.Add(command + " => " + reply.Replace(unknown, "{x}", StringComparison.Ordinal));
+        }
+
+        return outputs;
+    }
+
+    /// <summary>Event-socket frames off a stream: a header block, then Content-Length body bytes.</summary>
+    private sealed class RawFrames(System.Net.Sockets.NetworkStream stream)
+    {
+        private readonly List<byte> _pending = [];
+
+        public async Task<string> NextAsync()
+        {
+            var chunk = new byte[4096];
+            while (true)
+            {
+                var text = System.Text.Encoding.UTF8.GetString([.. _pending]);
+                var end = text.IndexOf("\n\n", StringComparison.Ordinal);
+                if (end >= 0)
+                {
+                    var head = text[..end];
+                    var length = head.Split('\n').Where(l => l.StartsWith("Content-Length: ", StringComparison.Ordinal))
+                        .Select(l => int.Parse(l["Content-Length: ".Length..], System.Globalization.CultureInfo.InvariantCulture)).FirstOrDefault();
+                    var headBytes = System.Text.Encoding.UTF8.GetByteCount(text[..(end + 2)]);
+                    if (_pending.Count >= headBytes + length)
+                    {
+                        _pending.RemoveRange(0, headBytes + length);
+                        return head;
+                    }
+                }
+
+                var n = await stream.ReadAsync(chunk).AsTask().WaitAsync(RealLab.Patience);
+                if (n == 0) return "(closed)";
+                _pending.AddRange(chunk.AsSpan(0, n));
+            }
+        }
+
+        /// <summary>The next command/reply (or the end of the connection).</summary>
+        public async Task<string> ReplyAsync()
+        {
+            while (true)
+            {
+                var frame = await NextAsync();
+                if (frame == "(closed)" || frame.Contains("Content-Type: command/reply", StringComparison.Ordinal)) return frame;
+            }
+        }
+    }
+
     [GeneratedRegex("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")]
     private static partial Regex Uuid();
 }

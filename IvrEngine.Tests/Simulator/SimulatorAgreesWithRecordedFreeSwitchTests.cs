@@ -35,4 +35,12 @@ public sealed class SimulatorAgreesWithRecordedFreeSwitchTests
 
         simulated.Should().Equal(ApiAgreementTests.Expected, "FreeSWITCH 1.10.12 answered so (ApiAgreementTests.Recorded)");
     }
+
+    [Fact]
+    public async Task The_simulator_answers_inbound_commands_as_FreeSWITCH_did()
+    {
+        var simulated = await ApiAgreementTests.RunInboundSimulatedAsync();
+
+        simulated.Should().Equal(ApiAgreementTests.InboundExpected, "FreeSWITCH 1.10.12 answered so (ApiAgreementTests.InboundRecorded)");
+    }
 }
