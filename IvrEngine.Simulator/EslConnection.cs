@@ -181,6 +181,12 @@ internal sealed class EslConnection : IDisposable
         var frame = ev.Render(Subscription.Format);
         lock (_out)
         {
+            // Checked again under the lock: nothing follows the last frames of SendLastAndClose.
+            if (IsClosing)
+            {
+                return false;
+            }
+
             if (_held is not null)
             {
                 _held.Add(frame);
@@ -193,6 +199,24 @@ internal sealed class EslConnection : IDisposable
 
         OnEventSent?.Invoke();
         return true;
+    }
+
+    /// <summary>Sends <paramref name="frames"/> as the connection's last bytes, in one write, then shuts the socket
+    /// down: FreeSWITCH writes "+OK bye" and the disconnect notice back to back and closes, and sends no event after
+    /// them (one being delivered meanwhile is dropped).</summary>
+    public void SendLastAndClose(params byte[][] frames)
+    {
+        if (Interlocked.Exchange(ref _closing, 1) != 0)
+        {
+            return;
+        }
+
+        lock (_out)
+        {
+            _out.Writer.TryWrite((frames.SelectMany(f => f).ToArray(), 0));
+            _out.Writer.TryWrite((null, 1));
+            _out.Writer.TryComplete();
+        }
     }
 
     /// <summary>Sends pending frames, then shuts the socket down gracefully.</summary>

@@ -33,6 +33,17 @@ public sealed class FreeSwitchSimulator : IAsyncDisposable
 
     private static readonly HashSet<string> KnownEvents = new(EventNames, StringComparer.Ordinal);
 
+    /// <summary>What <c>myevents</c> subscribes to in mod_event_socket (1.10): a fixed list, not ALL, so neither
+    /// CHANNEL_CALLSTATE, PLAYBACK_START/STOP, BACKGROUND_JOB nor CUSTOM events (callcenter::info) reach a socket that
+    /// only sent myevents, even for its own channel.</summary>
+    private static readonly string[] MyEventsNames =
+    [
+        "CHANNEL_ANSWER", "CHANNEL_APPLICATION", "CHANNEL_BRIDGE", "CHANNEL_CREATE", "CHANNEL_DATA", "CHANNEL_DESTROY",
+        "CHANNEL_EXECUTE", "CHANNEL_EXECUTE_COMPLETE", "CHANNEL_HANGUP", "CHANNEL_HANGUP_COMPLETE", "CHANNEL_ORIGINATE",
+        "CHANNEL_UUID", "CHANNEL_OUTGOING", "CHANNEL_PARK", "CHANNEL_PROGRESS", "CHANNEL_PROGRESS_MEDIA", "CHANNEL_STATE",
+        "CHANNEL_UNBRIDGE", "CHANNEL_UNPARK", "DETECTED_SPEECH", "DTMF", "NOTALK", "TALK",
+    ];
+
     private readonly ConcurrentDictionary<string, SimulatedCall> _calls = new(StringComparer.OrdinalIgnoreCase);
     private readonly List<InboundServer> _servers = [];
     private EslConnection[] _globalListeners = [];
@@ -222,19 +233,18 @@ public sealed class FreeSwitchSimulator : IAsyncDisposable
 
                 if (inbound)
                 {
-                    if (i < words.Length)
+                    // FreeSWITCH 1.10.12 takes any uuid here, even one no channel has (its events never come), and
+                    // does not know the command without one.
+                    if (i >= words.Length)
                     {
-                        uuid = words[i];
+                        return Wire.CommandReply("-ERR command not found");
                     }
 
-                    if (uuid is null || FindCall(uuid) is null)
-                    {
-                        return Wire.CommandReply("-ERR invalid uuid");
-                    }
+                    uuid = words[i];
                 }
 
                 sub.Enabled = true;
-                sub.All = true;
+                sub.Names.UnionWith(MyEventsNames);
                 sub.MyUuid = uuid;
                 UpdateGlobal(conn, inbound);
                 return Wire.CommandReply("+OK Events Enabled");
@@ -484,13 +494,18 @@ public sealed class FreeSwitchSimulator : IAsyncDisposable
                 return Call() is { } ? "true" : "false";
             case "uuid_getvar":
             {
+                if (a.Length < 2)
+                {
+                    return "-USAGE: <uuid> <var>\n";
+                }
+
                 var c = Call();
                 if (c is null)
                 {
                     return NoChannel;
                 }
 
-                return a.Length > 1 && c.GetVariable(a[1]) is { } v ? v : "_undef_";
+                return c.GetVariable(a[1]) is { } v ? v : "_undef_";
             }
 
             case "uuid_setvar":
@@ -514,16 +529,18 @@ public sealed class FreeSwitchSimulator : IAsyncDisposable
 
             case "uuid_setvar_multi":
             {
-                var c = Call();
-                if (c is null)
-                {
-                    return NoChannel;
-                }
-
+                // Without pairs it prints nothing (the api reply becomes "-ERR no reply"); an unknown channel gets
+                // both the error and the usage, as FreeSWITCH 1.10.12 answers.
                 string[] p = arg.Split(' ', 2, StringSplitOptions.RemoveEmptyEntries);
                 if (p.Length < 2)
                 {
-                    return "-USAGE: <uuid> <var>=<value>;<var>=<value>...\n";
+                    return string.Empty;
+                }
+
+                var c = Call();
+                if (c is null)
+                {
+                    return NoChannel + "-USAGE: <uuid> <var>=<value>;<var>=<value>...\n";
                 }
 
                 foreach (var pair in p[1].Split(';', StringSplitOptions.RemoveEmptyEntries))
@@ -540,6 +557,11 @@ public sealed class FreeSwitchSimulator : IAsyncDisposable
 
             case "uuid_break":
             {
+                if (a.Length == 0)
+                {
+                    return "-USAGE: <uuid> [all]\n";
+                }
+
                 var c = Call();
                 if (c is null)
                 {
@@ -552,6 +574,11 @@ public sealed class FreeSwitchSimulator : IAsyncDisposable
 
             case "uuid_kill":
             {
+                if (a.Length == 0)
+                {
+                    return "-USAGE: <uuid> [cause]\n";
+                }
+
                 var c = Call();
                 if (c is null)
                 {
@@ -582,10 +609,15 @@ public sealed class FreeSwitchSimulator : IAsyncDisposable
 
             case "uuid_recv_dtmf":
             {
-                var c = Call();
-                if (c is null || a.Length < 2)
+                if (a.Length < 2)
                 {
-                    return NoChannel;
+                    return "-USAGE: <uuid> <dtmf_data>\n";
+                }
+
+                var c = Call();
+                if (c is null)
+                {
+                    return "-ERR Cannot locate session!\n";
                 }
 
                 _ = c.SendDtmfAsync(a[1]);
@@ -644,7 +676,10 @@ public sealed class FreeSwitchSimulator : IAsyncDisposable
         if (verb == "api")
         {
             string c = FirstWord(rest.Trim(), out string arg);
-            conn.Send(Wire.ApiResponse(ExecuteApi(c, arg.Trim())));
+            string output = ExecuteApi(c, arg.Trim());
+
+            // mod_event_socket answers an api command that printed nothing with this text.
+            conn.Send(Wire.ApiResponse(output.Length > 0 ? output : "-ERR no reply\n"));
             return true;
         }
 

@@ -247,31 +247,35 @@ public sealed class InboundServer : IAsyncDisposable
             switch (verb)
             {
                 case "exit":
-                    conn.Send(Wire.CommandReply("+OK bye"));
-                    conn.Send(Wire.DisconnectNotice(null));
-                    conn.CloseAfterPending();
+                    conn.SendLastAndClose(Wire.CommandReply("+OK bye"), Wire.DisconnectNotice(null));
                     return;
                 case "log":
                 {
-                    int level = ParseLevel(rest.Trim());
-                    conn.LogLevel = level;
-                    lock (_logging)
+                    var reply = LogReply(rest, out int level);
+                    if (level >= 0)
                     {
-                        _logging.Add(conn);
+                        conn.LogLevel = level;
+                        lock (_logging)
+                        {
+                            _logging.Add(conn);
+                        }
                     }
 
-                    conn.Send(Wire.CommandReply($"+OK log level {LevelName(level)} [{level}]"));
+                    conn.Send(reply);
                     break;
                 }
 
                 case "nolog":
+                {
+                    bool was;
                     lock (_logging)
                     {
-                        _logging.Remove(conn);
+                        was = _logging.Remove(conn);
                     }
 
-                    conn.Send(Wire.CommandReply("+OK no longer logging"));
+                    conn.Send(NoLogReply(was));
                     break;
+                }
                 case "sendmsg":
                 {
                     var target = _sim.FindCall(rest.Trim());
@@ -295,7 +299,8 @@ public sealed class InboundServer : IAsyncDisposable
 
     private static readonly string[] LevelNames = ["console", "alert", "crit", "err", "warning", "notice", "info", "debug"];
 
-    private static int ParseLevel(string s)
+    /// <summary>The level of <c>log [level]</c>: debug (7) when none is given, -1 when FreeSWITCH does not know it.</summary>
+    internal static int ParseLevel(string s)
     {
         if (s.Length == 0)
         {
@@ -307,9 +312,20 @@ public sealed class InboundServer : IAsyncDisposable
             return Math.Clamp(n, 0, 7);
         }
 
-        int i = Array.IndexOf(LevelNames, s.ToLowerInvariant());
-        return i < 0 ? 7 : i;
+        return Array.IndexOf(LevelNames, s.ToLowerInvariant());
     }
 
-    private static string LevelName(int level) => LevelNames[Math.Clamp(level, 0, 7)].ToUpperInvariant();
+    /// <summary>The reply to <c>log [level]</c> as FreeSWITCH 1.10.12 words it: the level as given (nothing when none
+    /// was), then its number; an unknown level is refused and leaves logging as it was.</summary>
+    internal static byte[] LogReply(string argument, out int level)
+    {
+        string given = argument.Trim();
+        level = ParseLevel(given);
+        return Wire.CommandReply(level < 0
+            ? "-ERR invalid log level"
+            : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"+OK log level {given} [{level}]"));
+    }
+
+    /// <summary>The reply to <c>nolog</c>, whose error FreeSWITCH spells so.</summary>
+    internal static byte[] NoLogReply(bool wasLogging) => Wire.CommandReply(wasLogging ? "+OK no longer logging" : "-ERR not loging");
 }

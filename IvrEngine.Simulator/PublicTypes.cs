@@ -29,8 +29,10 @@ public sealed record SimulatorOptions
     /// <summary>Dialplan context of simulated calls.</summary>
     public string Context { get; init; } = "default";
 
-    /// <summary>Domain, exposed as the <c>domain_name</c> channel variable.</summary>
-    public string Domain { get; init; } = "127.0.0.1";
+    /// <summary>Domain, exposed as the <c>domain_name</c> channel variable. Null (the default): none, as on the
+    /// loopback channel the simulator plays (FreeSWITCH 1.10.12 gives such a channel no domain_name; a SIP caller's
+    /// channel has one).</summary>
+    public string? Domain { get; init; }
 
     /// <summary>The socket application's argument as FreeSWITCH shows it in <c>current_application_data</c>.</summary>
     public string SocketArgument { get; init; } = "127.0.0.1:8084 async full";
@@ -42,7 +44,18 @@ public sealed record SimulatorOptions
     /// waiting in a queue does; the socket closes when the engine sends <c>exit</c> or closes it, and the call's
     /// record names the destination in <see cref="CallRecord.TransferredTo"/> with the channel's variables then.</summary>
     public bool HangUpAfterTransfer { get; init; } = true;
+
+    /// <summary>What the dialplan runs where a transfer sends the call, which the simulator does not read itself: given
+    /// the transfer's argument (e.g. <c>queue_vip XML default</c>), the applications of that extension in order. After
+    /// a transfer FreeSWITCH routes the channel again (CHANNEL_STATE CS_ROUTING, then CS_EXECUTE) and runs them, and
+    /// the socket, still attached, receives their CHANNEL_EXECUTE / CHANNEL_EXECUTE_COMPLETE until the engine sends
+    /// <c>exit</c> (a real FreeSWITCH stops sending events at <c>exit</c>, so how many reach the engine is a race there
+    /// too). Null: none run. Only when <see cref="HangUpAfterTransfer"/> is false.</summary>
+    public Func<string, IReadOnlyList<DialplanApplication>>? Dialplan { get; init; }
 }
+
+/// <summary>An application the dialplan runs, with its argument (<see cref="SimulatorOptions.Dialplan"/>).</summary>
+public sealed record DialplanApplication(string Name, string Data);
 
 /// <summary>What the simulated caller does.</summary>
 public sealed record CallerScript

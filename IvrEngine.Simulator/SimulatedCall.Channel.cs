@@ -7,14 +7,23 @@ public sealed partial class SimulatedCall
 {
     // ------------------------------------------------------------------ event building
 
+    /// <summary>The caller profile's headers. A field without a value is left out, as FreeSWITCH does (a caller
+    /// without a name has no Caller-Caller-ID-Name); a transferred channel's profile names the new destination, the
+    /// old one as RDNIS, and where the transfer came from.</summary>
     private KeyValuePair<string, string>[] Profile(string prefix)
     {
-        var p = new KeyValuePair<string, string>[30];
-        int i = 0;
-        void A(string n, string v) => p[i++] = new(prefix + n, v);
+        var p = new List<KeyValuePair<string, string>>(34);
+        void A(string n, string? v)
+        {
+            if (!string.IsNullOrEmpty(v))
+            {
+                p.Add(new(prefix + n, v));
+            }
+        }
+
         A("Direction", "inbound");
         A("Logical-Direction", "inbound");
-        A("Dialplan", "xml");
+        A("Dialplan", _dialplanName);
         A("Caller-ID-Name", _script.CallerName);
         A("Caller-ID-Number", _script.Ani);
         A("Orig-Caller-ID-Name", _script.CallerName);
@@ -22,15 +31,16 @@ public sealed partial class SimulatedCall
         A("Callee-ID-Name", "Outbound Call");
         A("Callee-ID-Number", _sim.Options.Context);
         A("ANI", _script.Ani);
-        A("Destination-Number", _script.Dnis);
+        A("Destination-Number", _destination);
         A("Unique-ID", Uuid);
         A("Source", "mod_loopback");
-        A("Context", _sim.Options.Context);
+        A("Transfer-Source", _transferSource);
+        A("Context", _context);
+        A("RDNIS", _rdnis);
         A("Channel-Name", _channelName);
-        A("Profile-Index", "1");
-        string created = _createdUs.ToString(CultureInfo.InvariantCulture);
-        A("Profile-Created-Time", created);
-        A("Channel-Created-Time", created);
+        A("Profile-Index", _profileIndex.ToString(CultureInfo.InvariantCulture));
+        A("Profile-Created-Time", _profileCreatedUs.ToString(CultureInfo.InvariantCulture));
+        A("Channel-Created-Time", _createdUs.ToString(CultureInfo.InvariantCulture));
         A("Channel-Answered-Time", _answeredUs.ToString(CultureInfo.InvariantCulture));
         A("Channel-Progress-Time", "0");
         A("Channel-Progress-Media-Time", "0");
@@ -43,13 +53,13 @@ public sealed partial class SimulatedCall
         A("Screen-Bit", "true");
         A("Privacy-Hide-Name", "false");
         A("Privacy-Hide-Number", "false");
-        return p;
+        return [.. p];
     }
 
-    private void AddBasicData(EslEvent ev, string state, string stateNumber)
+    private void AddBasicData(EslEvent ev, string state, string stateNumber, string? callState = null)
     {
         ev.Add("Channel-State", state);
-        ev.Add("Channel-Call-State", _callState);
+        ev.Add("Channel-Call-State", callState ?? _callState);
         ev.Add("Channel-State-Number", stateNumber);
         ev.Add("Channel-Name", _channelName);
         ev.Add("Unique-ID", Uuid);
@@ -73,7 +83,7 @@ public sealed partial class SimulatedCall
 
     /// <summary>Builds a channel event: core headers, basic channel data, the Caller-* profile and optionally every variable.</summary>
     private EslEvent NewChannelEvent(string name, string file, string function, int line, bool withVariables,
-        string? state = null, string? stateNumber = null, string? subclass = null, string? leadingHangupCause = null)
+        string? state = null, string? stateNumber = null, string? subclass = null, string? leadingHangupCause = null, string? callState = null)
     {
         lock (_sync)
         {
@@ -90,7 +100,7 @@ public sealed partial class SimulatedCall
                 ev.Add("Hangup-Cause", leadingHangupCause);
             }
 
-            AddBasicData(ev, state ?? "CS_EXECUTE", stateNumber ?? (_hungUp ? "10" : "4"));
+            AddBasicData(ev, state ?? "CS_EXECUTE", stateNumber ?? (_hungUp ? "10" : _stateNumberOverride ?? "4"), callState);
             ev.AddRange(_profileCache ??= Profile("Caller-"));
             if (withVariables)
             {
@@ -200,6 +210,11 @@ public sealed partial class SimulatedCall
                 {
                     return _queue.Dequeue();
                 }
+
+                if (_dialplanQueue.Count > 0)
+                {
+                    return _dialplanQueue.Dequeue();
+                }
             }
 
             await _signal.WaitAsync().ConfigureAwait(false);
@@ -231,6 +246,7 @@ public sealed partial class SimulatedCall
                     InitiateHangup(msg.Cause, "engine");
                     break;
                 case MessageKind.Transfer:
+                    ApplyTransferProfile(msg.Arg ?? string.Empty);
                     DoTransfer(msg.Arg ?? string.Empty);
                     break;
                 default:
@@ -269,14 +285,16 @@ public sealed partial class SimulatedCall
         EslEvent exec;
         lock (_sync)
         {
-            if (!_vars.Contains("current_loop"))
+            // switch_ivr_parse_event (a sendmsg execute) sets the loop variables around each run of the application
+            // and clears them after it; the dialplan's own applications have none.
+            if (!msg.FromDialplan)
             {
                 _vars.Set("current_loop", loop.ToString(CultureInfo.InvariantCulture));
                 _vars.Set("total_loops", msg.Loops.ToString(CultureInfo.InvariantCulture));
             }
 
-            _vars.Set("current_application", app);
             _vars.Set("current_application_data", arg);
+            _vars.Set("current_application", app);
             _vars.Set("current_application_response", null);
             exec = NewChannelEvent("CHANNEL_EXECUTE", "switch_core_session.c", "switch_core_session_exec", 2944, true);
             exec.Add("Application", app);
@@ -323,7 +341,7 @@ public sealed partial class SimulatedCall
             complete.Add("Application-Response", response ?? "_none_");
             complete.Add("Application-UUID", appUuid);
             _apps[index] = _apps[index] with { Response = response ?? "_none_" };
-            if (_depth > 0)
+            if (!msg.FromDialplan)
             {
                 _vars.Set("current_loop", null);
                 _vars.Set("total_loops", null);
@@ -441,6 +459,9 @@ public sealed partial class SimulatedCall
                     _transferredTo = arg;
                 }
 
+                // switch_ivr_session_transfer gives the channel its new caller profile at once: the transfer's own
+                // CHANNEL_EXECUTE_COMPLETE already names the new destination.
+                ApplyTransferProfile(arg);
                 return null;
             case "bridge":
                 lock (_sync)
@@ -815,7 +836,8 @@ public sealed partial class SimulatedCall
                 }
             }
 
-            await WaitMediaAsync(TimeSpan.FromDays(365)).ConfigureAwait(false);
+            // Task.Delay takes at most about 49 days; the loop waits again after that.
+            await WaitMediaAsync(TimeSpan.FromDays(40)).ConfigureAwait(false);
             if (IsHungUp())
             {
                 return;
@@ -833,19 +855,26 @@ public sealed partial class SimulatedCall
 
     // ------------------------------------------------------------------ digit collection
 
+    /// <summary>A read's outcome as switch_ivr_read reports it in read_result; None: the prompt was cut by a hangup,
+    /// and FreeSWITCH leaves read_result unset.</summary>
     private enum ReadStatus
     {
         Success,
         Timeout,
         Failure,
+        None,
     }
 
+    /// <summary>switch_ivr_read after its prompt: switch_ivr_collect_digits_count ends on a terminator or at
+    /// <paramref name="max"/> digits (success), when the time runs out (timeout), or when the caller hangs up (the
+    /// digits so far count); fewer than <paramref name="min"/> digits is a failure, whatever ended the collection (so
+    /// silence with min 1 or more is "failure", not "timeout").</summary>
     private async Task<(ReadStatus Status, string Digits, char? Terminator)> CollectAsync(int min, int max, string terminators, TimeSpan timeout)
     {
         var prompt = await MediaAsync(PlaybackDuration, playbackInputs: false).ConfigureAwait(false);
         if (prompt == MediaResult.Hangup)
         {
-            return (ReadStatus.Failure, string.Empty, null);
+            return (ReadStatus.None, string.Empty, null);
         }
 
         var input = TakeInput(playback: false);
@@ -854,54 +883,48 @@ public sealed partial class SimulatedCall
         {
             // No scripted input left: use keys sent live (SendDtmfAsync), waiting up to the timeout.
             keys = await LiveKeysAsync(max, terminators, timeout).ConfigureAwait(false);
-            if (IsHungUp())
-            {
-                return (ReadStatus.Failure, string.Empty, null);
-            }
         }
         else
         {
             if (ApplyTerminalInput(input))
             {
-                return (ReadStatus.Failure, string.Empty, null);
+                return (min > 0 ? ReadStatus.Failure : ReadStatus.Success, string.Empty, null);
             }
 
-            if (input.Kind == CallerInputKind.Silence)
+            keys = input.Kind == CallerInputKind.Silence ? string.Empty : input.Value;
+            if (keys.Length > 0)
             {
-                return (ReadStatus.Timeout, string.Empty, null);
+                await PressKeysAsync(keys).ConfigureAwait(false);
             }
-
-            await PressKeysAsync(input.Value).ConfigureAwait(false);
-            if (IsHungUp())
-            {
-                return (ReadStatus.Failure, string.Empty, null);
-            }
-
-            keys = input.Value;
         }
 
+        bool hungUp = IsHungUp();
         var collected = new System.Text.StringBuilder();
+        char? terminator = null;
+        ReadStatus status = hungUp ? ReadStatus.Success : ReadStatus.Timeout;
         foreach (char k in keys)
         {
             if (terminators.Contains(k, StringComparison.Ordinal))
             {
-                return (collected.Length >= min ? ReadStatus.Success : ReadStatus.Failure, collected.ToString(), k);
+                terminator = k;
+                status = ReadStatus.Success;
+                break;
             }
 
             collected.Append(k);
             if (collected.Length >= max)
             {
-                return (ReadStatus.Success, collected.ToString(), null);
+                status = ReadStatus.Success;
+                break;
             }
         }
 
-        // Digits ran out without a terminator: the (inter-)digit timeout ends the read.
-        if (collected.Length == 0)
+        if (min > 0 && collected.Length < min)
         {
-            return (ReadStatus.Timeout, string.Empty, null);
+            status = ReadStatus.Failure;
         }
 
-        return (collected.Length >= min ? ReadStatus.Success : ReadStatus.Failure, collected.ToString(), null);
+        return (status, collected.ToString(), terminator);
     }
 
     private async Task<string> LiveKeysAsync(int max, string terminators, TimeSpan timeout)
@@ -942,8 +965,21 @@ public sealed partial class SimulatedCall
         }
     }
 
-    private void SetReadResult(ReadStatus status, string varName, string digits, char? terminator)
+    /// <summary>switch_ivr_read: clears read_result and the variable, plays and collects, then sets
+    /// read_terminator_used (if a terminator ended it), read_result (unless a hangup cut the prompt) and the variable
+    /// to whatever digits came, whatever the result.</summary>
+    private async Task<(ReadStatus Status, string Digits)> ReadOnceAsync(int min, int max, string terminators, TimeSpan timeout, string varName)
     {
+        lock (_sync)
+        {
+            _vars.Set("read_result", null);
+            if (varName.Length > 0)
+            {
+                _vars.Set(varName, null);
+            }
+        }
+
+        var (status, digits, terminator) = await CollectAsync(min, max, terminators, timeout).ConfigureAwait(false);
         lock (_sync)
         {
             if (terminator is { } t)
@@ -951,14 +987,24 @@ public sealed partial class SimulatedCall
                 _vars.Set("read_terminator_used", t.ToString());
             }
 
-            _vars.Set("read_result", status switch { ReadStatus.Success => "success", ReadStatus.Timeout => "timeout", _ => "failure" });
-            if (varName.Length > 0)
+            if (status != ReadStatus.None)
             {
-                _vars.Set(varName, status == ReadStatus.Success && digits.Length > 0 ? digits : null);
+                _vars.Set("read_result", status switch { ReadStatus.Success => "success", ReadStatus.Timeout => "timeout", _ => "failure" });
+            }
+
+            if (varName.Length > 0 && digits.Length > 0)
+            {
+                _vars.Set(varName, digits);
             }
         }
+
+        return (status, digits);
     }
 
+    /// <summary>switch_play_and_get_digits: tries until a read gives digits (the regex, if any, matching); a read that
+    /// timed out with at least <c>min</c> digits counts as given, though its read_result stays "timeout". Digits
+    /// that fail the regex are moved from the variable to <c>&lt;var&gt;_invalid</c>; a try that failed plays the
+    /// invalid prompt.</summary>
     private async Task PlayAndGetDigitsAsync(string arg)
     {
         // min max tries timeout terminators file invalid_file var_name regexp [digit_timeout] [transfer_on_failure]
@@ -970,6 +1016,14 @@ public sealed partial class SimulatedCall
         string terms = a.Length > 4 ? (a[4] == "none" ? string.Empty : a[4]) : "#";
         string varName = a.Length > 7 ? a[7] : string.Empty;
         string regex = a.Length > 8 ? a[8] : string.Empty;
+        if (regex.Length > 0 && varName.Length > 0)
+        {
+            lock (_sync)
+            {
+                _vars.Set(varName + "_invalid", null);
+            }
+        }
+
         for (int attempt = 0; attempt < tries; attempt++)
         {
             if (IsHungUp())
@@ -977,28 +1031,36 @@ public sealed partial class SimulatedCall
                 return;
             }
 
-            lock (_sync)
+            var (status, digits) = await ReadOnceAsync(min, max, terms, TimeSpan.FromMilliseconds(timeoutMs), varName).ConfigureAwait(false);
+            SetPlaybackVars(PlaybackDuration);
+            if (status == ReadStatus.Timeout && digits.Length >= min)
             {
-                if (varName.Length > 0)
+                status = ReadStatus.Success;
+            }
+
+            if (min == 0 && digits.Length == 0 && GetVariable("read_terminator_used") is not null)
+            {
+                return;
+            }
+
+            if (status == ReadStatus.Success && digits.Length > 0)
+            {
+                if (regex.Length == 0 || SafeMatch(digits, regex))
                 {
-                    _vars.Set(varName, null);
+                    return;
+                }
+
+                lock (_sync)
+                {
+                    if (varName.Length > 0)
+                    {
+                        _vars.Set(varName, null);
+                        _vars.Set(varName + "_invalid", digits);
+                    }
                 }
             }
 
-            var (status, digits, term) = await CollectAsync(min, max, terms, TimeSpan.FromMilliseconds(timeoutMs)).ConfigureAwait(false);
-            if (status == ReadStatus.Success && regex.Length > 0 && digits.Length > 0 && !SafeMatch(digits, regex))
-            {
-                status = ReadStatus.Failure;
-            }
-
-            if (status == ReadStatus.Success && digits.Length == 0 && min > 0)
-            {
-                status = ReadStatus.Timeout;
-            }
-
-            SetReadResult(status, varName, digits, term);
-            SetPlaybackVars(PlaybackDuration);
-            if (status == ReadStatus.Success || IsHungUp())
+            if (IsHungUp())
             {
                 return;
             }
@@ -1017,16 +1079,7 @@ public sealed partial class SimulatedCall
         string varName = a.Length > 3 ? a[3] : string.Empty;
         int timeoutMs = a.Length > 4 && int.TryParse(a[4], out int v4) ? v4 : 5000;
         string terms = a.Length > 5 ? a[5] : "#";
-        lock (_sync)
-        {
-            if (varName.Length > 0)
-            {
-                _vars.Set(varName, null);
-            }
-        }
-
-        var (status, digits, term) = await CollectAsync(min, max, terms, TimeSpan.FromMilliseconds(timeoutMs)).ConfigureAwait(false);
-        SetReadResult(status, varName, digits, term);
+        await ReadOnceAsync(min, max, terms, TimeSpan.FromMilliseconds(timeoutMs), varName).ConfigureAwait(false);
     }
 
     private static bool SafeMatch(string digits, string pattern)
@@ -1043,6 +1096,44 @@ public sealed partial class SimulatedCall
 
     // ------------------------------------------------------------------ transfer and hangup
 
+    /// <summary>switch_ivr_session_transfer: a new caller profile for the destination (<c>ext [dialplan [context]]</c>),
+    /// the old destination as RDNIS, and the transfer_source/transfer_history and max_forwards variables; the channel
+    /// asks for CS_ROUTING, which its events show as Channel-State-Number 2 until it routes.</summary>
+    private void ApplyTransferProfile(string dest)
+    {
+        lock (_sync)
+        {
+            if (_hungUp)
+            {
+                return;
+            }
+
+            var words = dest.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            string ext = words.Length > 0 ? words[0] : _destination;
+            string dialplan = words.Length > 1 ? words[1] : "XML";
+            string context = words.Length > 2 ? words[2] : _context;
+            long now = _sim.MicrosNow();
+            string source = string.Create(CultureInfo.InvariantCulture, $"{now / 1_000_000}:{Guid.NewGuid()}:bl_xfer:{ext}/{context}/{dialplan}");
+            string? forwards = _vars.Get("max_forwards");
+            _vars.Set("max_forwards", forwards is not null && int.TryParse(forwards, NumberStyles.Integer, CultureInfo.InvariantCulture, out int f)
+                ? (f - 1).ToString(CultureInfo.InvariantCulture)
+                : "70");
+            string? history = _vars.Get("transfer_history");
+            _vars.Set("transfer_history", history is null ? source
+                : (history.StartsWith("ARRAY::", StringComparison.Ordinal) ? history : "ARRAY::" + history) + "|:" + source);
+            _vars.Set("transfer_source", source);
+            _rdnis = _destination;
+            _destination = ext;
+            _dialplanName = dialplan;
+            _context = context;
+            _profileIndex++;
+            _profileCreatedUs = now;
+            _transferSource = source;
+            _stateNumberOverride = "2";
+            _profileCache = null;
+        }
+    }
+
     private void DoTransfer(string dest)
     {
         lock (_sync)
@@ -1056,9 +1147,41 @@ public sealed partial class SimulatedCall
         }
 
         EndSocketApp();
+
+        // The channel routes again (the socket, still attached, sees it) and runs the destination's extension.
+        Emit(NewChannelEvent("CHANNEL_STATE", "switch_channel.c", "switch_channel_perform_set_running_state", 2408, false, "CS_ROUTING", "2",
+            callState: "RINGING"));
+        lock (_sync)
+        {
+            _stateNumberOverride = null;
+        }
+
+        Emit(NewChannelEvent("CHANNEL_STATE", "switch_channel.c", "switch_channel_perform_set_running_state", 2408, false, "CS_EXECUTE", "4"));
         if (_sim.Options.HangUpAfterTransfer)
         {
             InitiateHangup("NORMAL_CLEARING", "dialplan");
+            return;
+        }
+
+        // The simulator follows the call into the new extension only while the socket can see it.
+        if (_sim.Options.Dialplan?.Invoke(dest) is { } extension)
+        {
+            lock (_sync)
+            {
+                _dialplanQueue.Clear();
+                if (!_socketGone && !_exitRequested)
+                {
+                    foreach (var app in extension)
+                    {
+                        _dialplanQueue.Enqueue(new Message
+                        {
+                            Kind = MessageKind.Execute, App = app.Name, Arg = app.Data.Length > 0 ? app.Data : null, FromDialplan = true,
+                        });
+                    }
+                }
+            }
+
+            _signal.Release();
         }
     }
 
@@ -1103,10 +1226,9 @@ public sealed partial class SimulatedCall
             _hangupCause = cause;
             _hangupBy = by;
             _answerState = "hangup";
-            _hangupUs = _sim.MicrosNow();
-            _profileCache = null;
-            _vars.Set("hangup_cause", cause);
-            _vars.Set("hangup_cause_q850", Q850(cause).ToString(CultureInfo.InvariantCulture));
+
+            // Not yet the hangup_cause variables nor Caller-Channel-Hangup-Time: FreeSWITCH sets them when the channel
+            // goes from CS_HANGUP to CS_REPORTING (its CHANNEL_HANGUP and the events up to CS_HANGUP show neither).
             ev = NewChannelEvent("CHANNEL_HANGUP", "switch_channel.c", "switch_channel_perform_hangup", 3445, true);
             _appCts?.Cancel();
         }
@@ -1130,6 +1252,10 @@ public sealed partial class SimulatedCall
         lock (_sync)
         {
             _callState = "HANGUP";
+            _hangupUs = _sim.MicrosNow();
+            _profileCache = null;
+            _vars.Set("hangup_cause", _hangupCause);
+            _vars.Set("hangup_cause_q850", Q850(_hangupCause ?? string.Empty).ToString(CultureInfo.InvariantCulture));
             AddCdrVariables();
         }
 
@@ -1151,8 +1277,7 @@ public sealed partial class SimulatedCall
 
         if (linger == 0)
         {
-            Connection.Send(Wire.DisconnectNotice(Uuid));
-            Connection.CloseAfterPending();
+            Connection.SendLastAndClose(Wire.DisconnectNotice(Uuid));
             return;
         }
 
@@ -1171,8 +1296,7 @@ public sealed partial class SimulatedCall
                 }
             }
 
-            Connection.Send(Wire.DisconnectNotice(Uuid));
-            Connection.CloseAfterPending();
+            Connection.SendLastAndClose(Wire.DisconnectNotice(Uuid));
         }
 
         // linger forever: FreeSWITCH waits for 'exit'.

@@ -22,6 +22,10 @@ public sealed partial class SimulatedCall
     private readonly object _sync = new();
     private readonly VariableList _vars = new();
     private readonly Queue<Message> _queue = new();
+
+    // The applications of the extension a transfer reached (SimulatorOptions.Dialplan): run one after the other when
+    // nothing the engine sent is waiting, never inside a running application as a sendmsg can be.
+    private readonly Queue<Message> _dialplanQueue = new();
     private readonly SemaphoreSlim _signal = new(0);
     private readonly Queue<char> _liveDtmf = new();
     private readonly List<ReceivedCommand> _commands = [];
@@ -38,6 +42,18 @@ public sealed partial class SimulatedCall
     private KeyValuePair<string, string>[]? _dataProfileCache;
     private long _answeredUs;
     private long _hangupUs;
+
+    // The caller profile: a transfer gives the channel a new one (switch_ivr_session_transfer).
+    private string _destination;
+    private string _dialplanName = "xml";
+    private string _context;
+    private int _profileIndex = 1;
+    private long _profileCreatedUs;
+    private string? _rdnis;
+    private string? _transferSource;
+
+    // Channel-State-Number between a transfer and the channel's return to CS_EXECUTE: the state asked for (CS_ROUTING).
+    private string? _stateNumberOverride;
     private string _callState = "RINGING";
     private string _answerState = "ringing";
     private bool _connected;
@@ -74,6 +90,9 @@ public sealed partial class SimulatedCall
         Uuid = script.Uuid;
         _channelName = $"loopback/{script.Dnis}-b";
         _createdUs = sim.MicrosNow();
+        _profileCreatedUs = _createdUs;
+        _destination = script.Dnis;
+        _context = sim.Options.Context;
         conn.OnEventSent = OnEventSent;
         _vars.Set("direction", "inbound");
         _vars.Set("uuid", Uuid);
@@ -223,8 +242,7 @@ public sealed partial class SimulatedCall
             _closedBeforeConnect = true;
         }
 
-        Connection.Send(Wire.DisconnectNotice(Uuid));
-        Connection.CloseAfterPending();
+        Connection.SendLastAndClose(Wire.DisconnectNotice(Uuid));
     }
 
     private void OnEventSent()
@@ -335,6 +353,11 @@ public sealed partial class SimulatedCall
         }
 
         await DispatchAsync(cmd, line).ConfigureAwait(false);
+
+        // The socket application parks the channel (CHANNEL_PARK) as soon as it has read connect, on the session's
+        // thread, while the peer's first command (myevents) is on its way: the peer sees the event only when its
+        // subscription was first. The simulator shows the outcome where it was (as in the captures and in some runs
+        // against FreeSWITCH 1.10.12; in others the engine never saw the event).
         bool park = false;
         lock (_sync)
         {
@@ -428,19 +451,30 @@ public sealed partial class SimulatedCall
                     }
                 }
 
-                Connection.Send(Wire.CommandReply("+OK bye"));
-                Connection.Send(Wire.DisconnectNotice(Uuid));
-                Connection.CloseAfterPending();
+                Connection.SendLastAndClose(Wire.CommandReply("+OK bye"), Wire.DisconnectNotice(Uuid));
                 return;
             case "sendmsg":
                 await SendMsgAsync(cmd, rest.Trim()).ConfigureAwait(false);
                 return;
             case "log":
-                Connection.Send(Wire.CommandReply("+OK log level " + rest.Trim()));
+            {
+                // The same command as on an inbound connection, with the same replies.
+                Connection.Send(InboundServer.LogReply(rest, out int level));
+                if (level >= 0)
+                {
+                    Connection.LogLevel = level;
+                }
+
                 return;
+            }
+
             case "nolog":
-                Connection.Send(Wire.CommandReply("+OK no longer logging"));
+            {
+                bool was = Connection.LogLevel >= 0;
+                Connection.LogLevel = -1;
+                Connection.Send(InboundServer.NoLogReply(was));
                 return;
+            }
             default:
                 lock (_sync)
                 {
@@ -622,9 +656,10 @@ public sealed partial class SimulatedCall
         "caller_id_name" => _script.CallerName,
         "caller_id_number" => _script.Ani,
         "ani" => _script.Ani,
-        "destination_number" => _script.Dnis,
-        "context" => _sim.Options.Context,
-        "dialplan" => "XML",
+        "destination_number" => _destination,
+        "context" => _context,
+        "dialplan" => _dialplanName,
+        "rdnis" => _rdnis,
         "uuid" => Uuid,
         "chan_name" => _channelName,
         "source" => "mod_loopback",
@@ -651,6 +686,8 @@ public sealed partial class SimulatedCall
 
     internal void Kill(string cause) => InitiateHangup(cause, "engine");
 
+    /// <summary>uuid_transfer: the channel leaves its application for <paramref name="dest"/> (no transfer application
+    /// runs, so no CHANNEL_EXECUTE of one).</summary>
     internal void ApiTransfer(string dest)
     {
         Enqueue(new Message { Kind = MessageKind.Transfer, App = "transfer", Arg = dest });
@@ -670,6 +707,9 @@ public sealed partial class SimulatedCall
         public bool EventLock { get; init; }
 
         public int Loops { get; init; } = 1;
+
+        /// <summary>Run by the dialplan (after a transfer), not sent with sendmsg.</summary>
+        public bool FromDialplan { get; init; }
 
         public string Cause { get; init; } = "NORMAL_CLEARING";
 

@@ -64,7 +64,10 @@ public sealed class FreeSwitchCallTests
         await using (harness)
         {
             await harness.Logic.WaitAsync(Patience);
-            silent!.Outcome.Should().Be(CollectOutcome.Timeout);
+            // FreeSWITCH reports silence with min 1 or more as read_result=failure (switch_ivr_read: too few digits),
+            // not timeout: Invalid with no digits, which the flow adapter takes as no input.
+            silent!.Outcome.Should().Be(CollectOutcome.Invalid);
+            silent.Digits.Should().BeEmpty();
             wrong!.Outcome.Should().Be(CollectOutcome.Invalid);
             (await call.Completion.WaitAsync(Patience)).ProtocolErrors.Should().BeEmpty();
         }

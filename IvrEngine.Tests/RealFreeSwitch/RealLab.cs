@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net;
 using IvrEngine.EventSocket;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -29,6 +30,10 @@ internal sealed record LabOptions
     public IReadOnlyList<string>? FreeSwitchEvents { get; init; }
 
     public Action<IServiceCollection>? ConfigureEngine { get; init; }
+
+    /// <summary>Puts an <see cref="EslTap"/> between FreeSWITCH and the primary engine: FreeSWITCH is told the tap's
+    /// port (IVR_ENGINE_HOST), the tap forwards each connection to the engine and records it (<see cref="RealLab.Tap"/>).</summary>
+    public bool TapEngine { get; init; }
 }
 
 internal enum EngineMode
@@ -45,8 +50,9 @@ internal sealed class RealLab : IAsyncDisposable
     public static readonly TimeSpan Patience = TimeSpan.FromSeconds(45);
 
     private RealLab(FreeSwitchInstance fs, EngineInstance? engine, EngineInstance? failover, BaresipPhones? agents, BaresipPhones? caller,
-        int enginePort, int failoverPort)
+        int enginePort, int failoverPort, EslTap? tap)
     {
+        Tap = tap;
         FreeSwitch = fs;
         Engine = engine;
         Failover = failover;
@@ -70,6 +76,9 @@ internal sealed class RealLab : IAsyncDisposable
 
     public int FailoverPort { get; }
 
+    /// <summary>The tap in front of the primary engine (<see cref="LabOptions.TapEngine"/>), else null.</summary>
+    public EslTap? Tap { get; }
+
     public EventLog Events => FreeSwitch.Events;
 
     public static async Task<RealLab> StartAsync(LabOptions options, string testName)
@@ -77,13 +86,24 @@ internal sealed class RealLab : IAsyncDisposable
         var artifactName = DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture) + "-" + testName;
         var enginePort = RealFreeSwitchEnvironment.FreePort();
         var failoverPort = RealFreeSwitchEnvironment.FreePort();
-        var fs = await FreeSwitchInstance.StartAsync(new FreeSwitchStartOptions
+        var tap = options.TapEngine ? EslTap.Start(new IPEndPoint(IPAddress.Loopback, enginePort)) : null;
+        FreeSwitchInstance fs;
+        try
         {
-            EngineHost = $"127.0.0.1:{enginePort}",
-            FailoverHost = $"127.0.0.1:{failoverPort}",
-            Environment = options.FreeSwitchEnvironment,
-            Events = options.FreeSwitchEvents,
-        }, artifactName);
+            fs = await FreeSwitchInstance.StartAsync(new FreeSwitchStartOptions
+            {
+                EngineHost = $"127.0.0.1:{tap?.Port ?? enginePort}",
+                FailoverHost = $"127.0.0.1:{failoverPort}",
+                Environment = options.FreeSwitchEnvironment,
+                Events = options.FreeSwitchEvents,
+            }, artifactName);
+        }
+        catch
+        {
+            if (tap is not null) await tap.DisposeAsync();
+            throw;
+        }
+
         EngineInstance? engine = null, failover = null;
         BaresipPhones? agents = null, caller = null;
         try
@@ -105,7 +125,7 @@ internal sealed class RealLab : IAsyncDisposable
             }
 
             if (options.Caller) caller = await BaresipPhones.StartAsync(fs, ["1000"], new HashSet<string>(), artifactName);
-            return new RealLab(fs, engine, failover, agents, caller, enginePort, failoverPort);
+            return new RealLab(fs, engine, failover, agents, caller, enginePort, failoverPort, tap);
         }
         catch
         {
@@ -114,6 +134,7 @@ internal sealed class RealLab : IAsyncDisposable
             if (failover is not null) await failover.DisposeAsync();
             if (engine is not null) await engine.DisposeAsync();
             await fs.DisposeAsync();
+            if (tap is not null) await tap.DisposeAsync();
             throw;
         }
     }
@@ -161,7 +182,7 @@ internal sealed class RealLab : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         var errors = new List<Exception>();
-        foreach (var part in new IAsyncDisposable?[] { CallerPhone, Agents, Failover, Engine, FreeSwitch })
+        foreach (var part in new IAsyncDisposable?[] { CallerPhone, Agents, Failover, Engine, FreeSwitch, Tap })
         {
             if (part is null) continue;
             try

@@ -339,7 +339,8 @@ public sealed class FreeSwitchSimulatorTests
         await conn.SendAsync(Pagd);
         var second = (await conn.ReadUntilEventAsync("CHANNEL_EXECUTE_COMPLETE")).Last();
         second.EventHeader("variable_acct").Should().BeNull();
-        second.EventHeader("variable_read_result").Should().Be("timeout");
+        // Silence with min 4: too few digits, so "failure" (switch_ivr_read), as the real FreeSWITCH reports it.
+        second.EventHeader("variable_read_result").Should().Be("failure");
         await call.HangUpAsync();
         await conn.ReadUntilEventAsync("CHANNEL_HANGUP_COMPLETE");
         (await call.Completion.WaitAsync(Wait)).HangupBy.Should().Be("caller");
@@ -430,7 +431,9 @@ public sealed class FreeSwitchSimulatorTests
             rest.Add(f);
         }
 
-        rest.Select(f => f.EventName ?? f.ReplyText ?? f.ContentType).Should().Equal("+OK bye", "text/disconnect-notice");
+        // The channel routes to queue_vip (CHANNEL_STATE CS_ROUTING, CS_EXECUTE) while the socket is still attached.
+        rest.Select(f => f.EventName is null ? f.ReplyText ?? f.ContentType : f.EventName + " " + f.EventHeader("Channel-State")).Should().Equal(
+            "CHANNEL_STATE CS_ROUTING", "CHANNEL_STATE CS_EXECUTE", "+OK bye", "text/disconnect-notice");
         var record = await call.Completion.WaitAsync(Wait);
         record.TransferredTo.Should().Be("queue_vip XML default");
         record.HangupCause.Should().BeNull();
