@@ -30,7 +30,7 @@ internal static class Cli
               placed by loopback originate, evenly within S seconds (default 10), into the bank (5000) from demo
               clients routed by their number (VIPs -> vip, overdue -> collections); each call is hung up once
               mod_callcenter queued it. After an unmeasured warm-up (default 50 calls) prints: calls placed; what
-              FreeSWITCH refused (originate failures, "Throttle Error"/"Lost events"/"Max queue size" log lines,
+              FreeSWITCH refused (originate failures, "Throttle Error"/"Lost events"/"Max queue size"/"Over Session Limit" log lines,
               hangup causes); what the engine refused or failed (calls it did not keep, warn/fail lines in its log,
               callers that never reached a queue); connect -> queue latency p50/p90/p99/max from FreeSWITCH's events
               and where that time goes (dialplan, engine connect, engine flow, transfer -> queue); CPU per call of

@@ -33,7 +33,7 @@ internal static class FreeSwitchBurstCommand
     ];
 
     /// <summary>What FreeSWITCH's log must not say.</summary>
-    private static readonly string[] Alarms = ["Throttle Error", "Lost events", "Max queue size"];
+    private static readonly string[] Alarms = ["Throttle Error", "Lost events", "Max queue size", "Over Session Limit"];
 
     public static int Run(ReadOnlySpan<string> args)
     {

@@ -34,7 +34,7 @@ public sealed class LoadTests
                 + "before the queue; the first failures: {0}", string.Join("; ", result.Failed.Take(10)));
             result.Calls.Where(c => c.B!.Sockets != 1).Should().BeEmpty("the engine kept every call (the dialplan never went on to the failover)");
             lab.Engine!.Services!.GetRequiredService<OutboundCallService>().RefusedCalls.Should().Be(0, "the engine refused no call");
-            foreach (var text in new[] { "Lost events", "Throttle Error", "Max queue size" })
+            foreach (var text in new[] { "Lost events", "Throttle Error", "Max queue size", "Over Session Limit" })
             {
                 lab.FreeSwitch.LogLines(text).Should().BeEmpty($"FreeSWITCH's log has no \"{text}\" line");
             }
