@@ -37,7 +37,7 @@ internal static class Cli
               FreeSWITCH and of the engine (process CPU time / calls). --fs-loglevel sets FreeSWITCH's core log
               level for the run (shipped: debug). --no-engine: the reference, the same calls dialed straight to
               queue_general (no socket, no engine). Exit code 0 when nothing was refused or failed.
-              See IvrEngine.Benchmarks/README-freeswitch-burst.md.
+              See docs/benchmarks.md.
           micro [BenchmarkDotNet arguments]
               BenchmarkDotNet suite for the frame reader and EslEvent.GetHeader (e.g. micro --filter '*').
         """;
