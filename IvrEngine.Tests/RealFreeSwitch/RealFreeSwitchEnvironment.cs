@@ -50,7 +50,7 @@ internal static class RealFreeSwitchEnvironment
         if (!File.Exists(FreeSwitchBinary)) missing.Add($"FreeSWITCH ({FreeSwitchBinary} not found; set {PrefixVariable} to its install prefix)");
         if (Baresip is null) missing.Add("baresip (not on the PATH; Debian package baresip-core)");
         if (missing.Count == 0) return null;
-        return "Real-FreeSWITCH tests skipped: " + string.Join(" and ", missing) + " missing. Install both with the prebuilt "
+        return "Real-FreeSWITCH tests skipped: " + string.Join(" and ", missing) + " missing. Install them with the prebuilt "
              + "FreeSWITCH 1.10.12 package kept beside the repository (../shared/freeswitch/install.sh --with-baresip, as .ci/run "
              + "does) or build FreeSWITCH 1.10 with the modules in docs/freeswitch.md; see README.md.";
     }
