@@ -21,8 +21,7 @@ internal sealed class BaresipPhones : IAsyncDisposable
     private readonly string _artifacts;
     private readonly SemaphoreSlim _commandGate = new(1, 1);
     private readonly object _gate = new();
-    private readonly List<JsonObject> _events = [];
-    private readonly List<(Func<JsonObject, bool> Match, TaskCompletionSource<JsonObject> Done)> _waiters = [];
+    private readonly WaitableLog<JsonObject> _events = new("baresip reported");
     private readonly Task _reader;
     private TaskCompletionSource<JsonObject>? _response;
     private bool _disposed;
@@ -138,25 +137,8 @@ internal sealed class BaresipPhones : IAsyncDisposable
     }
 
     /// <summary>The first phone event (past or coming) that <paramref name="match"/> accepts, e.g. type CALL_ESTABLISHED.</summary>
-    public async Task<JsonObject> WaitForEventAsync(Func<JsonObject, bool> match, TimeSpan timeout, string what)
-    {
-        var done = new TaskCompletionSource<JsonObject>(TaskCreationOptions.RunContinuationsAsynchronously);
-        lock (_gate)
-        {
-            var seen = _events.FirstOrDefault(match);
-            if (seen is not null) return seen;
-            _waiters.Add((match, done));
-        }
-
-        try
-        {
-            return await done.Task.WaitAsync(timeout);
-        }
-        catch (TimeoutException)
-        {
-            throw new TimeoutException($"baresip reported no {what} within {timeout.TotalSeconds:0} s.");
-        }
-    }
+    public Task<JsonObject> WaitForEventAsync(Func<JsonObject, bool> match, TimeSpan timeout, string what) =>
+        _events.WaitAsync(match, timeout, what);
 
     private async Task ReadAsync()
     {
@@ -201,19 +183,7 @@ internal sealed class BaresipPhones : IAsyncDisposable
             return;
         }
 
-        List<TaskCompletionSource<JsonObject>>? done = null;
-        lock (_gate)
-        {
-            _events.Add(message);
-            for (var i = _waiters.Count - 1; i >= 0; i--)
-            {
-                if (!_waiters[i].Match(message)) continue;
-                (done ??= []).Add(_waiters[i].Done);
-                _waiters.RemoveAt(i);
-            }
-        }
-
-        done?.ForEach(d => d.TrySetResult(message));
+        _events.Add(message);
     }
 
     public async ValueTask DisposeAsync()

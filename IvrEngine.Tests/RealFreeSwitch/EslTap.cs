@@ -73,10 +73,9 @@ internal sealed record TapMessage(int Index, TapDirection Direction, TimeSpan At
 internal sealed class TapSession
 {
     private readonly object _gate = new();
-    private readonly List<TapMessage> _messages = [];
+    private readonly WaitableLog<TapMessage> _messages = new("the tap saw");
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly List<(Func<TapMessage, bool> Match, TaskCompletionSource<TapMessage> Done)> _waiters = [];
 
     public TapSession(int number) => Number = number;
 
@@ -92,35 +91,10 @@ internal sealed class TapSession
     /// <summary>Completes when both directions ended.</summary>
     public Task Closed => _closed.Task;
 
-    public IReadOnlyList<TapMessage> Messages
-    {
-        get
-        {
-            lock (_gate) return _messages.ToArray();
-        }
-    }
+    public IReadOnlyList<TapMessage> Messages => _messages.Snapshot();
 
     /// <summary>The first message, past or coming, that <paramref name="match"/> accepts.</summary>
-    public async Task<TapMessage> WaitAsync(Func<TapMessage, bool> match, TimeSpan timeout, string what)
-    {
-        var done = new TaskCompletionSource<TapMessage>(TaskCreationOptions.RunContinuationsAsynchronously);
-        lock (_gate)
-        {
-            var seen = _messages.FirstOrDefault(match);
-            if (seen is not null) return seen;
-            _waiters.Add((match, done));
-        }
-
-        try
-        {
-            return await done.Task.WaitAsync(timeout);
-        }
-        catch (TimeoutException)
-        {
-            lock (_gate) _waiters.RemoveAll(w => w.Done == done);
-            throw new TimeoutException($"the tap saw no {what} within {timeout.TotalSeconds:0} s.");
-        }
-    }
+    public Task<TapMessage> WaitAsync(Func<TapMessage, bool> match, TimeSpan timeout, string what) => _messages.WaitAsync(match, timeout, what);
 
     /// <summary>The session in the format of the team's capture transcripts (<c>### seq t=+s DIR N bytes</c>, the
     /// bytes, a newline; FS->APP / APP->FS), readable with <see cref="IvrEngine.Simulator.EslCapture"/>.</summary>
@@ -140,24 +114,8 @@ internal sealed class TapSession
         return output.ToArray();
     }
 
-    internal void Add(TapDirection direction, byte[] bytes, int headerLength)
-    {
-        List<TaskCompletionSource<TapMessage>>? done = null;
-        TapMessage message;
-        lock (_gate)
-        {
-            message = new TapMessage(_messages.Count, direction, _clock.Elapsed, bytes, headerLength);
-            _messages.Add(message);
-            for (var i = _waiters.Count - 1; i >= 0; i--)
-            {
-                if (!_waiters[i].Match(message)) continue;
-                (done ??= []).Add(_waiters[i].Done);
-                _waiters.RemoveAt(i);
-            }
-        }
-
-        done?.ForEach(d => d.TrySetResult(message));
-    }
+    internal void Add(TapDirection direction, byte[] bytes, int headerLength) =>
+        _messages.Add(index => new TapMessage(index, direction, _clock.Elapsed, bytes, headerLength));
 
     internal void SideClosed(TapDirection direction)
     {

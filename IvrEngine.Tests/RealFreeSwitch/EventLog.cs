@@ -6,59 +6,19 @@ namespace IvrEngine.Tests.RealFreeSwitch;
 /// what already came and then at what comes, so no event is missed between an action and its wait.</summary>
 internal sealed class EventLog : IObserver<EslEvent>
 {
-    private readonly object _gate = new();
-    private readonly List<EslEvent> _events = [];
-    private readonly List<(Func<EslEvent, bool> Match, TaskCompletionSource<EslEvent> Done)> _waiters = [];
+    private readonly WaitableLog<EslEvent> _events = new("FreeSWITCH reported");
 
-    public void OnNext(EslEvent value)
-    {
-        var kept = value.Detach();
-        List<TaskCompletionSource<EslEvent>>? done = null;
-        lock (_gate)
-        {
-            _events.Add(kept);
-            for (var i = _waiters.Count - 1; i >= 0; i--)
-            {
-                if (!_waiters[i].Match(kept)) continue;
-                (done ??= []).Add(_waiters[i].Done);
-                _waiters.RemoveAt(i);
-            }
-        }
-
-        done?.ForEach(d => d.TrySetResult(kept));
-    }
+    public void OnNext(EslEvent value) => _events.Add(value.Detach());
 
     public void OnError(Exception error) { }
 
     public void OnCompleted() { }
 
     /// <summary>The events so far.</summary>
-    public IReadOnlyList<EslEvent> Snapshot()
-    {
-        lock (_gate) return _events.ToArray();
-    }
+    public IReadOnlyList<EslEvent> Snapshot() => _events.Snapshot();
 
     /// <summary>The first event, past or coming, that <paramref name="match"/> accepts.</summary>
-    public async Task<EslEvent> WaitAsync(Func<EslEvent, bool> match, TimeSpan timeout, string what)
-    {
-        var done = new TaskCompletionSource<EslEvent>(TaskCreationOptions.RunContinuationsAsynchronously);
-        lock (_gate)
-        {
-            var seen = _events.FirstOrDefault(match);
-            if (seen is not null) return seen;
-            _waiters.Add((match, done));
-        }
-
-        try
-        {
-            return await done.Task.WaitAsync(timeout);
-        }
-        catch (TimeoutException)
-        {
-            lock (_gate) _waiters.RemoveAll(w => w.Done == done);
-            throw new TimeoutException($"FreeSWITCH reported no {what} within {timeout.TotalSeconds:0} s.");
-        }
-    }
+    public Task<EslEvent> WaitAsync(Func<EslEvent, bool> match, TimeSpan timeout, string what) => _events.WaitAsync(match, timeout, what);
 
     /// <summary>A callcenter::info event of one action (e.g. bridge-agent-start) for the caller's session.</summary>
     public Task<EslEvent> CallcenterAsync(string action, string memberSessionUuid, TimeSpan timeout) =>
