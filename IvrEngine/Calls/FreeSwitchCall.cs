@@ -242,7 +242,7 @@ public sealed class FreeSwitchCall : ICall, IDisposable
         if (_session.IsHungUp) return HungUpResult(new CallResult(CallOutcome.HungUp, HangupCause));
         try
         {
-            var response = await _session.ApiAsync($"uuid_setvar {Uuid} {name} {EslCommandWriter.EscapeLastArgument(value)}", cancellationToken);
+            var response = await _session.ApiAsync(EslCommandWriter.UuidSetVar(Uuid, name, value), cancellationToken);
             return response.IsError ? new CallResult(CallOutcome.Failed, response.Text) : CallResult.Ok;
         }
         catch (EslConnectionClosedException)

@@ -67,6 +67,11 @@ internal static class EslCommandWriter
         return text.ToString();
     }
 
+    /// <summary>The api command that sets (or, without a value, unsets) one variable of a live channel, the value
+    /// escaped (<see cref="EscapeLastArgument"/>) so that the channel gets exactly it.</summary>
+    public static string UuidSetVar(string uuid, string name, string? value = null) =>
+        value is null ? $"uuid_setvar {uuid} {name}" : $"uuid_setvar {uuid} {name} {EscapeLastArgument(value)}";
+
     /// <summary><c>line\n\n</c>.</summary>
     public static void WriteCommand(IBufferWriter<byte> output, string line)
     {

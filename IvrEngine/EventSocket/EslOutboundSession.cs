@@ -176,7 +176,7 @@ public sealed partial class EslOutboundSession : IEslFrameSink, IAsyncDisposable
         {
             var channel = await ConnectAsync(cts.Token);
             await ResumeAsync(cts.Token);
-            await ApiAsync($"uuid_setvar {EslCommandWriter.EnsureToken(channel.UniqueId, "Unique-ID")} socket_resume", cts.Token);
+            await ApiAsync(EslCommandWriter.UuidSetVar(EslCommandWriter.EnsureToken(channel.UniqueId, "Unique-ID"), "socket_resume"), cts.Token);
         }
         catch (Exception ex) when (ex is OperationCanceledException or EslConnectionClosedException or EslProtocolException)
         {

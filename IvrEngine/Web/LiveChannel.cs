@@ -40,7 +40,7 @@ public static class LiveChannel
         {
             try
             {
-                var response = await client.ApiAsync($"uuid_setvar {uuid} {name} {EslCommandWriter.EscapeLastArgument(value)}", cancellationToken)
+                var response = await client.ApiAsync(EslCommandWriter.UuidSetVar(uuid, name, value), cancellationToken)
                     .WaitAsync(timeout, cancellationToken);
                 if (!response.IsOk) return $"FreeSWITCH refused {name}: {response.Text}";
             }
