@@ -176,6 +176,15 @@ public sealed class InteractionRecord
 
     /// <summary>Whole call, when known.</summary>
     public TimeSpan? TotalDuration { get; set; }
+
+    /// <summary>The agent's disposition (wrap-up code), when set.</summary>
+    public string? Disposition { get; set; }
+
+    /// <summary>The agent's wrap-up note.</summary>
+    public string? WrapUpNote { get; set; }
+
+    /// <summary>When the wrap-up was saved.</summary>
+    public DateTimeOffset? WrapUpAt { get; set; }
 }
 
 /// <summary>A request created from a call.</summary>
@@ -201,6 +210,12 @@ public sealed class Ticket
 
     /// <summary>When it was created.</summary>
     public DateTimeOffset CreatedAt { get; set; }
+
+    /// <summary>When it was last changed.</summary>
+    public DateTimeOffset? UpdatedAt { get; set; }
+
+    /// <summary>Optimistic concurrency, as on cards.</summary>
+    public int Version { get; set; }
 }
 
 /// <summary>A dialed number and the service it stands for.</summary>
@@ -217,4 +232,10 @@ public sealed class Campaign
 
     /// <summary>Default language of callers on this number.</summary>
     public string? Language { get; set; }
+
+    /// <summary>The campaign card agents see: hints or a short script for this service, written by admins.</summary>
+    public string? Hints { get; set; }
+
+    /// <summary>incoming or outgoing.</summary>
+    public string Direction { get; set; } = "incoming";
 }
