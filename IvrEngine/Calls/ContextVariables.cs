@@ -112,6 +112,24 @@ public static class ContextVariables
     /// sends it hex-encoded in the SIP <c>User-to-User</c> header when <c>Flows:Budgets:Uui:SipHeader</c>.</summary>
     public const string Uui = "ivr_uui";
 
+    /// <summary>Set by an agent's edit while the call lives: the phone number just added to the card.</summary>
+    public const string PhoneAdded = "ivr_phone_added";
+
+    /// <summary>Set by an agent's edit: the newest note's text.</summary>
+    public const string NoteLast = "ivr_note_last";
+
+    /// <summary>Set by an agent's edit: who wrote the newest note.</summary>
+    public const string NoteAuthor = "ivr_note_author";
+
+    /// <summary>Set by an agent's edit: the card's version after it.</summary>
+    public const string ClientVersion = "ivr_client_version";
+
+    /// <summary>Set by an agent: the newest ticket (<c>subject [status]</c>).</summary>
+    public const string TicketLast = "ivr_ticket_last";
+
+    /// <summary>Set by an agent's wrap-up: the disposition.</summary>
+    public const string Disposition = "ivr_disposition";
+
     /// <summary>The most UTF-8 bytes each value the engine sets itself may have; a longer one is cut (ending in
     /// "…"). The values the flow interpreter fills have theirs in <c>AttachedValues.Caps</c> of the flow language.</summary>
     public static IReadOnlyDictionary<string, int> EngineCaps { get; } = new Dictionary<string, int>(StringComparer.Ordinal)

@@ -3,6 +3,8 @@ using IvrEngine.EventSocket;
 using IvrEngine.Ivr;
 using IvrEngine.Profiles;
 using IvrEngine.Web;
+using IvrEngine.Web.Desk;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -20,6 +22,10 @@ public static class WebServices
         services.AddOptions<WebOptions>().Bind(configuration.GetSection(WebOptions.Section))
             .Validate(o => !o.Enabled || !string.IsNullOrWhiteSpace(o.Urls), "Web:Urls is empty")
             .Validate(o => o.ContextTtlMinutes > 0, "Web:ContextTtlMinutes must be positive")
+            .Validate(o => o.SessionMinutes is > 0 and <= 24 * 60, "Web:SessionMinutes must be 1 to 1440")
+            .Validate(o => o.SignInPermitsPerMinute is > 0 and <= 10_000, "Web:SignInPermitsPerMinute must be 1 to 10000")
+            .Validate(o => !string.IsNullOrWhiteSpace(o.AllowedHosts), "Web:AllowedHosts is empty (use * to allow any host)")
+            .Validate(o => o.MaxPhotoBytes is >= 1024 and <= LiteDbClientStore.MaxPhotoBytes, "Web:MaxPhotoBytes must be 1 KB to 10 MB")
             .ValidateOnStart();
         services.AddSingleton(sp => new CallContextRegistry(sp.GetRequiredService<TimeProvider>(),
             TimeSpan.FromMinutes(sp.GetRequiredService<IOptions<WebOptions>>().Value.ContextTtlMinutes)));
@@ -27,7 +33,18 @@ public static class WebServices
         services.AddSingleton(sp => new ContextApi(sp.GetRequiredService<CallContextRegistry>(), sp.GetRequiredService<IClientStore>(),
             sp.GetRequiredService<PhoneNormalizer>(), () => sp.GetRequiredService<InboundClientService>().Client,
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ContextApi>>()));
-        services.AddSingleton(sp => new WebEndpointService(sp.GetRequiredService<IOptions<WebOptions>>(), sp.GetRequiredService<ContextApi>(),
+        services.AddDesk();
+        services.TryAddSingleton(sp => new UserAccounts(sp.GetRequiredService<IDeskStore>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new CardApi(sp.GetRequiredService<CallContextRegistry>(), sp.GetRequiredService<IClientStore>(),
+            sp.GetRequiredService<IDeskStore>(), sp.GetRequiredService<DeskService>(), sp.GetRequiredService<PhoneNormalizer>(),
+            () => sp.GetRequiredService<InboundClientService>().Client, sp.GetRequiredService<IOptions<WebOptions>>().Value,
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<CardApi>>()));
+        services.AddSingleton(sp => new DeskApi(sp.GetRequiredService<DeskService>(), sp.GetRequiredService<DeskCommands>(),
+            sp.GetRequiredService<CallContextRegistry>(), sp.GetRequiredService<CallRegistry>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new AdminApi(sp.GetRequiredService<UserAccounts>(), sp.GetRequiredService<IDeskStore>(),
+            sp.GetRequiredService<IClientStore>(), sp.GetRequiredService<ClientLookup>(), sp.GetRequiredService<DeskService>(),
+            sp.GetRequiredService<CallContextRegistry>(), sp.GetRequiredService<IOptions<WebOptions>>().Value, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new WebEndpointService(sp.GetRequiredService<IOptions<WebOptions>>(), sp,
             sp.GetRequiredService<CallRegistry>(), () => FlowsVersion(sp), sp.GetRequiredService<IHostApplicationLifetime>(),
             sp.GetRequiredService<ILogger<WebEndpointService>>()));
         services.AddHostedService(sp => sp.GetRequiredService<WebEndpointService>());

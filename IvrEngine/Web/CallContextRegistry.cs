@@ -7,6 +7,7 @@ namespace IvrEngine.Web;
 public sealed class CallContextEntry
 {
     private readonly Func<CallClientContext?> _client;
+    private CallClientContext? _identified;
     private readonly ConcurrentDictionary<string, string> _variables = new(StringComparer.Ordinal);
 
     internal CallContextEntry(string uuid, Guid contextId, string ani, string dnis, DateTimeOffset startedAt, Func<CallClientContext?> client)
@@ -48,7 +49,7 @@ public sealed class CallContextEntry
             CallClientContext? found;
             try
             {
-                found = _client();
+                found = Volatile.Read(ref _identified) ?? _client();
             }
 #pragma warning disable CA1031 // A failing provider must not fail a screen pop; the variables still tell.
             catch (Exception)
@@ -68,6 +69,10 @@ public sealed class CallContextEntry
             return found is null && id is null ? null : (found ?? new CallClientContext(null, "?", string.Empty, "none")) with { ClientId = id };
         }
     }
+
+    /// <summary>An agent identified the caller (created a client from the call, or attached its number to one): this
+    /// client is the call's from now on, whatever the IVR found.</summary>
+    internal void Identify(CallClientContext client) => Volatile.Write(ref _identified, client);
 
     internal void Attach(IEnumerable<KeyValuePair<string, string>> variables)
     {
@@ -108,6 +113,19 @@ public sealed class CallContextRegistry : ICallContextSink
         _byUuid[liveCall.Uuid] = entry;
         _byId[entry.ContextId] = entry;
         return new TrackedCall(liveCall, entry, this);
+    }
+
+    /// <summary>Starts tracking a call that has no live IVR session here (a demo call); same rules as
+    /// <see cref="Track"/>.</summary>
+    public CallContextEntry Open(string uuid, string ani, string dnis, Func<CallClientContext?> client)
+    {
+        Sweep();
+        var now = _time.GetUtcNow();
+        var entry = new CallContextEntry(uuid, Guid.NewGuid(), ani, dnis, now, client) { LastSeen = now };
+        if (_byUuid.TryGetValue(uuid, out var old)) _byId.TryRemove(old.ContextId, out _);
+        _byUuid[uuid] = entry;
+        _byId[entry.ContextId] = entry;
+        return entry;
     }
 
     /// <summary>A call's context by Unique-ID; null when unknown or expired.</summary>

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Globalization;
 using System.Text.RegularExpressions;
+using IvrEngine.Calls;
 using IvrEngine.EventSocket;
 using IvrEngine.Profiles;
 using Microsoft.AspNetCore.Http;
@@ -63,26 +64,26 @@ public sealed partial class ContextApi(
         if (e164 is not null && !card.Phones.Contains(e164, StringComparer.Ordinal))
         {
             card.Phones.Add(e164);
-            live.Add(new("ivr_phone_added", e164));
+            live.Add(new(ContextVariables.PhoneAdded, e164));
         }
 
         if (patch.Note is { } note)
         {
             card.Notes.Add(new ClientNote { Text = note.Text!, Author = note.Author!, At = time.GetUtcNow() });
-            live.Add(new("ivr_note_last", note.Text!));
-            live.Add(new("ivr_note_author", note.Author!));
+            live.Add(new(ContextVariables.NoteLast, note.Text!));
+            live.Add(new(ContextVariables.NoteAuthor, note.Author!));
         }
 
         if (patch.Category is { } category && category != card.Category)
         {
             card.Category = category;
-            live.Add(new("ivr_category", category));
+            live.Add(new(ContextVariables.Category, category));
         }
 
         if (patch.Language is { } language && language != card.Language)
         {
             card.Language = language;
-            live.Add(new("ivr_language", language));
+            live.Add(new(ContextVariables.Language, language));
         }
 
         card.Version = patch.Version!.Value;
@@ -101,7 +102,7 @@ public sealed partial class ContextApi(
             return Problem(409, ex.Message);
         }
 
-        live.Add(new("ivr_client_version", saved.Version.ToString(CultureInfo.InvariantCulture)));
+        live.Add(new(ContextVariables.ClientVersion, saved.Version.ToString(CultureInfo.InvariantCulture)));
         List<KeyValuePair<string, string>> safe = [.. live.Select(v => new KeyValuePair<string, string>(v.Key, LiveChannel.SafeValue(v.Value))).Where(v => v.Value.Length > 0)];
         var why = await LiveChannel.SetAsync(inbound(), uuid, safe, LiveTimeout, cancellationToken);
         if (why is null) contexts.Attach(entry, safe);

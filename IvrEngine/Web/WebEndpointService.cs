@@ -17,7 +17,7 @@ namespace IvrEngine.Web;
 /// after they have stopped, so health answers 503 while the engine starts and while it drains.</summary>
 public sealed partial class WebEndpointService(
     IOptions<WebOptions> options,
-    ContextApi api,
+    IServiceProvider engine,
     CallRegistry calls,
     Func<int?> flowsVersion,
     IHostApplicationLifetime lifetime,
@@ -51,14 +51,48 @@ public sealed partial class WebEndpointService(
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
-            k.Limits.MaxRequestBodySize = ContextPatchRules.MaxBodyBytes;
+            k.Limits.MaxRequestBodySize = Math.Max(ContextPatchRules.MaxBodyBytes, settings.MaxPhotoBytes) + 64 * 1024;
         });
+        // The web app's own container sees the engine's singletons it needs; the engine owns and disposes them.
+        builder.Services.AddSingleton(settings);
+        builder.Services.AddSingleton(engine.GetRequiredService<TimeProvider>());
+        builder.Services.AddSingleton(engine.GetRequiredService<Profiles.IDeskStore>());
+        builder.Services.AddSingleton(engine.GetRequiredService<Profiles.UserAccounts>());
+        builder.Services.AddWebSecurity(settings);
         var app = builder.Build();
+        var api = engine.GetRequiredService<ContextApi>();
+        var cards = engine.GetRequiredService<CardApi>();
         app.Use(LogRequestAsync);
-        app.MapGet("/health", Health);
-        app.MapGet("/calls/{uuid}/context", (string uuid, CancellationToken ct) => api.GetByCallAsync(uuid, ct));
-        app.MapMethods("/calls/{uuid}/context", ["PATCH"], (string uuid, HttpRequest request, CancellationToken ct) => api.PatchAsync(uuid, request, ct));
-        app.MapGet("/contexts/{id}", (string id, CancellationToken ct) => api.GetByIdAsync(id, ct));
+        app.UseWebSecurity();
+        var webRoot = Path.Combine(AppContext.BaseDirectory, "wwwroot");
+        if (Directory.Exists(Path.Combine(webRoot, "assets")))
+        {
+            app.UseStaticFiles(new StaticFileOptions
+            {
+                FileProvider = new Microsoft.Extensions.FileProviders.PhysicalFileProvider(Path.Combine(webRoot, "assets")),
+                RequestPath = "/assets",
+            });
+        }
+
+        app.MapGet("/health", Health).AllowAnonymous();
+        app.MapSession(webRoot);
+        cards.Map(app);
+        engine.GetRequiredService<DeskApi>().Map(app);
+        engine.GetRequiredService<AdminApi>().Map(app);
+        app.MapGet("/calls/{uuid}/context", (string uuid, HttpContext c) => CardApi.IsCallId(uuid) && !cards.CanSeeCall(WebSecurity.Require(c.User), uuid)
+            ? Task.FromResult(ContextApi.Problem(404, $"no live call {uuid} offered to you is known to this engine")) : api.GetByCallAsync(uuid, c.RequestAborted))
+            .RequireAuthorization(WebSecurity.SignedIn);
+        app.MapMethods("/calls/{uuid}/context", ["PATCH"], (string uuid, HttpContext c) =>
+        {
+            var user = WebSecurity.Require(c.User);
+            if (!user.Scopes.Contains(DeskUser.WriteScope)) return Task.FromResult(ContextApi.Problem(403, "this API token may only read"));
+            return CardApi.IsCallId(uuid) && !cards.CanSeeCall(user, uuid)
+                ? Task.FromResult(ContextApi.Problem(404, $"no live call {uuid} offered to you is known to this engine")) : api.PatchAsync(uuid, c.Request, c.RequestAborted);
+        }).RequireAuthorization(WebSecurity.SignedIn);
+        app.MapGet("/contexts/{id}", (string id, HttpContext c) => Guid.TryParse(id, out var contextId)
+            && engine.GetRequiredService<CallContextRegistry>().Find(contextId) is { } entry && !cards.CanSeeCall(WebSecurity.Require(c.User), entry.Uuid)
+            ? Task.FromResult(ContextApi.Problem(404, $"no live call has context {id}")) : api.GetByIdAsync(id, c.RequestAborted))
+            .RequireAuthorization(WebSecurity.SignedIn);
         try
         {
             await app.StartAsync(cancellationToken);

@@ -14,4 +14,22 @@ public sealed class WebOptions
 
     /// <summary>How long a call's context is kept after it was last seen when no hangup is reported.</summary>
     public int ContextTtlMinutes { get; set; } = 240;
+
+    /// <summary>A signed-in session ends after this many minutes without a request (sliding).</summary>
+    public int SessionMinutes { get; set; } = 60;
+
+    /// <summary>Sign-in attempts allowed per client address per minute; more answer 429.</summary>
+    public int SignInPermitsPerMinute { get; set; } = 10;
+
+    /// <summary>Host names the app answers to, separated by <c>;</c> (<c>*</c>: any); other Host headers get 400.</summary>
+    public string AllowedHosts { get; set; } = "localhost;127.0.0.1;[::1]";
+
+    /// <summary>Let admins place simulated calls that pop on an agent's page (the demo; off in production).</summary>
+    public bool DemoCalls { get; set; }
+
+    /// <summary>Largest client photo an agent may upload, in bytes.</summary>
+    public int MaxPhotoBytes { get; set; } = 2 * 1024 * 1024;
+
+    /// <summary>Mark the session cookie Secure (set when the app is served over HTTPS, directly or behind a proxy).</summary>
+    public bool SecureCookies { get; set; }
 }
