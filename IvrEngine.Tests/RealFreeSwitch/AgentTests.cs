@@ -19,7 +19,7 @@ public sealed class AgentTests(ITestOutputHelper output)
         await using var lab = await RealLab.StartAsync(new LabOptions { Agents = ["1001", "1002"] },
             nameof(An_agents_edit_through_the_web_api_reaches_the_callers_live_channel));
         var call = await BridgedVipAsync(lab);
-        using var http = Http(lab);
+        using var http = await Http(lab);
 
         var version = await CardVersionAsync(http, call.Caller);
         var response = await PatchAsync(http, call.Caller, new
@@ -72,7 +72,7 @@ public sealed class AgentTests(ITestOutputHelper output)
         await using var lab = await RealLab.StartAsync(new LabOptions { Agents = ["1001", "1002"] },
             nameof(Hostile_values_in_an_agents_edit_arrive_on_the_live_channel_defused_as_documented_and_never_run));
         var call = await BridgedVipAsync(lab);
-        using var http = Http(lab);
+        using var http = await Http(lab);
         var file = Path.Combine(Path.GetTempPath(), "ivr-hostile-" + Guid.NewGuid().ToString("N"));
         var version = await CardVersionAsync(http, call.Caller);
         var wrong = new List<string>();
@@ -141,7 +141,15 @@ public sealed class AgentTests(ITestOutputHelper output)
         return call;
     }
 
-    private static HttpClient Http(RealLab lab) => new() { BaseAddress = lab.Engine!.WebBase, Timeout = RealLab.Patience };
+    /// <summary>The engine's context API with a supervisor's API token (the engine runs in this process).</summary>
+    private static async Task<HttpClient> Http(RealLab lab)
+    {
+        var services = lab.Engine!.Services ?? throw new InvalidOperationException("these tests need the engine in process");
+        await Web.DeskWeb.AddUsersAsync(services);
+        var http = await Web.DeskWeb.TokenAsync(services, lab.Engine.WebBase, "supervisor");
+        http.Timeout = RealLab.Patience;
+        return http;
+    }
 
     private static async Task<int> CardVersionAsync(HttpClient http, string uuid)
     {

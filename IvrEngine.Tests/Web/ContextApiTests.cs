@@ -19,7 +19,7 @@ public sealed class ContextApiTests
     public async Task Health_answers_ok_with_the_live_calls_and_the_flows_version()
     {
         await using var engine = await EngineUnderTest.StartAsync();
-        using var http = Http(engine);
+        using var http = await Http(engine);
 
         var response = await http.GetAsync(new Uri("/health", UriKind.Relative)).WaitAsync(EngineUnderTest.Patience);
 
@@ -34,7 +34,7 @@ public sealed class ContextApiTests
     public async Task A_live_call_in_the_IVR_shows_its_client_card_masked_and_its_code_by_call_and_by_context_id()
     {
         await using var setup = await LiveCallSetup.StartAsync(inbound: true);
-        using var http = Http(setup.Engine);
+        using var http = await Http(setup.Engine);
 
         var response = await http.GetAsync(new Uri($"/calls/{setup.Call.Uuid}/context", UriKind.Relative)).WaitAsync(EngineUnderTest.Patience);
 
@@ -62,7 +62,7 @@ public sealed class ContextApiTests
     public async Task An_agents_edit_reaches_the_store_and_the_live_channel()
     {
         await using var setup = await LiveCallSetup.StartAsync(inbound: true);
-        using var http = Http(setup.Engine);
+        using var http = await Http(setup.Engine);
 
         var response = await Patch(http, setup.Call.Uuid, new
         {
@@ -97,7 +97,7 @@ public sealed class ContextApiTests
     public async Task A_stale_version_gets_409_and_changes_nothing()
     {
         await using var setup = await LiveCallSetup.StartAsync(inbound: true);
-        using var http = Http(setup.Engine);
+        using var http = await Http(setup.Engine);
         (await Patch(http, setup.Call.Uuid, new { version = setup.Card.Version, note = new { text = "first", author = "agent-1" } }))
             .StatusCode.Should().Be(HttpStatusCode.OK);
 
@@ -122,7 +122,7 @@ public sealed class ContextApiTests
     public async Task Bad_input_gets_400_with_a_plain_message(string json, string message)
     {
         await using var setup = await LiveCallSetup.StartAsync(inbound: false);
-        using var http = Http(setup.Engine);
+        using var http = await Http(setup.Engine);
 
         using var content = new StringContent(json, Encoding.UTF8, "application/json");
         var response = await http.PatchAsync(new Uri($"/calls/{setup.Call.Uuid}/context", UriKind.Relative), content).WaitAsync(EngineUnderTest.Patience);
@@ -137,7 +137,7 @@ public sealed class ContextApiTests
     public async Task With_the_inbound_connection_off_the_store_is_updated_and_the_answer_says_the_channel_was_not()
     {
         await using var setup = await LiveCallSetup.StartAsync(inbound: false);
-        using var http = Http(setup.Engine);
+        using var http = await Http(setup.Engine);
 
         var response = await Patch(http, setup.Call.Uuid, new { version = setup.Card.Version, addPhone = "+15557770102" });
 
@@ -153,7 +153,7 @@ public sealed class ContextApiTests
     public async Task Hostile_values_are_stored_as_written_and_reach_the_channel_on_one_line_without_expansion()
     {
         await using var setup = await LiveCallSetup.StartAsync(inbound: true);
-        using var http = Http(setup.Engine);
+        using var http = await Http(setup.Engine);
         var hostile = "line one\r\nline two\0 ${system rm -rf /} \napi uuid_kill " + setup.Call.Uuid;
 
         var response = await Patch(http, setup.Call.Uuid, new { version = setup.Card.Version, note = new { text = hostile, author = "agent-101" } });
@@ -181,7 +181,7 @@ public sealed class ContextApiTests
         // uuid_setvar's argument parsing drops paired single quotes and reads backslash escapes (seen on FreeSWITCH
         // 1.10.12, RealFreeSwitch/AgentTests; the simulator does the same): the value is escaped for it.
         await using var setup = await LiveCallSetup.StartAsync(inbound: true);
-        using var http = Http(setup.Engine);
+        using var http = await Http(setup.Engine);
         const string Text = @"O'Brien said ""hi"" and 'bye' from C:\new\table \ \s";
 
         var response = await Patch(http, setup.Call.Uuid, new { version = setup.Card.Version, note = new { text = Text, author = "agent-101" } });
@@ -197,7 +197,7 @@ public sealed class ContextApiTests
     public async Task An_oversized_body_is_refused_and_the_engine_goes_on()
     {
         await using var setup = await LiveCallSetup.StartAsync(inbound: false);
-        using var http = Http(setup.Engine);
+        using var http = await Http(setup.Engine);
         using var huge = new StringContent("{\"version\":1,\"note\":{\"text\":\"" + new string('z', 300 * 1024) + "\"}}", Encoding.UTF8, "application/json");
 
         try
@@ -216,11 +216,12 @@ public sealed class ContextApiTests
         await setup.HangUpAsync();
     }
 
-    private static HttpClient Http(EngineUnderTest engine) => new()
+    /// <summary>The context API is for integrations: a supervisor's API token.</summary>
+    private static async Task<HttpClient> Http(EngineUnderTest engine)
     {
-        BaseAddress = engine.Host.Services.GetRequiredService<WebEndpointService>().Addresses[0],
-        Timeout = EngineUnderTest.Patience,
-    };
+        await DeskWeb.AddUsersAsync(engine.Host.Services);
+        return await DeskWeb.TokenAsync(engine.Host.Services, DeskWeb.Base(engine), "supervisor");
+    }
 
     private static Task<HttpResponseMessage> Patch(HttpClient http, string uuid, object body) =>
         http.PatchAsync(new Uri($"/calls/{uuid}/context", UriKind.Relative), JsonContent.Create(body)).WaitAsync(EngineUnderTest.Patience);

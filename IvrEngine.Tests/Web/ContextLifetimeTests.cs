@@ -27,7 +27,8 @@ public sealed class ContextLifetimeTests
         record.ExportedVariables.Should().ContainKey(CallContextRegistry.ContextVariable);
         var contextId = Guid.Parse(record.ExportedVariables[CallContextRegistry.ContextVariable]);
         (await store.GetInteractionsAsync(card.Id)).Should().ContainSingle(i => i.Id == contextId);
-        using var http = new HttpClient { BaseAddress = engine.Host.Services.GetRequiredService<WebEndpointService>().Addresses[0] };
+        await DeskWeb.AddUsersAsync(engine.Host.Services);
+        using var http = await DeskWeb.TokenAsync(engine.Host.Services, DeskWeb.Base(engine), "supervisor");
         var response = await http.GetAsync(new Uri($"/contexts/{contextId}", UriKind.Relative)).WaitAsync(EngineUnderTest.Patience);
         response.StatusCode.Should().Be(HttpStatusCode.OK, "without the inbound connection the context lives for its time-to-live");
         var body = await response.Content.ReadAsStringAsync();
