@@ -150,6 +150,7 @@ internal sealed class InMemoryClientStore : IClientStore
 
     public Task AddTicketAsync(Ticket ticket, CancellationToken cancellationToken = default)
     {
+        ticket.Version = 1;
         lock (_gate) _tickets.Add(ticket);
         return Task.CompletedTask;
     }

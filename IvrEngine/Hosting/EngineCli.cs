@@ -26,10 +26,16 @@ namespace IvrEngine.Hosting;
 /// [--flows &lt;folder&gt;] [--at &lt;date-time&gt;]</c>: runs a flow in the terminal against the client store; exit 0 when
 /// the flow ended as written (transferred, hung up, returned), 1 when it failed, 2 when it could not run (arguments,
 /// flows that do not load, settings, store).</item>
+/// <item><c>users add --name N --role agent|supervisor|admin [--display D] [--agent 1001@default] [--extension 1001]
+/// [--password-stdin]</c>, <c>users list</c>, <c>users passwd --name N [--password-stdin]</c>, <c>users disable --name N</c>:
+/// the web app's users; a password not read from standard input is generated and printed once. Exit 0, 1 when the
+/// store cannot be opened, 2 on bad input (name, role, short password, unknown or taken user).</item>
+/// <item><c>tokens create --name N --user U --scopes read,write</c> (prints the token once), <c>tokens list</c>,
+/// <c>tokens revoke --id ID</c>: API tokens; the same exit codes.</item>
 /// </list>
 /// They read the same configuration as the engine (appsettings.json, environment, and <c>--Section:Key=value</c>
 /// arguments anywhere on the line, e.g. <c>--Store:Path=/var/lib/ivrengine/ivrengine.db</c>).</summary>
-public static class EngineCli
+public static partial class EngineCli
 {
     /// <summary>Exit code: done.</summary>
     public const int Ok = 0;
@@ -40,7 +46,7 @@ public static class EngineCli
     /// <summary>Exit code: the command line or the configuration is wrong (the engine uses it for a refused start too).</summary>
     public const int UsageError = 2;
 
-    private static readonly HashSet<string> CommandWords = new(StringComparer.Ordinal) { "import", "export", "validate", "simulate", "store-burst", "help", "--help", "-h", "-?" };
+    private static readonly HashSet<string> CommandWords = new(StringComparer.Ordinal) { "import", "export", "validate", "simulate", "users", "tokens", "store-burst", "help", "--help", "-h", "-?" };
 
     /// <summary>Runs the command line: a command, or the engine. <c>simulate</c> without <c>--keys</c> reads the
     /// caller's keys from the console.</summary>
@@ -170,6 +176,9 @@ public static class EngineCli
             ct));
         root.Subcommands.Add(simulate);
 
+        root.Subcommands.Add(UsersCommand(configArgs, input, output, error));
+        root.Subcommands.Add(TokensCommand(configArgs, output, error));
+
         // Hidden: the store's crash test writes from a child process it then kills.
         var burstDb = new Argument<string>("db");
         var burstCount = new Argument<int>("count");
@@ -288,7 +297,7 @@ public static class EngineCli
             .AddCommandLine(configArgs)
             .Build();
 
-    private static async Task<IClientStore?> OpenStoreAsync(StoreOptions options, TextWriter error)
+    private static async Task<LiteDbClientStore?> OpenStoreAsync(StoreOptions options, TextWriter error)
     {
         try
         {

@@ -11,11 +11,12 @@ namespace IvrEngine.Hosting;
 /// <summary>Registers the client store and what works on it with the engine's host.</summary>
 public static class ProfilesServices
 {
-    /// <summary>Binds section <c>Store</c> (validated at start) and adds, as singletons, the store
-    /// (<see cref="IClientStore"/>, a <see cref="LiteDbClientStore"/> opened once at start), <see cref="PhoneNormalizer"/>,
-    /// <see cref="CardFingerprints"/>, <see cref="ClientImporter"/>, <see cref="ClientExporter"/> and
-    /// <see cref="DemoDataSeeder"/>, and a start-up step that opens the store and, with <c>Store:SeedDemoData</c>,
-    /// fills an empty store with demo data before the engine takes calls.</summary>
+    /// <summary>Binds section <c>Store</c> and <c>Web:Admin</c> (validated at start) and adds, as singletons, the store
+    /// (<see cref="IClientStore"/> and <see cref="IDeskStore"/>, the same <see cref="LiteDbClientStore"/> opened once at
+    /// start), <see cref="UserAccounts"/>, <see cref="PhoneNormalizer"/>, <see cref="CardFingerprints"/>,
+    /// <see cref="ClientImporter"/>, <see cref="ClientExporter"/> and <see cref="DemoDataSeeder"/>, and a start-up step
+    /// that opens the store, makes the first admin of <c>Web:Admin</c> in a store without users and, with
+    /// <c>Store:SeedDemoData</c>, fills an empty store with demo data and demo users before the engine takes calls.</summary>
     public static IServiceCollection AddClientProfiles(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(services);
@@ -23,9 +24,16 @@ public static class ProfilesServices
         var section = configuration.GetSection(StoreOptions.Section);
         services.AddOptions<StoreOptions>().Bind(section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<DemoDataOptions>().Bind(section);
+        services.AddOptions<FirstAdminOptions>().Bind(configuration.GetSection(FirstAdminOptions.Section)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<FirstAdminOptions>, FirstAdminOptionsValidator>());
+        services.TryAddSingleton(new StartupConsole(Console.Out));
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IClientStore>(sp => SharedClientStores.Acquire(
             sp.GetRequiredService<IOptions<StoreOptions>>().Value, sp.GetRequiredService<TimeProvider>()));
+        // The desk store is the same shared store (one LiteDB file, one writer): the lease serves both interfaces.
+        services.TryAddSingleton<IDeskStore>(sp => sp.GetRequiredService<IClientStore>() as IDeskStore
+            ?? throw new InvalidOperationException("The registered IClientStore is not an IDeskStore; register an IDeskStore of its own."));
+        services.TryAddSingleton(sp => new UserAccounts(sp.GetRequiredService<IDeskStore>(), sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton(sp => new PhoneNormalizer(sp.GetRequiredService<IOptions<StoreOptions>>().Value));
         services.TryAddSingleton(sp => new CardFingerprints(sp.GetRequiredService<IOptions<StoreOptions>>().Value));
         services.TryAddSingleton(sp => new ClientImporter(
@@ -40,13 +48,17 @@ public static class ProfilesServices
 }
 
 /// <summary>Opens the store before the engine starts listening (a bad path or a locked file stops the start with a
-/// clear message instead of failing the first call), warns when the public development card key is in use, and
-/// seeds the demo data into an empty store when <c>Store:SeedDemoData</c> is on. Runs in
-/// <see cref="IHostedLifecycleService.StartingAsync"/>, so it is done before any hosted service starts.</summary>
+/// clear message instead of failing the first call), warns when the public development card key is in use, makes the
+/// first admin of <c>Web:Admin</c> when the store has no user, and seeds the demo data into an empty store when
+/// <c>Store:SeedDemoData</c> is on, with the demo users (their passwords printed once to <see cref="StartupConsole"/>,
+/// never logged) when the store had no user either. Runs in <see cref="IHostedLifecycleService.StartingAsync"/>, so
+/// it is done before any hosted service starts.</summary>
 internal sealed partial class ClientProfilesStartup(
     IServiceProvider services,
     IOptions<StoreOptions> storeOptions,
     IOptions<DemoDataOptions> demoOptions,
+    IOptions<FirstAdminOptions> firstAdminOptions,
+    StartupConsole console,
     ILogger<ClientProfilesStartup> logger) : IHostedLifecycleService
 {
     // Hosts in one process (tests) share a store file: only one of them may seed it.
@@ -68,10 +80,20 @@ internal sealed partial class ClientProfilesStartup(
     private async Task PrepareAsync(CancellationToken cancellationToken)
     {
         var options = storeOptions.Value;
+        var firstAdmin = firstAdminOptions.Value;
         var store = services.GetRequiredService<IClientStore>();
+        var desk = services.GetRequiredService<IDeskStore>();
         var count = await store.CountAsync(cancellationToken);
-        LogStoreOpen(logger, options.Path, count);
+        var users = await desk.CountUsersAsync(cancellationToken);
+        LogStoreOpen(logger, options.Path, count, users);
         if (options.UsesDevelopmentCardFingerprintKey) LogDevelopmentKey(logger);
+
+        if (users == 0 && firstAdmin.IsConfigured)
+        {
+            var admin = await services.GetRequiredService<UserAccounts>().CreateUserAsync(firstAdmin.UserName!, firstAdmin.DisplayName,
+                UserRoles.Admin, null, null, firstAdmin.Password!, cancellationToken);
+            LogFirstAdmin(logger, admin.UserName);
+        }
 
         if (!demoOptions.Value.SeedDemoData) return;
         if (count > 0)
@@ -82,6 +104,13 @@ internal sealed partial class ClientProfilesStartup(
 
         var result = await services.GetRequiredService<DemoDataSeeder>().SeedAsync(cancellationToken);
         LogSeeded(logger, result.Clients, result.Interactions, result.Campaigns, result.Tickets);
+
+        // Demo users come with a new demo store only: a store that already had users (or clients) is someone's, and
+        // an admin with a printed password must not appear in it because a setting was left on.
+        if (users > 0) return;
+        var created = await DemoUsers.SeedAsync(services.GetRequiredService<UserAccounts>(), desk, cancellationToken);
+        await DemoUsers.WriteAsync(console.Out, created);
+        LogDemoUsers(logger, created.Count);
     }
 
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
@@ -94,8 +123,14 @@ internal sealed partial class ClientProfilesStartup(
 
     public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Client store {Path} open: {Count} clients")]
-    private static partial void LogStoreOpen(ILogger logger, string path, int count);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Client store {Path} open: {Count} clients, {Users} users")]
+    private static partial void LogStoreOpen(ILogger logger, string path, int count, int users);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "First admin {UserName} created from Web:Admin (the store had no user)")]
+    private static partial void LogFirstAdmin(ILogger logger, string userName);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Demo users added: {Count} (their passwords were printed to the console once)")]
+    private static partial void LogDemoUsers(ILogger logger, int count);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Store:CardFingerprintKey is the public development key; set Store__CardFingerprintKey to a secret of your own in production (and keep it: card fingerprints made with one key are not found with another)")]
     private static partial void LogDevelopmentKey(ILogger logger);
@@ -152,7 +187,9 @@ internal static class SharedClientStores
         public int References { get; set; }
     }
 
-    private sealed class Lease(string path, IClientStore store) : IClientStore
+    /// <summary>The shared store as one host sees it: the client store and the desk store (the same
+    /// <see cref="LiteDbClientStore"/>), closed for this host when disposed.</summary>
+    private sealed class Lease(string path, LiteDbClientStore store) : IClientStore, IDeskStore
     {
         private int _disposed;
 
@@ -192,6 +229,42 @@ internal static class SharedClientStores
             store.SetPhotoAsync(clientId, expectedVersion, photo, fileName, cancellationToken);
 
         public Task<bool> ReadPhotoAsync(Guid clientId, Stream destination, CancellationToken cancellationToken = default) => store.ReadPhotoAsync(clientId, destination, cancellationToken);
+
+        public Task<UserAccount?> FindUserAsync(string userName, CancellationToken cancellationToken = default) => store.FindUserAsync(userName, cancellationToken);
+
+        public Task<UserAccount?> FindUserByAgentAsync(string agent, CancellationToken cancellationToken = default) => store.FindUserByAgentAsync(agent, cancellationToken);
+
+        public Task<IReadOnlyList<UserAccount>> UsersAsync(CancellationToken cancellationToken = default) => store.UsersAsync(cancellationToken);
+
+        public Task<UserAccount> AddUserAsync(UserAccount user, CancellationToken cancellationToken = default) => store.AddUserAsync(user, cancellationToken);
+
+        public Task UpdateUserAsync(UserAccount user, CancellationToken cancellationToken = default) => store.UpdateUserAsync(user, cancellationToken);
+
+        public Task<int> CountUsersAsync(CancellationToken cancellationToken = default) => store.CountUsersAsync(cancellationToken);
+
+        public Task AddTokenAsync(ApiToken token, CancellationToken cancellationToken = default) => store.AddTokenAsync(token, cancellationToken);
+
+        public Task<ApiToken?> FindTokenAsync(string hash, CancellationToken cancellationToken = default) => store.FindTokenAsync(hash, cancellationToken);
+
+        public Task<IReadOnlyList<ApiToken>> TokensAsync(CancellationToken cancellationToken = default) => store.TokensAsync(cancellationToken);
+
+        public Task<bool> RevokeTokenAsync(Guid id, DateTimeOffset at, CancellationToken cancellationToken = default) => store.RevokeTokenAsync(id, at, cancellationToken);
+
+        public Task AddAuditAsync(CardAuditEntry entry, CancellationToken cancellationToken = default) => store.AddAuditAsync(entry, cancellationToken);
+
+        public Task<IReadOnlyList<CardAuditEntry>> AuditAsync(Guid clientId, int max = 100, CancellationToken cancellationToken = default) => store.AuditAsync(clientId, max, cancellationToken);
+
+        public Task<Ticket?> GetTicketAsync(Guid id, CancellationToken cancellationToken = default) => store.GetTicketAsync(id, cancellationToken);
+
+        public Task<Ticket> UpdateTicketAsync(Ticket ticket, CancellationToken cancellationToken = default) => store.UpdateTicketAsync(ticket, cancellationToken);
+
+        public Task<IReadOnlyList<ClientCard>> SearchClientsAsync(string text, int max = 20, CancellationToken cancellationToken = default) => store.SearchClientsAsync(text, max, cancellationToken);
+
+        public Task<InteractionRecord?> FindInteractionAsync(string callUuid, CancellationToken cancellationToken = default) => store.FindInteractionAsync(callUuid, cancellationToken);
+
+        public Task<InteractionRecord> SetWrapUpAsync(string callUuid, WrapUp wrapUp, CancellationToken cancellationToken = default) => store.SetWrapUpAsync(callUuid, wrapUp, cancellationToken);
+
+        public Task<IReadOnlyList<Campaign>> CampaignsAsync(CancellationToken cancellationToken = default) => store.CampaignsAsync(cancellationToken);
 
         public void Dispose()
         {

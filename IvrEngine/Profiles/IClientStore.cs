@@ -42,7 +42,7 @@ public interface IClientStore : IDisposable
     /// <summary>The newest call from this number (identified or not), for the repeat-contact code.</summary>
     Task<InteractionRecord?> LastInteractionFromAsync(string callerNumber, CancellationToken cancellationToken = default);
 
-    /// <summary>Adds a ticket.</summary>
+    /// <summary>Adds a ticket (its Version becomes 1).</summary>
     Task AddTicketAsync(Ticket ticket, CancellationToken cancellationToken = default);
 
     /// <summary>A client's tickets.</summary>

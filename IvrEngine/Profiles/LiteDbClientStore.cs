@@ -112,6 +112,7 @@ public sealed partial class LiteDbClientStore : IClientStore
                 _interactions.DropIndex(LiteDbMapping.CallerIndex);
                 _interactions.EnsureIndex(LiteDbMapping.AtIndex, LiteDbMapping.AtExpression);
                 _tickets.EnsureIndex(LiteDbMapping.ClientIndex, "$.ClientId");
+                EnsureDeskIndexes();
                 BuildMissingLastContacts();
                 MakeDurable();
                 _writer = new LiteDbWriter(_db, _engine, MakeDurable);
@@ -492,6 +493,9 @@ public sealed partial class LiteDbClientStore : IClientStore
         ArgumentNullException.ThrowIfNull(ticket);
         if (ticket.Id == Guid.Empty) ticket.Id = Guid.CreateVersion7();
         if (ticket.CreatedAt == default) ticket.CreatedAt = _time.GetUtcNow();
+
+        // A new ticket is version 1, as a new card is: UpdateTicketAsync compares against it.
+        ticket.Version = 1;
         await WriteAsync(() => _tickets.Insert(ticket), cancellationToken, groupable: true);
     }
 
