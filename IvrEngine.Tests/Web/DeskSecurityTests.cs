@@ -8,6 +8,8 @@ namespace IvrEngine.Tests.Web;
 /// <summary>The web app's guards over real HTTP: sign-in, antiforgery, rate limit, host filter, headers, tokens, roles.</summary>
 public sealed class DeskSecurityTests
 {
+    private static readonly string[] ReadOnly = ["read"];
+
     [Theory]
     [InlineData("GET", "/api/session")]
     [InlineData("GET", "/api/desk/stream")]
@@ -124,9 +126,9 @@ public sealed class DeskSecurityTests
         using var admin = await DeskWeb.SignInAsync(DeskWeb.Base(engine), "admin");
         var users = await DeskWeb.JsonAsync(await admin.GetAsync(new Uri("/api/admin/users", UriKind.Relative)));
         users.EnumerateArray().Select(u => u.GetProperty("userName").GetString()).Should().Contain(["agent1001", "supervisor"]);
-        (await admin.GetAsync(new Uri("/api/admin/users", UriKind.Relative))).Content.ReadAsStringAsync().Result.Should().NotContain("passwordHash");
+        (await (await admin.GetAsync(new Uri("/api/admin/users", UriKind.Relative))).Content.ReadAsStringAsync()).Should().NotContain("passwordHash");
 
-        var created = await DeskWeb.JsonAsync(await admin.PostAsJsonAsync("/api/admin/tokens", new { name = "crm", userName = "supervisor", scopes = new[] { "read" } }));
+        var created = await DeskWeb.JsonAsync(await admin.PostAsJsonAsync("/api/admin/tokens", new { name = "crm", userName = "supervisor", scopes = ReadOnly }));
         using var reader = new HttpClient { BaseAddress = DeskWeb.Base(engine) };
         reader.DefaultRequestHeaders.Authorization = new("Bearer", created.GetProperty("token").GetString());
         (await reader.GetAsync(new Uri("/api/session", UriKind.Relative))).StatusCode.Should().Be(HttpStatusCode.OK);

@@ -4,7 +4,6 @@ using IvrEngine.Ivr;
 using IvrEngine.Profiles;
 using IvrEngine.Web;
 using IvrEngine.Web.Desk;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -34,7 +33,6 @@ public static class WebServices
             sp.GetRequiredService<PhoneNormalizer>(), () => sp.GetRequiredService<InboundClientService>().Client,
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ContextApi>>()));
         services.AddDesk();
-        services.TryAddSingleton(sp => new UserAccounts(sp.GetRequiredService<IDeskStore>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new CardApi(sp.GetRequiredService<CallContextRegistry>(), sp.GetRequiredService<IClientStore>(),
             sp.GetRequiredService<IDeskStore>(), sp.GetRequiredService<DeskService>(), sp.GetRequiredService<PhoneNormalizer>(),
             () => sp.GetRequiredService<InboundClientService>().Client, sp.GetRequiredService<IOptions<WebOptions>>().Value,
