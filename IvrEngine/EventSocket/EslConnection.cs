@@ -152,8 +152,19 @@ public sealed partial class EslConnection : IAsyncDisposable
     public Task<EslReply> SubscribeAsync(EslEventFormat format, IEnumerable<string> eventNames, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(eventNames);
-        var names = string.Join(' ', eventNames.Select(n => EslCommandWriter.EnsureToken(n, nameof(eventNames))));
+        var names = string.Join(' ', SubscriptionOrder(eventNames.Select(n => EslCommandWriter.EnsureToken(n, nameof(eventNames)))));
         return SendCommandAsync($"event {FormatWord(format)} {names}", cancellationToken);
+    }
+
+    /// <summary>mod_event_socket reads every word after CUSTOM as a subclass (e.g. callcenter::info): event names first,
+    /// then CUSTOM and the subclasses, whatever order they were added in.</summary>
+    internal static IEnumerable<string> SubscriptionOrder(IEnumerable<string> names)
+    {
+        var all = names.Distinct(StringComparer.Ordinal).ToList();
+        var subclasses = all.Where(n => n.Contains("::", StringComparison.Ordinal)).ToList();
+        var plain = all.Where(n => n != "CUSTOM" && !n.Contains("::", StringComparison.Ordinal)).ToList();
+        if (subclasses.Count > 0 || all.Contains("CUSTOM")) plain.Add("CUSTOM");
+        return plain.Concat(subclasses);
     }
 
     /// <summary><c>nixevent &lt;names&gt;</c>.</summary>
