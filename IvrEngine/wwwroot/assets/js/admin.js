@@ -119,13 +119,13 @@ byId('add-token').addEventListener('submit', async event => {
   try {
     const created = await api('POST', '/api/admin/tokens', { name: values.name, userName: values.userName, scopes });
     say(message, '');
+    form.reset();
     const tokenId = 'new-token-value';
     replaceChildren(byId('new-token'),
       el('p', null, el('strong', { text: `Token "${values.name}" created.` }), ' Copy it now: it is shown only once.'),
       el('label', { for: tokenId, text: 'New token' }),
       el('input', { id: tokenId, readonly: true, value: created.token ?? '', class: 'token-value', 'data-testid': 'token-value' }));
     byId(tokenId).select();
-    form.reset();
     await loadTokens();
   } catch (error) {
     say(message, `Not created: ${error.message}`, 'error');

@@ -134,7 +134,7 @@ function render(card, ctx) {
 
   const direction = String(call.direction || 'INCOMING').toUpperCase();
   const top = el('div', { class: 'card-top', 'data-testid': 'card-top' },
-    el('strong', { class: 'company', 'data-testid': 'company', text: client?.company || '—' }),
+    client ? el('strong', { class: 'company', 'data-testid': 'company', text: client.company || '—' }) : null,
     el('time', { datetime: call.startedAt ?? '', text: formatDateTime(call.startedAt) }),
     el('span', { class: 'direction', 'data-testid': 'direction', text: direction }),
     client ? categoryBadge(client.category) : null,
@@ -146,20 +146,18 @@ function render(card, ctx) {
     top,
     el('h2', { class: 'client-name', 'data-testid': 'client-name', text: name }));
 
-  if (card.newCaller || !client) {
-    section.append(renderNewCaller(card, ctx));
-  } else {
-    section.append(renderClient(card, client, ctx));
-  }
-  section.append(renderIvr(card), renderCampaign(card));
+  const main = el('div', { class: 'card-main' }, card.newCaller || !client ? renderNewCaller(card, ctx) : renderClient(card, client, ctx));
+  const side = el('div', { class: 'card-side' });
   if (!ctx.readOnly) {
     const wrap = renderWrapUp(card, ctx);
     wrap.hidden = !(state === 'on-call' || state === 'wrap-up');
     ctx.refs.wrapUp = wrap;
-    section.append(wrap);
+    side.append(wrap);
   } else if (card.wrapUp) {
-    section.append(el('section', { 'aria-label': 'Wrap-up' }, el('h3', { text: 'Wrap-up' }), wrapUpSummary(card.wrapUp)));
+    side.append(el('section', { 'aria-label': 'Wrap-up', class: 'block' }, el('h3', { text: 'Wrap-up' }), wrapUpSummary(card.wrapUp)));
   }
+  side.append(renderCampaign(card) ?? '', renderIvr(card));
+  section.append(el('div', { class: 'card-grid' }, main, side));
   return section;
 }
 

@@ -18,9 +18,10 @@ export function mountChrome(user, { extra } = {}) {
   }
   const who = document.getElementById('who');
   if (who) {
-    who.replaceChildren(
+    who.replaceChildren(...[
       el('span', { class: 'who-name', 'data-testid': 'user-name', text: user?.displayName || user?.userName || '' }),
-      extra ?? null,
-      el('button', { type: 'button', class: 'link-button', text: 'Sign out', onclick: () => signOut() }));
+      extra,
+      el('button', { type: 'button', class: 'link-button', text: 'Sign out', onclick: () => signOut() }),
+    ].filter(Boolean));
   }
 }
