@@ -47,6 +47,11 @@ internal sealed class BrowserSession : IAsyncDisposable
         }
     }
 
+    /// <summary>The console errors that are not the browser's note of an HTTP error status ("Failed to load resource: ...
+    /// 409"): script errors and CSP violations. A page that shows a 401 or 409 to its user still has none.</summary>
+    public IReadOnlyList<string> ScriptErrors =>
+        [.. ConsoleErrors.Where(e => !e.StartsWith("console: Failed to load resource: the server responded with a status of", StringComparison.Ordinal))];
+
     /// <summary>Starts Chromium (the system's; see <see cref="BrowserEnvironment"/>), a context and a page.</summary>
     /// <param name="baseUrl">Relative URLs in GotoAsync resolve against it.</param>
     /// <param name="viewport">The page size (1280x900 by default).</param>
