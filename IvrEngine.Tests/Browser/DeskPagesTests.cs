@@ -84,6 +84,38 @@ public sealed class DeskPagesTests
     }
 
     [BrowserFact]
+    public async Task A_photo_over_2_MB_is_refused_in_the_browser_and_a_small_one_is_sent_as_its_type()
+    {
+        await using var desk = await FakeDeskServer.StartAsync();
+        desk.Card = FakeDeskServer.SampleCard("call-5");
+        desk.Client = FakeDeskServer.SampleClient("Alice");
+        desk.Desk = FakeDeskServer.DeskWithCall("call-5", "on-call");
+        await using var browser = await BrowserSession.StartAsync(desk.Url);
+
+        await browser.RunAsync(async page =>
+        {
+            await page.GotoAsync("/agent");
+            var upload = page.GetByRole(AriaRole.Form, new() { Name = "Upload photo" });
+            await upload.GetByLabel("Photo").SetInputFilesAsync(new FilePayload
+            {
+                Name = "big.png", MimeType = "image/png", Buffer = new byte[(2 * 1024 * 1024) + 1],
+            });
+            await upload.GetByRole(AriaRole.Button, new() { Name = "Upload photo" }).ClickAsync();
+            await Assertions.Expect(upload.GetByRole(AriaRole.Status)).ToContainTextAsync("at most 2 MB");
+            desk.Requests.Should().NotContain(r => r.Method == "PUT");
+
+            byte[] png = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 1, 2, 3];
+            await upload.GetByLabel("Photo").SetInputFilesAsync(new FilePayload { Name = "me.png", MimeType = "image/png", Buffer = png });
+            await upload.GetByRole(AriaRole.Button, new() { Name = "Upload photo" }).ClickAsync();
+            await Assertions.Expect(page.GetByRole(AriaRole.Img, new() { Name = "Photo of Alice" })).ToBeVisibleAsync();
+            var put = desk.Requests.Single(r => r.Method == "PUT");
+            put.Path.Should().Be("/api/clients/c1/photo");
+            put.ContentType.Should().Be("image/png");
+            put.Csrf.Should().Be(FakeDeskServer.CsrfToken);
+        });
+    }
+
+    [BrowserFact]
     public async Task A_new_caller_becomes_a_client_from_the_card()
     {
         await using var desk = await FakeDeskServer.StartAsync();

@@ -176,6 +176,13 @@ internal sealed class FakeDeskServer : IAsyncDisposable
             return Results.Json(Client);
         });
         app.MapPost("/api/calls/{uuid}/wrapup", () => Results.Json(new { ok = true }));
+        app.MapPut("/api/clients/{id}/photo", (string id) =>
+        {
+            Client!["photoUrl"] = $"/api/clients/{id}/photo";
+            return Results.Json(Client);
+        });
+        app.MapGet("/api/clients/{id}/photo", () => Results.File(
+            Path.Combine(AppContext.BaseDirectory, "wwwroot", "assets", "img", "placeholder.svg"), "image/svg+xml"));
     }
 
     private static async Task WriteEventAsync(HttpContext context, string json)

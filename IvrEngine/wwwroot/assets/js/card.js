@@ -85,6 +85,12 @@ export function createCardView(container, { readOnly = false } = {}) {
     },
   };
 
+  // The caller's local time moves on while the card is open: only that text changes, once a minute.
+  setInterval(() => {
+    const ref = refs.localTime;
+    if (ref?.node.isConnected) ref.node.textContent = `${localTimeIn(ref.timeZone)} (${ref.timeZone})`;
+  }, 60000);
+
   return {
     get callUuid() { return callUuid; },
     async show(uuid, summary) {
@@ -175,11 +181,13 @@ function renderClient(card, client, ctx) {
     if (!photo.src.endsWith('/assets/img/placeholder.svg')) photo.src = '/assets/img/placeholder.svg';
   }, { once: true });
 
+  const localTime = el('span', { 'data-testid': 'local-time', text: local ? `${local}${loc.timeZone ? ` (${loc.timeZone})` : ''}` : '—' });
+  if (loc.timeZone && localTimeIn(loc.timeZone)) ctx.refs.localTime = { node: localTime, timeZone: loc.timeZone };
   const facts = dl([
     ['Calls from', el('span', { 'data-testid': 'caller-number', text: call.ani || '—' })],
     ['Other phones', (client.phones ?? []).filter(p => p !== call.ani).join(', ') || '—'],
     ['Location', place || '—'],
-    ['Local time there', el('span', { 'data-testid': 'local-time', text: local ? `${local}${loc.timeZone ? ` (${loc.timeZone})` : ''}` : '—' })],
+    ['Local time there', localTime],
     ['Language', client.language || '—'],
     ['Personal manager', client.manager || '—'],
     ['Accounts', (client.accounts ?? []).join(', ') || '—'],
@@ -247,9 +255,12 @@ function renderTickets(client, ctx) {
           const ticketsNow = (client.tickets ?? []).map(x => (x.id === t.id ? { ...x, ...updated } : x));
           ctx.actions.setClient({ ...client, tickets: ticketsNow });
         } catch (error) {
-          say(message, error.status === 409
-            ? 'Someone else changed this ticket; reload the card to see it, then change it again.'
-            : `Not saved: ${error.message}`, 'error');
+          if (error.status === 409) {
+            say(message, 'Someone else changed this ticket; reload the card to see it, then change it again.', 'error');
+            message.append(' ', el('button', { type: 'button', class: 'link-button', text: 'Reload the card', onclick: () => ctx.actions.reload() }));
+          } else {
+            say(message, `Not saved: ${error.message}`, 'error');
+          }
         }
       });
       cells[1] = form;
