@@ -173,7 +173,7 @@ public sealed partial class WebEndpointService(
         return string.Concat(cut.Select(c => char.IsControl(c) ? '?' : c));
     }
 
-    [LoggerMessage(EventId = 610, Level = LogLevel.Information, Message = "HTTP listening on {Urls}")]
+    [LoggerMessage(EventId = 610, Level = LogLevel.Information, Message = "HTTP listening on {Urls}: the agent desktop signs in at /signin")]
     private static partial void LogListening(ILogger logger, string urls);
 
     [LoggerMessage(EventId = 611, Level = LogLevel.Error, Message = "HTTP could not listen on {Urls} (Web:Urls); health and the context API are off, calls are still served")]
