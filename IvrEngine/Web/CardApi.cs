@@ -208,6 +208,8 @@ public sealed partial class CardApi(
         var (edit, bad) = await ReadAsync<ClientEdit>(context);
         if (edit is null) return bad!;
         if (edit.Version is not { } version) return Problem(400, "give the version of the card you edited");
+        // A form sends every field; a card always has a name and a category, so blank ones mean "unchanged".
+        edit = edit with { Name = string.IsNullOrWhiteSpace(edit.Name) ? null : edit.Name, Category = string.IsNullOrWhiteSpace(edit.Category) ? null : edit.Category };
         var errors = new List<string>();
         Check(errors, edit.Name, "name", 1, 200);
         Check(errors, edit.Company, "company", 0, 200);

@@ -57,7 +57,7 @@ public sealed record AuditView(DateTimeOffset At, string By, string What, string
 internal static class CardViews
 {
     /// <summary>The ticket statuses.</summary>
-    public static readonly IReadOnlyList<string> TicketStatuses = ["open", "in-progress", "waiting", "closed"];
+    public static readonly IReadOnlyList<string> TicketStatuses = ["open", "in-progress", "waiting", "resolved", "closed"];
 
     /// <summary>The dispositions of a wrap-up.</summary>
     public static readonly IReadOnlyList<string> Dispositions = ["resolved", "callback", "escalated", "no-action", "other"];
@@ -69,7 +69,7 @@ internal static class CardViews
         card.Language, card.ManagerId, card.Balance, card.OverdueAmount,
         [.. card.Notes.OrderByDescending(n => n.At).Take(50).Select(n => new CardNote(n.Text, n.Author, n.At))],
         [.. card.OpenOrders.Select(o => new CardOrder(o.Number, o.Stage, o.Responsible, o.Debt))],
-        [.. tickets.Where(t => t.Status != "closed").OrderByDescending(t => t.CreatedAt).Select(Ticket)],
+        [.. tickets.Where(t => t.Status is not ("closed" or "resolved")).OrderByDescending(t => t.CreatedAt).Select(Ticket)],
         contacts);
 
     public static CardTicket Ticket(Ticket t) => new(t.Id, t.Subject, t.Status, t.Owner, t.CreatedAt, t.UpdatedAt, t.Version);
