@@ -174,6 +174,23 @@ public sealed class DeskApiTests
         (await served.Content.ReadAsByteArrayAsync()).Should().Equal(png);
     }
 
+    [Fact]
+    public async Task An_open_desk_stream_ends_when_the_engine_stops_instead_of_holding_the_stop()
+    {
+        var engine = await EngineUnderTest.StartAsync(null, null, Demo);
+        await using var disposeEngine = engine;
+        await DeskWeb.AddUsersAsync(engine.Host.Services);
+        using var agent = await DeskWeb.SignInAsync(DeskWeb.Base(engine), "agent1001");
+        await using var stream = await DeskStream.OpenAsync(agent);
+        await stream.WaitAsync(_ => true);
+
+        // The host's own shutdown timeout is 30 s: a stream that held the stop would take that long.
+        var stop = engine.Host.StopAsync();
+
+        await stream.Ended.WaitAsync(TimeSpan.FromSeconds(10));
+        await stop.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
     private static ByteArrayContent Bytes(byte[] bytes, string type)
     {
         var content = new ByteArrayContent(bytes);

@@ -28,6 +28,9 @@ internal sealed class DeskStream : IAsyncDisposable
         return new DeskStream(response);
     }
 
+    /// <summary>Completes when the server ends the stream.</summary>
+    public Task Ended => _reader;
+
     /// <summary>The next state that satisfies <paramref name="condition"/> and the timestamp it arrived at.</summary>
     public async Task<(JsonElement State, long At)> WaitAsync(Func<JsonElement, bool> condition, TimeSpan? timeout = null)
     {

@@ -6,6 +6,8 @@ using IvrEngine.Calls;
 using IvrEngine.Web.Desk;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
 namespace IvrEngine.Web;
 
@@ -43,7 +45,11 @@ public sealed class DeskApi(DeskService desk, DeskCommands commands, CallContext
         {
             var user = WebSecurity.Require(c.User);
             c.Response.Headers.CacheControl = "no-store";
-            return TypedResults.ServerSentEvents(StreamAsync(user, c.RequestAborted), eventType: "desk");
+            // A stream never ends by itself: it ends when the page goes or the web app stops (else the stop waits for it).
+            var stopping = c.RequestServices.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
+            var ended = CancellationTokenSource.CreateLinkedTokenSource(c.RequestAborted, stopping);
+            c.Response.RegisterForDispose(ended);
+            return TypedResults.ServerSentEvents(StreamAsync(user, ended.Token), eventType: "desk");
         });
         api.MapGet("/state", (HttpContext c) => Results.Ok(StateOf(WebSecurity.Require(c.User))));
         api.MapPut("/status", (Delegate)SetStatusAsync);
