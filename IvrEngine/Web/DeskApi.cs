@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Threading.Channels;
 using IvrEngine.Calls;
 using IvrEngine.Web.Desk;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
@@ -41,14 +42,21 @@ public sealed class DeskApi(DeskService desk, DeskCommands commands, CallContext
     {
         ArgumentNullException.ThrowIfNull(app);
         var api = app.MapGroup("/api/desk").RequireAuthorization(WebSecurity.SignedIn);
-        api.MapGet("/stream", (HttpContext c) =>
+        api.MapGet("/stream", async (HttpContext c) =>
         {
             var user = WebSecurity.Require(c.User);
             c.Response.Headers.CacheControl = "no-store";
-            // A stream never ends by itself: it ends when the page goes or the web app stops (else the stop waits for it).
+            // A stream never ends by itself: it ends when the page goes or the web app stops (else the stop waits for it),
+            // and when the session it was opened with expires: the page reconnects, and a session that expired meanwhile
+            // gets 401 and the sign-in page instead of pops.
             var stopping = c.RequestServices.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
             var ended = CancellationTokenSource.CreateLinkedTokenSource(c.RequestAborted, stopping);
             c.Response.RegisterForDispose(ended);
+            if ((await c.AuthenticateAsync()).Properties?.ExpiresUtc is { } expires)
+            {
+                ended.CancelAfter(TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerSecond, (expires - time.GetUtcNow()).Ticks)));
+            }
+
             return TypedResults.ServerSentEvents(StreamAsync(user, ended.Token), eventType: "desk");
         });
         api.MapGet("/state", (HttpContext c) => Results.Ok(StateOf(WebSecurity.Require(c.User))));
