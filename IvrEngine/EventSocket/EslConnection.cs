@@ -492,6 +492,11 @@ public sealed partial class EslConnection : IAsyncDisposable
         {
             await _output.CompleteAsync().ConfigureAwait(false);
         }
+        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException)
+        {
+            // Completing flushes what is left; a peer that already went (broken pipe) makes that flush fail, which
+            // must not fail the close: there is nobody left to tell.
+        }
         finally
         {
             _writeLock.Release();
