@@ -38,6 +38,14 @@ internal static class Cli
               level for the run (shipped: debug). --no-engine: the reference, the same calls dialed straight to
               queue_general (no socket, no engine). Exit code 0 when nothing was refused or failed.
               See docs/benchmarks.md.
+          screenpop [--agents N] [--calls N] [--rate R] [--warmup N] [--json]
+              The agent desktop's screen pop: the engine as a child process (a temporary store with N agents, default
+              200, one API token each, and the demo data; inbound connection to this process's simulated FreeSWITCH).
+              Opens one desk stream per agent and reads the engine's memory per signed-in agent (RSS); then N calls
+              (default 1000) at R per second (default 20) through the bank flow (5000) to a queue, each offered to
+              agent i % N (callcenter::info agent-offering): prints p50/p90/p99/max of offer -> ringing on the agent's
+              stream and of offer -> card answered, and whether p99 < 250 ms. --json: the report as JSON on stdout.
+              See docs/benchmarks.md.
           micro [BenchmarkDotNet arguments]
               BenchmarkDotNet suite for the frame reader and EslEvent.GetHeader (e.g. micro --filter '*').
         """;
@@ -62,6 +70,7 @@ internal static class Cli
                 "lookup" => LookupCommand.Run(rest),
                 "burst" => BurstCommand.Run(rest),
                 "burst-callers" => BurstCallers.Run(rest), // hidden: the child process of 'burst'
+                "screenpop" => ScreenPopCommand.Run(rest),
 
                 "record" => Record.RecordCommand.Run(rest),
                 "micro" => Micro.MicroCommand.Run(rest.ToArray()),
