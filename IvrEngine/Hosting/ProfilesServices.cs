@@ -95,10 +95,10 @@ internal sealed partial class ClientProfilesStartup(
             LogFirstAdmin(logger, admin.UserName);
         }
 
-        if (!demoOptions.Value.SeedDemoData) return;
-        if (count > 0)
+        if (!demoOptions.Value.SeedDemoData || count > 0)
         {
-            LogSeedSkipped(logger, count);
+            if (count > 0 && demoOptions.Value.SeedDemoData) LogSeedSkipped(logger, count);
+            if (await desk.CountUsersAsync(cancellationToken) == 0) LogNoUsers(logger);
             return;
         }
 
@@ -122,6 +122,9 @@ internal sealed partial class ClientProfilesStartup(
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Nobody can sign in to the agent desktop: the store has no user. Make the first admin with 'users add --name <name> --role admin' (engine stopped) or Web:Admin:UserName and Web:Admin:Password")]
+    private static partial void LogNoUsers(ILogger logger);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Client store {Path} open: {Count} clients, {Users} users")]
     private static partial void LogStoreOpen(ILogger logger, string path, int count, int users);
