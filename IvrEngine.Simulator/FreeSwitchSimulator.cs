@@ -11,7 +11,7 @@ namespace IvrEngine.Simulator;
 /// like FreeSWITCH 1.10.12: outbound sockets (<c>socket 127.0.0.1:PORT async full</c>) for simulated calls,
 /// and an inbound ESL server.
 /// </summary>
-public sealed class FreeSwitchSimulator : IAsyncDisposable
+public sealed partial class FreeSwitchSimulator : IAsyncDisposable
 {
     private static readonly string[] EventNames =
     [
@@ -624,6 +624,8 @@ public sealed class FreeSwitchSimulator : IAsyncDisposable
                 return $"+OK {c.Uuid} received DTMF {a[1]}.\n";
             }
 
+            case "callcenter_config":
+                return CallcenterConfig(arg);
             default:
                 return $"-ERR {command} Command not found!\n";
         }

@@ -52,6 +52,10 @@ public sealed record SimulatorOptions
     /// <c>exit</c> (a real FreeSWITCH stops sending events at <c>exit</c>, so how many reach the engine is a race there
     /// too). Null: none run. Only when <see cref="HangUpAfterTransfer"/> is false.</summary>
     public Func<string, IReadOnlyList<DialplanApplication>>? Dialplan { get; init; }
+
+    /// <summary>mod_callcenter's agents (e.g. "1001@default"), all Available and Waiting at start, for
+    /// <c>callcenter_config agent list</c> and <c>agent set status</c>.</summary>
+    public IReadOnlyList<string> CallcenterAgents { get; init; } = [];
 }
 
 /// <summary>An application the dialplan runs, with its argument (<see cref="SimulatorOptions.Dialplan"/>).</summary>

@@ -473,21 +473,24 @@ public sealed partial class SimulatedCall
                 return null;
             case "callcenter":
             {
+                string memberUuid = Guid.NewGuid().ToString();
                 lock (_sync)
                 {
                     _callcenterQueue = arg.Trim();
                     _vars.Set("cc_queue", arg.Trim());
+                    _vars.Set("cc_side", "member");
+                    _member = new CallcenterMember(arg.Trim(), memberUuid, _sim.Options.Time.GetUtcNow());
                 }
 
                 var ev = NewChannelEvent("CUSTOM", "mod_callcenter.c", "callcenter_function", 3113, true, subclass: "callcenter::info");
                 ev.Add("CC-Queue", arg.Trim());
                 ev.Add("CC-Action", "member-queue-start");
-                ev.Add("CC-Member-UUID", Guid.NewGuid().ToString());
+                ev.Add("CC-Member-UUID", memberUuid);
                 ev.Add("CC-Member-Session-UUID", Uuid);
-                ev.Add("CC-Member-CID-Name", _script.CallerName);
-                ev.Add("CC-Member-CID-Number", _script.Ani);
+                AddMemberCallerId(ev);
                 Emit(ev);
                 await HoldUntilHangupAsync().ConfigureAwait(false);
+                EmitMemberLeftQueue();
                 return null;
             }
 

@@ -20,6 +20,9 @@ internal sealed record LabOptions
     /// <summary>Agents' phones that register and answer by themselves (users 1001-1006).</summary>
     public IReadOnlyList<string> Agents { get; init; } = [];
 
+    /// <summary>Those of <see cref="Agents"/> whose phones ring until told to accept (baresip answermode=manual).</summary>
+    public IReadOnlyList<string> ManualAnswer { get; init; } = [];
+
     /// <summary>Whether the test caller's phone (user 1000) registers.</summary>
     public bool Caller { get; init; }
 
@@ -121,7 +124,7 @@ internal sealed class RealLab : IAsyncDisposable
 
             if (options.Agents.Count > 0)
             {
-                agents = await BaresipPhones.StartAsync(fs, options.Agents, options.Agents.ToHashSet(), artifactName);
+                agents = await BaresipPhones.StartAsync(fs, options.Agents, options.Agents.Except(options.ManualAnswer).ToHashSet(), artifactName);
             }
 
             if (options.Caller) caller = await BaresipPhones.StartAsync(fs, ["1000"], new HashSet<string>(), artifactName);

@@ -328,10 +328,14 @@ public sealed partial class DeskService : IDisposable
     {
         lock (_gate)
         {
-            return [.. _members.Values.Where(m => ActiveLocked(m.CallUuid) is not { State: DeskCallState.Ringing or DeskCallState.OnCall })
-                .OrderBy(m => m.Since)];
+            return [.. _members.Values.Where(IsWaitingLocked).OrderBy(m => m.Since)];
         }
     }
+
+    /// <summary>In a queue with no phone ringing for them and not taken since they entered it.</summary>
+    private bool IsWaitingLocked(WaitingCall member) =>
+        !_calls.TryGetValue(member.CallUuid, out var list)
+        || !list.Any(c => c.State != DeskCallState.WrapUp || c.EndedAt >= member.Since);
 
     /// <summary>Every agent known, by name.</summary>
     public IReadOnlyList<DeskAgent> Agents()
@@ -532,14 +536,19 @@ public sealed partial class DeskService : IDisposable
         var over = _calls.Count + _members.Count - _limits.MaxCalls;
         if (over > 0)
         {
-            foreach (var entry in _calls.Values.SelectMany(l => l).OrderBy(c => c.OfferedAt).Take(over).ToList())
+            var oldest = _calls.Values.Select(l => (At: l.Count == 0 ? DateTimeOffset.MinValue : l.Min(c => c.OfferedAt), Call: l.FirstOrDefault()?.CallUuid, Member: (string?)null))
+                .Concat(_members.Values.Select(m => (At: m.Since, Call: (string?)null, Member: (string?)m.CallUuid)))
+                .OrderBy(o => o.At).Take(over).ToList();
+            foreach (var (_, call, member) in oldest)
             {
-                RemoveLocked(entry);
-                changes.Add(Change(entry.CallUuid, entry.Agent, null));
-                over--;
+                if (member is not null) _members.Remove(member);
+                if (call is null || !_calls.TryGetValue(call, out var list)) continue;
+                foreach (var entry in list.ToList())
+                {
+                    RemoveLocked(entry);
+                    changes.Add(Change(entry.CallUuid, entry.Agent, null));
+                }
             }
-
-            foreach (var member in _members.Values.OrderBy(m => m.Since).Take(Math.Max(over, 0)).ToList()) _members.Remove(member.CallUuid);
         }
 
         while (_directLegs.Count > _limits.MaxCalls) _directLegs.Remove(_directLegs.Keys.First());

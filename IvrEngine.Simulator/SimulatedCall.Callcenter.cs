@@ -1,0 +1,233 @@
+using System.Globalization;
+
+namespace IvrEngine.Simulator;
+
+/// <summary>mod_callcenter's side of a call that reached the <c>callcenter</c> application: the callcenter::info events
+/// FreeSWITCH 1.10.12 sends while the queue offers the caller to an agent, bridges them and ends the bridge, with the
+/// headers real FreeSWITCH sends (IvrEngine.Tests/RealFreeSwitch/Agreement/CallcenterOfferToAgent.txt).</summary>
+public sealed partial class SimulatedCall
+{
+    private CallcenterMember? _member;
+
+    /// <summary>The queue offers the waiting caller to <paramref name="agent"/> (e.g. "1001@default"): agent-state-change
+    /// (Receiving) and agent-offering; then, when <paramref name="answer"/>, the agent's phone answers (bridge-agent-start,
+    /// agent-state-change "In a queue call"), else it fails with <paramref name="cause"/> (bridge-agent-fail, and the
+    /// agent back to Waiting). Returns the agent's leg uuid when answered, else null.</summary>
+    public Task<string?> OfferToAgentAsync(string agent, bool answer, string cause = "NO_ANSWER")
+    {
+        ArgumentException.ThrowIfNullOrEmpty(agent);
+        CallcenterMember member;
+        lock (_sync)
+        {
+            member = _member ?? throw new InvalidOperationException("the call is in no queue: it has not reached the callcenter application");
+            if (member.Left) throw new InvalidOperationException("the caller has left the queue");
+        }
+
+        var now = Seconds(_sim.Options.Time.GetUtcNow());
+        EmitAgentState(agent, "Receiving");
+        var offering = NewCallcenterEvent("outbound_agent_thread_run", 1717);
+        offering.Add("CC-Queue", member.Queue);
+        offering.Add("CC-Action", "agent-offering");
+        offering.Add("CC-Agent", agent);
+        offering.Add("CC-Agent-Type", "callback");
+        offering.Add("CC-Agent-System", "single_box");
+        offering.Add("CC-Member-UUID", member.MemberUuid);
+        offering.Add("CC-Member-Session-UUID", Uuid);
+        AddMemberCallerId(offering);
+        offering.Add("CC-Member-DNIS", _script.Dnis);
+        Emit(offering);
+
+        if (!answer)
+        {
+            var fail = NewCallcenterEvent("outbound_agent_thread_run", 2200);
+            fail.Add("CC-Queue", member.Queue);
+            fail.Add("CC-Action", "bridge-agent-fail");
+            fail.Add("CC-Hangup-Cause", cause);
+            fail.Add("CC-Agent", agent);
+            fail.Add("CC-Agent-System", "single_box");
+            fail.Add("CC-Agent-Called-Time", now);
+            fail.Add("CC-Agent-Aborted-Time", Seconds(_sim.Options.Time.GetUtcNow()));
+            fail.Add("CC-Member-UUID", member.MemberUuid);
+            fail.Add("CC-Member-Session-UUID", Uuid);
+            AddMemberCallerId(fail);
+            fail.Add("CC-Member-Joined-Time", Seconds(member.JoinedAt));
+            Emit(fail);
+            EmitAgentState(agent, "Waiting");
+            return Task.FromResult<string?>(null);
+        }
+
+        var leg = Guid.NewGuid().ToString();
+        var bridged = member with { Agent = agent, AgentLeg = leg, CalledAt = now, AnsweredAt = Seconds(_sim.Options.Time.GetUtcNow()) };
+        lock (_sync) _member = bridged;
+        var start = NewAgentLegEvent(bridged, 1934);
+        start.Add("CC-Queue", member.Queue);
+        start.Add("CC-Action", "bridge-agent-start");
+        start.Add("CC-Agent", agent);
+        start.Add("CC-Agent-System", "single_box");
+        start.Add("CC-Agent-UUID", leg);
+        start.Add("CC-Agent-Called-Time", bridged.CalledAt!);
+        start.Add("CC-Agent-Answered-Time", bridged.AnsweredAt!);
+        start.Add("CC-Member-Joined-Time", Seconds(member.JoinedAt));
+        start.Add("CC-Member-UUID", member.MemberUuid);
+        start.Add("CC-Member-Session-UUID", Uuid);
+        AddMemberCallerId(start);
+        start.Add("CC-Member-DNIS", _script.Dnis);
+        Emit(start);
+        EmitAgentState(agent, "In a queue call");
+        return Task.FromResult<string?>(leg);
+    }
+
+    /// <summary>The agent who took the call hangs up: bridge-agent-end, member-queue-end (Terminated) and the agent back
+    /// to Waiting; then the caller's channel hangs up too.</summary>
+    public Task AgentEndsAsync()
+    {
+        lock (_sync)
+        {
+            if (_member?.AgentLeg is null) throw new InvalidOperationException("no agent took the call");
+        }
+
+        EmitBridgeEnded();
+        InitiateHangup("NORMAL_CLEARING", "agent");
+        return Task.CompletedTask;
+    }
+
+    /// <summary>The caller left the callcenter application (hung up, or the queue let go): what mod_callcenter reports.</summary>
+    private void EmitMemberLeftQueue()
+    {
+        CallcenterMember? member;
+        lock (_sync)
+        {
+            member = _member;
+            if (member is null || member.Left) return;
+        }
+
+        if (member.AgentLeg is not null)
+        {
+            // Bridged: the bridge ends with the call (the agent's thread reports it).
+            EmitBridgeEnded();
+            return;
+        }
+
+        lock (_sync) _member = member with { Left = true };
+        var end = NewChannelEvent("CUSTOM", "mod_callcenter.c", "callcenter_function", 3274, true, subclass: "callcenter::info");
+        end.Add("CC-Queue", member.Queue);
+        end.Add("CC-Action", "member-queue-end");
+        end.Add("CC-Member-Leaving-Time", Seconds(_sim.Options.Time.GetUtcNow()));
+        end.Add("CC-Member-Joined-Time", Seconds(member.JoinedAt));
+        end.Add("CC-Cause", "Cancel");
+        end.Add("CC-Cancel-Reason", "BREAK_OUT"); // also for a caller who hung up (recorded)
+        end.Add("CC-Member-UUID", member.MemberUuid);
+        end.Add("CC-Member-Session-UUID", Uuid);
+        AddMemberCallerId(end);
+        Emit(end);
+    }
+
+    private void EmitBridgeEnded()
+    {
+        CallcenterMember member;
+        lock (_sync)
+        {
+            if (_member is not { AgentLeg: not null, Left: false } m) return;
+            member = m;
+            _member = m with { Left = true };
+        }
+
+        var ended = Seconds(_sim.Options.Time.GetUtcNow());
+        var end = NewAgentLegEvent(member, 2062);
+        end.Add("CC-Queue", member.Queue);
+        end.Add("CC-Action", "bridge-agent-end");
+        end.Add("CC-Hangup-Cause", "SUCCESS");
+        end.Add("CC-Agent", member.Agent!);
+        end.Add("CC-Agent-System", "single_box");
+        end.Add("CC-Agent-UUID", member.AgentLeg!);
+        end.Add("CC-Agent-Bridged", "true");
+        end.Add("CC-Agent-Called-Time", member.CalledAt!);
+        end.Add("CC-Agent-Answered-Time", member.AnsweredAt!);
+        end.Add("CC-Member-Joined-Time", Seconds(member.JoinedAt));
+        end.Add("CC-Bridge-Terminated-Time", ended);
+        end.Add("CC-Member-UUID", member.MemberUuid);
+        end.Add("CC-Member-Session-UUID", Uuid);
+        AddMemberCallerId(end);
+        Emit(end);
+
+        var left = NewChannelEvent("CUSTOM", "mod_callcenter.c", "outbound_agent_thread_run", 2098, true, subclass: "callcenter::info");
+        left.Add("CC-Queue", member.Queue);
+        left.Add("CC-Action", "member-queue-end");
+        left.Add("CC-Hangup-Cause", "SUCCESS");
+        left.Add("CC-Cause", "Terminated");
+        left.Add("CC-Agent", member.Agent!);
+        left.Add("CC-Agent-System", "single_box");
+        left.Add("CC-Agent-UUID", member.AgentLeg!);
+        left.Add("CC-Agent-Called-Time", member.CalledAt!);
+        left.Add("CC-Agent-Answered-Time", member.AnsweredAt!);
+        left.Add("CC-Member-Leaving-Time", ended);
+        left.Add("CC-Member-Joined-Time", Seconds(member.JoinedAt));
+        left.Add("CC-Member-UUID", member.MemberUuid);
+        left.Add("CC-Member-Session-UUID", Uuid);
+        AddMemberCallerId(left);
+        Emit(left);
+        EmitAgentState(member.Agent!, "Waiting");
+    }
+
+    private void EmitAgentState(string agent, string state)
+    {
+        var ev = NewCallcenterEvent("cc_agent_update", 1067);
+        ev.Add("CC-Agent", agent);
+        ev.Add("CC-Action", "agent-state-change");
+        ev.Add("CC-Agent-State", state);
+        Emit(ev);
+    }
+
+    /// <summary>A callcenter::info event without channel data (mod_callcenter's agent thread and agent updates).</summary>
+    private EslEvent NewCallcenterEvent(string function, int line)
+    {
+        var ev = new EslEvent("CUSTOM", 24) { Subclass = "callcenter::info" };
+        ev.Add("Event-Subclass", "callcenter::info");
+        ev.Add("Event-Name", "CUSTOM");
+        _sim.AddCoreHeaders(ev, "mod_callcenter.c", function, line);
+        return ev;
+    }
+
+    /// <summary>A callcenter::info event with the agent's leg's channel data (bridge-agent-start and -end).</summary>
+    private EslEvent NewAgentLegEvent(CallcenterMember member, int line)
+    {
+        var user = member.Agent!.Split('@')[0];
+        var ev = new EslEvent("CUSTOM", 60) { ChannelUuid = member.AgentLeg, Subclass = "callcenter::info" };
+        ev.Add("Event-Subclass", "callcenter::info");
+        ev.Add("Event-Name", "CUSTOM");
+        _sim.AddCoreHeaders(ev, "mod_callcenter.c", "outbound_agent_thread_run", line);
+        ev.Add("Channel-State", "CS_EXCHANGE_MEDIA");
+        ev.Add("Channel-Call-State", "ACTIVE");
+        ev.Add("Channel-Name", $"sofia/internal/{user}@{_sim.Options.IPv4}");
+        ev.Add("Unique-ID", member.AgentLeg!);
+        ev.Add("Call-Direction", "outbound");
+        ev.Add("Answer-State", "answered");
+        ev.Add("variable_dialed_user", user);
+        ev.Add("variable_callcenter_agent", member.Agent!);
+        ev.Add("variable_cc_agent", member.Agent!);
+        ev.Add("variable_cc_side", "agent");
+        return ev;
+    }
+
+    /// <summary>mod_callcenter names the caller by number, and by name when the channel has one.</summary>
+    private void AddMemberCallerId(EslEvent ev)
+    {
+        if (!string.IsNullOrEmpty(_script.CallerName)) ev.Add("CC-Member-CID-Name", _script.CallerName);
+        ev.Add("CC-Member-CID-Number", _script.Ani);
+    }
+
+    private static string Seconds(DateTimeOffset at) => at.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
+
+    private sealed record CallcenterMember(string Queue, string MemberUuid, DateTimeOffset JoinedAt)
+    {
+        public string? Agent { get; init; }
+
+        public string? AgentLeg { get; init; }
+
+        public string? CalledAt { get; init; }
+
+        public string? AnsweredAt { get; init; }
+
+        public bool Left { get; init; }
+    }
+}
