@@ -44,8 +44,8 @@ public sealed partial class FreeSwitchSimulator
             if (space < 0) return "-ERR Invalid usage!\n";
             var agent = rest[..space];
             var status = rest[(space + 1)..].Trim().Trim('\'');
-            if (!AgentStatuses.ContainsKey(agent)) return "-ERR Invalid Agent!\n";
-            if (!s_statuses.Contains(status, StringComparer.Ordinal)) return "-ERR Invalid Status!\n";
+            if (!AgentStatuses.ContainsKey(agent)) return "-ERR Agent not found!\n";
+            if (!s_statuses.Contains(status, StringComparer.Ordinal)) return "-ERR Invalid Agent Status!\n";
             AgentStatuses[agent] = status;
             var ev = new EslEvent("CUSTOM", 24) { Subclass = "callcenter::info" };
             ev.Add("Event-Subclass", "callcenter::info");

@@ -7,15 +7,22 @@ namespace IvrEngine.Simulator;
 /// headers real FreeSWITCH sends (IvrEngine.Tests/RealFreeSwitch/Agreement/CallcenterOfferToAgent.txt).</summary>
 public sealed partial class SimulatedCall
 {
+    private readonly TaskCompletionSource _inQueue = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private CallcenterMember? _member;
+
+    /// <summary>Completes once the caller is in a queue (member-queue-start sent).</summary>
+    public Task InQueue => _inQueue.Task;
 
     /// <summary>The queue offers the waiting caller to <paramref name="agent"/> (e.g. "1001@default"): agent-state-change
     /// (Receiving) and agent-offering; then, when <paramref name="answer"/>, the agent's phone answers (bridge-agent-start,
     /// agent-state-change "In a queue call"), else it fails with <paramref name="cause"/> (bridge-agent-fail, and the
     /// agent back to Waiting). Returns the agent's leg uuid when answered, else null.</summary>
-    public Task<string?> OfferToAgentAsync(string agent, bool answer, string cause = "NO_ANSWER")
+    public async Task<string?> OfferToAgentAsync(string agent, bool answer, string cause = "NO_ANSWER")
     {
         ArgumentException.ThrowIfNullOrEmpty(agent);
+
+        // The engine may be told the callcenter application started (CHANNEL_EXECUTE) just before it queues the caller.
+        await Task.WhenAny(_inQueue.Task, Completion).ConfigureAwait(false);
         CallcenterMember member;
         lock (_sync)
         {
@@ -53,7 +60,7 @@ public sealed partial class SimulatedCall
             fail.Add("CC-Member-Joined-Time", Seconds(member.JoinedAt));
             Emit(fail);
             EmitAgentState(agent, "Waiting");
-            return Task.FromResult<string?>(null);
+            return null;
         }
 
         var leg = Guid.NewGuid().ToString();
@@ -74,7 +81,7 @@ public sealed partial class SimulatedCall
         start.Add("CC-Member-DNIS", _script.Dnis);
         Emit(start);
         EmitAgentState(agent, "In a queue call");
-        return Task.FromResult<string?>(leg);
+        return leg;
     }
 
     /// <summary>The agent who took the call hangs up: bridge-agent-end, member-queue-end (Terminated) and the agent back

@@ -489,6 +489,7 @@ public sealed partial class SimulatedCall
                 ev.Add("CC-Member-Session-UUID", Uuid);
                 AddMemberCallerId(ev);
                 Emit(ev);
+                _inQueue.TrySetResult();
                 await HoldUntilHangupAsync().ConfigureAwait(false);
                 EmitMemberLeftQueue();
                 return null;

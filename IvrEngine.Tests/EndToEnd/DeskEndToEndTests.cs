@@ -64,7 +64,7 @@ public sealed class DeskEndToEndTests
         var commands = engine.Host.Services.GetRequiredService<DeskCommands>();
         (await commands.SetAgentStatusAsync(Agent, "On Break")).Should().BeNull();
         await desk.WaitForAsync(d => d.AgentOf(Agent) is { Status: "On Break" }, EngineUnderTest.Patience, "the agent on break");
-        (await commands.SetAgentStatusAsync("9999@default", "Available")).Should().Be("FreeSWITCH refused: -ERR Invalid Agent!");
+        (await commands.SetAgentStatusAsync("9999@default", "Available")).Should().Be("FreeSWITCH refused: -ERR Agent not found!");
         (await commands.SetAgentStatusAsync(Agent, "Sleeping")).Should().StartWith("the status must be one of");
         (await commands.SetAgentStatusAsync("1001@default' 'x", "Available")).Should().StartWith("the agent name");
         server.Commands.Count(c => c.Line.StartsWith("api callcenter_config agent set status", StringComparison.Ordinal)).Should().Be(2,

@@ -46,7 +46,17 @@ public sealed class DeskTests
         var commands = lab.Engine.Services!.GetRequiredService<DeskCommands>();
         (await commands.SetAgentStatusAsync(Agent, "On Break")).Should().BeNull();
         await desk.WaitForAsync(d => d.AgentOf(Agent) is { Status: "On Break" }, RealLab.Patience, "the agent on break");
-        (await commands.SetAgentStatusAsync("9999@default", "Available")).Should().Be("FreeSWITCH refused: -ERR Invalid Agent!");
+        (await commands.SetAgentStatusAsync("9999@default", "Available")).Should().Be("FreeSWITCH refused: -ERR Agent not found!");
+        // The simulator answers callcenter_config as FreeSWITCH does.
+        await using (var simulator = new IvrEngine.Simulator.FreeSwitchSimulator(new IvrEngine.Simulator.SimulatorOptions { CallcenterAgents = [Agent] }))
+        {
+            foreach (var (agent, status) in new[] { ("9999@default", "Available"), (Agent, "Sleeping"), (Agent, "Available") })
+            {
+                simulator.SetAgentStatus(agent, status).Should().Be((await lab.FreeSwitch.Client.ApiAsync($"callcenter_config agent set status {agent} '{status}'")).Body,
+                    $"{agent} '{status}'");
+            }
+        }
+
         desk.WrapUpDone(call.Caller, Agent);
         desk.CallsOf(Agent).Should().BeEmpty();
 

@@ -68,6 +68,6 @@ public sealed partial class DeskCommands(Func<EslInboundClient?> client, TimeSpa
         return agents;
     }
 
-    [GeneratedRegex("^[A-Za-z0-9._-]+@[A-Za-z0-9._-]+$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"\A[A-Za-z0-9._-]+@[A-Za-z0-9._-]+\z", RegexOptions.CultureInvariant)]
     private static partial Regex AgentName();
 }
