@@ -366,7 +366,7 @@ public sealed class DeskBrowserTests(ITestOutputHelper output)
     }
 
     [BrowserFact]
-    public async Task The_admin_starts_a_demo_call_from_the_admin_page_and_it_pops_on_the_agents_page()
+    public async Task The_admin_starts_a_demo_call_from_the_admin_page_that_pops_on_the_agents_page_and_makes_and_revokes_a_token()
     {
         await using var lab = await RealDesk.StartAsync();
         await using var browser = await BrowserSession.StartAsync(lab.Url);
@@ -392,6 +392,21 @@ public sealed class DeskBrowserTests(ITestOutputHelper output)
             await Assertions.Expect(card.GetByTestId("call-state")).ToHaveTextAsync("On call");
             await admin.GetByRole(AriaRole.Button, new() { Name = $"End demo call from {DemoDataSeeder.WellKnown.VipPhone}" }).ClickAsync();
             await Assertions.Expect(card.GetByTestId("call-state")).ToHaveTextAsync("Wrap-up");
+
+            // A token made on the page is shown once, works, and stops working once revoked there.
+            var token = admin.GetByRole(AriaRole.Form, new() { Name = "Create token" });
+            await token.GetByLabel("Token name").FillAsync("crm");
+            await token.GetByLabel("Acts as user").FillAsync("agent1001");
+            await token.GetByRole(AriaRole.Button, new() { Name = "Create token" }).ClickAsync();
+            await Assertions.Expect(admin.GetByTestId("token-value")).ToHaveValueAsync(new Regex("^ivr_"));
+            var plain = await admin.GetByTestId("token-value").InputValueAsync();
+            using var crm = new HttpClient { BaseAddress = new Uri(lab.Url), Timeout = EngineUnderTest.Patience };
+            crm.DefaultRequestHeaders.Authorization = new("Bearer", plain);
+            (await crm.GetAsync(new Uri("/api/desk/state", UriKind.Relative))).StatusCode.Should().Be(System.Net.HttpStatusCode.OK);
+            await admin.GetByRole(AriaRole.Button, new() { Name = "Revoke token crm" }).ClickAsync();
+            await Assertions.Expect(admin.GetByRole(AriaRole.Table, new() { Name = "API tokens" }).GetByRole(AriaRole.Row).Filter(new() { HasText = "crm" }))
+                .ToContainTextAsync("revoked");
+            (await crm.GetAsync(new Uri("/api/desk/state", UriKind.Relative))).StatusCode.Should().Be(System.Net.HttpStatusCode.Unauthorized);
             browser.ScriptErrors.Should().BeEmpty();
             browser.FailedResponses.Should().BeEmpty();
         });
