@@ -162,6 +162,8 @@ public sealed class DeskBrowserTests(ITestOutputHelper output)
             await Assertions.Expect(card.GetByRole(AriaRole.Form, new() { Name = "Edit client" })).ToBeVisibleAsync();
             await Assertions.Expect(card.GetByRole(AriaRole.Region, new() { Name = "Open tickets" })).ToBeVisibleAsync();
             await Assertions.Expect(card.GetByRole(AriaRole.Region, new() { Name = "Notes and warnings" })).ToBeVisibleAsync();
+            // The call in which the agent made them a client is in their history.
+            await Assertions.Expect(card.GetByRole(AriaRole.Table, new() { Name = "Last contacts" })).ToContainTextAsync("Demo Bank");
             browser.ScriptErrors.Should().BeEmpty();
             browser.FailedResponses.Should().BeEmpty();
         });
