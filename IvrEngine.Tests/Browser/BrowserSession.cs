@@ -21,9 +21,13 @@ internal sealed class BrowserSession : IAsyncDisposable
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(10);
 
     private readonly List<string> _consoleErrors = [];
+    private readonly List<string> _failedResponses = [];
 
-    private BrowserSession(IPlaywright playwright, IBrowser browser, IBrowserContext context, IPage page)
+    private readonly string? _baseUrl;
+
+    private BrowserSession(IPlaywright playwright, IBrowser browser, IBrowserContext context, IPage page, string? baseUrl)
     {
+        _baseUrl = baseUrl;
         Playwright = playwright;
         Browser = browser;
         Context = context;
@@ -44,6 +48,15 @@ internal sealed class BrowserSession : IAsyncDisposable
         get
         {
             lock (_consoleErrors) return [.. _consoleErrors];
+        }
+    }
+
+    /// <summary>Every answer with a status of 400 or more the pages received, as "STATUS METHOD path".</summary>
+    public IReadOnlyList<string> FailedResponses
+    {
+        get
+        {
+            lock (_failedResponses) return [.. _failedResponses];
         }
     }
 
@@ -77,7 +90,7 @@ internal sealed class BrowserSession : IAsyncDisposable
             context.SetDefaultTimeout((float)DefaultTimeout.TotalMilliseconds);
             Assertions.SetDefaultExpectTimeout((float)DefaultTimeout.TotalMilliseconds);
             var page = await context.NewPageAsync();
-            var session = new BrowserSession(playwright, browser, context, page);
+            var session = new BrowserSession(playwright, browser, context, page, baseUrl);
             session.Watch(page);
             return session;
         }
@@ -92,6 +105,22 @@ internal sealed class BrowserSession : IAsyncDisposable
     public async Task<IPage> NewPageAsync()
     {
         var page = await Context.NewPageAsync();
+        Watch(page);
+        return page;
+    }
+
+    /// <summary>A page in a new context of the same browser (its own cookies: another user), watched like
+    /// <see cref="Page"/> and kept in the screenshots of a failure.</summary>
+    public async Task<IPage> NewContextPageAsync()
+    {
+        var context = await Browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            BaseURL = _baseUrl,
+            ViewportSize = Page.ViewportSize is { } size ? new ViewportSize { Width = size.Width, Height = size.Height } : null,
+            Locale = "en-GB",
+        });
+        context.SetDefaultTimeout((float)DefaultTimeout.TotalMilliseconds);
+        var page = await context.NewPageAsync();
         Watch(page);
         return page;
     }
@@ -119,7 +148,7 @@ internal sealed class BrowserSession : IAsyncDisposable
         try
         {
             Directory.CreateDirectory(BrowserEnvironment.ArtifactsFolder);
-            var pages = Context.Pages;
+            var pages = Browser.Contexts.SelectMany(c => c.Pages).ToList();
             for (var i = 0; i < pages.Count; i++)
             {
                 if (pages[i].IsClosed) continue;
@@ -171,6 +200,13 @@ internal sealed class BrowserSession : IAsyncDisposable
             if (message.Type == "error" && !message.Location.Contains("/favicon.ico", StringComparison.Ordinal))
             {
                 lock (_consoleErrors) _consoleErrors.Add($"console: {message.Text} ({message.Location})");
+            }
+        };
+        page.Response += (_, response) =>
+        {
+            if (response.Status >= 400 && !response.Url.EndsWith("/favicon.ico", StringComparison.Ordinal))
+            {
+                lock (_failedResponses) _failedResponses.Add($"{response.Status} {response.Request.Method} {new Uri(response.Url).PathAndQuery}");
             }
         };
         page.PageError += (_, error) =>

@@ -252,6 +252,27 @@ public sealed class DeskStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task A_call_whose_record_names_no_client_gets_the_client_an_agent_made_and_joins_their_history()
+    {
+        await _store.AddInteractionAsync(new InteractionRecord
+        {
+            CallUuid = "call-1", At = Start, CallerNumber = "+15550100", DialedNumber = "5000", Outcome = "transferred",
+        });
+        var client = Guid.NewGuid();
+
+        (await _store.SetInteractionClientAsync("call-1", client)).Should().BeTrue();
+        (await _store.SetInteractionClientAsync("call-1", client)).Should().BeTrue("it names that client already");
+        (await _store.SetInteractionClientAsync("call-1", Guid.NewGuid())).Should().BeFalse("it names another client");
+        (await _store.SetInteractionClientAsync("call-2", client)).Should().BeFalse("there is no record of call-2");
+        Reopen();
+
+        (await _store.FindInteractionAsync("call-1"))!.ClientId.Should().Be(client);
+        (await _store.GetInteractionsAsync(client)).Should().ContainSingle().Which.CallUuid.Should().Be("call-1");
+        (await _store.GetInteractionsAsync(client, 1)).Should().ContainSingle("the client's last-contact summary names the call too")
+            .Which.CallUuid.Should().Be("call-1");
+    }
+
+    [Fact]
     public async Task Campaigns_are_listed_by_dialed_number()
     {
         await _store.UpsertCampaignAsync(new Campaign { Dnis = "5002", Name = "Clinic", Hints = "Ask for the policy number.", Direction = "incoming" });

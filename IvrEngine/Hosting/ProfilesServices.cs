@@ -267,6 +267,8 @@ internal static class SharedClientStores
 
         public Task<InteractionRecord> SetWrapUpAsync(string callUuid, WrapUp wrapUp, CancellationToken cancellationToken = default) => store.SetWrapUpAsync(callUuid, wrapUp, cancellationToken);
 
+        public Task<bool> SetInteractionClientAsync(string callUuid, Guid clientId, CancellationToken cancellationToken = default) => store.SetInteractionClientAsync(callUuid, clientId, cancellationToken);
+
         public Task<IReadOnlyList<Campaign>> CampaignsAsync(CancellationToken cancellationToken = default) => store.CampaignsAsync(cancellationToken);
 
         public void Dispose()

@@ -59,6 +59,11 @@ public interface IDeskStore
     /// minimal record when the IVR wrote none; returns it.</summary>
     Task<InteractionRecord> SetWrapUpAsync(string callUuid, WrapUp wrapUp, CancellationToken cancellationToken = default);
 
+    /// <summary>Names the client on a call's record that names none (a new caller an agent made a client, or whose
+    /// number they attached to one during the call), so the call is in the client's history. False when the call has
+    /// no record or its record names another client.</summary>
+    Task<bool> SetInteractionClientAsync(string callUuid, Guid clientId, CancellationToken cancellationToken = default);
+
     /// <summary>Every campaign, by dialed number.</summary>
     Task<IReadOnlyList<Campaign>> CampaignsAsync(CancellationToken cancellationToken = default);
 }

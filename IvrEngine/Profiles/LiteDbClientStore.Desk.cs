@@ -341,6 +341,25 @@ public sealed partial class LiteDbClientStore : IDeskStore
         }, cancellationToken);
     }
 
+    /// <inheritdoc />
+    public async Task<bool> SetInteractionClientAsync(string callUuid, Guid clientId, CancellationToken cancellationToken = default)
+    {
+        CheckKey(callUuid, "callUuid", allowEmpty: false);
+        return await WriteAsync(() =>
+        {
+            var record = InteractionOfCall(callUuid);
+            if (record is null || (record.ClientId is { } current && current != clientId)) return false;
+            if (record.ClientId is null)
+            {
+                record.ClientId = clientId;
+                _interactions.Update(record);
+                LiteDbMapping.RecordLastContact(_lastContacts, record);
+            }
+
+            return true;
+        }, cancellationToken);
+    }
+
     /// <summary>A call's record (under the engine lock): the newest when a call has several.</summary>
     private InteractionRecord? InteractionOfCall(string callUuid) =>
         _interactions.Query().Where(BsonExpression.Create("$.CallUuid = @0", callUuid)).OrderByDescending(LiteDbMapping.AtExpression).FirstOrDefault();

@@ -433,6 +433,7 @@ public sealed partial class CardApi(
     private async Task<IResult> IdentifiedAsync(string uuid, ClientCard saved, DeskUser user, string reason, HttpContext context)
     {
         Reach(user, saved.Id);
+        await desk.SetInteractionClientAsync(uuid, saved.Id, context.RequestAborted);
         var entry = contexts.Find(uuid);
         entry?.Identify(new CallClientContext(saved.Id, entry.Client?.Code ?? "N", reason, "agent"));
         var why = await PushAsync(uuid, [new(ContextVariables.ClientId, saved.Id.ToString("D")), new(ContextVariables.ClientName, saved.Name),

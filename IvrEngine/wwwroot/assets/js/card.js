@@ -252,7 +252,9 @@ function renderTickets(client, ctx) {
         say(message, 'Saving…');
         try {
           const updated = await api('PATCH', `/api/tickets/${seg(t.id)}`, { version: t.version, status: select.value });
-          const ticketsNow = (client.tickets ?? []).map(x => (x.id === t.id ? { ...x, ...updated } : x));
+          // The card lists open tickets only: a resolved or closed one leaves the list, as the server's card does.
+          const ticketsNow = (client.tickets ?? []).map(x => (x.id === t.id ? { ...x, ...updated } : x))
+            .filter(x => x.status !== 'resolved' && x.status !== 'closed');
           ctx.actions.setClient({ ...client, tickets: ticketsNow });
         } catch (error) {
           if (error.status === 409) {
@@ -305,6 +307,9 @@ function renderEdits(client, ctx) {
   const pending = ctx.pendingEdit ?? null;
   const value = key => (pending && key in pending ? pending[key] : (key === 'city' || key === 'country' || key === 'timeZone'
     ? client.location?.[key] : client[key]) ?? '');
+  // The card's own value of a field (what the form shows without an edit).
+  const saved = key => String((key === 'city' || key === 'country' || key === 'timeZone' ? client.location?.[key] : client[key])
+    ?? (key === 'category' ? 'regular' : ''));
   const fields = {
     name: field('Name', { name: 'name', value: value('name'), required: true, autocomplete: 'off' }),
     company: field('Company', { name: 'company', value: value('company'), autocomplete: 'off' }),
@@ -337,7 +342,8 @@ function renderEdits(client, ctx) {
       if (error instanceof ApiError && error.status === 409) {
         say(message, '');
         const theirs = error.body?.current ?? null;
-        const mine = Object.fromEntries(Object.entries(fields).map(([k, f]) => [k, f.input.value]));
+        // Only what this agent changed is kept: the other fields take their version when it is reloaded.
+        const mine = Object.fromEntries(Object.entries(fields).filter(([k, f]) => f.input.value !== saved(k)).map(([k, f]) => [k, f.input.value]));
         conflict.replaceChildren(
           el('p', { text: 'Someone else changed this card while you were editing. Your changes are kept below; reload to see theirs, then save again.' }),
           el('button', {

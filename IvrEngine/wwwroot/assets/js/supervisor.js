@@ -36,26 +36,45 @@ function since(iso) {
   return Number.isNaN(t) ? null : (Date.now() - t) / 1000;
 }
 
-/** One row per call: where it is (IVR / waiting in a queue / with an agent), for how long, and its state. */
+// Who each call is from, as last seen: once a call has ended the engine no longer holds its channel's details, so a
+// call in wrap-up comes without its caller's name and number.
+const known = new Map();
+
+/** The caller's name, number, dialed number and category of a call: the state's, else what was seen before. */
+function caller(entry) {
+  const seen = known.get(entry.callUuid) ?? {};
+  const now = {
+    clientName: entry.clientName ?? seen.clientName, ani: entry.ani ?? seen.ani, dnis: entry.dnis ?? seen.dnis,
+    category: entry.category ?? seen.category,
+  };
+  known.set(entry.callUuid, now);
+  return now;
+}
+
+/** One row per call: where it is (IVR / waiting in a queue / with an agent), for how long, and its state. The
+ * server's waiting entries are {callUuid, where: "ivr"|"queue", queue, since, ani, dnis, clientName, category, ctiCode}. */
 function rows(state) {
   const list = [];
   for (const w of state.waiting ?? []) {
-    const inIvr = !w.queue || w.state === 'ivr' || w.where === 'ivr';
+    const inIvr = w.where !== 'queue';
+    const who = caller(w);
     list.push({
-      uuid: w.callUuid ?? w.uuid, caller: w.clientName || w.ani, ani: w.ani, dnis: w.dnis,
-      where: inIvr ? 'In IVR' : `Waiting in ${w.queue}`,
-      from: inIvr ? (w.startedAt ?? w.queuedAt) : (w.queuedAt ?? w.startedAt),
-      state: inIvr ? 'In IVR' : 'Waiting', category: w.category,
+      uuid: w.callUuid, caller: who.clientName || who.ani, ani: who.ani, dnis: who.dnis,
+      where: inIvr ? 'In IVR' : `Waiting in ${w.queue ?? 'a queue'}`,
+      from: w.since, state: inIvr ? 'In IVR' : 'Waiting', category: who.category,
     });
   }
   for (const c of state.calls ?? []) {
+    const who = caller(c);
     list.push({
-      uuid: c.callUuid, caller: c.clientName || c.ani, ani: c.ani, dnis: c.dnis,
+      uuid: c.callUuid, caller: who.clientName || who.ani, ani: who.ani, dnis: who.dnis,
       where: `With ${c.agent}${c.queue ? ` (${c.queue})` : ''}`,
       from: c.state === 'on-call' ? (c.answeredAt ?? c.offeredAt) : c.state === 'wrap-up' ? (c.endedAt ?? c.answeredAt) : c.offeredAt,
-      state: stateText(c.state), category: c.category,
+      state: stateText(c.state), category: who.category,
     });
   }
+  const live = new Set(list.map(r => r.uuid));
+  for (const uuid of known.keys()) if (!live.has(uuid)) known.delete(uuid);
   return list;
 }
 
@@ -77,25 +96,29 @@ function renderCalls(state) {
     el('tbody', null, body)));
 }
 
+/** The server's agents are {agent, status, state, since, calls}: mod_callcenter's status and state, when either
+ * last changed, and how many calls are on the agent's desk. */
 function renderAgents(state) {
   const agents = state.agents ?? [];
   const body = agents.length ? agents.map(a => el('tr', null,
-    el('th', { scope: 'row', text: a.displayName || a.name || a.agent }),
-    el('td', { text: a.agent ?? '—' }),
-    el('td', { text: a.extension ?? '—' }),
+    el('th', { scope: 'row', text: a.agent ?? '—' }),
     el('td', { text: a.status ?? '—' }),
-    el('td', { text: a.state ?? '—' })))
+    el('td', { text: a.state ?? '—' }),
+    el('td', { class: 'elapsed', dataset: { from: a.since ?? '' }, text: formatDuration(since(a.since)) }),
+    el('td', { text: String(a.calls ?? 0) })))
     : [el('tr', null, el('td', { colspan: 5, class: 'empty', text: 'No agents.' }))];
   replaceChildren(agentsSlot, el('table', { 'aria-label': 'Agents' },
-    el('thead', null, el('tr', null, ['Agent', 'Id', 'Extension', 'Status', 'State'].map(h => el('th', { scope: 'col', text: h })))),
+    el('thead', null, el('tr', null, ['Agent', 'Status', 'State', 'For', 'Calls'].map(h => el('th', { scope: 'col', text: h })))),
     el('tbody', null, body)));
 }
 
 function openCard(uuid) {
   openUuid = uuid;
   cardPanel.hidden = false;
-  const summary = (latest?.calls ?? []).find(c => c.callUuid === uuid) ?? (latest?.waiting ?? []).find(w => (w.callUuid ?? w.uuid) === uuid);
-  cardView.show(uuid, summary ? { ...summary, callUuid: uuid } : null);
+  const waiting = (latest?.waiting ?? []).find(w => w.callUuid === uuid);
+  const summary = (latest?.calls ?? []).find(c => c.callUuid === uuid)
+    ?? (waiting ? { ...waiting, state: waiting.where === 'queue' ? 'waiting' : 'ivr' } : null);
+  cardView.show(uuid, summary);
   document.getElementById('card-heading').focus?.();
 }
 
@@ -111,7 +134,7 @@ function onState(state) {
 
 // The "For" column counts up without a new event: only the text of those cells changes, once a second.
 setInterval(() => {
-  for (const cell of callsSlot.querySelectorAll('td.elapsed')) {
+  for (const cell of document.querySelectorAll('td.elapsed')) {
     const from = cell.dataset.from;
     if (from) cell.textContent = formatDuration(since(from));
   }
