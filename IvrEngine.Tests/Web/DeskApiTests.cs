@@ -175,6 +175,29 @@ public sealed class DeskApiTests
     }
 
     [Fact]
+    public async Task A_supervisors_stream_shows_a_call_in_the_IVR_within_seconds_and_drops_it_when_it_hangs_up()
+    {
+        await using var engine = await EngineUnderTest.StartAsync(new IvrEngine.Simulator.SimulatorOptions { PlaybackDuration = TimeSpan.FromMinutes(5) }, null, Demo);
+        await DeskWeb.AddUsersAsync(engine.Host.Services);
+        using var supervisor = await DeskWeb.SignInAsync(DeskWeb.Base(engine), "supervisor");
+        await using var stream = await DeskStream.OpenAsync(supervisor);
+        await stream.WaitAsync(s => s.GetProperty("waiting").GetArrayLength() == 0);
+        static bool InIvr(JsonElement state, string uuid) =>
+            state.GetProperty("waiting").EnumerateArray().Any(w => w.GetProperty("callUuid").GetString() == uuid && w.GetProperty("where").GetString() == "ivr");
+
+        // No desk change comes with a call entering or leaving the IVR; the heartbeat alone would take 20 s.
+        var call = await engine.CallAsync(new IvrEngine.Simulator.CallerScript { Ani = DemoDataSeeder.WellKnown.VipPhone, Dnis = "5999" });
+        await call.WaitForApplicationAsync("playback").WaitAsync(EngineUnderTest.Patience);
+        var (state, _) = await stream.WaitAsync(s => InIvr(s, call.Uuid), TimeSpan.FromSeconds(5));
+        state.GetProperty("waiting").EnumerateArray().Single(w => w.GetProperty("callUuid").GetString() == call.Uuid)
+            .GetProperty("ani").GetString().Should().Be(DemoDataSeeder.WellKnown.VipPhone);
+
+        await call.HangUpAsync();
+        await call.Completion.WaitAsync(EngineUnderTest.Patience);
+        await stream.WaitAsync(s => !InIvr(s, call.Uuid), TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
     public async Task An_open_desk_stream_ends_when_the_engine_stops_instead_of_holding_the_stop()
     {
         var engine = await EngineUnderTest.StartAsync(null, null, Demo);

@@ -18,6 +18,7 @@ namespace IvrEngine.Web;
 public sealed class DeskApi(DeskService desk, DeskCommands commands, CallContextRegistry contexts, CallRegistry calls, TimeProvider time)
 {
     private static readonly TimeSpan Heartbeat = TimeSpan.FromSeconds(20);
+    private static readonly TimeSpan IvrTick = TimeSpan.FromSeconds(1);
 
     /// <summary>A desk as the page sees it.</summary>
     public sealed record DeskState(long Sequence, DeskAgentView? Agent, IReadOnlyList<DeskCallView> Calls, IReadOnlyList<WaitingView> Waiting,
@@ -93,24 +94,49 @@ public sealed class DeskApi(DeskService desk, DeskCommands commands, CallContext
         using var subscription = desk.Changes.Subscribe(
             change => { if (Concerns(user, change)) signal.Writer.TryWrite(true); },
             _ => signal.Writer.TryWrite(true));
+        // Supervisors also see the calls in the IVR, which come and go without a desk change: their stream looks at
+        // the engine's live calls once a second and sends when that set changed.
+        var tick = user.SeesAll ? IvrTick : Heartbeat;
         while (!cancellationToken.IsCancellationRequested)
         {
+            var ivr = user.SeesAll ? IvrFingerprint() : 0;
+            var sentAt = time.GetTimestamp();
             yield return JsonSerializer.Serialize(StateOf(user), JsonSerializerOptions.Web);
-            using var beat = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            beat.CancelAfter(Heartbeat);
-            try
+            while (true)
             {
-                await signal.Reader.ReadAsync(beat.Token);
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                // The heartbeat: the state again, so proxies keep the stream and the page knows it is current.
-            }
-            catch (OperationCanceledException)
-            {
-                yield break;
+                using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                wait.CancelAfter(tick);
+                try
+                {
+                    await signal.Reader.ReadAsync(wait.Token);
+                    break;
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    // The heartbeat (the state again, so proxies keep the stream and the page knows it is current), or
+                    // a supervisor's look at the IVR.
+                    if (time.GetElapsedTime(sentAt) >= Heartbeat || (user.SeesAll && IvrFingerprint() != ivr)) break;
+                }
+                catch (OperationCanceledException)
+                {
+                    yield break;
+                }
             }
         }
+    }
+
+    /// <summary>Which calls are connected to the engine now (order-free), to tell when the IVR's calls changed.</summary>
+    private int IvrFingerprint()
+    {
+        var fingerprint = 0;
+        var count = 0;
+        foreach (var call in calls.Calls)
+        {
+            fingerprint ^= StringComparer.Ordinal.GetHashCode(call.Uuid);
+            count++;
+        }
+
+        return HashCode.Combine(fingerprint, count);
     }
 
     private static bool Concerns(DeskUser user, DeskChange change) =>
