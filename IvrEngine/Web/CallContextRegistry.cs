@@ -58,14 +58,14 @@ public sealed class CallContextEntry
                 found = null;
             }
 
-            if (found is null && _variables.TryGetValue("ivr_cti_code", out var code))
+            if (found is null && _variables.TryGetValue(ContextVariables.CtiCode, out var code))
             {
-                found = new CallClientContext(null, code, _variables.GetValueOrDefault("ivr_cti_reason") ?? string.Empty,
-                    _variables.GetValueOrDefault("ivr_matched_by") ?? "none");
+                found = new CallClientContext(null, code, _variables.GetValueOrDefault(ContextVariables.CtiReason) ?? string.Empty,
+                    _variables.GetValueOrDefault(ContextVariables.MatchedBy) ?? "none");
             }
 
             var id = found?.ClientId
-                ?? (_variables.TryGetValue("ivr_client_id", out var text) && Guid.TryParse(text, out var parsed) ? parsed : null);
+                ?? (_variables.TryGetValue(ContextVariables.ClientId, out var text) && Guid.TryParse(text, out var parsed) ? parsed : null);
             return found is null && id is null ? null : (found ?? new CallClientContext(null, "?", string.Empty, "none")) with { ClientId = id };
         }
     }
@@ -225,5 +225,5 @@ public sealed class CallContextRegistry : ICallContextSink
     }
 
     /// <summary>The channel variable naming the call's context (<c>GET /contexts/{id}</c>).</summary>
-    public const string ContextVariable = "ivr_context_id";
+    public const string ContextVariable = ContextVariables.ContextId;
 }

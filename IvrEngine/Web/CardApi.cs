@@ -123,7 +123,7 @@ public sealed partial class CardApi(
         var campaign = dnis.Length > 0 ? await store.FindCampaignAsync(dnis, cancellationToken) : null;
         var card = clientId is { } id ? await store.GetAsync(id, cancellationToken) : null;
         var agentUser = deskCall?.Agent is { } agentName ? await desk.FindUserByAgentAsync(agentName, cancellationToken) : null;
-        var queue = deskCall?.Queue ?? record?.Queue ?? variables.GetValueOrDefault("ivr_queue");
+        var queue = deskCall?.Queue ?? record?.Queue;
         int? wait = deskCall?.QueuedAt is { } queued ? (int)((deskCall.AnsweredAt ?? deskCall.EndedAt ?? now) - queued).TotalSeconds : null;
         var direction = string.Equals(campaign?.Direction, "outgoing", StringComparison.OrdinalIgnoreCase)
             || string.Equals(record?.Direction, "outbound", StringComparison.OrdinalIgnoreCase) ? "OUTGOING" : "INCOMING";
