@@ -165,9 +165,22 @@ public sealed class DemoDataSeeder
 
         var campaigns = new[]
         {
-            new Campaign { Dnis = "5000", Name = "Demo Bank", Service = "bank", Language = "en" },
-            new Campaign { Dnis = "5001", Name = "Demo Taxi", Service = "taxi", Language = "ru" },
-            new Campaign { Dnis = "5002", Name = "Demo Clinic", Service = "clinic", Language = "ka" },
+            new Campaign
+            {
+                Dnis = "5000", Name = "Demo Bank", Service = "bank", Language = "en",
+                Hints = "Greet by name. Verify with the last four digits of the card, never the whole number. "
+                    + "Overdue balance: offer a payment plan before anything else. Lost card: block it first, then open a ticket.",
+            },
+            new Campaign
+            {
+                Dnis = "5001", Name = "Demo Taxi", Service = "taxi", Language = "ru",
+                Hints = "Ask for the pickup address and the time. A complaint about a driver: take the order number and open a ticket.",
+            },
+            new Campaign
+            {
+                Dnis = "5002", Name = "Demo Clinic", Service = "clinic", Language = "ka",
+                Hints = "Never discuss results on the phone. Appointments: offer the first free slot, then the doctor the patient asks for.",
+            },
         };
         foreach (var campaign in campaigns) await _store.UpsertCampaignAsync(campaign, cancellationToken);
 
