@@ -416,39 +416,55 @@ public sealed class DeskBrowserTests(ITestOutputHelper output)
 
     /// <summary>The docs' screenshots of the card (docs/screenshots/card-vip.png, card-problem.png, card-new-caller.png):
     /// written there only with IVR_DOCS_SCREENSHOTS=1, else to the artifacts folder, so an ordinary run checks the three
-    /// cards and leaves the docs alone.</summary>
+    /// cards and leaves the docs alone. Each card is of a call that went through the bank flow (5000) and was offered
+    /// through mod_callcenter, so "What the IVR did" shows the real path, keys, rule, reason, queue and wait: the VIP
+    /// known by number (the vip rule); the problem client known by number, whose manager rule sends them to their
+    /// manager first (agent_agent-106: not registered, so the dialplan's fallback queue, general); a new caller who
+    /// chose to identify by account, keyed an unknown account three times and went to general (the account itself is
+    /// not kept, it was in no record: only that it was invalid). The simulator's offer
+    /// either bridges at once or fails at once (its agent-offering has no ringing phone behind it), so the cards are
+    /// taken on call ("On call"), not ringing.</summary>
     [BrowserFact]
     public async Task Screenshots_of_the_card_for_a_VIP_a_problem_client_and_a_new_caller()
     {
         var folder = Environment.GetEnvironmentVariable("IVR_DOCS_SCREENSHOTS") == "1"
             ? Path.Combine(RepositoryRoot(), "docs", "screenshots")
             : Path.Combine(BrowserEnvironment.ArtifactsFolder, "screenshots");
-        await using var lab = await RealDesk.StartAsync();
+        await using var lab = await RealDesk.StartAsync(RealDesk.ShippedFlows);
         await using var browser = await BrowserSession.StartAsync(lab.Url, new ViewportSize { Width = 1280, Height = 900 });
 
         await browser.RunAsync(async page =>
         {
             await RealDesk.SignInAsync(page, "agent1001");
             var card = page.GetByRole(AriaRole.Region, new() { Name = "Client card" });
-            foreach (var (ani, heading, file) in new[]
+            foreach (var (ani, keys, heading, reason, keyed, file) in new (string, string[], string, string, string?, string)[]
             {
-                (DemoDataSeeder.WellKnown.VipPhone, "Eleanor Vance", "card-vip.png"),
-                (DemoDataSeeder.WellKnown.ProblemPhone, "Виктор Соколов", "card-problem.png"),
-                (DemoDataSeeder.UnknownAnis[1], "New caller", "card-new-caller.png"),
+                (DemoDataSeeder.WellKnown.VipPhone, [], "Eleanor Vance", "vip: CTI code V", null, "card-vip.png"),
+                (DemoDataSeeder.WellKnown.ProblemPhone, [], "Виктор Соколов", "manager: category problem; manager agent-106 first", null, "card-problem.png"),
+                (DemoDataSeeder.UnknownAnis[1], ["2", "55555#", "55555#", "55555#"], "New caller", "3 invalid entries", "account_statusinvalid", "card-new-caller.png"),
             })
             {
-                var uuid = await lab.DemoCallAsync(ani);
-                await Assertions.Expect(card).ToHaveAttributeAsync("data-call", uuid);
+                var call = await lab.QueuedCallAsync(ani, keys);
+                await call.OfferToAgentAsync(RealDesk.Agent1001, answer: true);
+                await Assertions.Expect(card).ToHaveAttributeAsync("data-call", call.Uuid);
                 await Assertions.Expect(card.GetByRole(AriaRole.Heading, new() { Level = 2 })).ToHaveTextAsync(heading);
-                await Assertions.Expect(card.GetByTestId("call-state")).ToHaveTextAsync("Ringing");
+                await Assertions.Expect(card.GetByTestId("call-state")).ToHaveTextAsync("On call");
+                var ivr = card.GetByRole(AriaRole.Region, new() { Name = "What the IVR did" });
+                await Assertions.Expect(ivr).ToContainTextAsync("bank/welcome");
+                await Assertions.Expect(ivr).ToContainTextAsync(lab.Desk.Find(call.Uuid)!.Queue!);
+                await Assertions.Expect(ivr).Not.ToContainTextAsync("demo");
+                await Assertions.Expect(ivr).ToContainTextAsync(reason);
+                if (keyed is not null) await Assertions.Expect(ivr).ToContainTextAsync(keyed);
                 await page.EvaluateAsync("() => document.fonts.ready.then(() => true)");
                 var path = Path.Combine(folder, file);
-                await browser.SaveScreenshotAsync(path, fullPage: false);
+                // The pointer off the card (it rests where the last wrap-up was saved: a hovered button).
+                await page.Mouse.MoveAsync(0, 0);
+                // The whole page at the 1280x900 viewport: what the IVR did sits below the fold.
+                await browser.SaveScreenshotAsync(path, fullPage: true);
                 new FileInfo(path).Length.Should().BeGreaterThan(10_000, $"{file} shows the card");
                 output.WriteLine($"{file}: {path}");
 
-                await lab.DemoStepAsync(uuid, "answer");
-                await lab.DemoStepAsync(uuid, "end");
+                await call.AgentEndsAsync();
                 await Assertions.Expect(card.GetByTestId("call-state")).ToHaveTextAsync("Wrap-up");
                 await card.GetByRole(AriaRole.Button, new() { Name = "Save wrap-up" }).ClickAsync();
                 await Assertions.Expect(page.GetByTestId("idle")).ToBeVisibleAsync();

@@ -52,10 +52,7 @@ internal sealed class RealDesk : IAsyncDisposable
         {
             HangUpAfterTransfer = false,
             CallcenterAgents = [Agent1001, Agent1002],
-            // The dialplan's queue_X extension runs mod_callcenter's application on queue X@default.
-            Dialplan = transfer => transfer.StartsWith("queue_", StringComparison.Ordinal)
-                ? [new DialplanApplication("callcenter", transfer.Split(' ')[0]["queue_".Length..] + "@default")]
-                : [],
+            Dialplan = Dialplan,
         });
         InboundServer? server = null;
         EngineUnderTest? engine = null;
@@ -81,14 +78,50 @@ internal sealed class RealDesk : IAsyncDisposable
         }
     }
 
-    /// <summary>A call from <paramref name="ani"/> to 5000 that the engine's flow puts in a queue, once the desk knows
-    /// the caller waits there.</summary>
-    public async Task<SimulatedCall> QueuedCallAsync(string ani)
+    /// <summary>The setting that makes the engine serve the shipped flows (bank on 5000, taxi, clinic) instead of the
+    /// default flow alone: pass it to <see cref="StartAsync"/>.</summary>
+    public static string ShippedFlows => "--Flows:Path=" + Path.Combine(AppContext.BaseDirectory, "flows");
+
+    /// <summary>A call from <paramref name="ani"/> to 5000 that the engine's flow puts in a queue (the default flow, or
+    /// bank with <see cref="ShippedFlows"/>), the caller
+    /// keying <paramref name="keys"/> one item per wait for keys; returned once the desk knows the caller waits there.</summary>
+    public async Task<SimulatedCall> QueuedCallAsync(string ani, params string[] keys)
     {
-        var call = await FreeSwitch.StartCallAsync(Engine.EndPoint, new CallerScript { Ani = ani, CallerName = string.Empty });
+        var call = await FreeSwitch.StartCallAsync(Engine.EndPoint, new CallerScript
+        {
+            Ani = ani,
+            CallerName = string.Empty,
+            Inputs = [.. keys.Select(CallerInput.Keys)],
+        });
         await call.WaitForApplicationAsync("callcenter").WaitAsync(EngineUnderTest.Patience);
         await Desk.WaitForAsync(d => d.Waiting().Any(w => w.CallUuid == call.Uuid), EngineUnderTest.Patience, "the caller waiting in the queue");
         return call;
+    }
+
+    /// <summary>The dialplan of freeswitch-conf/dialplan/default.xml as far as the tests need it: queue_X runs
+    /// mod_callcenter's application on queue X@default; agent_X (a client's manager first) bridges user/X, which is not
+    /// registered here (only 1001 and 1002 are agents), so with continue_on_fail the dialplan goes on to
+    /// ivr_agent_fallback: the queue the engine named in ivr_fallback_queue (the bank's manager rule names general).</summary>
+    private static IReadOnlyList<DialplanApplication> Dialplan(string transfer)
+    {
+        var destination = transfer.Split(' ')[0];
+        if (destination.StartsWith("queue_", StringComparison.Ordinal))
+        {
+            return [new DialplanApplication("callcenter", destination["queue_".Length..] + "@default")];
+        }
+
+        if (destination.StartsWith("agent_", StringComparison.Ordinal))
+        {
+            var agent = destination["agent_".Length..];
+            return
+            [
+                new DialplanApplication("set", $"ivr_agent_tried={agent}"),
+                new DialplanApplication("export", $"ivr_fallback_reason=agent {agent} USER_NOT_REGISTERED"),
+                new DialplanApplication("callcenter", "general@default"),
+            ];
+        }
+
+        return [];
     }
 
     /// <summary>A demo call (<c>POST /api/demo/calls</c> as the admin) from <paramref name="ani"/> offered to

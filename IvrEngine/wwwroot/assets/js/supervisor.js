@@ -87,7 +87,7 @@ function renderCalls(state) {
     el('td', { class: 'elapsed', dataset: { from: r.from ?? '' }, text: formatDuration(since(r.from)) }),
     el('td', { text: r.state }),
     el('td', null, r.uuid ? el('button', {
-      type: 'button', text: 'Open card', 'aria-label': `Open the card of ${r.caller || r.ani || 'this call'}`,
+      type: 'button', text: 'Open the card', 'aria-label': `Open the card of ${r.caller || r.ani || 'this call'}`,
       onclick: () => openCard(r.uuid),
     }) : null)))
     : [el('tr', null, el('td', { colspan: 6, class: 'empty', text: 'No live calls.' }))];
