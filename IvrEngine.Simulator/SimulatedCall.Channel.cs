@@ -201,7 +201,7 @@ public sealed partial class SimulatedCall
         {
             lock (_sync)
             {
-                if (_hungUp || (_socketGone && _queue.Count == 0))
+                if (_hungUp)
                 {
                     return null;
                 }
@@ -211,9 +211,16 @@ public sealed partial class SimulatedCall
                     return _queue.Dequeue();
                 }
 
+                // What the dialplan still has to run (a transfer's extension) runs after the socket went too, as in
+                // FreeSWITCH: the channel goes on without the engine.
                 if (_dialplanQueue.Count > 0)
                 {
                     return _dialplanQueue.Dequeue();
+                }
+
+                if (_socketGone)
+                {
+                    return null;
                 }
             }
 
@@ -1167,13 +1174,15 @@ public sealed partial class SimulatedCall
             return;
         }
 
-        // The simulator follows the call into the new extension only while the socket can see it.
+        // The call goes into the new extension whether or not the engine still holds the socket: the engine's usual
+        // end of a call is the transfer and then the close, and the close can come first here (FreeSWITCH runs the
+        // extension all the same; its events then reach only the inbound connections).
         if (_sim.Options.Dialplan?.Invoke(dest) is { } extension)
         {
             lock (_sync)
             {
                 _dialplanQueue.Clear();
-                if (!_socketGone && !_exitRequested)
+                if (!_exitRequested)
                 {
                     foreach (var app in extension)
                     {
@@ -1230,6 +1239,7 @@ public sealed partial class SimulatedCall
             _hangupCause = cause;
             _hangupBy = by;
             _answerState = "hangup";
+            if (_socketGone) CancelAppWaiters();
 
             // Not yet the hangup_cause variables nor Caller-Channel-Hangup-Time: FreeSWITCH sets them when the channel
             // goes from CS_HANGUP to CS_REPORTING (its CHANNEL_HANGUP and the events up to CS_HANGUP show neither).

@@ -576,6 +576,15 @@ public sealed partial class SimulatedCall
         _signal.Release();
     }
 
+    /// <summary>Ends every wait for an application still to come (the caller holds <c>_sync</c>).</summary>
+    private void CancelAppWaiters()
+    {
+        foreach (var w in _appWaiters)
+        {
+            w.Tcs.TrySetCanceled();
+        }
+    }
+
     private void OnClosed()
     {
         CallRecord record;
@@ -587,9 +596,11 @@ public sealed partial class SimulatedCall
                 _closedBeforeConnect = true;
             }
 
-            foreach (var w in _appWaiters)
+            // A socket that goes is not the end of a call that goes on in the dialplan (a transfer, the dialplan after
+            // `socket`): waiters for its next applications are ended by its hangup instead.
+            if (_hungUp || !_connected)
             {
-                w.Tcs.TrySetCanceled();
+                CancelAppWaiters();
             }
 
             record = new CallRecord

@@ -43,7 +43,7 @@ internal sealed class BaresipPhones : IAsyncDisposable
         var folder = Directory.CreateTempSubdirectory("ivr-baresip-").FullName;
         var sipPort = RealFreeSwitchEnvironment.FreePortAndNext(); // + 1: TLS
         var controlPort = RealFreeSwitchEnvironment.FreePort();
-        var (rtpStart, rtpEnd) = RealFreeSwitchEnvironment.RtpRange(200);
+        var (rtpStart, rtpEnd) = RealFreeSwitchEnvironment.PhoneRtpRange(200);
         File.WriteAllText(Path.Combine(folder, "config"), string.Join('\n',
             "poll_method epoll",
             $"sip_listen 127.0.0.1:{sipPort}",

@@ -120,10 +120,24 @@ internal static class RealFreeSwitchEnvironment
         }
     }
 
-    /// <summary>A block of <paramref name="count"/> even-aligned UDP ports for RTP, away from the ephemeral range.</summary>
-    public static (int Start, int End) RtpRange(int count = 400)
+    /// <summary>FreeSWITCH's RTP ports come from 20000-29999, the phones' from 30000-39999, each block after the one
+    /// before (from a random start): a phone's RTP port can never be one FreeSWITCH picks for a call (seen: baresip
+    /// bound 31908 first, FreeSWITCH's agent leg failed "Bind Error! 127.0.0.1:31908" -> INCOMPATIBLE_DESTINATION).</summary>
+    private static int s_freeSwitchBlock = Random.Shared.Next(0, 1000);
+
+    private static int s_phoneBlock = Random.Shared.Next(0, 1000);
+
+    /// <summary>A block of <paramref name="count"/> even-aligned UDP ports for FreeSWITCH's RTP, away from the
+    /// ephemeral range and from the phones' (<see cref="PhoneRtpRange"/>).</summary>
+    public static (int Start, int End) RtpRange(int count = 400) => Block(20000, ref s_freeSwitchBlock, count);
+
+    /// <summary>A block of <paramref name="count"/> UDP ports for a SIP phone's RTP, never overlapping FreeSWITCH's.</summary>
+    public static (int Start, int End) PhoneRtpRange(int count = 200) => Block(30000, ref s_phoneBlock, count);
+
+    private static (int Start, int End) Block(int zone, ref int counter, int count)
     {
-        var start = 20000 + (Random.Shared.Next(0, 20000 / count) * count);
+        var blocks = 10000 / count;
+        var start = zone + (Interlocked.Increment(ref counter) % blocks * count);
         return (start, start + count - 1);
     }
 }
