@@ -33,11 +33,7 @@ public sealed class DeskBrowserTests
 
         await browser.RunAsync(async page =>
         {
-            await page.GotoAsync("/signin?return=%2Fagent");
-            await page.GetByLabel("User name").FillAsync("agent1001");
-            await page.GetByLabel("Password").FillAsync(DeskWeb.Password);
-            await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-            await Expect(page.GetByTestId("connection")).ToHaveTextAsync("Connected");
+            await RealDesk.SignInAsync(page, "agent1001");
             // The moment the card's heading shows, by the page's own clock (the same machine's clock as FreeSWITCH's).
             await page.EvaluateAsync("""
                 () => new MutationObserver((_, observer) => {

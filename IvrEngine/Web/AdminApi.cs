@@ -56,7 +56,7 @@ public sealed partial class AdminApi(UserAccounts accounts, IDeskStore desk, ICl
     {
         var (input, bad) = await CardApi.ReadAsync<UserInput>(context);
         if (input is null) return bad!;
-        if (input.Agent is { Length: > 0 } agent && !AgentPattern().IsMatch(agent)) return ContextApi.Problem(400, "agent: a mod_callcenter agent like 1001@default");
+        if (input.Agent is { Length: > 0 } agent && UserAccounts.CheckAgent(agent) is { } badAgent) return ContextApi.Problem(400, badAgent);
         try
         {
             var user = await accounts.CreateUserAsync(input.UserName ?? string.Empty, input.DisplayName ?? input.UserName ?? string.Empty,
@@ -80,7 +80,7 @@ public sealed partial class AdminApi(UserAccounts accounts, IDeskStore desk, ICl
         var user = await desk.FindUserAsync(userName, context.RequestAborted);
         if (user is null) return ContextApi.Problem(404, $"no user {userName}");
         if (input.Role is { } role && !UserRoles.All.Contains(role)) return ContextApi.Problem(400, "role: one of " + string.Join(", ", UserRoles.All));
-        if (input.Agent is { Length: > 0 } agent && !AgentPattern().IsMatch(agent)) return ContextApi.Problem(400, "agent: a mod_callcenter agent like 1001@default");
+        if (input.Agent is { Length: > 0 } agent && UserAccounts.CheckAgent(agent) is { } badAgent) return ContextApi.Problem(400, badAgent);
         if (string.Equals(user.UserName, WebSecurity.Require(context.User).UserName, StringComparison.OrdinalIgnoreCase)
             && (input.Disabled == true || (input.Role is { } r && r != UserRoles.Admin)))
         {
@@ -156,7 +156,7 @@ public sealed partial class AdminApi(UserAccounts accounts, IDeskStore desk, ICl
         if (!DnisPattern().IsMatch(dnis)) return ContextApi.Problem(400, "dnis: digits, + or *, up to 32");
         if (input.Agent?.Trim() is not { Length: > 0 } agent) return ContextApi.Problem(400, "agent: e.g. 1001@default");
         if (!agent.Contains('@', StringComparison.Ordinal)) agent += "@default";
-        if (!AgentPattern().IsMatch(agent)) return ContextApi.Problem(400, "agent: a mod_callcenter agent like 1001@default");
+        if (UserAccounts.CheckAgent(agent) is { } badAgent) return ContextApi.Problem(400, badAgent);
         var found = await lookup.ByCallerAsync(ani, dnis, context.RequestAborted);
         var uuid = Guid.NewGuid().ToString("D");
         var client = new CallClientContext(found.Client?.Id, found.Code.ToString(), found.Reason, found.MatchedBy);
@@ -195,15 +195,11 @@ public sealed partial class AdminApi(UserAccounts accounts, IDeskStore desk, ICl
         return Results.NoContent();
     }
 
-    private static Task<IResult> Guard(HttpContext context, Func<Task<IResult>> action) =>
-        WebSecurity.Require(context.User).Scopes.Contains(DeskUser.WriteScope) ? action() : Task.FromResult(ContextApi.Problem(403, "this API token may only read"));
+    private static Task<IResult> Guard(HttpContext context, Func<Task<IResult>> action) => WebSecurity.WhenWriting(context, action);
 
     private static UserView View(UserAccount u) => new(u.UserName, u.DisplayName, u.Role, u.Agent, u.Extension, u.Disabled, u.CreatedAt);
 
     private static string? NullIfEmpty(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();
-
-    [GeneratedRegex("^[A-Za-z0-9._-]{1,64}@[A-Za-z0-9._-]{1,64}$")]
-    private static partial Regex AgentPattern();
 
     [GeneratedRegex(@"^[0-9+*#]{1,32}$")]
     private static partial Regex DnisPattern();

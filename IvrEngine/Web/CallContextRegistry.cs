@@ -106,19 +106,14 @@ public sealed class CallContextRegistry : ICallContextSink
     {
         ArgumentNullException.ThrowIfNull(liveCall);
         ArgumentNullException.ThrowIfNull(client);
-        Sweep();
-        var now = _time.GetUtcNow();
-        var entry = new CallContextEntry(liveCall.Uuid, Guid.NewGuid(), liveCall.Ani, liveCall.Dnis, now, client) { LastSeen = now };
-        if (_byUuid.TryGetValue(liveCall.Uuid, out var old)) _byId.TryRemove(old.ContextId, out _);
-        _byUuid[liveCall.Uuid] = entry;
-        _byId[entry.ContextId] = entry;
-        return new TrackedCall(liveCall, entry, this);
+        return new TrackedCall(liveCall, Open(liveCall.Uuid, liveCall.Ani, liveCall.Dnis, client), this);
     }
 
     /// <summary>Starts tracking a call that has no live IVR session here (a demo call); same rules as
     /// <see cref="Track"/>.</summary>
     public CallContextEntry Open(string uuid, string ani, string dnis, Func<CallClientContext?> client)
     {
+        ArgumentNullException.ThrowIfNull(client);
         Sweep();
         var now = _time.GetUtcNow();
         var entry = new CallContextEntry(uuid, Guid.NewGuid(), ani, dnis, now, client) { LastSeen = now };

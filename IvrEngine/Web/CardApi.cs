@@ -26,9 +26,7 @@ public sealed partial class CardApi(
     TimeProvider time,
     ILogger<CardApi> logger)
 {
-    private const int MaxJsonBytes = 256 * 1024;
     private const int MaxNoteChars = 4000;
-    private static readonly TimeSpan LiveTimeout = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan ReachFor = TimeSpan.FromHours(24);
 
     /// <summary>The cards each agent reached through a call offered to them (or made/attached on one): what they may open.</summary>
@@ -128,7 +126,7 @@ public sealed partial class CardApi(
         var direction = string.Equals(campaign?.Direction, "outgoing", StringComparison.OrdinalIgnoreCase)
             || string.Equals(record?.Direction, "outbound", StringComparison.OrdinalIgnoreCase) ? "OUTGOING" : "INCOMING";
         var call = new CardCall(uuid, entry?.StartedAt ?? record?.At ?? deskCall?.OfferedAt ?? now, direction,
-            entry?.Ani ?? record?.CallerNumber ?? string.Empty, dnis, deskCall is null ? null : State(deskCall.State), queue, wait,
+            entry?.Ani ?? record?.CallerNumber ?? string.Empty, dnis, deskCall is null ? null : DeskApi.StateName(deskCall.State), queue, wait,
             deskCall is null ? null : new CardAgent(deskCall.Agent, agentUser?.Extension ?? AgentExtension(deskCall.Agent), agentUser?.DisplayName),
             entry is not null && deskCall?.State != DeskCallState.WrapUp);
         var ivr = new CardIvr(variables.GetValueOrDefault(ContextVariables.Flow) ?? record?.Flow,
@@ -214,7 +212,7 @@ public sealed partial class CardApi(
         Check(errors, edit.Name, "name", 1, 200);
         Check(errors, edit.Company, "company", 0, 200);
         Check(errors, edit.City, "city", 0, 100);
-        if (edit.Language is { Length: > 0 } language && !LanguagePattern().IsMatch(language)) errors.Add("language: a code like en, ru, ka or pt-BR");
+        if (edit.Language is { Length: > 0 } language && !ContextPatchRules.IsLanguage(language)) errors.Add("language: a code like en, ru, ka or pt-BR");
         if (edit.Category is { } category && !CategoryPattern().IsMatch(category)) errors.Add("category: lower-case letters and dashes, up to 32");
         if (edit.Country is { Length: > 0 } country && !CountryPattern().IsMatch(country)) errors.Add("country: two capital letters (ISO 3166), e.g. GE");
         if (edit.TimeZone is { Length: > 0 } zone && !TimeZoneInfo.TryFindSystemTimeZoneById(zone, out _)) errors.Add($"timeZone: {zone} is not a known time zone (e.g. Asia/Tbilisi)");
@@ -374,7 +372,7 @@ public sealed partial class CardApi(
         if (input is null) return bad!;
         if (input.Name?.Trim() is not { Length: > 0 and <= 200 } name) return Problem(400, "name: 1 to 200 characters");
         if (input.Company is { Length: > 200 }) return Problem(400, "company: up to 200 characters");
-        if (input.Language is { Length: > 0 } language && !LanguagePattern().IsMatch(language)) return Problem(400, "language: a code like en, ru, ka or pt-BR");
+        if (input.Language is { Length: > 0 } language && !ContextPatchRules.IsLanguage(language)) return Problem(400, "language: a code like en, ru, ka or pt-BR");
         if (!IsCallId(uuid) || !CanSeeCall(user, uuid)) return NoCall(uuid);
         var (ani, current) = await CallerOfAsync(uuid, context.RequestAborted);
         if (ani is null) return NoCall(uuid);
@@ -526,12 +524,10 @@ public sealed partial class CardApi(
     {
         if (callUuid is null) return "no call given";
         var entry = contexts.Find(callUuid);
-        if (entry is null || live.Find(callUuid)?.State == DeskCallState.WrapUp) return "the call has ended";
-        if (live.Find(callUuid)?.How == "demo") return "a demo call has no channel";
-        List<KeyValuePair<string, string>> safe = [.. variables.Select(v => new KeyValuePair<string, string>(v.Key, LiveChannel.SafeValue(v.Value))).Where(v => v.Value.Length > 0)];
-        var why = await LiveChannel.SetAsync(inbound(), callUuid, safe, LiveTimeout, cancellationToken);
-        if (why is null) contexts.Attach(entry, safe);
-        return why;
+        var onDesk = live.Find(callUuid);
+        if (entry is null || onDesk?.State == DeskCallState.WrapUp) return "the call has ended";
+        if (onDesk?.How == "demo") return "a demo call has no channel";
+        return (await LiveChannel.PutOnCallAsync(inbound(), contexts, entry, variables, cancellationToken)).Why;
     }
 
     private async Task<(string? Ani, Guid? Client)> CallerOfAsync(string uuid, CancellationToken cancellationToken)
@@ -559,13 +555,6 @@ public sealed partial class CardApi(
     private CardAuditEntry Audit(Guid clientId, DeskUser user, string what, string? old, string? value, string? callUuid, int version) => new()
     {
         Id = Guid.NewGuid(), ClientId = clientId, At = time.GetUtcNow(), By = user.AuditName, What = what, Old = old, New = value, CallUuid = callUuid, Version = version,
-    };
-
-    private static string State(DeskCallState state) => state switch
-    {
-        DeskCallState.Ringing => "ringing",
-        DeskCallState.OnCall => "on-call",
-        _ => "wrap-up",
     };
 
     private static string? AgentExtension(string agent) => agent.Split('@')[0];
@@ -598,27 +587,16 @@ public sealed partial class CardApi(
 
     private static DeskUser Me(HttpContext context) => WebSecurity.Require(context.User);
 
-    /// <summary>Edits need the write scope (a read-only token may not).</summary>
-    private static Task<IResult> Write(HttpContext context, Func<Task<IResult>> edit) =>
-        Me(context).Scopes.Contains(DeskUser.WriteScope) ? edit() : Task.FromResult(Problem(403, "this API token may only read"));
+    private static Task<IResult> Write(HttpContext context, Func<Task<IResult>> edit) => WebSecurity.WhenWriting(context, edit);
 
-    /// <summary>Reads a JSON body of at most 256 KB.</summary>
+    /// <summary>Reads a JSON body of at most 256 KB (<see cref="ContextPatchRules.MaxBodyBytes"/>).</summary>
     internal static async Task<(T? Value, IResult? Error)> ReadAsync<T>(HttpContext context) where T : class
     {
-        if (context.Request.ContentLength > MaxJsonBytes) return (null, Problem(413, $"the body is larger than {MaxJsonBytes / 1024} KB"));
+        var body = await ContextApi.ReadBodyAsync(context.Request, context.RequestAborted);
+        if (body is null) return (null, Problem(413, $"the body is larger than {ContextPatchRules.MaxBodyBytes / 1024} KB"));
         try
         {
-            using var limited = new MemoryStream();
-            var chunk = new byte[16 * 1024];
-            int read;
-            while ((read = await context.Request.Body.ReadAsync(chunk, context.RequestAborted)) > 0)
-            {
-                if (limited.Length + read > MaxJsonBytes) return (null, Problem(413, $"the body is larger than {MaxJsonBytes / 1024} KB"));
-                limited.Write(chunk, 0, read);
-            }
-
-            limited.Position = 0;
-            var value = limited.Length == 0 ? null : await JsonSerializer.DeserializeAsync<T>(limited, JsonSerializerOptions.Web, context.RequestAborted);
+            var value = body.Length == 0 ? null : JsonSerializer.Deserialize<T>(body, JsonSerializerOptions.Web);
             return value is null ? (null, Problem(400, "the body is empty; send JSON")) : (value, null);
         }
         catch (JsonException ex)
@@ -627,19 +605,13 @@ public sealed partial class CardApi(
         }
     }
 
-    internal static bool IsCallId(string uuid) => CallIdPattern().IsMatch(uuid);
+    internal static bool IsCallId(string uuid) => ContextApi.IsUuid(uuid);
 
     private static IResult Problem(int status, string message) => ContextApi.Problem(status, message);
 
     private static IResult NoCall(string uuid) => Problem(404, $"no call {uuid} offered to you is known to this engine");
 
     private static IResult NoClient(Guid id) => Problem(404, $"no client {id} reached through your calls");
-
-    [GeneratedRegex("^[A-Za-z0-9-]{1,64}$")]
-    private static partial Regex CallIdPattern();
-
-    [GeneratedRegex("^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")]
-    private static partial Regex LanguagePattern();
 
     [GeneratedRegex("^[a-z][a-z-]{0,31}$")]
     private static partial Regex CategoryPattern();

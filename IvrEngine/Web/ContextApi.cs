@@ -18,8 +18,6 @@ public sealed partial class ContextApi(
     TimeProvider time,
     ILogger<ContextApi> logger)
 {
-    private static readonly TimeSpan LiveTimeout = TimeSpan.FromSeconds(5);
-
     /// <summary><c>GET /calls/{uuid}/context</c>.</summary>
     public async Task<IResult> GetByCallAsync(string uuid, CancellationToken cancellationToken)
     {
@@ -103,9 +101,7 @@ public sealed partial class ContextApi(
         }
 
         live.Add(new(ContextVariables.ClientVersion, saved.Version.ToString(CultureInfo.InvariantCulture)));
-        List<KeyValuePair<string, string>> safe = [.. live.Select(v => new KeyValuePair<string, string>(v.Key, LiveChannel.SafeValue(v.Value))).Where(v => v.Value.Length > 0)];
-        var why = await LiveChannel.SetAsync(inbound(), uuid, safe, LiveTimeout, cancellationToken);
-        if (why is null) contexts.Attach(entry, safe);
+        var (why, safe) = await LiveChannel.PutOnCallAsync(inbound(), contexts, entry, live, cancellationToken);
         LogEdited(logger, uuid, clientId, saved.Version, string.Join(", ", safe.Select(v => v.Key)), why ?? "live channel updated");
         var result = new PatchResult(saved.Version, why is null, why, [.. safe.Select(v => v.Key)], ClientView.Of(saved));
         return why is null ? Results.Ok(result) : Results.Json(result, statusCode: StatusCodes.Status202Accepted);
@@ -119,7 +115,8 @@ public sealed partial class ContextApi(
             client?.MatchedBy, card is null ? null : ClientView.Of(card), entry.Variables);
     }
 
-    private static async Task<byte[]?> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
+    /// <summary>The request's body, at most <see cref="ContextPatchRules.MaxBodyBytes"/>; null when it is larger.</summary>
+    internal static async Task<byte[]?> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         if (request.ContentLength > ContextPatchRules.MaxBodyBytes) return null;
         var buffer = new ArrayBufferWriter<byte>();
@@ -137,7 +134,8 @@ public sealed partial class ContextApi(
     /// <summary>A plain refusal: <c>{"error": "..."}</c>.</summary>
     public static IResult Problem(int status, string message) => Results.Json(new ErrorBody(message), statusCode: status);
 
-    private static bool IsUuid(string uuid) => UuidPattern().IsMatch(uuid);
+    /// <summary>Looks like a FreeSWITCH Unique-ID (what a call id in a path may be).</summary>
+    internal static bool IsUuid(string uuid) => UuidPattern().IsMatch(uuid);
 
     [GeneratedRegex("^[A-Za-z0-9-]{1,64}$")]
     private static partial Regex UuidPattern();

@@ -143,10 +143,11 @@ public sealed class DeskApi(DeskService desk, DeskCommands commands, CallContext
         user.SeesAll || (user.Agent is { } agent
             && (string.Equals(change.Agent, agent, StringComparison.OrdinalIgnoreCase) || string.Equals(change.PreviousAgent, agent, StringComparison.OrdinalIgnoreCase)));
 
-    private async Task<IResult> SetStatusAsync(HttpContext context)
+    private Task<IResult> SetStatusAsync(HttpContext context) => WebSecurity.WhenWriting(context, () => SetAgentStatusAsync(context));
+
+    private async Task<IResult> SetAgentStatusAsync(HttpContext context)
     {
         var user = WebSecurity.Require(context.User);
-        if (!user.Scopes.Contains(DeskUser.WriteScope)) return ContextApi.Problem(403, "this API token may only read");
         if (user.Agent is not { } agent) return ContextApi.Problem(409, "you are not a mod_callcenter agent (ask an admin to set your agent)");
         var (input, bad) = await CardApi.ReadAsync<StatusInput>(context);
         if (input is null) return bad!;
@@ -163,12 +164,7 @@ public sealed class DeskApi(DeskService desk, DeskCommands commands, CallContext
     {
         var v = contexts.Find(call.CallUuid);
         var vars = v?.Variables;
-        return new DeskCallView(call.CallUuid, call.Agent, call.State switch
-        {
-            DeskCallState.Ringing => "ringing",
-            DeskCallState.OnCall => "on-call",
-            _ => "wrap-up",
-        }, call.Queue, call.OfferedAt, call.AnsweredAt, call.EndedAt, call.QueuedAt, call.How, v?.Ani, v?.Dnis,
+        return new DeskCallView(call.CallUuid, call.Agent, StateName(call.State), call.Queue, call.OfferedAt, call.AnsweredAt, call.EndedAt, call.QueuedAt, call.How, v?.Ani, v?.Dnis,
             vars?.GetValueOrDefault(ContextVariables.ClientName), vars?.GetValueOrDefault(ContextVariables.Category), v?.Client?.Code);
     }
 
@@ -179,6 +175,14 @@ public sealed class DeskApi(DeskService desk, DeskCommands commands, CallContext
         return new WaitingView(uuid, where, queue, since, v?.Ani, v?.Dnis, vars?.GetValueOrDefault(ContextVariables.ClientName),
             vars?.GetValueOrDefault(ContextVariables.Category), v?.Client?.Code);
     }
+
+    /// <summary>A desk call's state as the pages and the card name it.</summary>
+    internal static string StateName(DeskCallState state) => state switch
+    {
+        DeskCallState.Ringing => "ringing",
+        DeskCallState.OnCall => "on-call",
+        _ => "wrap-up",
+    };
 
     private static DeskAgentView View(DeskAgent agent, int calls) => new(agent.Agent, agent.Status, agent.State, agent.Since, calls);
 }

@@ -33,13 +33,13 @@ public sealed record DeskUser(string UserName, string DisplayName, string Role, 
     public const string ScopeClaim = "ivr:scope";
 
     /// <summary>Scope: read calls and cards.</summary>
-    public const string ReadScope = "read";
+    public const string ReadScope = UserAccounts.ReadScope;
 
     /// <summary>Scope: edit cards, tickets, wrap-ups, statuses.</summary>
-    public const string WriteScope = "write";
+    public const string WriteScope = UserAccounts.WriteScope;
 
     /// <summary>All scopes.</summary>
-    public static readonly IReadOnlySet<string> AllScopes = new HashSet<string>(StringComparer.Ordinal) { ReadScope, WriteScope };
+    public static readonly IReadOnlySet<string> AllScopes = new HashSet<string>(UserAccounts.Scopes, StringComparer.Ordinal);
 
     /// <summary>Sees every call and card.</summary>
     public bool SeesAll => Role is UserRoles.Supervisor or UserRoles.Admin;

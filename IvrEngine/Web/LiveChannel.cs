@@ -29,6 +29,24 @@ public static class LiveChannel
         return safe;
     }
 
+    /// <summary>How long FreeSWITCH gets to answer each <c>uuid_setvar</c>.</summary>
+    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>Puts an agent's edit on the call's channel: each value made safe (<see cref="SafeValue"/>, empty ones
+    /// dropped), set, and recorded in the call's context when FreeSWITCH took them all. Returns why not (null when set)
+    /// and the variables as they went onto the channel.</summary>
+    public static async Task<(string? Why, IReadOnlyList<KeyValuePair<string, string>> Safe)> PutOnCallAsync(EslInboundClient? client,
+        CallContextRegistry contexts, CallContextEntry entry, IEnumerable<KeyValuePair<string, string>> variables, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(contexts);
+        ArgumentNullException.ThrowIfNull(entry);
+        ArgumentNullException.ThrowIfNull(variables);
+        List<KeyValuePair<string, string>> safe = [.. variables.Select(v => new KeyValuePair<string, string>(v.Key, SafeValue(v.Value))).Where(v => v.Value.Length > 0)];
+        var why = await SetAsync(client, entry.Uuid, safe, Timeout, cancellationToken);
+        if (why is null) contexts.Attach(entry, safe);
+        return (why, safe);
+    }
+
     /// <summary>Sets every variable; returns null when all were set, else why not.</summary>
     public static async Task<string?> SetAsync(EslInboundClient? client, string uuid, IReadOnlyList<KeyValuePair<string, string>> variables,
         TimeSpan timeout, CancellationToken cancellationToken)

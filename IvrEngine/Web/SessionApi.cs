@@ -40,8 +40,12 @@ public static partial class SessionApi
         }).RequireAuthorization(WebSecurity.SignedIn);
 
         app.MapGet("/signin", () => Page(webRoot, "signin.html")).AllowAnonymous();
-        app.MapGet("/", (HttpContext context) => Results.Redirect(WebSecurity.Require(context.User).SeesAll
-            ? (WebSecurity.Require(context.User).IsAdmin ? "/admin" : "/supervisor") : "/agent")).RequireAuthorization(WebSecurity.SignedIn);
+        app.MapGet("/", (HttpContext context) => WebSecurity.Require(context.User) switch
+        {
+            { IsAdmin: true } => Results.Redirect("/admin"),
+            { SeesAll: true } => Results.Redirect("/supervisor"),
+            _ => Results.Redirect("/agent"),
+        }).RequireAuthorization(WebSecurity.SignedIn);
         app.MapGet("/agent", () => Page(webRoot, "agent.html")).RequireAuthorization(WebSecurity.SignedIn);
         app.MapGet("/supervisor", () => Page(webRoot, "supervisor.html")).RequireAuthorization(WebSecurity.Supervisors);
         app.MapGet("/admin", () => Page(webRoot, "admin.html")).RequireAuthorization(WebSecurity.Admins);

@@ -82,13 +82,10 @@ public sealed partial class WebEndpointService(
         app.MapGet("/calls/{uuid}/context", (string uuid, HttpContext c) => CardApi.IsCallId(uuid) && !cards.CanSeeCall(WebSecurity.Require(c.User), uuid)
             ? Task.FromResult(ContextApi.Problem(404, $"no live call {uuid} offered to you is known to this engine")) : api.GetByCallAsync(uuid, c.RequestAborted))
             .RequireAuthorization(WebSecurity.SignedIn);
-        app.MapMethods("/calls/{uuid}/context", ["PATCH"], (string uuid, HttpContext c) =>
-        {
-            var user = WebSecurity.Require(c.User);
-            if (!user.Scopes.Contains(DeskUser.WriteScope)) return Task.FromResult(ContextApi.Problem(403, "this API token may only read"));
-            return CardApi.IsCallId(uuid) && !cards.CanSeeCall(user, uuid)
-                ? Task.FromResult(ContextApi.Problem(404, $"no live call {uuid} offered to you is known to this engine")) : api.PatchAsync(uuid, c.Request, c.RequestAborted);
-        }).RequireAuthorization(WebSecurity.SignedIn);
+        app.MapMethods("/calls/{uuid}/context", ["PATCH"], (string uuid, HttpContext c) => WebSecurity.WhenWriting(c, () =>
+            CardApi.IsCallId(uuid) && !cards.CanSeeCall(WebSecurity.Require(c.User), uuid)
+                ? Task.FromResult(ContextApi.Problem(404, $"no live call {uuid} offered to you is known to this engine")) : api.PatchAsync(uuid, c.Request, c.RequestAborted)))
+            .RequireAuthorization(WebSecurity.SignedIn);
         app.MapGet("/contexts/{id}", (string id, HttpContext c) => Guid.TryParse(id, out var contextId)
             && engine.GetRequiredService<CallContextRegistry>().Find(contextId) is { } entry && !cards.CanSeeCall(WebSecurity.Require(c.User), entry.Uuid)
             ? Task.FromResult(ContextApi.Problem(404, $"no live call has context {id}")) : api.GetByIdAsync(id, c.RequestAborted))

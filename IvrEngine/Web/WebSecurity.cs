@@ -193,6 +193,10 @@ public static class WebSecurity
             ContextApi.Problem(StatusCodes.Status403Forbidden, "your role may not do this").ExecuteAsync(Context);
     }
 
+    /// <summary>Runs a state-changing request only for users whose scopes include write (a read-only API token gets 403).</summary>
+    internal static Task<IResult> WhenWriting(HttpContext context, Func<Task<IResult>> change) =>
+        Require(context.User).Scopes.Contains(DeskUser.WriteScope) ? change() : Task.FromResult(ContextApi.Problem(403, "this API token may only read"));
+
     /// <summary>The user of the request, as <see cref="DeskUser"/>; throws when the endpoint was not guarded.</summary>
     internal static DeskUser Require(ClaimsPrincipal principal) =>
         DeskUser.Of(principal) ?? throw new InvalidOperationException("the endpoint is not guarded by sign-in");
