@@ -322,7 +322,7 @@ public sealed partial class SimulatedCall
         string? response;
         try
         {
-            response = await ExecuteBodyAsync(app, arg ?? string.Empty).ConfigureAwait(false);
+            response = await ExecuteBodyAsync(app, arg ?? string.Empty, msg.FromDialplan).ConfigureAwait(false);
         }
         finally
         {
@@ -391,7 +391,7 @@ public sealed partial class SimulatedCall
     }
 
     /// <summary>Runs an application; returns its Application-Response (null = "_none_").</summary>
-    private async Task<string?> ExecuteBodyAsync(string app, string arg)
+    private async Task<string?> ExecuteBodyAsync(string app, string arg, bool fromDialplan)
     {
         switch (app)
         {
@@ -476,7 +476,7 @@ public sealed partial class SimulatedCall
                     _bridgedTo = arg;
                 }
 
-                await HoldUntilHangupAsync().ConfigureAwait(false);
+                await HoldUntilHangupAsync(fromDialplan).ConfigureAwait(false);
                 return null;
             case "callcenter":
             {
@@ -497,13 +497,13 @@ public sealed partial class SimulatedCall
                 AddMemberCallerId(ev);
                 Emit(ev);
                 _inQueue.TrySetResult();
-                await HoldUntilHangupAsync().ConfigureAwait(false);
+                await HoldUntilHangupAsync(fromDialplan).ConfigureAwait(false);
                 EmitMemberLeftQueue();
                 return null;
             }
 
             case "park":
-                await HoldUntilHangupAsync().ConfigureAwait(false);
+                await HoldUntilHangupAsync(fromDialplan).ConfigureAwait(false);
                 return null;
             case "hangup":
                 InitiateHangup(string.IsNullOrWhiteSpace(arg) ? "NORMAL_CLEARING" : arg.Trim(), "engine");
@@ -829,7 +829,10 @@ public sealed partial class SimulatedCall
         }
     }
 
-    private async Task HoldUntilHangupAsync()
+    /// <summary>Holds the running application (bridge, callcenter, park) until the caller hangs up. One the engine ran over
+    /// the socket also ends when the socket goes; one the dialplan runs (after a transfer) does not: the channel left the
+    /// socket application, and mod_callcenter keeps its member whatever became of the socket.</summary>
+    private async Task HoldUntilHangupAsync(bool fromDialplan)
     {
         var input = TakeInput(playback: false);
         if (input is not null && ApplyTerminalInput(input))
@@ -841,7 +844,7 @@ public sealed partial class SimulatedCall
         {
             lock (_sync)
             {
-                if (_socketGone)
+                if (_socketGone && !fromDialplan)
                 {
                     return;
                 }
