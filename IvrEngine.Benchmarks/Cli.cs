@@ -46,6 +46,12 @@ internal static class Cli
               agent i % N (callcenter::info agent-offering): prints p50/p90/p99/max of offer -> ringing on the agent's
               stream and of offer -> card answered, and whether p99 < 250 ms. --json: the report as JSON on stdout.
               See docs/benchmarks.md.
+          flood [--sockets N] [--calls M] [--rounds R] [--mode silent|answer]
+              Availability under a socket flood: the engine as a child process (default settings, the default flow);
+              each round opens N loopback sockets (default 5000) that never answer connect (answer: answer it, then go
+              silent), runs M real calls (default 200) one after another while they are open, and prints the calls
+              served, the engine's /health, its RSS with the flood open and its CPU per call; R rounds (default 3)
+              and their median. Exit code 0 when every call was served. See docs/benchmarks.md.
           micro [BenchmarkDotNet arguments]
               BenchmarkDotNet suite for the frame reader and EslEvent.GetHeader (e.g. micro --filter '*').
         """;
@@ -71,6 +77,7 @@ internal static class Cli
                 "burst" => BurstCommand.Run(rest),
                 "burst-callers" => BurstCallers.Run(rest), // hidden: the child process of 'burst'
                 "screenpop" => ScreenPopCommand.Run(rest),
+                "flood" => FloodCommand.Run(rest),
 
                 "record" => Record.RecordCommand.Run(rest),
                 "micro" => Micro.MicroCommand.Run(rest.ToArray()),

@@ -31,7 +31,10 @@ public sealed partial class EslConnection : IAsyncDisposable
     private readonly EslFrameReader _frames;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
-    private readonly Queue<TaskCompletionSource<EslMessage>> _pendingReplies = new();
+    private readonly Queue<PendingReply> _pendingReplies = new();
+    private readonly TimeProvider _time;
+    private readonly TimeSpan? _replyTimeout;
+    private ITimer? _replyTimer;
     private readonly ConcurrentDictionary<string, TaskCompletionSource<BackgroundJobResult>> _jobs = new(StringComparer.OrdinalIgnoreCase);
     private readonly Broadcaster<EslEvent> _events;
     private readonly Broadcaster<EslLogLine> _logs;
@@ -43,13 +46,15 @@ public sealed partial class EslConnection : IAsyncDisposable
     private string _closeMessage = "the connection is closed";
 
     /// <summary>Wraps a connected socket. Call <see cref="Start"/> to begin reading.</summary>
-    public EslConnection(Socket socket, EslLimits? limits = null, ILogger? logger = null)
-        : this(CreatePipes(socket), limits, logger) => _socket = socket;
+    public EslConnection(Socket socket, EslLimits? limits = null, ILogger? logger = null, TimeProvider? time = null)
+        : this(CreatePipes(socket), limits, logger, time) => _socket = socket;
 
     /// <summary>Wraps any duplex pipe (tests, in-memory transports).</summary>
-    public EslConnection(IDuplexPipe transport, EslLimits? limits = null, ILogger? logger = null)
+    public EslConnection(IDuplexPipe transport, EslLimits? limits = null, ILogger? logger = null, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(transport);
+        _time = time ?? TimeProvider.System;
+        _replyTimeout = limits?.ReplyTimeout;
         _input = transport.Input;
         _output = transport.Output;
         _frames = new EslFrameReader(limits ?? EslLimits.Default);
@@ -202,7 +207,8 @@ public sealed partial class EslConnection : IAsyncDisposable
     }
 
     /// <summary>Writes a command and queues its reply slot inside the write lock, so replies pair with commands in order.</summary>
-    internal async Task<EslMessage> SendRawAsync<TState>(TState state, Action<IBufferWriter<byte>, TState> write, CancellationToken cancellationToken)
+    internal async Task<EslMessage> SendRawAsync<TState>(TState state, Action<IBufferWriter<byte>, TState> write, CancellationToken cancellationToken,
+        bool timed = true)
     {
         var reply = new TaskCompletionSource<EslMessage>(TaskCreationOptions.RunContinuationsAsynchronously);
         await _writeLock.WaitAsync(cancellationToken);
@@ -223,7 +229,8 @@ public sealed partial class EslConnection : IAsyncDisposable
             lock (_pendingReplies)
             {
                 if (_closed) throw Closed();
-                _pendingReplies.Enqueue(reply);
+                _pendingReplies.Enqueue(new PendingReply(reply, timed && _replyTimeout is not null ? _time.GetTimestamp() : null));
+                if (_pendingReplies.Count == 1) ArmReplyTimerInsideLock();
             }
 
             await FlushAsync(CancellationToken.None);
@@ -315,7 +322,8 @@ public sealed partial class EslConnection : IAsyncDisposable
                 TaskCompletionSource<EslMessage>? waiter;
                 lock (_pendingReplies)
                 {
-                    _pendingReplies.TryDequeue(out waiter);
+                    waiter = _pendingReplies.TryDequeue(out var pending) ? pending.Waiter : null;
+                    ArmReplyTimerInsideLock();
                 }
 
                 if (waiter is null)
@@ -428,7 +436,8 @@ public sealed partial class EslConnection : IAsyncDisposable
         var closedError = Closed();
         lock (_pendingReplies)
         {
-            while (_pendingReplies.TryDequeue(out var waiter)) waiter.TrySetException(closedError);
+            while (_pendingReplies.TryDequeue(out var pending)) pending.Waiter.TrySetException(closedError);
+            _replyTimer?.Dispose();
         }
 
         foreach (var job in _jobs.Values) job.TrySetException(closedError);
@@ -458,6 +467,40 @@ public sealed partial class EslConnection : IAsyncDisposable
 
         _input.CancelPendingRead();
         _completion.TrySetResult(reason);
+    }
+
+    /// <summary>Points the reply timer at the oldest unanswered timed command, or stops it when there is none.</summary>
+    private void ArmReplyTimerInsideLock()
+    {
+        if (_replyTimeout is not { } timeout || _closed) return;
+        if (!_pendingReplies.TryPeek(out var head) || head.SentAt is not { } sentAt)
+        {
+            _replyTimer?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            return;
+        }
+
+        var left = timeout - _time.GetElapsedTime(sentAt);
+        if (left < TimeSpan.Zero) left = TimeSpan.Zero;
+        if (_replyTimer is null) _replyTimer = _time.CreateTimer(static s => ((EslConnection)s!).OnReplyTimer(), this, left, Timeout.InfiniteTimeSpan);
+        else _replyTimer.Change(left, Timeout.InfiniteTimeSpan);
+    }
+
+    private void OnReplyTimer()
+    {
+        TimeSpan waited;
+        lock (_pendingReplies)
+        {
+            if (_closed || !_pendingReplies.TryPeek(out var head) || head.SentAt is not { } sentAt) return;
+            waited = _time.GetElapsedTime(sentAt);
+            if (waited < _replyTimeout!.Value)
+            {
+                ArmReplyTimerInsideLock();
+                return;
+            }
+        }
+
+        LogReplyTimeout(_logger, LogName, waited.TotalSeconds);
+        Close(EslCloseReason.ReplyTimeout, new TimeoutException($"no reply for {waited.TotalSeconds:0.#} s"));
     }
 
     private void ThrowIfClosed()
@@ -519,6 +562,9 @@ public sealed partial class EslConnection : IAsyncDisposable
 
     private sealed record DuplexPipe(PipeReader Input, PipeWriter Output) : IDuplexPipe;
 
+    /// <summary>A command waiting for its reply; <paramref name="SentAt"/> (a timestamp) when the reply timeout applies.</summary>
+    private readonly record struct PendingReply(TaskCompletionSource<EslMessage> Waiter, long? SentAt);
+
     [LoggerMessage(EventId = 100, Level = LogLevel.Warning, Message = "Connection {ConnectionId}: closing on a protocol error: {Reason}")]
     private static partial void LogProtocolError(ILogger logger, string connectionId, string reason);
 
@@ -533,6 +579,9 @@ public sealed partial class EslConnection : IAsyncDisposable
 
     [LoggerMessage(EventId = 104, Level = LogLevel.Debug, Message = "Connection {ConnectionId}: ignoring a frame of content type {ContentType}")]
     private static partial void LogUnknownFrame(ILogger logger, string connectionId, string contentType);
+
+    [LoggerMessage(EventId = 106, Level = LogLevel.Warning, Message = "Connection {ConnectionId}: no reply for {Seconds:0.#} s; closing it as silent")]
+    private static partial void LogReplyTimeout(ILogger logger, string connectionId, double seconds);
 
     [LoggerMessage(EventId = 105, Level = LogLevel.Error, Message = "Connection {ConnectionId}: FreeSWITCH refused the connection: {Text}")]
     private static partial void LogRudeRejection(ILogger logger, string connectionId, string text);

@@ -6,31 +6,57 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace IvrEngine.EventSocket;
 
 /// <summary>Accepts FreeSWITCH's outbound-socket connections and hands each one, as an
-/// <see cref="EslOutboundSession"/>, to a handler. A handler's failure is logged and ends that connection only.</summary>
+/// <see cref="EslOutboundSession"/>, to a handler. A handler's failure is logged and ends that connection only.
+/// It holds at most <see cref="EslLimits.MaxConnections"/> sockets (then it waits for one to close before accepting
+/// again), and when accepting fails for want of descriptors or buffers it backs off instead of spinning.</summary>
 public sealed partial class EslOutboundListener : IAsyncDisposable
 {
+    private static readonly TimeSpan MinBackoff = TimeSpan.FromMilliseconds(10);
+    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan ReportEvery = TimeSpan.FromSeconds(30);
+
     private readonly IPEndPoint _endPoint;
     private readonly Func<EslOutboundSession, CancellationToken, Task> _handler;
     private readonly EslLimits _limits;
     private readonly ILoggerFactory _loggers;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stopping = new();
+    private readonly TimeProvider _time;
+    private readonly SemaphoreSlim _slots;
     private Socket? _listenSocket;
     private Task? _acceptLoop;
+    private int _held;
+    private long _acceptFailures;
+    private volatile bool _backingOff;
 
     /// <summary>Creates a listener; nothing is bound until <see cref="Start"/>.</summary>
     public EslOutboundListener(IPEndPoint endPoint, Func<EslOutboundSession, CancellationToken, Task> handler, EslLimits? limits = null,
-        ILoggerFactory? loggers = null)
+        ILoggerFactory? loggers = null, TimeProvider? time = null)
     {
         _endPoint = endPoint ?? throw new ArgumentNullException(nameof(endPoint));
         _handler = handler ?? throw new ArgumentNullException(nameof(handler));
         _limits = limits ?? EslLimits.Default;
+        ArgumentOutOfRangeException.ThrowIfLessThan(_limits.MaxConnections, 1, nameof(limits));
         _loggers = loggers ?? NullLoggerFactory.Instance;
         _logger = _loggers.CreateLogger("IvrEngine.EventSocket.OutboundListener");
+        _time = time ?? TimeProvider.System;
+        _slots = new SemaphoreSlim(_limits.MaxConnections, _limits.MaxConnections);
     }
 
     /// <summary>The bound address (with the real port when 0 was asked for).</summary>
     public IPEndPoint LocalEndPoint => (IPEndPoint?)_listenSocket?.LocalEndPoint ?? _endPoint;
+
+    /// <summary>Sockets accepted and not yet closed (calls, handshakes, refusals).</summary>
+    public int Connections => Volatile.Read(ref _held);
+
+    /// <summary>The most sockets held at once (<see cref="EslLimits.MaxConnections"/>).</summary>
+    public int MaxConnections => _limits.MaxConnections;
+
+    /// <summary>True while accepting fails for want of resources and the listener waits before trying again.</summary>
+    public bool IsBackingOff => _backingOff;
+
+    /// <summary>Accepts that failed since start.</summary>
+    public long AcceptFailures => Interlocked.Read(ref _acceptFailures);
 
     /// <summary>Binds and starts accepting.</summary>
     public void Start(int backlog = 1024)
@@ -64,46 +90,114 @@ public sealed partial class EslOutboundListener : IAsyncDisposable
     private async Task AcceptLoopAsync()
     {
         var socket = _listenSocket!;
+        var backoff = TimeSpan.Zero;
+        long streak = 0;
+        var lastReport = 0L;
+        long? lastFull = null;
         while (!_stopping.IsCancellationRequested)
         {
             Socket accepted;
+            try
+            {
+                if (!_slots.Wait(0))
+                {
+                    // Every place is taken: accept nothing until a socket closes (the kernel's backlog holds the rest).
+                    if (lastFull is not { } at || _time.GetElapsedTime(at) >= ReportEvery)
+                    {
+                        lastFull = _time.GetTimestamp();
+                        LogFull(_logger, _limits.MaxConnections);
+                    }
+
+                    await _slots.WaitAsync(_stopping.Token);
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+
             try
             {
                 accepted = await socket.AcceptAsync(_stopping.Token);
             }
             catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException || _stopping.IsCancellationRequested)
             {
+                _slots.Release();
                 break;
             }
             catch (SocketException ex)
             {
-                // E.g. the peer reset while queued, or file descriptors ran out: keep accepting.
-                LogAcceptFailed(_logger, ex.SocketErrorCode.ToString());
+                _slots.Release();
+                Interlocked.Increment(ref _acceptFailures);
+                if (ex.SocketErrorCode is SocketError.ConnectionReset or SocketError.ConnectionAborted)
+                {
+                    continue; // That one connection went while queued; the next is fine.
+                }
+
+                // Out of descriptors or buffers: the same accept fails again at once, so wait before retrying, longer
+                // each time (to a second), and log the streak, not each failure.
+                streak++;
+                _backingOff = true;
+                backoff = backoff == TimeSpan.Zero ? MinBackoff : TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxBackoff.Ticks));
+                if (streak == 1 || _time.GetElapsedTime(lastReport) >= ReportEvery)
+                {
+                    lastReport = _time.GetTimestamp();
+                    LogAcceptFailed(_logger, ex.SocketErrorCode.ToString(), streak, backoff.TotalMilliseconds);
+                }
+
+                try
+                {
+                    await Task.Delay(backoff, _time, _stopping.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+
                 continue;
             }
 
+            if (streak > 0)
+            {
+                LogAcceptRecovered(_logger, streak);
+                streak = 0;
+                backoff = TimeSpan.Zero;
+                _backingOff = false;
+            }
+
+            Interlocked.Increment(ref _held);
             _ = ServeAsync(accepted);
         }
     }
 
     private async Task ServeAsync(Socket socket)
     {
-        await Task.Yield();
-        var connection = new EslConnection(socket, _limits, _loggers.CreateLogger("IvrEngine.EventSocket.Connection"));
-        var session = new EslOutboundSession(connection, _loggers.CreateLogger("IvrEngine.EventSocket.OutboundSession"));
+        EslOutboundSession? session = null;
         try
         {
+            await Task.Yield();
+            var connection = new EslConnection(socket, _limits, _loggers.CreateLogger("IvrEngine.EventSocket.Connection"), _time);
+            session = new EslOutboundSession(connection, _loggers.CreateLogger("IvrEngine.EventSocket.OutboundSession"));
             await _handler(session, CancellationToken.None);
         }
 #pragma warning disable CA1031 // One call's failure must not reach the accept loop or any other call.
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            LogHandlerFailed(_logger, session.UniqueId, ex);
+            LogHandlerFailed(_logger, session?.UniqueId ?? "-", ex);
         }
         finally
         {
-            await session.DisposeAsync();
+            try
+            {
+                if (session is not null) await session.DisposeAsync();
+                else socket.Dispose();
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _held);
+                _slots.Release();
+            }
         }
     }
 
@@ -112,13 +206,20 @@ public sealed partial class EslOutboundListener : IAsyncDisposable
     {
         await StopAcceptingAsync();
         _stopping.Dispose();
+        // _slots is left to the collector: sessions still running release their places into it.
     }
 
     [LoggerMessage(EventId = 120, Level = LogLevel.Information, Message = "Listening for FreeSWITCH outbound sockets on {EndPoint}")]
     private static partial void LogListening(ILogger logger, string endPoint);
 
-    [LoggerMessage(EventId = 121, Level = LogLevel.Warning, Message = "Accepting a connection failed ({Error}); still listening")]
-    private static partial void LogAcceptFailed(ILogger logger, string error);
+    [LoggerMessage(EventId = 121, Level = LogLevel.Warning, Message = "Accepting a connection failed ({Error}; {Failures} in a row); still listening, next try in {BackoffMs} ms")]
+    private static partial void LogAcceptFailed(ILogger logger, string error, long failures, double backoffMs);
+
+    [LoggerMessage(EventId = 123, Level = LogLevel.Information, Message = "Accepting connections again after {Failures} failures")]
+    private static partial void LogAcceptRecovered(ILogger logger, long failures);
+
+    [LoggerMessage(EventId = 124, Level = LogLevel.Warning, Message = "Holding {MaxConnections} sockets, the most allowed; accepting again when one closes")]
+    private static partial void LogFull(ILogger logger, int maxConnections);
 
     [LoggerMessage(EventId = 122, Level = LogLevel.Error, Message = "Call {CallUuid}: the call handler failed")]
     private static partial void LogHandlerFailed(ILogger logger, string callUuid, Exception exception);

@@ -54,14 +54,41 @@ public sealed partial class EslOutboundSession : IEslFrameSink, IAsyncDisposable
     /// <summary>True once the channel hung up or the socket closed.</summary>
     public bool IsHungUp => _hungUp is not null;
 
-    /// <summary>Sends <c>connect</c> (it must be the first command) and reads the channel data.</summary>
+    /// <summary>Sends <c>connect</c> (it must be the first command) and reads the channel data. A reply that carries no
+    /// channel (not a command/reply, <c>-ERR</c>, no Unique-ID) is a protocol error: the socket is closed and
+    /// <see cref="EslProtocolException"/> says why; nothing may be served on it.</summary>
     public async Task<ChannelData> ConnectAsync(CancellationToken cancellationToken = default)
     {
-        var reply = await _connection.SendRawAsync("connect", static (o, l) => EslCommandWriter.WriteCommand(o, l), cancellationToken);
+        // Bounded by the caller's handshake timeout, not by the reply timeout of later commands.
+        var reply = await _connection.SendRawAsync("connect", static (o, l) => EslCommandWriter.WriteCommand(o, l), cancellationToken, timed: false);
+        if (NotAChannel(reply) is { } why)
+        {
+            LogNotAChannel(_logger, _connection.Id, why);
+            _connection.Abort();
+            throw new EslProtocolException($"Connection {_connection.Id}: the reply to connect is not a channel ({why}).");
+        }
+
         var data = new ChannelData(EslEvent.FromChannelData(reply));
         _uniqueIdUtf8 = Encoding.UTF8.GetBytes(data.UniqueId);
         _channel = data;
         return data;
+    }
+
+    /// <summary>Why a reply to <c>connect</c> carries no channel, or null when it does.</summary>
+    private static string? NotAChannel(EslMessage reply)
+    {
+        if (reply.ContentType != EslContentType.CommandReply)
+        {
+            var type = reply.GetHeader("Content-Type") ?? "(none)";
+            return (type.Length > 60 ? type[..60] + "..." : type) + ", not command/reply";
+        }
+
+        if (reply.GetHeader("Reply-Text") is { } text && text.StartsWith("-ERR", StringComparison.Ordinal))
+        {
+            return text.Length > 120 ? text[..120] + "..." : text;
+        }
+
+        return string.IsNullOrWhiteSpace(reply.GetHeader("Unique-ID")) ? "no Unique-ID" : null;
     }
 
     /// <summary><c>myevents</c>: this channel's events only (plus BACKGROUND_JOB of this socket's own bgapi).</summary>
@@ -156,7 +183,8 @@ public sealed partial class EslOutboundSession : IEslFrameSink, IAsyncDisposable
     /// <summary><c>exit</c>: FreeSWITCH says <c>+OK bye</c> and closes the socket.</summary>
     public Task<EslReply> ExitAsync(CancellationToken cancellationToken = default) => _connection.ExitAsync(cancellationToken);
 
-    /// <summary>Refuses the call so FreeSWITCH moves on in its dialplan (to the fallback). FreeSWITCH 1.10 leaves a
+    /// <summary>Refuses the call so FreeSWITCH moves on in its dialplan (to the fallback); after <see cref="ConnectAsync"/>
+    /// too (then connect is not sent again). FreeSWITCH 1.10 leaves a
     /// channel stuck in the socket application when the socket closes before <c>connect</c>, so this sends
     /// <c>connect</c>, waits briefly for the channel data, then <c>resume</c> (and unsets the <c>socket_resume</c>
     /// variable it leaves on the channel), then closes: the dialplan then continues at once.</summary>
@@ -174,7 +202,7 @@ public sealed partial class EslOutboundSession : IEslFrameSink, IAsyncDisposable
         cts.CancelAfter(timeout);
         try
         {
-            var channel = await ConnectAsync(cts.Token);
+            var channel = _channel ?? await ConnectAsync(cts.Token);
             await ResumeAsync(cts.Token);
             await ApiAsync(EslCommandWriter.UuidSetVar(EslCommandWriter.EnsureToken(channel.UniqueId, "Unique-ID"), "socket_resume"), cts.Token);
         }
@@ -264,6 +292,9 @@ public sealed partial class EslOutboundSession : IEslFrameSink, IAsyncDisposable
 
     [LoggerMessage(EventId = 110, Level = LogLevel.Debug, Message = "Call {CallUuid}: disconnect notice ({Disposition})")]
     private static partial void LogDisconnectNotice(ILogger logger, string callUuid, string disposition);
+
+    [LoggerMessage(EventId = 112, Level = LogLevel.Warning, Message = "Connection {ConnectionId}: refused: the reply to connect is not a channel ({Reason}); closed")]
+    private static partial void LogNotAChannel(ILogger logger, string connectionId, string reason);
 
     [LoggerMessage(EventId = 111, Level = LogLevel.Error, Message = "Call {CallUuid}: a DTMF observer threw and was unsubscribed")]
     private static partial void LogObserverFault(ILogger logger, string callUuid, Exception exception);

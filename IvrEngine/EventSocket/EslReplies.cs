@@ -54,6 +54,8 @@ public enum EslCloseReason
     ProtocolError,
     /// <summary>The peer closed in the middle of a frame.</summary>
     Truncated,
+    /// <summary>A command's reply did not come within <see cref="EslLimits.ReplyTimeout"/>: the peer went silent.</summary>
+    ReplyTimeout,
 }
 
 /// <summary>A <c>text/disconnect-notice</c>.</summary>

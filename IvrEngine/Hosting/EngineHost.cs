@@ -40,6 +40,7 @@ public static class EngineHost
         builder.Services.AddFlows(builder.Configuration);
         builder.Services.AddSingleton<OutboundCallService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<OutboundCallService>());
+        builder.Services.AddHealthChecks().AddCheck<OutboundListenerHealthCheck>(Web.HealthReportWriter.ListenerCheck);
         builder.Services.AddSingleton<InboundClientService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<InboundClientService>());
         builder.Services.AddWeb(builder.Configuration);

@@ -29,9 +29,20 @@ public sealed class EngineOptions
     [Range(0, 3600)]
     public int DrainSeconds { get; set; } = 30;
 
-    /// <summary>How long FreeSWITCH may take to answer <c>connect</c>.</summary>
+    /// <summary>The handshake timeout: how long FreeSWITCH may take to answer <c>connect</c> before the socket is
+    /// closed.</summary>
     [Range(1, 60)]
     public int ConnectTimeoutSeconds { get; set; } = 5;
+
+    /// <summary>Outbound sockets waiting for their channel data at once (handshakes), apart from live calls. When all
+    /// are taken, the one that has waited longest is closed to make room.</summary>
+    [Range(1, 100_000)]
+    public int MaxHandshakes { get; set; } = 128;
+
+    /// <summary>How long a command to FreeSWITCH may wait for its reply before the call's socket is closed as silent.
+    /// A quiet call (a long playback) sends no command and is never closed by it.</summary>
+    [Range(1, 3600)]
+    public int ReplyTimeoutSeconds { get; set; } = 15;
 
     /// <summary>The control connection to FreeSWITCH (port 8021).</summary>
     public InboundSettings Inbound { get; set; } = new();

@@ -10,16 +10,23 @@ namespace IvrEngine.Hosting;
 
 /// <summary>Listens for FreeSWITCH's outbound sockets and runs each call. Calls it cannot serve (still starting,
 /// draining, over the live-call limit) are refused at once so FreeSWITCH goes on to its fallback; FreeSWITCH is never
-/// left waiting for <c>connect</c>.</summary>
+/// left waiting for <c>connect</c>. A socket is a handshake (at most <see cref="EngineOptions.MaxHandshakes"/>, each
+/// bounded by <see cref="EngineOptions.ConnectTimeoutSeconds"/>) until its channel data is read; only then does it
+/// take one of the <see cref="EngineOptions.MaxLiveCalls"/> places.</summary>
 public sealed partial class OutboundCallService(
     IOptions<EngineOptions> options,
     ScriptedCallHandler flows,
     CallRegistry registry,
     ILoggerFactory loggers,
-    TimeProvider time) : IHostedLifecycleService, IAsyncDisposable
+    TimeProvider time,
+    IOptions<Web.WebOptions>? web = null) : IHostedLifecycleService, IAsyncDisposable
 {
+    /// <summary>Descriptors left to the runtime, the store, the logs and the flows (files, pipes, threads).</summary>
+    internal const int ReservedDescriptors = 256;
+
     private readonly ILogger _logger = loggers.CreateLogger<OutboundCallService>();
     private readonly EngineOptions _options = options.Value;
+    private readonly HandshakeSlots _handshakes = new(options.Value.MaxHandshakes, time);
     private readonly List<(int Max, TaskCompletionSource Done)> _liveWaiters = [];
     private EslOutboundListener? _listener;
     private volatile bool _ready;
@@ -40,6 +47,14 @@ public sealed partial class OutboundCallService(
     /// <summary>Calls refused since start.</summary>
     public long RefusedCalls => Interlocked.Read(ref _refused);
 
+    /// <summary>Sockets waiting for their channel data now.</summary>
+    public int Handshakes => _handshakes.Count;
+
+    /// <summary>What the listener holds and how it fares, for health.</summary>
+    public ListenerLoad Load => new(LiveCalls, _handshakes.Count, _handshakes.Capacity, _listener?.Connections ?? 0,
+        _listener?.MaxConnections ?? 0, _listener?.IsBackingOff ?? false, _listener?.AcceptFailures ?? 0,
+        _handshakes.Evicted, _handshakes.Dropped, _handshakes.TroubledRecently);
+
     /// <summary>Completes once no more than <paramref name="max"/> calls are live (0: the engine is idle).</summary>
     public Task WhenLiveCallsAtMostAsync(int max, CancellationToken cancellationToken = default)
     {
@@ -56,7 +71,12 @@ public sealed partial class OutboundCallService(
     public Task StartingAsync(CancellationToken cancellationToken)
     {
         var endPoint = new IPEndPoint(IPAddress.Parse(_options.ListenAddress), _options.ListenPort);
-        _listener = new EslOutboundListener(endPoint, HandleAsync, EslLimits.Default, loggers);
+        var limits = EslLimits.Default with
+        {
+            MaxConnections = ConnectionLimit(),
+            ReplyTimeout = TimeSpan.FromSeconds(_options.ReplyTimeoutSeconds),
+        };
+        _listener = new EslOutboundListener(endPoint, HandleAsync, limits, loggers, time);
         try
         {
             _listener.Start();
@@ -67,6 +87,31 @@ public sealed partial class OutboundCallService(
         }
 
         return Task.CompletedTask;
+    }
+
+    /// <summary>The sockets the listener may hold: every live call and handshake, unless the process's open-file limit
+    /// is lower; then what that limit leaves once the web listener's share and a reserve are taken. Running out of
+    /// descriptors would fail the runtime's own thread starts (the process aborts), so the listener must stop short.</summary>
+    private int ConnectionLimit()
+    {
+        var wanted = (int)Math.Min(int.MaxValue, (long)_options.MaxLiveCalls + _options.MaxHandshakes);
+        if (DescriptorLimit.Current is not { } limit) return wanted;
+        var settings = web?.Value;
+        var webShare = settings is { Enabled: true } ? (long)settings.MaxConnections + settings.MaxUpgradedConnections : 0;
+        var left = limit - ReservedDescriptors - webShare;
+        if (left < _options.MaxHandshakes + 1)
+        {
+            throw new OptionsValidationException(EngineOptions.Section, typeof(EngineOptions),
+            [
+                $"The open-file limit ({limit}) leaves {Math.Max(left, 0)} descriptors for the outbound listener after {ReservedDescriptors} for the engine " +
+                $"and {webShare} for HTTP (Web:MaxConnections + Web:MaxUpgradedConnections); it needs more than Engine:MaxHandshakes ({_options.MaxHandshakes}). " +
+                "Raise the limit (ulimit -n, LimitNOFILE=, docker --ulimit nofile=) or lower those settings.",
+            ]);
+        }
+
+        if (left >= wanted) return wanted;
+        LogDescriptorCap(_logger, limit, (int)left, _options.MaxLiveCalls, _options.MaxHandshakes);
+        return (int)left;
     }
 
     /// <inheritdoc />
@@ -108,24 +153,72 @@ public sealed partial class OutboundCallService(
 
     private async Task HandleAsync(EslOutboundSession session, CancellationToken cancellationToken)
     {
-        var reason = !_ready ? "still starting" : _draining ? "draining" : !TryReserveCall() ? "over the live-call limit" : null;
-        if (reason is not null)
+        ChannelData? channel;
+        using (var handshake = _handshakes.Enter(session))
         {
-            Interlocked.Increment(ref _refused);
-            await session.RefuseAsync(TimeSpan.FromSeconds(1), cancellationToken);
-            LogRefused(_logger, session.UniqueId, reason, LiveCalls);
-            return;
+            if (!_ready || _draining)
+            {
+                await RefuseAsync(session, !_ready ? "still starting" : "draining", cancellationToken);
+                return;
+            }
+
+            channel = await HandshakeAsync(session, handshake);
+            if (channel is null) return;
+            if (!TryReserveCall())
+            {
+                await RefuseAsync(session, "over the live-call limit", cancellationToken);
+                return;
+            }
         }
 
         try
         {
             Interlocked.Increment(ref _served);
-            await ServeAsync(session);
+            await ServeAsync(session, channel);
         }
         finally
         {
             ReleaseCall();
+            if (session.Connection.Completion is { IsCompleted: true } closed && await closed == EslCloseReason.ReplyTimeout) _handshakes.NoteDropped();
         }
+    }
+
+    private async Task RefuseAsync(EslOutboundSession session, string reason, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _refused);
+        await session.RefuseAsync(TimeSpan.FromSeconds(1), cancellationToken);
+        LogRefused(_logger, session.UniqueId, reason, LiveCalls);
+    }
+
+    /// <summary>Sends connect and reads the channel data within the handshake timeout; null when the socket is not
+    /// (or no longer) a call: it is closed then, and the reason logged.</summary>
+    private async Task<ChannelData?> HandshakeAsync(EslOutboundSession session, HandshakeSlots.Lease handshake)
+    {
+        using var connectTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(_options.ConnectTimeoutSeconds), time);
+        try
+        {
+            return await session.ConnectAsync(connectTimeout.Token);
+        }
+        catch (EslProtocolException)
+        {
+            _handshakes.NoteDropped(); // The session logged why and closed the socket.
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or EslConnectionClosedException)
+        {
+            if (handshake.WasEvicted)
+            {
+                LogEvicted(_logger, session.Connection.Id, _handshakes.Capacity);
+            }
+            else
+            {
+                _handshakes.NoteDropped();
+                LogConnectFailed(_logger, session.Connection.Id, ex is OperationCanceledException
+                    ? $"no answer to connect within {_options.ConnectTimeoutSeconds} s" : ex.Message);
+            }
+        }
+
+        session.Abort();
+        return null;
     }
 
     /// <summary>Takes one of the <see cref="EngineOptions.MaxLiveCalls"/> places, if one is free.</summary>
@@ -153,22 +246,8 @@ public sealed partial class OutboundCallService(
         }
     }
 
-    private async Task ServeAsync(EslOutboundSession session)
+    private async Task ServeAsync(EslOutboundSession session, ChannelData channel)
     {
-        ChannelData channel;
-        using (var connectTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(_options.ConnectTimeoutSeconds), time))
-        {
-            try
-            {
-                channel = await session.ConnectAsync(connectTimeout.Token);
-            }
-            catch (Exception ex) when (ex is OperationCanceledException or EslConnectionClosedException)
-            {
-                LogConnectFailed(_logger, session.Connection.Id, ex.Message);
-                return;
-            }
-        }
-
         using var scope = _logger.BeginScope(new CallScope(channel.UniqueId));
         LogCallStarted(_logger, channel.UniqueId, channel.Ani, channel.Dnis);
         try
@@ -251,6 +330,26 @@ public sealed partial class OutboundCallService(
     [LoggerMessage(EventId = 207, Level = LogLevel.Warning, Message = "Drain time over: closing {Count} calls' sockets (FreeSWITCH continues their dialplan)")]
     private static partial void LogDrainTimeout(ILogger logger, int count);
 
+    [LoggerMessage(EventId = 209, Level = LogLevel.Debug, Message = "Connection {ConnectionId}: closed to make room: all {MaxHandshakes} handshake places were taken, this one the longest")]
+    private static partial void LogEvicted(ILogger logger, string connectionId, int maxHandshakes);
+
+    [LoggerMessage(EventId = 210, Level = LogLevel.Warning, Message = "The open-file limit is {Limit}: the outbound listener holds at most {Sockets} sockets, fewer than Engine:MaxLiveCalls ({MaxLiveCalls}) + Engine:MaxHandshakes ({MaxHandshakes})")]
+    private static partial void LogDescriptorCap(ILogger logger, long limit, int sockets, int maxLiveCalls, int maxHandshakes);
+
     [LoggerMessage(EventId = 208, Level = LogLevel.Error, Message = "Call {CallUuid}: the flow failed")]
     private static partial void LogCallFailed(ILogger logger, string callUuid, Exception exception);
 }
+
+/// <summary>What the outbound listener holds and how it fares.</summary>
+/// <param name="LiveCalls">Calls being served.</param>
+/// <param name="Handshakes">Sockets waiting for their channel data.</param>
+/// <param name="MaxHandshakes">Engine:MaxHandshakes.</param>
+/// <param name="Connections">Sockets held: calls, handshakes, refusals, closings.</param>
+/// <param name="MaxConnections">The most sockets held at once.</param>
+/// <param name="BackingOff">Accepting fails for want of resources; the listener waits between tries.</param>
+/// <param name="AcceptFailures">Failed accepts since start.</param>
+/// <param name="Evicted">Handshakes closed to make room since start.</param>
+/// <param name="Dropped">Sockets closed without becoming a call since start (no answer, not a channel, silent).</param>
+/// <param name="TroubledRecently">A socket was evicted or dropped in the last minute.</param>
+public sealed record ListenerLoad(int LiveCalls, int Handshakes, int MaxHandshakes, int Connections, int MaxConnections, bool BackingOff,
+    long AcceptFailures, long Evicted, long Dropped, bool TroubledRecently);

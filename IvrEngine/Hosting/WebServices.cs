@@ -25,6 +25,10 @@ public static class WebServices
             .Validate(o => o.SignInPermitsPerMinute is > 0 and <= 10_000, "Web:SignInPermitsPerMinute must be 1 to 10000")
             .Validate(o => !string.IsNullOrWhiteSpace(o.AllowedHosts), "Web:AllowedHosts is empty (use * to allow any host)")
             .Validate(o => o.MaxPhotoBytes is >= 1024 and <= LiteDbClientStore.MaxPhotoBytes, "Web:MaxPhotoBytes must be 1 KB to 10 MB")
+            .Validate(o => o.MaxConnections is > 0 and <= 1_000_000, "Web:MaxConnections must be 1 to 1000000")
+            .Validate(o => o.MaxUpgradedConnections is >= 0 and <= 1_000_000, "Web:MaxUpgradedConnections must be 0 to 1000000")
+            .Validate(o => o.KeepAliveTimeoutSeconds is > 0 and <= 3600, "Web:KeepAliveTimeoutSeconds must be 1 to 3600")
+            .Validate(o => o.RequestHeadersTimeoutSeconds is > 0 and <= 600, "Web:RequestHeadersTimeoutSeconds must be 1 to 600")
             .ValidateOnStart();
         services.AddSingleton(sp => new CallContextRegistry(sp.GetRequiredService<TimeProvider>(),
             TimeSpan.FromMinutes(sp.GetRequiredService<IOptions<WebOptions>>().Value.ContextTtlMinutes)));
@@ -43,9 +47,9 @@ public static class WebServices
             sp.GetRequiredService<IClientStore>(), sp.GetRequiredService<ClientLookup>(), sp.GetRequiredService<DeskService>(),
             sp.GetRequiredService<CallContextRegistry>(), sp.GetRequiredService<IOptions<WebOptions>>().Value, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new WebEndpointService(sp.GetRequiredService<IOptions<WebOptions>>(), sp,
-            sp.GetRequiredService<CallRegistry>(), () => FlowsVersion(sp), sp.GetRequiredService<IHostApplicationLifetime>(),
-            sp.GetRequiredService<ILogger<WebEndpointService>>()));
+            sp.GetRequiredService<CallRegistry>(), () => FlowsVersion(sp), sp.GetRequiredService<ILogger<WebEndpointService>>()));
         services.AddHostedService(sp => sp.GetRequiredService<WebEndpointService>());
+        services.AddHealthChecks().AddCheck<EngineLifecycleHealthCheck>(HealthReportWriter.EngineCheck);
         services.AddHostedService(sp => new HangupWatcher(sp.GetRequiredService<InboundClientService>(), sp.GetRequiredService<CallContextRegistry>()));
         return services;
     }

@@ -1,11 +1,13 @@
 using System.Net;
 using IvrEngine.Calls;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -20,7 +22,6 @@ public sealed partial class WebEndpointService(
     IServiceProvider engine,
     CallRegistry calls,
     Func<int?> flowsVersion,
-    IHostApplicationLifetime lifetime,
     ILogger<WebEndpointService> logger) : IHostedLifecycleService, IAsyncDisposable
 {
     private WebApplication? _app;
@@ -52,6 +53,12 @@ public sealed partial class WebEndpointService(
         {
             k.AddServerHeader = false;
             k.Limits.MaxRequestBodySize = Math.Max(ContextPatchRules.MaxBodyBytes, settings.MaxPhotoBytes) + 64 * 1024;
+            // Each connection holds a descriptor: capped, so a flood of keep-alive connections cannot use up the
+            // process's open-file limit (the outbound listener sets this share aside).
+            k.Limits.MaxConcurrentConnections = settings.MaxConnections;
+            k.Limits.MaxConcurrentUpgradedConnections = settings.MaxUpgradedConnections;
+            k.Limits.KeepAliveTimeout = TimeSpan.FromSeconds(settings.KeepAliveTimeoutSeconds);
+            k.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(settings.RequestHeadersTimeoutSeconds);
         });
         // The web app's own container sees the engine's singletons it needs; the engine owns and disposes them.
         builder.Services.AddSingleton(settings);
@@ -59,6 +66,7 @@ public sealed partial class WebEndpointService(
         builder.Services.AddSingleton(engine.GetRequiredService<Profiles.IDeskStore>());
         builder.Services.AddSingleton(engine.GetRequiredService<Profiles.UserAccounts>());
         builder.Services.AddWebSecurity(settings);
+        AddEngineHealthChecks(builder.Services);
         var app = builder.Build();
         var api = engine.GetRequiredService<ContextApi>();
         var cards = engine.GetRequiredService<CardApi>();
@@ -74,7 +82,11 @@ public sealed partial class WebEndpointService(
             });
         }
 
-        app.MapGet("/health", Health).AllowAnonymous();
+        app.MapHealthChecks("/health", new HealthCheckOptions
+        {
+            ResultStatusCodes = HealthReportWriter.StatusCodes,
+            ResponseWriter = (context, report) => HealthReportWriter.WriteAsync(context, HealthReportWriter.Body(report, calls.Count, flowsVersion())),
+        }).AllowAnonymous();
         app.MapSession(webRoot);
         cards.Map(app);
         engine.GetRequiredService<DeskApi>().Map(app);
@@ -128,12 +140,19 @@ public sealed partial class WebEndpointService(
         }
     }
 
-    private IResult Health()
+    /// <summary>The web app runs every health check registered with the engine (each resolved from the engine's
+    /// services), besides any registered on the web app itself.</summary>
+    private void AddEngineHealthChecks(IServiceCollection services)
     {
-        var status = lifetime.ApplicationStopping.IsCancellationRequested ? "draining"
-            : lifetime.ApplicationStarted.IsCancellationRequested ? "ok" : "starting";
-        var body = new HealthBody(status, calls.Count, flowsVersion());
-        return Results.Json(body, statusCode: status == "ok" ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
+        var registered = engine.GetService<IOptions<HealthCheckServiceOptions>>()?.Value.Registrations ?? [];
+        services.AddHealthChecks();
+        services.Configure<HealthCheckServiceOptions>(o =>
+        {
+            foreach (var check in registered)
+            {
+                o.Registrations.Add(new HealthCheckRegistration(check.Name, _ => check.Factory(engine), check.FailureStatus, check.Tags, check.Timeout));
+            }
+        });
     }
 
     private async Task LogRequestAsync(HttpContext context, RequestDelegate next)
@@ -182,9 +201,3 @@ public sealed partial class WebEndpointService(
     [LoggerMessage(EventId = 613, Level = LogLevel.Error, Message = "HTTP {Method} {Path} failed")]
     private static partial void LogRequestFailed(ILogger logger, string method, string path, Exception exception);
 }
-
-/// <summary>The health answer.</summary>
-/// <param name="Status">ok, starting or draining.</param>
-/// <param name="LiveCalls">Calls in the engine now.</param>
-/// <param name="FlowsVersion">The flows generation in use (null before the flows load).</param>
-public sealed record HealthBody(string Status, int LiveCalls, int? FlowsVersion);

@@ -30,6 +30,19 @@ public sealed class WebOptions
     /// <summary>Largest client photo an agent may upload, in bytes.</summary>
     public int MaxPhotoBytes { get; set; } = 2 * 1024 * 1024;
 
+    /// <summary>HTTP connections open at once (Kestrel's MaxConcurrentConnections); more are closed at once. Each holds
+    /// a descriptor, so this and <see cref="MaxUpgradedConnections"/> are set aside from the open-file limit.</summary>
+    public int MaxConnections { get; set; } = 512;
+
+    /// <summary>Upgraded (WebSocket) connections open at once (Kestrel's MaxConcurrentUpgradedConnections).</summary>
+    public int MaxUpgradedConnections { get; set; } = 128;
+
+    /// <summary>How long an idle keep-alive connection stays open (Kestrel's KeepAliveTimeout).</summary>
+    public int KeepAliveTimeoutSeconds { get; set; } = 120;
+
+    /// <summary>How long a client may take to send a request's headers (Kestrel's RequestHeadersTimeout).</summary>
+    public int RequestHeadersTimeoutSeconds { get; set; } = 30;
+
     /// <summary>Mark the session cookie Secure (set when the app is served over HTTPS, directly or behind a proxy).</summary>
     public bool SecureCookies { get; set; }
 }

@@ -1,0 +1,114 @@
+using System.Net;
+using System.Text.Json;
+using IvrEngine.Simulator;
+using IvrEngine.Tests.EndToEnd;
+using IvrEngine.Tests.EventSocket;
+using IvrEngine.Tests.Support;
+using IvrEngine.Web;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace IvrEngine.Tests.Hardening;
+
+/// <summary>Sockets that never become calls (no answer to <c>connect</c>, or silent after it) hold no live-call place,
+/// are closed in time, and show in /health.</summary>
+public sealed class HandshakeTests
+{
+    [Fact]
+    public async Task Sockets_that_never_answer_connect_keep_no_real_call_out_and_health_says_degraded()
+    {
+        await using var engine = await EngineUnderTest.StartAsync(null, null,
+            "--Engine:MaxLiveCalls=10", "--Engine:MaxHandshakes=4", "--Engine:ConnectTimeoutSeconds=60");
+        var silent = new List<RawPeer>();
+        try
+        {
+            // Twice as many as there are live-call places; each one has been sent connect, so the engine holds it.
+            for (var i = 0; i < 20; i++)
+            {
+                var peer = await RawPeer.ConnectAsync(engine.EndPoint);
+                silent.Add(peer);
+                (await peer.ReadCommandAsync().WaitAsync(EngineUnderTest.Patience)).Should().Be("connect\n\n");
+            }
+
+            var record = await engine.RunCallAsync(new CallerScript { Dnis = "5999" });
+
+            record.Commands.Select(c => c.Line).Should().Contain("myevents", "a real call is served while silent sockets wait");
+
+            // The real call's handshake took a place and gave it back; one more silent socket fills it again.
+            var last = await RawPeer.ConnectAsync(engine.EndPoint);
+            silent.Add(last);
+            (await last.ReadCommandAsync().WaitAsync(EngineUnderTest.Patience)).Should().Be("connect\n\n");
+            var health = await HealthAsync(engine);
+            health.GetProperty("status").GetString().Should().Be("degraded");
+            health.GetProperty("handshakes").GetInt32().Should().Be(4, "the silent sockets hold every handshake place, and only those");
+            health.GetProperty("liveCalls").GetInt32().Should().Be(0);
+        }
+        finally
+        {
+            foreach (var peer in silent) await peer.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task A_handshake_not_answered_in_time_is_closed_and_holds_nothing()
+    {
+        var clock = new TimerWatchingTimeProvider(DateTimeOffset.UtcNow);
+        await using var engine = await EngineUnderTest.StartAsync(null, s => s.AddSingleton<TimeProvider>(clock), "--Engine:ConnectTimeoutSeconds=7");
+        await using var peer = await RawPeer.ConnectAsync(engine.EndPoint);
+        (await peer.ReadCommandAsync().WaitAsync(EngineUnderTest.Patience)).Should().Be("connect\n\n");
+
+        await clock.WaitForTimerAsync(TimeSpan.FromSeconds(7));
+        clock.Advance(TimeSpan.FromSeconds(8));
+
+        (await peer.ReadToEndAsync().WaitAsync(EngineUnderTest.Patience)).Should().BeEmpty("the engine closed the socket and sent nothing more");
+        var health = await HealthAsync(engine);
+        health.GetProperty("handshakes").GetInt32().Should().Be(0);
+        health.GetProperty("connections").GetInt32().Should().Be(0);
+    }
+
+    [Fact]
+    public async Task A_peer_that_answers_connect_then_goes_silent_is_closed_after_the_reply_timeout()
+    {
+        var clock = new TimerWatchingTimeProvider(DateTimeOffset.UtcNow);
+        await using var engine = await EngineUnderTest.StartAsync(null, s => s.AddSingleton<TimeProvider>(clock), "--Engine:ReplyTimeoutSeconds=9");
+        await using var peer = await RawPeer.ConnectAsync(engine.EndPoint);
+        (await peer.ReadCommandAsync().WaitAsync(EngineUnderTest.Patience)).Should().Be("connect\n\n");
+        await peer.SendAsync(HostilePeers.ChannelData(Guid.NewGuid().ToString()));
+        (await peer.ReadCommandAsync().WaitAsync(EngineUnderTest.Patience)).Should().Be("myevents\n\n");
+
+        await clock.WaitForTimerAsync(TimeSpan.FromSeconds(9));
+        clock.Advance(TimeSpan.FromSeconds(10));
+
+        await peer.ReadToEndAsync().WaitAsync(EngineUnderTest.Patience);
+        await engine.Service.WhenLiveCallsAtMostAsync(0).WaitAsync(EngineUnderTest.Patience);
+    }
+
+    [Fact]
+    public async Task A_live_call_that_is_merely_quiet_is_not_closed_by_the_reply_timeout()
+    {
+        var clock = new TimerWatchingTimeProvider(DateTimeOffset.UtcNow);
+        await using var engine = await EngineUnderTest.StartAsync(new SimulatorOptions { PlaybackDuration = TimeSpan.FromMinutes(5) },
+            s => s.AddSingleton<TimeProvider>(clock), "--Engine:ReplyTimeoutSeconds=9");
+        var call = await engine.CallAsync(new CallerScript { Dnis = "5999" });
+        await call.WaitForApplicationAsync("playback").WaitAsync(EngineUnderTest.Patience);
+
+        // Every command so far has its reply; a long playback sends no event for minutes.
+        clock.Advance(TimeSpan.FromSeconds(30));
+
+        engine.Registry.Calls.Should().ContainSingle().Which.Session.Connection.IsClosed.Should().BeFalse();
+        call.Completion.IsCompleted.Should().BeFalse();
+        await call.HangUpAsync();
+        (await call.Completion.WaitAsync(EngineUnderTest.Patience)).ProtocolErrors.Should().BeEmpty();
+    }
+
+    internal static async Task<JsonElement> HealthAsync(EngineUnderTest engine)
+    {
+        using var http = new HttpClient
+        {
+            BaseAddress = engine.Host.Services.GetRequiredService<WebEndpointService>().Addresses[0],
+            Timeout = EngineUnderTest.Patience,
+        };
+        var response = await http.GetAsync(new Uri("/health", UriKind.Relative));
+        response.StatusCode.Should().Be(HttpStatusCode.OK);
+        return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
+    }
+}
