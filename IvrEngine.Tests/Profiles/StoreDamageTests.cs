@@ -2,6 +2,7 @@ using System.Text;
 using IvrEngine.Hosting;
 using IvrEngine.Ivr;
 using IvrEngine.Profiles;
+using IvrEngine.Tests.Flows;
 using IvrEngine.Tests.Ivr;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -23,21 +24,7 @@ public sealed class StoreDamageTests : IDisposable
     [Fact]
     public async Task One_damaged_page_fails_only_its_lookup_and_the_store_serves_on_degraded()
     {
-        var cards = new List<ClientCard>();
-        using (var writing = _temp.Open())
-        {
-            for (var i = 0; i < 60; i++) cards.Add(await writing.InsertAsync(StoreCards.New($"Damage-{i:D3}-marker")));
-        }
-
-        // Closed, the store's pages are in the data file: overwrite the data page that holds the first client.
-        var bytes = await File.ReadAllBytesAsync(_temp.DbPath);
-        var page = DataPageHolding(bytes, cards[0].Name);
-        var onPage = cards.Where(c => Holds(bytes.AsSpan(page * Page, Page), c.Name)).ToList();
-        await using (var file = new FileStream(_temp.DbPath, FileMode.Open, FileAccess.Write))
-        {
-            file.Position = (long)page * Page;
-            await file.WriteAsync(new byte[Page]);
-        }
+        var (cards, onPage) = await DamagedStoreAsync();
 
         var logs = new LogCapture();
         await using var services = Services(logs);
@@ -86,6 +73,24 @@ public sealed class StoreDamageTests : IDisposable
         report.Entries[StoreHealthCheck.Name].Description.Should().Contain("export").And.Contain("backup");
         logs.Lines.Where(l => l.Level == LogLevel.Error && l.Message.Contains("is damaged", StringComparison.Ordinal))
             .Should().ContainSingle("the error is logged once").Which.Message.Should().Contain("export").And.Contain(_temp.DbPath);
+    }
+
+    [Fact]
+    public async Task A_call_whose_lookup_meets_the_damaged_page_goes_to_the_general_queue_as_unknown_with_the_reason()
+    {
+        var (cards, _) = await DamagedStoreAsync();
+
+        // The bank flow as the engine runs it (simulate: the same lookup, flow runner and variables); the unknown
+        // caller presses 0 for an agent at the identification menu.
+        var run = await FlowCliKit.RunAsync(["simulate", "bank", "--ani", cards[0].Phones[0], "--dnis", "5000", "--keys", "0", "--json",
+            "--Store:Path=" + _temp.DbPath, "--Store:SeedDemoData=false", "--Logging:LogLevel:Default=None"]);
+
+        run.Code.Should().Be(0, run.Error + run.Output);
+        var result = SimulatedRun.Parse(run.Output);
+        result.TransferKind.Should().Be("queue");
+        result.TransferTarget.Should().Be("general");
+        result.ClientCode.Should().Be("N");
+        result.Attached.Should().ContainKey("ivr_cti_reason").WhoseValue.Should().Contain(ClientLookup.StoreFailedReason);
     }
 
     [Theory]
@@ -160,6 +165,29 @@ public sealed class StoreDamageTests : IDisposable
         (code, _, error) = await EngineProcess.RunAsync("export", Path.Combine(_temp.Folder, "out.json"), "--Store:Path=" + _temp.DbPath);
         code.Should().Be(2, error);
         error.Should().Contain(_temp.DbPath).And.Contain("cannot be opened");
+    }
+
+    /// <summary>A store of 60 clients whose data page holding the first one is overwritten (zeros) while it is closed;
+    /// the clients, and those on the damaged page.</summary>
+    private async Task<(List<ClientCard> Cards, List<ClientCard> OnPage)> DamagedStoreAsync()
+    {
+        var cards = new List<ClientCard>();
+        using (var writing = _temp.Open())
+        {
+            for (var i = 0; i < 60; i++) cards.Add(await writing.InsertAsync(StoreCards.New($"Damage-{i:D3}-marker")));
+        }
+
+        // Closed, the store's pages are in the data file: overwrite the data page that holds the first client.
+        var bytes = await File.ReadAllBytesAsync(_temp.DbPath);
+        var page = DataPageHolding(bytes, cards[0].Name);
+        var onPage = cards.Where(c => Holds(bytes.AsSpan(page * Page, Page), c.Name)).ToList();
+        await using (var file = new FileStream(_temp.DbPath, FileMode.Open, FileAccess.Write))
+        {
+            file.Position = (long)page * Page;
+            await file.WriteAsync(new byte[Page]);
+        }
+
+        return (cards, onPage);
     }
 
     private ServiceProvider Services(LogCapture logs, bool seed = false)
