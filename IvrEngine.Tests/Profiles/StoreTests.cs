@@ -64,7 +64,7 @@ public sealed class StoreTests : IDisposable
     public void The_file_cannot_be_opened_twice_in_one_process()
     {
         var act = () => _temp.Open();
-        act.Should().Throw<InvalidOperationException>().WithMessage("*already open*");
+        act.Should().Throw<ClientStoreException>().Where(e => e.InUse).WithMessage("*already open*");
     }
 
     [Fact]

@@ -223,8 +223,9 @@ public static partial class EngineCli
     {
         var options = await StoreOptionsAsync(configArgs, error);
         if (options is null) return UsageError;
-        using var store = await OpenStoreAsync(options, error);
-        if (store is null) return Failed;
+        var (opened, code) = await OpenStoreAsync(options, error);
+        if (opened is null) return code;
+        using var store = opened;
         return await work(store, new UserAccounts(store));
     }
 

@@ -221,8 +221,9 @@ public static partial class EngineCli
 
         var options = await StoreOptionsAsync(configArgs, error);
         if (options is null) return UsageError;
-        using var store = await OpenStoreAsync(options, error);
-        if (store is null) return Failed;
+        var (opened, code) = await OpenStoreAsync(options, error);
+        if (opened is null) return code;
+        using var store = opened;
 
         ImportReport report;
         try
@@ -258,8 +259,9 @@ public static partial class EngineCli
 
         var options = await StoreOptionsAsync(configArgs, error);
         if (options is null) return UsageError;
-        using var store = await OpenStoreAsync(options, error);
-        if (store is null) return Failed;
+        var (opened, code) = await OpenStoreAsync(options, error);
+        if (opened is null) return code;
+        using var store = opened;
 
         try
         {
@@ -297,17 +299,23 @@ public static partial class EngineCli
             .AddCommandLine(configArgs)
             .Build();
 
-    private static async Task<LiteDbClientStore?> OpenStoreAsync(StoreOptions options, TextWriter error)
+    /// <summary>The store, or null with the exit code: 2 when it is in use by another process, is no store or the
+    /// settings name no file (plain message, nothing changed), 1 when it cannot be read.</summary>
+    private static async Task<(LiteDbClientStore? Store, int Code)> OpenStoreAsync(StoreOptions options, TextWriter error)
     {
         try
         {
-            return new LiteDbClientStore(options);
+            return (new LiteDbClientStore(options), Ok);
+        }
+        catch (ClientStoreException ex)
+        {
+            await error.WriteLineAsync("error: " + ex.Message);
+            return (null, UsageError);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException or LiteDB.LiteException)
         {
             await error.WriteLineAsync($"error: cannot open the client store {Path.GetFullPath(options.Path)}: {ex.Message}");
-            await error.WriteLineAsync("  (a running engine holds the file: stop it first, or give --Store:Path=...)");
-            return null;
+            return (null, Failed);
         }
     }
 
@@ -469,7 +477,8 @@ public static partial class EngineCli
         {
             var store = services.GetRequiredService<IClientStore>();
             _ = services.GetRequiredService<ClientLookup>();
-            if (services.GetRequiredService<IOptions<DemoDataOptions>>().Value.SeedDemoData && await store.CountAsync(cancellationToken) == 0)
+            if (services.GetRequiredService<IOptions<DemoDataOptions>>().Value.SeedDemoData && ClientProfilesStartup.IsNewStore(store)
+                && await store.CountAsync(cancellationToken) == 0)
             {
                 await services.GetRequiredService<DemoDataSeeder>().SeedAsync(cancellationToken);
             }
@@ -481,10 +490,13 @@ public static partial class EngineCli
             await error.WriteLineAsync("error: the configuration is invalid:");
             foreach (var failure in ex.Failures) await error.WriteLineAsync("  - " + failure);
         }
+        catch (ClientStoreException ex)
+        {
+            await error.WriteLineAsync("error: " + ex.Message);
+        }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or LiteDB.LiteException)
         {
             await error.WriteLineAsync($"error: cannot open the client store {Path.GetFullPath(path)}: {ex.Message}");
-            await error.WriteLineAsync("  (a running engine holds the file: stop it first, or give --Store:Path=...)");
         }
 
         await services.DisposeAsync();
@@ -510,7 +522,12 @@ public static partial class EngineCli
             await error.WriteLineAsync("IvrEngine cannot start: " + ex.Message);
             return UsageError;
         }
-        catch (Exception ex) when (ex is IOException or LiteDB.LiteException)
+        catch (ClientStoreException ex)
+        {
+            await error.WriteLineAsync("IvrEngine cannot start: " + ex.Message);
+            return UsageError;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or LiteDB.LiteException)
         {
             await error.WriteLineAsync("IvrEngine cannot start, the client store cannot be opened: " + ex.Message);
             return UsageError;

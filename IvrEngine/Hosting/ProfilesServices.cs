@@ -29,7 +29,8 @@ public static class ProfilesServices
         services.TryAddSingleton(new StartupConsole(Console.Out));
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IClientStore>(sp => SharedClientStores.Acquire(
-            sp.GetRequiredService<IOptions<StoreOptions>>().Value, sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<IOptions<StoreOptions>>().Value, sp.GetRequiredService<TimeProvider>(),
+            sp.GetService<ILoggerFactory>()?.CreateLogger<LiteDbClientStore>()));
         // The desk store is the same shared store (one LiteDB file, one writer): the lease serves both interfaces.
         services.TryAddSingleton<IDeskStore>(sp => sp.GetRequiredService<IClientStore>() as IDeskStore
             ?? throw new InvalidOperationException("The registered IClientStore is not an IDeskStore; register an IDeskStore of its own."));
@@ -41,6 +42,7 @@ public static class ProfilesServices
         services.TryAddSingleton(sp => new ClientExporter(sp.GetRequiredService<IClientStore>()));
         services.TryAddSingleton(sp => new DemoDataSeeder(
             sp.GetRequiredService<IClientStore>(), sp.GetRequiredService<CardFingerprints>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddHealthChecks().AddCheck<StoreHealthCheck>(StoreHealthCheck.Name);
         services.AddSingleton<ClientProfilesStartup>();
         services.AddHostedService(sp => sp.GetRequiredService<ClientProfilesStartup>());
         return services;
@@ -95,9 +97,10 @@ internal sealed partial class ClientProfilesStartup(
             LogFirstAdmin(logger, admin.UserName);
         }
 
-        if (!demoOptions.Value.SeedDemoData || count > 0)
+        if (!demoOptions.Value.SeedDemoData || count > 0 || !IsNewStore(store))
         {
             if (count > 0 && demoOptions.Value.SeedDemoData) LogSeedSkipped(logger, count);
+            else if (demoOptions.Value.SeedDemoData) LogSeedNotNew(logger, options.Path);
             if (await desk.CountUsersAsync(cancellationToken) == 0) LogNoUsers(logger);
             return;
         }
@@ -112,6 +115,10 @@ internal sealed partial class ClientProfilesStartup(
         await DemoUsers.WriteAsync(console.Out, created);
         LogDemoUsers(logger, created.Count);
     }
+
+    /// <summary>True when demo data may go into <paramref name="store"/>: a store file this start created (never a file
+    /// that existed, whatever it holds); a store of another kind (tests' in-memory one) when it is empty.</summary>
+    internal static bool IsNewStore(IClientStore store) => store is not IStoreFile file || file.Created;
 
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
@@ -141,6 +148,9 @@ internal sealed partial class ClientProfilesStartup(
     [LoggerMessage(Level = LogLevel.Information, Message = "Demo data not seeded: the store already has {Count} clients")]
     private static partial void LogSeedSkipped(ILogger logger, int count);
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "Demo data not seeded: the store file {Path} existed before this start (demo data goes only into a store the engine creates)")]
+    private static partial void LogSeedNotNew(ILogger logger, string path);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Demo data seeded: {Clients} clients, {Interactions} calls, {Campaigns} campaigns, {Tickets} tickets")]
     private static partial void LogSeeded(ILogger logger, int clients, int interactions, int campaigns, int tickets);
 }
@@ -152,14 +162,14 @@ internal static class SharedClientStores
     private static readonly Dictionary<string, Entry> Open = new(StringComparer.Ordinal);
     private static readonly Lock Gate = new();
 
-    public static IClientStore Acquire(StoreOptions options, TimeProvider time)
+    public static IClientStore Acquire(StoreOptions options, TimeProvider time, ILogger? logger = null)
     {
         var path = Path.GetFullPath(options.Path);
         lock (Gate)
         {
             if (!Open.TryGetValue(path, out var entry))
             {
-                entry = new Entry(new LiteDbClientStore(options, time));
+                entry = new Entry(new LiteDbClientStore(options, time, logger));
                 Open[path] = entry;
             }
 
@@ -192,9 +202,15 @@ internal static class SharedClientStores
 
     /// <summary>The shared store as one host sees it: the client store and the desk store (the same
     /// <see cref="LiteDbClientStore"/>), closed for this host when disposed.</summary>
-    private sealed class Lease(string path, LiteDbClientStore store) : IClientStore, IDeskStore
+    private sealed class Lease(string path, LiteDbClientStore store) : IClientStore, IDeskStore, IStoreFile
     {
         private int _disposed;
+
+        public string FilePath => store.FilePath;
+
+        public bool Created => store.Created;
+
+        public StoreHealth Health => store.Health;
 
         public Task<ClientCard?> GetAsync(Guid id, CancellationToken cancellationToken = default) => store.GetAsync(id, cancellationToken);
 

@@ -54,9 +54,18 @@ public sealed class StoreFlowDirectory : IFlowDirectory
     {
         var compact = string.Concat((account ?? string.Empty).Where(c => !char.IsWhiteSpace(c) && c != '-'));
         if (compact.Length == 0) return false;
-        if (await _store.FindByAccountAsync(compact, cancellationToken) is not null) return true;
-        return IsCardNumber(compact) && CardFingerprints.DigitsOf(compact) is { } digits
-            && await _store.FindByCardFingerprintAsync(_cards.Fingerprint(digits), cancellationToken) is not null;
+        try
+        {
+            if (await _store.FindByAccountAsync(compact, cancellationToken) is not null) return true;
+            return IsCardNumber(compact) && CardFingerprints.DigitsOf(compact) is { } digits
+                && await _store.FindByCardFingerprintAsync(_cards.Fingerprint(digits), cancellationToken) is not null;
+        }
+        catch (ClientStoreException)
+        {
+            // The store failed (it logged why): the entry is taken, and the lookup that follows treats the caller as
+            // unknown with the reason, rather than asking the caller again for a number that may well be right.
+            return true;
+        }
     }
 
     /// <summary>What a flow sees of a lookup.</summary>

@@ -18,6 +18,10 @@ public sealed class ClientLookup
     /// <summary>The reason given when no account number was entered.</summary>
     public const string NoAccountReason = "no account number given";
 
+    /// <summary>The reason given when the store failed during the lookup (a damaged page): the caller is treated as
+    /// unknown, so the call goes on (the flow's not-found branch, the general queue); the store logs the error.</summary>
+    public const string StoreFailedReason = "client store failed, caller treated as unknown";
+
     private readonly IClientStore _store;
     private readonly PhoneNormalizer _phones;
     private readonly CardFingerprints _cards;
@@ -40,6 +44,18 @@ public sealed class ClientLookup
     /// <see cref="WithheldReason"/>; the flow may still ask for an account (<see cref="ByAccountAsync"/>).</summary>
     public async Task<LookupResult> ByCallerAsync(string ani, string dnis, CancellationToken cancellationToken = default)
     {
+        try
+        {
+            return await ByCallerCore(ani, dnis, cancellationToken);
+        }
+        catch (ClientStoreException)
+        {
+            return StoreFailed(ani);
+        }
+    }
+
+    private async Task<LookupResult> ByCallerCore(string ani, string dnis, CancellationToken cancellationToken)
+    {
         var campaign = await CampaignAsync(dnis, cancellationToken);
         if (CallerNumber(ani) is not string e164)
         {
@@ -55,6 +71,18 @@ public sealed class ClientLookup
     /// <summary>Looks the caller up by an account number (spaces and dashes ignored). A client found by account but
     /// calling from a number not on the card has <see cref="LookupResult.CallerNumberIsNew"/> set.</summary>
     public async Task<LookupResult> ByAccountAsync(string account, string ani, string dnis, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return await ByAccountCore(account, ani, dnis, cancellationToken);
+        }
+        catch (ClientStoreException)
+        {
+            return StoreFailed(ani);
+        }
+    }
+
+    private async Task<LookupResult> ByAccountCore(string account, string ani, string dnis, CancellationToken cancellationToken)
     {
         var campaign = await CampaignAsync(dnis, cancellationToken);
         var e164 = CallerNumber(ani);
@@ -74,6 +102,18 @@ public sealed class ClientLookup
     /// (<see cref="CardFingerprints"/>). A number that is not 12 to 19 digits or fails the Luhn check is not looked up:
     /// the result is N with <see cref="CardLengthReason"/> or <see cref="LuhnReason"/>. The number is never kept.</summary>
     public async Task<LookupResult> ByCardAsync(string cardDigits, string ani, string dnis, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return await ByCardCore(cardDigits, ani, dnis, cancellationToken);
+        }
+        catch (ClientStoreException)
+        {
+            return StoreFailed(ani);
+        }
+    }
+
+    private async Task<LookupResult> ByCardCore(string cardDigits, string ani, string dnis, CancellationToken cancellationToken)
     {
         var campaign = await CampaignAsync(dnis, cancellationToken);
         var e164 = CallerNumber(ani);
@@ -150,6 +190,9 @@ public sealed class ClientLookup
 
     private async Task<Campaign?> CampaignAsync(string? dnis, CancellationToken cancellationToken) =>
         NullIfBlank(dnis) is string number ? await _store.FindCampaignAsync(number, cancellationToken) : null;
+
+    /// <summary>The result of a lookup the store failed: an unknown caller, with <see cref="StoreFailedReason"/>.</summary>
+    private LookupResult StoreFailed(string? ani) => NotFound(_classifier.Unknown(StoreFailedReason), null, CallerNumber(ani));
 
     private static LookupResult NotFound(Classification unknown, Campaign? campaign, string? e164) =>
         new(null, unknown.Code, unknown.Reason, LookupMatch.None, campaign, false) { CallerNumber = e164, RuleName = unknown.RuleName };

@@ -4,11 +4,15 @@ using System.Runtime.CompilerServices;
 using System.Text.RegularExpressions;
 using LiteDB;
 using LiteDB.Engine;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace IvrEngine.Profiles;
 
-/// <summary>The client store in one LiteDB file, opened once per process in direct mode (the engine is the only
-/// process using the file; shared mode would pass every operation through a system-wide mutex).
+/// <summary>The client store in one LiteDB file, opened by one process at a time, in direct mode: the process holds
+/// the store's lock file (<see cref="LockPathFor"/>) exclusively while the store is open, so a second process (an
+/// import while the engine runs, two imports) is refused with a plain message instead of both writing the file and
+/// losing each other's writes (shared mode would pass every operation through a system-wide mutex instead).
 /// <para>Every use of LiteDB holds one lock, reads included: LiteDB 5.0.20's page cache can hand a page that one
 /// reader has just looked up to another thread for reuse before the first one pins it (LiteDB issue #2817), which
 /// reads garbage and then closes the engine ("pages in memory store must be non-shared"); two threads looking
@@ -17,9 +21,9 @@ namespace IvrEngine.Profiles;
 /// <para>Writes go through one writer (see <see cref="LiteDbWriter"/>), each in a transaction: the uniqueness and
 /// version checks and the write they guard are atomic. Concurrent small inserts (call records, tickets) share a
 /// transaction. A write is acknowledged only once its pages are in LiteDB's log file (see
-/// <see cref="LiteDbLogFlush"/>), so it survives the process being killed at any moment after that, and once the
+/// <see cref="MakeDurable"/>), so it survives the process being killed at any moment after that, and once the
 /// log is synced to disk (see <see cref="LiteDbLogFile"/>).</para></summary>
-public sealed partial class LiteDbClientStore : IClientStore
+public sealed partial class LiteDbClientStore : IClientStore, IStoreFile
 {
     internal const string Clients = "clients";
     internal const string ClientKeys = "client_keys";
@@ -38,89 +42,92 @@ public sealed partial class LiteDbClientStore : IClientStore
 
     private static readonly ConcurrentDictionary<string, bool> OpenFiles = new(StringComparer.Ordinal);
 
-    private readonly LiteDatabase _db;
     private readonly LiteDbLogFile _log;
-    private readonly LiteDbLogFlush _logFlush;
+    private readonly FileStream _holder;
     private readonly LiteDbWriter _writer;
     private readonly FairLock _engine = new();
-    private readonly ILiteCollection<ClientCard> _clients;
-    private readonly ILiteCollection<BsonDocument> _keys;
-    private readonly ILiteCollection<InteractionRecord> _interactions;
-    private readonly ILiteCollection<BsonDocument> _lastContacts;
-    private readonly ILiteCollection<Ticket> _tickets;
-    private readonly ILiteCollection<Campaign> _campaigns;
-    private readonly ILiteStorage<string> _photos;
     private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+
+    // The LiteDB database and its collections: replaced (under the engine lock) when LiteDB closed itself after a
+    // damaged page (see Recover).
+    private LiteDatabase _db = null!;
+    private ILiteCollection<ClientCard> _clients = null!;
+    private ILiteCollection<BsonDocument> _keys = null!;
+    private ILiteCollection<InteractionRecord> _interactions = null!;
+    private ILiteCollection<BsonDocument> _lastContacts = null!;
+    private ILiteCollection<Ticket> _tickets = null!;
+    private ILiteCollection<Campaign> _campaigns = null!;
+    private ILiteStorage<string> _photos = null!;
+    private Exception? _closed;
     private int _disposed;
 
     /// <summary>Opens (or creates) the store configured in <paramref name="options"/>.</summary>
-    public LiteDbClientStore(StoreOptions options, TimeProvider? timeProvider = null)
-        : this((options ?? throw new ArgumentNullException(nameof(options))).Path, timeProvider)
+    public LiteDbClientStore(StoreOptions options, TimeProvider? timeProvider = null, ILogger? logger = null)
+        : this((options ?? throw new ArgumentNullException(nameof(options))).Path, timeProvider, logger)
     {
     }
 
     /// <summary>Opens (or creates) the store in <paramref name="path"/> (relative to the current directory unless
-    /// rooted); its folder is created. One store per file per process: a second open of the same file throws.</summary>
-    public LiteDbClientStore(string path, TimeProvider? timeProvider = null)
+    /// rooted); its folder is created. One process opens a store at a time (it holds <see cref="LockPathFor"/>
+    /// exclusively until disposed), and one store per file per process: a second open throws a
+    /// <see cref="ClientStoreException"/> naming the store. A file that is not a store (a folder, fewer bytes than
+    /// a store's first page, a damaged first page) is refused the same way, and never replaced or filled.</summary>
+    public LiteDbClientStore(string path, TimeProvider? timeProvider = null, ILogger? logger = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         FilePath = System.IO.Path.GetFullPath(path);
         _time = timeProvider ?? TimeProvider.System;
+        _logger = logger ?? NullLogger.Instance;
         if (!OpenFiles.TryAdd(FilePath, true))
         {
-            throw new InvalidOperationException($"The store {FilePath} is already open in this process; share the one instance.");
+            throw new ClientStoreException($"The client store {FilePath} is already open in this process; share the one instance.") { InUse = true };
         }
 
         try
         {
+            if (Directory.Exists(FilePath))
+            {
+                throw new ClientStoreException($"The client store {FilePath} is a folder (Store:Path must name a file, e.g. {System.IO.Path.Combine(FilePath, "ivrengine.db")}).");
+            }
+
             var folder = System.IO.Path.GetDirectoryName(FilePath);
             if (!string.IsNullOrEmpty(folder)) Directory.CreateDirectory(folder);
-            _log = LiteDbLogFile.Open(FilePath);
+            _holder = Hold(FilePath);
             try
             {
-                _db = new LiteDatabase(new LiteEngine(new EngineSettings
+                var file = new FileInfo(FilePath);
+                Created = !file.Exists;
+                if (file.Exists && file.Length < StorePageSize)
                 {
-                    Filename = FilePath,
-                    LogStream = _log,
+                    throw new ClientStoreException($"The client store {FilePath} is {file.Length} bytes, less than a store's first page ({StorePageSize} bytes): "
+                        + "it is truncated or not a store, and it was left as it is. Restore it from a backup, or move it away to start an empty store.");
+                }
 
-                    // Keys compare as written (LiteDB's default ignores case): "abc" and "ABC" are two accounts. Fixed
-                    // when the file is created.
-                    Collation = new Collation(CultureInfo.InvariantCulture.LCID, CompareOptions.Ordinal),
-                }), LiteDbMapping.CreateMapper());
+                _log = LiteDbLogFile.Open(FilePath);
+                try
+                {
+                    try
+                    {
+                        OpenDatabase();
+                    }
+                    catch (Exception ex) when (ex is not ClientStoreException)
+                    {
+                        throw new ClientStoreException($"The client store {FilePath} cannot be opened ({ex.Message}): it is not a store this engine "
+                            + "wrote, or it is damaged. Restore it from a backup, or move it away to start an empty store.", ex);
+                    }
+
+                    _writer = new LiteDbWriter(() => _db, _engine, MakeDurable, Failed);
+                }
+                catch
+                {
+                    _log.Dispose();
+                    throw;
+                }
             }
             catch
             {
-                _log.Dispose();
-                throw;
-            }
-
-            try
-            {
-                _logFlush = new LiteDbLogFlush(_db);
-                _clients = _db.GetCollection<ClientCard>(Clients);
-                _keys = _db.GetCollection(ClientKeys);
-                _interactions = _db.GetCollection<InteractionRecord>(Interactions);
-                _lastContacts = _db.GetCollection(LastContacts);
-                _tickets = _db.GetCollection<Ticket>(Tickets);
-                _campaigns = _db.GetCollection<Campaign>(Campaigns);
-                _photos = _db.GetStorage<string>(PhotoFiles, PhotoChunks);
-
-                MoveLegacyIndexesToKeys();
-                _interactions.EnsureIndex(LiteDbMapping.ClientIndex, "$.ClientId");
-                // The newest call from a number comes from its last-contact summary: nothing queries records by
-                // number any more, and an index nothing reads only slows every record's insert.
-                _interactions.DropIndex(LiteDbMapping.CallerIndex);
-                _interactions.EnsureIndex(LiteDbMapping.AtIndex, LiteDbMapping.AtExpression);
-                _tickets.EnsureIndex(LiteDbMapping.ClientIndex, "$.ClientId");
-                EnsureDeskIndexes();
-                BuildMissingLastContacts();
-                MakeDurable();
-                _writer = new LiteDbWriter(_db, _engine, MakeDurable);
-            }
-            catch
-            {
-                _db.Dispose();
-                _log.Dispose();
+                _holder.Dispose();
                 throw;
             }
         }
@@ -129,6 +136,146 @@ public sealed partial class LiteDbClientStore : IClientStore
             OpenFiles.TryRemove(FilePath, out _);
             throw;
         }
+    }
+
+    /// <summary>Size of LiteDB's pages: a store file holds at least its header page.</summary>
+    internal const int StorePageSize = 8192;
+
+    /// <summary>The file a process holds exclusively while it has the store <paramref name="dataPath"/> open (an
+    /// operating-system lock, released when the process ends, however it ends).</summary>
+    public static string LockPathFor(string dataPath) => System.IO.Path.GetFullPath(dataPath) + ".lock";
+
+    /// <summary>True when the file did not exist before this open (the store was created now: the only store demo
+    /// data may go into).</summary>
+    public bool Created { get; }
+
+    /// <summary>The store's failures since it was opened (see <see cref="StoreHealth"/>).</summary>
+    public StoreHealth Health { get; } = new();
+
+    /// <summary>Takes the store's lock file exclusively (FileShare.None: an advisory flock on Linux, a sharing lock on
+    /// Windows), or throws naming the store when another process has it.</summary>
+    private static FileStream Hold(string dataPath)
+    {
+        var lockPath = LockPathFor(dataPath);
+        try
+        {
+            return new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None);
+        }
+        catch (IOException ex)
+        {
+            throw new ClientStoreException($"The client store {dataPath} is in use by another process (a running engine, or an import, export, "
+                + "users or tokens command): one process opens a store at a time. Stop the other one first, or give another Store:Path.", ex) { InUse = true };
+        }
+    }
+
+    /// <summary>Opens LiteDB on the file and the log, readies the collections and indexes (and upgrades an older
+    /// store), and makes it all durable.</summary>
+    private void OpenDatabase()
+    {
+        var db = new LiteDatabase(new LiteEngine(new EngineSettings
+        {
+            Filename = FilePath,
+            LogStream = _log,
+
+            // Keys compare as written (LiteDB's default ignores case): "abc" and "ABC" are two accounts. Fixed
+            // when the file is created.
+            Collation = new Collation(CultureInfo.InvariantCulture.LCID, CompareOptions.Ordinal),
+        }), LiteDbMapping.CreateMapper());
+        try
+        {
+            Bind(db);
+            MoveLegacyIndexesToKeys();
+            _interactions.EnsureIndex(LiteDbMapping.ClientIndex, "$.ClientId");
+            // The newest call from a number comes from its last-contact summary: nothing queries records by
+            // number any more, and an index nothing reads only slows every record's insert.
+            _interactions.DropIndex(LiteDbMapping.CallerIndex);
+            _interactions.EnsureIndex(LiteDbMapping.AtIndex, LiteDbMapping.AtExpression);
+            _tickets.EnsureIndex(LiteDbMapping.ClientIndex, "$.ClientId");
+            EnsureDeskIndexes();
+            BuildMissingLastContacts();
+            WaitLogged(LoggedLength(db));
+        }
+        catch
+        {
+            db.Dispose();
+            throw;
+        }
+    }
+
+    private void Bind(LiteDatabase db)
+    {
+        _db = db;
+        _clients = _db.GetCollection<ClientCard>(Clients);
+        _keys = _db.GetCollection(ClientKeys);
+        _interactions = _db.GetCollection<InteractionRecord>(Interactions);
+        _lastContacts = _db.GetCollection(LastContacts);
+        _tickets = _db.GetCollection<Ticket>(Tickets);
+        _campaigns = _db.GetCollection<Campaign>(Campaigns);
+        _photos = _db.GetStorage<string>(PhotoFiles, PhotoChunks);
+        _closed = null;
+    }
+
+    /// <summary>An operation failed (under the engine lock). A failure of the store itself (LiteDB's error, an I/O
+    /// error) is counted, logged (as an error the first time, with what to do), and LiteDB is opened again: LiteDB 5
+    /// closes its whole engine when it meets a damaged page ("Page type must be data page") or an I/O error, and a
+    /// closed engine then fails every later operation (and leaks a transaction each time, until "Maximum number of
+    /// transactions reached"). Reopened, every other client and write works again; the damaged part fails only the
+    /// operations that read it. Returns the error to give the operation's caller.</summary>
+    private Exception Failed(Exception error)
+    {
+        if (!IsStoreFailure(error) || Volatile.Read(ref _disposed) != 0) return error;
+        if (Health.Record(error.Message, _time.GetUtcNow())) LogDamaged(_logger, FilePath, error.Message, StoreHealth.Remedy, error);
+        else LogFailure(_logger, FilePath, error.Message);
+        try
+        {
+            _db.Dispose();
+        }
+        catch (Exception ex) when (ex is LiteException or IOException or ObjectDisposedException)
+        {
+            // Closed already: what matters is the new one.
+        }
+
+        try
+        {
+            OpenDatabase();
+        }
+        catch (Exception ex) when (ex is LiteException or IOException or InvalidOperationException)
+        {
+            // Tried again by the next operation (see Open).
+            _closed = ex;
+        }
+
+        return new ClientStoreException($"The client store {FilePath} failed: {error.Message}. Only this operation failed; {StoreHealth.Remedy}.", error);
+    }
+
+    /// <summary>True for an error of the store itself: LiteDB's (but a duplicate key, which is the write's), an I/O
+    /// error, or any exception thrown inside LiteDB (a damaged page can make it read garbage as lengths and offsets).
+    /// Not the store's own refusals (duplicates, versions, a missing client), which the writes throw themselves.</summary>
+    private static bool IsStoreFailure(Exception error) => error switch
+    {
+        ClientStoreException or OperationCanceledException or ObjectDisposedException => false,
+        LiteException lite => lite.ErrorCode != LiteException.INDEX_DUPLICATE_KEY,
+        IOException => true,
+        _ => error.TargetSite?.DeclaringType?.Assembly == typeof(LiteDatabase).Assembly,
+    };
+
+    /// <summary>The database, opened again if a failure left it closed (under the engine lock).</summary>
+    private LiteDatabase Open()
+    {
+        if (_closed is { } closed)
+        {
+            try
+            {
+                OpenDatabase();
+            }
+            catch (Exception ex) when (ex is LiteException or IOException or InvalidOperationException)
+            {
+                _closed = ex;
+                throw new ClientStoreException($"The client store {FilePath} cannot be opened again after a failure ({ex.Message}); {StoreHealth.Remedy}.", closed);
+            }
+        }
+
+        return _db;
     }
 
     /// <summary>The full path of the store's file.</summary>
@@ -588,6 +735,18 @@ public sealed partial class LiteDbClientStore : IClientStore
         _ => throw new ArgumentOutOfRangeException(nameof(lookup)),
     });
 
+    /// <summary>LiteDB's system collection describing the open database.</summary>
+    internal const string DatabaseInfo = "$database";
+
+    /// <summary>Longest wait for LiteDB's writer to put a commit's pages into the log file.</summary>
+    private static readonly TimeSpan LogWriteTimeout = TimeSpan.FromSeconds(60);
+
+    [LoggerMessage(EventId = 800, Level = LogLevel.Error, Message = "The client store {Path} is damaged: {Error}. Only the operations that read the damaged part fail (a call whose lookup fails goes on as an unknown caller); the store was reopened and serves every other client. To repair it, {Remedy}")]
+    private static partial void LogDamaged(ILogger logger, string path, string error, string remedy, Exception exception);
+
+    [LoggerMessage(EventId = 801, Level = LogLevel.Warning, Message = "The client store {Path} failed again: {Error} (reported once above, with what to do; /health says degraded)")]
+    private static partial void LogFailure(ILogger logger, string path, string error);
+
     /// <summary>Runs a SQL command on the store's database (tests: <c>EXPLAIN SELECT ...</c>).</summary>
     internal List<BsonDocument> Execute(string sql, BsonDocument? parameters = null) => Read(() =>
     {
@@ -619,6 +778,7 @@ public sealed partial class LiteDbClientStore : IClientStore
         finally
         {
             _log.Dispose();
+            _holder.Dispose();
             OpenFiles.TryRemove(FilePath, out _);
         }
 
@@ -642,14 +802,25 @@ public sealed partial class LiteDbClientStore : IClientStore
         return _writer.WriteAsync(write, groupable, cancellationToken);
     }
 
-    /// <summary>One read under the engine lock, waited for without blocking the thread.</summary>
+    /// <summary>One read under the engine lock, waited for without blocking the thread. A failure of the store
+    /// fails this read alone (see <see cref="Failed"/>).</summary>
     private async ValueTask<T> ReadAsync<T>(Func<T> read)
     {
         ThrowIfDisposed();
         using (await _engine.HoldAsync())
         {
             ThrowIfDisposed();
-            return read();
+            Open();
+            try
+            {
+                return read();
+            }
+            catch (Exception ex)
+            {
+                var reported = Failed(ex);
+                if (reported == ex) throw;
+                throw reported;
+            }
         }
     }
 
@@ -660,15 +831,46 @@ public sealed partial class LiteDbClientStore : IClientStore
         using (_engine.Hold())
         {
             ThrowIfDisposed();
-            return read();
+            Open();
+            try
+            {
+                return read();
+            }
+            catch (Exception ex)
+            {
+                var reported = Failed(ex);
+                if (reported == ex) throw;
+                throw reported;
+            }
         }
     }
 
     /// <summary>Returns once every commit so far is in the log file and the log file is on disk (called by the
-    /// writer, the only one committing).</summary>
+    /// writer, the only one committing, after each commit).
+    /// <para>LiteDB 5 hands a commit's pages to a background writer and returns before they reach the log file. Its
+    /// public <c>$database</c> system collection reports <c>logFileSize</c>, the log's length once every page handed
+    /// to that writer is written; the log file is this store's own stream (<see cref="LiteDbLogFile"/>), which sees
+    /// each page written. So this waits until the stream has been written that far, then syncs it to disk: public
+    /// API only, no reflection. (A checkpoint, LiteDB's other public way to wait, also copies every page into the data
+    /// file and empties the page cache at each commit.) Tests guard the reading of <c>logFileSize</c> and the pinned
+    /// version.</para></summary>
     private void MakeDurable()
     {
-        _logFlush.Wait();
+        long logged;
+        using (_engine.Hold())
+        {
+            logged = LoggedLength(Open());
+        }
+
+        WaitLogged(logged);
+    }
+
+    /// <summary>The log's length once LiteDB's writer has written every page it was handed.</summary>
+    private static long LoggedLength(LiteDatabase db) => db.GetCollection(DatabaseInfo).FindAll().First()["logFileSize"].AsInt64;
+
+    private void WaitLogged(long logged)
+    {
+        _log.WaitWritten(logged, LogWriteTimeout);
         _log.FlushToDisk();
     }
 

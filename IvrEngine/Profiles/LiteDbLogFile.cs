@@ -16,12 +16,15 @@ namespace IvrEngine.Profiles;
 internal sealed class LiteDbLogFile : Stream
 {
     private readonly SafeFileHandle _handle;
+    private readonly object _gate = new();
     private long _position;
+    private long _written;
 
     private LiteDbLogFile(string path, SafeFileHandle handle)
     {
         Path = path;
         _handle = handle;
+        _written = RandomAccess.GetLength(handle);
     }
 
     /// <summary>The log file of the data file <paramref name="dataPath"/>, named as LiteDB names it.</summary>
@@ -41,6 +44,26 @@ internal sealed class LiteDbLogFile : Stream
 
     /// <summary>The file's path.</summary>
     public string Path { get; }
+
+    /// <summary>Returns once the file has been written up to <paramref name="length"/> bytes (LiteDB's writer writes
+    /// pages in order, from another thread); throws when that takes longer than <paramref name="timeout"/>.</summary>
+    public void WaitWritten(long length, TimeSpan timeout)
+    {
+        var deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
+        lock (_gate)
+        {
+            while (_written < length)
+            {
+                var left = deadline - Environment.TickCount64;
+                if (left <= 0 || !Monitor.Wait(_gate, TimeSpan.FromMilliseconds(left)))
+                {
+                    if (_written >= length) return;
+                    throw new IOException($"The store's log writer did not write its pages within {timeout.TotalSeconds:0} s ({_written} of {length} bytes); "
+                        + "the last write is not known to be on disk.");
+                }
+            }
+        }
+    }
 
     /// <summary>Syncs everything written so far to the disk.</summary>
     public void FlushToDisk() => RandomAccess.FlushToDisk(_handle);
@@ -91,6 +114,14 @@ internal sealed class LiteDbLogFile : Stream
     {
         RandomAccess.Write(_handle, buffer, _position);
         _position += buffer.Length;
+        lock (_gate)
+        {
+            if (_position > _written)
+            {
+                _written = _position;
+                Monitor.PulseAll(_gate);
+            }
+        }
     }
 
     public override long Seek(long offset, SeekOrigin origin)
@@ -105,7 +136,15 @@ internal sealed class LiteDbLogFile : Stream
         return _position;
     }
 
-    public override void SetLength(long value) => RandomAccess.SetLength(_handle, value);
+    public override void SetLength(long value)
+    {
+        RandomAccess.SetLength(_handle, value);
+        lock (_gate)
+        {
+            _written = value;
+            Monitor.PulseAll(_gate);
+        }
+    }
 
     protected override void Dispose(bool disposing)
     {

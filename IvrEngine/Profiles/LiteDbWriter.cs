@@ -19,9 +19,10 @@ internal sealed class LiteDbWriter
     /// <summary>Most writes in one group commit.</summary>
     public const int MaxGroup = 1024;
 
-    private readonly LiteDatabase _db;
+    private readonly Func<LiteDatabase> _db;
     private readonly FairLock _engine;
     private readonly Action _makeDurable;
+    private readonly Func<Exception, Exception> _failed;
     private readonly Channel<PendingWrite> _queue = Channel.CreateBounded<PendingWrite>(new BoundedChannelOptions(QueueCapacity)
     {
         SingleReader = true,
@@ -31,15 +32,18 @@ internal sealed class LiteDbWriter
     private readonly Task _loop;
     private long _commits;
 
-    /// <param name="db">The database written to.</param>
+    /// <param name="db">The database written to (under the engine lock; the store replaces it after a failure).</param>
     /// <param name="engine">The lock held around every use of <paramref name="db"/>.</param>
     /// <param name="makeDurable">Returns once everything committed so far is on disk; called after each commit,
     /// outside the engine lock, before the commit's callers are answered.</param>
-    public LiteDbWriter(LiteDatabase db, FairLock engine, Action makeDurable)
+    /// <param name="failed">Called under the engine lock with the error that rolled a transaction back (after the
+    /// rollback); recovers the store when the error was the store's own and returns the error to report.</param>
+    public LiteDbWriter(Func<LiteDatabase> db, FairLock engine, Action makeDurable, Func<Exception, Exception> failed)
     {
         _db = db;
         _engine = engine;
         _makeDurable = makeDurable;
+        _failed = failed;
         _loop = Task.Run(LoopAsync);
     }
 
@@ -137,20 +141,22 @@ internal sealed class LiteDbWriter
     {
         using (_engine.Hold())
         {
+            LiteDatabase db;
             try
             {
                 // From here to the commit nothing awaits: LiteDB's transaction belongs to this thread.
-                if (!_db.BeginTrans()) throw new InvalidOperationException("A LiteDB transaction was left open on the writer's thread.");
+                db = _db();
+                if (!db.BeginTrans()) throw new InvalidOperationException("A LiteDB transaction was left open on the writer's thread.");
             }
             catch (Exception ex)
             {
-                return ex;
+                return _failed(ex);
             }
 
             try
             {
                 foreach (var write in group) write.Run();
-                _db.Commit();
+                db.Commit();
                 Interlocked.Increment(ref _commits);
                 return null;
             }
@@ -158,14 +164,15 @@ internal sealed class LiteDbWriter
             {
                 try
                 {
-                    _db.Rollback();
+                    db.Rollback();
                 }
                 catch (Exception rollback) when (rollback is LiteException or IOException or ObjectDisposedException)
                 {
-                    // The engine is broken (it closes itself on I/O errors); the write's own error says more.
+                    // The engine is broken (it closes itself on I/O errors and damaged pages); the write's own error
+                    // says more, and the store reopens it.
                 }
 
-                return ex;
+                return _failed(ex);
             }
         }
     }

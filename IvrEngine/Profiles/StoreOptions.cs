@@ -17,7 +17,8 @@ public sealed class StoreOptions
 
     /// <summary>The LiteDB file, relative to the current working directory unless rooted; its folder is created.
     /// LiteDB keeps a log file next to it (<c>-log</c> suffix) between checkpoints: back up both, or neither while
-    /// the engine runs.</summary>
+    /// the engine runs. The process that has the store open holds <c>&lt;Path&gt;.lock</c> exclusively: one process
+    /// per store. A folder, a truncated file or a file that is no store stops the start (exit 2).</summary>
     [Required]
     public string Path { get; set; } = "data/ivrengine.db";
 
