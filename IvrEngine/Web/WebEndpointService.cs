@@ -140,7 +140,7 @@ public sealed partial class WebEndpointService(
     {
         var uuid = context.Request.Path.StartsWithSegments("/calls", out var rest) && rest.Value is { Length: > 1 } r
             ? r[1..].Split('/')[0] : null;
-        using var scope = uuid is null ? null : logger.BeginScope(new Dictionary<string, object> { ["CallUuid"] = Printable(uuid) });
+        using var scope = uuid is null ? null : CallScope(logger, Printable(uuid));
         var started = TimeProvider.System.GetTimestamp();
         try
         {
@@ -162,6 +162,9 @@ public sealed partial class WebEndpointService(
         LogRequest(logger, context.Request.Method, Printable(context.Request.Path.Value ?? "/"), context.Response.StatusCode,
             TimeProvider.System.GetElapsedTime(started).TotalMilliseconds);
     }
+
+    /// <summary>The call's scope, printed as the engine's other call scopes are (<c>CallUuid:...</c>).</summary>
+    private static readonly Func<ILogger, string, IDisposable?> CallScope = LoggerMessage.DefineScope<string>("CallUuid:{CallUuid}");
 
     /// <summary>What of a caller's string may go in a log line.</summary>
     private static string Printable(string text)
