@@ -146,6 +146,14 @@ public sealed partial class WebEndpointService(
         {
             await next(context);
         }
+        catch (BadHttpRequestException ex) when (!context.Response.HasStarted)
+        {
+            // The server could not read the request (a malformed chunked body, a body over its limit, which it can see
+            // before an endpoint's own check does): the client's fault, answered with its status, not a 500.
+            context.Response.Clear();
+            context.Response.Headers.Connection = "close";
+            await ContextApi.Problem(ex.StatusCode, "the request was refused: " + ex.Message).ExecuteAsync(context);
+        }
 #pragma warning disable CA1031 // A defect in one request answers 500; the engine goes on.
         catch (Exception ex) when (!context.RequestAborted.IsCancellationRequested)
 #pragma warning restore CA1031
