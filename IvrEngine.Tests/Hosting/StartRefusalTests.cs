@@ -12,6 +12,8 @@ public sealed class StartRefusalTests : IDisposable
 
     [Theory]
     [InlineData("--Engine:ListenPort=abc", "Engine:ListenPort")]
+    [InlineData("Engine:ListenPort=abc", "Engine:ListenPort")]
+    [InlineData("/Engine:ListenPort=abc", "Engine:ListenPort")]
     [InlineData("--Engine:MaxLiveCalls=", "Engine:MaxLiveCalls")]
     [InlineData("--Web:Urls=garbage", "Web:Urls")]
     [InlineData("--Web:SessionMinutes=1.5", "Web:SessionMinutes")]

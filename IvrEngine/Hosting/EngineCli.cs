@@ -64,10 +64,15 @@ public static partial class EngineCli
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(error);
-        // Configuration overrides may come before the command; host switches (--environment, --contentRoot) run the
-        // engine with the arguments untouched; a word that is not a command is a mistake, never a start.
+        // Configuration overrides may come before the command; host switches (--environment, --contentRoot) and
+        // Key=value settings run the engine with the arguments untouched; a word that is not a command is a mistake,
+        // never a start.
         var (commandArgs, configArgs) = SplitConfigurationArgs(args);
-        if (commandArgs.Length == 0 || (!CommandWords.Contains(commandArgs[0]) && commandArgs[0].StartsWith('-'))) return await RunEngineAsync(args, error);
+        if (commandArgs.Length == 0 || (!CommandWords.Contains(commandArgs[0]) && (commandArgs[0].StartsWith('-') || commandArgs[0].Contains('='))))
+        {
+            return await RunEngineAsync(args, error);
+        }
+
         if (commandArgs[0] == "help") commandArgs[0] = "--help";
 
         var root = BuildCommands(configArgs, input, output, error);
