@@ -51,12 +51,20 @@ public sealed class SettingsCheckTests
             ["Classification:RepeatWindow"] = "1.00:00:00",
             ["Web:Admin:UserName"] = "root",
             ["Store:SeedDemoData"] = "true",
+            ["Classification:EffectiveRules:0:Code"] = "X",
+            ["Routing:Rules:0:IsUnconditional"] = "true",
             ["Unrelated:Anything"] = "is not the engine's",
         }).Build();
 
-        SettingsCheck.Check(configuration).Should().BeEquivalentTo(
+        var failures = SettingsCheck.Check(configuration);
+
+        failures.Should().HaveCount(5).And.Contain(
+        [
             "Engine:ListenPort \"abc\" is not a whole number.",
             "Routing:Rules:0:Priority \"high\" is not a whole number.",
-            "Routing:Rules:1:Overdue \"sometimes\" is not true or false.");
+            "Routing:Rules:1:Overdue \"sometimes\" is not true or false.",
+        ]);
+        failures.Should().ContainMatch("Classification:EffectiveRules is not a setting; the settings of Classification are *", "a computed list is not a setting")
+            .And.ContainMatch("Routing:Rules:0:IsUnconditional is not a setting*");
     }
 }

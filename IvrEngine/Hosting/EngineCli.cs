@@ -14,7 +14,9 @@ using Microsoft.Extensions.Options;
 namespace IvrEngine.Hosting;
 
 /// <summary>The engine's command line. Without a command it runs the engine and hands every argument to the host
-/// unchanged (<c>--Engine:ListenPort=0</c>, ...). With a command it does that instead:
+/// unchanged (<c>--Engine:ListenPort=0</c>, <c>--environment Development</c>, ...); a wrong setting refuses the start
+/// with exit 2. <c>--version</c> prints the version (exit 0); a word that is no command prints the usage with a
+/// suggestion (exit 2). With a command it does that instead:
 /// <list type="bullet">
 /// <item><c>import &lt;file&gt; [--format csv|json]</c>: imports clients, prints the report; exit 0 even with rejected
 /// rows, 1 when the file or the store cannot be read, 2 on a usage error.</item>

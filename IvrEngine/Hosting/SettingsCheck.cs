@@ -57,7 +57,7 @@ internal static class SettingsCheck
 
     private static void CheckObject(IConfigurationSection section, Type[] types, List<string> nested, List<string> failures)
     {
-        if (section.Value is { Length: > 0 } stray && section.GetChildren().Any() is false && types.All(t => !IsValue(t)))
+        if (section.Value is { Length: > 0 } stray && !section.GetChildren().Any())
         {
             failures.Add($"{section.Path} is a group of settings, not a value (\"{stray}\"); give its keys, e.g. {section.Path}:{SettingNames(types).FirstOrDefault()}.");
             return;
@@ -135,6 +135,7 @@ internal static class SettingsCheck
             || (TypeDescriptor.GetConverter(target).CanConvertFrom(typeof(string)) && !typeof(IEnumerable).IsAssignableFrom(target) && !IsSettingsClass(target));
     }
 
+    /// <summary>One of the engine's own settings classes (a group of settings, whatever converter it may have).</summary>
     private static bool IsSettingsClass(Type type) =>
         type.IsClass && type.GetProperties(BindingFlags.Public | BindingFlags.Instance).Length > 0 && type.Namespace?.StartsWith("IvrEngine", StringComparison.Ordinal) == true;
 
@@ -167,11 +168,17 @@ internal static class SettingsCheck
     private static IEnumerable<string> SettingNames(Type[] types) => types.SelectMany(Settings).Select(p => p.Name).Distinct(StringComparer.Ordinal);
 
     /// <summary>What the binder binds: public properties with a public setter, and get-only lists, dictionaries and
-    /// objects it fills in place. Computed values (a bool without a setter) are not settings.</summary>
+    /// objects it fills in place. Computed values (a bool, a read-only list without a setter) are not settings.</summary>
     private static IEnumerable<PropertyInfo> Settings(Type type) =>
         type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
             .Where(p => p.GetIndexParameters().Length == 0 && p.GetMethod?.IsPublic == true
-                && (p.SetMethod?.IsPublic == true || !IsValue(p.PropertyType)));
+                && (p.SetMethod?.IsPublic == true || FilledInPlace(p.PropertyType)));
+
+    private static bool FilledInPlace(Type type) =>
+        !IsValue(type) && (ElementType(type) is null || !type.IsArray && Implements(type, typeof(ICollection<>)));
+
+    private static bool Implements(Type type, Type generic) =>
+        (type.IsGenericType && type.GetGenericTypeDefinition() == generic) || type.GetInterfaces().Any(i => i.IsGenericType && i.GetGenericTypeDefinition() == generic);
 
     private static Type? ElementType(Type type)
     {
