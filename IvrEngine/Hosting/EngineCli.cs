@@ -14,7 +14,9 @@ using Microsoft.Extensions.Options;
 namespace IvrEngine.Hosting;
 
 /// <summary>The engine's command line. Without a command it runs the engine and hands every argument to the host
-/// unchanged (<c>--Engine:ListenPort=0</c>, ...). With a command it does that instead:
+/// unchanged (<c>--Engine:ListenPort=0</c>, <c>--environment Development</c>, ...); a wrong setting refuses the start
+/// with exit 2. <c>--version</c> prints the version (exit 0); a word that is no command prints the usage with a
+/// suggestion (exit 2). With a command it does that instead:
 /// <list type="bullet">
 /// <item><c>import &lt;file&gt; [--format csv|json]</c>: imports clients, prints the report; exit 0 even with rejected
 /// rows, 1 when the file or the store cannot be read, 2 on a usage error.</item>
@@ -46,7 +48,10 @@ public static partial class EngineCli
     /// <summary>Exit code: the command line or the configuration is wrong (the engine uses it for a refused start too).</summary>
     public const int UsageError = 2;
 
-    private static readonly HashSet<string> CommandWords = new(StringComparer.Ordinal) { "import", "export", "validate", "simulate", "users", "tokens", "store-burst", "help", "--help", "-h", "-?" };
+    private static readonly HashSet<string> CommandWords = new(StringComparer.Ordinal) { "import", "export", "validate", "simulate", "users", "tokens", "store-burst", "help", "--help", "-h", "-?", "--version" };
+
+    /// <summary>Words that need no configuration: they print and exit.</summary>
+    private static readonly HashSet<string> PrintingWords = new(StringComparer.Ordinal) { "help", "--help", "-h", "-?", "--version", "store-burst" };
 
     /// <summary>Runs the command line: a command, or the engine. <c>simulate</c> without <c>--keys</c> reads the
     /// caller's keys from the console.</summary>
@@ -61,14 +66,27 @@ public static partial class EngineCli
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(error);
-        // Configuration overrides may come before the command; anything else that is not a command runs the engine
-        // with the arguments untouched.
+        // Configuration overrides may come before the command; host switches (--environment, --contentRoot) and
+        // Key=value settings run the engine with the arguments untouched; a word that is not a command is a mistake,
+        // never a start.
         var (commandArgs, configArgs) = SplitConfigurationArgs(args);
-        if (commandArgs.Length == 0 || !CommandWords.Contains(commandArgs[0])) return await RunEngineAsync(args, error);
+        if (commandArgs.Length == 0 || (!CommandWords.Contains(commandArgs[0]) && (commandArgs[0].StartsWith('-') || commandArgs[0].Contains('='))))
+        {
+            return await RunEngineAsync(args, error);
+        }
+
         if (commandArgs[0] == "help") commandArgs[0] = "--help";
 
         var root = BuildCommands(configArgs, input, output, error);
         var parsed = root.Parse(commandArgs);
+        if (!CommandWords.Contains(commandArgs[0]))
+        {
+            // System.CommandLine's own answer to an unknown command: the error, "Did you mean ...?" and the usage.
+            await parsed.InvokeAsync(new InvocationConfiguration { Output = error, Error = error }, cancellationToken);
+            return UsageError;
+        }
+
+        if (!PrintingWords.Contains(commandArgs[0]) && await CheckSettingsAsync(configArgs, error) is false) return UsageError;
         if (parsed.Errors.Count > 0)
         {
             foreach (var parseError in parsed.Errors) await error.WriteLineAsync("error: " + parseError.Message);
@@ -77,6 +95,37 @@ public static partial class EngineCli
         }
 
         return await parsed.InvokeAsync(new InvocationConfiguration { Output = output, Error = error }, cancellationToken);
+    }
+
+    /// <summary>The commands read the engine's configuration too: a setting that is unknown or does not convert, or an
+    /// appsettings.json that does not parse, is refused before the command runs; false with the reasons printed.</summary>
+    private static async Task<bool> CheckSettingsAsync(string[] configArgs, TextWriter error)
+    {
+        IReadOnlyList<string> failures;
+        try
+        {
+            failures = SettingsCheck.Check(BuildConfiguration(configArgs));
+        }
+        catch (InvalidDataException ex)
+        {
+            await error.WriteLineAsync("error: " + ConfigurationFileProblem(ex));
+            return false;
+        }
+
+        if (failures.Count == 0) return true;
+        await error.WriteLineAsync("error: the configuration is invalid:");
+        foreach (var failure in failures) await error.WriteLineAsync("  - " + failure);
+        return false;
+    }
+
+    /// <summary>A configuration file that does not parse, in one line: the file and where the parser stopped.</summary>
+    private static string ConfigurationFileProblem(InvalidDataException ex)
+    {
+        // "Failed to load configuration from file '...'." over "Could not parse the JSON file." over the parser's
+        // own words with the line and the byte position.
+        var parts = new List<string>();
+        for (Exception? e = ex; e is not null; e = e.InnerException) parts.Add(e.Message.TrimEnd('.'));
+        return string.Join(": ", parts) + ".";
     }
 
     /// <summary>Splits configuration overrides (<c>--Section:Key=value</c> or <c>--Section:Key value</c>) from the
@@ -505,16 +554,37 @@ public static partial class EngineCli
 
     private static async Task<int> RunEngineAsync(string[] args, TextWriter error)
     {
+        IHost built;
         try
         {
-            using var host = EngineHost.Build(args);
+            built = EngineHost.Build(args);
+        }
+        catch (InvalidDataException ex)
+        {
+            await error.WriteLineAsync("IvrEngine cannot start: " + ConfigurationFileProblem(ex));
+            return UsageError;
+        }
+        catch (OptionsValidationException ex)
+        {
+            await WriteInvalidAsync(error, ex);
+            return UsageError;
+        }
+
+        try
+        {
+            using var host = built;
             await host.RunAsync();
             return Ok;
         }
         catch (OptionsValidationException ex)
         {
-            await error.WriteLineAsync("IvrEngine cannot start, the configuration is invalid:");
-            foreach (var failure in ex.Failures) await error.WriteLineAsync("  - " + failure);
+            await WriteInvalidAsync(error, ex);
+            return UsageError;
+        }
+        catch (FlowsLoadException ex)
+        {
+            // Every problem was logged too, each as file:line:column: message.
+            await error.WriteLineAsync("IvrEngine cannot start: " + ex.Message);
             return UsageError;
         }
         catch (InvalidOperationException ex) when (ex.InnerException is System.Net.Sockets.SocketException)
@@ -532,5 +602,11 @@ public static partial class EngineCli
             await error.WriteLineAsync("IvrEngine cannot start, the client store cannot be opened: " + ex.Message);
             return UsageError;
         }
+    }
+
+    private static async Task WriteInvalidAsync(TextWriter error, OptionsValidationException ex)
+    {
+        await error.WriteLineAsync("IvrEngine cannot start, the configuration is invalid:");
+        foreach (var failure in ex.Failures) await error.WriteLineAsync("  - " + failure);
     }
 }

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace IvrEngine.Hosting;
@@ -25,7 +26,9 @@ public static class FlowsServices
         services.AddSingleton<IValidateOptions<RoutingOptions>, RoutingOptionsValidator>();
         services.TryAddSingleton<RoutingRules>();
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<FlowCatalog>();
+        // A relative Flows:Path is under the host's content root (the engine's folder; the project folder in Development).
+        services.TryAddSingleton(sp => new FlowCatalog(sp.GetRequiredService<IOptions<FlowsOptions>>(), sp.GetRequiredService<ILogger<FlowCatalog>>(),
+            sp.GetRequiredService<TimeProvider>(), sp.GetService<IHostEnvironment>()?.ContentRootPath));
         services.TryAddSingleton<ScriptedCallHandler>();
         services.AddSingleton<FlowsStartup>();
         services.AddHostedService(sp => sp.GetRequiredService<FlowsStartup>());

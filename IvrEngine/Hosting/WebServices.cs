@@ -4,6 +4,7 @@ using IvrEngine.Ivr;
 using IvrEngine.Profiles;
 using IvrEngine.Web;
 using IvrEngine.Web.Desk;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -30,6 +31,9 @@ public static class WebServices
             .Validate(o => o.KeepAliveTimeoutSeconds is > 0 and <= 3600, "Web:KeepAliveTimeoutSeconds must be 1 to 3600")
             .Validate(o => o.RequestHeadersTimeoutSeconds is > 0 and <= 600, "Web:RequestHeadersTimeoutSeconds must be 1 to 600")
             .ValidateOnStart();
+        // A malformed address stops the start (exit 2) like every wrong setting; an address that cannot be bound
+        // (a port in use) is logged and the engine serves calls without HTTP.
+        services.AddSingleton<IValidateOptions<WebOptions>, WebUrlsValidator>();
         services.AddSingleton(sp => new CallContextRegistry(sp.GetRequiredService<TimeProvider>(),
             TimeSpan.FromMinutes(sp.GetRequiredService<IOptions<WebOptions>>().Value.ContextTtlMinutes)));
         services.AddSingleton<ICallContextSink>(sp => sp.GetRequiredService<CallContextRegistry>());
@@ -92,5 +96,41 @@ public static class WebServices
             _subscription?.Dispose();
             _subscription = null;
         }
+    }
+}
+
+/// <summary>Checks <c>Web:Urls</c> the way Kestrel reads it: each address a <c>http://</c> or <c>https://</c> URL with
+/// a host and a port and no path.</summary>
+internal sealed class WebUrlsValidator : IValidateOptions<WebOptions>
+{
+    public ValidateOptionsResult Validate(string? name, WebOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (!options.Enabled || string.IsNullOrWhiteSpace(options.Urls)) return ValidateOptionsResult.Skip;
+        var failures = new List<string>();
+        foreach (var url in options.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            BindingAddress address;
+            try
+            {
+                address = BindingAddress.Parse(url);
+            }
+            catch (FormatException)
+            {
+                failures.Add($"Web:Urls \"{url}\" is not an address to listen on; give one such as http://127.0.0.1:8080 (several separated by ';').");
+                continue;
+            }
+
+            if (address.Scheme is not ("http" or "https") || address.IsUnixPipe || address.IsNamedPipe || string.IsNullOrEmpty(address.Host))
+            {
+                failures.Add($"Web:Urls \"{url}\" is not an http:// or https:// address with a host (e.g. http://127.0.0.1:8080).");
+            }
+            else if (address.PathBase.Length > 0)
+            {
+                failures.Add($"Web:Urls \"{url}\" has a path ({address.PathBase}); give the address alone (e.g. http://127.0.0.1:8080).");
+            }
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

@@ -10,7 +10,8 @@ public sealed class FlowsOptions
     /// <summary>The configuration section.</summary>
     public const string Section = "Flows";
 
-    /// <summary>The folder of flow files (<c>*.yaml</c>); relative to the engine's base directory when relative.</summary>
+    /// <summary>The folder of flow files (<c>*.yaml</c>); a relative path is under the host's content root (the engine's
+    /// folder; the project folder in Development).</summary>
     public string Path { get; set; } = "flows";
 
     /// <summary>Where FreeSWITCH sees <see cref="Path"/>, when it runs on another machine or in a container: a prompt

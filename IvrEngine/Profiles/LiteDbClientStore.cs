@@ -907,7 +907,7 @@ public sealed partial class LiteDbClientStore : IClientStore, IStoreFile
         if (value.Length > MaxKeyLength) throw new ArgumentException($"{what} is longer than {MaxKeyLength} characters (it is an index key).");
     }
 
-    [GeneratedRegex(@"^\+[1-9][0-9]{6,14}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^\+[1-9][0-9]{6,14}\z", RegexOptions.CultureInvariant)]
     private static partial Regex E164();
 
     /// <summary>The keys of a batch being inserted, to refuse duplicates inside it before touching the file.</summary>

@@ -201,6 +201,6 @@ public sealed partial class AdminApi(UserAccounts accounts, IDeskStore desk, ICl
 
     private static string? NullIfEmpty(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();
 
-    [GeneratedRegex(@"^[0-9+*#]{1,32}$")]
+    [GeneratedRegex(@"^[0-9+*#]{1,32}\z")]
     private static partial Regex DnisPattern();
 }

@@ -613,10 +613,10 @@ public sealed partial class CardApi(
 
     private static IResult NoClient(Guid id) => Problem(404, $"no client {id} reached through your calls");
 
-    [GeneratedRegex("^[a-z][a-z-]{0,31}$")]
+    [GeneratedRegex(@"^[a-z][a-z-]{0,31}\z")]
     private static partial Regex CategoryPattern();
 
-    [GeneratedRegex("^[A-Z]{2}$")]
+    [GeneratedRegex(@"^[A-Z]{2}\z")]
     private static partial Regex CountryPattern();
 
     [LoggerMessage(EventId = 630, Level = LogLevel.Information, Message = "Call {CallUuid}: client {ClientId} edited by {By} ({What}): {Live}")]

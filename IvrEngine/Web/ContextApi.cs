@@ -115,17 +115,25 @@ public sealed partial class ContextApi(
             client?.MatchedBy, card is null ? null : ClientView.Of(card), entry.Variables);
     }
 
-    /// <summary>The request's body, at most <see cref="ContextPatchRules.MaxBodyBytes"/>; null when it is larger.</summary>
+    /// <summary>The request's body, at most <see cref="ContextPatchRules.MaxBodyBytes"/>; null when it is larger, also
+    /// when the server's own body limit stops a chunked body first (its length unknown until read).</summary>
     internal static async Task<byte[]?> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         if (request.ContentLength > ContextPatchRules.MaxBodyBytes) return null;
         var buffer = new ArrayBufferWriter<byte>();
         var chunk = new byte[16 * 1024];
         int read;
-        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+        try
         {
-            if (buffer.WrittenCount + read > ContextPatchRules.MaxBodyBytes) return null;
-            buffer.Write(chunk.AsSpan(0, read));
+            while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+            {
+                if (buffer.WrittenCount + read > ContextPatchRules.MaxBodyBytes) return null;
+                buffer.Write(chunk.AsSpan(0, read));
+            }
+        }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return null;
         }
 
         return buffer.WrittenSpan.ToArray();
@@ -137,7 +145,7 @@ public sealed partial class ContextApi(
     /// <summary>Looks like a FreeSWITCH Unique-ID (what a call id in a path may be).</summary>
     internal static bool IsUuid(string uuid) => UuidPattern().IsMatch(uuid);
 
-    [GeneratedRegex("^[A-Za-z0-9-]{1,64}$")]
+    [GeneratedRegex(@"^[A-Za-z0-9-]{1,64}\z")]
     private static partial Regex UuidPattern();
 
     [LoggerMessage(EventId = 601, Level = LogLevel.Information, Message = "Call {CallUuid}: client {ClientId} edited, now version {Version} ({Variables}): {Live}")]

@@ -103,12 +103,12 @@ public static partial class ContextPatchRules
         return false;
     }
 
-    [GeneratedRegex(@"^[\p{L}\p{N}._@-]{1,64}$")]
+    [GeneratedRegex(@"^[\p{L}\p{N}._@-]{1,64}\z")]
     private static partial Regex Word();
 
     /// <summary>A language code such as en, ru, ka or pt-BR (what a card's language may be).</summary>
     internal static bool IsLanguage(string language) => LanguageTag().IsMatch(language);
 
-    [GeneratedRegex(@"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")]
+    [GeneratedRegex(@"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?\z")]
     private static partial Regex LanguageTag();
 }

@@ -159,11 +159,19 @@ public sealed partial class WebEndpointService(
     {
         var uuid = context.Request.Path.StartsWithSegments("/calls", out var rest) && rest.Value is { Length: > 1 } r
             ? r[1..].Split('/')[0] : null;
-        using var scope = uuid is null ? null : logger.BeginScope(new Dictionary<string, object> { ["CallUuid"] = Printable(uuid) });
+        using var scope = uuid is null ? null : CallScope(logger, Printable(uuid));
         var started = TimeProvider.System.GetTimestamp();
         try
         {
             await next(context);
+        }
+        catch (BadHttpRequestException ex) when (!context.Response.HasStarted)
+        {
+            // The server could not read the request (a malformed chunked body, a body over its limit, which it can see
+            // before an endpoint's own check does): the client's fault, answered with its status, not a 500.
+            context.Response.Clear();
+            context.Response.Headers.Connection = "close";
+            await ContextApi.Problem(ex.StatusCode, "the request was refused: " + ex.Message).ExecuteAsync(context);
         }
 #pragma warning disable CA1031 // A defect in one request answers 500; the engine goes on.
         catch (Exception ex) when (!context.RequestAborted.IsCancellationRequested)
@@ -181,6 +189,9 @@ public sealed partial class WebEndpointService(
         LogRequest(logger, context.Request.Method, Printable(context.Request.Path.Value ?? "/"), context.Response.StatusCode,
             TimeProvider.System.GetElapsedTime(started).TotalMilliseconds);
     }
+
+    /// <summary>The call's scope, printed as the engine's other call scopes are (<c>CallUuid:...</c>).</summary>
+    private static readonly Func<ILogger, string, IDisposable?> CallScope = LoggerMessage.DefineScope<string>("CallUuid:{CallUuid}");
 
     /// <summary>What of a caller's string may go in a log line.</summary>
     private static string Printable(string text)
