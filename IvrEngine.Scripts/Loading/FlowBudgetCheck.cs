@@ -68,6 +68,13 @@ internal static class FlowBudgetCheck
             values[name] = value;
         }
 
+        // A value the run fills itself: its worst case is its cap in the contract.
+        void NoteContract(string name, string origin, SourceSpan span)
+        {
+            var variable = ContextContract.Find(name)!;
+            Note(name, variable.CapBytes!.Value, variable.Token, origin, span);
+        }
+
         string In(ParsedFlow flow) => flow == entry ? string.Empty : $" of flow '{flow.Name}'";
 
         foreach (var (flow, step) in steps)
@@ -93,7 +100,7 @@ internal static class FlowBudgetCheck
                         }
                         else
                         {
-                            NoteVariable(assignment.Name, AttachedValues.Bytes(assignment.Value), AttachedValues.IsToken(assignment.Value), origin, assignment.Span);
+                            NoteVariable(assignment.Name, ChannelValue.Bytes(assignment.Value), AttachedValues.IsToken(assignment.Value), origin, assignment.Span);
                         }
                     }
 
@@ -111,29 +118,22 @@ internal static class FlowBudgetCheck
         }
 
         var flowSpan = entry.FlowKeySpan;
-        Note("ivr_flow", AttachedValues.Bytes(entry.Name!), token: true, "the flow's name", flowSpan);
+        Note(ContextContract.Flow, ChannelValue.Bytes(entry.Name!), token: true, "the flow's name", flowSpan);
         foreach (var (flow, step) in handsOn)
         {
-            Note("ivr_last_step", AttachedValues.Bytes($"{flow.Name}/{step.Id}"), token: true, $"the step that hands the call on, '{step.Id}'{In(flow)}", step.Span);
+            Note(ContextContract.LastStep, ChannelValue.Bytes($"{flow.Name}/{step.Id}"), token: true, $"the step that hands the call on, '{step.Id}'{In(flow)}", step.Span);
         }
 
         var languages = new List<string> { entry.Language };
         languages.AddRange(steps.Select(s => s.Step).OfType<LanguageStep>().SelectMany(l => l.Options).Select(o => o.Language));
-        Note("ivr_language", languages.Max(AttachedValues.Bytes), token: true, "the flow's languages", flowSpan);
+        Note(ContextContract.Language, languages.Max(ChannelValue.Bytes), token: true, "the flow's languages", flowSpan);
 
         if (steps.FirstOrDefault(s => s.Step is LookupStep) is { Step: not null } lookup)
         {
             var origin = $"client lookup, step '{lookup.Step.Id}'{In(lookup.Flow)}";
             var span = lookup.Step.Span;
-            Note("ivr_language", AttachedValues.LanguageBytes, token: false, "the client's language", span);
-            Note("ivr_cti_code", AttachedValues.CtiCodeBytes, token: true, origin, span);
-            Note("ivr_cti_reason", AttachedValues.ReasonBytes, token: false, origin, span);
-            Note("ivr_matched_by", AttachedValues.MatchedByBytes, token: true, origin, span);
-            Note("ivr_client_id", AttachedValues.ClientIdBytes, token: true, origin, span);
-            Note("ivr_client_name", AttachedValues.NameTextBytes, token: false, origin, span);
-            Note("ivr_category", AttachedValues.CategoryBytes, token: false, origin, span);
-            Note("ivr_overdue", AttachedValues.OverdueBytes, token: true, origin, span);
-            Note("ivr_manager", AttachedValues.NameTextBytes, token: false, origin, span);
+            Note(ContextContract.Language, ContextContract.Cap(ContextContract.Language), token: false, "the client's language", span);
+            foreach (var name in ContextContract.ClientValues) NoteContract(name, origin, span);
         }
 
         foreach (var (flow, step) in handsOn)
@@ -144,14 +144,12 @@ internal static class FlowBudgetCheck
                     var literal = !priority.StartsWith('=') && FlowValues.TryWholeNumber(priority, out var number)
                         ? number.ToString(CultureInfo.InvariantCulture).Length
                         : AttachedValues.NumberBytes;
-                    Note("ivr_transfer_priority", literal, token: true, $"the priority of transfer step '{step.Id}'{In(flow)}", step.Span);
+                    Note(ContextContract.TransferPriority, literal, token: true, $"the priority of transfer step '{step.Id}'{In(flow)}", step.Span);
                     break;
                 case RouteStep:
                     var origin = $"route step '{step.Id}'{In(flow)}";
-                    Note("ivr_transfer_priority", AttachedValues.NumberBytes, token: true, origin, step.Span);
-                    Note("ivr_route_rule", AttachedValues.NameTextBytes, token: false, origin, step.Span);
-                    Note("ivr_route_reason", AttachedValues.ReasonBytes, token: false, origin, step.Span);
-                    Note("ivr_fallback_queue", AttachedValues.NameTextBytes, token: false, origin, step.Span);
+                    NoteContract(ContextContract.TransferPriority, origin, step.Span);
+                    foreach (var name in ContextContract.RouteValues) NoteContract(name, origin, step.Span);
                     break;
             }
         }

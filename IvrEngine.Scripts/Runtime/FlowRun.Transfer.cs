@@ -7,7 +7,7 @@ namespace IvrEngine.Scripts.Runtime;
 internal sealed partial class FlowRun
 {
     /// <summary>The prefix of every attached variable.</summary>
-    internal const string VariablePrefix = "ivr_";
+    internal const string VariablePrefix = ContextContract.Prefix;
 
     /// <summary>Attaches the call's data (exported), then hands the call on: transferred, hung-up, or transfer-failed
     /// when the switch refuses. A switch that fails to set the variables does not stop the transfer: the caller
@@ -104,10 +104,10 @@ internal sealed partial class FlowRun
 
         void Add(string name, string value, int maxBytes, string? flowVariable = null)
         {
-            var fitted = AttachedValues.Fit(value, maxBytes, out var cut);
+            var fitted = ChannelValue.Sanitize(value, maxBytes, out var cut);
             if (cut)
             {
-                _observer?.OnValueCut(name, AttachedValues.Bytes(value), maxBytes);
+                _observer?.OnValueCut(name, ChannelValue.Bytes(value), maxBytes);
             }
 
             if (fitted.Length > 0)
@@ -117,7 +117,7 @@ internal sealed partial class FlowRun
             }
         }
 
-        void AddContract(string name, string value) => Add(name, value, AttachedValues.Caps[name]);
+        void AddContract(string name, string value) => Add(name, value, ContextContract.Cap(name));
 
         foreach (var (name, value) in _vars.All)
         {
@@ -130,56 +130,51 @@ internal sealed partial class FlowRun
             Add(attachedName, value, _caps.GetValueOrDefault(name, int.MaxValue), name);
         }
 
-        AddContract("ivr_flow", _top.Name);
-        AddContract("ivr_last_step", _steps[^1]);
-        AddContract("ivr_language", _language);
+        AddContract(ContextContract.Flow, _top.Name);
+        AddContract(ContextContract.LastStep, _steps[^1]);
+        AddContract(ContextContract.Language, _language);
         if (_lookedUp && !_client.Found)
         {
             // An unknown caller still tells the agent so, and why.
-            AddContract("ivr_cti_code", _client.Code);
-            AddContract("ivr_cti_reason", _client.Reason);
-            AddContract("ivr_matched_by", _client.MatchedBy);
+            AddContract(ContextContract.CtiCode, _client.Code);
+            AddContract(ContextContract.CtiReason, _client.Reason);
+            AddContract(ContextContract.MatchedBy, _client.MatchedBy);
         }
 
         if (_client.Found)
         {
-            AddContract("ivr_cti_code", _client.Code);
-            AddContract("ivr_cti_reason", _client.Reason);
-            AddContract("ivr_matched_by", _client.MatchedBy);
-            AddContract("ivr_client_id", _client.Id);
-            AddContract("ivr_client_name", _client.Name);
-            AddContract("ivr_category", _client.Category);
-            AddContract("ivr_overdue", _client.Overdue > 0 ? "true" : "false");
-            AddContract("ivr_manager", _client.Manager);
+            AddContract(ContextContract.CtiCode, _client.Code);
+            AddContract(ContextContract.CtiReason, _client.Reason);
+            AddContract(ContextContract.MatchedBy, _client.MatchedBy);
+            AddContract(ContextContract.ClientId, _client.Id);
+            AddContract(ContextContract.ClientName, _client.Name);
+            AddContract(ContextContract.Category, _client.Category);
+            AddContract(ContextContract.Overdue, _client.Overdue > 0 ? "true" : "false");
+            AddContract(ContextContract.Manager, _client.Manager);
         }
 
         if (priority is { } p)
         {
-            AddContract("ivr_transfer_priority", p.ToString(CultureInfo.InvariantCulture));
+            AddContract(ContextContract.TransferPriority, p.ToString(CultureInfo.InvariantCulture));
         }
 
         if (_route is { } route)
         {
-            AddContract("ivr_route_rule", route.Rule);
-            AddContract("ivr_route_reason", route.Reason);
+            AddContract(ContextContract.RouteRule, route.Rule);
+            AddContract(ContextContract.RouteReason, route.Reason);
             if (route.Transfer is { Kind: TransferKind.Agent } && route.FallbackQueue is { } fallback)
             {
-                AddContract("ivr_fallback_queue", fallback);
+                AddContract(ContextContract.FallbackQueue, fallback);
             }
         }
         else if (_gaveUp is { } why)
         {
-            AddContract("ivr_route_reason", why);
+            AddContract(ContextContract.RouteReason, why);
         }
 
         return (attached, masked);
     }
 
-    /// <summary>The names the run attaches itself.</summary>
-    internal static readonly IReadOnlySet<string> ReservedVariables = new HashSet<string>(StringComparer.Ordinal)
-    {
-        "ivr_flow", "ivr_last_step", "ivr_language", "ivr_cti_code", "ivr_cti_reason", "ivr_matched_by", "ivr_client_id",
-        "ivr_client_name", "ivr_category", "ivr_overdue", "ivr_manager", "ivr_transfer_priority", "ivr_route_rule",
-        "ivr_route_reason", "ivr_fallback_queue",
-    };
+    /// <summary>The names the run attaches itself (<see cref="ContextContract.SetByRun"/>).</summary>
+    internal static IReadOnlySet<string> ReservedVariables => ContextContract.SetByRun;
 }

@@ -1,5 +1,6 @@
 using IvrEngine.Calls;
 using IvrEngine.Ivr;
+using IvrEngine.Scripts;
 using IvrEngine.Scripts.Runtime;
 
 namespace IvrEngine.Tests.Conf;
@@ -61,6 +62,6 @@ public sealed class SipHeaderBudgetTests
         headers.Should().HaveCount(5).And.OnlyContain(h => CallBudget.LineBytes(h.Key, h.Value) <= Defaults.SipHeaders.LineBytes);
         var lines = headers.Sum(h => CallBudget.LineBytes(h.Key, h.Value)) + CallBudget.LineBytes(CallBudget.UuiHeaderVariable, UuiForm.ToHeader(largestUui));
         lines.Should().BeLessThanOrEqualTo(Defaults.SipHeaders.TotalBytes);
-        AttachedValues.Caps[ContextVariables.Flow].Should().Be(budget.CapOf(ContextVariables.Flow), "a flow name is at most 100 characters");
+        ContextContract.Cap(ContextVariables.Flow).Should().Be(budget.CapOf(ContextVariables.Flow), "a flow name is at most 100 characters");
     }
 }

@@ -35,6 +35,30 @@ public sealed class DefaultFlowEndToEndTests
     }
 
     [Fact]
+    public async Task A_caller_number_or_dialed_number_holding_an_expansion_reaches_the_channel_defused()
+    {
+        // FreeSWITCH expands ${...} (runs an API) and $${...} wherever a variable's value is later used in an argument:
+        // what the caller's network sent must land on the channel with its "${" taken apart, as an agent's edit does.
+        await using var engine = await EngineUnderTest.StartAsync();
+
+        var record = await engine.RunCallAsync(new CallerScript
+        {
+            Ani = "1555${system rm -rf /}",
+            Dnis = "$${x}5000",
+            Inputs = [CallerInput.Keys("123456#")],
+        });
+
+        record.ProtocolErrors.Should().BeEmpty();
+        record.TransferredTo.Should().Be("queue_general XML default", "a strange number is no reason to lose the call");
+        record.ExportedVariables.Should().Contain("ivr_ani", "1555$ {system rm -rf /}")
+            .And.Contain("ivr_dnis", "$$ {x}5000")
+            .And.Contain("ivr_account", "123456");
+        record.Variables.Where(v => v.Key.StartsWith("ivr_", StringComparison.Ordinal)).Should().NotContain(v => v.Value.Contains("${", StringComparison.Ordinal), "no value the engine set may expand");
+        record.Commands.Should().NotContain(c => c.Line.Contains("${", StringComparison.Ordinal) || (c.Body ?? string.Empty).Contains("${", StringComparison.Ordinal)
+            || c.Headers.Values.Any(h => h.Contains("${", StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public async Task Silence_on_every_try_still_reaches_an_agent_marked_as_timed_out()
     {
         await using var engine = await EngineUnderTest.StartAsync();

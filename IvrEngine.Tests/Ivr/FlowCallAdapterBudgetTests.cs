@@ -1,5 +1,6 @@
 using IvrEngine.Calls;
 using IvrEngine.Ivr;
+using IvrEngine.Scripts;
 using IvrEngine.Scripts.Model;
 using IvrEngine.Scripts.Runtime;
 using IvrEngine.Simulator;
@@ -52,7 +53,7 @@ public sealed class FlowCallAdapterBudgetTests : IDisposable
         });
 
         status.Should().Be(FlowCallStatus.Ok, "before, one such value made the switch refuse the whole context");
-        record.ExportedVariables.Should().Contain("ivr_flow", "bank").And.Contain("ivr_client_name", "Robert'); ${system(id)}  X-Evil: 1");
+        record.ExportedVariables.Should().Contain("ivr_flow", "bank").And.Contain("ivr_client_name", "Robert'); $ {system(id)}  X-Evil: 1");
     }
 
     [Fact]
@@ -65,8 +66,8 @@ public sealed class FlowCallAdapterBudgetTests : IDisposable
             await a.TransferAsync(new FlowTransfer(TransferKind.Queue, "vip", null), CancellationToken.None);
         });
 
-        record.ExportedVariables["ivr_note"].Should().Be(new string('é', 126) + AttachedValues.Cut);
-        record.ExportedVariables["ivr_cti_code"].Should().Be("VIPCL" + AttachedValues.Cut);
+        record.ExportedVariables["ivr_note"].Should().Be(new string('é', 126) + ChannelValue.Cut);
+        record.ExportedVariables["ivr_cti_code"].Should().Be("VIPCL" + ChannelValue.Cut);
         Warnings.Should().Equal(
             "Call " + record.Uuid + ": ivr_note cut to 256 bytes (it had 400) before it was attached",
             "Call " + record.Uuid + ": ivr_cti_code cut to 8 bytes (it had 10) before it was attached");

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using IvrEngine.Profiles;
+using IvrEngine.Scripts;
 using IvrEngine.Web;
 using Xunit.Abstractions;
 
@@ -45,24 +46,24 @@ public sealed class AgentTests(ITestOutputHelper output)
     }
 
     /// <summary>What an agent might type, and what the channel must then hold (&lt;call&gt;: the caller's, &lt;file&gt;: a file that
-    /// must never appear): control characters dropped (line breaks and tabs as spaces), ${ defused as $ {, trimmed, cut at
-    /// <see cref="LiveChannel.MaxValueLength"/> characters; everything else exactly as typed.</summary>
+    /// must never appear): as every value onto a channel (<see cref="ChannelValue"/>), control characters as spaces, ${ defused
+    /// as $ {, cut to the note's cap in the contract ending in "…"; everything else exactly as typed.</summary>
     private static (string What, string Text, string Expected)[] HostileNotes()
     {
         // Exactly the largest note the API takes (64 KB of UTF-8), digits so that where it is cut shows.
         var bigText = string.Concat(Enumerable.Range(0, ContextPatchRules.MaxNoteBytes).Select(i => (char)('0' + (i % 10))));
         return
         [
-            ("line breaks and control characters", "line one\r\nline two\ttab\abell\u001b[0m", "line one  line two tabbell[0m"),
+            ("line breaks and control characters", "line one\r\nline two\ttab\abell\u001b[0m", "line one  line two tab bell [0m"),
             ("a line break that would start a second command", "note\napi uuid_kill <call>", "note api uuid_kill <call>"),
             ("${system(...)}", "${system(touch <file>)}", "$ {system(touch <file>)}"),
             ("${uuid}", "my id is ${uuid} and $${domain}", "my id is $ {uuid} and $$ {domain}"),
             ("percent signs", "100% sure, %20 %s %d %%", "100% sure, %20 %s %d %%"),
             ("quotes", "O'Brien said \"hi\" and 'bye'", "O'Brien said \"hi\" and 'bye'"),
             ("backslashes", @"C:\new\table \\ \' \s", @"C:\new\table \\ \' \s"),
-            ("surrounding spaces", "   padded   ", "padded"),
+            ("surrounding spaces", "   padded   ", "   padded   "),
             ("Georgian and Russian", "გამარჯობა, კლიენტი! Здравствуйте, клиент ёЁ", "გამარჯობა, კლიენტი! Здравствуйте, клиент ёЁ"),
-            ("a 64 KB value", bigText, bigText[..LiveChannel.MaxValueLength]),
+            ("a 64 KB value", bigText, bigText[..(ContextContract.AgentTextBytes - ChannelValue.CutBytes)] + ChannelValue.Cut),
         ];
     }
 

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using IvrEngine.Profiles;
+using IvrEngine.Scripts;
 using IvrEngine.Simulator;
 using IvrEngine.Tests.EndToEnd;
 using IvrEngine.Web;
@@ -160,7 +161,7 @@ public sealed class ContextApiTests
 
         response.StatusCode.Should().Be(HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
         (await setup.Store.GetAsync(setup.Card.Id))!.Notes.Single().Text.Should().Be(hostile);
-        setup.Call.Variables["ivr_note_last"].Should().Be("line one  line two $ {system rm -rf /}  api uuid_kill " + setup.Call.Uuid);
+        setup.Call.Variables["ivr_note_last"].Should().Be("line one  line two  $ {system rm -rf /}  api uuid_kill " + setup.Call.Uuid);
         setup.Server.Commands.Should().NotContain(c => c.Line.StartsWith("api uuid_kill", StringComparison.Ordinal));
 
         var big = new string('x', ContextPatchRules.MaxNoteBytes + 1);
@@ -171,7 +172,8 @@ public sealed class ContextApiTests
         var justFits = new string('y', ContextPatchRules.MaxNoteBytes);
         var fits = await Patch(http, setup.Call.Uuid, new { version = setup.Card.Version + 1, note = new { text = justFits, author = "agent-101" } });
         fits.StatusCode.Should().Be(HttpStatusCode.OK);
-        setup.Call.Variables["ivr_note_last"].Should().HaveLength(LiveChannel.MaxValueLength);
+        setup.Call.Variables["ivr_note_last"].Should().Be(justFits[..(ContextContract.AgentTextBytes - ChannelValue.CutBytes)] + ChannelValue.Cut,
+            "the channel gets the note cut to its cap in the contract, the card keeps it whole");
         await setup.HangUpAsync();
     }
 

@@ -1,3 +1,5 @@
+using IvrEngine.Scripts;
+
 namespace IvrEngine.Calls;
 
 /// <summary>How a call operation ended.</summary>
@@ -71,7 +73,7 @@ public sealed record CollectRequest
     public string? ValidDigitsRegex { get; init; }
 
     /// <summary>The channel variable that receives the digits.</summary>
-    public string VariableName { get; init; } = "ivr_collected";
+    public string VariableName { get; init; } = ContextContract.DefaultCollectVariable;
 }
 
 /// <summary>What <c>say</c> speaks.</summary>

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
 using IvrEngine.EventSocket;
+using IvrEngine.Scripts;
 
 namespace IvrEngine.Calls;
 
@@ -115,7 +116,7 @@ public sealed class FreeSwitchCall : ICall, IDisposable
             EslCommandWriter.EnsureToken(request.Type, nameof(request.Type)),
             EslCommandWriter.EnsureToken(request.Method, nameof(request.Method)),
             EslCommandWriter.EnsureSingleLine(request.Text, nameof(request.Text)));
-        return ExecuteAsync("say", CheckNoExpansion(argument, nameof(request)), cancellationToken);
+        return ExecuteAsync("say", ChannelValue.CheckArgument(argument, nameof(request)), cancellationToken);
     }
 
     /// <inheritdoc />
@@ -182,7 +183,7 @@ public sealed class FreeSwitchCall : ICall, IDisposable
     {
         var argument = string.Join(' ', EslCommandWriter.EnsureToken(destination, nameof(destination)),
             EslCommandWriter.EnsureToken(dialplan, nameof(dialplan)), EslCommandWriter.EnsureToken(context, nameof(context)));
-        CheckNoExpansion(argument, nameof(destination));
+        ChannelValue.CheckArgument(argument, nameof(destination));
         // transfer completes as soon as the channel leaves for the new extension; the socket stays attached.
         var result = await ExecuteAsync("transfer", argument, cancellationToken);
         if (result.IsSuccess) Volatile.Write(ref _state, (int)CallState.Transferred);
@@ -192,7 +193,7 @@ public sealed class FreeSwitchCall : ICall, IDisposable
     /// <inheritdoc />
     public async Task<CallResult> BridgeAsync(string dialString, CancellationToken cancellationToken = default)
     {
-        var result = await ExecuteAsync("bridge", CheckNoExpansion(EslCommandWriter.EnsureSingleLine(dialString, nameof(dialString)), nameof(dialString)),
+        var result = await ExecuteAsync("bridge", ChannelValue.CheckArgument(EslCommandWriter.EnsureSingleLine(dialString, nameof(dialString)), nameof(dialString)),
             cancellationToken);
         if (result.IsSuccess) Volatile.Write(ref _state, (int)CallState.Transferred);
         return result;
@@ -306,20 +307,13 @@ public sealed class FreeSwitchCall : ICall, IDisposable
           .Append(CheckPrompt(r.Prompt, nameof(r.Prompt))).Append(' ')
           .Append(r.InvalidPrompt is null ? "silence_stream://250" : CheckPrompt(r.InvalidPrompt, nameof(r.InvalidPrompt))).Append(' ')
           .Append(CheckVariableName(r.VariableName)).Append(' ')
-          .Append(r.ValidDigitsRegex is null ? "\\d+" : CheckNoExpansion(EslCommandWriter.EnsureToken(r.ValidDigitsRegex, nameof(r.ValidDigitsRegex)), nameof(r.ValidDigitsRegex)));
+          .Append(r.ValidDigitsRegex is null ? "\\d+" : ChannelValue.CheckArgument(EslCommandWriter.EnsureToken(r.ValidDigitsRegex, nameof(r.ValidDigitsRegex)), nameof(r.ValidDigitsRegex)));
         if (r.InterDigitTimeout is { } digitTimeout) sb.Append(' ').Append((long)digitTimeout.TotalMilliseconds);
         return sb.ToString();
     }
 
     private static string CheckPrompt(string prompt, string what) =>
-        CheckNoExpansion(EslCommandWriter.EnsureToken(prompt, what), what);
-
-    /// <summary>FreeSWITCH expands <c>${...}</c> in application arguments, running APIs: nothing that reaches an
-    /// argument unescaped may hold one.</summary>
-    private static string CheckNoExpansion(string value, string what) =>
-        value.Contains("${", StringComparison.Ordinal) || value.Contains("$${", StringComparison.Ordinal)
-            ? throw new ArgumentException($"{what} must not contain a variable expansion: \"{value}\".", what)
-            : value;
+        ChannelValue.CheckArgument(EslCommandWriter.EnsureToken(prompt, what), what);
 
     private static bool NeedsRawSet(string value) => value.Contains('$', StringComparison.Ordinal);
 

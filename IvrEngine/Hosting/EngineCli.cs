@@ -436,7 +436,8 @@ public static partial class EngineCli
             return UsageError;
         }
 
-        var loaded = FlowSet.Load(flowsPath, new CallBudget(settings.Budgets).LoadOptions());
+        var budget = new CallBudget(settings.Budgets);
+        var loaded = FlowSet.Load(flowsPath, budget.LoadOptions());
         if (!loaded.Succeeded)
         {
             await error.WriteLineAsync($"error: the flows in '{flowsPath}' do not load:");
@@ -491,11 +492,13 @@ public static partial class EngineCli
                 + (served is null || served == flow ? string.Empty : $" (note: the engine would run flow '{served.Name}' for {arguments.Dnis})"));
         }
 
+        // Through the engine's own adapter, settings and budget: what the report shows is what FreeSWITCH would receive.
+        var flowsFolder = Directory.Exists(flowsPath) ? flowsPath : Path.GetDirectoryName(Path.GetFullPath(flowsPath))!;
         var call = new ConsoleFlowCall(arguments.Ani, arguments.Dnis, caller, trace, set.Flows.Select(f => f.PromptsDirectory).OfType<string>(),
-            directory.TransferVariables);
+            directory.TransferVariables, settings, flowsFolder, budget);
         var result = await new FlowRunner(directory, clock, routing.IsConfigured ? routing : null).RunAsync(set, flow, call, cancellationToken);
-        if (arguments.Json) await FlowSimulation.WriteJsonAsync(output, flow.Name, result, call.EngineVariables);
-        else await FlowSimulation.WriteTextAsync(output, flow.Name, result, call.EngineVariables);
+        if (arguments.Json) await FlowSimulation.WriteJsonAsync(output, flow.Name, result, call.Channel);
+        else await FlowSimulation.WriteTextAsync(output, flow.Name, result, call.Channel);
         return FlowSimulation.EndedNormally(result.Outcome) ? Ok : Failed;
     }
 

@@ -28,7 +28,7 @@ public sealed class CallBudget : IFlowBudget
     internal const int MinValueBytes = AttachedValues.ReasonBytes;
 
     /// <summary>ISDN user-to-user information carries at most 128 bytes.</summary>
-    internal const int MaxUuiBytes = 128;
+    internal const int MaxUuiBytes = ContextContract.UuiBytes;
 
     /// <summary>FreeSWITCH sends a channel variable named <c>sip_h_X</c> as the SIP header <c>X</c> of the INVITE.</summary>
     internal const string HeaderVariablePrefix = "sip_h_";
@@ -92,17 +92,14 @@ public sealed class CallBudget : IFlowBudget
 
     /// <summary>True for a context value, which has a cap: an <c>ivr_*</c> variable other than the lists and the form.</summary>
     public static bool IsContextValue(string name) =>
-        name.StartsWith("ivr_", StringComparison.Ordinal) && name != ContextVariables.ExportExtra && name != ContextVariables.Uui;
+        name.StartsWith(ContextContract.Prefix, StringComparison.Ordinal) && name != ContextVariables.ExportExtra && name != ContextVariables.Uui;
 
     /// <summary>The most bytes a context value may have as sent: its contract cap, never more than
     /// <see cref="ChannelVariablesBudget.ValueBytes"/>.</summary>
     public int CapOf(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
-        var cap = ContextVariables.EngineCaps.TryGetValue(name, out var engine) ? engine
-            : AttachedValues.Caps.TryGetValue(name, out var contract) ? contract
-            : _valueBytes;
-        return Math.Min(cap, _valueBytes);
+        return Math.Min(ContextContract.CapOf(name) ?? _valueBytes, _valueBytes);
     }
 
     /// <summary>The header variables for these values (<c>sip_h_X-IVR-Flow</c> to the value, cut to fit its line),
@@ -116,7 +113,7 @@ public sealed class CallBudget : IFlowBudget
         foreach (var (header, variable) in Headers)
         {
             if (!values.TryGetValue(variable, out var value) || value.Length == 0) continue;
-            var fitted = AttachedValues.Fit(value, Math.Max(0, _lineBytes - header.Length - 2), out var wasCut);
+            var fitted = ChannelValue.Sanitize(value, Math.Max(0, _lineBytes - header.Length - 2), out var wasCut);
             if (wasCut) cut.Add(header);
             if (fitted.Length > 0) headers.Add(new(HeaderVariablePrefix + header, fitted));
         }
@@ -126,7 +123,7 @@ public sealed class CallBudget : IFlowBudget
 
     /// <summary>The bytes of a header line for this header variable and value: <c>Name: value</c>.</summary>
     public static int LineBytes(string headerVariable, string value) =>
-        headerVariable.Length - HeaderVariablePrefix.Length + 2 + AttachedValues.Bytes(value);
+        headerVariable.Length - HeaderVariablePrefix.Length + 2 + ChannelValue.Bytes(value);
 
     /// <summary>The SIP headers' budget, all lines together.</summary>
     public int SipTotalBytes => _sipTotalBytes;
@@ -166,21 +163,22 @@ public sealed class CallBudget : IFlowBudget
         ArgumentNullException.ThrowIfNull(plan);
         var problems = new List<FlowBudgetProblem>();
         var values = plan.Values.ToDictionary(v => v.Name, StringComparer.Ordinal);
-        void Engine(string name, bool token)
+        void Engine(string name)
         {
-            var bytes = ContextVariables.EngineCaps[name];
+            var bytes = ContextContract.Cap(name);
+            var token = ContextContract.Find(name)!.Token;
             if (!values.TryGetValue(name, out var flows) || flows.MaxBytes < bytes)
             {
                 values[name] = new FlowAttachedValue(name, bytes, token && (flows?.Token ?? true), "the engine", flows?.Span ?? IvrEngine.Scripts.Model.SourceSpan.None, flows?.WrittenByFlow ?? false);
             }
         }
 
-        Engine(ContextVariables.ContextId, token: true);
+        Engine(ContextVariables.ContextId);
         if (values.ContainsKey(ContextVariables.CtiCode))
         {
             // The engine adds these after a lookup.
-            Engine(ContextVariables.Campaign, token: false);
-            Engine(ContextVariables.NewCallerNumber, token: false);
+            Engine(ContextVariables.Campaign);
+            Engine(ContextVariables.NewCallerNumber);
         }
 
         // One value: over its cap it would be cut; a flow must not ask for more than a value may have.
@@ -288,5 +286,6 @@ public sealed class CallBudget : IFlowBudget
 
     /// <summary>A context variable a header or a UUI field may carry.</summary>
     internal static bool IsCarriedVariable(string name) =>
-        IsContextValue(name) && name.Length is > 4 and <= 104 && name.Skip(4).All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-');
+        IsContextValue(name) && name.Length > ContextContract.Prefix.Length && name.Length <= ContextContract.Prefix.Length + AttachedValues.NameBytes
+        && name.Skip(ContextContract.Prefix.Length).All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-');
 }

@@ -1,3 +1,5 @@
+using IvrEngine.Calls;
+
 namespace IvrEngine.Ivr;
 
 /// <summary>What may ride on a call, per transport (section <c>Flows:Budgets</c>). The full client card stays in the
@@ -46,11 +48,11 @@ public sealed class SipHeadersBudget
     /// the shipped dialplan used to set); an empty variable takes a default header out.</summary>
     public Dictionary<string, string> Headers { get; set; } = new(StringComparer.OrdinalIgnoreCase)
     {
-        ["X-IVR-Context-Id"] = "ivr_context_id",
-        ["X-IVR-Flow"] = "ivr_flow",
-        ["X-IVR-CTI-Code"] = "ivr_cti_code",
-        ["X-IVR-Client-Id"] = "ivr_client_id",
-        ["X-IVR-Priority"] = "ivr_transfer_priority",
+        ["X-IVR-Context-Id"] = ContextVariables.ContextId,
+        ["X-IVR-Flow"] = ContextVariables.Flow,
+        ["X-IVR-CTI-Code"] = ContextVariables.CtiCode,
+        ["X-IVR-Client-Id"] = ContextVariables.ClientId,
+        ["X-IVR-Priority"] = ContextVariables.TransferPriority,
     };
 
     /// <summary>The most bytes of one header line, name and <c>": "</c> included (not the line end).</summary>
@@ -71,11 +73,11 @@ public sealed class UuiBudget
     /// defaults; an empty variable takes a default field out.</summary>
     public Dictionary<string, string> Fields { get; set; } = new(StringComparer.OrdinalIgnoreCase)
     {
-        ["c"] = "ivr_context_id",
-        ["f"] = "ivr_flow",
-        ["i"] = "ivr_client_id",
-        ["p"] = "ivr_transfer_priority",
-        ["t"] = "ivr_cti_code",
+        ["c"] = ContextVariables.ContextId,
+        ["f"] = ContextVariables.Flow,
+        ["i"] = ContextVariables.ClientId,
+        ["p"] = ContextVariables.TransferPriority,
+        ["t"] = ContextVariables.CtiCode,
     };
 
     /// <summary>The most bytes of the form (ISDN user-to-user information carries at most 128).</summary>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using IvrEngine.Calls;
+using IvrEngine.Scripts;
 using IvrEngine.Scripts.Model;
 using IvrEngine.Scripts.Runtime;
 using Microsoft.Extensions.Logging;
@@ -213,7 +214,7 @@ public sealed partial class FlowCallAdapter : IFlowCall
     public async Task<FlowCallStatus> SetVariablesAsync(IReadOnlyDictionary<string, string> variables, bool exported, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(variables);
-        if (!exported) return await SendAsync(variables, exported: false, cancellationToken);
+        if (!exported) return await SendAsync(Sanitized(variables), exported: false, cancellationToken);
         var batch = new Dictionary<string, string>(StringComparer.Ordinal);
         if (!variables.ContainsKey(ContextVariables.ContextId)) OfferContextId(batch);
         foreach (var (name, value) in variables) Offer(batch, name, value);
@@ -230,7 +231,7 @@ public sealed partial class FlowCallAdapter : IFlowCall
         }
     }
 
-    private async Task<FlowCallStatus> SendAsync(IReadOnlyDictionary<string, string> variables, bool exported, CancellationToken cancellationToken)
+    private async Task<FlowCallStatus> SendAsync(Dictionary<string, string> variables, bool exported, CancellationToken cancellationToken)
     {
         if (variables.Count == 0) return _call.State == CallState.Ended ? FlowCallStatus.HungUp : FlowCallStatus.Ok;
         try
@@ -260,15 +261,13 @@ public sealed partial class FlowCallAdapter : IFlowCall
     /// (the lists mod_callcenter needs, the priority). Returns false when left out.</summary>
     private bool Offer(Dictionary<string, string> batch, string name, string value, bool required = false)
     {
-        if (CallBudget.IsContextValue(name) && value.Length > 0)
-        {
-            var cap = _budget.CapOf(name);
-            var fitted = AttachedValues.Fit(value, cap, out var cut);
-            if (cut) LogValueCut(_logger, _call.Uuid, name, AttachedValues.Bytes(value), cap);
-            value = fitted;
-        }
+        // Every value goes onto the channel made safe (ChannelValue); a context value is also cut to its cap.
+        var cap = CallBudget.IsContextValue(name) ? _budget.CapOf(name) : int.MaxValue;
+        var fitted = ChannelValue.Sanitize(value, cap, out var cut);
+        if (cut) LogValueCut(_logger, _call.Uuid, name, ChannelValue.Bytes(value), cap);
+        value = fitted;
 
-        var size = name.Length + AttachedValues.Bytes(value);
+        var size = name.Length + ChannelValue.Bytes(value);
         var total = ChannelBytes(batch, name) + size;
         if (total > _budget.TotalBytes)
         {
@@ -292,12 +291,12 @@ public sealed partial class FlowCallAdapter : IFlowCall
         var bytes = 0;
         foreach (var (name, value) in _sent)
         {
-            if (name != except && !batch.ContainsKey(name)) bytes += name.Length + AttachedValues.Bytes(value);
+            if (name != except && !batch.ContainsKey(name)) bytes += name.Length + ChannelValue.Bytes(value);
         }
 
         foreach (var (name, value) in batch)
         {
-            if (name != except) bytes += name.Length + AttachedValues.Bytes(value);
+            if (name != except) bytes += name.Length + ChannelValue.Bytes(value);
         }
 
         return bytes;
@@ -311,7 +310,7 @@ public sealed partial class FlowCallAdapter : IFlowCall
         ArgumentNullException.ThrowIfNull(transfer);
         var destination = Destination(transfer);
         TransferDestination = destination;
-        if (!IsArgumentWord(destination))
+        if (!ChannelValue.IsArgumentWord(destination))
         {
             LogRefused(_logger, _call.Uuid, "transfer", $"\"{destination}\" is not a dialplan extension (spaces or $ in it)");
             return FlowCallStatus.Failed;
@@ -391,7 +390,7 @@ public sealed partial class FlowCallAdapter : IFlowCall
     /// <inheritdoc />
     public async Task<FlowCallStatus> HangupAsync(string cause, CancellationToken cancellationToken)
     {
-        if (string.IsNullOrEmpty(cause) || !IsArgumentWord(cause)) cause = "NORMAL_CLEARING";
+        if (string.IsNullOrEmpty(cause) || !ChannelValue.IsArgumentWord(cause)) cause = "NORMAL_CLEARING";
         return Status(await _call.HangupAsync(cause, cancellationToken));
     }
 
@@ -413,7 +412,7 @@ public sealed partial class FlowCallAdapter : IFlowCall
             _ => null,
         };
         if (text is null) return null;
-        if (IsArgumentWord(text) && !text.Contains('!', StringComparison.Ordinal)) return text;
+        if (ChannelValue.IsArgumentWord(text) && !text.Contains('!', StringComparison.Ordinal)) return text;
         LogPromptSkipped(_logger, _call.Uuid, text);
         return null;
     }
@@ -442,8 +441,8 @@ public sealed partial class FlowCallAdapter : IFlowCall
     private async Task<FlowCallStatus> SayAsync(FlowSay say, CancellationToken cancellationToken)
     {
         // FreeSWITCH expands ${...} in an application's argument: a said value (a client's data) must not hold one.
-        if (!IsArgumentWord(say.Language) || !IsArgumentWord(say.Type) || !IsArgumentWord(say.Method)
-            || say.Text.Contains('$', StringComparison.Ordinal) || say.Text.AsSpan().IndexOfAny('\r', '\n', '\0') >= 0 || say.Text.Length == 0)
+        if (!ChannelValue.IsArgumentWord(say.Language) || !ChannelValue.IsArgumentWord(say.Type) || !ChannelValue.IsArgumentWord(say.Method)
+            || say.Text.Length == 0 || !ChannelValue.IsArgument(say.Text))
         {
             LogPromptSkipped(_logger, _call.Uuid, $"say {say.Language} {say.Type} {say.Method}");
             return FlowCallStatus.Failed;
@@ -460,15 +459,11 @@ public sealed partial class FlowCallAdapter : IFlowCall
 
     private static string Joined(List<string> files) => files.Count == 1 ? files[0] : "file_string://" + string.Join('!', files);
 
-    private static bool IsArgumentWord(string value)
+    private static Dictionary<string, string> Sanitized(IReadOnlyDictionary<string, string> variables)
     {
-        if (value.Length == 0 || value.Contains('$', StringComparison.Ordinal)) return false;
-        foreach (var c in value)
-        {
-            if (char.IsWhiteSpace(c) || char.IsControl(c)) return false;
-        }
-
-        return true;
+        var safe = new Dictionary<string, string>(variables.Count, StringComparer.Ordinal);
+        foreach (var (name, value) in variables) safe[name] = ChannelValue.Sanitize(value);
+        return safe;
     }
 
     private FlowCallStatus Status(CallResult result) => result.Outcome switch

@@ -1,4 +1,6 @@
 using System.Globalization;
+using IvrEngine.Calls;
+using IvrEngine.Scripts;
 using Microsoft.Extensions.Options;
 
 namespace IvrEngine.Ivr;
@@ -136,7 +138,7 @@ public sealed class FlowsOptionsValidator : IValidateOptions<FlowsOptions>
         // Empty: a default taken out.
         if (!string.IsNullOrEmpty(variable) && !CallBudget.IsCarriedVariable(variable))
         {
-            failures.Add($"{key}: \"{variable}\" is not a context variable (ivr_ and letters, digits, '_' or '-', e.g. \"ivr_client_id\"; not ivr_uui or ivr_export_extra).");
+            failures.Add($"{key}: \"{variable}\" is not a context variable ({ContextContract.Prefix} and letters, digits, '_' or '-', e.g. \"{ContextVariables.ClientId}\"; not {ContextVariables.Uui} or {ContextVariables.ExportExtra}).");
         }
     }
 

@@ -1,3 +1,4 @@
+using IvrEngine.Calls;
 using IvrEngine.Profiles;
 using IvrEngine.Scripts.Expressions;
 using IvrEngine.Scripts.Runtime;
@@ -97,8 +98,8 @@ public sealed class StoreFlowDirectory : IFlowDirectory
     {
         var variables = new Dictionary<string, string>(StringComparer.Ordinal);
         if (LastLookup is not { } last) return variables;
-        if (last.Campaign is { Name.Length: > 0 } campaign) variables["ivr_campaign"] = campaign.Name;
-        if (last.Found && last.CallerNumberIsNew && last.CallerNumber is { } number) variables["ivr_new_caller_number"] = number;
+        if (last.Campaign is { Name.Length: > 0 } campaign) variables[ContextVariables.Campaign] = campaign.Name;
+        if (last.Found && last.CallerNumberIsNew && last.CallerNumber is { } number) variables[ContextVariables.NewCallerNumber] = number;
         return variables;
     }
 

@@ -1,32 +1,17 @@
-using System.Text;
 using IvrEngine.EventSocket;
+using IvrEngine.Scripts;
 
 namespace IvrEngine.Web;
 
 /// <summary>Sets variables on a live channel over the inbound connection (<c>api uuid_setvar</c>).</summary>
 public static class LiveChannel
 {
-    /// <summary>Longest value put on a channel; the store keeps the whole text.</summary>
-    public const int MaxValueLength = 1024;
-
-    /// <summary>A value made safe for <c>uuid_setvar</c>, which takes the rest of the command line: line breaks and tabs
-    /// become spaces, other control characters go, <c>${</c> loses its meaning (<c>$ {</c>) so a later expansion of
-    /// the variable cannot run anything, surrounding spaces go and it is cut at <see cref="MaxValueLength"/>.</summary>
-    public static string SafeValue(string value)
+    /// <summary>A value as it goes onto the channel: made safe and cut to the variable's cap in the context contract
+    /// (<see cref="ChannelValue"/>, <see cref="ContextContract"/>); the store keeps the whole text.</summary>
+    public static string SafeValue(string name, string value)
     {
-        ArgumentNullException.ThrowIfNull(value);
-        var text = new StringBuilder(Math.Min(value.Length, MaxValueLength + 1));
-        foreach (var c in value)
-        {
-            if (text.Length > MaxValueLength) break;
-            if (c is '\r' or '\n' or '\t') text.Append(' ');
-            else if (!char.IsControl(c)) text.Append(c);
-        }
-
-        var safe = text.ToString().Replace("${", "$ {", StringComparison.Ordinal).Trim();
-        if (safe.Length > MaxValueLength) safe = safe[..MaxValueLength].TrimEnd();
-        if (safe.Length > 0 && char.IsHighSurrogate(safe[^1])) safe = safe[..^1];
-        return safe;
+        ArgumentNullException.ThrowIfNull(name);
+        return ChannelValue.Sanitize(value, ContextContract.CapOf(name) ?? ContextContract.AgentTextBytes);
     }
 
     /// <summary>How long FreeSWITCH gets to answer each <c>uuid_setvar</c>.</summary>
@@ -41,7 +26,7 @@ public static class LiveChannel
         ArgumentNullException.ThrowIfNull(contexts);
         ArgumentNullException.ThrowIfNull(entry);
         ArgumentNullException.ThrowIfNull(variables);
-        List<KeyValuePair<string, string>> safe = [.. variables.Select(v => new KeyValuePair<string, string>(v.Key, SafeValue(v.Value))).Where(v => v.Value.Length > 0)];
+        List<KeyValuePair<string, string>> safe = [.. variables.Select(v => new KeyValuePair<string, string>(v.Key, SafeValue(v.Key, v.Value))).Where(v => v.Value.Length > 0)];
         var why = await SetAsync(client, entry.Uuid, safe, Timeout, cancellationToken);
         if (why is null) contexts.Attach(entry, safe);
         return (why, safe);

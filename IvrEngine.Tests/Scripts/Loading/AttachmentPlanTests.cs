@@ -121,6 +121,36 @@ public sealed class AttachmentPlanTests : IDisposable
     }
 
     [Fact]
+    public void The_plan_covers_everything_the_run_attaches_itself_with_the_contracts_caps()
+    {
+        // The check reads the run's names and caps from the contract instead of repeating the attach list: a value the
+        // interpreter fills that the check did not plan would escape the budget.
+        var budget = new RecordingBudget();
+
+        Load(budget, ("all.yaml", """
+            flow: all
+            default: true
+            steps:
+              identify:
+                lookup: caller
+                found: route
+                not_found: route
+              route:
+                route: true
+                next: bye
+              bye:
+                hangup: NORMAL_CLEARING
+            """)).ShouldLoad();
+
+        var planned = budget.Plans.Single().Values.ToDictionary(v => v.Name, v => v.MaxBytes, StringComparer.Ordinal);
+        planned.Keys.Should().BeEquivalentTo(ContextContract.SetByRun);
+        foreach (var name in ContextContract.SetByRun.Except([ContextContract.Flow, ContextContract.LastStep]))
+        {
+            planned[name].Should().Be(ContextContract.Cap(name), name);
+        }
+    }
+
+    [Fact]
     public void A_route_step_plans_the_rule_the_reason_the_fallback_queue_and_a_priority()
     {
         var budget = new RecordingBudget();

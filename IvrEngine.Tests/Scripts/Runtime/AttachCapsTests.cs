@@ -40,7 +40,7 @@ public sealed class AttachCapsTests
 
         var (result, sent) = await RunAsync(flow, unbounded: 16);
 
-        sent["ivr_note"].Should().Be(new string('x', 13) + AttachedValues.Cut);
+        sent["ivr_note"].Should().Be(new string('x', 13) + ChannelValue.Cut);
         sent["ivr_length"].Should().Be("100", "the flow saw the whole value");
         result.Attached.Should().Equal(sent);
         _harness.Observer.Events.Should().Contain("cut ivr_note 100>16");
@@ -56,7 +56,7 @@ public sealed class AttachCapsTests
 
         var (_, sent) = await RunAsync(flow);
 
-        sent["ivr_code"].Should().Be("ABC" + AttachedValues.Cut);
+        sent["ivr_code"].Should().Be("ABC" + ChannelValue.Cut);
         sent["ivr_text"].Should().Be(literal, "a literal's size is known when the flow loads, and checked there");
     }
 
@@ -87,9 +87,9 @@ public sealed class AttachCapsTests
         var (result, sent) = await RunAsync(flow);
 
         System.Text.Encoding.UTF8.GetByteCount(sent["ivr_client_name"]).Should().BeLessThanOrEqualTo(AttachedValues.NameTextBytes);
-        sent["ivr_client_name"].Should().StartWith("Анна-Мария ЖЖ").And.EndWith(AttachedValues.Cut);
-        sent["ivr_cti_reason"].Should().Be("V: category VIP  X-Injected: yes ${system(id)}");
-        sent["ivr_category"].Should().HaveLength(AttachedValues.CategoryBytes - AttachedValues.CutBytes + 1);
+        sent["ivr_client_name"].Should().StartWith("Анна-Мария ЖЖ").And.EndWith(ChannelValue.Cut);
+        sent["ivr_cti_reason"].Should().Be("V: category VIP  X-Injected: yes $ {system(id)}", "made one line and defused");
+        sent["ivr_category"].Should().HaveLength(AttachedValues.CategoryBytes - ChannelValue.CutBytes + 1);
         result.Attached.Should().Equal(sent);
         _harness.Observer.Events.Should().Contain(["cut ivr_client_name 140>64", "cut ivr_category 40>32"]);
     }

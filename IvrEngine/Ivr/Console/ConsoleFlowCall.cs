@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using IvrEngine.Calls;
 using IvrEngine.Scripts.Model;
 using IvrEngine.Scripts.Runtime;
 
@@ -8,15 +9,17 @@ namespace IvrEngine.Ivr.Console;
 /// <summary>A call in the terminal (<c>simulate</c>): prints what the caller would hear and what the switch would be
 /// told (<c>[play] welcome.wav</c>, <c>[say] currency 1234.50</c>, <c>[transfer] queue vip, priority 10</c>) and
 /// takes the caller's keys from <see cref="ISimulatedCaller"/>, once per wait for keys (an interruptible play is not a
-/// wait: it plays to the end). Every operation succeeds until the caller hangs up; then each returns
-/// <see cref="FlowCallStatus.HungUp"/>.</summary>
+/// wait: it plays to the end). Every operation then goes through the engine's own <see cref="FlowCallAdapter"/> onto a
+/// <see cref="RecordedChannel"/>, so what <see cref="Channel"/> holds is what FreeSWITCH would receive: the same
+/// applications and arguments, the same variables made safe and cut to their caps, the same lists, headers and UUI
+/// form. Until the caller hangs up; then each operation returns <see cref="FlowCallStatus.HungUp"/>.</summary>
 public sealed class ConsoleFlowCall : IFlowCall
 {
     private readonly ISimulatedCaller _caller;
     private readonly TextWriter _trace;
     private readonly IReadOnlyList<string> _promptFolders;
-    private readonly Func<IReadOnlyDictionary<string, string>>? _transferVariables;
-    private readonly Dictionary<string, string> _variables = new(StringComparer.Ordinal);
+    private readonly RecordedChannel _channel;
+    private readonly FlowCallAdapter _adapter;
     private bool _answered;
     private bool _hungUp;
 
@@ -24,9 +27,11 @@ public sealed class ConsoleFlowCall : IFlowCall
     /// one line per operation (<see cref="TextWriter.Null"/> for none); sound files under one of
     /// <paramref name="promptFolders"/> are printed relative to it. <paramref name="transferVariables"/> gives what the
     /// engine attaches on its own just before a transfer (the campaign, a caller number new to the client), as the
-    /// engine's call does.</summary>
+    /// engine's call does. <paramref name="options"/> and <paramref name="flowsFolder"/> are the engine's flows settings
+    /// and folder (the defaults and the first prompt folder when null), <paramref name="budget"/> its budget.</summary>
     public ConsoleFlowCall(string caller, string dialed, ISimulatedCaller callerInput, TextWriter trace, IEnumerable<string> promptFolders,
-        Func<IReadOnlyDictionary<string, string>>? transferVariables = null)
+        Func<IReadOnlyDictionary<string, string>>? transferVariables = null, FlowsOptions? options = null, string? flowsFolder = null,
+        CallBudget? budget = null)
     {
         ArgumentNullException.ThrowIfNull(caller);
         ArgumentNullException.ThrowIfNull(dialed);
@@ -37,10 +42,19 @@ public sealed class ConsoleFlowCall : IFlowCall
         Dialed = dialed;
         _caller = callerInput;
         _trace = trace;
-        _transferVariables = transferVariables;
 
         // Longest first, so a language subfolder's file prints as es/welcome.wav under its flow's folder.
         _promptFolders = [.. promptFolders.Select(Path.GetFullPath).Distinct(StringComparer.Ordinal).OrderByDescending(p => p.Length)];
+        _channel = new RecordedChannel(Id, caller, dialed, Guid.NewGuid());
+        IReadOnlyDictionary<string, string> EngineOwn()
+        {
+            var own = transferVariables?.Invoke() ?? new Dictionary<string, string>();
+            EngineVariables = own;
+            return own;
+        }
+
+        _adapter = new FlowCallAdapter(_channel, options ?? new FlowsOptions(), flowsFolder ?? (_promptFolders.Count > 0 ? _promptFolders[^1] : Environment.CurrentDirectory),
+            EngineOwn, logger: null, budget);
     }
 
     /// <inheritdoc/>
@@ -55,8 +69,11 @@ public sealed class ConsoleFlowCall : IFlowCall
     /// <summary>True once the caller has hung up (or the flow hung up).</summary>
     public bool HungUp => _hungUp;
 
-    /// <summary>Every variable set on the call, the last value of each.</summary>
-    public IReadOnlyDictionary<string, string> Variables => _variables;
+    /// <summary>Every variable set on the call, the last value of each, as FreeSWITCH would hold it.</summary>
+    public IReadOnlyDictionary<string, string> Variables => _channel.Variables;
+
+    /// <summary>What FreeSWITCH would have received.</summary>
+    public RecordedChannel Channel => _channel;
 
     /// <summary>What the engine attached on its own before the transfer (empty when there was none).</summary>
     public IReadOnlyDictionary<string, string> EngineVariables { get; private set; } = new Dictionary<string, string>();
@@ -68,7 +85,7 @@ public sealed class ConsoleFlowCall : IFlowCall
         if (_answered) return FlowCallStatus.Ok;
         _answered = true;
         await _trace.WriteLineAsync("[answer]");
-        return FlowCallStatus.Ok;
+        return await _adapter.AnswerAsync(cancellationToken);
     }
 
     /// <inheritdoc/>
@@ -77,7 +94,7 @@ public sealed class ConsoleFlowCall : IFlowCall
         ArgumentNullException.ThrowIfNull(prompts);
         if (_hungUp) return FlowCallStatus.HungUp;
         await WritePromptsAsync(prompts);
-        return FlowCallStatus.Ok;
+        return await _adapter.PlayAsync(prompts, cancellationToken);
     }
 
     /// <inheritdoc/>
@@ -90,17 +107,17 @@ public sealed class ConsoleFlowCall : IFlowCall
         await WritePromptsAsync(request.Prompts, maskSays: request.Sensitive);
 
         // An interruptible play (no wait after its prompts) is not a wait: the caller is not asked, the play ends.
-        if (request.FirstDigitTimeout <= TimeSpan.Zero) return new FlowDigits(FlowInput.NoInput, string.Empty);
+        if (request.FirstDigitTimeout <= TimeSpan.Zero) return await CollectThroughAsync(request, new(CollectOutcome.Timeout, string.Empty, null), cancellationToken);
         var action = await _caller.NextAsync(Describe(request), cancellationToken);
         switch (action.Kind)
         {
             case CallerActionKind.HangUp:
                 _hungUp = true;
                 await _trace.WriteLineAsync("[caller hangs up]");
-                return new FlowDigits(FlowInput.HungUp, string.Empty);
+                return await CollectThroughAsync(request, new(CollectOutcome.HungUp, string.Empty, null), cancellationToken);
             case CallerActionKind.Silence:
                 await _trace.WriteLineAsync("[silence]");
-                return new FlowDigits(FlowInput.NoInput, string.Empty);
+                return await CollectThroughAsync(request, new(CollectOutcome.Timeout, string.Empty, null), cancellationToken);
         }
 
         // As the switch would: digits up to the most asked for or a terminator; keys after that are not heard.
@@ -122,14 +139,24 @@ public sealed class ConsoleFlowCall : IFlowCall
 
         // Sensitive entries show their last four digits only; a one-key answer (a confirmation) shows as it is.
         var mask = request.Sensitive && request.MaxDigits > 1;
+        if (mask && digits.Length > 0) _channel.Secrets.Add(digits.ToString());
         var shown = mask ? Mask(digits.ToString()) : digits.ToString();
         var line = $"[keys] {shown}{terminator}";
         if (used < action.Keys.Length) line += $" (not heard: {(mask ? Mask(action.Keys[used..]) : action.Keys[used..])})";
         await _trace.WriteLineAsync(line);
         // Only a terminator is an empty entry (the flow decides whether that is silence); no key heard at all is silence.
-        return digits.Length == 0 && terminator is null
-            ? new FlowDigits(FlowInput.NoInput, string.Empty)
-            : new FlowDigits(FlowInput.Digits, digits.ToString(), terminator);
+        var keyed = digits.Length == 0 && terminator is null
+            ? new CollectResult(CollectOutcome.Timeout, string.Empty, null)
+            : new CollectResult(CollectOutcome.Success, digits.ToString(), terminator);
+        return await CollectThroughAsync(request, keyed, cancellationToken);
+    }
+
+    /// <summary>The collection as the engine runs it (<c>play_and_get_digits</c>, then the sensitive entry and the
+    /// terminator unset), answered with what the caller did.</summary>
+    private Task<FlowDigits> CollectThroughAsync(FlowDigitsRequest request, CollectResult answer, CancellationToken cancellationToken)
+    {
+        _channel.NextCollect = answer;
+        return _adapter.CollectAsync(request, cancellationToken);
     }
 
     /// <inheritdoc/>
@@ -137,10 +164,9 @@ public sealed class ConsoleFlowCall : IFlowCall
     {
         ArgumentNullException.ThrowIfNull(variables);
         if (_hungUp) return FlowCallStatus.HungUp;
-        foreach (var (name, value) in variables) _variables[name] = value;
         await _trace.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
             $"[attach] {variables.Count} variable{(variables.Count == 1 ? string.Empty : "s")}{(exported ? " (exported)" : string.Empty)}"));
-        return FlowCallStatus.Ok;
+        return await _adapter.SetVariablesAsync(variables, exported, cancellationToken);
     }
 
     /// <inheritdoc/>
@@ -148,15 +174,13 @@ public sealed class ConsoleFlowCall : IFlowCall
     {
         ArgumentNullException.ThrowIfNull(transfer);
         if (_hungUp) return FlowCallStatus.HungUp;
-        if (_transferVariables?.Invoke() is { Count: > 0 } engine)
-        {
-            EngineVariables = engine;
-            foreach (var (name, value) in engine) _variables[name] = value;
-            await _trace.WriteLineAsync($"[attach] {string.Join(", ", engine.Keys)} (the engine's own)");
-        }
-
         await _trace.WriteLineAsync("[transfer] " + DescribeTransfer(transfer));
-        return FlowCallStatus.Ok;
+        var status = await _adapter.TransferAsync(transfer, cancellationToken);
+        if (EngineVariables.Count > 0) await _trace.WriteLineAsync($"[attach] {string.Join(", ", EngineVariables.Keys)} (the engine's own)");
+        await _trace.WriteLineAsync(status == FlowCallStatus.Ok
+            ? $"[switch] transfer {_channel.Applications[^1].Argument}"
+            : $"[switch] transfer to {_adapter.TransferDestination} refused");
+        return status;
     }
 
     /// <inheritdoc/>
@@ -165,7 +189,7 @@ public sealed class ConsoleFlowCall : IFlowCall
         if (_hungUp) return FlowCallStatus.HungUp;
         _hungUp = true;
         await _trace.WriteLineAsync("[hangup] " + cause);
-        return FlowCallStatus.Ok;
+        return await _adapter.HangupAsync(cause, cancellationToken);
     }
 
     /// <summary><c>queue vip, priority 10</c>.</summary>

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using IvrEngine.Scripts;
 using IvrEngine.Scripts.Runtime;
 
 namespace IvrEngine.Ivr.Console;
@@ -66,20 +67,20 @@ public static class FlowSimulation
         }
     }
 
-    /// <summary>The variables the call would carry, by name: the flow's (<see cref="FlowRunResult.Attached"/>), with
-    /// collected values as the interaction history shows them (masked) and secrets absent (they are never attached),
-    /// and what the engine adds on its own (<paramref name="engine"/>).</summary>
-    public static IReadOnlyList<KeyValuePair<string, string>> DisplayedAttached(FlowRunResult result, IReadOnlyDictionary<string, string>? engine = null)
+    /// <summary>The variables the call would carry, by name: what the channel holds exported when <paramref name="channel"/>
+    /// is given (exactly what FreeSWITCH would receive), else the flow's own (<see cref="FlowRunResult.Attached"/>);
+    /// either way with collected values as the interaction history shows them (masked) and secrets absent (they are
+    /// never attached).</summary>
+    public static IReadOnlyList<KeyValuePair<string, string>> DisplayedAttached(FlowRunResult result, RecordedChannel? channel = null)
     {
         ArgumentNullException.ThrowIfNull(result);
-        var shown = result.Attached.ToDictionary(kv => kv.Key, kv => Masked(result, kv.Key, kv.Value), StringComparer.Ordinal);
-        foreach (var (name, value) in engine ?? new Dictionary<string, string>()) shown.TryAdd(name, value);
-        return [.. shown.OrderBy(kv => kv.Key, StringComparer.Ordinal)];
+        var attached = channel?.Exported ?? result.Attached;
+        return [.. attached.Select(kv => new KeyValuePair<string, string>(kv.Key, Masked(result, kv.Key, kv.Value))).OrderBy(kv => kv.Key, StringComparer.Ordinal)];
     }
 
     /// <summary>The report a person reads: outcome, transfer, client, steps, the variables (as
-    /// <see cref="DisplayedAttached"/>).</summary>
-    public static async Task WriteTextAsync(TextWriter output, string flow, FlowRunResult result, IReadOnlyDictionary<string, string>? engine = null)
+    /// <see cref="DisplayedAttached"/>) and the applications FreeSWITCH would run.</summary>
+    public static async Task WriteTextAsync(TextWriter output, string flow, FlowRunResult result, RecordedChannel? channel = null)
     {
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(result);
@@ -93,14 +94,18 @@ public static class FlowSimulation
             : $"client:   {client.Code} (not identified)");
         await output.WriteLineAsync($"language: {result.Language}");
         await output.WriteLineAsync($"steps:    {string.Join(" > ", result.Steps)}");
-        var attached = DisplayedAttached(result, engine);
+        var attached = DisplayedAttached(result, channel);
         await output.WriteLineAsync(attached.Count == 0 ? "attached: none" : "attached:");
         foreach (var (name, value) in attached) await output.WriteLineAsync($"  {name}={value}");
+        if (channel is null) return;
+        await output.WriteLineAsync(channel.Applications.Count == 0 ? "freeswitch: none" : "freeswitch:");
+        foreach (var app in channel.Applications) await output.WriteLineAsync($"  {app.Name} {Shown(channel, app.Argument)}".TrimEnd());
     }
 
     /// <summary>One JSON object: flow, outcome, error, transfer (kind, target, priority), client, language, steps,
-    /// last step, attached (as <see cref="DisplayedAttached"/>).</summary>
-    public static async Task WriteJsonAsync(TextWriter output, string flow, FlowRunResult result, IReadOnlyDictionary<string, string>? engine = null)
+    /// last step, attached (as <see cref="DisplayedAttached"/>), and the applications FreeSWITCH would run
+    /// (<c>freeswitch</c>: name and argument each).</summary>
+    public static async Task WriteJsonAsync(TextWriter output, string flow, FlowRunResult result, RecordedChannel? channel = null)
     {
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(result);
@@ -142,19 +147,49 @@ public static class FlowSimulation
             json.WriteEndArray();
             json.WriteString("lastStep", result.LastStep);
             json.WriteStartObject("attached");
-            foreach (var (name, value) in DisplayedAttached(result, engine)) json.WriteString(name, value);
+            foreach (var (name, value) in DisplayedAttached(result, channel)) json.WriteString(name, value);
             json.WriteEndObject();
+            json.WriteStartArray("freeswitch");
+            foreach (var app in channel?.Applications ?? [])
+            {
+                json.WriteStartObject();
+                json.WriteString("name", app.Name);
+                json.WriteString("argument", Shown(channel!, app.Argument));
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
             json.WriteEndObject();
         }
 
         await output.WriteLineAsync(System.Text.Encoding.UTF8.GetString(buffer.ToArray()));
     }
 
-    /// <summary>A collected variable is attached whole (the agent needs it) but shown as the history keeps it.</summary>
-    private static string Masked(FlowRunResult result, string name, string value) =>
-        name.StartsWith("ivr_", StringComparison.Ordinal)
-        && result.MaskedVariables.TryGetValue(name["ivr_".Length..], out var masked)
-        && !string.Equals(masked, value, StringComparison.Ordinal)
-            ? masked
-            : value;
+    /// <summary>An application's argument with every sensitive entry masked (a card number read back by a say).</summary>
+    private static string Shown(RecordedChannel channel, string argument)
+    {
+        foreach (var secret in channel.Secrets)
+        {
+            argument = argument.Replace(secret, ConsoleFlowCall.Mask(secret), StringComparison.Ordinal);
+        }
+
+        return argument;
+    }
+
+    /// <summary>A collected variable is attached whole (the agent needs it) but shown as the history keeps it.
+    /// The flow's value went onto the channel made safe and cut (<see cref="ChannelValue"/>): only a value that is not
+    /// the flow's own so made was masked.</summary>
+    private static string Masked(FlowRunResult result, string name, string value)
+    {
+        if (!name.StartsWith(ContextContract.Prefix, StringComparison.Ordinal)
+            || !result.MaskedVariables.TryGetValue(name[ContextContract.Prefix.Length..], out var masked))
+        {
+            return value;
+        }
+
+        var safe = ChannelValue.Sanitize(masked);
+        var same = string.Equals(safe, value, StringComparison.Ordinal)
+            || (value.EndsWith(ChannelValue.Cut, StringComparison.Ordinal) && safe.StartsWith(value[..^ChannelValue.Cut.Length], StringComparison.Ordinal));
+        return same ? value : masked;
+    }
 }

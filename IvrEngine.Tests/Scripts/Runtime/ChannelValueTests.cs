@@ -1,11 +1,12 @@
 using System.Text;
+using IvrEngine.Scripts;
 using IvrEngine.Scripts.Runtime;
 
 namespace IvrEngine.Tests.Scripts.Runtime;
 
-/// <summary>Every attached value is made one line and cut to its cap at a character boundary, with a mark that counts
+/// <summary>Every value onto a channel is made one line, defused and cut to its cap at a character boundary, with a mark that counts
 /// in the cap, whatever it holds.</summary>
-public sealed class AttachedValuesTests
+public sealed class ChannelValueTests
 {
     private static int Utf8(string s) => Encoding.UTF8.GetByteCount(s);
 
@@ -18,7 +19,7 @@ public sealed class AttachedValuesTests
     [InlineData("", 5, "")]
     public void A_value_over_its_cap_keeps_what_fits_and_ends_in_the_mark(string value, int cap, string expected)
     {
-        var fitted = AttachedValues.Fit(value, cap, out var cut);
+        var fitted = ChannelValue.Sanitize(value, cap, out var cut);
 
         fitted.Should().Be(expected);
         cut.Should().Be(expected != value);
@@ -35,15 +36,15 @@ public sealed class AttachedValuesTests
         var value = string.Concat(Enumerable.Repeat(character, 40));
         for (var cap = 0; cap <= Utf8(value); cap++)
         {
-            var fitted = AttachedValues.Fit(value, cap, out _);
+            var fitted = ChannelValue.Sanitize(value, cap, out _);
 
             Utf8(fitted).Should().BeLessThanOrEqualTo(cap, $"cap {cap}");
-            var body = fitted.EndsWith(AttachedValues.Cut, StringComparison.Ordinal) ? fitted[..^1] : fitted;
+            var body = fitted.EndsWith(ChannelValue.Cut, StringComparison.Ordinal) ? fitted[..^1] : fitted;
             body.Replace(character, string.Empty, StringComparison.Ordinal).Should().BeEmpty($"only whole characters are kept at cap {cap}");
             fitted.EnumerateRunes().Should().NotContain(Rune.ReplacementChar);
-            if (cap > AttachedValues.CutBytes && cap < Utf8(value))
+            if (cap > ChannelValue.CutBytes && cap < Utf8(value))
             {
-                fitted.Should().EndWith(AttachedValues.Cut);
+                fitted.Should().EndWith(ChannelValue.Cut);
                 (cap - Utf8(fitted)).Should().BeLessThan(Utf8(character), $"as much as fits is kept at cap {cap}");
             }
         }
@@ -54,11 +55,11 @@ public sealed class AttachedValuesTests
     [InlineData("tab\there", "tab here")]
     [InlineData("nul\0here", "nul here")]
     [InlineData("para\u2029graph\u2028line\u0085next", "para graph line next")]
-    [InlineData("${system(rm -rf /)}\n", "${system(rm -rf /)} ")]
-    [InlineData("$\n${uuid}", "$ ${uuid}")]
-    public void Control_characters_and_line_breaks_become_spaces_and_the_rest_stays(string value, string expected)
+    [InlineData("${system(rm -rf /)}\n", "$ {system(rm -rf /)} ")]
+    [InlineData("$\n${uuid}", "$ $ {uuid}")]
+    public void Control_characters_and_line_breaks_become_spaces_and_expansions_are_defused(string value, string expected)
     {
-        AttachedValues.Fit(value, 256).Should().Be(expected);
+        ChannelValue.Sanitize(value, 256).Should().Be(expected);
     }
 
     [Fact]
@@ -66,10 +67,10 @@ public sealed class AttachedValuesTests
     {
         var value = "a\uD800b";
 
-        var fitted = AttachedValues.Fit(value, 64);
+        var fitted = ChannelValue.Sanitize(value, 64);
 
         fitted.Should().Be("a\uFFFDb");
-        AttachedValues.Bytes(value).Should().Be(Utf8(fitted)).And.Be(5);
+        ChannelValue.Bytes(value).Should().Be(Utf8(fitted)).And.Be(5);
     }
 
     [Fact]
@@ -81,7 +82,7 @@ public sealed class AttachedValuesTests
             var chars = Enumerable.Range(0, random.Next(0, 200)).Select(_ => (char)random.Next(0, 0xFFFF)).ToArray();
             var cap = random.Next(0, 300);
 
-            var fitted = AttachedValues.Fit(new string(chars), cap);
+            var fitted = ChannelValue.Sanitize(new string(chars), cap);
 
             Utf8(fitted).Should().BeLessThanOrEqualTo(cap);
             fitted.ToCharArray().Should().NotContain(c => char.IsControl(c));
