@@ -35,6 +35,22 @@ public sealed class CommandLineTests : IDisposable
         File.Exists(Path.Combine(_temp.FullName, "clients.db")).Should().BeFalse("the store is not opened");
     }
 
+    [Theory]
+    [InlineData("--Engine:ListenPort=abc", "Engine:ListenPort \"abc\" is not a whole number")]
+    [InlineData("--Routing:Rules:0:Priority=high", "Routing:Rules:0:Priority \"high\" is not a whole number")]
+    [InlineData("--Flows:Budgets:Uui:MaxByte=100", "did you mean Flows:Budgets:Uui:MaxBytes?")]
+    public async Task A_command_refuses_the_configuration_the_engine_would_refuse(string setting, string message)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+
+        var code = await EngineCli.RunAsync(["validate", Path.Combine(AppContext.BaseDirectory, "flows"), setting], TextReader.Null, output, error);
+
+        code.Should().Be(EngineCli.UsageError, error.ToString());
+        error.ToString().Should().StartWith("error: the configuration is invalid:").And.Contain(message);
+        output.ToString().Should().BeEmpty();
+    }
+
     private string[] Common() =>
     [
         "--Store:Path=" + Path.Combine(_temp.FullName, "clients.db"), "--Store:SeedDemoData=false",
