@@ -19,7 +19,9 @@ namespace IvrEngine.Hosting;
 /// suggestion (exit 2). With a command it does that instead:
 /// <list type="bullet">
 /// <item><c>import &lt;file&gt; [--format csv|json]</c>: imports clients, prints the report; exit 0 even with rejected
-/// rows, 1 when the file or the store cannot be read, 2 on a usage error.</item>
+/// rows, 1 when the file or the store cannot be read, 2 on a usage error or a store that another process has open
+/// (the engine, another command) or that is no store (a folder, a truncated file): every command that opens the store
+/// says so the same way.</item>
 /// <item><c>export &lt;file&gt; [--format csv|json]</c>: writes every client; exit 0, or 1 when it cannot.</item>
 /// <item><c>validate &lt;file or folder&gt;</c>: loads IVR flows and checks what each can attach against the budgets
 /// of <c>Flows:Budgets</c>; exit 0 with <c>N flows OK</c>, 1 with every problem as <c>file:line:column: message</c>, 2

@@ -21,7 +21,7 @@ namespace IvrEngine.Profiles;
 /// <para>Writes go through one writer (see <see cref="LiteDbWriter"/>), each in a transaction: the uniqueness and
 /// version checks and the write they guard are atomic. Concurrent small inserts (call records, tickets) share a
 /// transaction. A write is acknowledged only once its pages are in LiteDB's log file (see
-/// <see cref="MakeDurable"/>), so it survives the process being killed at any moment after that, and once the
+/// <see cref="WaitLogged"/>), so it survives the process being killed at any moment after that, and once the
 /// log is synced to disk (see <see cref="LiteDbLogFile"/>).</para></summary>
 public sealed partial class LiteDbClientStore : IClientStore, IStoreFile
 {
@@ -117,7 +117,7 @@ public sealed partial class LiteDbClientStore : IClientStore, IStoreFile
                             + "wrote, or it is damaged. Restore it from a backup, or move it away to start an empty store.", ex);
                     }
 
-                    _writer = new LiteDbWriter(() => _db, _engine, MakeDurable, Failed);
+                    _writer = new LiteDbWriter(() => _db, _engine, LoggedLength, WaitLogged, Failed);
                 }
                 catch
                 {
@@ -845,29 +845,18 @@ public sealed partial class LiteDbClientStore : IClientStore, IStoreFile
         }
     }
 
-    /// <summary>Returns once every commit so far is in the log file and the log file is on disk (called by the
-    /// writer, the only one committing, after each commit).
-    /// <para>LiteDB 5 hands a commit's pages to a background writer and returns before they reach the log file. Its
-    /// public <c>$database</c> system collection reports <c>logFileSize</c>, the log's length once every page handed
-    /// to that writer is written; the log file is this store's own stream (<see cref="LiteDbLogFile"/>), which sees
-    /// each page written. So this waits until the stream has been written that far, then syncs it to disk: public
-    /// API only, no reflection. (A checkpoint, LiteDB's other public way to wait, also copies every page into the data
-    /// file and empties the page cache at each commit.) Tests guard the reading of <c>logFileSize</c> and the pinned
-    /// version.</para></summary>
-    private void MakeDurable()
-    {
-        long logged;
-        using (_engine.Hold())
-        {
-            logged = LoggedLength(Open());
-        }
-
-        WaitLogged(logged);
-    }
-
     /// <summary>The log's length once LiteDB's writer has written every page it was handed.</summary>
     private static long LoggedLength(LiteDatabase db) => db.GetCollection(DatabaseInfo).FindAll().First()["logFileSize"].AsInt64;
 
+    /// <summary>How the store makes each commit durable before it acknowledges it (the writer calls <see cref="LoggedLength"/>
+    /// under the engine lock right after the commit, then this).
+    /// <para>LiteDB 5 hands a commit's pages to a background writer and returns before they reach the log file. Its
+    /// public <c>$database</c> system collection reports <c>logFileSize</c>, the log's length once every page handed
+    /// to that writer is written; the log file is this store's own stream (<see cref="LiteDbLogFile"/>), which sees
+    /// each page written. So the writer waits until the stream has been written that far, then syncs it to disk:
+    /// public API only, no reflection. (A checkpoint, LiteDB's other public way to wait, also copies every page into
+    /// the data file and empties the page cache at each commit.) Tests guard the reading of <c>logFileSize</c> and
+    /// the pinned version.</para></summary>
     private void WaitLogged(long logged)
     {
         _log.WaitWritten(logged, LogWriteTimeout);

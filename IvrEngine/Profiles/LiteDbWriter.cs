@@ -21,7 +21,8 @@ internal sealed class LiteDbWriter
 
     private readonly Func<LiteDatabase> _db;
     private readonly FairLock _engine;
-    private readonly Action _makeDurable;
+    private readonly Func<LiteDatabase, long> _committed;
+    private readonly Action<long> _makeDurable;
     private readonly Func<Exception, Exception> _failed;
     private readonly Channel<PendingWrite> _queue = Channel.CreateBounded<PendingWrite>(new BoundedChannelOptions(QueueCapacity)
     {
@@ -34,14 +35,17 @@ internal sealed class LiteDbWriter
 
     /// <param name="db">The database written to (under the engine lock; the store replaces it after a failure).</param>
     /// <param name="engine">The lock held around every use of <paramref name="db"/>.</param>
-    /// <param name="makeDurable">Returns once everything committed so far is on disk; called after each commit,
-    /// outside the engine lock, before the commit's callers are answered.</param>
+    /// <param name="committed">Called under the engine lock right after each commit: how far the log must be written
+    /// for that commit to be in it.</param>
+    /// <param name="makeDurable">Given what <paramref name="committed"/> said, returns once the commit is on disk;
+    /// called outside the engine lock, before the commit's callers are answered.</param>
     /// <param name="failed">Called under the engine lock with the error that rolled a transaction back (after the
     /// rollback); recovers the store when the error was the store's own and returns the error to report.</param>
-    public LiteDbWriter(Func<LiteDatabase> db, FairLock engine, Action makeDurable, Func<Exception, Exception> failed)
+    public LiteDbWriter(Func<LiteDatabase> db, FairLock engine, Func<LiteDatabase, long> committed, Action<long> makeDurable, Func<Exception, Exception> failed)
     {
         _db = db;
         _engine = engine;
+        _committed = committed;
         _makeDurable = makeDurable;
         _failed = failed;
         _loop = Task.Run(LoopAsync);
@@ -109,7 +113,14 @@ internal sealed class LiteDbWriter
 
     private void Commit(List<PendingWrite> group)
     {
-        var failure = Run(group);
+        var failure = Run(group, out var logged, out var afterCommit);
+        if (afterCommit is not null)
+        {
+            // Stored, but not known to be durable: every caller fails, and nothing runs again (it would store twice).
+            foreach (var write in group) write.Fail(afterCommit);
+            return;
+        }
+
         if (failure is not null)
         {
             if (group.Count == 1)
@@ -125,7 +136,7 @@ internal sealed class LiteDbWriter
 
         try
         {
-            _makeDurable();
+            _makeDurable(logged);
         }
         catch (Exception ex)
         {
@@ -136,9 +147,12 @@ internal sealed class LiteDbWriter
         foreach (var write in group) write.Succeed();
     }
 
-    /// <summary>Runs the group in one transaction; the error that rolled it back, or null once it is committed.</summary>
-    private Exception? Run(List<PendingWrite> group)
+    /// <summary>Runs the group in one transaction; the error that rolled it back, or null once it is committed (with
+    /// <paramref name="afterCommit"/> set when what follows the commit failed).</summary>
+    private Exception? Run(List<PendingWrite> group, out long logged, out Exception? afterCommit)
     {
+        logged = 0;
+        afterCommit = null;
         using (_engine.Hold())
         {
             LiteDatabase db;
@@ -158,23 +172,40 @@ internal sealed class LiteDbWriter
                 foreach (var write in group) write.Run();
                 db.Commit();
                 Interlocked.Increment(ref _commits);
+            }
+            catch (Exception ex)
+            {
+                return RolledBack(db, ex);
+            }
+
+            try
+            {
+                logged = _committed(db);
                 return null;
             }
             catch (Exception ex)
             {
-                try
-                {
-                    db.Rollback();
-                }
-                catch (Exception rollback) when (rollback is LiteException or IOException or ObjectDisposedException)
-                {
-                    // The engine is broken (it closes itself on I/O errors and damaged pages); the write's own error
-                    // says more, and the store reopens it.
-                }
-
-                return _failed(ex);
+                // Committed, but how far the log must be written is unknown: the callers are not told it is durable.
+                afterCommit = _failed(ex);
+                return null;
             }
         }
+    }
+
+    /// <summary>Rolls back after <paramref name="error"/> (under the engine lock); the error to report.</summary>
+    private Exception RolledBack(LiteDatabase db, Exception error)
+    {
+        try
+        {
+            db.Rollback();
+        }
+        catch (Exception rollback) when (rollback is LiteException or IOException or ObjectDisposedException)
+        {
+            // The engine is broken (it closes itself on I/O errors and damaged pages); the write's own error says
+            // more, and the store reopens it.
+        }
+
+        return _failed(error);
     }
 
     private abstract class PendingWrite(bool groupable)
