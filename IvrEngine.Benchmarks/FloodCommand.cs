@@ -12,8 +12,9 @@ namespace IvrEngine.Benchmarks;
 /// <summary><c>flood</c>: real calls while hostile sockets are open on the outbound port. The engine runs as a CHILD
 /// PROCESS (its memory and CPU read apart from this process's sockets and simulated FreeSWITCH), the default flow
 /// alone, a temporary store. Each round opens N sockets that never answer <c>connect</c> (or, with
-/// <c>--mode answer</c>, answer it and then go silent), keeps them open, runs M calls one after another through the
-/// simulator and reads the engine's RSS and CPU time; then closes the sockets. Figures per round and the median.</summary>
+/// <c>--mode answer</c>, answer it and then go silent) and keeps N open: each one the engine closes is opened again at
+/// once, as an attacker who reconnects would. Meanwhile M real calls (keying an account number) run at once through
+/// the simulator; the engine's RSS and CPU time are read; then the sockets close. Figures per round and the median.</summary>
 internal static class FloodCommand
 {
     private static readonly string[] Options = ["--sockets", "--calls", "--rounds", "--mode"];
@@ -41,7 +42,7 @@ internal static class FloodCommand
     {
         await using var engine = await FloodEngine.StartAsync(storePath);
         Console.WriteLine($"engine process (pid {engine.ProcessId}): IvrEngine as a child process, default settings, the default flow alone, on {engine.Outbound}");
-        Console.WriteLine($"flood: {sockets:N0} loopback sockets that {(answer ? "answer connect, then go silent" : "never answer connect")}; {calls:N0} real calls one after another while they are open; {rounds} rounds");
+        Console.WriteLine($"flood: {sockets:N0} loopback sockets that {(answer ? "answer connect, then go silent" : "never answer connect")}; each reopened when the engine closes it; {calls:N0} real calls at once while they are open; {rounds} rounds");
         Console.WriteLine($"machine: {Environment.ProcessorCount} cores shared with other work: CPU time and RSS are the figures to read, not wall-clock");
         Console.WriteLine();
         var idleRss = await engine.SettledRssKbAsync();
@@ -53,46 +54,52 @@ internal static class FloodCommand
         var exit = 0;
         for (var round = 1; round <= rounds; round++)
         {
-            var (opened, open) = await OpenAsync(engine.Outbound, sockets, answer);
-            try
+            using var flood = new Flood(engine.Outbound, answer);
+            var opened = await flood.OpenAsync(sockets);
+            var health = await engine.HealthAsync();
+            var cpuBefore = engine.Cpu();
+            var reconnectsBefore = flood.Reconnects;
+            var ok = 0;
+            var refused = 0;
+            var failed = 0;
+            var peakRss = engine.RssKb();
+            await using (var simulator = new FreeSwitchSimulator())
             {
-                var health = await engine.HealthAsync();
-                var cpuBefore = engine.Cpu();
-                var ok = 0;
-                var refused = 0;
-                var failed = 0;
-                await using (var simulator = new FreeSwitchSimulator())
+                var all = Enumerable.Range(0, calls).Select(async _ =>
                 {
-                    for (var i = 0; i < calls; i++)
+                    try
                     {
-                        try
-                        {
-                            var call = await simulator.StartCallAsync(engine.Outbound, new CallerScript { Dnis = "5999" }).WaitAsync(Patience);
-                            var record = await call.Completion.WaitAsync(Patience);
-                            if (record.Commands.Any(c => c.Line == "myevents")) ok++;
-                            else refused++;
-                        }
-                        catch (Exception ex) when (ex is TimeoutException or SocketException or IOException)
-                        {
-                            failed++;
-                        }
+                        var call = await simulator.StartCallAsync(engine.Outbound,
+                            new CallerScript { Dnis = "5999", Inputs = [CallerInput.Keys("12345678#")] }).WaitAsync(Patience);
+                        var record = await call.Completion.WaitAsync(Patience);
+                        if (record.Commands.Any(c => c.Line == "myevents")) Interlocked.Increment(ref ok);
+                        else Interlocked.Increment(ref refused);
                     }
+                    catch (Exception ex) when (ex is TimeoutException or SocketException or IOException)
+                    {
+                        Interlocked.Increment(ref failed);
+                    }
+                }).ToList();
+                var done = Task.WhenAll(all);
+                while (!done.IsCompleted)
+                {
+                    await Task.WhenAny(done, Task.Delay(250));
+                    if (!engine.HasExited) peakRss = Math.Max(peakRss, engine.RssKb());
                 }
+            }
 
-                var cpu = engine.Cpu() - cpuBefore;
-                var during = engine.RssKb();
-                served.Add(ok);
-                rss.Add(during);
-                cpuPerCall.Add(cpu.TotalMilliseconds / calls);
-                Console.WriteLine($"  round {round}: {opened:N0} hostile sockets open ({sockets - opened:N0} not connected); engine /health: {health}");
-                Console.WriteLine($"    [callers] served {ok:N0} of {calls:N0} real calls, refused {refused:N0}, failed {failed:N0}");
-                Console.WriteLine($"    [engine]  RSS with the flood open: {during / 1024.0:N1} MB; CPU {cpu.TotalMilliseconds:N0} ms for the calls ({cpu.TotalMilliseconds / calls:N2} ms per call, the flood's handling included)");
-                if (ok < calls) exit = 1;
-            }
-            finally
-            {
-                foreach (var socket in open) socket.Dispose();
-            }
+            var cpu = engine.Cpu() - cpuBefore;
+            var reconnects = flood.Reconnects - reconnectsBefore;
+            var healthAfter = await engine.HealthAsync();
+            await flood.StopAsync();
+            served.Add(ok);
+            rss.Add(peakRss);
+            cpuPerCall.Add(cpu.TotalMilliseconds / calls);
+            Console.WriteLine($"  round {round}: {opened:N0} hostile sockets opened, kept at {sockets:N0} ({reconnects:N0} reopened after the engine closed them, while the calls ran)");
+            Console.WriteLine($"    [engine]  /health with the flood open: {health}; after the calls: {healthAfter}");
+            Console.WriteLine($"    [callers] served {ok:N0} of {calls:N0} real calls (all started at once), refused {refused:N0}, failed {failed:N0}");
+            Console.WriteLine($"    [engine]  peak RSS during the calls: {peakRss / 1024.0:N1} MB; CPU {cpu.TotalMilliseconds:N0} ms while the calls ran ({cpu.TotalMilliseconds / calls:N2} ms per call, the flood's handling included)");
+            if (ok < calls) exit = 1;
 
             if (engine.HasExited)
             {
@@ -107,51 +114,99 @@ internal static class FloodCommand
         return exit;
     }
 
-    private static async Task<(int Opened, List<Socket> Sockets)> OpenAsync(IPEndPoint endPoint, int count, bool answer)
+    /// <summary>N hostile sockets kept open: each one the engine closes is opened again until <see cref="StopAsync"/>.</summary>
+    private sealed class Flood(IPEndPoint endPoint, bool answer) : IDisposable
     {
-        var open = new List<Socket>(count);
-        for (var i = 0; i < count; i++)
+        private readonly CancellationTokenSource _stop = new();
+        private readonly List<Task> _loops = [];
+        private long _reconnects;
+
+        public long Reconnects => Interlocked.Read(ref _reconnects);
+
+        /// <summary>Opens the first <paramref name="count"/> sockets one after another; returns how many connected.</summary>
+        public async Task<int> OpenAsync(int count)
+        {
+            var opened = 0;
+            for (var i = 0; i < count; i++)
+            {
+                var socket = await ConnectAsync();
+                if (socket is null) continue;
+                opened++;
+                _loops.Add(HoldAsync(socket));
+            }
+
+            return opened;
+        }
+
+        public async Task StopAsync()
+        {
+            await _stop.CancelAsync();
+            await Task.WhenAll(_loops).WaitAsync(TimeSpan.FromSeconds(60)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+
+        public void Dispose() => _stop.Dispose();
+
+        private async Task<Socket?> ConnectAsync()
         {
             var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
             try
             {
-                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+                timeout.CancelAfter(TimeSpan.FromSeconds(2));
                 await socket.ConnectAsync(endPoint, timeout.Token);
-                open.Add(socket);
-                if (answer) _ = AnswerConnectAsync(socket);
+                return socket;
             }
             catch (Exception ex) when (ex is SocketException or OperationCanceledException)
             {
                 socket.Dispose();
+                return null;
             }
         }
 
-        return (open.Count, open);
-    }
-
-    private static async Task AnswerConnectAsync(Socket socket)
-    {
-        var buffer = new byte[512];
-        var seen = new StringBuilder();
-        try
+        private async Task HoldAsync(Socket? socket)
         {
-            while (!seen.ToString().Contains("\n\n", StringComparison.Ordinal))
+            var buffer = new byte[4096];
+            while (!_stop.IsCancellationRequested)
             {
-                var read = await socket.ReceiveAsync(buffer);
-                if (read == 0) return;
-                seen.Append(Encoding.ASCII.GetString(buffer, 0, read));
+                if (socket is null)
+                {
+                    socket = await ConnectAsync();
+                    if (socket is null)
+                    {
+                        await Task.Delay(10).ConfigureAwait(false); // refused at once: do not spin
+                        continue;
+                    }
+
+                    Interlocked.Increment(ref _reconnects);
+                }
+
+                try
+                {
+                    var seen = new StringBuilder();
+                    var answered = !answer;
+                    while (true)
+                    {
+                        var read = await socket.ReceiveAsync(buffer, _stop.Token);
+                        if (read == 0) break; // the engine closed it
+                        if (answered) continue; // silent: what the engine sends is dropped
+                        seen.Append(Encoding.ASCII.GetString(buffer, 0, read));
+                        if (!seen.ToString().Contains("\n\n", StringComparison.Ordinal)) continue;
+                        answered = true;
+                        await socket.SendAsync(Encoding.ASCII.GetBytes(
+                            $"Content-Type: command/reply\nSocket-Mode: async\nControl: full\nEvent-Name: CHANNEL_DATA\nUnique-ID: {Guid.NewGuid()}\n" +
+                            "Caller-Caller-ID-Number: 1000\nCaller-Destination-Number: 5999\n\n"), _stop.Token);
+                    }
+                }
+                catch (Exception ex) when (ex is SocketException or OperationCanceledException or ObjectDisposedException)
+                {
+                    // Reset by the engine, or the round is over.
+                }
+
+                socket.Dispose();
+                socket = null;
             }
 
-            await socket.SendAsync(Encoding.ASCII.GetBytes(
-                $"Content-Type: command/reply\nSocket-Mode: async\nControl: full\nEvent-Name: CHANNEL_DATA\nUnique-ID: {Guid.NewGuid()}\n" +
-                "Caller-Caller-ID-Number: 1000\nCaller-Destination-Number: 5999\n\n"));
-            while (await socket.ReceiveAsync(buffer) > 0)
-            {
-            }
-        }
-        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
-        {
-            // Closed by the engine or by the round's end.
+            socket?.Dispose();
         }
     }
 

@@ -17,12 +17,12 @@ public sealed class HandshakeTests
     public async Task Sockets_that_never_answer_connect_keep_no_real_call_out_and_health_says_degraded()
     {
         await using var engine = await EngineUnderTest.StartAsync(null, null,
-            "--Engine:MaxLiveCalls=10", "--Engine:MaxHandshakes=4", "--Engine:ConnectTimeoutSeconds=60");
+            "--Engine:MaxLiveCalls=5", "--Engine:MaxHandshakes=4", "--Engine:ConnectTimeoutSeconds=60");
         var silent = new List<RawPeer>();
         try
         {
             // Twice as many as there are live-call places; each one has been sent connect, so the engine holds it.
-            for (var i = 0; i < 20; i++)
+            for (var i = 0; i < 10; i++)
             {
                 var peer = await RawPeer.ConnectAsync(engine.EndPoint);
                 silent.Add(peer);
@@ -91,7 +91,17 @@ public sealed class HandshakeTests
         var call = await engine.CallAsync(new CallerScript { Dnis = "5999" });
         await call.WaitForApplicationAsync("playback").WaitAsync(EngineUnderTest.Patience);
 
-        // Every command so far has its reply; a long playback sends no event for minutes.
+        // A key the engine reads after everything sent before it, the playback's +OK included: every command so far
+        // has its reply (a virtual jump while a reply is on the wire is not what this test is about). Then a long
+        // playback sends no event for minutes.
+        var live = engine.Registry.Calls.Should().ContainSingle().Subject;
+        var keyRead = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using (live.Session.Dtmf.Subscribe(new Observer<IvrEngine.EventSocket.DtmfDigit>(_ => keyRead.TrySetResult())))
+        {
+            await call.SendDtmfAsync("5");
+            await keyRead.Task.WaitAsync(EngineUnderTest.Patience);
+        }
+
         clock.Advance(TimeSpan.FromSeconds(30));
 
         engine.Registry.Calls.Should().ContainSingle().Which.Session.Connection.IsClosed.Should().BeFalse();

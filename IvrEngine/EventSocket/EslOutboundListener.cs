@@ -23,16 +23,19 @@ public sealed partial class EslOutboundListener : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly TimeProvider _time;
     private readonly SemaphoreSlim _slots;
+    private readonly Func<CancellationToken, ValueTask>? _admit;
     private Socket? _listenSocket;
     private Task? _acceptLoop;
     private int _held;
     private long _acceptFailures;
     private volatile bool _backingOff;
 
-    /// <summary>Creates a listener; nothing is bound until <see cref="Start"/>.</summary>
+    /// <summary>Creates a listener; nothing is bound until <see cref="Start"/>. <paramref name="admit"/>, when given,
+    /// is awaited before each accept (the owner's admission control; connections wait in the backlog meanwhile).</summary>
     public EslOutboundListener(IPEndPoint endPoint, Func<EslOutboundSession, CancellationToken, Task> handler, EslLimits? limits = null,
-        ILoggerFactory? loggers = null, TimeProvider? time = null)
+        ILoggerFactory? loggers = null, TimeProvider? time = null, Func<CancellationToken, ValueTask>? admit = null)
     {
+        _admit = admit;
         _endPoint = endPoint ?? throw new ArgumentNullException(nameof(endPoint));
         _handler = handler ?? throw new ArgumentNullException(nameof(handler));
         _limits = limits ?? EslLimits.Default;
@@ -113,6 +116,16 @@ public sealed partial class EslOutboundListener : IAsyncDisposable
             }
             catch (OperationCanceledException)
             {
+                break;
+            }
+
+            try
+            {
+                if (_admit is not null) await _admit(_stopping.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                _slots.Release();
                 break;
             }
 

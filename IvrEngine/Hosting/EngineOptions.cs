@@ -35,9 +35,9 @@ public sealed class EngineOptions
     public int ConnectTimeoutSeconds { get; set; } = 5;
 
     /// <summary>Outbound sockets waiting for their channel data at once (handshakes), apart from live calls. When all
-    /// are taken, the one that has waited longest is closed to make room.</summary>
+    /// are taken, the one that has waited longest is closed to make room once it has had a second to answer.</summary>
     [Range(1, 100_000)]
-    public int MaxHandshakes { get; set; } = 128;
+    public int MaxHandshakes { get; set; } = 512;
 
     /// <summary>How long a command to FreeSWITCH may wait for its reply before the call's socket is closed as silent.
     /// A quiet call (a long playback) sends no command and is never closed by it.</summary>

@@ -76,7 +76,7 @@ public sealed partial class OutboundCallService(
             MaxConnections = ConnectionLimit(),
             ReplyTimeout = TimeSpan.FromSeconds(_options.ReplyTimeoutSeconds),
         };
-        _listener = new EslOutboundListener(endPoint, HandleAsync, limits, loggers, time);
+        _listener = new EslOutboundListener(endPoint, HandleAsync, limits, loggers, time, _handshakes.WaitForRoomAsync);
         try
         {
             _listener.Start();
