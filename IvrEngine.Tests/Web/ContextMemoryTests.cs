@@ -99,6 +99,40 @@ public sealed class ContextMemoryTests
     }
 
     [Fact]
+    public void A_call_still_in_its_IVR_outlives_older_contexts_whose_IVR_ended_and_settles_who_was_found_when_it_leaves()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var contexts = new CallContextRegistry(clock, new CallContextLimits { MaxContexts = 100 });
+        var found = new CallClientContext(Guid.NewGuid(), "V", "V: category VIP", "phone");
+        var lookups = 0;
+        var inIvr = contexts.Track(new IdleCall(Uuid(1000)), () =>
+        {
+            lookups++;
+            return found;
+        });
+        clock.Advance(TimeSpan.FromSeconds(1));
+
+        for (var i = 0; i < 150; i++)
+        {
+            Open(contexts, i);
+            clock.Advance(TimeSpan.FromSeconds(1));
+        }
+
+        contexts.Find(inIvr.Uuid).Should().NotBeNull("the oldest, but its IVR still runs: the ended ones go first");
+        contexts.Find(Uuid(149)).Should().NotBeNull();
+        contexts.Count.Should().Be(100);
+
+        inIvr.LeftIvr();
+        var asked = lookups;
+        contexts.Find(inIvr.Uuid)!.Client.Should().Be(found);
+        contexts.Find(inIvr.Uuid)!.Client.Should().Be(found);
+        lookups.Should().Be(asked, "once the IVR left, the context answers from what it settled, not the IVR's lookup");
+        contexts.Find(inIvr.Uuid)!.IvrEnded.Should().BeTrue();
+        Open(contexts, 150);
+        contexts.Find(inIvr.Uuid).Should().BeNull("now it is the oldest of those whose IVR ended");
+    }
+
+    [Fact]
     public void A_call_whose_hangup_the_engine_cannot_hear_is_kept_for_the_shorter_time_to_live()
     {
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
@@ -226,6 +260,48 @@ public sealed class ContextMemoryTests
                 At = at.AddDays(i),
             })],
         };
+    }
+
+    /// <summary>A call that does nothing: the registry only reads its ids.</summary>
+    private sealed class IdleCall(string uuid) : ICall
+    {
+        public string Uuid => uuid;
+
+        public string Ani => "+15551230000";
+
+        public string Dnis => "5000";
+
+        public string? CallerName => null;
+
+        public CallState State => CallState.Answered;
+
+        public CancellationToken HungUp => CancellationToken.None;
+
+        public string? GetVariable(string name) => null;
+
+        public Task<CollectResult> PlayAndCollectAsync(CollectRequest request, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+        public Task<CallResult> UnsetVariablesAsync(IEnumerable<string> names, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+        public Task<CallResult> AnswerAsync(CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+        public Task<CallResult> PlayAsync(string prompt, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+        public Task<CallResult> SayAsync(SayRequest request, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+        public Task<CallResult> SetVariablesAsync(IEnumerable<KeyValuePair<string, string>> variables, bool exported = false, CancellationToken cancellationToken = default) =>
+            throw new NotSupportedException();
+
+        public Task<CallResult> TransferAsync(string destination, string dialplan = "XML", string context = "default", CancellationToken cancellationToken = default) =>
+            throw new NotSupportedException();
+
+        public Task<CallResult> BridgeAsync(string dialString, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+        public Task<CallResult> HangupAsync(string cause = "NORMAL_CLEARING", CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+        public Task<CallResult> SleepAsync(TimeSpan duration, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+        public Task<CallResult> BreakAsync(CancellationToken cancellationToken = default) => throw new NotSupportedException();
     }
 
     /// <summary>The store, counting the cards it hands out and how many of them are still reachable.</summary>
