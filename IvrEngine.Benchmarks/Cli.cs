@@ -52,6 +52,13 @@ internal static class Cli
               silent), runs M real calls (default 200) one after another while they are open, and prints the calls
               served, the engine's /health, its RSS with the flood open and its CPU per call; R rounds (default 3)
               and their median. Exit code 0 when every call was served. See docs/benchmarks.md.
+          contexts [--calls N] [--notes N] [--note-chars N] [--concurrency C] [--max-contexts N]
+              Memory per live call with a large card: the engine in this process without an inbound connection (so
+              every context stays for its time-to-live), one client with N notes (default 4020) of --note-chars
+              characters (default 200), N calls (default 7500) from its number through the default flow to a queue,
+              at most C live (default 16). After full collections prints the managed heap and RSS per kept context,
+              the contexts kept and evicted (Web:MaxContexts, default 10000), CPU and allocations per call.
+              See docs/benchmarks.md.
           micro [BenchmarkDotNet arguments]
               BenchmarkDotNet suite for the frame reader and EslEvent.GetHeader (e.g. micro --filter '*').
         """;
@@ -78,6 +85,7 @@ internal static class Cli
                 "burst-callers" => BurstCallers.Run(rest), // hidden: the child process of 'burst'
                 "screenpop" => ScreenPopCommand.Run(rest),
                 "flood" => FloodCommand.Run(rest),
+                "contexts" => ContextsCommand.Run(rest),
 
                 "record" => Record.RecordCommand.Run(rest),
                 "micro" => Micro.MicroCommand.Run(rest.ToArray()),

@@ -117,6 +117,39 @@ public sealed class DeskBrowserTests(ITestOutputHelper output)
     }
 
     [BrowserFact]
+    public async Task A_client_with_4020_notes_pops_with_the_newest_50_and_says_how_many_older_ones_are_not_shown()
+    {
+        await using var lab = await RealDesk.StartAsync();
+        await using var browser = await BrowserSession.StartAsync(lab.Url);
+        const string phone = "+15557770420";
+        var at = DateTimeOffset.UtcNow.AddDays(-5000);
+        await lab.Services.GetRequiredService<IClientStore>().InsertAsync(new ClientCard
+        {
+            Id = Guid.NewGuid(),
+            Name = "Noted Client",
+            Phones = [phone],
+            HasContract = true,
+            CreatedAt = at,
+            Notes = [.. Enumerable.Range(0, 4020).Select(i => new ClientNote { Text = $"note {i}", Author = "agent-101", At = at.AddDays(i) })],
+        });
+
+        await browser.RunAsync(async page =>
+        {
+            await RealDesk.SignInAsync(page, "agent1001");
+            await Assertions.Expect(page.GetByTestId("idle")).ToBeVisibleAsync();
+            var call = await lab.QueuedCallAsync(phone);
+            await call.OfferToAgentAsync(RealDesk.Agent1001, answer: true);
+
+            var notes = page.GetByRole(AriaRole.Region, new() { Name = "Notes and warnings" });
+            await Assertions.Expect(notes.GetByRole(AriaRole.Listitem)).ToHaveCountAsync(50);
+            await Assertions.Expect(notes.GetByRole(AriaRole.Listitem).First).ToContainTextAsync("note 4019");
+            await Assertions.Expect(notes.GetByTestId("more-notes")).ToHaveTextAsync("and 3970 older notes not shown");
+            browser.ScriptErrors.Should().BeEmpty();
+            browser.FailedResponses.Should().BeEmpty();
+        });
+    }
+
+    [BrowserFact]
     public async Task A_new_callers_card_shows_only_the_number_the_agent_makes_them_a_client_and_their_next_call_pops_the_full_card()
     {
         await using var lab = await RealDesk.StartAsync();

@@ -14,7 +14,8 @@ public interface ICallContextSink
     /// <summary>Starts tracking a call. Returns the call to run the IVR on: variables set through it are recorded and
     /// carry <c>ivr_context_id</c> (<see cref="ITrackedCall.ContextId"/>) to the channel.</summary>
     /// <param name="liveCall">The call.</param>
-    /// <param name="client">Who the IVR found so far (asked when the context is read).</param>
+    /// <param name="client">Who the IVR found so far (asked when the context is read while the IVR runs, and once more
+    /// when it leaves: see <see cref="ITrackedCall.LeftIvr"/>).</param>
     ITrackedCall Track(ICall liveCall, Func<CallClientContext?> client);
 }
 
@@ -23,4 +24,10 @@ public interface ITrackedCall : ICall
 {
     /// <summary>The id of the call's context (and of its interaction record).</summary>
     Guid ContextId { get; }
+
+    /// <summary>The IVR is done with the call (transferred, hung up, failed): the context keeps who was found as it
+    /// stands now and lets go of the client provider given to <see cref="ICallContextSink.Track"/>, which may hold the
+    /// IVR's whole lookup (the client's card). The context then counts as one whose IVR ended: it is among the first
+    /// to go when the contexts are over their bounds.</summary>
+    void LeftIvr();
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using IvrEngine.Calls;
 using IvrEngine.EventSocket;
 using IvrEngine.Ivr;
@@ -21,7 +22,12 @@ public static class WebServices
     {
         services.AddOptions<WebOptions>().Bind(configuration.GetSection(WebOptions.Section))
             .Validate(o => !o.Enabled || !string.IsNullOrWhiteSpace(o.Urls), "Web:Urls is empty")
-            .Validate(o => o.ContextTtlMinutes > 0, "Web:ContextTtlMinutes must be positive")
+            .Validate(o => o.ContextTtlMinutes is > 0 and <= 7 * 24 * 60, "Web:ContextTtlMinutes must be 1 to 10080")
+            .Validate(o => o.UnobservedContextTtlMinutes is > 0 and <= 7 * 24 * 60, "Web:UnobservedContextTtlMinutes must be 1 to 10080")
+            .Validate(o => o.MaxContexts is >= 100 and <= 1_000_000, "Web:MaxContexts must be 100 to 1000000")
+            .Validate(o => o.MaxContextMegabytes is >= 1 and <= 4096, "Web:MaxContextMegabytes must be 1 to 4096")
+            .Validate(o => o.CardNotes is >= 1 and <= 1000, "Web:CardNotes must be 1 to 1000")
+            .Validate(o => o.CardNoteChars is >= 100 and <= CardApi.MaxNoteChars, $"Web:CardNoteChars must be 100 to {CardApi.MaxNoteChars}")
             .Validate(o => o.SessionMinutes is > 0 and <= 24 * 60, "Web:SessionMinutes must be 1 to 1440")
             .Validate(o => o.SignInPermitsPerMinute is > 0 and <= 10_000, "Web:SignInPermitsPerMinute must be 1 to 10000")
             .Validate(o => !string.IsNullOrWhiteSpace(o.AllowedHosts), "Web:AllowedHosts is empty (use * to allow any host)")
@@ -35,11 +41,13 @@ public static class WebServices
         // (a port in use) is logged and the engine serves calls without HTTP.
         services.AddSingleton<IValidateOptions<WebOptions>, WebUrlsValidator>();
         services.AddSingleton(sp => new CallContextRegistry(sp.GetRequiredService<TimeProvider>(),
-            TimeSpan.FromMinutes(sp.GetRequiredService<IOptions<WebOptions>>().Value.ContextTtlMinutes)));
+            ContextLimits(sp.GetRequiredService<IOptions<WebOptions>>().Value),
+            () => sp.GetRequiredService<InboundClientService>().Client is { IsConnected: true },
+            sp.GetRequiredService<ILogger<CallContextRegistry>>(), sp.GetService<IMeterFactory>()));
         services.AddSingleton<ICallContextSink>(sp => sp.GetRequiredService<CallContextRegistry>());
         services.AddSingleton(sp => new ContextApi(sp.GetRequiredService<CallContextRegistry>(), sp.GetRequiredService<IClientStore>(),
             sp.GetRequiredService<PhoneNormalizer>(), () => sp.GetRequiredService<InboundClientService>().Client,
-            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ContextApi>>()));
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ContextApi>>(), sp.GetRequiredService<IOptions<WebOptions>>().Value));
         services.AddDesk();
         services.AddSingleton(sp => new CardApi(sp.GetRequiredService<CallContextRegistry>(), sp.GetRequiredService<IClientStore>(),
             sp.GetRequiredService<IDeskStore>(), sp.GetRequiredService<DeskService>(), sp.GetRequiredService<PhoneNormalizer>(),
@@ -57,6 +65,14 @@ public static class WebServices
         services.AddHostedService(sp => new HangupWatcher(sp.GetRequiredService<InboundClientService>(), sp.GetRequiredService<CallContextRegistry>()));
         return services;
     }
+
+    private static CallContextLimits ContextLimits(WebOptions options) => new()
+    {
+        TimeToLive = TimeSpan.FromMinutes(options.ContextTtlMinutes),
+        UnobservedTimeToLive = TimeSpan.FromMinutes(options.UnobservedContextTtlMinutes),
+        MaxContexts = options.MaxContexts,
+        MaxBytes = options.MaxContextMegabytes * 1024L * 1024,
+    };
 
     private static int? FlowsVersion(IServiceProvider services)
     {

@@ -78,6 +78,9 @@ public sealed partial class ScriptedCallHandler(
         }
         finally
         {
+            // The context outlives the IVR (agents read it while the call waits and talks): it keeps who was found,
+            // not this call's lookup with the client's whole card.
+            (call as ITrackedCall)?.LeftIvr();
             await RecordAsync(call, result, directory, startedAt, time.GetElapsedTime(started));
         }
     }

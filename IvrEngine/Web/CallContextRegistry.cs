@@ -1,23 +1,49 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
 using IvrEngine.Calls;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace IvrEngine.Web;
 
-/// <summary>One call's context: who it is, who the IVR found, what the engine attached to the channel.</summary>
+/// <summary>One call's context: who it is, who the IVR found, what the engine attached to the channel. It holds ids
+/// and the attached values only, never a client's card: the card is read from the store when an agent opens it.</summary>
 public sealed class CallContextEntry
 {
-    private readonly Func<CallClientContext?> _client;
+    // What the entry costs beyond its strings: the object, its dictionary and the two index slots (an estimate; see
+    // Measure).
+    private const int EntryOverhead = 512;
+
+    // One attached variable beyond its two strings' characters: the dictionary node and the strings' headers.
+    private const int VariableOverhead = 96;
+
+    private readonly Lock _gate = new();
+    private Func<CallClientContext?>? _provider;
+    private CallClientContext? _settled;
     private CallClientContext? _identified;
     private readonly ConcurrentDictionary<string, string> _variables = new(StringComparer.Ordinal);
+    private long _counted;
+    private bool _removed;
+    private volatile bool _ivrEnded;
 
-    internal CallContextEntry(string uuid, Guid contextId, string ani, string dnis, DateTimeOffset startedAt, Func<CallClientContext?> client)
+    internal CallContextEntry(string uuid, Guid contextId, string ani, string dnis, DateTimeOffset startedAt, Func<CallClientContext?> client,
+        bool hangupObserved, bool inIvr)
     {
         Uuid = uuid;
         ContextId = contextId;
         Ani = ani;
         Dnis = dnis;
         StartedAt = startedAt;
-        _client = client;
+        HangupObserved = hangupObserved;
+        if (inIvr)
+        {
+            _provider = client;
+        }
+        else
+        {
+            _settled = Ask(client);
+            _ivrEnded = true;
+        }
     }
 
     /// <summary>The call's Unique-ID.</summary>
@@ -38,6 +64,17 @@ public sealed class CallContextEntry
     /// <summary>Last time the call was seen (tracked, attached to, read or edited); the time-to-live counts from it.</summary>
     public DateTimeOffset LastSeen { get; internal set; }
 
+    /// <summary>The order in which the entries were opened (ties of <see cref="LastSeen"/>).</summary>
+    internal long Sequence { get; init; }
+
+    /// <summary>True when the engine heard FreeSWITCH's hangups (the inbound connection was up) as the call came in:
+    /// the context then goes at the call's hangup, and the time-to-live is a safety net; else the shorter
+    /// time-to-live of a call whose end the engine cannot see applies.</summary>
+    public bool HangupObserved { get; }
+
+    /// <summary>The IVR is done with the call (or none ran): who was found is settled.</summary>
+    public bool IvrEnded => _ivrEnded;
+
     /// <summary>The variables the engine attached (and agents' edits since), by name.</summary>
     public IReadOnlyDictionary<string, string> Variables => new SortedDictionary<string, string>(_variables, StringComparer.Ordinal);
 
@@ -46,17 +83,8 @@ public sealed class CallContextEntry
     {
         get
         {
-            CallClientContext? found;
-            try
-            {
-                found = Volatile.Read(ref _identified) ?? _client();
-            }
-#pragma warning disable CA1031 // A failing provider must not fail a screen pop; the variables still tell.
-            catch (Exception)
-#pragma warning restore CA1031
-            {
-                found = null;
-            }
+            var found = Volatile.Read(ref _identified)
+                ?? (Volatile.Read(ref _provider) is { } provider ? Ask(provider) : Volatile.Read(ref _settled));
 
             if (found is null && _variables.TryGetValue(ContextVariables.CtiCode, out var code))
             {
@@ -78,48 +106,180 @@ public sealed class CallContextEntry
     {
         foreach (var (name, value) in variables) _variables[name] = value;
     }
+
+    /// <summary>Keeps who the provider says now and drops the provider (it may hold the IVR's lookup and its card).</summary>
+    internal void Settle()
+    {
+        if (Interlocked.Exchange(ref _provider, null) is { } provider) Volatile.Write(ref _settled, Ask(provider));
+        _ivrEnded = true;
+    }
+
+    /// <summary>The entry's size now (an estimate in bytes: its strings' UTF-16 characters, two bytes each, plus a fixed
+    /// cost per object), the change since it was last counted; 0 once removed.</summary>
+    internal long Recount()
+    {
+        lock (_gate)
+        {
+            if (_removed) return 0;
+            var now = Measure();
+            var delta = now - _counted;
+            _counted = now;
+            return delta;
+        }
+    }
+
+    /// <summary>Marks the entry removed; returns the bytes it was counted for.</summary>
+    internal long Uncount()
+    {
+        lock (_gate)
+        {
+            _removed = true;
+            return _counted;
+        }
+    }
+
+    /// <summary>The estimated bytes the entry holds (see <see cref="Recount"/>).</summary>
+    internal long Bytes
+    {
+        get
+        {
+            lock (_gate) return _counted;
+        }
+    }
+
+    private long Measure()
+    {
+        long bytes = EntryOverhead + 2L * (Uuid.Length + Ani.Length + Dnis.Length);
+        foreach (var (name, value) in _variables) bytes += VariableOverhead + 2L * (name.Length + value.Length);
+        bytes += Size(Volatile.Read(ref _settled)) + Size(Volatile.Read(ref _identified));
+        return bytes;
+    }
+
+    private static long Size(CallClientContext? client) =>
+        client is null ? 0 : 96 + 2L * (client.Code.Length + client.Reason.Length + client.MatchedBy.Length);
+
+    private static CallClientContext? Ask(Func<CallClientContext?> provider)
+    {
+        try
+        {
+            return provider();
+        }
+#pragma warning disable CA1031 // A failing provider must not fail a screen pop; the variables still tell.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+            return null;
+        }
+    }
+}
+
+/// <summary>How long and how many call contexts the engine keeps (settings <c>Web:ContextTtlMinutes</c>,
+/// <c>Web:UnobservedContextTtlMinutes</c>, <c>Web:MaxContexts</c>, <c>Web:MaxContextMegabytes</c>).</summary>
+public sealed record CallContextLimits
+{
+    /// <summary>How long a context is kept after it was last seen when the engine hears hangups (a safety net for a
+    /// missed one).</summary>
+    public TimeSpan TimeToLive { get; init; } = TimeSpan.FromMinutes(240);
+
+    /// <summary>The same when the engine could not hear the call's hangup (no inbound connection as it came in).</summary>
+    public TimeSpan UnobservedTimeToLive { get; init; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>The most contexts kept; beyond it the oldest go.</summary>
+    public int MaxContexts { get; init; } = 10_000;
+
+    /// <summary>The most bytes all contexts may hold together (an estimate, see <see cref="CallContextRegistry.Bytes"/>);
+    /// beyond it the oldest go.</summary>
+    public long MaxBytes { get; init; } = 64L * 1024 * 1024;
 }
 
 /// <summary>The contexts of the calls this engine served, by Unique-ID and by context id, kept while the call lives:
 /// until FreeSWITCH reports its hangup (over the inbound connection) or, without that, for a time-to-live after it
-/// was last seen.</summary>
-public sealed class CallContextRegistry : ICallContextSink
+/// was last seen (shorter for calls that came in while the engine could not hear hangups). Bounded in count and bytes:
+/// past either bound the oldest context whose IVR ended goes first (then the oldest of all), with a log line, and
+/// <see cref="Evicted"/> counts it.</summary>
+public sealed partial class CallContextRegistry : ICallContextSink
 {
     private readonly ConcurrentDictionary<string, CallContextEntry> _byUuid = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<Guid, CallContextEntry> _byId = new();
+    private readonly Lock _evictGate = new();
     private readonly TimeProvider _time;
-    private readonly TimeSpan _ttl;
+    private readonly CallContextLimits _limits;
+    private readonly Func<bool> _hangupsObserved;
+    private readonly ILogger _logger;
+    private readonly Counter<long>? _evictedCounter;
+    private long _bytes;
+    private long _evicted;
+    private long _opened;
+
+    /// <summary>Creates the registry with the default bounds and <paramref name="timeToLive"/>, hangups unobserved.</summary>
+    public CallContextRegistry(TimeProvider time, TimeSpan timeToLive)
+        : this(time, new CallContextLimits { TimeToLive = timeToLive, UnobservedTimeToLive = timeToLive })
+    {
+    }
 
     /// <summary>Creates the registry.</summary>
-    public CallContextRegistry(TimeProvider time, TimeSpan timeToLive)
+    /// <param name="time">The clock.</param>
+    /// <param name="limits">The bounds.</param>
+    /// <param name="hangupsObserved">True while the engine hears FreeSWITCH's hangups (asked as each call comes in);
+    /// null: never.</param>
+    /// <param name="logger">Where evictions are logged.</param>
+    /// <param name="meters">Makes the <c>IvrEngine.Contexts</c> meter (evictions, contexts, bytes); null: none.</param>
+    public CallContextRegistry(TimeProvider time, CallContextLimits limits, Func<bool>? hangupsObserved = null, ILogger? logger = null,
+        IMeterFactory? meters = null)
     {
         ArgumentNullException.ThrowIfNull(time);
+        ArgumentNullException.ThrowIfNull(limits);
         _time = time;
-        _ttl = timeToLive;
+        _limits = limits;
+        _hangupsObserved = hangupsObserved ?? (static () => false);
+        _logger = logger ?? NullLogger.Instance;
+        if (meters?.Create("IvrEngine.Contexts") is { } meter)
+        {
+            _evictedCounter = meter.CreateCounter<long>("ivrengine.contexts.evicted", "{context}", "Call contexts dropped over the bounds");
+            meter.CreateObservableGauge("ivrengine.contexts.count", () => Count, "{context}", "Call contexts kept");
+            meter.CreateObservableGauge("ivrengine.contexts.bytes", () => Bytes, "By", "Estimated bytes the call contexts hold");
+        }
     }
 
     /// <summary>How many contexts are kept.</summary>
     public int Count => _byUuid.Count;
+
+    /// <summary>The estimated bytes the kept contexts hold: their strings (two bytes a character) and a fixed cost per
+    /// entry and per variable.</summary>
+    public long Bytes => Interlocked.Read(ref _bytes);
+
+    /// <summary>How many contexts were dropped over the bounds (not counting those that expired or hung up).</summary>
+    public long Evicted => Interlocked.Read(ref _evicted);
+
+    /// <summary>The bounds in force.</summary>
+    public CallContextLimits Limits => _limits;
 
     /// <inheritdoc />
     public ITrackedCall Track(ICall liveCall, Func<CallClientContext?> client)
     {
         ArgumentNullException.ThrowIfNull(liveCall);
         ArgumentNullException.ThrowIfNull(client);
-        return new TrackedCall(liveCall, Open(liveCall.Uuid, liveCall.Ani, liveCall.Dnis, client), this);
+        return new TrackedCall(liveCall, Open(liveCall.Uuid, liveCall.Ani, liveCall.Dnis, client, inIvr: true), this);
     }
 
     /// <summary>Starts tracking a call that has no live IVR session here (a demo call); same rules as
-    /// <see cref="Track"/>.</summary>
-    public CallContextEntry Open(string uuid, string ani, string dnis, Func<CallClientContext?> client)
+    /// <see cref="Track"/>, its client asked once, now.</summary>
+    public CallContextEntry Open(string uuid, string ani, string dnis, Func<CallClientContext?> client) => Open(uuid, ani, dnis, client, inIvr: false);
+
+    private CallContextEntry Open(string uuid, string ani, string dnis, Func<CallClientContext?> client, bool inIvr)
     {
         ArgumentNullException.ThrowIfNull(client);
         Sweep();
         var now = _time.GetUtcNow();
-        var entry = new CallContextEntry(uuid, Guid.NewGuid(), ani, dnis, now, client) { LastSeen = now };
-        if (_byUuid.TryGetValue(uuid, out var old)) _byId.TryRemove(old.ContextId, out _);
+        var entry = new CallContextEntry(uuid, Guid.NewGuid(), ani, dnis, now, client, _hangupsObserved(), inIvr)
+        {
+            LastSeen = now,
+            Sequence = Interlocked.Increment(ref _opened),
+        };
+        if (_byUuid.TryGetValue(uuid, out var old)) Remove(old);
         _byUuid[uuid] = entry;
         _byId[entry.ContextId] = entry;
+        Recount(entry);
         return entry;
     }
 
@@ -135,19 +295,79 @@ public sealed class CallContextRegistry : ICallContextSink
         ArgumentNullException.ThrowIfNull(entry);
         entry.Attach(variables);
         entry.LastSeen = _time.GetUtcNow();
+        Recount(entry);
+    }
+
+    /// <summary>An agent identified the caller of a tracked call (see <see cref="CallContextEntry.Client"/>).</summary>
+    public void Identify(CallContextEntry entry, CallClientContext client)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        entry.Identify(client);
+        Recount(entry);
     }
 
     /// <summary>Forgets a call (it hung up).</summary>
     public void Remove(string uuid)
     {
-        if (_byUuid.TryRemove(uuid, out var entry)) _byId.TryRemove(entry.ContextId, out _);
+        if (_byUuid.TryGetValue(uuid, out var entry)) Remove(entry);
     }
+
+    private bool Remove(CallContextEntry entry)
+    {
+        if (!_byUuid.TryRemove(new KeyValuePair<string, CallContextEntry>(entry.Uuid, entry))) return false;
+        _byId.TryRemove(entry.ContextId, out _);
+        Interlocked.Add(ref _bytes, -entry.Uncount());
+        return true;
+    }
+
+    private void Recount(CallContextEntry entry)
+    {
+        Interlocked.Add(ref _bytes, entry.Recount());
+        if (_byUuid.Count > _limits.MaxContexts || Bytes > _limits.MaxBytes) Evict(entry);
+    }
+
+    /// <summary>Drops the oldest contexts until both bounds hold: those whose IVR ended first, the one just touched
+    /// last.</summary>
+    private void Evict(CallContextEntry touched)
+    {
+        lock (_evictGate)
+        {
+            while (_byUuid.Count > _limits.MaxContexts || Bytes > _limits.MaxBytes)
+            {
+                var victim = Oldest(touched) ?? (_byUuid.ContainsKey(touched.Uuid) ? touched : null);
+                if (victim is null) return;
+                var bytes = victim.Bytes;
+                if (!Remove(victim)) continue;
+                Interlocked.Increment(ref _evicted);
+                _evictedCounter?.Add(1);
+                LogEvicted(_logger, victim.Uuid, victim.IvrEnded ? "its IVR had ended" : "its IVR was still running", bytes,
+                    _time.GetUtcNow() - victim.LastSeen, Count, Bytes, _limits.MaxContexts, _limits.MaxBytes);
+            }
+        }
+    }
+
+    private CallContextEntry? Oldest(CallContextEntry spare)
+    {
+        CallContextEntry? oldest = null;
+        foreach (var entry in _byUuid.Values)
+        {
+            if (ReferenceEquals(entry, spare)) continue;
+            if (oldest is null || GoesBefore(entry, oldest)) oldest = entry;
+        }
+
+        return oldest;
+    }
+
+    private static bool GoesBefore(CallContextEntry a, CallContextEntry b) =>
+        a.IvrEnded != b.IvrEnded ? a.IvrEnded : a.LastSeen != b.LastSeen ? a.LastSeen < b.LastSeen : a.Sequence < b.Sequence;
+
+    private TimeSpan TimeToLive(CallContextEntry entry) => entry.HangupObserved ? _limits.TimeToLive : _limits.UnobservedTimeToLive;
 
     private CallContextEntry? Fresh(CallContextEntry? entry)
     {
         if (entry is null) return null;
-        if (_time.GetUtcNow() - entry.LastSeen <= _ttl) return entry;
-        Remove(entry.Uuid);
+        if (_time.GetUtcNow() - entry.LastSeen <= TimeToLive(entry)) return entry;
+        Remove(entry);
         return null;
     }
 
@@ -156,14 +376,24 @@ public sealed class CallContextRegistry : ICallContextSink
         var now = _time.GetUtcNow();
         foreach (var entry in _byUuid.Values)
         {
-            if (now - entry.LastSeen > _ttl) Remove(entry.Uuid);
+            if (now - entry.LastSeen > TimeToLive(entry)) Remove(entry);
         }
     }
+
+    [LoggerMessage(EventId = 680, Level = LogLevel.Warning, Message = "Call {CallUuid}: context dropped over the bounds ({Why}; {EntryBytes} bytes, last seen {Idle} ago); {Count} contexts and {Bytes} bytes kept (limits {MaxContexts} contexts, {MaxBytes} bytes: Web:MaxContexts, Web:MaxContextMegabytes)")]
+    private static partial void LogEvicted(ILogger logger, string callUuid, string why, long entryBytes, TimeSpan idle, int count, long bytes,
+        int maxContexts, long maxBytes);
 
     /// <summary>The call the IVR runs on: records what is attached, and attaches the context id with it.</summary>
     private sealed class TrackedCall(ICall inner, CallContextEntry entry, CallContextRegistry owner) : ITrackedCall
     {
         public Guid ContextId => entry.ContextId;
+
+        public void LeftIvr()
+        {
+            entry.Settle();
+            owner.Recount(entry);
+        }
 
         public string Uuid => inner.Uuid;
 

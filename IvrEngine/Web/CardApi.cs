@@ -26,7 +26,8 @@ public sealed partial class CardApi(
     TimeProvider time,
     ILogger<CardApi> logger)
 {
-    private const int MaxNoteChars = 4000;
+    /// <summary>The most characters of a note an agent may write.</summary>
+    public const int MaxNoteChars = 4000;
     private static readonly TimeSpan ReachFor = TimeSpan.FromHours(24);
 
     /// <summary>The cards each agent reached through a call offered to them (or made/attached on one): what they may open.</summary>
@@ -160,7 +161,7 @@ public sealed partial class CardApi(
             contacts.Add(new CardContact(h.At, name, h.Outcome, h.Agent, h.Queue, h.Disposition));
         }
 
-        return CardViews.Client(card, tickets, contacts, time.GetUtcNow());
+        return CardViews.Client(card, tickets, contacts, time.GetUtcNow(), options.CardNotes, options.CardNoteChars);
     }
 
     private async Task<IResult> ClientAsync(Guid id, DeskUser user, CancellationToken cancellationToken)
@@ -433,7 +434,7 @@ public sealed partial class CardApi(
         Reach(user, saved.Id);
         await desk.SetInteractionClientAsync(uuid, saved.Id, context.RequestAborted);
         var entry = contexts.Find(uuid);
-        entry?.Identify(new CallClientContext(saved.Id, entry.Client?.Code ?? "N", reason, "agent"));
+        if (entry is not null) contexts.Identify(entry, new CallClientContext(saved.Id, entry.Client?.Code ?? "N", reason, "agent"));
         var why = await PushAsync(uuid, [new(ContextVariables.ClientId, saved.Id.ToString("D")), new(ContextVariables.ClientName, saved.Name),
             new(ContextVariables.ClientVersion, saved.Version.ToString(CultureInfo.InvariantCulture))], context.RequestAborted);
         LogEdit(logger, uuid, saved.Id, user.AuditName, "identified", why ?? "live channel updated");

@@ -26,11 +26,16 @@ public sealed record CardCti(string? Code, string? Reason);
 /// <summary>The wrap-up saved on the call.</summary>
 public sealed record CardWrapUp(string Disposition, string? Note, DateTimeOffset? At);
 
-/// <summary>A client as agents see it: payment cards and accounts masked.</summary>
+/// <summary>A client as agents see it: payment cards and accounts masked, the newest notes (texts cut to
+/// <c>Web:CardNoteChars</c>) and how many more.</summary>
 public sealed record CardClient(Guid Id, int Version, string Name, string? Company, string Category, string PhotoUrl, bool HasPhoto,
     IReadOnlyList<string> Phones, IReadOnlyList<string> Accounts, IReadOnlyList<string> Cards, CardLocation? Location, string? Language,
     string? Manager, decimal Balance, decimal Overdue, IReadOnlyList<CardNote> Notes, IReadOnlyList<CardOrder> Orders,
-    IReadOnlyList<CardTicket> Tickets, IReadOnlyList<CardContact> LastContacts);
+    IReadOnlyList<CardTicket> Tickets, IReadOnlyList<CardContact> LastContacts)
+{
+    /// <summary>How many older notes <see cref="Notes"/> leaves out (it has the newest <c>Web:CardNotes</c>).</summary>
+    public int MoreNotes { get; init; }
+}
 
 /// <summary>Where the client is and the time there now.</summary>
 public sealed record CardLocation(string? City, string? Country, string? TimeZone, string? LocalTime);
@@ -62,15 +67,23 @@ internal static class CardViews
     /// <summary>The dispositions of a wrap-up.</summary>
     public static readonly IReadOnlyList<string> Dispositions = ["resolved", "callback", "escalated", "no-action", "other"];
 
-    public static CardClient Client(ClientCard card, IReadOnlyList<Ticket> tickets, IReadOnlyList<CardContact> contacts, DateTimeOffset now) => new(
-        card.Id, card.Version, card.Name, card.Company, card.Category, $"/api/clients/{card.Id:D}/photo?v={card.Version}", card.PhotoId is not null,
-        [.. card.Phones], [.. card.AccountNumbers.Select(MaskAccount)], [.. card.Cards.Select(c => "**** " + c.Last4)],
-        card.Location is { } l ? new CardLocation(l.City, l.Country, l.TimeZone, LocalTime(l.TimeZone, now)) : null,
-        card.Language, card.ManagerId, card.Balance, card.OverdueAmount,
-        [.. card.Notes.OrderByDescending(n => n.At).Take(50).Select(n => new CardNote(n.Text, n.Author, n.At))],
-        [.. card.OpenOrders.Select(o => new CardOrder(o.Number, o.Stage, o.Responsible, o.Debt))],
-        [.. tickets.Where(t => t.Status is not ("closed" or "resolved")).OrderByDescending(t => t.CreatedAt).Select(Ticket)],
-        contacts);
+    public static CardClient Client(ClientCard card, IReadOnlyList<Ticket> tickets, IReadOnlyList<CardContact> contacts, DateTimeOffset now,
+        int notes, int noteChars)
+    {
+        var newest = NoteWindow.Newest(card.Notes, notes, noteChars, out var more);
+        return new(
+            card.Id, card.Version, card.Name, card.Company, card.Category, $"/api/clients/{card.Id:D}/photo?v={card.Version}", card.PhotoId is not null,
+            [.. card.Phones], [.. card.AccountNumbers.Select(MaskAccount)], [.. card.Cards.Select(c => "**** " + c.Last4)],
+            card.Location is { } l ? new CardLocation(l.City, l.Country, l.TimeZone, LocalTime(l.TimeZone, now)) : null,
+            card.Language, card.ManagerId, card.Balance, card.OverdueAmount,
+            [.. newest.Select(n => new CardNote(n.Text, n.Author, n.At))],
+            [.. card.OpenOrders.Select(o => new CardOrder(o.Number, o.Stage, o.Responsible, o.Debt))],
+            [.. tickets.Where(t => t.Status is not ("closed" or "resolved")).OrderByDescending(t => t.CreatedAt).Select(Ticket)],
+            contacts)
+        {
+            MoreNotes = more,
+        };
+    }
 
     public static CardTicket Ticket(Ticket t) => new(t.Id, t.Subject, t.Status, t.Owner, t.CreatedAt, t.UpdatedAt, t.Version);
 

@@ -16,8 +16,11 @@ public sealed partial class ContextApi(
     PhoneNormalizer phones,
     Func<EslInboundClient?> inbound,
     TimeProvider time,
-    ILogger<ContextApi> logger)
+    ILogger<ContextApi> logger,
+    WebOptions? options = null)
 {
+    private readonly WebOptions _options = options ?? new WebOptions();
+
     /// <summary><c>GET /calls/{uuid}/context</c>.</summary>
     public async Task<IResult> GetByCallAsync(string uuid, CancellationToken cancellationToken)
     {
@@ -103,7 +106,7 @@ public sealed partial class ContextApi(
         live.Add(new(ContextVariables.ClientVersion, saved.Version.ToString(CultureInfo.InvariantCulture)));
         var (why, safe) = await LiveChannel.PutOnCallAsync(inbound(), contexts, entry, live, cancellationToken);
         LogEdited(logger, uuid, clientId, saved.Version, string.Join(", ", safe.Select(v => v.Key)), why ?? "live channel updated");
-        var result = new PatchResult(saved.Version, why is null, why, [.. safe.Select(v => v.Key)], ClientView.Of(saved));
+        var result = new PatchResult(saved.Version, why is null, why, [.. safe.Select(v => v.Key)], ClientView.Of(saved, _options.CardNotes, _options.CardNoteChars));
         return why is null ? Results.Ok(result) : Results.Json(result, statusCode: StatusCodes.Status202Accepted);
     }
 
@@ -112,7 +115,7 @@ public sealed partial class ContextApi(
         var client = entry.Client;
         var card = client?.ClientId is { } id ? await store.GetAsync(id, cancellationToken) : null;
         return new ContextView(entry.Uuid, entry.ContextId, entry.Ani, entry.Dnis, entry.StartedAt, client?.Code, client?.Reason,
-            client?.MatchedBy, card is null ? null : ClientView.Of(card), entry.Variables);
+            client?.MatchedBy, card is null ? null : ClientView.Of(card, _options.CardNotes, _options.CardNoteChars), entry.Variables);
     }
 
     /// <summary>The request's body, at most <see cref="ContextPatchRules.MaxBodyBytes"/>; null when it is larger, also

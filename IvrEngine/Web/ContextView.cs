@@ -16,7 +16,8 @@ public sealed record ContextView(
     ClientView? Client,
     IReadOnlyDictionary<string, string> Variables);
 
-/// <summary>A client card as agents see it: payment cards as their last four digits only.</summary>
+/// <summary>A client card as agents see it: payment cards as their last four digits only, the newest notes and how
+/// many more.</summary>
 public sealed record ClientView(
     Guid Id,
     int Version,
@@ -38,13 +39,20 @@ public sealed record ClientView(
     DateTimeOffset CreatedAt,
     DateTimeOffset? LastContactAt)
 {
-    /// <summary>The view of a card.</summary>
-    public static ClientView Of(ClientCard card)
+    /// <summary>How many older notes <see cref="Notes"/> leaves out (it has the newest <c>Web:CardNotes</c>).</summary>
+    public int MoreNotes { get; init; }
+
+    /// <summary>The view of a card: its newest <paramref name="notes"/> notes, texts cut to <paramref name="noteChars"/>.</summary>
+    public static ClientView Of(ClientCard card, int notes, int noteChars)
     {
         ArgumentNullException.ThrowIfNull(card);
+        var newest = NoteWindow.Newest(card.Notes, notes, noteChars, out var more);
         return new ClientView(card.Id, card.Version, card.Name, card.Company, card.Phones, card.AccountNumbers,
             [.. card.Cards.Select(c => "****" + c.Last4)], card.Category, card.Language, card.Location, card.ManagerId,
-            card.Balance, card.OverdueAmount, card.HasContract, card.OpenOrders, card.Notes, card.PhotoId is not null,
-            card.CreatedAt, card.LastContactAt);
+            card.Balance, card.OverdueAmount, card.HasContract, card.OpenOrders, newest, card.PhotoId is not null,
+            card.CreatedAt, card.LastContactAt)
+        {
+            MoreNotes = more,
+        };
     }
 }

@@ -12,8 +12,27 @@ public sealed class WebOptions
     /// <summary>Where to listen, separated by <c>;</c> (port 0 picks a free one).</summary>
     public string Urls { get; set; } = "http://127.0.0.1:8080";
 
-    /// <summary>How long a call's context is kept after it was last seen when no hangup is reported.</summary>
+    /// <summary>How long a call's context is kept after it was last seen when no hangup is reported, for a call that
+    /// came in while the engine heard FreeSWITCH's hangups (the inbound connection was up): a safety net for a missed
+    /// hangup.</summary>
     public int ContextTtlMinutes { get; set; } = 240;
+
+    /// <summary>The same for a call that came in while the engine could not hear hangups (no inbound connection): its
+    /// end is never seen, so its context goes this long after it was last seen.</summary>
+    public int UnobservedContextTtlMinutes { get; set; } = 30;
+
+    /// <summary>The most call contexts kept; past it the oldest go (those whose IVR ended first), with a log line.</summary>
+    public int MaxContexts { get; set; } = 10_000;
+
+    /// <summary>The most memory all call contexts may hold together, in megabytes (estimated from what they keep); past
+    /// it the oldest go, as for <see cref="MaxContexts"/>.</summary>
+    public int MaxContextMegabytes { get; set; } = 64;
+
+    /// <summary>How many notes a client's card shows (the newest); the card says how many more there are.</summary>
+    public int CardNotes { get; set; } = 50;
+
+    /// <summary>The most characters of a note's text a card shows; a longer text is cut, ending in "…".</summary>
+    public int CardNoteChars { get; set; } = 1000;
 
     /// <summary>A signed-in session ends after this many minutes without a request (sliding).</summary>
     public int SessionMinutes { get; set; } = 60;

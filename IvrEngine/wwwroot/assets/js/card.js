@@ -205,6 +205,9 @@ function renderClient(card, client, ctx) {
         el('p', { text: n.text ?? '' }),
         el('p', { class: 'meta' }, `${n.author || 'unknown'}, `, el('time', { datetime: n.at ?? '', text: formatDateTime(n.at) })))))
       : el('p', { class: 'empty', text: 'No notes.' }),
+    client.moreNotes > 0
+      ? el('p', { class: 'meta', 'data-testid': 'more-notes', text: `and ${client.moreNotes} older ${client.moreNotes === 1 ? 'note' : 'notes'} not shown` })
+      : null,
     ctx.readOnly ? null : appendForm('Add note', [field('Note', { kind: 'textarea', name: 'text', required: true, rows: 2 })],
       values => api('POST', `/api/clients/${seg(client.id)}/notes`, { text: values.text, callUuid: ctx.callUuid }),
       updated => ctx.actions.setClient(updated)));
