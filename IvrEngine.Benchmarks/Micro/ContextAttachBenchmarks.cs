@@ -57,6 +57,10 @@ public class ContextAttachBenchmarks
 
         public Guid ContextId { get; } = new("a5e873fd-61e4-498f-8059-5fb2eaddbea2");
 
+        public void LeftIvr()
+        {
+        }
+
         public string Uuid => "b5dc9540-d3ab-4a2b-b84b-0803d324e5fe";
 
         public string Ani => "15551230001";

@@ -44,6 +44,12 @@ public sealed class RecordedChannel : ITrackedCall
     public Guid ContextId { get; }
 
     /// <inheritdoc />
+    /// <remarks>No context is kept for a simulated call: nothing to settle.</remarks>
+    public void LeftIvr()
+    {
+    }
+
+    /// <inheritdoc />
     public string? CallerName => null;
 
     /// <inheritdoc />
