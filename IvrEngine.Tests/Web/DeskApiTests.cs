@@ -164,7 +164,12 @@ public sealed class DeskApiTests
         (await agent.PutAsync(new Uri($"/api/clients/{id}/photo", UriKind.Relative), Bytes("<svg/>"u8.ToArray(), "image/svg+xml"))).StatusCode.Should().Be(HttpStatusCode.UnsupportedMediaType);
         var huge = new byte[3 * 1024 * 1024];
         png.CopyTo(huge, 0);
-        (await agent.PutAsync(new Uri($"/api/clients/{id}/photo", UriKind.Relative), Bytes(huge, "image/png"))).StatusCode.Should().Be(HttpStatusCode.RequestEntityTooLarge);
+        // Refused from its Content-Length before the body is read. The client asks first (Expect: 100-continue), as
+        // an API client sending megabytes should: without it the refusal (with Connection: close) can reach a client
+        // still writing the body, which then fails on a broken pipe instead of reading the 413.
+        using var tooLarge = new HttpRequestMessage(HttpMethod.Put, new Uri($"/api/clients/{id}/photo", UriKind.Relative)) { Content = Bytes(huge, "image/png") };
+        tooLarge.Headers.ExpectContinue = true;
+        (await agent.SendAsync(tooLarge)).StatusCode.Should().Be(HttpStatusCode.RequestEntityTooLarge);
         var saved = await agent.PutAsync(new Uri($"/api/clients/{id}/photo", UriKind.Relative), Bytes(png, "image/png"));
         saved.StatusCode.Should().Be(HttpStatusCode.OK);
         (await DeskWeb.JsonAsync(saved)).GetProperty("hasPhoto").GetBoolean().Should().BeTrue();
