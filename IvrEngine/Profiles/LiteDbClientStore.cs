@@ -458,6 +458,23 @@ public sealed partial class LiteDbClientStore : IClientStore
         return callerNumber.Length == 0 ? null : await ReadAsync(() => NewestOf(LiteDbMapping.LastContactFrom(callerNumber)));
     }
 
+    /// <inheritdoc />
+    public async Task<DateTimeOffset?> LastContactAtAsync(Guid clientId, string? callerNumber, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+
+        // The summaries carry the time: two small seeks under one hold, no record read or mapped (a known caller's
+        // lookup used to read both newest records in full, four seeks, for their times alone).
+        var ticks = await ReadAsync(() => Math.Max(
+            TicksOf(LiteDbMapping.LastContactOfClient(clientId)),
+            string.IsNullOrEmpty(callerNumber) ? -1 : TicksOf(LiteDbMapping.LastContactFrom(callerNumber))));
+        return ticks < 0 ? null : new DateTimeOffset(ticks, TimeSpan.Zero);
+    }
+
+    /// <summary>The UTC ticks a last-contact summary holds, or -1 when there is none (under the engine lock).</summary>
+    private long TicksOf(string summaryKey) =>
+        _lastContacts.FindById(summaryKey) is { } summary ? summary[LiteDbMapping.LastContactTicks].AsInt64 : -1;
+
     /// <summary>The interaction a last-contact summary names (under the engine lock).</summary>
     private InteractionRecord? NewestOf(string summaryKey) =>
         _lastContacts.FindById(summaryKey) is { } summary ? _interactions.FindById(summary[LiteDbMapping.LastContactInteraction]) : null;
