@@ -49,6 +49,7 @@ public sealed partial class LiteDbClientStore : IClientStore
     private readonly ILiteCollection<BsonDocument> _lastContacts;
     private readonly ILiteCollection<Ticket> _tickets;
     private readonly ILiteCollection<Campaign> _campaigns;
+    private readonly CampaignCache _campaignCache = new();
     private readonly ILiteStorage<string> _photos;
     private readonly TimeProvider _time;
     private int _disposed;
@@ -531,7 +532,12 @@ public sealed partial class LiteDbClientStore : IClientStore
         ArgumentNullException.ThrowIfNull(dnis);
         cancellationToken.ThrowIfCancellationRequested();
         ThrowIfDisposed();
-        return dnis.Length == 0 ? null : await ReadAsync(() => _campaigns.FindById(dnis));
+        if (dnis.Length == 0) return null;
+        if (_campaignCache.TryGet(dnis, out var cached)) return cached;
+        var generation = _campaignCache.Generation;
+        var campaign = await ReadAsync(() => _campaigns.FindById(dnis));
+        _campaignCache.Add(dnis, campaign, generation);
+        return campaign;
     }
 
     /// <inheritdoc />
@@ -539,7 +545,11 @@ public sealed partial class LiteDbClientStore : IClientStore
     {
         ArgumentNullException.ThrowIfNull(campaign);
         CheckKey(campaign.Dnis, "Campaign.Dnis", allowEmpty: false);
-        await WriteAsync(() => _campaigns.Upsert(campaign), cancellationToken, groupable: true);
+        await WriteAsync(() =>
+        {
+            _campaignCache.Invalidate(); // under the engine lock: no read runs between this and the commit
+            return _campaigns.Upsert(campaign);
+        }, cancellationToken, groupable: true);
     }
 
     /// <inheritdoc />
@@ -608,6 +618,7 @@ public sealed partial class LiteDbClientStore : IClientStore
     /// <summary>Runs a SQL command on the store's database (tests: <c>EXPLAIN SELECT ...</c>).</summary>
     internal List<BsonDocument> Execute(string sql, BsonDocument? parameters = null) => Read(() =>
     {
+        _campaignCache.Invalidate(); // the SQL may write campaigns
         using var reader = _db.Execute(sql, parameters ?? []);
         var rows = new List<BsonDocument>();
         while (reader.Read()) rows.Add(reader.Current.AsDocument);
