@@ -47,7 +47,7 @@ internal static class Cli
               stream and of offer -> card answered, and whether p99 < 250 ms. --json: the report as JSON on stdout.
               See docs/benchmarks.md.
           micro [BenchmarkDotNet arguments]
-              BenchmarkDotNet suite for the frame reader and EslEvent.GetHeader (e.g. micro --filter '*').
+              BenchmarkDotNet suite for the frame reader, EslEvent.GetHeader and the store's lookups (e.g. micro --filter '*').
         """;
 
     public static int Run(string[] args)
