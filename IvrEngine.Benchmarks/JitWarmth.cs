@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Runtime;
 
@@ -41,14 +42,18 @@ internal sealed class JitWarmth(int maxRounds)
     /// <summary>Waits until the JIT has compiled nothing for a second (at most 15 s) and returns its count.</summary>
     private static async Task<long> SettleAsync()
     {
-        var started = DateTime.UtcNow;
+        var started = Stopwatch.StartNew();
         var count = JitInfo.GetCompiledMethodCount();
-        var quietSince = DateTime.UtcNow;
-        while (DateTime.UtcNow - quietSince < Settled && DateTime.UtcNow - started < MaxSettle)
+        var quiet = Stopwatch.StartNew();
+        while (quiet.Elapsed < Settled && started.Elapsed < MaxSettle)
         {
             await Task.Delay(Poll);
             var now = JitInfo.GetCompiledMethodCount();
-            if (now != count) (count, quietSince) = (now, DateTime.UtcNow);
+            if (now != count)
+            {
+                count = now;
+                quiet.Restart();
+            }
         }
 
         return count;
