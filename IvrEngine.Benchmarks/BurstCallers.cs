@@ -43,10 +43,14 @@ internal static class BurstCallers
         var random = new Random(plan.Seed);
 
         // Warm-up: the mix at a modest pace, so that both sides run JIT-compiled code in the burst (an engine that has
-        // been up for a while), not measured.
+        // been up for a while), not measured. In rounds, until the engine says its JIT has nothing left to compile:
+        // the runtime compiles a method first quickly, then again optimized once it has been called often enough
+        // (tiered compilation), and one round is not enough for that.
         var warm = new BurstRun();
-        if (plan.Warmup > 0)
+        var warmupRounds = 0;
+        for (var round = 1; plan.Warmup > 0; round++)
         {
+            warmupRounds = round;
             var kinds = plan.Mix.Assign(plan.Warmup, random);
             using var slots = new SemaphoreSlim(20);
             var tasks = new List<Task>(plan.Warmup);
@@ -58,6 +62,9 @@ internal static class BurstCallers
             }
 
             await Task.WhenAll(tasks);
+            Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{CallerProcess.Question}{BurstProtocol.Warmed} {round}"));
+            Console.Out.Flush();
+            if (await Task.Run(Console.In.ReadLine) != BurstProtocol.More) break;
         }
 
         FullGc.Run();
@@ -94,6 +101,7 @@ internal static class BurstCallers
             Calls = plan.Calls,
             WarmupCompleted = warm.Tally.Completed,
             WarmupErrors = warm.Tally.Errors,
+            WarmupRounds = warmupRounds,
             Started = run.Started,
             Completed = run.Tally.Completed,
             Refused = run.Refused,
@@ -216,6 +224,16 @@ internal static class BurstProtocol
 
     /// <summary>Child -> parent: every call of the burst has ended.</summary>
     public const string End = "BURST-END";
+
+    /// <summary>Child -> parent, a question (<see cref="CallerProcess.Question"/>): a warm-up round is over; followed by
+    /// its number. The parent answers <see cref="More"/> (another round) or <see cref="Go"/>.</summary>
+    public const string Warmed = "WARMED";
+
+    /// <summary>Parent -> child (stdin): the engine still compiles; warm up another round.</summary>
+    public const string More = "MORE";
+
+    /// <summary>Parent -> child (stdin): the engine is warm; start the burst.</summary>
+    public const string Go = "GO";
 }
 
 /// <summary>What a <c>burst-callers</c> child measured, from the simulator's side.</summary>
@@ -226,6 +244,8 @@ internal sealed record BurstReport
     public int WarmupCompleted { get; init; }
 
     public int WarmupErrors { get; init; }
+
+    public int WarmupRounds { get; init; }
 
     /// <summary>Calls whose TCP connect succeeded.</summary>
     public int Started { get; init; }

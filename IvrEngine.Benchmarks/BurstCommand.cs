@@ -12,6 +12,9 @@ namespace IvrEngine.Benchmarks;
 /// for <c>load</c>. After the burst the store is opened afresh and every call's interaction record looked for.</summary>
 internal static class BurstCommand
 {
+    /// <summary>Most warm-up rounds (of --warmup calls each) before the burst starts anyway.</summary>
+    private const int MaxWarmupRounds = 15;
+
     private static readonly string[] Options = ["--calls", "--seconds", "--arrivals", "--mix", "--playback-ms", "--warmup", "--seed"];
 
     public static int Run(ReadOnlySpan<string> args)
@@ -36,6 +39,7 @@ internal static class BurstCommand
     {
         BurstReport report;
         var burst = new EngineUsage();
+        var warmth = new JitWarmth(MaxWarmupRounds);
         long served;
         long refused;
         using (var host = BenchEngine.Build(storePath, seedDemoData: true, flowsPath: BenchEngine.ShippedFlows, maxLiveCalls: plan.Calls + 100))
@@ -65,7 +69,8 @@ internal static class BurstCommand
                     {
                         Console.Error.WriteLine($"burst-callers: {line}");
                     }
-                });
+                },
+                question => warmth.AnswerAsync(question));
 
             // A call's record is written as its handler ends, after the caller saw the transfer: wait for the engine.
             await engine.WhenLiveCallsAtMostAsync(0).WaitAsync(TimeSpan.FromSeconds(30)).ContinueWith(_ => { }, TaskScheduler.Default);
@@ -78,6 +83,7 @@ internal static class BurstCommand
 
         var recorded = CountRecorded(storePath, report.CallUuids);
         Print(plan, report, burst, served, refused, recorded);
+        Console.WriteLine($"  [engine]  warm-up: {report.WarmupRounds} round(s) of {plan.Warmup:N0} calls; {warmth.Describe()}");
         var pass = report.Refused + report.Failed == 0 && report.Completed == plan.Calls && recorded == report.Started;
         return pass ? 0 : 1;
     }

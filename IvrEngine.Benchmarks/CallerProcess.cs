@@ -10,12 +10,17 @@ namespace IvrEngine.Benchmarks;
 /// starts it, reads its protocol lines and its final JSON report, and measures the engine over the child's run.</summary>
 internal static class CallerProcess
 {
+    /// <summary>Marks a child's line as a question the parent answers on the child's stdin.</summary>
+    public const char Question = '?';
+
     /// <summary>Runs one caller child (<paramref name="command"/>: <c>load-callers</c> or <c>burst-callers</c>) to its end while sampling the engine; <paramref name="onLive"/> runs when
     /// the child says its calls are live (then MEASURED is sent back). Returns the child's report, the engine's usage
     /// over the child's run, and the child's live line (null if none came). Any other line goes to <paramref name="onLine"/>
-    /// when given, else to stderr.</summary>
+    /// when given, else to stderr. A line starting with <see cref="Question"/> is a question: <paramref name="onQuestion"/>'s
+    /// answer (the line without the mark) goes back on the child's stdin.</summary>
     public static async Task<(TReport Report, EngineUsage Usage, string? Signal)> RunAsync<TReport>(
-        OutboundCallService engine, string command, List<string> args, Func<int, Task>? onLive, Action<string>? onLine = null)
+        OutboundCallService engine, string command, List<string> args, Func<int, Task>? onLive, Action<string>? onLine = null,
+        Func<string, Task<string>>? onQuestion = null)
         where TReport : class
     {
         using var child = new Process { StartInfo = ChildStart(command, args) };
@@ -45,7 +50,12 @@ internal static class CallerProcess
         {
             while (await child.StandardOutput.ReadLineAsync() is { } line)
             {
-                if (line.StartsWith('{'))
+                if (onQuestion is not null && line.StartsWith(Question))
+                {
+                    await child.StandardInput.WriteLineAsync(await onQuestion(line[1..]));
+                    await child.StandardInput.FlushAsync();
+                }
+                else if (line.StartsWith('{'))
                 {
                     report = JsonSerializer.Deserialize<TReport>(line, LoadProtocol.Json);
                 }
@@ -115,6 +125,8 @@ internal sealed class EngineUsage
     private int _gen1;
     private int _gen2;
     private int _peak;
+    private long _jitMethods;
+    private TimeSpan _jitTime;
 
     public double Seconds => _clock.Elapsed.TotalSeconds;
 
@@ -130,12 +142,19 @@ internal sealed class EngineUsage
 
     public int PeakLive => Volatile.Read(ref _peak);
 
+    /// <summary>Methods the JIT compiled (new, or again at a higher tier) in this process while measuring.</summary>
+    public long JitMethods { get; private set; }
+
+    /// <summary>Time the JIT spent compiling in this process while measuring (part of <see cref="CpuSeconds"/>).</summary>
+    public TimeSpan JitTime { get; private set; }
+
     public void Start()
     {
         using var me = Process.GetCurrentProcess();
         _cpu = me.TotalProcessorTime;
         _allocated = GC.GetTotalAllocatedBytes();
         (_gen0, _gen1, _gen2) = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
+        (_jitMethods, _jitTime) = (System.Runtime.JitInfo.GetCompiledMethodCount(), System.Runtime.JitInfo.GetCompilationTime());
         _clock.Restart();
     }
 
@@ -146,6 +165,7 @@ internal sealed class EngineUsage
         CpuSeconds = (me.TotalProcessorTime - _cpu).TotalSeconds;
         Allocated = GC.GetTotalAllocatedBytes() - _allocated;
         (Gen0, Gen1, Gen2) = (GC.CollectionCount(0) - _gen0, GC.CollectionCount(1) - _gen1, GC.CollectionCount(2) - _gen2);
+        (JitMethods, JitTime) = (System.Runtime.JitInfo.GetCompiledMethodCount() - _jitMethods, System.Runtime.JitInfo.GetCompilationTime() - _jitTime);
     }
 
     public void ObserveLive(int live)
@@ -159,7 +179,7 @@ internal sealed class EngineUsage
     /// <summary>One line: peak live, CPU (share of one core, per call), allocations per call and GCs over <paramref name="calls"/>.</summary>
     public string Describe(int calls, string? note) => string.Create(CultureInfo.InvariantCulture,
         $"  [engine]  peak live (LiveCalls): {PeakLive:N0}   CPU: {CpuSeconds:0.00} s ({CpuSeconds / Seconds * 100:0}% of one core; {CpuSeconds * 1000 / Math.Max(1, calls):0.00} ms per call)   " +
-        $"allocated: {Allocated / (double)Math.Max(1, calls) / 1024:N1} KB per call   GCs gen0/1/2: {Gen0}/{Gen1}/{Gen2}   (over {calls:N0} calls{(note is null ? string.Empty : "; " + note)})");
+        $"allocated: {Allocated / (double)Math.Max(1, calls) / 1024:N1} KB per call   GCs gen0/1/2: {Gen0}/{Gen1}/{Gen2}   JIT: {JitMethods:N0} methods, {JitTime.TotalMilliseconds:0} ms   (over {calls:N0} calls{(note is null ? string.Empty : "; " + note)})");
 }
 
 /// <summary>A full, blocking collection with finalizers run, before a measurement.</summary>

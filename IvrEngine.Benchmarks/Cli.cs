@@ -60,7 +60,7 @@ internal static class Cli
               the contexts kept and evicted (Web:MaxContexts, default 10000), CPU and allocations per call.
               See docs/benchmarks.md.
           micro [BenchmarkDotNet arguments]
-              BenchmarkDotNet suite for the frame reader and EslEvent.GetHeader (e.g. micro --filter '*').
+              BenchmarkDotNet suite for the frame reader, EslEvent.GetHeader and the store's lookups (e.g. micro --filter '*').
         """;
 
     public static int Run(string[] args)

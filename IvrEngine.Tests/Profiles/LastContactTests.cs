@@ -96,6 +96,43 @@ public sealed class LastContactTests : IDisposable
         found.Should().OnlyContain(card => card!.Id == client.Id);
     }
 
+    [Fact]
+    public async Task The_time_of_the_last_contact_comes_from_the_summaries_alone()
+    {
+        // What every lookup of a known caller asks: the newest of the client's and the number's calls. Two small seeks
+        // under one hold of the store; the records themselves (steps, collected digits, context) are not read.
+        var client = await _store.InsertAsync(StoreCards.New());
+        await _store.AddInteractionAsync(Call(client, "from-home", Start));
+        var fromMobile = Call(client, "from-mobile", Start.AddHours(1));
+        fromMobile.CallerNumber = "+12125550199";
+        await _store.AddInteractionAsync(fromMobile);
+        await _store.AddInteractionAsync(new InteractionRecord { CallUuid = "stranger", At = Start.AddHours(2), CallerNumber = "+12125550188" });
+
+        // The records are gone; the summaries still name their times.
+        _store.Execute($"DELETE {LiteDbClientStore.Interactions} WHERE _id != null");
+
+        (await _store.LastContactAtAsync(client.Id, client.Phones[0])).Should().Be(Start.AddHours(1), "the client's newest, from another number");
+        (await _store.LastContactAtAsync(Guid.NewGuid(), "+12125550188")).Should().Be(Start.AddHours(2), "the number's newest, from no known client");
+        (await _store.LastContactAtAsync(client.Id, null)).Should().Be(Start.AddHours(1));
+        (await _store.LastContactAtAsync(Guid.NewGuid(), "+12125550177")).Should().BeNull();
+    }
+
+    [Fact]
+    public async Task A_lookup_classifies_a_repeat_caller_from_the_summaries_alone()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(Start.AddHours(3));
+        var client = await _store.InsertAsync(StoreCards.New());
+        await _store.AddInteractionAsync(Call(client, "earlier", Start));
+        _store.Execute($"DELETE {LiteDbClientStore.Interactions} WHERE _id != null");
+        var lookup = new ClientLookup(_store, new PhoneNormalizer("US"), new CardFingerprints("test-key"),
+            new ClientClassifier(Microsoft.Extensions.Options.Options.Create(new ClassificationOptions()), time));
+
+        var result = await lookup.ByCallerAsync(client.Phones[0], "5000");
+
+        result.Client!.Id.Should().Be(client.Id);
+        result.Code.Should().Be('R', "the client called 3 h ago");
+    }
+
     private static InteractionRecord Call(ClientCard client, string uuid, DateTimeOffset at) => new()
     {
         ClientId = client.Id,

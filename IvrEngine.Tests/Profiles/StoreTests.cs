@@ -327,6 +327,42 @@ public sealed class StoreTests : IDisposable
     }
 
     [Fact]
+    public async Task A_campaign_read_once_is_read_again_without_waiting_for_the_store_and_a_write_is_seen_at_once()
+    {
+        // Every call's lookup asks for its dialed number's campaign; a burst asks for the same few numbers.
+        var stored = new Campaign { Dnis = "5000" };
+        foreach (var property in typeof(Campaign).GetProperties().Where(p => p.PropertyType == typeof(string) && p.Name != nameof(Campaign.Dnis)))
+        {
+            property.SetValue(stored, property.Name + " of 5000");
+        }
+
+        await _store.UpsertCampaignAsync(stored);
+        (await _store.FindCampaignAsync("5000")).Should().BeEquivalentTo(stored);
+        (await _store.FindCampaignAsync("5001")).Should().BeNull();
+
+        Task<Campaign?> again;
+        Task<Campaign?> none;
+        using (_store.HoldEngine())
+        {
+            again = _store.FindCampaignAsync("5000");
+            none = _store.FindCampaignAsync("5001");
+            again.IsCompleted.Should().BeTrue("the campaign was read before");
+            none.IsCompleted.Should().BeTrue("that the number has none was read before");
+        }
+
+        var copy = await again;
+        copy.Should().BeEquivalentTo(stored);
+        copy!.Name = "changed by a caller";
+        (await _store.FindCampaignAsync("5000"))!.Name.Should().Be("Name of 5000", "each caller gets its own copy");
+        (await none).Should().BeNull();
+
+        await _store.UpsertCampaignAsync(new Campaign { Dnis = "5001", Name = "New line" });
+        await _store.UpsertCampaignAsync(new Campaign { Dnis = "5000", Name = "Bank 2" });
+        (await _store.FindCampaignAsync("5001"))!.Name.Should().Be("New line");
+        (await _store.FindCampaignAsync("5000"))!.Name.Should().Be("Bank 2");
+    }
+
+    [Fact]
     public async Task Campaigns_are_keyed_by_dialed_number_and_replaced()
     {
         await _store.UpsertCampaignAsync(new Campaign { Dnis = "5000", Name = "Bank", Service = "bank", Language = "ka" });

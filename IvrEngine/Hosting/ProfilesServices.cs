@@ -236,6 +236,8 @@ internal static class SharedClientStores
 
         public Task<InteractionRecord?> LastInteractionFromAsync(string callerNumber, CancellationToken cancellationToken = default) => store.LastInteractionFromAsync(callerNumber, cancellationToken);
 
+        public Task<DateTimeOffset?> LastContactAtAsync(Guid clientId, string? callerNumber, CancellationToken cancellationToken = default) => store.LastContactAtAsync(clientId, callerNumber, cancellationToken);
+
         public Task AddTicketAsync(Ticket ticket, CancellationToken cancellationToken = default) => store.AddTicketAsync(ticket, cancellationToken);
 
         public Task<IReadOnlyList<Ticket>> GetTicketsAsync(Guid clientId, CancellationToken cancellationToken = default) => store.GetTicketsAsync(clientId, cancellationToken);

@@ -60,14 +60,19 @@ public sealed class ClientClassifier
     /// <summary>Classifies a caller. <paramref name="lastInteraction"/> is the newest earlier call from this number or
     /// this client (not the current call: classify before the current call is recorded); the card's
     /// <see cref="ClientCard.LastContactAt"/> counts as well, whichever is newer.</summary>
-    public Classification Classify(ClientCard? card, InteractionRecord? lastInteraction, string? dnis)
+    public Classification Classify(ClientCard? card, InteractionRecord? lastInteraction, string? dnis) =>
+        ClassifyLastContactAt(card, lastInteraction?.At, dnis);
+
+    /// <summary>Classifies a caller by the time of their newest earlier call (<see cref="IClientStore.LastContactAtAsync"/>),
+    /// as <see cref="Classify"/>: the rules read no more of that call than its time.</summary>
+    public Classification ClassifyLastContactAt(ClientCard? card, DateTimeOffset? lastContactAt, string? dnis)
     {
         if (card is null)
         {
             return Unknown();
         }
 
-        var last = Newest(lastInteraction?.At, card.LastContactAt);
+        var last = Newest(lastContactAt, card.LastContactAt);
         TimeSpan? since = last is DateTimeOffset at ? _time.GetUtcNow() - at : null;
 
         CompiledRule? primary = null;

@@ -158,8 +158,8 @@ public sealed class ClientLookup
 
     private async Task<LookupResult> FoundAsync(ClientCard card, string matchedBy, string? e164, string? dnis, Campaign? campaign, CancellationToken cancellationToken)
     {
-        var last = await LastContactAsync(card, e164, cancellationToken);
-        var classification = _classifier.Classify(card, last, NullIfBlank(dnis));
+        var last = _classifier.UsesLastContact ? await _store.LastContactAtAsync(card.Id, e164, cancellationToken) : null;
+        var classification = _classifier.ClassifyLastContactAt(card, last, NullIfBlank(dnis));
         var isNew = e164 is not null && !card.Phones.Contains(e164, StringComparer.Ordinal);
         return new LookupResult(card, classification.Code, classification.Reason, matchedBy, campaign, isNew)
         {
@@ -167,25 +167,6 @@ public sealed class ClientLookup
             RuleName = classification.RuleName,
             AlsoMatched = classification.AlsoMatched,
         };
-    }
-
-    /// <summary>The newest earlier call from this number or this client, when a rule needs it.</summary>
-    private async Task<InteractionRecord?> LastContactAsync(ClientCard card, string? e164, CancellationToken cancellationToken)
-    {
-        if (!_classifier.UsesLastContact)
-        {
-            return null;
-        }
-
-        var fromNumber = e164 is null ? null : await _store.LastInteractionFromAsync(e164, cancellationToken);
-        var ofClient = await _store.GetInteractionsAsync(card.Id, 1, cancellationToken);
-        var newestOfClient = ofClient.Count > 0 ? ofClient[0] : null;
-        if (fromNumber is null)
-        {
-            return newestOfClient;
-        }
-
-        return newestOfClient is null || fromNumber.At >= newestOfClient.At ? fromNumber : newestOfClient;
     }
 
     private async Task<Campaign?> CampaignAsync(string? dnis, CancellationToken cancellationToken) =>

@@ -42,6 +42,17 @@ public interface IClientStore : IDisposable
     /// <summary>The newest call from this number (identified or not), for the repeat-contact code.</summary>
     Task<InteractionRecord?> LastInteractionFromAsync(string callerNumber, CancellationToken cancellationToken = default);
 
+    /// <summary>When this client, or anyone from <paramref name="callerNumber"/> (E.164; null or empty: the client
+    /// alone), last called: the newer of the times of <see cref="LastInteractionFromAsync"/> and the client's newest
+    /// call, null when neither called before. What the repeat-contact code needs, without the records.</summary>
+    async Task<DateTimeOffset?> LastContactAtAsync(Guid clientId, string? callerNumber, CancellationToken cancellationToken = default)
+    {
+        var fromNumber = string.IsNullOrEmpty(callerNumber) ? null : await LastInteractionFromAsync(callerNumber, cancellationToken);
+        var ofClient = await GetInteractionsAsync(clientId, 1, cancellationToken);
+        var newest = ofClient.Count > 0 ? ofClient[0].At : (DateTimeOffset?)null;
+        return fromNumber is null || (newest is { } at && at > fromNumber.At) ? newest : fromNumber.At;
+    }
+
     /// <summary>Adds a ticket (its Version becomes 1).</summary>
     Task AddTicketAsync(Ticket ticket, CancellationToken cancellationToken = default);
 

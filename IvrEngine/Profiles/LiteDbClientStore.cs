@@ -46,6 +46,7 @@ public sealed partial class LiteDbClientStore : IClientStore, IStoreFile
     private readonly FileStream _holder;
     private readonly LiteDbWriter _writer;
     private readonly FairLock _engine = new();
+    private readonly CampaignCache _campaignCache = new();
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
 
@@ -605,6 +606,23 @@ public sealed partial class LiteDbClientStore : IClientStore, IStoreFile
         return callerNumber.Length == 0 ? null : await ReadAsync(() => NewestOf(LiteDbMapping.LastContactFrom(callerNumber)));
     }
 
+    /// <inheritdoc />
+    public async Task<DateTimeOffset?> LastContactAtAsync(Guid clientId, string? callerNumber, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+
+        // The summaries carry the time: two small seeks under one hold, no record read or mapped (a known caller's
+        // lookup used to read both newest records in full, four seeks, for their times alone).
+        var ticks = await ReadAsync(() => Math.Max(
+            TicksOf(LiteDbMapping.LastContactOfClient(clientId)),
+            string.IsNullOrEmpty(callerNumber) ? -1 : TicksOf(LiteDbMapping.LastContactFrom(callerNumber))));
+        return ticks < 0 ? null : new DateTimeOffset(ticks, TimeSpan.Zero);
+    }
+
+    /// <summary>The UTC ticks a last-contact summary holds, or -1 when there is none (under the engine lock).</summary>
+    private long TicksOf(string summaryKey) =>
+        _lastContacts.FindById(summaryKey) is { } summary ? summary[LiteDbMapping.LastContactTicks].AsInt64 : -1;
+
     /// <summary>The interaction a last-contact summary names (under the engine lock).</summary>
     private InteractionRecord? NewestOf(string summaryKey) =>
         _lastContacts.FindById(summaryKey) is { } summary ? _interactions.FindById(summary[LiteDbMapping.LastContactInteraction]) : null;
@@ -661,7 +679,12 @@ public sealed partial class LiteDbClientStore : IClientStore, IStoreFile
         ArgumentNullException.ThrowIfNull(dnis);
         cancellationToken.ThrowIfCancellationRequested();
         ThrowIfDisposed();
-        return dnis.Length == 0 ? null : await ReadAsync(() => _campaigns.FindById(dnis));
+        if (dnis.Length == 0) return null;
+        if (_campaignCache.TryGet(dnis, out var cached)) return cached;
+        var generation = _campaignCache.Generation;
+        var campaign = await ReadAsync(() => _campaigns.FindById(dnis));
+        _campaignCache.Add(dnis, campaign, generation);
+        return campaign;
     }
 
     /// <inheritdoc />
@@ -669,7 +692,11 @@ public sealed partial class LiteDbClientStore : IClientStore, IStoreFile
     {
         ArgumentNullException.ThrowIfNull(campaign);
         CheckKey(campaign.Dnis, "Campaign.Dnis", allowEmpty: false);
-        await WriteAsync(() => _campaigns.Upsert(campaign), cancellationToken, groupable: true);
+        await WriteAsync(() =>
+        {
+            _campaignCache.Invalidate(); // under the engine lock: no read runs between this and the commit
+            return _campaigns.Upsert(campaign);
+        }, cancellationToken, groupable: true);
     }
 
     /// <inheritdoc />
@@ -750,6 +777,7 @@ public sealed partial class LiteDbClientStore : IClientStore, IStoreFile
     /// <summary>Runs a SQL command on the store's database (tests: <c>EXPLAIN SELECT ...</c>).</summary>
     internal List<BsonDocument> Execute(string sql, BsonDocument? parameters = null) => Read(() =>
     {
+        _campaignCache.Invalidate(); // the SQL may write campaigns
         using var reader = _db.Execute(sql, parameters ?? []);
         var rows = new List<BsonDocument>();
         while (reader.Read()) rows.Add(reader.Current.AsDocument);

@@ -1,0 +1,88 @@
+using BenchmarkDotNet.Attributes;
+using IvrEngine.Profiles;
+using Microsoft.Extensions.Options;
+
+namespace IvrEngine.Benchmarks.Micro;
+
+/// <summary>What the lookup of a known caller asks the store, on a store seeded with the demo data and
+/// <see cref="Calls"/> earlier calls of the VIP: the time of the last contact from the two newest records (as the
+/// lookup did) and from the two last-contact summaries (as it does), the campaign of the dialed number, and the whole
+/// lookup by caller number.</summary>
+[MemoryDiagnoser]
+public class LookupBenchmarks : IDisposable
+{
+    private DirectoryInfo _folder = null!;
+    private LiteDbClientStore _store = null!;
+    private ClientLookup _lookup = null!;
+    private Guid _vip;
+
+    [Params(1000)]
+    public int Calls { get; set; }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _folder = Directory.CreateTempSubdirectory("ivrengine-micro-");
+        _store = new LiteDbClientStore(Path.Combine(_folder.FullName, "clients.db"));
+        var cards = new CardFingerprints("micro-benchmark-key");
+        new DemoDataSeeder(_store, cards).SeedAsync().GetAwaiter().GetResult();
+        _vip = _store.FindByPhoneAsync(DemoDataSeeder.WellKnown.VipPhone).GetAwaiter().GetResult()!.Id;
+        var at = DateTimeOffset.UtcNow.AddDays(-30);
+        var writes = new List<Task>(Calls);
+        for (var i = 0; i < Calls; i++)
+        {
+            writes.Add(_store.AddInteractionAsync(new InteractionRecord
+            {
+                ClientId = _vip,
+                CallUuid = Guid.NewGuid().ToString(),
+                At = at.AddMinutes(i),
+                CallerNumber = DemoDataSeeder.WellKnown.VipPhone,
+                DialedNumber = "5000",
+                Flow = "bank",
+                Steps = ["welcome", "identify", "route"],
+                Collected = new() { ["menu"] = "1" },
+                Outcome = "transferred",
+                Queue = "vip",
+            }));
+        }
+
+        Task.WaitAll(writes);
+        _lookup = new ClientLookup(_store, new PhoneNormalizer(), cards,
+            new ClientClassifier(Options.Create(new ClassificationOptions()), TimeProvider.System));
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _store?.Dispose();
+        if (_folder is { Exists: true }) _folder.Delete(recursive: true);
+    }
+
+    public void Dispose()
+    {
+        Dispose(true);
+        GC.SuppressFinalize(this);
+    }
+
+    protected virtual void Dispose(bool disposing)
+    {
+        if (disposing) Cleanup();
+    }
+
+    [Benchmark(Baseline = true, Description = "last contact: the two newest records (before)")]
+    public async Task<DateTimeOffset?> LastContactFromRecords()
+    {
+        var fromNumber = await _store.LastInteractionFromAsync(DemoDataSeeder.WellKnown.VipPhone);
+        var ofClient = await _store.GetInteractionsAsync(_vip, 1);
+        return fromNumber is null || (ofClient.Count > 0 && ofClient[0].At > fromNumber.At) ? (ofClient.Count > 0 ? ofClient[0].At : null) : fromNumber.At;
+    }
+
+    [Benchmark(Description = "last contact: the two summaries (LastContactAtAsync)")]
+    public Task<DateTimeOffset?> LastContactFromSummaries() => _store.LastContactAtAsync(_vip, DemoDataSeeder.WellKnown.VipPhone);
+
+    [Benchmark(Description = "campaign of 5000 (FindCampaignAsync, kept once read)")]
+    public Task<Campaign?> Campaign() => _store.FindCampaignAsync("5000");
+
+    [Benchmark(Description = "lookup of a known caller (ClientLookup.ByCallerAsync)")]
+    public Task<LookupResult> ByCaller() => _lookup.ByCallerAsync("15551230001", "5000");
+}
