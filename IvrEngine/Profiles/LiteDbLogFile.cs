@@ -19,6 +19,7 @@ internal sealed class LiteDbLogFile : Stream
     private readonly object _gate = new();
     private long _position;
     private long _written;
+    private long _awaited = long.MaxValue;
 
     private LiteDbLogFile(string path, SafeFileHandle handle)
     {
@@ -61,6 +62,8 @@ internal sealed class LiteDbLogFile : Stream
         var deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
         lock (_gate)
         {
+            // Woken once, when the file is written that far, not at every page on the way.
+            _awaited = length;
             while (_written < length)
             {
                 var left = deadline - Environment.TickCount64;
@@ -128,7 +131,7 @@ internal sealed class LiteDbLogFile : Stream
             if (_position > _written)
             {
                 Volatile.Write(ref _written, _position);
-                Monitor.PulseAll(_gate);
+                if (_written >= _awaited) Monitor.PulseAll(_gate);
             }
         }
     }
