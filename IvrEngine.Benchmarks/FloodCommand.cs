@@ -17,7 +17,7 @@ namespace IvrEngine.Benchmarks;
 /// the simulator; the engine's RSS and CPU time are read; then the sockets close. Figures per round and the median.</summary>
 internal static class FloodCommand
 {
-    private static readonly string[] Options = ["--sockets", "--calls", "--rounds", "--mode"];
+    private static readonly string[] Options = ["--sockets", "--calls", "--rounds", "--mode", "--reconnect"];
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
 
     public static int Run(ReadOnlySpan<string> args)
@@ -28,17 +28,23 @@ internal static class FloodCommand
         var rounds = line.GetInt("--rounds", 3, 1, 50);
         var mode = line.Get("--mode") ?? "silent";
         if (mode is not ("silent" or "answer")) throw new UsageException("--mode is silent (never answer connect) or answer (answer it, then go silent).");
+        var reconnect = (line.Get("--reconnect") ?? "no") switch
+        {
+            "yes" => true,
+            "no" => false,
+            _ => throw new UsageException("--reconnect is yes (reopen each socket the engine closes) or no."),
+        };
         if (FileDescriptorLimit.Ensure(sockets + 1024L, "this process's end of each hostile socket") is { } problem)
         {
             Console.Error.WriteLine($"error (benchmark process): {problem}");
             return 2;
         }
 
-        return BenchEngine.WithTemporaryStoreAsync("ivrengine-flood-", store => RunAsync(store, sockets, calls, rounds, mode == "answer"))
+        return BenchEngine.WithTemporaryStoreAsync("ivrengine-flood-", store => RunAsync(store, sockets, calls, rounds, mode == "answer", reconnect))
             .GetAwaiter().GetResult();
     }
 
-    private static async Task<int> RunAsync(string storePath, int sockets, int calls, int rounds, bool answer)
+    private static async Task<int> RunAsync(string storePath, int sockets, int calls, int rounds, bool answer, bool reconnect)
     {
         await using var engine = await FloodEngine.StartAsync(storePath);
         Console.WriteLine($"engine process (pid {engine.ProcessId}): IvrEngine as a child process, default settings, the default flow alone, on {engine.Outbound}");
@@ -54,7 +60,7 @@ internal static class FloodCommand
         var exit = 0;
         for (var round = 1; round <= rounds; round++)
         {
-            using var flood = new Flood(engine.Outbound, answer);
+            using var flood = new Flood(engine.Outbound, answer, reconnect);
             var opened = await flood.OpenAsync(sockets);
             var health = await engine.HealthAsync();
             var cpuBefore = engine.Cpu();
@@ -95,11 +101,15 @@ internal static class FloodCommand
             served.Add(ok);
             rss.Add(peakRss);
             cpuPerCall.Add(cpu.TotalMilliseconds / calls);
-            Console.WriteLine($"  round {round}: {opened:N0} hostile sockets opened, kept at {sockets:N0} ({reconnects:N0} reopened after the engine closed them, while the calls ran)");
+            Console.WriteLine($"  round {round}: {opened:N0} of {sockets:N0} hostile sockets connected when the calls began (the rest retrying); {reconnects:N0} connection attempts while the calls ran");
             Console.WriteLine($"    [engine]  /health with the flood open: {health}; after the calls: {healthAfter}");
             Console.WriteLine($"    [callers] served {ok:N0} of {calls:N0} real calls (all started at once), refused {refused:N0}, failed {failed:N0}");
             Console.WriteLine($"    [engine]  peak RSS during the calls: {peakRss / 1024.0:N1} MB; CPU {cpu.TotalMilliseconds:N0} ms while the calls ran ({cpu.TotalMilliseconds / calls:N2} ms per call, the flood's handling included)");
-            if (ok < calls) exit = 1;
+            if (ok < calls)
+            {
+                exit = 1;
+                Console.WriteLine("    the engine's last lines:\n" + engine.Tail());
+            }
 
             if (engine.HasExited)
             {
@@ -115,27 +125,30 @@ internal static class FloodCommand
     }
 
     /// <summary>N hostile sockets kept open: each one the engine closes is opened again until <see cref="StopAsync"/>.</summary>
-    private sealed class Flood(IPEndPoint endPoint, bool answer) : IDisposable
+    private sealed class Flood(IPEndPoint endPoint, bool answer, bool reconnect) : IDisposable
     {
         private readonly CancellationTokenSource _stop = new();
         private readonly List<Task> _loops = [];
         private long _reconnects;
+        private int _connected;
+        private int _opened;
 
         public long Reconnects => Interlocked.Read(ref _reconnects);
 
-        /// <summary>Opens the first <paramref name="count"/> sockets one after another; returns how many connected.</summary>
+        /// <summary>Sockets connected now.</summary>
+        public int Connected => Volatile.Read(ref _connected);
+
+        /// <summary>Sockets that connected at least once.</summary>
+        public int Opened => Volatile.Read(ref _opened);
+
+        /// <summary>Starts <paramref name="count"/> sockets at once and waits until all have connected or 30 s have
+        /// passed (past the engine's backlog the rest keep trying); returns how many have connected.</summary>
         public async Task<int> OpenAsync(int count)
         {
-            var opened = 0;
-            for (var i = 0; i < count; i++)
-            {
-                var socket = await ConnectAsync();
-                if (socket is null) continue;
-                opened++;
-                _loops.Add(HoldAsync(socket));
-            }
-
-            return opened;
+            for (var i = 0; i < count; i++) _loops.Add(HoldAsync(null));
+            var started = Stopwatch.GetTimestamp();
+            while (Opened < count && Stopwatch.GetElapsedTime(started) < TimeSpan.FromSeconds(30)) await Task.Delay(100);
+            return Opened;
         }
 
         public async Task StopAsync()
@@ -166,20 +179,23 @@ internal static class FloodCommand
         private async Task HoldAsync(Socket? socket)
         {
             var buffer = new byte[4096];
-            while (!_stop.IsCancellationRequested)
+            var held = false;
+            while (!_stop.IsCancellationRequested && (reconnect || !held))
             {
                 if (socket is null)
                 {
                     socket = await ConnectAsync();
+                    Interlocked.Increment(ref _reconnects);
                     if (socket is null)
                     {
                         await Task.Delay(10).ConfigureAwait(false); // refused at once: do not spin
                         continue;
                     }
-
-                    Interlocked.Increment(ref _reconnects);
                 }
 
+                if (!held) Interlocked.Increment(ref _opened);
+                held = true;
+                Interlocked.Increment(ref _connected);
                 try
                 {
                     var seen = new StringBuilder();
@@ -202,11 +218,10 @@ internal static class FloodCommand
                     // Reset by the engine, or the round is over.
                 }
 
+                Interlocked.Decrement(ref _connected);
                 socket.Dispose();
                 socket = null;
             }
-
-            socket?.Dispose();
         }
     }
 
@@ -246,7 +261,7 @@ internal static class FloodCommand
             foreach (var arg in (string[])["exec", Path.Combine(AppContext.BaseDirectory, "IvrEngine.dll"), "--Engine:ListenAddress=127.0.0.1",
                 $"--Engine:ListenPort={outboundPort.ToString(ic)}", $"--Web:Urls=http://127.0.0.1:{webPort.ToString(ic)}",
                 $"--Store:Path={storePath}", "--Store:SeedDemoData=false", $"--Flows:Path={BenchEngine.DefaultFlowOnly(storePath)}",
-                "--Logging:LogLevel:Default=Warning", "--Logging:LogLevel:IvrEngine.Hosting.OutboundCallService=Error"])
+                "--Logging:LogLevel:Default=Warning", "--Logging:LogLevel:IvrEngine.Hosting.OutboundCallService=Warning"])
             {
                 start.ArgumentList.Add(arg);
             }
