@@ -13,6 +13,32 @@ internal static class EngineProcess
     /// <summary>Runs the engine to its exit. Loopback ports that nothing else takes are given unless the arguments name
     /// their own, so a start that is wrongly not refused cannot take the shipped ports.</summary>
     public static async Task<ProcessRun> RunAsync(IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null,
+        string? workingDirectory = null, TimeSpan? patience = null)
+    {
+        var start = StartInfo(args, environment, workingDirectory);
+        var limit = patience ?? Patience;
+        using var cts = new CancellationTokenSource(limit);
+        using var process = Process.Start(start)!;
+        process.StandardInput.Close();
+        var stdout = process.StandardOutput.ReadToEndAsync(cts.Token);
+        var stderr = process.StandardError.ReadToEndAsync(cts.Token);
+        try
+        {
+            await process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync(CancellationToken.None);
+            throw new TimeoutException($"the engine ({string.Join(' ', args)}) did not exit within {limit} (it started instead of refusing?)");
+        }
+
+        return new ProcessRun(process.ExitCode, await stdout, await stderr);
+    }
+
+    /// <summary>How the engine is started: <c>dotnet IvrEngine.dll</c> with <paramref name="args"/>, output and input
+    /// redirected, the test run's own engine settings in the environment left out.</summary>
+    public static ProcessStartInfo StartInfo(IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null,
         string? workingDirectory = null)
     {
         var engine = Path.Combine(AppContext.BaseDirectory, "IvrEngine.dll");
@@ -37,24 +63,7 @@ internal static class EngineProcess
         }
 
         foreach (var (key, value) in environment ?? new Dictionary<string, string>()) start.Environment[key] = value;
-
-        using var cts = new CancellationTokenSource(Patience);
-        using var process = Process.Start(start)!;
-        process.StandardInput.Close();
-        var stdout = process.StandardOutput.ReadToEndAsync(cts.Token);
-        var stderr = process.StandardError.ReadToEndAsync(cts.Token);
-        try
-        {
-            await process.WaitForExitAsync(cts.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync(CancellationToken.None);
-            throw new TimeoutException($"the engine did not exit within {Patience} (it started instead of refusing?)");
-        }
-
-        return new ProcessRun(process.ExitCode, await stdout, await stderr);
+        return start;
     }
 
     /// <summary>A free loopback port (bound and released).</summary>
@@ -65,7 +74,8 @@ internal static class EngineProcess
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    private static string DotnetHost()
+    /// <summary>The dotnet host running the tests (so the child runs on the same runtime).</summary>
+    public static string DotnetHost()
     {
         var self = Environment.ProcessPath;
         if (self is not null && Path.GetFileNameWithoutExtension(self).Equals("dotnet", StringComparison.OrdinalIgnoreCase)) return self;

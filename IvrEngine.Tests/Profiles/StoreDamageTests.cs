@@ -9,6 +9,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 
+using IvrEngine.Tests.Hosting;
+
 namespace IvrEngine.Tests.Profiles;
 
 /// <summary>A damaged store on a real file: one overwritten page fails only the operations that read it (the call goes
@@ -16,6 +18,9 @@ namespace IvrEngine.Tests.Profiles;
 /// what to do); a truncated or garbage file is refused and never filled with demo data.</summary>
 public sealed class StoreDamageTests : IDisposable
 {
+    // A child engine that imports, exports or opens a store: a loaded machine makes it slow.
+    private static readonly TimeSpan Slow = TimeSpan.FromSeconds(90);
+
     private const int Page = LiteDbClientStore.StorePageSize;
     private readonly StoreTempFolder _temp = new();
 
@@ -112,8 +117,8 @@ public sealed class StoreDamageTests : IDisposable
         open.Should().Throw<ClientStoreException>().WithMessage($"*{_temp.DbPath} is {length} bytes*truncated*backup*");
 
         // The engine's start (demo data on) refuses it with exit 2 and a plain message, and leaves the file as it was.
-        var (code, _, error) = await EngineProcess.RunAsync("--Store:Path=" + _temp.DbPath, "--Store:SeedDemoData=true", "--Engine:ListenPort=0",
-            "--Web:Urls=http://127.0.0.1:0");
+        var (code, _, error) = await EngineProcess.RunAsync(["--Store:Path=" + _temp.DbPath, "--Store:SeedDemoData=true", "--Engine:ListenPort=0",
+            "--Web:Urls=http://127.0.0.1:0"], patience: Slow);
         code.Should().Be(2, error);
         error.Should().Contain($"{_temp.DbPath} is {length} bytes").And.Contain("truncated");
         (await File.ReadAllBytesAsync(_temp.DbPath)).Should().Equal(before, "nothing was written into it, no demo data above all");
@@ -144,7 +149,7 @@ public sealed class StoreDamageTests : IDisposable
     [Fact]
     public async Task A_store_path_naming_a_folder_stops_the_start_with_exit_2_and_a_plain_message()
     {
-        var (code, _, error) = await EngineProcess.RunAsync("--Store:Path=" + _temp.Folder, "--Engine:ListenPort=0", "--Web:Urls=http://127.0.0.1:0");
+        var (code, _, error) = await EngineProcess.RunAsync(["--Store:Path=" + _temp.Folder, "--Engine:ListenPort=0", "--Web:Urls=http://127.0.0.1:0"], patience: Slow);
         code.Should().Be(2, error);
         error.Should().Contain(_temp.Folder).And.Contain("is a folder");
     }
@@ -156,13 +161,13 @@ public sealed class StoreDamageTests : IDisposable
         new Random(12).NextBytes(garbage);
         await File.WriteAllBytesAsync(_temp.DbPath, garbage);
 
-        var (code, _, error) = await EngineProcess.RunAsync("--Store:Path=" + _temp.DbPath, "--Engine:ListenPort=0", "--Web:Urls=http://127.0.0.1:0");
+        var (code, _, error) = await EngineProcess.RunAsync(["--Store:Path=" + _temp.DbPath, "--Engine:ListenPort=0", "--Web:Urls=http://127.0.0.1:0"], patience: Slow);
         code.Should().Be(2, error);
         error.Should().Contain(_temp.DbPath).And.Contain("cannot be opened");
         (await File.ReadAllBytesAsync(_temp.DbPath)).Should().Equal(garbage);
 
         // The commands say the same.
-        (code, _, error) = await EngineProcess.RunAsync("export", Path.Combine(_temp.Folder, "out.json"), "--Store:Path=" + _temp.DbPath);
+        (code, _, error) = await EngineProcess.RunAsync(["export", Path.Combine(_temp.Folder, "out.json"), "--Store:Path=" + _temp.DbPath], patience: Slow);
         code.Should().Be(2, error);
         error.Should().Contain(_temp.DbPath).And.Contain("cannot be opened");
     }

@@ -74,7 +74,7 @@ public sealed class StoreKillTests : IDisposable
     {
         var engine = Path.Combine(AppContext.BaseDirectory, "IvrEngine.dll");
         File.Exists(engine).Should().BeTrue($"the engine is built next to the tests ({engine})");
-        var start = new ProcessStartInfo(DotnetHost())
+        var start = new ProcessStartInfo(Hosting.EngineProcess.DotnetHost())
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -115,13 +115,5 @@ public sealed class StoreKillTests : IDisposable
         var lines = rest.Split('\n');
         ids.AddRange(lines[..^1].Select(l => Guid.Parse(l.TrimEnd('\r'))));
         return ids;
-    }
-
-    private static string DotnetHost()
-    {
-        var self = Environment.ProcessPath;
-        if (self is not null && Path.GetFileNameWithoutExtension(self).Equals("dotnet", StringComparison.OrdinalIgnoreCase)) return self;
-        var fromCli = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
-        return string.IsNullOrEmpty(fromCli) ? "dotnet" : fromCli;
     }
 }

@@ -1,4 +1,5 @@
 using IvrEngine.Profiles;
+using IvrEngine.Tests.Hosting;
 
 namespace IvrEngine.Tests.Profiles;
 
@@ -6,6 +7,9 @@ namespace IvrEngine.Tests.Profiles;
 /// with a plain message naming the store and exit 2, and nothing of either is lost.</summary>
 public sealed class StoreLockTests : IDisposable
 {
+    // A child engine that imports, exports or opens a store: a loaded machine makes it slow.
+    private static readonly TimeSpan Slow = TimeSpan.FromSeconds(90);
+
     private readonly StoreTempFolder _temp = new();
 
     public void Dispose() => _temp.Dispose();
@@ -20,7 +24,7 @@ public sealed class StoreLockTests : IDisposable
         {
             for (var i = 0; i < 20; i++) held.Add(await store.InsertAsync(StoreCards.New()));
 
-            var (code, output, error) = await EngineProcess.RunAsync("import", csv, "--Store:Path=" + _temp.DbPath);
+            var (code, output, error) = await EngineProcess.RunAsync(["import", csv, "--Store:Path=" + _temp.DbPath], patience: Slow);
             code.Should().Be(2, output + error);
             error.Should().Contain(_temp.DbPath).And.Contain("in use by another process");
             output.Should().NotContain("imported");
@@ -32,8 +36,8 @@ public sealed class StoreLockTests : IDisposable
         }
 
         // Released, the same import goes in, and every client of the holder is still there.
-        var done = await EngineProcess.RunAsync("import", csv, "--Store:Path=" + _temp.DbPath);
-        done.Code.Should().Be(0, done.Error);
+        var done = await EngineProcess.RunAsync(["import", csv, "--Store:Path=" + _temp.DbPath], patience: Slow);
+        done.ExitCode.Should().Be(0, done.Error);
         done.Output.Should().Contain("read 2, imported 2, rejected 0");
         using var reopened = _temp.Open();
         (await reopened.CountAsync()).Should().Be(held.Count + 2);
@@ -44,9 +48,9 @@ public sealed class StoreLockTests : IDisposable
     {
         // A writer in another process holds the store; the test's open is refused, and once the writer is killed
         // (no clean close) the store opens again with every acknowledged write in it.
-        var start = EngineProcess.Start(["store-burst", _temp.DbPath, "100000"]);
+        var start = EngineProcess.StartInfo(["store-burst", _temp.DbPath, "100000"]);
         using var process = System.Diagnostics.Process.Start(start)!;
-        using var cts = new CancellationTokenSource(EngineProcess.Patience);
+        using var cts = new CancellationTokenSource(Slow);
         var ids = new List<Guid>();
         try
         {
