@@ -60,6 +60,7 @@ internal sealed partial class FlowRun
         var (attached, masked) = Attachments(priority);
         _transfer = transfer;
         _attached = attached;
+        _observer?.OnLeaving(_steps.ToArray(), MaskedVariablesNow());
         _observer?.OnTransfer(transfer, masked);
 
         if (await _call.SetVariablesAsync(attached, exported: true, _cancellationToken) == FlowCallStatus.HungUp)

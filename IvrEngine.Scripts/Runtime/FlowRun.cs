@@ -157,20 +157,13 @@ internal sealed partial class FlowRun
         return distinct.Count > shown ? $"{names}, ... ({distinct.Count} steps)" : names;
     }
 
-    private FlowRunResult Finish(string outcome, string? error)
-    {
-        var masked = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (name, value) in _vars.All)
-        {
-            masked[name] = MaskedValue(name, value);
-        }
-
-        return new FlowRunResult
+    private FlowRunResult Finish(string outcome, string? error) =>
+        new()
         {
             Outcome = outcome,
             Transfer = _transfer,
             Attached = _attached,
-            MaskedVariables = masked,
+            MaskedVariables = MaskedVariablesNow(),
             Steps = _steps.ToArray(),
             LastStep = _steps.Count > 0 ? _steps[^1] : string.Empty,
             Client = _client,
@@ -178,6 +171,17 @@ internal sealed partial class FlowRun
             Language = _language,
             Error = error,
         };
+
+    /// <summary>The run's variables as they stand, each masked (<see cref="MaskedValue"/>).</summary>
+    private Dictionary<string, string> MaskedVariablesNow()
+    {
+        var masked = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (name, value) in _vars.All)
+        {
+            masked[name] = MaskedValue(name, value);
+        }
+
+        return masked;
     }
 
     /// <summary>A variable's value as logs may show it.</summary>

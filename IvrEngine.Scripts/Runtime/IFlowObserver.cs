@@ -25,6 +25,13 @@ public interface IFlowObserver
     {
     }
 
+    /// <summary>The caller is about to be handed on (before anything of the transfer reaches the call): the steps run
+    /// so far and the run's variables, masked as in <see cref="FlowRunResult.MaskedVariables"/>. The call's record is
+    /// written only after the run; this is what an agent's card shows of the IVR until then.</summary>
+    void OnLeaving(IReadOnlyList<string> steps, IReadOnlyDictionary<string, string> maskedVariables)
+    {
+    }
+
     /// <summary>A transfer is about to be asked for; <paramref name="maskedAttached"/> is what is attached, with
     /// collected values masked.</summary>
     void OnTransfer(FlowTransfer transfer, IReadOnlyDictionary<string, string> maskedAttached)

@@ -46,7 +46,11 @@ internal sealed class RealDesk : IAsyncDisposable
 
     public IServiceProvider Services => Engine.Host.Services;
 
-    public static async Task<RealDesk> StartAsync(params string[] settings)
+    public static Task<RealDesk> StartAsync(params string[] settings) => StartAsync(null, settings);
+
+    /// <summary>As <see cref="StartAsync(string[])"/>, with <paramref name="configure"/> given the engine's services
+    /// after its own (a test's stand-in for one of them).</summary>
+    public static async Task<RealDesk> StartAsync(Action<IServiceCollection>? configure, params string[] settings)
     {
         var freeSwitch = new FreeSwitchSimulator(new SimulatorOptions
         {
@@ -59,7 +63,11 @@ internal sealed class RealDesk : IAsyncDisposable
         try
         {
             server = await freeSwitch.StartInboundServerAsync("pw");
-            engine = await EngineUnderTest.StartAsync(null, s => s.AddDesk(), [
+            engine = await EngineUnderTest.StartAsync(null, s =>
+            {
+                s.AddDesk();
+                configure?.Invoke(s);
+            }, [
                 "--Engine:Inbound:Enabled=true", $"--Engine:Inbound:Port={server.EndPoint.Port}", "--Engine:Inbound:Password=pw",
                 "--Store:SeedDemoData=true", "--Web:DemoCalls=true", .. settings]);
             await DeskWeb.AddUsersAsync(engine.Host.Services);
@@ -79,7 +87,7 @@ internal sealed class RealDesk : IAsyncDisposable
     }
 
     /// <summary>The setting that makes the engine serve the shipped flows (bank on 5000, taxi, clinic) instead of the
-    /// default flow alone: pass it to <see cref="StartAsync"/>.</summary>
+    /// default flow alone: pass it to <see cref="StartAsync(string[])"/>.</summary>
     public static string ShippedFlows => "--Flows:Path=" + Path.Combine(AppContext.BaseDirectory, "flows");
 
     /// <summary>A call from <paramref name="ani"/> to 5000 that the engine's flow puts in a queue (the default flow, or

@@ -7,6 +7,12 @@ namespace IvrEngine.Calls;
 /// <param name="MatchedBy">phone, account, card or none.</param>
 public sealed record CallClientContext(Guid? ClientId, string Code, string Reason, string MatchedBy);
 
+/// <summary>What the IVR did on a call, as it stood when the caller was handed on: an agent's card shows it until the
+/// call's record is written (after the IVR is done, which can be after the queue has offered the call).</summary>
+/// <param name="Steps">The steps run, in order.</param>
+/// <param name="Keyed">The run's variables, collected values masked.</param>
+public sealed record CallIvrTrail(IReadOnlyList<string> Steps, IReadOnlyDictionary<string, string> Keyed);
+
 /// <summary>Where the engine reports a call's context (the client found and the variables attached), so agents can
 /// read and edit it while the call lives. Implemented by the web layer; the IVR calls it once per call.</summary>
 public interface ICallContextSink
@@ -30,4 +36,9 @@ public interface ITrackedCall : ICall
     /// IVR's whole lookup (the client's card). The context then counts as one whose IVR ended: it is among the first
     /// to go when the contexts are over their bounds.</summary>
     void LeftIvr();
+
+    /// <summary>The IVR is handing the caller on (before the transfer is asked for): what it did so far.</summary>
+    void ShowTrail(CallIvrTrail trail)
+    {
+    }
 }

@@ -61,7 +61,7 @@ public sealed partial class ScriptedCallHandler(
             }
 
             LogFlowStarted(logger, call.Uuid, flow.Name, version.Generation);
-            var run = await new FlowRunner(directory, time, routing is { IsConfigured: true } ? routing : null).RunAsync(version.Set, flow, adapter, new CallObserver(logger, call.Uuid), cancellationToken);
+            var run = await new FlowRunner(directory, time, routing is { IsConfigured: true } ? routing : null).RunAsync(version.Set, flow, adapter, new CallObserver(logger, call.Uuid, call as ITrackedCall), cancellationToken);
             result = result with { Outcome = run.Outcome, Destination = adapter.TransferDestination, Run = run };
             LogFlowFinished(logger, call.Uuid, flow.Name, run.Outcome, adapter.TransferDestination ?? "-", string.Join(" > ", run.Steps),
                 string.Join(", ", run.MaskedVariables.Select(kv => kv.Key + "=" + kv.Value)));
@@ -119,8 +119,11 @@ public sealed partial class ScriptedCallHandler(
     }
 
     /// <summary>Logs a run as it goes; values come masked from the interpreter.</summary>
-    private sealed class CallObserver(ILogger logger, string callUuid) : IFlowObserver
+    private sealed class CallObserver(ILogger logger, string callUuid, ITrackedCall? tracked) : IFlowObserver
     {
+        public void OnLeaving(IReadOnlyList<string> steps, IReadOnlyDictionary<string, string> maskedVariables) =>
+            tracked?.ShowTrail(new CallIvrTrail(steps, maskedVariables));
+
         public void OnStep(string flow, FlowStep flowStep) => LogStep(logger, callUuid, flow, flowStep.Id);
 
         public void OnCollected(string name, string maskedValue, string status) => LogCollected(logger, callUuid, name, status, maskedValue);

@@ -21,6 +21,7 @@ public sealed class CallContextEntry
     private Func<CallClientContext?>? _provider;
     private CallClientContext? _settled;
     private CallClientContext? _identified;
+    private CallIvrTrail? _trail;
     private readonly ConcurrentDictionary<string, string> _variables = new(StringComparer.Ordinal);
     private long _counted;
     private bool _removed;
@@ -98,6 +99,11 @@ public sealed class CallContextEntry
         }
     }
 
+    /// <summary>What the IVR did, as it stood when it handed the caller on; null before (or when it never did).</summary>
+    public CallIvrTrail? Trail => Volatile.Read(ref _trail);
+
+    internal void ShowTrail(CallIvrTrail trail) => Volatile.Write(ref _trail, trail);
+
     /// <summary>An agent identified the caller (created a client from the call, or attached its number to one): this
     /// client is the call's from now on, whatever the IVR found.</summary>
     internal void Identify(CallClientContext client) => Volatile.Write(ref _identified, client);
@@ -152,6 +158,12 @@ public sealed class CallContextEntry
         long bytes = EntryOverhead + 2L * (Uuid.Length + Ani.Length + Dnis.Length);
         foreach (var (name, value) in _variables) bytes += VariableOverhead + 2L * (name.Length + value.Length);
         bytes += Size(Volatile.Read(ref _settled)) + Size(Volatile.Read(ref _identified));
+        if (Volatile.Read(ref _trail) is { } trail)
+        {
+            foreach (var step in trail.Steps) bytes += VariableOverhead + 2L * step.Length;
+            foreach (var (name, value) in trail.Keyed) bytes += VariableOverhead + 2L * (name.Length + value.Length);
+        }
+
         return bytes;
     }
 
@@ -392,6 +404,12 @@ public sealed partial class CallContextRegistry : ICallContextSink
         public void LeftIvr()
         {
             entry.Settle();
+            owner.Recount(entry);
+        }
+
+        public void ShowTrail(CallIvrTrail trail)
+        {
+            entry.ShowTrail(trail);
             owner.Recount(entry);
         }
 

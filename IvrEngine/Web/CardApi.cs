@@ -131,8 +131,10 @@ public sealed partial class CardApi(
             deskCall is null ? null : new CardAgent(deskCall.Agent, agentUser?.Extension ?? AgentExtension(deskCall.Agent), agentUser?.DisplayName),
             entry is not null && deskCall?.State != DeskCallState.WrapUp);
         var ivr = new CardIvr(variables.GetValueOrDefault(ContextVariables.Flow) ?? record?.Flow,
-            record?.Steps is { Count: > 0 } steps ? [.. steps] : variables.TryGetValue(ContextVariables.LastStep, out var last) ? [last] : [],
-            record?.Collected ?? new Dictionary<string, string>(),
+            record?.Steps is { Count: > 0 } steps ? [.. steps]
+                : entry?.Trail is { Steps.Count: > 0 } trail ? trail.Steps
+                : variables.TryGetValue(ContextVariables.LastStep, out var last) ? [last] : [],
+            record?.Collected ?? entry?.Trail?.Keyed ?? new Dictionary<string, string>(),
             variables.GetValueOrDefault(ContextVariables.RouteRule), variables.GetValueOrDefault(ContextVariables.RouteReason),
             variables.GetValueOrDefault(ContextVariables.LastStep) ?? record?.Steps.LastOrDefault(), record?.Outcome);
         var cti = new CardCti(who?.Code ?? variables.GetValueOrDefault(ContextVariables.CtiCode),
