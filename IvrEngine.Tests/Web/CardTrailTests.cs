@@ -1,8 +1,6 @@
-using System.Collections.Concurrent;
-using System.Reflection;
-using System.Runtime.ExceptionServices;
 using IvrEngine.Profiles;
 using IvrEngine.Tests.Browser;
+using IvrEngine.Tests.Profiles;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace IvrEngine.Tests.Web;
@@ -43,10 +41,9 @@ public sealed class CardTrailTests
     private sealed class HeldRecords
     {
         private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private volatile bool _armed;
 
         public TaskCompletionSource<InteractionRecord> Arrived { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        private volatile bool _armed;
 
         public void Arm() => _armed = true;
 
@@ -61,9 +58,10 @@ public sealed class CardTrailTests
             {
                 var inner = original.ImplementationFactory?.Invoke(sp) ?? original.ImplementationInstance
                     ?? throw new InvalidOperationException("the store is registered by a factory or an instance");
-                var proxy = DispatchProxy.Create<IHeldStore, HoldingProxy>();
-                ((HoldingProxy)(object)proxy).Set(inner, this);
-                return proxy;
+                return StoreStandIn.Over(inner, (method, args, forward) =>
+                    method.Name == nameof(IClientStore.AddInteractionAsync) && args[0] is InteractionRecord record
+                        ? HoldAsync(record, () => (Task)forward()!)
+                        : forward());
             });
         }
 
@@ -84,47 +82,5 @@ public sealed class CardTrailTests
     private sealed class Releaser(TaskCompletionSource released) : IDisposable
     {
         public void Dispose() => released.TrySetResult();
-    }
-
-    /// <summary>Every face of the engine's store (the desk's and the file's resolve from the client store).</summary>
-    public interface IHeldStore : IClientStore, IDeskStore, IStoreFile
-    {
-    }
-
-    /// <summary>Forwards every call to the real store, holding <see cref="IClientStore.AddInteractionAsync"/>.</summary>
-    public class HoldingProxy : DispatchProxy
-    {
-        private object _inner = null!;
-        private HeldRecords _gate = null!;
-
-        internal void Set(object inner, object gate)
-        {
-            _inner = inner;
-            _gate = (HeldRecords)gate;
-        }
-
-        protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
-        {
-            ArgumentNullException.ThrowIfNull(targetMethod);
-            if (targetMethod.Name == nameof(IClientStore.AddInteractionAsync) && args?[0] is InteractionRecord record)
-            {
-                return _gate.HoldAsync(record, () => (Task)Forward(targetMethod, args)!);
-            }
-
-            return Forward(targetMethod, args);
-        }
-
-        private object? Forward(MethodInfo method, object?[]? args)
-        {
-            try
-            {
-                return method.Invoke(_inner, args);
-            }
-            catch (TargetInvocationException ex) when (ex.InnerException is not null)
-            {
-                ExceptionDispatchInfo.Throw(ex.InnerException);
-                throw;
-            }
-        }
     }
 }

@@ -8,6 +8,7 @@ using IvrEngine.Profiles;
 using IvrEngine.Routing;
 using IvrEngine.Simulator;
 using IvrEngine.Tests.EndToEnd;
+using IvrEngine.Tests.Profiles;
 using IvrEngine.Web;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -37,7 +38,7 @@ public sealed class ContextMemoryTests
             var store = new CardWatchingStore(inner);
             var card = await inner.InsertAsync(CardWithNotes("+15551239001", ManyNotes));
             var contexts = new CallContextRegistry(TimeProvider.System, new CallContextLimits());
-            var uuids = await RunCallsAsync(store, contexts, flows.FullName, "+15551239001", calls: 5);
+            var uuids = await RunCallsAsync(store.Store, contexts, flows.FullName, "+15551239001", calls: 5);
 
             contexts.Count.Should().Be(5, "without the inbound connection the contexts stay for their time-to-live");
             foreach (var uuid in uuids) contexts.Find(uuid)!.Client!.ClientId.Should().Be(card.Id);
@@ -304,11 +305,26 @@ public sealed class ContextMemoryTests
         public Task<CallResult> BreakAsync(CancellationToken cancellationToken = default) => throw new NotSupportedException();
     }
 
-    /// <summary>The store, counting the cards it hands out and how many of them are still reachable.</summary>
-    private sealed class CardWatchingStore(IClientStore inner) : IClientStore
+    /// <summary>The store, counting the cards its lookups hand out and how many of them are still reachable.</summary>
+    private sealed class CardWatchingStore
     {
+        private static readonly HashSet<string> Lookups = [nameof(IClientStore.GetAsync), nameof(IClientStore.FindByPhoneAsync),
+            nameof(IClientStore.FindByAccountAsync), nameof(IClientStore.FindByCardFingerprintAsync)];
+
         private readonly Lock _gate = new();
         private readonly List<WeakReference<ClientCard>> _cards = [];
+
+        public CardWatchingStore(LiteDbClientStore inner)
+        {
+            // The test disposes the store it wraps.
+            Store = StoreStandIn.Over(inner, (method, _, forward) =>
+                method.Name == nameof(IDisposable.Dispose) ? null
+                : method.DeclaringType == typeof(IClientStore) && Lookups.Contains(method.Name) ? Watch((Task<ClientCard?>)forward()!)
+                : forward());
+        }
+
+        /// <summary>The store to give the engine.</summary>
+        public IClientStore Store { get; }
 
         public int CardsHandedOut
         {
@@ -335,57 +351,6 @@ public sealed class ContextMemoryTests
             }
 
             return card;
-        }
-
-        public Task<ClientCard?> GetAsync(Guid id, CancellationToken cancellationToken = default) => Watch(inner.GetAsync(id, cancellationToken));
-
-        public Task<ClientCard?> FindByPhoneAsync(string e164, CancellationToken cancellationToken = default) =>
-            Watch(inner.FindByPhoneAsync(e164, cancellationToken));
-
-        public Task<ClientCard?> FindByAccountAsync(string accountNumber, CancellationToken cancellationToken = default) =>
-            Watch(inner.FindByAccountAsync(accountNumber, cancellationToken));
-
-        public Task<ClientCard?> FindByCardFingerprintAsync(string fingerprint, CancellationToken cancellationToken = default) =>
-            Watch(inner.FindByCardFingerprintAsync(fingerprint, cancellationToken));
-
-        public Task<ClientCard> InsertAsync(ClientCard card, CancellationToken cancellationToken = default) => inner.InsertAsync(card, cancellationToken);
-
-        public Task<int> InsertManyAsync(IReadOnlyCollection<ClientCard> cards, CancellationToken cancellationToken = default) =>
-            inner.InsertManyAsync(cards, cancellationToken);
-
-        public Task<ClientCard> UpdateAsync(ClientCard card, CancellationToken cancellationToken = default) => inner.UpdateAsync(card, cancellationToken);
-
-        public IAsyncEnumerable<ClientCard> AllAsync(CancellationToken cancellationToken = default) => inner.AllAsync(cancellationToken);
-
-        public Task<int> CountAsync(CancellationToken cancellationToken = default) => inner.CountAsync(cancellationToken);
-
-        public Task AddInteractionAsync(InteractionRecord interaction, CancellationToken cancellationToken = default) =>
-            inner.AddInteractionAsync(interaction, cancellationToken);
-
-        public Task<IReadOnlyList<InteractionRecord>> GetInteractionsAsync(Guid clientId, int max = 50, CancellationToken cancellationToken = default) =>
-            inner.GetInteractionsAsync(clientId, max, cancellationToken);
-
-        public Task<InteractionRecord?> LastInteractionFromAsync(string callerNumber, CancellationToken cancellationToken = default) =>
-            inner.LastInteractionFromAsync(callerNumber, cancellationToken);
-
-        public Task AddTicketAsync(Ticket ticket, CancellationToken cancellationToken = default) => inner.AddTicketAsync(ticket, cancellationToken);
-
-        public Task<IReadOnlyList<Ticket>> GetTicketsAsync(Guid clientId, CancellationToken cancellationToken = default) =>
-            inner.GetTicketsAsync(clientId, cancellationToken);
-
-        public Task<Campaign?> FindCampaignAsync(string dnis, CancellationToken cancellationToken = default) => inner.FindCampaignAsync(dnis, cancellationToken);
-
-        public Task UpsertCampaignAsync(Campaign campaign, CancellationToken cancellationToken = default) => inner.UpsertCampaignAsync(campaign, cancellationToken);
-
-        public Task<ClientCard> SetPhotoAsync(Guid clientId, int expectedVersion, Stream photo, string fileName, CancellationToken cancellationToken = default) =>
-            inner.SetPhotoAsync(clientId, expectedVersion, photo, fileName, cancellationToken);
-
-        public Task<bool> ReadPhotoAsync(Guid clientId, Stream destination, CancellationToken cancellationToken = default) =>
-            inner.ReadPhotoAsync(clientId, destination, cancellationToken);
-
-        public void Dispose()
-        {
-            // The test disposes the store it wraps.
         }
     }
 
