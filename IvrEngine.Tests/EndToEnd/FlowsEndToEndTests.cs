@@ -150,7 +150,7 @@ public sealed class FlowsEndToEndTests
         var record = await engine.RunCallAsync(new CallerScript { Ani = "15551230001", Dnis = "5999" });
 
         record.ProtocolErrors.Should().BeEmpty();
-        record.Applications.Select(a => a.Name).Should().ContainInOrder("answer", "playback", "export", "transfer")
+        record.Applications.Select(a => a.Name).Should().ContainInOrder("answer", "playback", "multiset", "transfer")
             .And.NotContain("play_and_get_digits");
         record.Applications.First(a => a.Name == "playback").Arg.Should().Be("ivr/ivr-welcome.wav");
         record.TransferredTo.Should().Be("queue_vip XML default");

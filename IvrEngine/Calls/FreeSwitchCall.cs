@@ -15,6 +15,7 @@ public sealed class FreeSwitchCall : ICall, IDisposable
     // A null value marks a variable unset by this call.
     private ConcurrentDictionary<string, string?>? _changed;
     private readonly HashSet<string> _exported = new(StringComparer.Ordinal);
+    private readonly List<string> _exportOrder = [];
     private readonly CancellationTokenSource _hungUp = new();
     private int _state = (int)CallState.Ringing;
 
@@ -120,6 +121,12 @@ public sealed class FreeSwitchCall : ICall, IDisposable
     }
 
     /// <inheritdoc />
+    /// <remarks>Several variables go in one <c>multiset</c> (one command, one pair of execute events, where each
+    /// <c>set</c> or <c>export</c> of its own costs FreeSWITCH and the engine a command, a reply and two events carrying
+    /// every channel variable). An exported batch also sets <c>export_vars</c> in that command, which is what the
+    /// <c>export</c> application does for each variable. A value FreeSWITCH would read differently inside a
+    /// <c>multiset</c> (quotes, backslashes, spaces at its end) goes by a <c>set</c> of its own; a value holding '$' by
+    /// <c>uuid_setvar</c>, which does not expand it.</remarks>
     public async Task<CallResult> SetVariablesAsync(IEnumerable<KeyValuePair<string, string>> variables, bool exported = false,
         CancellationToken cancellationToken = default)
     {
@@ -132,36 +139,52 @@ public sealed class FreeSwitchCall : ICall, IDisposable
             if (value.Contains('\0', StringComparison.Ordinal)) throw new ArgumentException($"Variable {name} holds NUL.", nameof(variables));
         }
 
-        var pending = new List<Task<CallResult>>(batch.Count + 1);
-        var exportListChanged = false;
         foreach (var (name, value) in batch)
         {
-            if (NeedsRawSet(value))
+            if (NeedsRawSet(value) && value.AsSpan().IndexOfAny('\r', '\n') >= 0)
             {
-                // Application arguments are expanded by FreeSWITCH (${...} runs APIs): a value holding '$' is set
-                // through uuid_setvar, which does not expand it (escaped for its argument parsing), and exported by
-                // listing it in export_vars.
-                pending.Add(ApiSetVarAsync(name, value, cancellationToken));
-                if (exported) lock (_exported) exportListChanged |= _exported.Add(name);
+                throw new ArgumentException($"Variable {name}: a value holding both '$' and a line break cannot be set safely.", nameof(variables));
             }
-            else
-            {
-                pending.Add(ExecuteAsync(exported ? "export" : "set", name + "=" + value, cancellationToken));
-                if (exported) lock (_exported) _exported.Add(name);
-            }
-
-            Changed[name] = value;
         }
 
-        if (exportListChanged)
-        {
-            string list;
-            lock (_exported) list = string.Join(',', _exported.Order(StringComparer.Ordinal));
-            pending.Add(ApiSetVarAsync("export_vars", list, cancellationToken));
-        }
+        var exportList = exported ? ExportList(batch.Keys) : null;
+        var plan = MultiSetPlan.Make(batch, exportList);
+        var pending = new List<Task<CallResult>>(plan.Singles.Count + plan.Raw.Count + plan.MultiSets.Count);
+        foreach (var argument in plan.MultiSets) pending.Add(ExecuteAsync("multiset", argument, cancellationToken));
+        // An exported batch always has a multiset: it carries export_vars for every variable of the batch.
+        foreach (var (name, value) in plan.Singles) pending.Add(ExecuteAsync("set", name + "=" + value, cancellationToken));
+
+        // Application arguments are expanded by FreeSWITCH (${...} runs APIs): a value holding '$' is set through
+        // uuid_setvar, which does not expand it (escaped for its argument parsing).
+        foreach (var (name, value) in plan.Raw) pending.Add(ApiSetVarAsync(name, value, cancellationToken));
+        foreach (var (name, value) in batch) Changed[name] = value;
+        if (exportList is not null) Changed["export_vars"] = exportList;
 
         var results = await Task.WhenAll(pending);
         return results.FirstOrDefault(r => !r.IsSuccess) ?? CallResult.Ok;
+    }
+
+    /// <summary>The channel's <c>export_vars</c> once <paramref name="names"/> are exported: what the dialplan exported
+    /// before the call reached the engine, then what the engine exported, in order, each once.</summary>
+    private string ExportList(IEnumerable<string> names)
+    {
+        lock (_exported)
+        {
+            if (_exportOrder.Count == 0 && GetVariable("export_vars") is { Length: > 0 } before)
+            {
+                foreach (var name in before.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                {
+                    if (_exported.Add(name)) _exportOrder.Add(name);
+                }
+            }
+
+            foreach (var name in names)
+            {
+                if (_exported.Add(name)) _exportOrder.Add(name);
+            }
+
+            return string.Join(',', _exportOrder);
+        }
     }
 
     /// <inheritdoc />
@@ -235,11 +258,6 @@ public sealed class FreeSwitchCall : ICall, IDisposable
 
     private async Task<CallResult> ApiSetVarAsync(string name, string value, CancellationToken cancellationToken)
     {
-        if (value.AsSpan().IndexOfAny('\r', '\n') >= 0)
-        {
-            throw new ArgumentException($"Variable {name}: a value holding both '$' and a line break cannot be set safely.", nameof(value));
-        }
-
         if (_session.IsHungUp) return HungUpResult(new CallResult(CallOutcome.HungUp, HangupCause));
         try
         {
