@@ -222,6 +222,10 @@ public sealed partial class CallContextRegistry : ICallContextSink
     private long _bytes;
     private long _evicted;
     private long _opened;
+    private long _nextSweepTicks;
+
+    /// <summary>How often, at most, a new call sweeps expired contexts out.</summary>
+    private static readonly TimeSpan SweepInterval = TimeSpan.FromSeconds(1);
 
     /// <summary>Creates the registry with the default bounds and <paramref name="timeToLive"/>, hangups unobserved.</summary>
     public CallContextRegistry(TimeProvider time, TimeSpan timeToLive)
@@ -383,10 +387,15 @@ public sealed partial class CallContextRegistry : ICallContextSink
         return null;
     }
 
+    /// <summary>Drops expired contexts, at most once a second: each lookup checks expiry itself
+    /// (<see cref="Fresh"/>), so the sweep only bounds how long an expired context holds memory, and a scan of every
+    /// context on every new call cost a burst more than the rest of the registry.</summary>
     private void Sweep()
     {
         var now = _time.GetUtcNow();
-        foreach (var entry in _byUuid.Values)
+        var due = Interlocked.Read(ref _nextSweepTicks);
+        if (now.UtcTicks < due || Interlocked.CompareExchange(ref _nextSweepTicks, (now + SweepInterval).UtcTicks, due) != due) return;
+        foreach (var (_, entry) in _byUuid)
         {
             if (now - entry.LastSeen > TimeToLive(entry)) Remove(entry);
         }
