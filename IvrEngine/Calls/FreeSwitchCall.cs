@@ -85,7 +85,8 @@ public sealed class FreeSwitchCall : ICall, IDisposable
     {
         ArgumentNullException.ThrowIfNull(request);
         var argument = BuildPlayAndGetDigits(request);
-        var result = await _session.ExecuteAsync("play_and_get_digits", argument, eventLock: true, keepCompleteEvent: true, cancellationToken);
+        var result = await _session.ExecuteAsync("play_and_get_digits", argument, eventLock: true,
+            [request.VariableName, "read_terminator_used", "read_result"], cancellationToken);
         if (!result.IsCompleted) return HungUpResult(new CollectResult(CollectOutcome.HungUp, string.Empty, null));
 
         var digits = result.GetVariable(request.VariableName) ?? string.Empty;

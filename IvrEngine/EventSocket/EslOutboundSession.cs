@@ -145,13 +145,26 @@ public sealed partial class EslOutboundSession : IEslFrameSink, IAsyncDisposable
     /// <param name="keepCompleteEvent">Keep a copy of the CHANNEL_EXECUTE_COMPLETE for its variables; without it only
     /// Application-Response is read, and nothing is copied.</param>
     /// <param name="cancellationToken">Stops waiting; the application itself keeps running (use uuid_break).</param>
-    public async Task<ExecuteResult> ExecuteAsync(string application, string? argument = null, bool eventLock = true,
-        bool keepCompleteEvent = true, CancellationToken cancellationToken = default)
+    public Task<ExecuteResult> ExecuteAsync(string application, string? argument = null, bool eventLock = true,
+        bool keepCompleteEvent = true, CancellationToken cancellationToken = default) =>
+        ExecuteAsync(application, argument, eventLock, new PendingExecute(application, keepCompleteEvent, null), cancellationToken);
+
+    /// <summary>Runs an application like <see cref="ExecuteAsync(string, string?, bool, bool, CancellationToken)"/> and
+    /// reads only <paramref name="variables"/> from its CHANNEL_EXECUTE_COMPLETE (<see cref="ExecuteResult.GetVariable"/>),
+    /// without copying the event (which carries every channel variable).</summary>
+    public Task<ExecuteResult> ExecuteAsync(string application, string? argument, bool eventLock, IReadOnlyList<string> variables,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(variables);
+        return ExecuteAsync(application, argument, eventLock, new PendingExecute(application, false, variables), cancellationToken);
+    }
+
+    private async Task<ExecuteResult> ExecuteAsync(string application, string? argument, bool eventLock, PendingExecute pending,
+        CancellationToken cancellationToken)
     {
         if (_hungUp is { } gone) return Ended(application, gone);
 
         var eventUuid = Guid.NewGuid().ToString();
-        var pending = new PendingExecute(application, keepCompleteEvent);
         _executes[eventUuid] = pending;
         try
         {
@@ -238,7 +251,7 @@ public sealed partial class EslOutboundSession : IEslFrameSink, IAsyncDisposable
             {
                 pending.Completion.TrySetResult(pending.KeepEvent
                     ? new ExecuteResult(ExecuteOutcome.Completed, pending.Application, leased.Detach(), null)
-                    : new ExecuteResult(pending.Application, leased.GetHeader("Application-Response")));
+                    : new ExecuteResult(pending.Application, leased.GetHeader("Application-Response"), Read(leased, pending.Variables)));
             }
         }
         else if (leased.HeaderEquals("Event-Name"u8, "DTMF"u8))
@@ -281,11 +294,21 @@ public sealed partial class EslOutboundSession : IEslFrameSink, IAsyncDisposable
         }
     }
 
-    private sealed class PendingExecute(string application, bool keepEvent)
+    private static Dictionary<string, string?>? Read(EslEvent leased, IReadOnlyList<string>? names)
+    {
+        if (names is null) return null;
+        var values = new Dictionary<string, string?>(names.Count, StringComparer.Ordinal);
+        foreach (var name in names) values[name] = leased.GetVariable(name);
+        return values;
+    }
+
+    private sealed class PendingExecute(string application, bool keepEvent, IReadOnlyList<string>? variables)
     {
         public string Application { get; } = application;
 
         public bool KeepEvent { get; } = keepEvent;
+
+        public IReadOnlyList<string>? Variables { get; } = variables;
 
         public TaskCompletionSource<ExecuteResult> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }

@@ -20,15 +20,22 @@ public enum ExecuteOutcome
 public sealed record ExecuteResult(ExecuteOutcome Outcome, string Application, EslEvent? CompleteEvent, string? HangupCause)
 {
     private readonly string? _response;
+    private readonly IReadOnlyDictionary<string, string?>? _variables;
 
-    internal ExecuteResult(string application, string? response)
-        : this(ExecuteOutcome.Completed, application, null, null) => _response = response;
+    internal ExecuteResult(string application, string? response, IReadOnlyDictionary<string, string?>? variables = null)
+        : this(ExecuteOutcome.Completed, application, null, null)
+    {
+        _response = response;
+        _variables = variables;
+    }
 
     /// <summary>Application-Response (e.g. <c>FILE PLAYED</c>, <c>_none_</c>).</summary>
     public string? Response => _response ?? CompleteEvent?.GetHeader("Application-Response");
 
-    /// <summary>A channel variable as it stood when the application completed (needs the kept event).</summary>
-    public string? GetVariable(string name) => CompleteEvent?.GetVariable(name);
+    /// <summary>A channel variable as it stood when the application completed: from the kept event, or one of the
+    /// variables asked for when it was run.</summary>
+    public string? GetVariable(string name) =>
+        _variables is not null && _variables.TryGetValue(name, out var value) ? value : CompleteEvent?.GetVariable(name);
 
     /// <summary>True when the application ran to its end.</summary>
     public bool IsCompleted => Outcome == ExecuteOutcome.Completed;
