@@ -134,8 +134,14 @@ public sealed partial class ScriptedCallHandler(
         public void OnRoute(FlowRoute route) =>
             LogRoute(logger, callUuid, route.Rule, route.Reason);
 
-        public void OnTransfer(FlowTransfer transfer, IReadOnlyDictionary<string, string> maskedAttached) =>
-            LogTransfer(logger, callUuid, transfer.Kind, transfer.Target, string.Join(", ", maskedAttached.Select(kv => kv.Key + "=" + kv.Value)));
+        public void OnTransfer(FlowTransfer transfer, IReadOnlyDictionary<string, string> maskedAttached)
+        {
+            // The list of what is attached is a few kilobytes: made only when the line is written.
+            if (logger.IsEnabled(LogLevel.Information))
+            {
+                LogTransfer(logger, callUuid, transfer.Kind, transfer.Target, string.Join(", ", maskedAttached.Select(kv => kv.Key + "=" + kv.Value)));
+            }
+        }
 
         public void OnValueCut(string name, int bytes, int maxBytes) => LogValueCut(logger, callUuid, name, bytes, maxBytes);
     }
