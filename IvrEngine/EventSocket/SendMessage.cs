@@ -7,7 +7,8 @@ namespace IvrEngine.EventSocket;
 /// FreeSWITCH reads as the argument (content-type text/plain).</summary>
 public sealed class SendMessage
 {
-    private readonly List<KeyValuePair<string, string>> _headers = [];
+    // call-command, the application, its argument, event-lock and Event-UUID: an execute fits without growing.
+    private readonly List<KeyValuePair<string, string>> _headers = new(6);
 
     private SendMessage(string callCommand, string? uuid)
     {
