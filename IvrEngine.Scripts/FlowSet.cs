@@ -42,7 +42,17 @@ public sealed partial class FlowSet
         Flows = flows;
         Default = flows.FirstOrDefault(f => f.IsDefault);
         UnboundedValueBytes = unboundedValueBytes;
+        foreach (var flow in flows)
+        {
+            foreach (var number in flow.Numbers)
+            {
+                // The validator refused a number that is no number and one listed twice; the first flow wins anyway.
+                if (NumberKey(number) is { } key) _byNumber.TryAdd(key, flow);
+            }
+        }
     }
+
+    private readonly Dictionary<string, FlowDefinition> _byNumber = new(StringComparer.Ordinal);
 
     /// <summary>The size a set value without a known bound (an expression without <c>max</c>) is cut to when it is
     /// attached to a call, in UTF-8 bytes (<see cref="FlowLoadOptions.UnboundedValueBytes"/>).</summary>
@@ -52,17 +62,37 @@ public sealed partial class FlowSet
     public FlowDefinition? ForDialedNumber(string dialed)
     {
         ArgumentNullException.ThrowIfNull(dialed);
-        var key = NumberKey(dialed);
-        return Flows.FirstOrDefault(f => f.Numbers.Any(n => NumberKey(n) == key)) ?? Default;
+        return NumberKey(dialed) is { } key && _byNumber.TryGetValue(key, out var flow) ? flow : Default;
     }
 
     /// <summary>The flow with this name, or null.</summary>
     public FlowDefinition? ByName(string name) => Flows.FirstOrDefault(f => string.Equals(f.Name, name, StringComparison.Ordinal));
 
-    /// <summary>Dialed numbers compare by their digits and a leading +: "+1 800 555-0100" serves "+18005550100".</summary>
-    internal static string NumberKey(string number)
+    /// <summary>Dialed numbers compare by their digits and a leading +: "+1 800 555-0100" serves "+18005550100". Only
+    /// the way numbers are written may surround the digits (spaces, '-', '.', '(' and ')'): text with anything else
+    /// ("$${x}5000", "sip:5000") is no dialed number and has no key (null), so it reaches the default flow.</summary>
+    internal static string? NumberKey(string number)
     {
-        var digits = new string(number.Where(char.IsAsciiDigit).ToArray());
-        return number.TrimStart().StartsWith('+') ? "+" + digits : digits;
+        var text = number.AsSpan().Trim();
+        var plus = text.StartsWith('+');
+        if (plus) text = text[1..];
+        var digits = 0;
+        foreach (var c in text)
+        {
+            if (char.IsAsciiDigit(c)) digits++;
+            else if (c is not (' ' or '-' or '.' or '(' or ')')) return null;
+        }
+
+        if (digits == 0) return null;
+        if (digits == text.Length && !plus) return text.Length == number.Length ? number : text.ToString();
+        return string.Create(digits + (plus ? 1 : 0), (number, plus), static (span, state) =>
+        {
+            var at = 0;
+            if (state.plus) span[at++] = '+';
+            foreach (var c in state.number)
+            {
+                if (char.IsAsciiDigit(c)) span[at++] = c;
+            }
+        });
     }
 }

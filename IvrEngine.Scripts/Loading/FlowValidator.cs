@@ -268,7 +268,9 @@ internal static class FlowValidator
         {
             foreach (var (number, span) in flow.Numbers)
             {
-                var key = FlowSet.NumberKey(number);
+                // A number that is no phone number is reported where the flow's numbers are read.
+                if (FlowSet.NumberKey(number) is not { } key) continue;
+
                 if (!byNumber.TryGetValue(key, out var first))
                 {
                     byNumber[key] = (flow, span);

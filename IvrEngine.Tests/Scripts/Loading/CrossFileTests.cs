@@ -79,6 +79,10 @@ public sealed class CrossFileTests : IDisposable
         set.Default!.Name.Should().Be("main");
         set.ForDialedNumber("5001")!.Name.Should().Be("sales");
         set.ForDialedNumber("9999")!.Name.Should().Be("main");
+        set.ForDialedNumber(" (500) 1 ")!.Name.Should().Be("sales", "the way a number is written does not matter");
+        set.ForDialedNumber("$${x}5001")!.Name.Should().Be("main", "text that is no dialed number is not matched by its digits");
+        set.ForDialedNumber("sip:5001")!.Name.Should().Be("main");
+        set.ForDialedNumber("")!.Name.Should().Be("main");
     }
 
     private const string Caller = """
