@@ -57,6 +57,7 @@ public sealed class StartRefusalTests : IDisposable
 
         AssertRefused(run, "Flows:Path");
         run.Error.Should().Contain("no-such-folder");
+        File.Exists(Path.Combine(_temp.FullName, "clients.db")).Should().BeFalse("a start refused for its flows makes no store");
     }
 
     [Fact]
@@ -69,6 +70,7 @@ public sealed class StartRefusalTests : IDisposable
 
         AssertRefused(run, "broken.yaml:");
         run.Error.Should().Contain("nowhere");
+        File.Exists(Path.Combine(_temp.FullName, "clients.db")).Should().BeFalse("a start refused for its flows makes no store");
     }
 
     [Fact]

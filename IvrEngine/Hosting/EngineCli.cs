@@ -578,6 +578,9 @@ public static partial class EngineCli
         try
         {
             using var host = built;
+            // The flows first: a broken folder stops the start before the host's services open (or create) the store.
+            // The host's own start finds them loaded (FlowsStartup).
+            host.Services.GetRequiredService<FlowCatalog>().Start();
             await host.RunAsync();
             return Ok;
         }
