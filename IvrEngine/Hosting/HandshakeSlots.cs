@@ -2,24 +2,23 @@ using IvrEngine.EventSocket;
 
 namespace IvrEngine.Hosting;
 
-/// <summary>The outbound sockets that have not become calls yet (connect sent, channel data not read), at most
-/// <c>capacity</c> of them. When every place is taken the oldest is closed to make room, but only once it has had
-/// <see cref="MinimumAge"/> to answer: FreeSWITCH answers connect within milliseconds, so the oldest waiting socket
-/// is the likeliest not to be FreeSWITCH at all. Until then the listener accepts nothing more
-/// (<see cref="WaitForRoomAsync"/>): a flood that reconnects as fast as it can is admitted at capacity / MinimumAge
-/// per second, in arrival order with the real calls, and cannot close a real call's handshake before it was
-/// answered.</summary>
-internal sealed class HandshakeSlots(int capacity, TimeProvider time)
+/// <summary>The outbound sockets that have not become calls yet (connect sent, channel data not read). Up to
+/// <c>capacity</c> of them may take the whole handshake timeout. Past that the listener is under pressure, and it
+/// does not stop accepting: the kernel's backlog would then be the queue, and a flood that reconnects as fast as its
+/// sockets are closed would fill it and push the real callers' connection attempts out. Every socket is accepted and
+/// sent <c>connect</c> at once instead, and while more than <c>capacity</c> wait, the oldest are closed once they have
+/// had <c>grace</c> to answer. FreeSWITCH answers connect within milliseconds, so a real call's handshake is over long
+/// before its grace, however many silent sockets arrive after it; a silent socket is gone after its grace, so the
+/// sockets held stay bounded by what arrives within one grace (and by the listener's socket cap).</summary>
+internal sealed class HandshakeSlots(int capacity, TimeSpan grace, TimeProvider time)
 {
-    /// <summary>How long a handshake keeps its place before a newer socket may take it.</summary>
-    public static readonly TimeSpan MinimumAge = TimeSpan.FromSeconds(1);
-
     private static readonly TimeSpan TroubleWindow = TimeSpan.FromMinutes(1);
 
     private readonly LinkedList<(EslOutboundSession Session, long Since)> _waiting = new();
     private long _evicted;
     private long _dropped;
     private long _lastTrouble = long.MinValue;
+    private bool _sweeping;
 
     /// <summary>Handshakes in progress.</summary>
     public int Count
@@ -30,9 +29,14 @@ internal sealed class HandshakeSlots(int capacity, TimeProvider time)
         }
     }
 
+    /// <summary>Handshakes that may take the whole handshake timeout (Engine:MaxHandshakes).</summary>
     public int Capacity => capacity;
 
-    /// <summary>Handshakes closed to make room for newer ones, since start.</summary>
+    /// <summary>How long a handshake may wait for its answer while more than <see cref="Capacity"/> wait.</summary>
+    public TimeSpan Grace => grace;
+
+    /// <summary>Handshakes closed under pressure (not answered within the grace while more than <see cref="Capacity"/>
+    /// waited), since start.</summary>
     public long Evicted => Interlocked.Read(ref _evicted);
 
     /// <summary>Sockets closed without becoming a call (no answer in time, a reply that is not a channel, silent after
@@ -49,48 +53,23 @@ internal sealed class HandshakeSlots(int capacity, TimeProvider time)
         }
     }
 
-    /// <summary>Completes when a place is free or the oldest handshake has had <see cref="MinimumAge"/>; the
-    /// listener awaits it before each accept.</summary>
-    public async ValueTask WaitForRoomAsync(CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            TimeSpan wait;
-            lock (_waiting)
-            {
-                if (_waiting.Count < capacity || _waiting.First is not { } first) return;
-                wait = MinimumAge - time.GetElapsedTime(first.Value.Since);
-            }
-
-            if (wait <= TimeSpan.Zero) return;
-            await Task.Delay(wait, time, cancellationToken);
-        }
-    }
-
-    /// <summary>Takes a place for <paramref name="session"/>, closing the oldest waiting socket when all are taken.
-    /// Dispose the result when the handshake is over, whichever way.</summary>
+    /// <summary>Takes a place for <paramref name="session"/>; past <see cref="Capacity"/> the oldest handshakes are
+    /// closed once they have had the grace. Dispose the result when the handshake is over, whichever way.</summary>
     public Lease Enter(EslOutboundSession session)
     {
-        EslOutboundSession? oldest = null;
         LinkedListNode<(EslOutboundSession, long)> node;
+        var sweep = false;
         lock (_waiting)
         {
-            if (_waiting.Count >= capacity && _waiting.First is { } first)
-            {
-                oldest = first.Value.Session;
-                _waiting.RemoveFirst();
-            }
-
             node = _waiting.AddLast((session, time.GetTimestamp()));
+            if (_waiting.Count > capacity && !_sweeping)
+            {
+                _sweeping = true;
+                sweep = true;
+            }
         }
 
-        if (oldest is not null)
-        {
-            Interlocked.Increment(ref _evicted);
-            NoteTrouble();
-            oldest.Abort();
-        }
-
+        if (sweep) _ = SweepAsync();
         return new Lease(this, node);
     }
 
@@ -99,6 +78,45 @@ internal sealed class HandshakeSlots(int capacity, TimeProvider time)
     {
         Interlocked.Increment(ref _dropped);
         NoteTrouble();
+    }
+
+    /// <summary>While more than <see cref="Capacity"/> handshakes wait: closes the oldest of them that have had the
+    /// grace, then waits until the next oldest has had it. One sweep runs at a time, and none without pressure.</summary>
+    private async Task SweepAsync()
+    {
+        var closing = new List<EslOutboundSession>();
+        while (true)
+        {
+            TimeSpan wait;
+            lock (_waiting)
+            {
+                wait = TimeSpan.Zero;
+                while (_waiting.Count > capacity && _waiting.First is { } first)
+                {
+                    wait = grace - time.GetElapsedTime(first.Value.Since);
+                    if (wait > TimeSpan.Zero) break;
+                    closing.Add(first.Value.Session);
+                    _waiting.RemoveFirst();
+                }
+
+                if (_waiting.Count <= capacity)
+                {
+                    _sweeping = false;
+                    wait = TimeSpan.Zero;
+                }
+            }
+
+            if (closing.Count > 0)
+            {
+                Interlocked.Add(ref _evicted, closing.Count);
+                NoteTrouble();
+                foreach (var session in closing) session.Abort();
+                closing.Clear();
+            }
+
+            if (wait <= TimeSpan.Zero) return;
+            await Task.Delay(wait, time).ConfigureAwait(false);
+        }
     }
 
     private void NoteTrouble() => Interlocked.Exchange(ref _lastTrouble, time.GetTimestamp());
@@ -114,7 +132,7 @@ internal sealed class HandshakeSlots(int capacity, TimeProvider time)
     /// <summary>One handshake's place.</summary>
     public readonly struct Lease(HandshakeSlots owner, LinkedListNode<(EslOutboundSession, long)> node) : IDisposable
     {
-        /// <summary>True when the place was taken away (the socket was closed to make room).</summary>
+        /// <summary>True when the place was taken away (the socket was closed under pressure).</summary>
         public bool WasEvicted
         {
             get

@@ -10,9 +10,10 @@ namespace IvrEngine.Hosting;
 
 /// <summary>Listens for FreeSWITCH's outbound sockets and runs each call. Calls it cannot serve (still starting,
 /// draining, over the live-call limit) are refused at once so FreeSWITCH goes on to its fallback; FreeSWITCH is never
-/// left waiting for <c>connect</c>. A socket is a handshake (at most <see cref="EngineOptions.MaxHandshakes"/>, each
-/// bounded by <see cref="EngineOptions.ConnectTimeoutSeconds"/>) until its channel data is read; only then does it
-/// take one of the <see cref="EngineOptions.MaxLiveCalls"/> places.</summary>
+/// left waiting for <c>connect</c>. A socket is a handshake (bounded by <see cref="EngineOptions.ConnectTimeoutSeconds"/>,
+/// or by <see cref="EngineOptions.HandshakeGraceMilliseconds"/> while more than <see cref="EngineOptions.MaxHandshakes"/>
+/// wait) until its channel data is read; only then does it take one of the <see cref="EngineOptions.MaxLiveCalls"/>
+/// places.</summary>
 public sealed partial class OutboundCallService(
     IOptions<EngineOptions> options,
     ScriptedCallHandler flows,
@@ -26,7 +27,7 @@ public sealed partial class OutboundCallService(
 
     private readonly ILogger _logger = loggers.CreateLogger<OutboundCallService>();
     private readonly EngineOptions _options = options.Value;
-    private readonly HandshakeSlots _handshakes = new(options.Value.MaxHandshakes, time);
+    private readonly HandshakeSlots _handshakes = new(options.Value.MaxHandshakes, TimeSpan.FromMilliseconds(options.Value.HandshakeGraceMilliseconds), time);
     private readonly List<(int Max, TaskCompletionSource Done)> _liveWaiters = [];
     private EslOutboundListener? _listener;
     private volatile bool _ready;
@@ -53,7 +54,7 @@ public sealed partial class OutboundCallService(
     /// <summary>What the listener holds and how it fares, for health.</summary>
     public ListenerLoad Load => new(LiveCalls, _handshakes.Count, _handshakes.Capacity, _listener?.Connections ?? 0,
         _listener?.MaxConnections ?? 0, _listener?.IsBackingOff ?? false, _listener?.AcceptFailures ?? 0,
-        _handshakes.Evicted, _handshakes.Dropped, _handshakes.TroubledRecently);
+        _handshakes.Evicted, _handshakes.Dropped, _handshakes.TroubledRecently, _listener?.PeersRefused ?? 0);
 
     /// <summary>Completes once no more than <paramref name="max"/> calls are live (0: the engine is idle).</summary>
     public Task WhenLiveCallsAtMostAsync(int max, CancellationToken cancellationToken = default)
@@ -76,7 +77,9 @@ public sealed partial class OutboundCallService(
             MaxConnections = ConnectionLimit(),
             ReplyTimeout = TimeSpan.FromSeconds(_options.ReplyTimeoutSeconds),
         };
-        _listener = new EslOutboundListener(endPoint, HandleAsync, limits, loggers, time, _handshakes.WaitForRoomAsync);
+        var allowed = _options.AllowedPeers.Select(p => EngineOptionsValidator.TryParseNetwork(p, out var network) ? network
+            : throw new InvalidOperationException($"Engine:AllowedPeers \"{p}\" was not validated.")).ToList();
+        _listener = new EslOutboundListener(endPoint, HandleAsync, limits, loggers, time, allowed);
         try
         {
             _listener.Start();
@@ -164,6 +167,7 @@ public sealed partial class OutboundCallService(
 
             channel = await HandshakeAsync(session, handshake);
             if (channel is null) return;
+            handshake.Dispose(); // Answered: no longer a handshake, so never closed under pressure from here on.
             if (!TryReserveCall())
             {
                 await RefuseAsync(session, "over the live-call limit", cancellationToken);
@@ -207,7 +211,7 @@ public sealed partial class OutboundCallService(
         {
             if (handshake.WasEvicted)
             {
-                LogEvicted(_logger, session.Connection.Id, _handshakes.Capacity);
+                LogEvicted(_logger, session.Connection.Id, _handshakes.Grace.TotalMilliseconds, _handshakes.Capacity);
             }
             else
             {
@@ -330,8 +334,8 @@ public sealed partial class OutboundCallService(
     [LoggerMessage(EventId = 207, Level = LogLevel.Warning, Message = "Drain time over: closing {Count} calls' sockets (FreeSWITCH continues their dialplan)")]
     private static partial void LogDrainTimeout(ILogger logger, int count);
 
-    [LoggerMessage(EventId = 209, Level = LogLevel.Debug, Message = "Connection {ConnectionId}: closed to make room: all {MaxHandshakes} handshake places were taken, this one the longest")]
-    private static partial void LogEvicted(ILogger logger, string connectionId, int maxHandshakes);
+    [LoggerMessage(EventId = 209, Level = LogLevel.Debug, Message = "Connection {ConnectionId}: closed under pressure: no answer to connect within {GraceMs} ms while more than {MaxHandshakes} handshakes waited")]
+    private static partial void LogEvicted(ILogger logger, string connectionId, double graceMs, int maxHandshakes);
 
     [LoggerMessage(EventId = 210, Level = LogLevel.Warning, Message = "The open-file limit is {Limit}: the outbound listener holds at most {Sockets} sockets, fewer than Engine:MaxLiveCalls ({MaxLiveCalls}) + Engine:MaxHandshakes ({MaxHandshakes})")]
     private static partial void LogDescriptorCap(ILogger logger, long limit, int sockets, int maxLiveCalls, int maxHandshakes);
@@ -348,8 +352,10 @@ public sealed partial class OutboundCallService(
 /// <param name="MaxConnections">The most sockets held at once.</param>
 /// <param name="BackingOff">Accepting fails for want of resources; the listener waits between tries.</param>
 /// <param name="AcceptFailures">Failed accepts since start.</param>
-/// <param name="Evicted">Handshakes closed to make room since start.</param>
+/// <param name="Evicted">Handshakes closed under pressure since start (not answered within the grace while more than
+/// MaxHandshakes waited).</param>
 /// <param name="Dropped">Sockets closed without becoming a call since start (no answer, not a channel, silent).</param>
 /// <param name="TroubledRecently">A socket was evicted or dropped in the last minute.</param>
+/// <param name="PeersRefused">Connections closed unread since start, their address not among Engine:AllowedPeers.</param>
 public sealed record ListenerLoad(int LiveCalls, int Handshakes, int MaxHandshakes, int Connections, int MaxConnections, bool BackingOff,
-    long AcceptFailures, long Evicted, long Dropped, bool TroubledRecently);
+    long AcceptFailures, long Evicted, long Dropped, bool TroubledRecently, long PeersRefused = 0);
