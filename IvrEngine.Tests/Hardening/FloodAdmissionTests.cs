@@ -42,6 +42,15 @@ public sealed class FloodAdmissionTests
         health.GetProperty("status").GetString().Should().Be("degraded", "the flood shows: {0}", health);
     }
 
+    [ChildProcessFact]
+    public async Task A_wrong_allowed_peer_stops_the_start_with_exit_2()
+    {
+        var (exitCode, output) = await ChildEngine.RunToExitAsync(FileLimit, TimeSpan.FromSeconds(30), "--Engine:AllowedPeers:0=10.0.0.0/33");
+
+        exitCode.Should().Be(2, "{0}", output);
+        output.Should().Contain("Engine:AllowedPeers:0 \"10.0.0.0/33\" is not an address or a network");
+    }
+
     private static async Task<JsonElement> HealthAsync(ChildEngine engine)
     {
         using var http = new HttpClient { BaseAddress = engine.Web, Timeout = ChildEngine.Patience };
