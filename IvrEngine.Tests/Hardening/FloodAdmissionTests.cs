@@ -51,6 +51,29 @@ public sealed class FloodAdmissionTests
         output.Should().Contain("Engine:AllowedPeers:0 \"10.0.0.0/33\" is not an address or a network");
     }
 
+    [ChildProcessFact]
+    public async Task A_flood_that_answers_connect_then_goes_silent_does_not_take_the_live_call_places()
+    {
+        // Fewer live-call places than the flood: a socket that answers connect and then not even its first command
+        // must not hold one.
+        await using var engine = await ChildEngine.StartAsync(FileLimit, "--Engine:MaxHandshakes=64", "--Engine:MaxLiveCalls=1000");
+        await using var flood = await HostilePeers.ReconnectingAsync(engine.Outbound, Flood, TimeSpan.FromSeconds(20), answerConnect: true);
+        await using var simulator = new FreeSwitchSimulator();
+
+        var calls = Enumerable.Range(0, Calls).Select(async _ =>
+        {
+            var call = await simulator.StartCallAsync(engine.Outbound, new CallerScript { Dnis = "5999" });
+            return await call.Completion;
+        }).ToList();
+        await ((Task)Task.WhenAll(calls).WaitAsync(CallPatience)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        var served = calls.Count(c => c.IsCompletedSuccessfully && c.Result.Commands.Any(x => x.Line == "myevents" && !c.Result.DialplanContinued));
+        var health = await HealthAsync(engine);
+
+        served.Should().Be(Calls, "every real call is served within {0} s while {1:N0} sockets answer connect and go silent, reconnecting " +
+            "as fast as they are closed ({2:N0} attempts so far; /health {3}; {4})", CallPatience.TotalSeconds, Flood, flood.Attempts, health, engine.Describe());
+        engine.HasExited.Should().BeFalse("{0}", engine.Describe());
+    }
+
     private static async Task<JsonElement> HealthAsync(ChildEngine engine)
     {
         using var http = new HttpClient { BaseAddress = engine.Web, Timeout = ChildEngine.Patience };

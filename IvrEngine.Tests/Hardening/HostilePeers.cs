@@ -46,17 +46,18 @@ internal sealed class HostilePeers : IAsyncDisposable
         return peers;
     }
 
-    /// <summary>Opens <paramref name="count"/> silent sockets at once and keeps them open: each one the engine closes is
-    /// opened again at once, until disposed, as an attacker who reconnects would. Completes when every socket connected
-    /// once, or when <paramref name="patience"/> is over (the rest go on trying).</summary>
-    public static async Task<HostilePeers> ReconnectingAsync(IPEndPoint endPoint, int count, TimeSpan patience)
+    /// <summary>Opens <paramref name="count"/> sockets at once and keeps them open: each one the engine closes is
+    /// opened again at once, until disposed, as an attacker who reconnects would. Each one is silent, or with
+    /// <paramref name="answerConnect"/> answers <c>connect</c> with channel data and then goes silent. Completes when
+    /// every socket connected once, or when <paramref name="patience"/> is over (the rest go on trying).</summary>
+    public static async Task<HostilePeers> ReconnectingAsync(IPEndPoint endPoint, int count, TimeSpan patience, bool answerConnect = false)
     {
         var peers = new HostilePeers();
         var connected = 0;
         var all = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         for (var i = 0; i < count; i++)
         {
-            peers._answering.Add(peers.HoldAsync(endPoint, () =>
+            peers._answering.Add(peers.HoldAsync(endPoint, answerConnect, () =>
             {
                 if (Interlocked.Increment(ref connected) == count) all.TrySetResult();
             }));
@@ -71,7 +72,7 @@ internal sealed class HostilePeers : IAsyncDisposable
 
     private long _attempts;
 
-    private async Task HoldAsync(IPEndPoint endPoint, Action firstConnected)
+    private async Task HoldAsync(IPEndPoint endPoint, bool answerConnect, Action firstConnected)
     {
         await Task.Yield();
         var buffer = new byte[512];
@@ -85,6 +86,12 @@ internal sealed class HostilePeers : IAsyncDisposable
                 await socket.ConnectAsync(endPoint, _stop.Token);
                 if (first) firstConnected();
                 first = false;
+                if (answerConnect)
+                {
+                    await AnswerConnectAsync(socket, _stop.Token);
+                    continue;
+                }
+
                 while (await socket.ReceiveAsync(buffer, _stop.Token) > 0)
                 {
                     // Silent: what the engine sends is read and dropped until it closes the socket.
