@@ -70,8 +70,7 @@ public sealed class HandshakeTests
             await clock.WaitForTimerAsync(TimeSpan.FromMilliseconds(300));
             clock.Advance(TimeSpan.FromMilliseconds(299));
 
-            await real.SendAsync(HostilePeers.ChannelData(Guid.NewGuid().ToString()));
-            (await real.ReadCommandAsync().WaitAsync(EngineUnderTest.Patience)).Should().Be("myevents\n\n", "an answer within the grace makes a call");
+            await AnswerAsFreeSwitchAsync(real, "an answer within the grace makes a call");
 
             clock.Advance(TimeSpan.FromMilliseconds(1));
             foreach (var peer in silent.Take(4))
@@ -103,9 +102,7 @@ public sealed class HandshakeTests
 
         clock.Advance(TimeSpan.FromSeconds(30));
 
-        await slow.SendAsync(HostilePeers.ChannelData(Guid.NewGuid().ToString()));
-        (await slow.ReadCommandAsync().WaitAsync(EngineUnderTest.Patience)).Should().Be("myevents\n\n",
-            "with no more handshakes than Engine:MaxHandshakes, the grace does not apply");
+        await AnswerAsFreeSwitchAsync(slow, "with no more handshakes than Engine:MaxHandshakes, the grace does not apply");
         var health = await HealthAsync(engine);
         health.GetProperty("handshakes").GetInt32().Should().Be(1, "the quiet one still waits within its connect timeout");
         Listener(health).GetProperty("handshakesEvicted").GetInt64().Should().Be(0);
@@ -171,6 +168,17 @@ public sealed class HandshakeTests
         call.Completion.IsCompleted.Should().BeFalse();
         await call.HangUpAsync();
         (await call.Completion.WaitAsync(EngineUnderTest.Patience)).ProtocolErrors.Should().BeEmpty();
+    }
+
+    /// <summary>Answers connect with channel data and the first two commands (myevents, linger) with +OK, as FreeSWITCH
+    /// does; returns once the engine sent the flow's first command (the call is live).</summary>
+    private static async Task AnswerAsFreeSwitchAsync(RawPeer peer, string because)
+    {
+        await peer.SendAsync(HostilePeers.ChannelData(Guid.NewGuid().ToString()));
+        (await peer.ReadCommandAsync().WaitAsync(EngineUnderTest.Patience)).Should().Be("myevents\n\n", because);
+        (await peer.ReadCommandAsync().WaitAsync(EngineUnderTest.Patience)).Should().Be("linger\n\n");
+        await peer.SendAsync("Content-Type: command/reply\nReply-Text: +OK Events Enabled\n\nContent-Type: command/reply\nReply-Text: +OK will linger\n\n");
+        (await peer.ReadCommandAsync().WaitAsync(EngineUnderTest.Patience)).Should().NotBeEmpty("the flow starts once both replies are in");
     }
 
     private static JsonElement Listener(JsonElement health) =>

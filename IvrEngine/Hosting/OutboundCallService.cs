@@ -167,12 +167,13 @@ public sealed partial class OutboundCallService(
 
             channel = await HandshakeAsync(session, handshake);
             if (channel is null) return;
-            handshake.Dispose(); // Answered: no longer a handshake, so never closed under pressure from here on.
-            if (!TryReserveCall())
+            if (LiveCalls >= _options.MaxLiveCalls || !await FirstRepliesAsync(session, handshake) || !TryReserveCall())
             {
-                await RefuseAsync(session, "over the live-call limit", cancellationToken);
+                if (!session.Connection.IsClosed) await RefuseAsync(session, "over the live-call limit", cancellationToken);
                 return;
             }
+
+            handshake.Dispose(); // A call now: never closed under pressure from here on.
         }
 
         try
@@ -225,6 +226,38 @@ public sealed partial class OutboundCallService(
         return null;
     }
 
+    /// <summary>Subscribes to the call's events and asks FreeSWITCH to linger (pipelined: both replies come back in
+    /// order), still as part of the handshake: FreeSWITCH replies within milliseconds, and a peer that answered
+    /// connect and then says nothing must not hold a live-call place while it is waited for. False when the socket
+    /// closed meanwhile (under pressure, or the handshake timeout), the reason logged.</summary>
+    private async Task<bool> FirstRepliesAsync(EslOutboundSession session, HandshakeSlots.Lease handshake)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(_options.ConnectTimeoutSeconds), time);
+        try
+        {
+            var events = session.MyEventsAsync(cancellationToken: timeout.Token);
+            var linger = session.LingerAsync(cancellationToken: timeout.Token);
+            await Task.WhenAll(events, linger);
+            return true;
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or EslConnectionClosedException)
+        {
+            if (handshake.WasEvicted)
+            {
+                LogEvicted(_logger, session.Connection.Id, _handshakes.Grace.TotalMilliseconds, _handshakes.Capacity);
+            }
+            else
+            {
+                _handshakes.NoteDropped();
+                LogConnectFailed(_logger, session.Connection.Id, ex is OperationCanceledException
+                    ? $"no reply to myevents within {_options.ConnectTimeoutSeconds} s" : ex.Message);
+            }
+        }
+
+        session.Abort();
+        return false;
+    }
+
     /// <summary>Takes one of the <see cref="EngineOptions.MaxLiveCalls"/> places, if one is free.</summary>
     private bool TryReserveCall()
     {
@@ -256,11 +289,6 @@ public sealed partial class OutboundCallService(
         LogCallStarted(_logger, channel.UniqueId, channel.Ani, channel.Dnis);
         try
         {
-            // Pipelined: both replies come back in order.
-            var events = session.MyEventsAsync();
-            var linger = session.LingerAsync();
-            await Task.WhenAll(events, linger);
-
             using var call = new FreeSwitchCall(session);
             using var registration = registry.Track(call);
             var result = await flows.RunAsync(call, CancellationToken.None);
