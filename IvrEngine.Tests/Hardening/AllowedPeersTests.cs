@@ -2,6 +2,9 @@ using System.Net;
 using System.Net.Sockets;
 using IvrEngine.Simulator;
 using IvrEngine.Tests.EndToEnd;
+using IvrEngine.Tests.Ivr;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace IvrEngine.Tests.Hardening;
 
@@ -18,6 +21,23 @@ public sealed class AllowedPeersTests
             .Single(c => c.GetProperty("name").GetString() == "listener").GetProperty("data");
         listener.GetProperty("peersRefused").GetInt64().Should().Be(1);
         listener.GetProperty("handshakes").GetInt32().Should().Be(0);
+    }
+
+    [Fact]
+    public async Task A_port_open_beyond_loopback_to_any_address_is_warned_about_at_start()
+    {
+        var loopback = new LogCapture();
+        await using (await EngineUnderTest.StartAsync(null, s => s.AddSingleton<ILoggerProvider>(loopback)))
+        {
+        }
+
+        var open = new LogCapture();
+        await using (await EngineUnderTest.StartAsync(null, s => s.AddSingleton<ILoggerProvider>(open), "--Engine:ListenAddress=0.0.0.0"))
+        {
+        }
+
+        loopback.Messages(LogLevel.Warning).Should().NotContain(m => m.Contains("Engine:AllowedPeers"), "loopback is reached from this host only");
+        open.Messages(LogLevel.Warning).Should().ContainSingle(m => m.Contains("takes connections from any address") && m.Contains("set Engine:AllowedPeers"));
     }
 
     /// <summary>Connects and reads until the engine closes the socket; the bytes it sent. The reset may come so soon

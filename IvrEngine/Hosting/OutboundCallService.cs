@@ -80,6 +80,9 @@ public sealed partial class OutboundCallService(
         var allowed = _options.AllowedPeers.Select(p => EngineOptionsValidator.TryParseNetwork(p, out var network) ? network
             : throw new InvalidOperationException($"Engine:AllowedPeers \"{p}\" was not validated.")).ToList();
         _listener = new EslOutboundListener(endPoint, HandleAsync, limits, loggers, time, allowed);
+        LogAdmission(_logger, _options.MaxHandshakes, _options.ConnectTimeoutSeconds, _options.HandshakeGraceMilliseconds,
+            allowed.Count == 0 ? "any address" : string.Join(", ", allowed));
+        if (allowed.Count == 0 && !IPAddress.IsLoopback(endPoint.Address)) LogOpenPort(_logger, endPoint.ToString());
         try
         {
             _listener.Start();
@@ -367,6 +370,12 @@ public sealed partial class OutboundCallService(
 
     [LoggerMessage(EventId = 210, Level = LogLevel.Warning, Message = "The open-file limit is {Limit}: the outbound listener holds at most {Sockets} sockets, fewer than Engine:MaxLiveCalls ({MaxLiveCalls}) + Engine:MaxHandshakes ({MaxHandshakes})")]
     private static partial void LogDescriptorCap(ILogger logger, long limit, int sockets, int maxLiveCalls, int maxHandshakes);
+
+    [LoggerMessage(EventId = 211, Level = LogLevel.Information, Message = "Outbound sockets: up to {MaxHandshakes} handshakes may take {ConnectTimeoutSeconds} s to answer connect, past that {GraceMs} ms each; accepted from {AllowedPeers}")]
+    private static partial void LogAdmission(ILogger logger, int maxHandshakes, int connectTimeoutSeconds, int graceMs, string allowedPeers);
+
+    [LoggerMessage(EventId = 212, Level = LogLevel.Warning, Message = "The outbound socket listens on {EndPoint}, not loopback, and takes connections from any address (it has no authentication): set Engine:AllowedPeers to FreeSWITCH's addresses, or firewall the port")]
+    private static partial void LogOpenPort(ILogger logger, string endPoint);
 
     [LoggerMessage(EventId = 208, Level = LogLevel.Error, Message = "Call {CallUuid}: the flow failed")]
     private static partial void LogCallFailed(ILogger logger, string callUuid, Exception exception);
