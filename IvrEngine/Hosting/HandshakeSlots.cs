@@ -2,12 +2,13 @@ using IvrEngine.EventSocket;
 
 namespace IvrEngine.Hosting;
 
-/// <summary>The outbound sockets that have not become calls yet (connect sent, channel data not read). Up to
+/// <summary>The outbound sockets that have not become calls yet (connect sent; the channel data, or the replies to
+/// myevents and linger, not yet read). Up to
 /// <c>capacity</c> of them may take the whole handshake timeout. Past that the listener is under pressure, and it
 /// does not stop accepting: the kernel's backlog would then be the queue, and a flood that reconnects as fast as its
 /// sockets are closed would fill it and push the real callers' connection attempts out. Every socket is accepted and
 /// sent <c>connect</c> at once instead, and while more than <c>capacity</c> wait, the oldest are closed once they have
-/// had <c>grace</c> to answer. FreeSWITCH answers connect within milliseconds, so a real call's handshake is over long
+/// had <c>grace</c> to answer. FreeSWITCH answers within milliseconds, so a real call's handshake is over long
 /// before its grace, however many silent sockets arrive after it; a silent socket is gone after its grace, so the
 /// sockets held stay bounded by what arrives within one grace (and by the listener's socket cap).</summary>
 internal sealed class HandshakeSlots(int capacity, TimeSpan grace, TimeProvider time)

@@ -12,8 +12,8 @@ namespace IvrEngine.Hosting;
 /// draining, over the live-call limit) are refused at once so FreeSWITCH goes on to its fallback; FreeSWITCH is never
 /// left waiting for <c>connect</c>. A socket is a handshake (bounded by <see cref="EngineOptions.ConnectTimeoutSeconds"/>,
 /// or by <see cref="EngineOptions.HandshakeGraceMilliseconds"/> while more than <see cref="EngineOptions.MaxHandshakes"/>
-/// wait) until its channel data is read; only then does it take one of the <see cref="EngineOptions.MaxLiveCalls"/>
-/// places.</summary>
+/// wait) until its channel data and its replies to <c>myevents</c> and <c>linger</c> are read; only then does it take
+/// one of the <see cref="EngineOptions.MaxLiveCalls"/> places.</summary>
 public sealed partial class OutboundCallService(
     IOptions<EngineOptions> options,
     ScriptedCallHandler flows,
@@ -170,7 +170,7 @@ public sealed partial class OutboundCallService(
 
             channel = await HandshakeAsync(session, handshake);
             if (channel is null) return;
-            if (LiveCalls >= _options.MaxLiveCalls || !await FirstRepliesAsync(session, handshake) || !TryReserveCall())
+            if (LiveCalls >= _options.MaxLiveCalls || !await FirstRepliesAsync(session, channel, handshake) || !TryReserveCall())
             {
                 if (!session.Connection.IsClosed) await RefuseAsync(session, "over the live-call limit", cancellationToken);
                 return;
@@ -233,7 +233,7 @@ public sealed partial class OutboundCallService(
     /// order), still as part of the handshake: FreeSWITCH replies within milliseconds, and a peer that answered
     /// connect and then says nothing must not hold a live-call place while it is waited for. False when the socket
     /// closed meanwhile (under pressure, or the handshake timeout), the reason logged.</summary>
-    private async Task<bool> FirstRepliesAsync(EslOutboundSession session, HandshakeSlots.Lease handshake)
+    private async Task<bool> FirstRepliesAsync(EslOutboundSession session, ChannelData channel, HandshakeSlots.Lease handshake)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(_options.ConnectTimeoutSeconds), time);
         try
@@ -252,8 +252,8 @@ public sealed partial class OutboundCallService(
             else
             {
                 _handshakes.NoteDropped();
-                LogConnectFailed(_logger, session.Connection.Id, ex is OperationCanceledException
-                    ? $"no reply to myevents within {_options.ConnectTimeoutSeconds} s" : ex.Message);
+                LogFirstRepliesFailed(_logger, session.Connection.Id, channel.UniqueId, ex is OperationCanceledException
+                    ? $"no reply to myevents and linger within {_options.ConnectTimeoutSeconds} s" : ex.Message);
             }
         }
 
@@ -365,11 +365,14 @@ public sealed partial class OutboundCallService(
     [LoggerMessage(EventId = 207, Level = LogLevel.Warning, Message = "Drain time over: closing {Count} calls' sockets (FreeSWITCH continues their dialplan)")]
     private static partial void LogDrainTimeout(ILogger logger, int count);
 
-    [LoggerMessage(EventId = 209, Level = LogLevel.Debug, Message = "Connection {ConnectionId}: closed under pressure: no answer to connect within {GraceMs} ms while more than {MaxHandshakes} handshakes waited")]
+    [LoggerMessage(EventId = 209, Level = LogLevel.Debug, Message = "Connection {ConnectionId}: closed under pressure: connect and the first commands not answered within {GraceMs} ms while more than {MaxHandshakes} handshakes waited")]
     private static partial void LogEvicted(ILogger logger, string connectionId, double graceMs, int maxHandshakes);
 
     [LoggerMessage(EventId = 210, Level = LogLevel.Warning, Message = "The open-file limit is {Limit}: the outbound listener holds at most {Sockets} sockets, fewer than Engine:MaxLiveCalls ({MaxLiveCalls}) + Engine:MaxHandshakes ({MaxHandshakes})")]
     private static partial void LogDescriptorCap(ILogger logger, long limit, int sockets, int maxLiveCalls, int maxHandshakes);
+
+    [LoggerMessage(EventId = 213, Level = LogLevel.Warning, Message = "Connection {ConnectionId} (channel {CallUuid}): not a call: {Reason}")]
+    private static partial void LogFirstRepliesFailed(ILogger logger, string connectionId, string callUuid, string reason);
 
     [LoggerMessage(EventId = 211, Level = LogLevel.Information, Message = "Outbound sockets: up to {MaxHandshakes} handshakes may take {ConnectTimeoutSeconds} s to answer connect, past that {GraceMs} ms each; accepted from {AllowedPeers}")]
     private static partial void LogAdmission(ILogger logger, int maxHandshakes, int connectTimeoutSeconds, int graceMs, string allowedPeers);
