@@ -90,6 +90,42 @@ public sealed class HandshakeTests
     }
 
     [Fact]
+    public async Task Under_pressure_the_address_holding_the_most_handshakes_loses_its_oldest_first()
+    {
+        var clock = new TimerWatchingTimeProvider(DateTimeOffset.UtcNow);
+        await using var engine = await EngineUnderTest.StartAsync(null, s => s.AddSingleton<TimeProvider>(clock),
+            "--Engine:MaxHandshakes=4", "--Engine:HandshakeGraceMilliseconds=300", "--Engine:ConnectTimeoutSeconds=60");
+        var flood = new List<RawPeer>();
+        try
+        {
+            // FreeSWITCH (127.0.0.1) connects first, then a flood from another address (127.0.0.2): FreeSWITCH's
+            // socket is the oldest, and it is slow to answer, past the grace.
+            await using var freeSwitch = await RawPeer.ConnectAsync(engine.EndPoint);
+            (await freeSwitch.ReadCommandAsync().WaitAsync(EngineUnderTest.Patience)).Should().Be("connect\n\n");
+            for (var i = 0; i < 8; i++)
+            {
+                var peer = await RawPeer.ConnectAsync(engine.EndPoint, IPAddress.Parse("127.0.0.2"));
+                flood.Add(peer);
+                (await peer.ReadCommandAsync().WaitAsync(EngineUnderTest.Patience)).Should().Be("connect\n\n");
+            }
+
+            await clock.WaitForTimerAsync(TimeSpan.FromMilliseconds(300));
+            clock.Advance(TimeSpan.FromMilliseconds(300));
+            foreach (var peer in flood.Take(5))
+            {
+                (await peer.ReadToEndAsync().WaitAsync(EngineUnderTest.Patience)).Should().BeEmpty("the flooding address loses its oldest sockets");
+            }
+
+            await AnswerAsFreeSwitchAsync(freeSwitch, "the address with one handshake keeps it, though it was the oldest");
+            Listener(await HealthAsync(engine)).GetProperty("handshakesEvicted").GetInt64().Should().Be(5);
+        }
+        finally
+        {
+            foreach (var peer in flood) await peer.DisposeAsync();
+        }
+    }
+
+    [Fact]
     public async Task Without_pressure_a_slow_peer_keeps_the_whole_connect_timeout()
     {
         var clock = new TimerWatchingTimeProvider(DateTimeOffset.UtcNow);
