@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Sockets;
 using IvrEngine.EventSocket;
 
 namespace IvrEngine.Hosting;
@@ -10,12 +12,15 @@ namespace IvrEngine.Hosting;
 /// sent <c>connect</c> at once instead, and while more than <c>capacity</c> wait, the oldest are closed once they have
 /// had <c>grace</c> to answer. FreeSWITCH answers within milliseconds, so a real call's handshake is over long
 /// before its grace, however many silent sockets arrive after it; a silent socket is gone after its grace, so the
-/// sockets held stay bounded by what arrives within one grace (and by the listener's socket cap).</summary>
+/// sockets held stay bounded by what arrives within one grace (and by the listener's socket cap). Of the handshakes
+/// past their grace, those of the peer holding the most go first (a peer: an IPv4 address, or an IPv6 /64), so a
+/// FreeSWITCH slowed down by a flood from elsewhere keeps its handshakes while the flooding address loses its own.</summary>
 internal sealed class HandshakeSlots(int capacity, TimeSpan grace, TimeProvider time)
 {
     private static readonly TimeSpan TroubleWindow = TimeSpan.FromMinutes(1);
 
-    private readonly LinkedList<(EslOutboundSession Session, long Since)> _waiting = new();
+    private readonly LinkedList<(EslOutboundSession Session, long Since, IPAddress Peer)> _waiting = new();
+    private readonly Dictionary<IPAddress, int> _perPeer = [];
     private long _evicted;
     private long _dropped;
     private long _lastTrouble = long.MinValue;
@@ -58,11 +63,13 @@ internal sealed class HandshakeSlots(int capacity, TimeSpan grace, TimeProvider 
     /// closed once they have had the grace. Dispose the result when the handshake is over, whichever way.</summary>
     public Lease Enter(EslOutboundSession session)
     {
-        LinkedListNode<(EslOutboundSession, long)> node;
+        LinkedListNode<(EslOutboundSession, long, IPAddress)> node;
+        var peer = PeerOf(session.Connection.RemoteEndPoint);
         var sweep = false;
         lock (_waiting)
         {
-            node = _waiting.AddLast((session, time.GetTimestamp()));
+            node = _waiting.AddLast((session, time.GetTimestamp(), peer));
+            _perPeer[peer] = _perPeer.GetValueOrDefault(peer) + 1;
             if (_waiting.Count > capacity && !_sweeping)
             {
                 _sweeping = true;
@@ -81,8 +88,9 @@ internal sealed class HandshakeSlots(int capacity, TimeSpan grace, TimeProvider 
         NoteTrouble();
     }
 
-    /// <summary>While more than <see cref="Capacity"/> handshakes wait: closes the oldest of them that have had the
-    /// grace, then waits until the next oldest has had it. One sweep runs at a time, and none without pressure.</summary>
+    /// <summary>While more than <see cref="Capacity"/> handshakes wait: closes those that have had the grace, the
+    /// flooding peers' first, until <see cref="Capacity"/> are left; then waits until the next oldest has had it. One
+    /// sweep runs at a time, and none without pressure.</summary>
     private async Task SweepAsync()
     {
         var closing = new List<EslOutboundSession>();
@@ -91,19 +99,17 @@ internal sealed class HandshakeSlots(int capacity, TimeSpan grace, TimeProvider 
             TimeSpan wait;
             lock (_waiting)
             {
-                wait = TimeSpan.Zero;
-                while (_waiting.Count > capacity && _waiting.First is { } first)
-                {
-                    wait = grace - time.GetElapsedTime(first.Value.Since);
-                    if (wait > TimeSpan.Zero) break;
-                    closing.Add(first.Value.Session);
-                    _waiting.RemoveFirst();
-                }
-
+                CloseExpired(closing);
                 if (_waiting.Count <= capacity)
                 {
                     _sweeping = false;
                     wait = TimeSpan.Zero;
+                }
+                else
+                {
+                    // Everything past its grace is gone: the oldest left is the next to reach it.
+                    wait = grace - time.GetElapsedTime(_waiting.First!.Value.Since);
+                    if (wait <= TimeSpan.Zero) wait = TimeSpan.FromTicks(1);
                 }
             }
 
@@ -120,18 +126,67 @@ internal sealed class HandshakeSlots(int capacity, TimeSpan grace, TimeProvider 
         }
     }
 
+    /// <summary>Takes the handshakes past their grace (the oldest ones, a prefix of the list) out, as many as there
+    /// are over <see cref="Capacity"/>, each time from the peer that holds the most handshakes, oldest first.
+    /// Called inside the lock.</summary>
+    private void CloseExpired(List<EslOutboundSession> closing)
+    {
+        var over = _waiting.Count - capacity;
+        if (over <= 0) return;
+        var expired = new Dictionary<IPAddress, Queue<LinkedListNode<(EslOutboundSession, long, IPAddress)>>>();
+        for (var node = _waiting.First; node is not null && time.GetElapsedTime(node.Value.Item2) >= grace; node = node.Next)
+        {
+            if (!expired.TryGetValue(node.Value.Item3, out var queue)) expired[node.Value.Item3] = queue = new();
+            queue.Enqueue(node);
+        }
+
+        if (expired.Count == 0) return;
+        var mostFirst = new PriorityQueue<IPAddress, (int Held, long Oldest)>(
+            Comparer<(int Held, long Oldest)>.Create((a, b) => a.Held != b.Held ? b.Held.CompareTo(a.Held) : a.Oldest.CompareTo(b.Oldest)));
+        foreach (var (peer, queue) in expired) mostFirst.Enqueue(peer, (_perPeer[peer], queue.Peek().Value.Item2));
+        while (over > 0 && mostFirst.TryDequeue(out var peer, out _))
+        {
+            var queue = expired[peer];
+            var node = queue.Dequeue();
+            closing.Add(node.Value.Item1);
+            Remove(node);
+            over--;
+            if (queue.Count > 0) mostFirst.Enqueue(peer, (_perPeer.GetValueOrDefault(peer), queue.Peek().Value.Item2));
+        }
+    }
+
+    /// <summary>Takes a node out of the list and its peer's count. Called inside the lock.</summary>
+    private void Remove(LinkedListNode<(EslOutboundSession, long, IPAddress)> node)
+    {
+        _waiting.Remove(node);
+        var peer = node.Value.Item3;
+        if (_perPeer[peer] <= 1) _perPeer.Remove(peer);
+        else _perPeer[peer]--;
+    }
+
+    /// <summary>Whom a socket counts against: its IPv4 address, or its IPv6 /64 (one host may hold a whole /64).</summary>
+    private static IPAddress PeerOf(EndPoint? endPoint)
+    {
+        if (endPoint is not IPEndPoint { Address: var address }) return IPAddress.None;
+        if (address.IsIPv4MappedToIPv6) return address.MapToIPv4();
+        if (address.AddressFamily != AddressFamily.InterNetworkV6) return address;
+        var bytes = address.GetAddressBytes();
+        Array.Clear(bytes, 8, 8);
+        return new IPAddress(bytes);
+    }
+
     private void NoteTrouble() => Interlocked.Exchange(ref _lastTrouble, time.GetTimestamp());
 
-    private void Leave(LinkedListNode<(EslOutboundSession, long)> node)
+    private void Leave(LinkedListNode<(EslOutboundSession, long, IPAddress)> node)
     {
         lock (_waiting)
         {
-            if (node.List is not null) _waiting.Remove(node);
+            if (node.List is not null) Remove(node);
         }
     }
 
     /// <summary>One handshake's place.</summary>
-    public readonly struct Lease(HandshakeSlots owner, LinkedListNode<(EslOutboundSession, long)> node) : IDisposable
+    public readonly struct Lease(HandshakeSlots owner, LinkedListNode<(EslOutboundSession, long, IPAddress)> node) : IDisposable
     {
         /// <summary>True when the place was taken away (the socket was closed under pressure).</summary>
         public bool WasEvicted
