@@ -44,7 +44,7 @@ public sealed class EngineOptions
     /// <c>connect</c> before it is closed, oldest first. FreeSWITCH answers within milliseconds; a socket that has
     /// not answered by then is taken for a flood.</summary>
     [Range(50, 60_000)]
-    public int HandshakeGraceMilliseconds { get; set; } = 500;
+    public int HandshakeGraceMilliseconds { get; set; } = 1000;
 
     /// <summary>Addresses FreeSWITCH calls from, as networks (<c>10.0.0.0/24</c>) or single addresses (<c>::1</c>); a
     /// connection from any other is closed before anything is read or written. Empty (the default): any address,
