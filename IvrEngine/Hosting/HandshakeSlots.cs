@@ -132,7 +132,7 @@ internal sealed class HandshakeSlots(int capacity, TimeSpan grace, TimeProvider 
     private void CloseExpired(List<EslOutboundSession> closing)
     {
         var over = _waiting.Count - capacity;
-        if (over <= 0) return;
+        if (over <= 0 || _waiting.First is not { } oldest || time.GetElapsedTime(oldest.Value.Item2) < grace) return;
         var expired = new Dictionary<IPAddress, Queue<LinkedListNode<(EslOutboundSession, long, IPAddress)>>>();
         for (var node = _waiting.First; node is not null && time.GetElapsedTime(node.Value.Item2) >= grace; node = node.Next)
         {
