@@ -130,10 +130,12 @@ internal sealed class RawPeer : IAsyncDisposable
         }
     }
 
-    /// <summary>Connects to an engine listener, as FreeSWITCH's outbound socket does.</summary>
-    public static async Task<RawPeer> ConnectAsync(IPEndPoint endPoint)
+    /// <summary>Connects to an engine listener, as FreeSWITCH's outbound socket does; from <paramref name="from"/>
+    /// when given (another loopback address, 127.0.0.2, stands for another host).</summary>
+    public static async Task<RawPeer> ConnectAsync(IPEndPoint endPoint, IPAddress? from = null)
     {
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        if (from is not null) socket.Bind(new IPEndPoint(from, 0));
         await socket.ConnectAsync(endPoint).WaitAsync(Wire.Timeout);
         return new RawPeer(socket);
     }

@@ -49,6 +49,102 @@ public sealed class HandshakeTests
     }
 
     [Fact]
+    public async Task A_peer_answering_within_the_grace_is_served_while_silent_sockets_overflow_the_handshake_places()
+    {
+        var clock = new TimerWatchingTimeProvider(DateTimeOffset.UtcNow);
+        await using var engine = await EngineUnderTest.StartAsync(null, s => s.AddSingleton<TimeProvider>(clock),
+            "--Engine:MaxHandshakes=4", "--Engine:HandshakeGraceMilliseconds=300", "--Engine:ConnectTimeoutSeconds=60");
+        var silent = new List<RawPeer>();
+        try
+        {
+            // Twice the handshake places: from the fifth on, the oldest are closed once they have had the grace.
+            for (var i = 0; i < 8; i++)
+            {
+                var peer = await RawPeer.ConnectAsync(engine.EndPoint);
+                silent.Add(peer);
+                (await peer.ReadCommandAsync().WaitAsync(EngineUnderTest.Patience)).Should().Be("connect\n\n");
+            }
+
+            await using var real = await RawPeer.ConnectAsync(engine.EndPoint);
+            (await real.ReadCommandAsync().WaitAsync(EngineUnderTest.Patience)).Should().Be("connect\n\n", "a socket is accepted and sent connect at once, however many wait");
+            await clock.WaitForTimerAsync(TimeSpan.FromMilliseconds(300));
+            clock.Advance(TimeSpan.FromMilliseconds(299));
+
+            await AnswerAsFreeSwitchAsync(real, "an answer within the grace makes a call");
+
+            clock.Advance(TimeSpan.FromMilliseconds(1));
+            foreach (var peer in silent.Take(4))
+            {
+                (await peer.ReadToEndAsync().WaitAsync(EngineUnderTest.Patience)).Should().BeEmpty("the oldest silent sockets are closed once the grace is over");
+            }
+
+            var health = await HealthAsync(engine);
+            health.GetProperty("handshakes").GetInt32().Should().Be(4, "the newest silent sockets keep the places, up to Engine:MaxHandshakes");
+            Listener(health).GetProperty("liveCalls").GetInt32().Should().Be(1, "the answered socket holds a live-call place");
+            Listener(health).GetProperty("handshakesEvicted").GetInt64().Should().Be(4);
+        }
+        finally
+        {
+            foreach (var peer in silent) await peer.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Under_pressure_the_address_holding_the_most_handshakes_loses_its_oldest_first()
+    {
+        var clock = new TimerWatchingTimeProvider(DateTimeOffset.UtcNow);
+        await using var engine = await EngineUnderTest.StartAsync(null, s => s.AddSingleton<TimeProvider>(clock),
+            "--Engine:MaxHandshakes=4", "--Engine:HandshakeGraceMilliseconds=300", "--Engine:ConnectTimeoutSeconds=60");
+        var flood = new List<RawPeer>();
+        try
+        {
+            // FreeSWITCH (127.0.0.1) connects first, then a flood from another address (127.0.0.2): FreeSWITCH's
+            // socket is the oldest, and it is slow to answer, past the grace.
+            await using var freeSwitch = await RawPeer.ConnectAsync(engine.EndPoint);
+            (await freeSwitch.ReadCommandAsync().WaitAsync(EngineUnderTest.Patience)).Should().Be("connect\n\n");
+            for (var i = 0; i < 8; i++)
+            {
+                var peer = await RawPeer.ConnectAsync(engine.EndPoint, IPAddress.Parse("127.0.0.2"));
+                flood.Add(peer);
+                (await peer.ReadCommandAsync().WaitAsync(EngineUnderTest.Patience)).Should().Be("connect\n\n");
+            }
+
+            await clock.WaitForTimerAsync(TimeSpan.FromMilliseconds(300));
+            clock.Advance(TimeSpan.FromMilliseconds(300));
+            foreach (var peer in flood.Take(5))
+            {
+                (await peer.ReadToEndAsync().WaitAsync(EngineUnderTest.Patience)).Should().BeEmpty("the flooding address loses its oldest sockets");
+            }
+
+            await AnswerAsFreeSwitchAsync(freeSwitch, "the address with one handshake keeps it, though it was the oldest");
+            Listener(await HealthAsync(engine)).GetProperty("handshakesEvicted").GetInt64().Should().Be(5);
+        }
+        finally
+        {
+            foreach (var peer in flood) await peer.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Without_pressure_a_slow_peer_keeps_the_whole_connect_timeout()
+    {
+        var clock = new TimerWatchingTimeProvider(DateTimeOffset.UtcNow);
+        await using var engine = await EngineUnderTest.StartAsync(null, s => s.AddSingleton<TimeProvider>(clock),
+            "--Engine:MaxHandshakes=4", "--Engine:HandshakeGraceMilliseconds=300", "--Engine:ConnectTimeoutSeconds=60");
+        await using var quiet = await RawPeer.ConnectAsync(engine.EndPoint);
+        (await quiet.ReadCommandAsync().WaitAsync(EngineUnderTest.Patience)).Should().Be("connect\n\n");
+        await using var slow = await RawPeer.ConnectAsync(engine.EndPoint);
+        (await slow.ReadCommandAsync().WaitAsync(EngineUnderTest.Patience)).Should().Be("connect\n\n");
+
+        clock.Advance(TimeSpan.FromSeconds(30));
+
+        await AnswerAsFreeSwitchAsync(slow, "with no more handshakes than Engine:MaxHandshakes, the grace does not apply");
+        var health = await HealthAsync(engine);
+        health.GetProperty("handshakes").GetInt32().Should().Be(1, "the quiet one still waits within its connect timeout");
+        Listener(health).GetProperty("handshakesEvicted").GetInt64().Should().Be(0);
+    }
+
+    [Fact]
     public async Task A_handshake_not_answered_in_time_is_closed_and_holds_nothing()
     {
         var clock = new TimerWatchingTimeProvider(DateTimeOffset.UtcNow);
@@ -109,6 +205,20 @@ public sealed class HandshakeTests
         await call.HangUpAsync();
         (await call.Completion.WaitAsync(EngineUnderTest.Patience)).ProtocolErrors.Should().BeEmpty();
     }
+
+    /// <summary>Answers connect with channel data and the first two commands (myevents, linger) with +OK, as FreeSWITCH
+    /// does; returns once the engine sent the flow's first command (the call is live).</summary>
+    private static async Task AnswerAsFreeSwitchAsync(RawPeer peer, string because)
+    {
+        await peer.SendAsync(HostilePeers.ChannelData(Guid.NewGuid().ToString()));
+        (await peer.ReadCommandAsync().WaitAsync(EngineUnderTest.Patience)).Should().Be("myevents\n\n", because);
+        (await peer.ReadCommandAsync().WaitAsync(EngineUnderTest.Patience)).Should().Be("linger\n\n");
+        await peer.SendAsync("Content-Type: command/reply\nReply-Text: +OK Events Enabled\n\nContent-Type: command/reply\nReply-Text: +OK will linger\n\n");
+        (await peer.ReadCommandAsync().WaitAsync(EngineUnderTest.Patience)).Should().NotBeEmpty("the flow starts once both replies are in");
+    }
+
+    private static JsonElement Listener(JsonElement health) =>
+        health.GetProperty("checks").EnumerateArray().Single(c => c.GetProperty("name").GetString() == "listener").GetProperty("data");
 
     internal static async Task<JsonElement> HealthAsync(EngineUnderTest engine)
     {

@@ -5,7 +5,8 @@ using System.Text;
 namespace IvrEngine.Tests.Hardening;
 
 /// <summary>Hostile peers of the outbound port, all on loopback: sockets that never answer <c>connect</c>, or answer it
-/// with channel data and then say nothing more. Each holds one descriptor on both sides until disposed.</summary>
+/// with channel data and then say nothing more. Each holds one descriptor on both sides until disposed. A reconnecting
+/// flood (<see cref="ReconnectingAsync"/>) opens each socket the engine closes again at once.</summary>
 internal sealed class HostilePeers : IAsyncDisposable
 {
     private readonly List<Socket> _sockets = [];
@@ -43,6 +44,68 @@ internal sealed class HostilePeers : IAsyncDisposable
         }
 
         return peers;
+    }
+
+    /// <summary>Opens <paramref name="count"/> sockets at once and keeps them open: each one the engine closes is
+    /// opened again at once, until disposed, as an attacker who reconnects would. Each one is silent, or with
+    /// <paramref name="answerConnect"/> answers <c>connect</c> with channel data and then goes silent. Completes when
+    /// every socket connected once, or when <paramref name="patience"/> is over (the rest go on trying).</summary>
+    public static async Task<HostilePeers> ReconnectingAsync(IPEndPoint endPoint, int count, TimeSpan patience, bool answerConnect = false)
+    {
+        var peers = new HostilePeers();
+        var connected = 0;
+        var all = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        for (var i = 0; i < count; i++)
+        {
+            peers._answering.Add(peers.HoldAsync(endPoint, answerConnect, () =>
+            {
+                if (Interlocked.Increment(ref connected) == count) all.TrySetResult();
+            }));
+        }
+
+        await all.Task.WaitAsync(patience).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        return peers;
+    }
+
+    /// <summary>Connection attempts made by a reconnecting flood (the first ones included).</summary>
+    public long Attempts => Interlocked.Read(ref _attempts);
+
+    private long _attempts;
+
+    private async Task HoldAsync(IPEndPoint endPoint, bool answerConnect, Action firstConnected)
+    {
+        await Task.Yield();
+        var buffer = new byte[512];
+        var first = true;
+        while (!_stop.IsCancellationRequested)
+        {
+            using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            Interlocked.Increment(ref _attempts);
+            try
+            {
+                await socket.ConnectAsync(endPoint, _stop.Token);
+                if (first) firstConnected();
+                first = false;
+                if (answerConnect)
+                {
+                    await AnswerConnectAsync(socket, _stop.Token);
+                    continue;
+                }
+
+                while (await socket.ReceiveAsync(buffer, _stop.Token) > 0)
+                {
+                    // Silent: what the engine sends is read and dropped until it closes the socket.
+                }
+            }
+            catch (SocketException ex) when (ex.SocketErrorCode == SocketError.ConnectionRefused)
+            {
+                return; // Nobody listens any more: the engine is gone, stop rather than spin.
+            }
+            catch (Exception ex) when (ex is SocketException or OperationCanceledException or ObjectDisposedException)
+            {
+                // Reset by the engine, or the flood is over.
+            }
+        }
     }
 
     /// <summary>A channel-data reply to <c>connect</c>, as FreeSWITCH sends it (only the headers the engine reads).</summary>

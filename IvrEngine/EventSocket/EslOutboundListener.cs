@@ -7,8 +7,11 @@ namespace IvrEngine.EventSocket;
 
 /// <summary>Accepts FreeSWITCH's outbound-socket connections and hands each one, as an
 /// <see cref="EslOutboundSession"/>, to a handler. A handler's failure is logged and ends that connection only.
-/// It holds at most <see cref="EslLimits.MaxConnections"/> sockets (then it waits for one to close before accepting
-/// again), and when accepting fails for want of descriptors or buffers it backs off instead of spinning.</summary>
+/// It accepts as fast as the kernel hands connections over, so that the kernel's backlog is never the queue (a full
+/// backlog drops connection attempts, the real callers' among them, before the engine can see them). It holds at most
+/// <see cref="EslLimits.MaxConnections"/> sockets (then it waits for one to close before accepting again), closes a
+/// peer outside the allowed networks before reading or writing anything, and when accepting fails for want of
+/// descriptors or buffers it backs off instead of spinning.</summary>
 public sealed partial class EslOutboundListener : IAsyncDisposable
 {
     private static readonly TimeSpan MinBackoff = TimeSpan.FromMilliseconds(10);
@@ -23,19 +26,22 @@ public sealed partial class EslOutboundListener : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly TimeProvider _time;
     private readonly SemaphoreSlim _slots;
-    private readonly Func<CancellationToken, ValueTask>? _admit;
+    private readonly IReadOnlyList<IPNetwork> _allowedPeers;
     private Socket? _listenSocket;
     private Task? _acceptLoop;
     private int _held;
     private long _acceptFailures;
+    private long _peersRefused;
+    private long? _lastPeerReport;
     private volatile bool _backingOff;
 
-    /// <summary>Creates a listener; nothing is bound until <see cref="Start"/>. <paramref name="admit"/>, when given,
-    /// is awaited before each accept (the owner's admission control; connections wait in the backlog meanwhile).</summary>
+    /// <summary>Creates a listener; nothing is bound until <see cref="Start"/>. With <paramref name="allowedPeers"/>
+    /// (not empty), a connection from any other address is closed at once, before anything is read or written (as
+    /// mod_event_socket's own access lists do).</summary>
     public EslOutboundListener(IPEndPoint endPoint, Func<EslOutboundSession, CancellationToken, Task> handler, EslLimits? limits = null,
-        ILoggerFactory? loggers = null, TimeProvider? time = null, Func<CancellationToken, ValueTask>? admit = null)
+        ILoggerFactory? loggers = null, TimeProvider? time = null, IReadOnlyList<IPNetwork>? allowedPeers = null)
     {
-        _admit = admit;
+        _allowedPeers = allowedPeers ?? [];
         _endPoint = endPoint ?? throw new ArgumentNullException(nameof(endPoint));
         _handler = handler ?? throw new ArgumentNullException(nameof(handler));
         _limits = limits ?? EslLimits.Default;
@@ -61,14 +67,19 @@ public sealed partial class EslOutboundListener : IAsyncDisposable
     /// <summary>Accepts that failed since start.</summary>
     public long AcceptFailures => Interlocked.Read(ref _acceptFailures);
 
-    /// <summary>Binds and starts accepting.</summary>
-    public void Start(int backlog = 1024)
+    /// <summary>Connections closed unread since start because their address is not among the allowed peers.</summary>
+    public long PeersRefused => Interlocked.Read(ref _peersRefused);
+
+    /// <summary>Binds and starts accepting. The backlog asked for is, unless given, as many connections as the listener
+    /// may hold (the kernel caps it, at net.core.somaxconn on Linux): a burst that arrives faster than one accept loop
+    /// takes it waits there for moments, not dropped.</summary>
+    public void Start(int? backlog = null)
     {
         var socket = new Socket(_endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
         {
             socket.Bind(_endPoint);
-            socket.Listen(backlog);
+            socket.Listen(backlog ?? Math.Max(512, _limits.MaxConnections));
         }
         catch
         {
@@ -121,16 +132,6 @@ public sealed partial class EslOutboundListener : IAsyncDisposable
 
             try
             {
-                if (_admit is not null) await _admit(_stopping.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                _slots.Release();
-                break;
-            }
-
-            try
-            {
                 accepted = await socket.AcceptAsync(_stopping.Token);
             }
             catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException || _stopping.IsCancellationRequested)
@@ -178,8 +179,50 @@ public sealed partial class EslOutboundListener : IAsyncDisposable
                 _backingOff = false;
             }
 
+            if (_allowedPeers.Count > 0 && !IsAllowed(accepted))
+            {
+                RefusePeer(accepted);
+                _slots.Release();
+                continue;
+            }
+
             Interlocked.Increment(ref _held);
             _ = ServeAsync(accepted);
+        }
+    }
+
+    private bool IsAllowed(Socket socket)
+    {
+        if (socket.RemoteEndPoint is not IPEndPoint { Address: var address }) return false;
+        if (address.IsIPv4MappedToIPv6) address = address.MapToIPv4();
+        foreach (var network in _allowedPeers)
+        {
+            if (network.Contains(address)) return true;
+        }
+
+        return false;
+    }
+
+    /// <summary>Closes a connection from outside the allowed networks with a reset, nothing read or written; logs the
+    /// first and then one line every 30 s with the count, not each one (a flood would flood the log too).</summary>
+    private void RefusePeer(Socket socket)
+    {
+        var refused = Interlocked.Increment(ref _peersRefused);
+        var peer = socket.RemoteEndPoint?.ToString() ?? "?";
+        try
+        {
+            socket.LingerState = new LingerOption(true, 0);
+        }
+        catch (SocketException)
+        {
+            // Already reset by the peer: closing is all that is left.
+        }
+
+        socket.Dispose();
+        if (_lastPeerReport is not { } at || _time.GetElapsedTime(at) >= ReportEvery)
+        {
+            _lastPeerReport = _time.GetTimestamp();
+            LogPeerRefused(_logger, peer, refused);
         }
     }
 
@@ -233,6 +276,9 @@ public sealed partial class EslOutboundListener : IAsyncDisposable
 
     [LoggerMessage(EventId = 124, Level = LogLevel.Warning, Message = "Holding {MaxConnections} sockets, the most allowed; accepting again when one closes")]
     private static partial void LogFull(ILogger logger, int maxConnections);
+
+    [LoggerMessage(EventId = 125, Level = LogLevel.Warning, Message = "Closed a connection from {Peer}, not among the allowed peers ({Refused} since start; logged once every 30 s)")]
+    private static partial void LogPeerRefused(ILogger logger, string peer, long refused);
 
     [LoggerMessage(EventId = 122, Level = LogLevel.Error, Message = "Call {CallUuid}: the call handler failed")]
     private static partial void LogHandlerFailed(ILogger logger, string callUuid, Exception exception);

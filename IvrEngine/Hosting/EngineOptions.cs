@@ -34,10 +34,22 @@ public sealed class EngineOptions
     [Range(1, 60)]
     public int ConnectTimeoutSeconds { get; set; } = 5;
 
-    /// <summary>Outbound sockets waiting for their channel data at once (handshakes), apart from live calls. When all
-    /// are taken, the one that has waited longest is closed to make room once it has had a second to answer.</summary>
+    /// <summary>Outbound sockets waiting for their channel data (handshakes) that may take the whole
+    /// <see cref="ConnectTimeoutSeconds"/>. Past this many the listener is under pressure: it still accepts every
+    /// socket, and closes the oldest handshakes once they have had <see cref="HandshakeGraceMilliseconds"/>.</summary>
     [Range(1, 100_000)]
     public int MaxHandshakes { get; set; } = 512;
+
+    /// <summary>Under pressure (more than <see cref="MaxHandshakes"/> handshakes), how long a socket may take to answer
+    /// <c>connect</c> before it is closed, oldest first. FreeSWITCH answers within milliseconds; a socket that has
+    /// not answered by then is taken for a flood.</summary>
+    [Range(50, 60_000)]
+    public int HandshakeGraceMilliseconds { get; set; } = 1000;
+
+    /// <summary>Addresses FreeSWITCH calls from, as networks (<c>10.0.0.0/24</c>) or single addresses (<c>::1</c>); a
+    /// connection from any other is closed before anything is read or written. Empty (the default): any address,
+    /// and the listener should stay on loopback or behind a firewall.</summary>
+    public List<string> AllowedPeers { get; set; } = [];
 
     /// <summary>How long a command to FreeSWITCH may wait for its reply before the call's socket is closed as silent.
     /// A quiet call (a long playback) sends no command and is never closed by it.</summary>
@@ -76,6 +88,20 @@ internal sealed class EngineOptionsValidator : IValidateOptions<EngineOptions>
             failures.Add($"Engine:ListenAddress \"{options.ListenAddress}\" is not an IP address (e.g. 127.0.0.1).");
         }
 
+        if (options.HandshakeGraceMilliseconds > options.ConnectTimeoutSeconds * 1000L)
+        {
+            failures.Add($"Engine:HandshakeGraceMilliseconds ({options.HandshakeGraceMilliseconds}) is longer than Engine:ConnectTimeoutSeconds " +
+                $"({options.ConnectTimeoutSeconds} s); the grace under pressure shortens the handshake timeout, so it must not exceed it.");
+        }
+
+        for (var i = 0; i < options.AllowedPeers.Count; i++)
+        {
+            if (!TryParseNetwork(options.AllowedPeers[i], out _))
+            {
+                failures.Add($"Engine:AllowedPeers:{i} \"{options.AllowedPeers[i]}\" is not an address or a network (e.g. 10.0.0.5, 10.0.0.0/24, ::1, fd00::/8).");
+            }
+        }
+
         if (options.Inbound.Enabled && string.IsNullOrEmpty(options.Inbound.Password))
         {
             failures.Add("Engine:Inbound:Password is empty while Engine:Inbound:Enabled is true; set Engine__Inbound__Password.");
@@ -87,5 +113,17 @@ internal sealed class EngineOptionsValidator : IValidateOptions<EngineOptions>
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    /// <summary>A network in CIDR form, or a single address (a network of one).</summary>
+    internal static bool TryParseNetwork(string? text, out IPNetwork network)
+    {
+        network = default;
+        if (string.IsNullOrWhiteSpace(text)) return false;
+        text = text.Trim();
+        if (text.Contains('/', StringComparison.Ordinal)) return IPNetwork.TryParse(text, out network);
+        if (!IPAddress.TryParse(text, out var address)) return false;
+        network = new IPNetwork(address, address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128);
+        return true;
     }
 }

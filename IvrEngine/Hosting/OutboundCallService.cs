@@ -10,9 +10,10 @@ namespace IvrEngine.Hosting;
 
 /// <summary>Listens for FreeSWITCH's outbound sockets and runs each call. Calls it cannot serve (still starting,
 /// draining, over the live-call limit) are refused at once so FreeSWITCH goes on to its fallback; FreeSWITCH is never
-/// left waiting for <c>connect</c>. A socket is a handshake (at most <see cref="EngineOptions.MaxHandshakes"/>, each
-/// bounded by <see cref="EngineOptions.ConnectTimeoutSeconds"/>) until its channel data is read; only then does it
-/// take one of the <see cref="EngineOptions.MaxLiveCalls"/> places.</summary>
+/// left waiting for <c>connect</c>. A socket is a handshake (bounded by <see cref="EngineOptions.ConnectTimeoutSeconds"/>,
+/// or by <see cref="EngineOptions.HandshakeGraceMilliseconds"/> while more than <see cref="EngineOptions.MaxHandshakes"/>
+/// wait) until its channel data and its replies to <c>myevents</c> and <c>linger</c> are read; only then does it take
+/// one of the <see cref="EngineOptions.MaxLiveCalls"/> places.</summary>
 public sealed partial class OutboundCallService(
     IOptions<EngineOptions> options,
     ScriptedCallHandler flows,
@@ -26,7 +27,7 @@ public sealed partial class OutboundCallService(
 
     private readonly ILogger _logger = loggers.CreateLogger<OutboundCallService>();
     private readonly EngineOptions _options = options.Value;
-    private readonly HandshakeSlots _handshakes = new(options.Value.MaxHandshakes, time);
+    private readonly HandshakeSlots _handshakes = new(options.Value.MaxHandshakes, TimeSpan.FromMilliseconds(options.Value.HandshakeGraceMilliseconds), time);
     private readonly List<(int Max, TaskCompletionSource Done)> _liveWaiters = [];
     private EslOutboundListener? _listener;
     private volatile bool _ready;
@@ -53,7 +54,7 @@ public sealed partial class OutboundCallService(
     /// <summary>What the listener holds and how it fares, for health.</summary>
     public ListenerLoad Load => new(LiveCalls, _handshakes.Count, _handshakes.Capacity, _listener?.Connections ?? 0,
         _listener?.MaxConnections ?? 0, _listener?.IsBackingOff ?? false, _listener?.AcceptFailures ?? 0,
-        _handshakes.Evicted, _handshakes.Dropped, _handshakes.TroubledRecently);
+        _handshakes.Evicted, _handshakes.Dropped, _handshakes.TroubledRecently, _listener?.PeersRefused ?? 0);
 
     /// <summary>Completes once no more than <paramref name="max"/> calls are live (0: the engine is idle).</summary>
     public Task WhenLiveCallsAtMostAsync(int max, CancellationToken cancellationToken = default)
@@ -76,7 +77,12 @@ public sealed partial class OutboundCallService(
             MaxConnections = ConnectionLimit(),
             ReplyTimeout = TimeSpan.FromSeconds(_options.ReplyTimeoutSeconds),
         };
-        _listener = new EslOutboundListener(endPoint, HandleAsync, limits, loggers, time, _handshakes.WaitForRoomAsync);
+        var allowed = _options.AllowedPeers.Select(p => EngineOptionsValidator.TryParseNetwork(p, out var network) ? network
+            : throw new InvalidOperationException($"Engine:AllowedPeers \"{p}\" was not validated.")).ToList();
+        _listener = new EslOutboundListener(endPoint, HandleAsync, limits, loggers, time, allowed);
+        LogAdmission(_logger, _options.MaxHandshakes, _options.ConnectTimeoutSeconds, _options.HandshakeGraceMilliseconds,
+            allowed.Count == 0 ? "any address" : string.Join(", ", allowed));
+        if (allowed.Count == 0 && !IPAddress.IsLoopback(endPoint.Address)) LogOpenPort(_logger, endPoint.ToString());
         try
         {
             _listener.Start();
@@ -164,11 +170,13 @@ public sealed partial class OutboundCallService(
 
             channel = await HandshakeAsync(session, handshake);
             if (channel is null) return;
-            if (!TryReserveCall())
+            if (LiveCalls >= _options.MaxLiveCalls || !await FirstRepliesAsync(session, channel, handshake) || !TryReserveCall())
             {
-                await RefuseAsync(session, "over the live-call limit", cancellationToken);
+                if (!session.Connection.IsClosed) await RefuseAsync(session, "over the live-call limit", cancellationToken);
                 return;
             }
+
+            handshake.Dispose(); // A call now: never closed under pressure from here on.
         }
 
         try
@@ -207,7 +215,7 @@ public sealed partial class OutboundCallService(
         {
             if (handshake.WasEvicted)
             {
-                LogEvicted(_logger, session.Connection.Id, _handshakes.Capacity);
+                LogEvicted(_logger, session.Connection.Id, _handshakes.Grace.TotalMilliseconds, _handshakes.Capacity);
             }
             else
             {
@@ -219,6 +227,38 @@ public sealed partial class OutboundCallService(
 
         session.Abort();
         return null;
+    }
+
+    /// <summary>Subscribes to the call's events and asks FreeSWITCH to linger (pipelined: both replies come back in
+    /// order), still as part of the handshake: FreeSWITCH replies within milliseconds, and a peer that answered
+    /// connect and then says nothing must not hold a live-call place while it is waited for. False when the socket
+    /// closed meanwhile (under pressure, or the handshake timeout), the reason logged.</summary>
+    private async Task<bool> FirstRepliesAsync(EslOutboundSession session, ChannelData channel, HandshakeSlots.Lease handshake)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(_options.ConnectTimeoutSeconds), time);
+        try
+        {
+            var events = session.MyEventsAsync(cancellationToken: timeout.Token);
+            var linger = session.LingerAsync(cancellationToken: timeout.Token);
+            await Task.WhenAll(events, linger);
+            return true;
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or EslConnectionClosedException)
+        {
+            if (handshake.WasEvicted)
+            {
+                LogEvicted(_logger, session.Connection.Id, _handshakes.Grace.TotalMilliseconds, _handshakes.Capacity);
+            }
+            else
+            {
+                _handshakes.NoteDropped();
+                LogFirstRepliesFailed(_logger, session.Connection.Id, channel.UniqueId, ex is OperationCanceledException
+                    ? $"no reply to myevents and linger within {_options.ConnectTimeoutSeconds} s" : ex.Message);
+            }
+        }
+
+        session.Abort();
+        return false;
     }
 
     /// <summary>Takes one of the <see cref="EngineOptions.MaxLiveCalls"/> places, if one is free.</summary>
@@ -252,11 +292,6 @@ public sealed partial class OutboundCallService(
         LogCallStarted(_logger, channel.UniqueId, channel.Ani, channel.Dnis);
         try
         {
-            // Pipelined: both replies come back in order.
-            var events = session.MyEventsAsync();
-            var linger = session.LingerAsync();
-            await Task.WhenAll(events, linger);
-
             using var call = new FreeSwitchCall(session);
             using var registration = registry.Track(call);
             var result = await flows.RunAsync(call, CancellationToken.None);
@@ -330,11 +365,20 @@ public sealed partial class OutboundCallService(
     [LoggerMessage(EventId = 207, Level = LogLevel.Warning, Message = "Drain time over: closing {Count} calls' sockets (FreeSWITCH continues their dialplan)")]
     private static partial void LogDrainTimeout(ILogger logger, int count);
 
-    [LoggerMessage(EventId = 209, Level = LogLevel.Debug, Message = "Connection {ConnectionId}: closed to make room: all {MaxHandshakes} handshake places were taken, this one the longest")]
-    private static partial void LogEvicted(ILogger logger, string connectionId, int maxHandshakes);
+    [LoggerMessage(EventId = 209, Level = LogLevel.Debug, Message = "Connection {ConnectionId}: closed under pressure: connect and the first commands not answered within {GraceMs} ms while more than {MaxHandshakes} handshakes waited")]
+    private static partial void LogEvicted(ILogger logger, string connectionId, double graceMs, int maxHandshakes);
 
     [LoggerMessage(EventId = 210, Level = LogLevel.Warning, Message = "The open-file limit is {Limit}: the outbound listener holds at most {Sockets} sockets, fewer than Engine:MaxLiveCalls ({MaxLiveCalls}) + Engine:MaxHandshakes ({MaxHandshakes})")]
     private static partial void LogDescriptorCap(ILogger logger, long limit, int sockets, int maxLiveCalls, int maxHandshakes);
+
+    [LoggerMessage(EventId = 213, Level = LogLevel.Warning, Message = "Connection {ConnectionId} (channel {CallUuid}): not a call: {Reason}")]
+    private static partial void LogFirstRepliesFailed(ILogger logger, string connectionId, string callUuid, string reason);
+
+    [LoggerMessage(EventId = 211, Level = LogLevel.Information, Message = "Outbound sockets: up to {MaxHandshakes} handshakes may take {ConnectTimeoutSeconds} s to answer connect, past that {GraceMs} ms each; accepted from {AllowedPeers}")]
+    private static partial void LogAdmission(ILogger logger, int maxHandshakes, int connectTimeoutSeconds, int graceMs, string allowedPeers);
+
+    [LoggerMessage(EventId = 212, Level = LogLevel.Warning, Message = "The outbound socket listens on {EndPoint}, not loopback, and takes connections from any address (it has no authentication): set Engine:AllowedPeers to FreeSWITCH's addresses, or firewall the port")]
+    private static partial void LogOpenPort(ILogger logger, string endPoint);
 
     [LoggerMessage(EventId = 208, Level = LogLevel.Error, Message = "Call {CallUuid}: the flow failed")]
     private static partial void LogCallFailed(ILogger logger, string callUuid, Exception exception);
@@ -348,8 +392,10 @@ public sealed partial class OutboundCallService(
 /// <param name="MaxConnections">The most sockets held at once.</param>
 /// <param name="BackingOff">Accepting fails for want of resources; the listener waits between tries.</param>
 /// <param name="AcceptFailures">Failed accepts since start.</param>
-/// <param name="Evicted">Handshakes closed to make room since start.</param>
+/// <param name="Evicted">Handshakes closed under pressure since start (not answered within the grace while more than
+/// MaxHandshakes waited).</param>
 /// <param name="Dropped">Sockets closed without becoming a call since start (no answer, not a channel, silent).</param>
 /// <param name="TroubledRecently">A socket was evicted or dropped in the last minute.</param>
+/// <param name="PeersRefused">Connections closed unread since start, their address not among Engine:AllowedPeers.</param>
 public sealed record ListenerLoad(int LiveCalls, int Handshakes, int MaxHandshakes, int Connections, int MaxConnections, bool BackingOff,
-    long AcceptFailures, long Evicted, long Dropped, bool TroubledRecently);
+    long AcceptFailures, long Evicted, long Dropped, bool TroubledRecently, long PeersRefused = 0);

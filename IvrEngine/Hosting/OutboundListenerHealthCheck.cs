@@ -22,11 +22,12 @@ internal sealed class OutboundListenerHealthCheck(OutboundCallService service) :
             ["acceptFailures"] = load.AcceptFailures,
             ["handshakesEvicted"] = load.Evicted,
             ["socketsDropped"] = load.Dropped,
+            ["peersRefused"] = load.PeersRefused,
         };
         var problems = new List<string>();
         if (load.BackingOff) problems.Add("accepting fails (out of descriptors?); backing off between tries");
         if (load.MaxConnections > 0 && load.Connections >= load.MaxConnections) problems.Add($"holding {load.Connections} sockets, the most allowed; new ones wait");
-        if (load.Handshakes >= load.MaxHandshakes) problems.Add($"all {load.MaxHandshakes} handshake places are taken by sockets that have not answered connect");
+        if (load.Handshakes >= load.MaxHandshakes) problems.Add($"{load.Handshakes} sockets have not answered connect (Engine:MaxHandshakes {load.MaxHandshakes}); past that, each has only the grace to answer");
         if (load.TroubledRecently) problems.Add("sockets that never became calls were closed in the last minute");
         var summary = $"{load.LiveCalls} live calls, {load.Handshakes} handshakes, {load.Connections} sockets held";
         return Task.FromResult(problems.Count == 0
