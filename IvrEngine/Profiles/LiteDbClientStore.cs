@@ -554,8 +554,9 @@ public sealed partial class LiteDbClientStore : IClientStore, IStoreFile
             var before = KeysOf(current).Select(k => k.Key).ToHashSet(StringComparer.Ordinal);
             var after = KeysOf(card).ToList();
             var kept = after.Select(k => k.Key).ToHashSet(StringComparer.Ordinal);
-            _cache.ForgetKeys(before);
-            Forget(after, card.Id);
+            // The keys that change, and the card: an unchanged key still names this client.
+            _cache.ForgetKeys(before.Where(key => !kept.Contains(key)));
+            Forget(after.Where(key => !before.Contains(key.Key)).ToList(), card.Id);
             foreach (var key in before)
             {
                 if (!kept.Contains(key)) _keys.Delete(key);
@@ -614,9 +615,10 @@ public sealed partial class LiteDbClientStore : IClientStore, IStoreFile
         if (interaction.Id == Guid.Empty) interaction.Id = Guid.CreateVersion7();
         await WriteAsync(() =>
         {
+            // The summaries, then the record: a record that fails (a duplicate id) rolls back the summaries with it.
             // Mapped by hand (LiteDbMapping.ToDocument): the reflection mapper cost more than the insert.
-            _db.GetCollection(Interactions).Insert(LiteDbMapping.ToDocument(interaction));
             RecordLastContact(interaction);
+            _db.GetCollection(Interactions).Insert(LiteDbMapping.ToDocument(interaction));
             return true;
         }, cancellationToken, groupable: true);
     }
