@@ -196,7 +196,9 @@ public sealed partial class LiteDbClientStore : IClientStore, IStoreFile
             // The newest call from a number comes from its last-contact summary: nothing queries records by
             // number any more, and an index nothing reads only slows every record's insert.
             _interactions.DropIndex(LiteDbMapping.CallerIndex);
-            _interactions.EnsureIndex(LiteDbMapping.AtIndex, LiteDbMapping.AtExpression);
+            // Nor by time: every query of records seeks the client's or the call's index and sorts what it finds;
+            // the index on time was one more skip list walked and written by every call's record.
+            _interactions.DropIndex(LiteDbMapping.AtIndex);
             _tickets.EnsureIndex(LiteDbMapping.ClientIndex, "$.ClientId");
             EnsureDeskIndexes();
             BuildMissingLastContacts();

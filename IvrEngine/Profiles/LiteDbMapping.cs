@@ -10,6 +10,7 @@ internal static class LiteDbMapping
     /// <summary>An index of records by caller number that stores before the last-contact summaries had (dropped when
     /// opened).</summary>
     public const string CallerIndex = "caller";
+    /// <summary>The index on time of the card audit (and of the records in stores before it was dropped from them).</summary>
     public const string AtIndex = "at";
 
     /// <summary>The multikey indexes on the clients collection that stores before the keys collection had (dropped
