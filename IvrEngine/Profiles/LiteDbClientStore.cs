@@ -348,10 +348,8 @@ public sealed partial class LiteDbClientStore : IClientStore, IStoreFile
         var card = ToCard(document);
         if (card is not null && Holds(card, lookup, value)) return Keep(card, generation);
 
-        var query = LiteDbMapping.KeyQuery(lookup, value);
-
         // An update moved the key between the two reads: read both under one hold.
-        return ToCard(await ReadAsync(() => _keys.FindOne(query) is { } key ? _db.GetCollection(Clients).FindById(key[LiteDbMapping.KeyClient]) : null));
+        return ToCard(await ReadAsync(() => _keys.FindById(key) is { } moved ? _db.GetCollection(Clients).FindById(moved[LiteDbMapping.KeyClient]) : null));
     }
 
     private static bool Holds(ClientCard card, StoreLookup lookup, string value) => lookup switch
@@ -425,11 +423,13 @@ public sealed partial class LiteDbClientStore : IClientStore, IStoreFile
 
         var stored = await WriteAsync(() =>
         {
+            // What lookups kept of these keys (nobody's, most likely) and ids is forgotten before the commit.
+            Forget(keys, null);
+            foreach (var card in ordered) _cache.ForgetCard(card.Id);
+
             // Every key is a document id in the keys collection: a key another client holds is refused by its unique
             // index as it is inserted, so checking costs nothing more than the insert. A duplicate id is refused
             // the same way by the clients collection's.
-            Forget(keys, null);
-            foreach (var card in ordered) _cache.ForgetCard(card.Id);
             AddKeys(keys);
             return InsertDocuments(ordered);
         }, cancellationToken);
