@@ -111,6 +111,50 @@ public sealed class StoreReadCacheTests : IDisposable
     }
 
     [Fact]
+    public async Task A_card_read_just_before_an_edit_is_not_kept_over_the_edit()
+    {
+        // The read takes the lock first and maps the card after letting it go; the edit commits in between or after.
+        // Either way what is kept afterwards is the edited card (a read that an edit overtook is not kept).
+        for (var round = 0; round < 20; round++)
+        {
+            var client = await _store.InsertAsync(StoreCards.New("Round " + round));
+            var changed = StoreReadCache.Copy(client);
+            changed.Name = "Edited " + round;
+            Task<ClientCard?> read;
+            Task<ClientCard> edit;
+            using (_store.HoldEngine())
+            {
+                read = _store.GetAsync(client.Id);
+                edit = _store.UpdateAsync(changed);
+                SpinWait.SpinUntil(() => _store.EngineWaiting == 2, TimeSpan.FromSeconds(30)).Should().BeTrue("the read and the edit queue for the file");
+            }
+
+            (await read)!.Name.Should().Be("Round " + round, "the read was first in line");
+            await edit;
+            (await _store.GetAsync(client.Id))!.Name.Should().Be("Edited " + round);
+            (await _store.FindByPhoneAsync(client.Phones[0]))!.Name.Should().Be("Edited " + round);
+        }
+    }
+
+    [Fact]
+    public void A_card_read_before_a_write_forgot_it_is_not_kept()
+    {
+        // What the store does around a read whose card is mapped after the lock is let go (the race above, made certain).
+        var cache = new StoreReadCache(10);
+        var card = StoreCards.New("Read before the edit");
+        card.Id = Guid.NewGuid();
+        var generation = cache.CardGeneration;
+        cache.ForgetCard(card.Id);
+        cache.AddCard(card, generation);
+        cache.TryGetCard(card.Id, out _).Should().BeFalse();
+
+        cache.AddCard(card, cache.CardGeneration);
+        cache.TryGetCard(card.Id, out var kept).Should().BeTrue();
+        kept.Should().NotBeSameAs(card);
+        kept!.Name.Should().Be(card.Name);
+    }
+
+    [Fact]
     public async Task A_new_client_is_found_by_keys_that_were_kept_as_nobodys()
     {
         var cards = new CardFingerprints("store-cache-test-key");

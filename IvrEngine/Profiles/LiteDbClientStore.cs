@@ -908,6 +908,9 @@ public sealed partial class LiteDbClientStore : IClientStore, IStoreFile
     /// <summary>How many transactions the writer has committed since the store was opened.</summary>
     internal long WriterCommits => _writer.Commits;
 
+    /// <summary>How many wait for the engine lock now (tests).</summary>
+    internal int EngineWaiting => _engine.Waiting;
+
     /// <summary>What lookups keep in memory (tests).</summary>
     internal StoreReadCache ReadCache => _cache;
 
