@@ -12,7 +12,7 @@ namespace IvrEngine.Benchmarks;
 /// at the end.</summary>
 internal static class LookupCommand
 {
-    private static readonly string[] Options = ["--clients", "--lookups", "--rounds", "--batch", "--missing-percent"];
+    private static readonly string[] Options = ["--clients", "--lookups", "--rounds", "--batch", "--missing-percent", "--cache-clients"];
 
     public static int Run(ReadOnlySpan<string> args)
     {
@@ -22,7 +22,11 @@ internal static class LookupCommand
         var rounds = line.GetInt("--rounds", 3, 1, 100);
         var batch = line.GetInt("--batch", ClientImporter.DefaultBatchSize, 1, 1_000_000);
         var missingPercent = line.GetInt("--missing-percent", 10, 0, 100);
-        return RunAsync(clients, lookups, rounds, batch, missingPercent).GetAwaiter().GetResult();
+
+        // 0 by default: the same keys are looked up in every round and on both thread counts, so with the store's
+        // memory on (Store:CacheClients) every round after the first would measure memory, not the file.
+        var cacheClients = line.GetInt("--cache-clients", 0, 0, StoreOptions.MaxCacheClients);
+        return RunAsync(clients, lookups, rounds, batch, missingPercent, cacheClients).GetAwaiter().GetResult();
     }
 
     /// <summary>Phone number i: valid-length North American numbers, ten million per area code from 202 on.</summary>
@@ -30,7 +34,7 @@ internal static class LookupCommand
 
     private static string Account(long i) => (100_000_000 + i).ToString(CultureInfo.InvariantCulture);
 
-    private static async Task<int> RunAsync(int clients, int lookups, int rounds, int batchSize, int missingPercent)
+    private static async Task<int> RunAsync(int clients, int lookups, int rounds, int batchSize, int missingPercent, int cacheClients)
     {
         var folder = Path.Combine(Path.GetTempPath(), "ivrengine-lookup-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(folder);
@@ -38,7 +42,7 @@ internal static class LookupCommand
         var csv = Path.Combine(folder, "clients.csv");
         try
         {
-            Console.WriteLine($"lookup: {clients:N0} clients imported from CSV into a temporary LiteDB file; {lookups:N0} lookups per round and kind ({missingPercent}% missing keys), {rounds} rounds, {Environment.ProcessorCount} cores");
+            Console.WriteLine($"lookup: {clients:N0} clients imported from CSV into a temporary LiteDB file; {lookups:N0} lookups per round and kind ({missingPercent}% missing keys), {rounds} rounds, {Environment.ProcessorCount} cores; Store:CacheClients={cacheClients}{(cacheClients == 0 ? " (every lookup reads the file)" : string.Empty)}");
             var written = Stopwatch.StartNew();
             await WriteCsvAsync(csv, clients);
             Console.WriteLine($"csv: {new FileInfo(csv).Length / 1048576.0:N1} MB written in {written.Elapsed.TotalSeconds:F1} s (not part of the import time)");
@@ -76,7 +80,7 @@ internal static class LookupCommand
             Console.WriteLine($"file: {size / 1048576.0:N1} MB (log file {logSize / 1048576.0:N1} MB), {(double)(size + logSize) / stored:N0} bytes per client");
 
             // Lookups as the engine makes them: the store opened afresh, as the engine opens it after an import.
-            using var store = new LiteDbClientStore(path);
+            using var store = new LiteDbClientStore(path, cacheClients: cacheClients);
             var random = new Random(42);
             string[] Keys(Func<long, string> existing, Func<long, string> missing) =>
                 [.. Enumerable.Range(0, lookups).Select(_ => random.Next(100) < missingPercent ? missing(clients + random.Next(clients)) : existing(random.Next(clients)))];

@@ -6,14 +6,20 @@ namespace IvrEngine.Benchmarks.Micro;
 
 /// <summary>What the lookup of a known caller asks the store, on a store seeded with the demo data and
 /// <see cref="Calls"/> earlier calls of the VIP: the time of the last contact from the two newest records (as the
-/// lookup did) and from the two last-contact summaries (as it does), the campaign of the dialed number, and the whole
-/// lookup by caller number.</summary>
+/// lookup did) and from the two last-contact summaries (as it does), the campaign of the dialed number, the whole
+/// lookup by caller number (known and unknown, with what the store keeps in memory and with
+/// <c>Store:CacheClients=0</c>), and the write of call records, <see cref="RecordBatch"/> at once as a burst
+/// writes them (group commits), per record.</summary>
 [MemoryDiagnoser]
 public class LookupBenchmarks : IDisposable
 {
     private DirectoryInfo _folder = null!;
+    private const int RecordBatch = 100;
+
     private LiteDbClientStore _store = null!;
+    private LiteDbClientStore _uncached = null!;
     private ClientLookup _lookup = null!;
+    private ClientLookup _uncachedLookup = null!;
     private Guid _vip;
 
     [Params(1000)]
@@ -47,14 +53,20 @@ public class LookupBenchmarks : IDisposable
         }
 
         Task.WaitAll(writes);
-        _lookup = new ClientLookup(_store, new PhoneNormalizer(), cards,
-            new ClientClassifier(Options.Create(new ClassificationOptions()), TimeProvider.System));
+        var classifier = new ClientClassifier(Options.Create(new ClassificationOptions()), TimeProvider.System);
+        _lookup = new ClientLookup(_store, new PhoneNormalizer(), cards, classifier);
+
+        // The same file's data in a store that keeps nothing in memory (every lookup reads the file).
+        _uncached = new LiteDbClientStore(Path.Combine(_folder.FullName, "uncached.db"), cacheClients: 0);
+        new DemoDataSeeder(_uncached, cards).SeedAsync().GetAwaiter().GetResult();
+        _uncachedLookup = new ClientLookup(_uncached, new PhoneNormalizer(), cards, classifier);
     }
 
     [GlobalCleanup]
     public void Cleanup()
     {
         _store?.Dispose();
+        _uncached?.Dispose();
         if (_folder is { Exists: true }) _folder.Delete(recursive: true);
     }
 
@@ -85,4 +97,35 @@ public class LookupBenchmarks : IDisposable
 
     [Benchmark(Description = "lookup of a known caller (ClientLookup.ByCallerAsync)")]
     public Task<LookupResult> ByCaller() => _lookup.ByCallerAsync("15551230001", "5000");
+
+    [Benchmark(Description = "lookup of an unknown caller (ClientLookup.ByCallerAsync)")]
+    public Task<LookupResult> ByUnknownCaller() => _lookup.ByCallerAsync("15559990001", "5000");
+
+    [Benchmark(Description = "lookup of a known caller, Store:CacheClients=0 (every seek in LiteDB)")]
+    public Task<LookupResult> ByCallerUncached() => _uncachedLookup.ByCallerAsync("15551230001", "5000");
+
+    [Benchmark(OperationsPerInvoke = RecordBatch, Description = "record a call (AddInteractionAsync), 100 at once, per record")]
+    public async Task RecordCalls()
+    {
+        var at = DateTimeOffset.UtcNow;
+        var writes = new Task[RecordBatch];
+        for (var i = 0; i < RecordBatch; i++)
+        {
+            writes[i] = _store.AddInteractionAsync(new InteractionRecord
+            {
+                ClientId = i % 2 == 0 ? _vip : null,
+                CallUuid = Guid.NewGuid().ToString(),
+                At = at,
+                CallerNumber = i % 2 == 0 ? DemoDataSeeder.WellKnown.VipPhone : "+15559990001",
+                DialedNumber = "5000",
+                Flow = "bank",
+                Steps = ["welcome", "identify", "route"],
+                Collected = new() { ["menu"] = "1" },
+                Outcome = "transferred",
+                Queue = "vip",
+            });
+        }
+
+        await Task.WhenAll(writes);
+    }
 }

@@ -21,6 +21,7 @@ public sealed class StartRefusalTests : IDisposable
     [InlineData("--Classification:Rules:0:MinOverdue=lots", "Classification:Rules:0:MinOverdue")]
     [InlineData("--Flows:Budgets:ChannelVariables:ValueBytes=big", "Flows:Budgets:ChannelVariables:ValueBytes")]
     [InlineData("--Store:SeedDemoData=yes please", "Store:SeedDemoData")]
+    [InlineData("--Store:CacheClients=lots", "Store:CacheClients")]
     [InlineData("--Web:Admin:UserName:First=x", "Web:Admin:UserName")]
     public async Task A_value_that_does_not_bind_stops_the_start_naming_the_setting(string setting, string named)
     {
@@ -48,6 +49,16 @@ public sealed class StartRefusalTests : IDisposable
 
         AssertRefused(run, named);
         run.Error.Should().Contain("did you mean " + suggested);
+    }
+
+    [Theory]
+    [InlineData("-1")]
+    [InlineData("10000001")]
+    public async Task A_store_cache_bound_out_of_range_stops_the_start_with_exit_2(string value)
+    {
+        var run = await EngineProcess.RunAsync([.. Common(), "--Store:CacheClients=" + value]);
+
+        AssertRefused(run, "Store:CacheClients must be a whole number from 0");
     }
 
     [Fact]

@@ -69,6 +69,9 @@ public sealed class CliTests : IDisposable
         (await RunAsync("import", file, "--format", "xml", StoreArg)).Code.Should().Be(2);
         (await RunAsync("import", StoreArg)).Code.Should().Be(2);
         (await RunAsync("import", file, "--format", "csv", "--Store:DefaultRegion=usa", StoreArg)).Error.Should().Contain("DefaultRegion");
+        var badCache = await RunAsync("import", file, "--format", "csv", "--Store:CacheClients=-5", StoreArg);
+        badCache.Code.Should().Be(2);
+        badCache.Error.Should().Contain("Store:CacheClients must be a whole number from 0");
 
         var (code, output, _) = await RunAsync("import", file, "--format", "csv", StoreArg);
         code.Should().Be(0);

@@ -77,6 +77,24 @@ public sealed class LastContactTests : IDisposable
         (await _store.LastInteractionFromAsync(client.Phones[0]))!.CallUuid.Should().Be("call");
     }
 
+    [Fact]
+    public async Task The_index_of_records_by_time_that_no_query_reads_is_dropped_when_a_store_is_opened()
+    {
+        // Every query of records seeks the client's or the call's index and sorts what it finds by time; an index on
+        // the time was only one more skip list to walk and write on every call's record.
+        var client = await _store.InsertAsync(StoreCards.New());
+        for (var i = 0; i < 3; i++) await _store.AddInteractionAsync(Call(client, "call-" + i, Start.AddMinutes(i % 2 == 0 ? i : -i)));
+        _store.Execute($"CREATE INDEX {LiteDbMapping.AtIndex} ON {LiteDbClientStore.Interactions}({LiteDbMapping.AtExpression})");
+        IndexesOfInteractions().Should().Contain(LiteDbMapping.AtIndex, "an older store has it");
+        _store.Dispose();
+
+        _store = _temp.Open();
+        IndexesOfInteractions().Should().NotContain(LiteDbMapping.AtIndex);
+        IndexesOfInteractions().Should().Contain([LiteDbMapping.ClientIndex, LiteDbClientStore.CallIndex]);
+        (await _store.GetInteractionsAsync(client.Id, 10)).Select(call => call.CallUuid).Should().Equal("call-2", "call-0", "call-1");
+        (await ((IDeskStore)_store).FindInteractionAsync("call-1"))!.CallUuid.Should().Be("call-1");
+    }
+
     private List<string> IndexesOfInteractions() =>
         _store.Execute($"SELECT $ FROM $indexes WHERE collection = '{LiteDbClientStore.Interactions}'").ConvertAll(index => index["name"].AsString);
 

@@ -353,7 +353,7 @@ public sealed partial class LiteDbClientStore : IDeskStore
             {
                 record.ClientId = clientId;
                 _interactions.Update(record);
-                LiteDbMapping.RecordLastContact(_lastContacts, record);
+                RecordLastContact(record);
             }
 
             return true;

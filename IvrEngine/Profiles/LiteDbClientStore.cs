@@ -47,6 +47,7 @@ public sealed partial class LiteDbClientStore : IClientStore, IStoreFile
     private readonly LiteDbWriter _writer;
     private readonly FairLock _engine = new();
     private readonly CampaignCache _campaignCache = new();
+    private readonly StoreReadCache _cache;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
 
@@ -65,7 +66,7 @@ public sealed partial class LiteDbClientStore : IClientStore, IStoreFile
 
     /// <summary>Opens (or creates) the store configured in <paramref name="options"/>.</summary>
     public LiteDbClientStore(StoreOptions options, TimeProvider? timeProvider = null, ILogger? logger = null)
-        : this((options ?? throw new ArgumentNullException(nameof(options))).Path, timeProvider, logger)
+        : this((options ?? throw new ArgumentNullException(nameof(options))).Path, timeProvider, logger, options.CacheClients)
     {
     }
 
@@ -73,10 +74,15 @@ public sealed partial class LiteDbClientStore : IClientStore, IStoreFile
     /// rooted); its folder is created. One process opens a store at a time (it holds <see cref="LockPathFor"/>
     /// exclusively until disposed), and one store per file per process: a second open throws a
     /// <see cref="ClientStoreException"/> naming the store. A file that is not a store (a folder, fewer bytes than
-    /// a store's first page, a damaged first page) is refused the same way, and never replaced or filled.</summary>
-    public LiteDbClientStore(string path, TimeProvider? timeProvider = null, ILogger? logger = null)
+    /// a store's first page, a damaged first page) is refused the same way, and never replaced or filled.
+    /// <paramref name="cacheClients"/> bounds what lookups keep in memory (<see cref="StoreOptions.CacheClients"/>;
+    /// 0 keeps nothing).</summary>
+    public LiteDbClientStore(string path, TimeProvider? timeProvider = null, ILogger? logger = null, int cacheClients = StoreOptions.DefaultCacheClients)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        ArgumentOutOfRangeException.ThrowIfNegative(cacheClients);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(cacheClients, StoreOptions.MaxCacheClients);
+        _cache = new StoreReadCache(cacheClients);
         FilePath = System.IO.Path.GetFullPath(path);
         _time = timeProvider ?? TimeProvider.System;
         _logger = logger ?? NullLogger.Instance;
@@ -118,7 +124,7 @@ public sealed partial class LiteDbClientStore : IClientStore, IStoreFile
                             + "wrote, or it is damaged. Restore it from a backup, or move it away to start an empty store.", ex);
                     }
 
-                    _writer = new LiteDbWriter(() => _db, _engine, LoggedLength, WaitLogged, Failed);
+                    _writer = new LiteDbWriter(() => _db, _engine, LoggedLength, WaitLogged, Failed, _cache.TransactionEnded);
                 }
                 catch
                 {
@@ -190,7 +196,9 @@ public sealed partial class LiteDbClientStore : IClientStore, IStoreFile
             // The newest call from a number comes from its last-contact summary: nothing queries records by
             // number any more, and an index nothing reads only slows every record's insert.
             _interactions.DropIndex(LiteDbMapping.CallerIndex);
-            _interactions.EnsureIndex(LiteDbMapping.AtIndex, LiteDbMapping.AtExpression);
+            // Nor by time: every query of records seeks the client's or the call's index and sorts what it finds;
+            // the index on time was one more skip list walked and written by every call's record.
+            _interactions.DropIndex(LiteDbMapping.AtIndex);
             _tickets.EnsureIndex(LiteDbMapping.ClientIndex, "$.ClientId");
             EnsureDeskIndexes();
             BuildMissingLastContacts();
@@ -225,6 +233,8 @@ public sealed partial class LiteDbClientStore : IClientStore, IStoreFile
     private Exception Failed(Exception error)
     {
         if (!IsStoreFailure(error) || Volatile.Read(ref _disposed) != 0) return error;
+        // Reopened, the file is what its commits made it; forget what was read before, to be safe.
+        _cache.Clear();
         if (Health.Record(error.Message, _time.GetUtcNow())) LogDamaged(_logger, FilePath, error.Message, StoreHealth.Remedy, error);
         else LogFailure(_logger, FilePath, error.Message);
         try
@@ -286,7 +296,17 @@ public sealed partial class LiteDbClientStore : IClientStore, IStoreFile
     public async Task<ClientCard?> GetAsync(Guid id, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        return ToCard(await ReadAsync(() => _db.GetCollection(Clients).FindById(id)));
+        ThrowIfDisposed();
+        if (_cache.TryGetCard(id, out var kept)) return kept;
+        var (document, generation) = await ReadAsync(() => (_db.GetCollection(Clients).FindById(id), _cache.CardGeneration));
+        return Keep(ToCard(document), generation);
+    }
+
+    /// <summary>Keeps a card just read (see <see cref="StoreReadCache.AddCard"/>) and returns it.</summary>
+    private ClientCard? Keep(ClientCard? card, long generation)
+    {
+        if (card is not null) _cache.AddCard(card, generation);
+        return card;
     }
 
     /// <inheritdoc />
@@ -305,16 +325,31 @@ public sealed partial class LiteDbClientStore : IClientStore, IStoreFile
     {
         ArgumentNullException.ThrowIfNull(value);
         cancellationToken.ThrowIfCancellationRequested();
+        ThrowIfDisposed();
+        var key = LiteDbMapping.KeyOf(lookup, value);
+
+        // A key read before, and its client's card: no seek, no wait for the engine lock.
+        if (_cache.TryGetOwner(key, out var owner))
+        {
+            if (owner == Guid.Empty) return null;
+            if (_cache.TryGetCard(owner, out var kept)) return kept;
+        }
+
         // Two short holds of the engine lock (the key's client, then the client) rather than one long one: a
         // concurrent lookup takes its turn in between, which halves what it waits for.
-        var query = LiteDbMapping.KeyQuery(lookup, value);
-        var clientId = await ReadAsync(() => _keys.FindOne(query)?[LiteDbMapping.KeyClient]);
+        var clientId = await ReadAsync(() =>
+        {
+            var id = _keys.FindById(key)?[LiteDbMapping.KeyClient];
+            _cache.SetOwner(key, id is null ? Guid.Empty : id.AsGuid);
+            return id;
+        });
         if (clientId is null) return null;
-        var card = ToCard(await ReadAsync(() => _db.GetCollection(Clients).FindById(clientId)));
-        if (card is not null && Holds(card, lookup, value)) return card;
+        var (document, generation) = await ReadAsync(() => (_db.GetCollection(Clients).FindById(clientId), _cache.CardGeneration));
+        var card = ToCard(document);
+        if (card is not null && Holds(card, lookup, value)) return Keep(card, generation);
 
         // An update moved the key between the two reads: read both under one hold.
-        return ToCard(await ReadAsync(() => _keys.FindOne(query) is { } key ? _db.GetCollection(Clients).FindById(key[LiteDbMapping.KeyClient]) : null));
+        return ToCard(await ReadAsync(() => _keys.FindById(key) is { } moved ? _db.GetCollection(Clients).FindById(moved[LiteDbMapping.KeyClient]) : null));
     }
 
     private static bool Holds(ClientCard card, StoreLookup lookup, string value) => lookup switch
@@ -339,7 +374,9 @@ public sealed partial class LiteDbClientStore : IClientStore, IStoreFile
         return await WriteAsync(() =>
         {
             if (_clients.FindById(card.Id) is not null) throw new DuplicateClientException($"Client {card.Id} already exists.");
-            AddKeys(KeysOf(card));
+            var keys = KeysOf(card).ToList();
+            Forget(keys, card.Id);
+            AddKeys(keys);
             var version = card.Version;
             card.Version = 1;
             try
@@ -386,6 +423,10 @@ public sealed partial class LiteDbClientStore : IClientStore, IStoreFile
 
         var stored = await WriteAsync(() =>
         {
+            // What lookups kept of these keys (nobody's, most likely) and ids is forgotten before the commit.
+            Forget(keys, null);
+            foreach (var card in ordered) _cache.ForgetCard(card.Id);
+
             // Every key is a document id in the keys collection: a key another client holds is refused by its unique
             // index as it is inserted, so checking costs nothing more than the insert. A duplicate id is refused
             // the same way by the clients collection's.
@@ -515,6 +556,9 @@ public sealed partial class LiteDbClientStore : IClientStore, IStoreFile
             var before = KeysOf(current).Select(k => k.Key).ToHashSet(StringComparer.Ordinal);
             var after = KeysOf(card).ToList();
             var kept = after.Select(k => k.Key).ToHashSet(StringComparer.Ordinal);
+            // The keys that change, and the card: an unchanged key still names this client.
+            _cache.ForgetKeys(before.Where(key => !kept.Contains(key)));
+            Forget(after.Where(key => !before.Contains(key.Key)).ToList(), card.Id);
             foreach (var key in before)
             {
                 if (!kept.Contains(key)) _keys.Delete(key);
@@ -573,8 +617,10 @@ public sealed partial class LiteDbClientStore : IClientStore, IStoreFile
         if (interaction.Id == Guid.Empty) interaction.Id = Guid.CreateVersion7();
         await WriteAsync(() =>
         {
-            _interactions.Insert(interaction);
-            LiteDbMapping.RecordLastContact(_lastContacts, interaction);
+            // The summaries, then the record: a record that fails (a duplicate id) rolls back the summaries with it.
+            // Mapped by hand (LiteDbMapping.ToDocument): the reflection mapper cost more than the insert.
+            RecordLastContact(interaction);
+            _db.GetCollection(Interactions).Insert(LiteDbMapping.ToDocument(interaction));
             return true;
         }, cancellationToken, groupable: true);
     }
@@ -610,13 +656,82 @@ public sealed partial class LiteDbClientStore : IClientStore, IStoreFile
     public async Task<DateTimeOffset?> LastContactAtAsync(Guid clientId, string? callerNumber, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        ThrowIfDisposed();
+        var number = string.IsNullOrEmpty(callerNumber) ? null : callerNumber;
+
+        // Kept in memory once read (every call record sets them as it commits): no seek, no wait for the lock.
+        if (_cache.TryGetContact(clientId, out var ofClient))
+        {
+            var fromNumber = -1L;
+            if (number is null || _cache.TryGetContact(number, out fromNumber)) return AtTicks(Math.Max(ofClient, fromNumber));
+        }
 
         // The summaries carry the time: two small seeks under one hold, no record read or mapped (a known caller's
         // lookup used to read both newest records in full, four seeks, for their times alone).
-        var ticks = await ReadAsync(() => Math.Max(
-            TicksOf(LiteDbMapping.LastContactOfClient(clientId)),
-            string.IsNullOrEmpty(callerNumber) ? -1 : TicksOf(LiteDbMapping.LastContactFrom(callerNumber))));
-        return ticks < 0 ? null : new DateTimeOffset(ticks, TimeSpan.Zero);
+        var ticks = await ReadAsync(() => Math.Max(ContactTicks(clientId), number is null ? -1 : ContactTicks(number)));
+        return AtTicks(ticks);
+    }
+
+    private static DateTimeOffset? AtTicks(long ticks) => ticks < 0 ? null : new DateTimeOffset(ticks, TimeSpan.Zero);
+
+    /// <summary>A client's last-contact ticks, -1 for none, kept once read (under the engine lock).</summary>
+    private long ContactTicks(Guid clientId)
+    {
+        if (_cache.TryGetContact(clientId, out var ticks)) return ticks;
+        ticks = TicksOf(LiteDbMapping.LastContactOfClient(clientId));
+        _cache.SetContact(clientId, ticks);
+        return ticks;
+    }
+
+    /// <summary>A caller number's last-contact ticks, -1 for none, kept once read (under the engine lock).</summary>
+    private long ContactTicks(string callerNumber)
+    {
+        if (_cache.TryGetContact(callerNumber, out var ticks)) return ticks;
+        ticks = TicksOf(LiteDbMapping.LastContactFrom(callerNumber));
+        _cache.SetContact(callerNumber, ticks);
+        return ticks;
+    }
+
+    /// <summary>Records <paramref name="interaction"/> as the newest call of its client and of its caller number,
+    /// unless a newer call is there already (records may arrive out of order: a long call is recorded after a short
+    /// one that started later). Run by the writer, in the record's transaction: the times it sees are the
+    /// transaction's own, else the kept ones, else the file's; what it writes is kept once the transaction
+    /// commits. A summary is written with Upsert, which finds it through the _id index directly, not through a
+    /// query.</summary>
+    private void RecordLastContact(InteractionRecord interaction)
+    {
+        var ticks = interaction.At.UtcTicks;
+        if (interaction.ClientId is { } clientId)
+        {
+            var current = _cache.TryGetPendingContact(clientId, out var known) ? known : TicksOf(LiteDbMapping.LastContactOfClient(clientId));
+            if (current <= ticks)
+            {
+                _lastContacts.Upsert(LiteDbMapping.LastContactDocument(LiteDbMapping.LastContactOfClient(clientId), interaction.Id, ticks));
+                current = ticks;
+            }
+
+            _cache.PendingContact(clientId, current);
+        }
+
+        if (interaction.CallerNumber.Length > 0)
+        {
+            var number = interaction.CallerNumber;
+            var current = _cache.TryGetPendingContact(number, out var known) ? known : TicksOf(LiteDbMapping.LastContactFrom(number));
+            if (current <= ticks)
+            {
+                _lastContacts.Upsert(LiteDbMapping.LastContactDocument(LiteDbMapping.LastContactFrom(number), interaction.Id, ticks));
+                current = ticks;
+            }
+
+            _cache.PendingContact(number, current);
+        }
+    }
+
+    /// <summary>Forgets what a client write changes (under the engine lock, before it commits): its keys and card.</summary>
+    private void Forget(List<ClientKey> keys, Guid? clientId)
+    {
+        _cache.ForgetKeys(keys.Select(key => key.Key));
+        if (clientId is { } id) _cache.ForgetCard(id);
     }
 
     /// <summary>The UTC ticks a last-contact summary holds, or -1 when there is none (under the engine lock).</summary>
@@ -722,6 +837,7 @@ public sealed partial class LiteDbClientStore : IClientStore, IStoreFile
             var card = _clients.FindById(clientId) ?? throw new KeyNotFoundException($"Client {clientId} does not exist.");
             if (card.Version != expectedVersion) throw new ConcurrencyConflictException(clientId, expectedVersion, card.Version);
             var photoId = PhotoIdOf(clientId);
+            _cache.ForgetCard(clientId);
             _photos.Upload(photoId, System.IO.Path.GetFileName(fileName), buffer);
             card.PhotoId = photoId;
             card.Version++;
@@ -778,6 +894,7 @@ public sealed partial class LiteDbClientStore : IClientStore, IStoreFile
     internal List<BsonDocument> Execute(string sql, BsonDocument? parameters = null) => Read(() =>
     {
         _campaignCache.Invalidate(); // the SQL may write campaigns
+        _cache.Clear(); // and anything else
         using var reader = _db.Execute(sql, parameters ?? []);
         var rows = new List<BsonDocument>();
         while (reader.Read()) rows.Add(reader.Current.AsDocument);
@@ -790,6 +907,12 @@ public sealed partial class LiteDbClientStore : IClientStore, IStoreFile
 
     /// <summary>How many transactions the writer has committed since the store was opened.</summary>
     internal long WriterCommits => _writer.Commits;
+
+    /// <summary>How many wait for the engine lock now (tests).</summary>
+    internal int EngineWaiting => _engine.Waiting;
+
+    /// <summary>What lookups keep in memory (tests).</summary>
+    internal StoreReadCache ReadCache => _cache;
 
     /// <summary>Closes the file once every write already queued is done.</summary>
     public void Dispose()

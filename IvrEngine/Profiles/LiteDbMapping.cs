@@ -10,6 +10,7 @@ internal static class LiteDbMapping
     /// <summary>An index of records by caller number that stores before the last-contact summaries had (dropped when
     /// opened).</summary>
     public const string CallerIndex = "caller";
+    /// <summary>The index on time of the card audit (and of the records in stores before it was dropped from them).</summary>
     public const string AtIndex = "at";
 
     /// <summary>The multikey indexes on the clients collection that stores before the keys collection had (dropped
@@ -191,17 +192,40 @@ internal static class LiteDbMapping
         if (interaction.CallerNumber.Length > 0) yield return LastContactFrom(interaction.CallerNumber);
     }
 
-    /// <summary>Records <paramref name="interaction"/> as the newest of each of its summaries unless one holds a newer
-    /// call (records may arrive out of order: a long call is recorded after a short one that started later).</summary>
-    public static void RecordLastContact(ILiteCollection<BsonDocument> lastContacts, InteractionRecord interaction)
+    /// <summary>A last-contact summary: its id (<see cref="LastContactOfClient"/>, <see cref="LastContactFrom"/>),
+    /// the newest interaction and its time in UTC ticks.</summary>
+    public static BsonDocument LastContactDocument(string key, Guid interactionId, long ticks) =>
+        new() { ["_id"] = key, [LastContactInteraction] = interactionId, [LastContactTicks] = ticks };
+
+    /// <summary>A call's record as the mapper writes it (the same document, field for field: a test holds the two
+    /// equal), written by hand: the reflection mapper cost more than the insert.</summary>
+    public static BsonDocument ToDocument(InteractionRecord record)
     {
-        var ticks = interaction.At.UtcTicks;
-        foreach (var key in LastContactKeys(interaction))
+        var doc = new BsonDocument { ["_id"] = record.Id };
+        if (record.ClientId is { } clientId) doc[nameof(InteractionRecord.ClientId)] = clientId;
+        AddText(doc, nameof(InteractionRecord.CallUuid), record.CallUuid);
+        doc[nameof(InteractionRecord.At)] = FromDateTimeOffset(record.At);
+        AddText(doc, nameof(InteractionRecord.Direction), record.Direction);
+        AddText(doc, nameof(InteractionRecord.CallerNumber), record.CallerNumber);
+        AddText(doc, nameof(InteractionRecord.DialedNumber), record.DialedNumber);
+        AddText(doc, nameof(InteractionRecord.Flow), record.Flow);
+        AddStrings(doc, nameof(InteractionRecord.Steps), record.Steps);
+        if (record.Collected is { } collected)
         {
-            var current = lastContacts.FindById(key);
-            if (current is not null && current[LastContactTicks].AsInt64 > ticks) continue;
-            lastContacts.Upsert(new BsonDocument { ["_id"] = key, [LastContactInteraction] = interaction.Id, [LastContactTicks] = ticks });
+            var values = new BsonDocument();
+            foreach (var (name, value) in collected) values[name] = value is null ? BsonValue.Null : new BsonValue(value);
+            doc[nameof(InteractionRecord.Collected)] = values;
         }
+
+        AddText(doc, nameof(InteractionRecord.Outcome), record.Outcome);
+        AddText(doc, nameof(InteractionRecord.Queue), record.Queue);
+        AddText(doc, nameof(InteractionRecord.Agent), record.Agent);
+        doc[nameof(InteractionRecord.IvrDuration)] = record.IvrDuration.Ticks;
+        if (record.TotalDuration is { } total) doc[nameof(InteractionRecord.TotalDuration)] = total.Ticks;
+        AddText(doc, nameof(InteractionRecord.Disposition), record.Disposition);
+        AddText(doc, nameof(InteractionRecord.WrapUpNote), record.WrapUpNote);
+        if (record.WrapUpAt is { } wrapUpAt) doc[nameof(InteractionRecord.WrapUpAt)] = FromDateTimeOffset(wrapUpAt);
+        return doc;
     }
 
     /// <summary>Cards after <paramref name="id"/> in id order (export pages).</summary>

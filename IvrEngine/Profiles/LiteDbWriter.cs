@@ -24,6 +24,7 @@ internal sealed class LiteDbWriter
     private readonly Func<LiteDatabase, long> _committed;
     private readonly Action<long> _makeDurable;
     private readonly Func<Exception, Exception> _failed;
+    private readonly Action<bool> _ended;
     private readonly Channel<PendingWrite> _queue = Channel.CreateBounded<PendingWrite>(new BoundedChannelOptions(QueueCapacity)
     {
         SingleReader = true,
@@ -41,8 +42,11 @@ internal sealed class LiteDbWriter
     /// called outside the engine lock, before the commit's callers are answered.</param>
     /// <param name="failed">Called under the engine lock with the error that rolled a transaction back (after the
     /// rollback); recovers the store when the error was the store's own and returns the error to report.</param>
-    public LiteDbWriter(Func<LiteDatabase> db, FairLock engine, Func<LiteDatabase, long> committed, Action<long> makeDurable, Func<Exception, Exception> failed)
+    /// <param name="ended">Called under the engine lock when a transaction has committed (true) or rolled back
+    /// (false), before the lock is released: what the store's memory held aside for it is kept or dropped.</param>
+    public LiteDbWriter(Func<LiteDatabase> db, FairLock engine, Func<LiteDatabase, long> committed, Action<long> makeDurable, Func<Exception, Exception> failed, Action<bool> ended)
     {
+        _ended = ended;
         _db = db;
         _engine = engine;
         _committed = committed;
@@ -171,12 +175,14 @@ internal sealed class LiteDbWriter
             {
                 foreach (var write in group) write.Run();
                 db.Commit();
-                Interlocked.Increment(ref _commits);
             }
             catch (Exception ex)
             {
                 return RolledBack(db, ex);
             }
+
+            Interlocked.Increment(ref _commits);
+            _ended(true);
 
             try
             {
@@ -205,6 +211,7 @@ internal sealed class LiteDbWriter
             // more, and the store reopens it.
         }
 
+        _ended(false);
         return _failed(error);
     }
 

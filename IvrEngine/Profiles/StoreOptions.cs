@@ -33,6 +33,19 @@ public sealed class StoreOptions
     [MinLength(16)]
     public string CardFingerprintKey { get; set; } = DevelopmentCardFingerprintKey;
 
+    /// <summary>The default of <see cref="CacheClients"/>.</summary>
+    public const int DefaultCacheClients = 10_000;
+
+    /// <summary>Largest <see cref="CacheClients"/> accepted.</summary>
+    public const int MaxCacheClients = 10_000_000;
+
+    /// <summary>How many clients the store keeps in memory for lookups (see docs/store.md, "How the store reads"):
+    /// at most this many cards, this many keys (phones, accounts, card fingerprints, each with its client or "no
+    /// such client"), and this many last-contact times of clients and of caller numbers each, the least recently
+    /// used forgotten first. 0 keeps nothing (every lookup reads the file).</summary>
+    [Range(0, MaxCacheClients, ErrorMessage = "Store:CacheClients must be a whole number from 0 (keep no client in memory) to 10000000.")]
+    public int CacheClients { get; set; } = DefaultCacheClients;
+
     /// <summary>True while the public development key is in use (worth a warning at start).</summary>
     public bool UsesDevelopmentCardFingerprintKey => CardFingerprintKey == DevelopmentCardFingerprintKey;
 }
