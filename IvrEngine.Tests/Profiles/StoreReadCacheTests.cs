@@ -306,6 +306,32 @@ public sealed class StoreReadCacheTests : IDisposable
     }
 
     [Fact]
+    public async Task A_card_with_many_notes_is_not_kept_and_is_read_whole_from_the_file_each_time()
+    {
+        using var temp = new StoreTempFolder();
+        using var store = new LiteDbClientStore(temp.DbPath, cacheClients: 100);
+        var small = await store.InsertAsync(StoreCards.New("Small"));
+        var large = StoreCards.New("Many notes");
+        for (var i = 0; i < 200; i++) large.Notes.Add(new ClientNote { Text = new string('n', 100), Author = "agent-101", At = Start });
+        StoreReadCache.EstimatedBytes(large).Should().BeGreaterThan(StoreReadCache.MaxCardBytes);
+        large = await store.InsertAsync(large);
+
+        (await store.FindByPhoneAsync(small.Phones[0]))!.Id.Should().Be(small.Id);
+        (await store.FindByPhoneAsync(large.Phones[0]))!.Notes.Should().HaveCount(200);
+        store.ReadCache.Counts.Cards.Should().Be(1, "only the small card is kept");
+
+        Task<ClientCard?> lookup;
+        using (store.HoldEngine())
+        {
+            (await store.FindByPhoneAsync(small.Phones[0]).WaitAsync(TimeSpan.FromSeconds(10)))!.Id.Should().Be(small.Id);
+            lookup = store.FindByPhoneAsync(large.Phones[0]);
+            lookup.IsCompleted.Should().BeFalse("the large card is read from the file");
+        }
+
+        (await lookup)!.Notes.Should().HaveCount(200);
+    }
+
+    [Fact]
     public async Task With_Store_CacheClients_0_nothing_is_kept_and_every_lookup_reads_the_file()
     {
         using var temp = new StoreTempFolder();

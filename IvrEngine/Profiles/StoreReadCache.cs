@@ -47,6 +47,12 @@ internal sealed class StoreReadCache
         _numberContacts = new ConcurrentLru<string, long>(Environment.ProcessorCount, size, StringComparer.Ordinal);
     }
 
+    /// <summary>The largest card kept, estimated (<see cref="EstimatedBytes"/>): a card with many or long notes or
+    /// orders (a client with 4,020 notes is megabytes) is read from the file each time, as it was before anything was
+    /// kept, so the kept cards take at most <see cref="Capacity"/> times this (80 MB at the default 10,000), not
+    /// <see cref="Capacity"/> times the largest card in the store.</summary>
+    public const int MaxCardBytes = 8 * 1024;
+
     /// <summary>Most entries of each map (0: the cache is off).</summary>
     public int Capacity { get; }
 
@@ -92,7 +98,7 @@ internal sealed class StoreReadCache
     /// unless a write forgot a card since.</summary>
     public void AddCard(ClientCard card, long generation)
     {
-        if (_cards is null) return;
+        if (_cards is null || EstimatedBytes(card) > MaxCardBytes) return;
         var copy = Copy(card);
         lock (_cardGate)
         {
@@ -182,6 +188,23 @@ internal sealed class StoreReadCache
     }
 
     /// <summary>A deep copy of a card: the kept one is never handed out.</summary>
+    /// <summary>About what a card takes in memory: its text at two bytes a character and a small object per list item
+    /// (a stored card cannot say more cheaply; the bound it serves is coarse).</summary>
+    internal static long EstimatedBytes(ClientCard card)
+    {
+        const int PerObject = 48;
+        long chars = card.Name.Length + (card.Company?.Length ?? 0) + card.Category.Length + (card.Language?.Length ?? 0)
+                     + (card.ManagerId?.Length ?? 0) + (card.PhotoId?.Length ?? 0);
+        long objects = 1;
+        foreach (var phone in card.Phones) { chars += phone.Length; objects++; }
+        foreach (var account in card.AccountNumbers) { chars += account.Length; objects++; }
+        foreach (var reference in card.Cards) { chars += reference.Fingerprint.Length + reference.Last4.Length; objects++; }
+        foreach (var note in card.Notes) { chars += (note?.Text.Length ?? 0) + (note?.Author.Length ?? 0); objects++; }
+        foreach (var order in card.OpenOrders) { chars += order.Number.Length + order.Stage.Length + (order.Responsible?.Length ?? 0); objects++; }
+        if (card.Location is { } place) { chars += (place.City?.Length ?? 0) + (place.Country?.Length ?? 0) + (place.TimeZone?.Length ?? 0); objects++; }
+        return (chars * 2) + (objects * PerObject);
+    }
+
     internal static ClientCard Copy(ClientCard card) => new()
     {
         Id = card.Id,
