@@ -37,19 +37,7 @@ public class LookupBenchmarks : IDisposable
         var writes = new List<Task>(Calls);
         for (var i = 0; i < Calls; i++)
         {
-            writes.Add(_store.AddInteractionAsync(new InteractionRecord
-            {
-                ClientId = _vip,
-                CallUuid = Guid.NewGuid().ToString(),
-                At = at.AddMinutes(i),
-                CallerNumber = DemoDataSeeder.WellKnown.VipPhone,
-                DialedNumber = "5000",
-                Flow = "bank",
-                Steps = ["welcome", "identify", "route"],
-                Collected = new() { ["menu"] = "1" },
-                Outcome = "transferred",
-                Queue = "vip",
-            }));
+            writes.Add(_store.AddInteractionAsync(BankCall(_vip, DemoDataSeeder.WellKnown.VipPhone, at.AddMinutes(i))));
         }
 
         Task.WaitAll(writes);
@@ -111,21 +99,24 @@ public class LookupBenchmarks : IDisposable
         var writes = new Task[RecordBatch];
         for (var i = 0; i < RecordBatch; i++)
         {
-            writes[i] = _store.AddInteractionAsync(new InteractionRecord
-            {
-                ClientId = i % 2 == 0 ? _vip : null,
-                CallUuid = Guid.NewGuid().ToString(),
-                At = at,
-                CallerNumber = i % 2 == 0 ? DemoDataSeeder.WellKnown.VipPhone : "+15559990001",
-                DialedNumber = "5000",
-                Flow = "bank",
-                Steps = ["welcome", "identify", "route"],
-                Collected = new() { ["menu"] = "1" },
-                Outcome = "transferred",
-                Queue = "vip",
-            });
+            writes[i] = _store.AddInteractionAsync(i % 2 == 0 ? BankCall(_vip, DemoDataSeeder.WellKnown.VipPhone, at) : BankCall(null, "+15559990001", at));
         }
 
         await Task.WhenAll(writes);
     }
+
+    /// <summary>A bank call's record as the engine writes it: the flow's steps, a key collected, transferred to vip.</summary>
+    private static InteractionRecord BankCall(Guid? client, string callerNumber, DateTimeOffset at) => new()
+    {
+        ClientId = client,
+        CallUuid = Guid.NewGuid().ToString(),
+        At = at,
+        CallerNumber = callerNumber,
+        DialedNumber = "5000",
+        Flow = "bank",
+        Steps = ["welcome", "identify", "route"],
+        Collected = new() { ["menu"] = "1" },
+        Outcome = "transferred",
+        Queue = "vip",
+    };
 }

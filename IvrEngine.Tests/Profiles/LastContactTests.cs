@@ -23,8 +23,8 @@ public sealed class LastContactTests : IDisposable
     {
         // A long call is recorded when it ends, after a short call that started later.
         var client = await _store.InsertAsync(StoreCards.New());
-        await _store.AddInteractionAsync(Call(client, "later-short", Start.AddMinutes(10)));
-        await _store.AddInteractionAsync(Call(client, "earlier-long", Start));
+        await _store.AddInteractionAsync(StoreCards.Call(client, "later-short", Start.AddMinutes(10)));
+        await _store.AddInteractionAsync(StoreCards.Call(client, "earlier-long", Start));
 
         (await _store.GetInteractionsAsync(client.Id, 1)).Single().CallUuid.Should().Be("later-short");
         (await _store.LastInteractionFromAsync(client.Phones[0]))!.CallUuid.Should().Be("later-short");
@@ -34,8 +34,8 @@ public sealed class LastContactTests : IDisposable
     public async Task The_newest_of_a_client_and_of_a_number_are_kept_apart()
     {
         var client = await _store.InsertAsync(StoreCards.New());
-        await _store.AddInteractionAsync(Call(client, "from-home", Start));
-        var fromMobile = Call(client, "from-mobile", Start.AddHours(1));
+        await _store.AddInteractionAsync(StoreCards.Call(client, "from-home", Start));
+        var fromMobile = StoreCards.Call(client, "from-mobile", Start.AddHours(1));
         fromMobile.CallerNumber = "+12125550199";
         await _store.AddInteractionAsync(fromMobile);
 
@@ -49,7 +49,7 @@ public sealed class LastContactTests : IDisposable
     public async Task A_store_written_before_the_summaries_gets_them_when_it_is_opened()
     {
         var client = await _store.InsertAsync(StoreCards.New());
-        for (var i = 0; i < 5; i++) await _store.AddInteractionAsync(Call(client, "call-" + i, Start.AddMinutes(i % 2 == 0 ? i : -i)));
+        for (var i = 0; i < 5; i++) await _store.AddInteractionAsync(StoreCards.Call(client, "call-" + i, Start.AddMinutes(i % 2 == 0 ? i : -i)));
         await _store.AddInteractionAsync(new InteractionRecord { CallUuid = "anonymous", At = Start, CallerNumber = "+12125550100" });
 
         // What an older version left: the records without their summaries.
@@ -67,7 +67,7 @@ public sealed class LastContactTests : IDisposable
     public async Task The_index_of_records_by_caller_number_that_nothing_reads_any_more_is_dropped_when_a_store_is_opened()
     {
         var client = await _store.InsertAsync(StoreCards.New());
-        await _store.AddInteractionAsync(Call(client, "call", Start));
+        await _store.AddInteractionAsync(StoreCards.Call(client, "call", Start));
         _store.Execute($"CREATE INDEX {LiteDbMapping.CallerIndex} ON {LiteDbClientStore.Interactions}($.CallerNumber)");
         IndexesOfInteractions().Should().Contain(LiteDbMapping.CallerIndex, "an older store has it");
         _store.Dispose();
@@ -83,7 +83,7 @@ public sealed class LastContactTests : IDisposable
         // Every query of records seeks the client's or the call's index and sorts what it finds by time; an index on
         // the time was only one more skip list to walk and write on every call's record.
         var client = await _store.InsertAsync(StoreCards.New());
-        for (var i = 0; i < 3; i++) await _store.AddInteractionAsync(Call(client, "call-" + i, Start.AddMinutes(i % 2 == 0 ? i : -i)));
+        for (var i = 0; i < 3; i++) await _store.AddInteractionAsync(StoreCards.Call(client, "call-" + i, Start.AddMinutes(i % 2 == 0 ? i : -i)));
         _store.Execute($"CREATE INDEX {LiteDbMapping.AtIndex} ON {LiteDbClientStore.Interactions}({LiteDbMapping.AtExpression})");
         IndexesOfInteractions().Should().Contain(LiteDbMapping.AtIndex, "an older store has it");
         _store.Dispose();
@@ -120,8 +120,8 @@ public sealed class LastContactTests : IDisposable
         // What every lookup of a known caller asks: the newest of the client's and the number's calls. Two small seeks
         // under one hold of the store; the records themselves (steps, collected digits, context) are not read.
         var client = await _store.InsertAsync(StoreCards.New());
-        await _store.AddInteractionAsync(Call(client, "from-home", Start));
-        var fromMobile = Call(client, "from-mobile", Start.AddHours(1));
+        await _store.AddInteractionAsync(StoreCards.Call(client, "from-home", Start));
+        var fromMobile = StoreCards.Call(client, "from-mobile", Start.AddHours(1));
         fromMobile.CallerNumber = "+12125550199";
         await _store.AddInteractionAsync(fromMobile);
         await _store.AddInteractionAsync(new InteractionRecord { CallUuid = "stranger", At = Start.AddHours(2), CallerNumber = "+12125550188" });
@@ -140,7 +140,7 @@ public sealed class LastContactTests : IDisposable
     {
         var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(Start.AddHours(3));
         var client = await _store.InsertAsync(StoreCards.New());
-        await _store.AddInteractionAsync(Call(client, "earlier", Start));
+        await _store.AddInteractionAsync(StoreCards.Call(client, "earlier", Start));
         _store.Execute($"DELETE {LiteDbClientStore.Interactions} WHERE _id != null");
         var lookup = new ClientLookup(_store, new PhoneNormalizer("US"), new CardFingerprints("test-key"),
             new ClientClassifier(Microsoft.Extensions.Options.Options.Create(new ClassificationOptions()), time));
@@ -150,14 +150,4 @@ public sealed class LastContactTests : IDisposable
         result.Client!.Id.Should().Be(client.Id);
         result.Code.Should().Be('R', "the client called 3 h ago");
     }
-
-    private static InteractionRecord Call(ClientCard client, string uuid, DateTimeOffset at) => new()
-    {
-        ClientId = client.Id,
-        CallUuid = uuid,
-        At = at,
-        CallerNumber = client.Phones[0],
-        DialedNumber = "5000",
-        Outcome = "transferred",
-    };
 }

@@ -28,7 +28,7 @@ public sealed class StoreReadCacheTests : IDisposable
         var cards = new CardFingerprints("store-cache-test-key");
         var client = await _store.InsertAsync(StoreCards.New("Known Caller"));
         await _store.UpsertCampaignAsync(new Campaign { Dnis = "5000", Name = "bank" });
-        await _store.AddInteractionAsync(Call(client, "earlier", Start));
+        await _store.AddInteractionAsync(StoreCards.Call(client, "earlier", Start));
         var lookup = new ClientLookup(_store, new PhoneNormalizer(), cards,
             new ClientClassifier(Options.Create(new ClassificationOptions()), TimeProvider.System));
         var first = await lookup.ByCallerAsync(client.Phones[0], "5000");
@@ -206,16 +206,16 @@ public sealed class StoreReadCacheTests : IDisposable
         (await _store.LastContactAtAsync(client.Id, client.Phones[0])).Should().BeNull();
         (await _store.LastContactAtAsync(client.Id, "+12125550150")).Should().BeNull();
 
-        await _store.AddInteractionAsync(Call(client, "first", Start));
+        await _store.AddInteractionAsync(StoreCards.Call(client, "first", Start));
 
         (await lookup.ByCallerAsync(client.Phones[0], "5000")).Code.Should().Be('R');
         (await _store.LastContactAtAsync(client.Id, null)).Should().Be(Start);
         (await _store.LastContactAtAsync(client.Id, "+12125550150")).Should().Be(Start);
 
         // A record that arrives late does not hide a newer call; a newer one moves both times.
-        await _store.AddInteractionAsync(Call(client, "late", Start.AddMinutes(-20)));
+        await _store.AddInteractionAsync(StoreCards.Call(client, "late", Start.AddMinutes(-20)));
         (await _store.LastContactAtAsync(client.Id, client.Phones[0])).Should().Be(Start);
-        var fromElsewhere = Call(client, "mobile", Start.AddMinutes(5));
+        var fromElsewhere = StoreCards.Call(client, "mobile", Start.AddMinutes(5));
         fromElsewhere.CallerNumber = "+12125550150";
         await _store.AddInteractionAsync(fromElsewhere);
         (await _store.LastContactAtAsync(client.Id, null)).Should().Be(Start.AddMinutes(5));
@@ -232,17 +232,17 @@ public sealed class StoreReadCacheTests : IDisposable
     public async Task A_record_that_fails_leaves_the_last_contact_as_it_was()
     {
         var client = await _store.InsertAsync(StoreCards.New());
-        var first = Call(client, "first", Start);
+        var first = StoreCards.Call(client, "first", Start);
         await _store.AddInteractionAsync(first);
         (await _store.LastContactAtAsync(client.Id, client.Phones[0])).Should().Be(Start);
 
         // The same id again: the insert (after the summaries) fails, its transaction rolls back, and the summaries it
         // wrote with it; a later commit must not bring them back.
-        var clash = Call(client, "clash", Start.AddHours(1));
+        var clash = StoreCards.Call(client, "clash", Start.AddHours(1));
         clash.Id = first.Id;
         await FluentActions.Awaiting(() => _store.AddInteractionAsync(clash)).Should().ThrowAsync<LiteDB.LiteException>();
         var other = await _store.InsertAsync(StoreCards.New());
-        await _store.AddInteractionAsync(Call(other, "next", Start.AddHours(2)));
+        await _store.AddInteractionAsync(StoreCards.Call(other, "next", Start.AddHours(2)));
 
         (await _store.LastContactAtAsync(client.Id, client.Phones[0])).Should().Be(Start);
         (await _store.LastContactAtAsync(client.Id, null)).Should().Be(Start);
@@ -288,7 +288,7 @@ public sealed class StoreReadCacheTests : IDisposable
             (await store.FindByPhoneAsync(client.Phones[0]))!.Id.Should().Be(client.Id);
             (await store.FindByAccountAsync(client.AccountNumbers[0]))!.Id.Should().Be(client.Id);
             await store.LastContactAtAsync(client.Id, client.Phones[0]);
-            await store.AddInteractionAsync(Call(client, "call-" + client.Id, Start));
+            await store.AddInteractionAsync(StoreCards.Call(client, "call-" + client.Id, Start));
         }
 
         var (keys, cards, ofClients, ofNumbers) = store.ReadCache.Counts;
@@ -338,7 +338,7 @@ public sealed class StoreReadCacheTests : IDisposable
         using var store = new LiteDbClientStore(temp.DbPath, cacheClients: 0);
         var client = await store.InsertAsync(StoreCards.New());
         (await store.FindByPhoneAsync(client.Phones[0]))!.Id.Should().Be(client.Id);
-        await store.AddInteractionAsync(Call(client, "one", Start));
+        await store.AddInteractionAsync(StoreCards.Call(client, "one", Start));
         (await store.LastContactAtAsync(client.Id, client.Phones[0])).Should().Be(Start);
 
         store.ReadCache.Counts.Should().Be((0, 0, 0, 0));
@@ -362,14 +362,4 @@ public sealed class StoreReadCacheTests : IDisposable
 
         (await _store.FindByPhoneAsync(client.Phones[0]))!.Name.Should().Be("After SQL");
     }
-
-    private static InteractionRecord Call(ClientCard client, string uuid, DateTimeOffset at) => new()
-    {
-        ClientId = client.Id,
-        CallUuid = uuid,
-        At = at,
-        CallerNumber = client.Phones[0],
-        DialedNumber = "5000",
-        Outcome = "transferred",
-    };
 }

@@ -45,4 +45,15 @@ internal static class StoreCards
             AccountNumbers = ["ACC" + n.ToString(System.Globalization.CultureInfo.InvariantCulture)],
         };
     }
+
+    /// <summary>A call record of <paramref name="client"/> from its first phone to 5000, transferred.</summary>
+    public static InteractionRecord Call(ClientCard client, string uuid, DateTimeOffset at) => new()
+    {
+        ClientId = client.Id,
+        CallUuid = uuid,
+        At = at,
+        CallerNumber = client.Phones[0],
+        DialedNumber = "5000",
+        Outcome = "transferred",
+    };
 }
