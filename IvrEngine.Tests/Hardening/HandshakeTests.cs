@@ -212,9 +212,11 @@ public sealed class HandshakeTests
     {
         await peer.SendAsync(HostilePeers.ChannelData(Guid.NewGuid().ToString()));
         (await peer.ReadCommandAsync().WaitAsync(EngineUnderTest.Patience)).Should().Be("myevents\n\n", because);
+        (await peer.ReadCommandAsync().WaitAsync(EngineUnderTest.Patience)).Should().Be("nixevent CHANNEL_EXECUTE\n\n");
         (await peer.ReadCommandAsync().WaitAsync(EngineUnderTest.Patience)).Should().Be("linger\n\n");
-        await peer.SendAsync("Content-Type: command/reply\nReply-Text: +OK Events Enabled\n\nContent-Type: command/reply\nReply-Text: +OK will linger\n\n");
-        (await peer.ReadCommandAsync().WaitAsync(EngineUnderTest.Patience)).Should().NotBeEmpty("the flow starts once both replies are in");
+        await peer.SendAsync("Content-Type: command/reply\nReply-Text: +OK Events Enabled\n\nContent-Type: command/reply\nReply-Text: +OK events nixed\n\n"
+                             + "Content-Type: command/reply\nReply-Text: +OK will linger\n\n");
+        (await peer.ReadCommandAsync().WaitAsync(EngineUnderTest.Patience)).Should().NotBeEmpty("the flow starts once the three replies are in");
     }
 
     private static JsonElement Listener(JsonElement health) =>

@@ -229,8 +229,13 @@ public sealed partial class OutboundCallService(
         return null;
     }
 
-    /// <summary>Subscribes to the call's events and asks FreeSWITCH to linger (pipelined: both replies come back in
-    /// order), still as part of the handshake: FreeSWITCH replies within milliseconds, and a peer that answered
+    /// <summary>Events <c>myevents</c> brings that the engine never reads: the call waits on each application's
+    /// CHANNEL_EXECUTE_COMPLETE, never on its CHANNEL_EXECUTE, and each of those (one per command, about ten a call)
+    /// carries every channel variable. <c>nixevent</c> keeps them on FreeSWITCH's side.</summary>
+    private static readonly string[] Unwanted = ["CHANNEL_EXECUTE"];
+
+    /// <summary>Subscribes to the call's events (less <see cref="Unwanted"/>) and asks FreeSWITCH to linger (pipelined:
+    /// the replies come back in order), still as part of the handshake: FreeSWITCH replies within milliseconds, and a peer that answered
     /// connect and then says nothing must not hold a live-call place while it is waited for. False when the socket
     /// closed meanwhile (under pressure, or the handshake timeout), the reason logged.</summary>
     private async Task<bool> FirstRepliesAsync(EslOutboundSession session, ChannelData channel, HandshakeSlots.Lease handshake)
@@ -239,8 +244,9 @@ public sealed partial class OutboundCallService(
         try
         {
             var events = session.MyEventsAsync(cancellationToken: timeout.Token);
+            var quieter = session.UnsubscribeAsync(Unwanted, timeout.Token);
             var linger = session.LingerAsync(cancellationToken: timeout.Token);
-            await Task.WhenAll(events, linger);
+            await Task.WhenAll(events, quieter, linger);
             return true;
         }
         catch (Exception ex) when (ex is OperationCanceledException or EslConnectionClosedException)
