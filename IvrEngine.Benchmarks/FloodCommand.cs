@@ -225,15 +225,15 @@ internal static class FloodCommand
         }
     }
 
-    /// <summary>The engine as a child process, as <see cref="ScreenPopEngine"/> starts it, without the inbound connection.</summary>
+    /// <summary>The engine as a child process (<see cref="EngineChild"/>), as <see cref="ScreenPopEngine"/> starts it,
+    /// without the inbound connection.</summary>
     private sealed class FloodEngine : IAsyncDisposable
     {
-        private readonly Process _process;
-        private readonly Queue<string> _tail = new();
+        private readonly EngineChild _child;
 
-        private FloodEngine(Process process, IPEndPoint outbound, Uri web)
+        private FloodEngine(EngineChild child, IPEndPoint outbound, Uri web)
         {
-            _process = process;
+            _child = child;
             Outbound = outbound;
             Web = web;
         }
@@ -242,34 +242,20 @@ internal static class FloodCommand
 
         public Uri Web { get; }
 
-        public int ProcessId => _process.Id;
+        public int ProcessId => _child.Id;
 
-        public bool HasExited => _process.HasExited;
+        public bool HasExited => _child.HasExited;
 
         public static async Task<FloodEngine> StartAsync(string storePath)
         {
             var ic = CultureInfo.InvariantCulture;
             var outboundPort = RealFreeSwitchEnvironment.FreePort();
             var webPort = RealFreeSwitchEnvironment.FreePort();
-            var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-            {
-                UseShellExecute = false,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                WorkingDirectory = AppContext.BaseDirectory,
-            };
-            foreach (var arg in (string[])["exec", Path.Combine(AppContext.BaseDirectory, "IvrEngine.dll"), "--Engine:ListenAddress=127.0.0.1",
+            var child = EngineChild.Start(["--Engine:ListenAddress=127.0.0.1",
                 $"--Engine:ListenPort={outboundPort.ToString(ic)}", $"--Web:Urls=http://127.0.0.1:{webPort.ToString(ic)}",
                 $"--Store:Path={storePath}", "--Store:SeedDemoData=false", $"--Flows:Path={BenchEngine.DefaultFlowOnly(storePath)}",
-                "--Logging:LogLevel:Default=Warning", "--Logging:LogLevel:IvrEngine.Hosting.OutboundCallService=Warning"])
-            {
-                start.ArgumentList.Add(arg);
-            }
-
-            var process = Process.Start(start) ?? throw new InvalidOperationException("the engine did not start.");
-            var engine = new FloodEngine(process, new IPEndPoint(IPAddress.Loopback, outboundPort), new Uri($"http://127.0.0.1:{webPort.ToString(ic)}/"));
-            _ = engine.DrainAsync(process.StandardOutput);
-            _ = engine.DrainAsync(process.StandardError);
+                "--Logging:LogLevel:Default=Warning", "--Logging:LogLevel:IvrEngine.Hosting.OutboundCallService=Warning"]);
+            var engine = new FloodEngine(child, new IPEndPoint(IPAddress.Loopback, outboundPort), new Uri($"http://127.0.0.1:{webPort.ToString(ic)}/"));
             using var patience = new CancellationTokenSource(Patience);
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
             while (true)
@@ -281,7 +267,7 @@ internal static class FloodCommand
                 }
                 catch (HttpRequestException)
                 {
-                    if (process.HasExited) throw new InvalidOperationException("the engine exited:\n" + engine.Tail());
+                    if (child.HasExited) throw new InvalidOperationException("the engine exited:\n" + engine.Tail());
                 }
 
                 await Task.Delay(50, patience.Token);
@@ -306,60 +292,15 @@ internal static class FloodCommand
             }
         }
 
-        public long RssKb()
-        {
-            foreach (var line in File.ReadLines($"/proc/{_process.Id.ToString(CultureInfo.InvariantCulture)}/status"))
-            {
-                if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
-                {
-                    return long.Parse(line["VmRSS:".Length..].Trim().Split(' ')[0], NumberStyles.None, CultureInfo.InvariantCulture);
-                }
-            }
+        public long RssKb() => _child.RssKb();
 
-            throw new InvalidOperationException("no VmRSS in /proc/PID/status");
-        }
+        /// <summary>The median of 5 readings, 200 ms apart, after a second.</summary>
+        public Task<long> SettledRssKbAsync() => _child.SettledRssKbAsync(TimeSpan.FromSeconds(1), 5, TimeSpan.FromMilliseconds(200));
 
-        public async Task<long> SettledRssKbAsync()
-        {
-            await Task.Delay(1000);
-            var readings = new List<double>();
-            for (var i = 0; i < 5; i++)
-            {
-                if (i > 0) await Task.Delay(200);
-                readings.Add(RssKb());
-            }
+        public TimeSpan Cpu() => _child.Cpu();
 
-            return (long)Stats.Median(readings);
-        }
+        public string Tail() => _child.Tail();
 
-        public TimeSpan Cpu()
-        {
-            _process.Refresh();
-            return _process.TotalProcessorTime;
-        }
-
-        public string Tail()
-        {
-            lock (_tail) return string.Join('\n', _tail);
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            if (!_process.HasExited) _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
-            _process.Dispose();
-        }
-
-        private async Task DrainAsync(StreamReader reader)
-        {
-            while (await reader.ReadLineAsync() is { } line)
-            {
-                lock (_tail)
-                {
-                    _tail.Enqueue(line);
-                    while (_tail.Count > 40) _tail.Dequeue();
-                }
-            }
-        }
+        public ValueTask DisposeAsync() => _child.DisposeAsync();
     }
 }

@@ -16,13 +16,12 @@ internal sealed class ScreenPopEngine : IAsyncDisposable
     private static readonly TimeSpan s_patience = TimeSpan.FromSeconds(60);
 
     private readonly string _folder;
-    private readonly Process _process;
-    private readonly Queue<string> _tail = new();
+    private readonly List<string> _firstProblems = [];
+    private EngineChild _child = null!;
 
-    private ScreenPopEngine(string folder, Process process, IPEndPoint outbound, Uri web)
+    private ScreenPopEngine(string folder, IPEndPoint outbound, Uri web)
     {
         _folder = folder;
-        _process = process;
         Outbound = outbound;
         Web = web;
     }
@@ -33,7 +32,7 @@ internal sealed class ScreenPopEngine : IAsyncDisposable
     /// <summary>The web app's base address.</summary>
     public Uri Web { get; }
 
-    public int ProcessId => _process.Id;
+    public int ProcessId => _child.Id;
 
     /// <summary>The store file in <paramref name="folder"/>.</summary>
     public static string StorePath(string folder) => Path.Combine(folder, "clients.db");
@@ -66,16 +65,6 @@ internal sealed class ScreenPopEngine : IAsyncDisposable
         var outboundPort = RealFreeSwitchEnvironment.FreePort();
         var webPort = RealFreeSwitchEnvironment.FreePort();
         var ic = CultureInfo.InvariantCulture;
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-        {
-            UseShellExecute = false,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = AppContext.BaseDirectory,
-        };
-        start.ArgumentList.Add("exec");
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "IvrEngine.dll"));
         string[] settings =
         [
             "--Engine:ListenAddress=127.0.0.1",
@@ -89,19 +78,18 @@ internal sealed class ScreenPopEngine : IAsyncDisposable
             "--Store:SeedDemoData=true",
             $"--Flows:Path={BenchEngine.ShippedFlows}",
         ];
-        foreach (var setting in settings) start.ArgumentList.Add(setting);
-
-        var process = Process.Start(start) ?? throw new InvalidOperationException("the engine did not start.");
-        var engine = new ScreenPopEngine(folder, process, new IPEndPoint(IPAddress.Loopback, outboundPort), new Uri($"http://127.0.0.1:{webPort.ToString(ic)}/"));
+        var engine = new ScreenPopEngine(folder, new IPEndPoint(IPAddress.Loopback, outboundPort), new Uri($"http://127.0.0.1:{webPort.ToString(ic)}/"));
         var listening = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _ = engine.DrainAsync(listening);
+        engine._child = EngineChild.Start(settings, () => engine.ProblemCounter(listening), redirectInput: true);
+        _ = engine._child.Drained.ContinueWith(
+            _ => listening.TrySetException(new InvalidOperationException("the engine exited before it was ready.\n" + engine.Tail())), TaskScheduler.Default);
         try
         {
             await listening.Task.WaitAsync(s_patience);
             using var patience = new CancellationTokenSource(s_patience);
             while (!inbound.Commands.Any(c => c.Line.Contains("callcenter::info", StringComparison.Ordinal)))
             {
-                if (process.HasExited) throw new InvalidOperationException("the engine exited before it subscribed to the desk's events.\n" + engine.Tail());
+                if (engine.HasExited) throw new InvalidOperationException("the engine exited before it subscribed to the desk's events.\n" + engine.Tail());
                 await Task.Delay(50, patience.Token);
             }
 
@@ -129,92 +117,47 @@ internal sealed class ScreenPopEngine : IAsyncDisposable
     }
 
     /// <summary>The engine's resident set (VmRSS of /proc/PID/status), in KB.</summary>
-    public long RssKb()
-    {
-        foreach (var line in File.ReadLines($"/proc/{_process.Id.ToString(CultureInfo.InvariantCulture)}/status"))
-        {
-            if (!line.StartsWith("VmRSS:", StringComparison.Ordinal)) continue;
-            var number = line["VmRSS:".Length..].Trim().Split(' ')[0];
-            return long.Parse(number, NumberStyles.None, CultureInfo.InvariantCulture);
-        }
-
-        throw new InvalidOperationException("no VmRSS in /proc/PID/status");
-    }
+    public long RssKb() => _child.RssKb();
 
     /// <summary>The median of <paramref name="samples"/> readings of <see cref="RssKb"/>, 250 ms apart, after
     /// <paramref name="settle"/> (the engine's memory after what just happened, not during it).</summary>
-    public async Task<long> SettledRssKbAsync(TimeSpan settle, int samples = 7)
-    {
-        await Task.Delay(settle);
-        var readings = new List<double>(samples);
-        for (var i = 0; i < samples; i++)
-        {
-            if (i > 0) await Task.Delay(250);
-            readings.Add(RssKb());
-        }
-
-        return (long)Stats.Median(readings);
-    }
+    public Task<long> SettledRssKbAsync(TimeSpan settle, int samples = 7) => _child.SettledRssKbAsync(settle, samples, TimeSpan.FromMilliseconds(250));
 
     /// <summary>The CPU time the engine process used so far.</summary>
-    public TimeSpan Cpu()
-    {
-        _process.Refresh();
-        return _process.TotalProcessorTime;
-    }
+    public TimeSpan Cpu() => _child.Cpu();
 
-    public bool HasExited => _process.HasExited;
+    public bool HasExited => _child.HasExited;
 
     /// <summary>The last lines the engine printed.</summary>
-    public string Tail()
-    {
-        lock (_tail) return string.Join('\n', _tail);
-    }
+    public string Tail() => _child.Tail();
 
     /// <summary>Warnings and errors the engine logged (lines starting "warn:" or "fail:"), counted.</summary>
     public int Problems { get; private set; }
 
     public IReadOnlyList<string> FirstProblems => _firstProblems;
 
-    private readonly List<string> _firstProblems = [];
+    public ValueTask DisposeAsync() => _child.DisposeAsync();
 
-    public async ValueTask DisposeAsync()
+    /// <summary>A stream's line observer: counts warnings and errors (the console logger puts the message on the line
+    /// after the category), and completes <paramref name="listening"/> at "Engine ready on".</summary>
+    private Action<string> ProblemCounter(TaskCompletionSource listening)
     {
-        if (!_process.HasExited) _process.Kill(entireProcessTree: true);
-        await _process.WaitForExitAsync();
-        _process.Dispose();
-    }
-
-    private async Task DrainAsync(TaskCompletionSource listening)
-    {
-        async Task Copy(StreamReader reader)
+        string? previous = null;
+        return line =>
         {
-            string? previous = null;
-            while (await reader.ReadLineAsync() is { } line)
+            if (line.StartsWith("warn:", StringComparison.Ordinal) || line.StartsWith("fail:", StringComparison.Ordinal))
             {
-                lock (_tail)
-                {
-                    _tail.Enqueue(line);
-                    while (_tail.Count > 40) _tail.Dequeue();
-                    if (line.StartsWith("warn:", StringComparison.Ordinal) || line.StartsWith("fail:", StringComparison.Ordinal))
-                    {
-                        Problems++;
-                        previous = line;
-                    }
-                    else if (previous is not null)
-                    {
-                        // The console logger puts the message on the line after the category.
-                        if (_firstProblems.Count < 5) _firstProblems.Add(previous + " " + line.Trim());
-                        previous = null;
-                    }
-                }
-
-                if (line.Contains("Engine ready on", StringComparison.Ordinal)) listening.TrySetResult();
+                Problems++;
+                previous = line;
             }
-        }
+            else if (previous is not null)
+            {
+                if (_firstProblems.Count < 5) _firstProblems.Add(previous + " " + line.Trim());
+                previous = null;
+            }
 
-        await Task.WhenAll(Copy(_process.StandardOutput), Copy(_process.StandardError));
-        listening.TrySetException(new InvalidOperationException("the engine exited before it was ready.\n" + Tail()));
+            if (line.Contains("Engine ready on", StringComparison.Ordinal)) listening.TrySetResult();
+        };
     }
 }
 
