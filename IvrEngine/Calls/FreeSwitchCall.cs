@@ -138,11 +138,7 @@ public sealed class FreeSwitchCall : ICall, IDisposable
         {
             batch[CheckVariableName(name)] = value ?? throw new ArgumentException($"Variable {name} has no value.", nameof(variables));
             if (value.Contains('\0', StringComparison.Ordinal)) throw new ArgumentException($"Variable {name} holds NUL.", nameof(variables));
-        }
-
-        foreach (var (name, value) in batch)
-        {
-            if (NeedsRawSet(value) && value.AsSpan().IndexOfAny('\r', '\n') >= 0)
+            if (MultiSetPlan.NeedsRawSet(value) && value.AsSpan().IndexOfAny('\r', '\n') >= 0)
             {
                 throw new ArgumentException($"Variable {name}: a value holding both '$' and a line break cannot be set safely.", nameof(variables));
             }
@@ -333,8 +329,6 @@ public sealed class FreeSwitchCall : ICall, IDisposable
 
     private static string CheckPrompt(string prompt, string what) =>
         ChannelValue.CheckArgument(EslCommandWriter.EnsureToken(prompt, what), what);
-
-    private static bool NeedsRawSet(string value) => value.Contains('$', StringComparison.Ordinal);
 
     private static string CheckVariableName(string name)
     {

@@ -47,7 +47,7 @@ internal sealed class MultiSetPlan
         var raw = new List<KeyValuePair<string, string>>();
         foreach (var pair in batch)
         {
-            if (pair.Value.Contains('$', StringComparison.Ordinal)) raw.Add(pair);
+            if (NeedsRawSet(pair.Value)) raw.Add(pair);
             else if (Fits(pair.Value)) fit.Add(pair);
             else singles.Add(pair);
         }
@@ -101,6 +101,10 @@ internal sealed class MultiSetPlan
             }
         });
     }
+
+    /// <summary>Whether <paramref name="value"/> must go by <c>uuid_setvar</c>: FreeSWITCH expands an application's
+    /// argument holding '$' (<c>${...}</c> runs APIs), an api command's it does not.</summary>
+    internal static bool NeedsRawSet(string value) => value.Contains('$', StringComparison.Ordinal);
 
     /// <summary>Whether FreeSWITCH's <c>multiset</c> sets <paramref name="value"/> as it is.</summary>
     internal static bool Fits(string value)
