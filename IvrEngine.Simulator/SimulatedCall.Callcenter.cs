@@ -8,6 +8,10 @@ namespace IvrEngine.Simulator;
 public sealed partial class SimulatedCall
 {
     private readonly TaskCompletionSource _inQueue = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completes once the channel hangs up (or the call ends without ever being connected). Not the end of
+    /// the socket: after the engine lets the socket go, the dialplan goes on and may still queue the caller.</summary>
+    private readonly TaskCompletionSource _channelEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private CallcenterMember? _member;
 
     /// <summary>Completes once the caller is in a queue (member-queue-start sent).</summary>
@@ -21,8 +25,10 @@ public sealed partial class SimulatedCall
     {
         ArgumentException.ThrowIfNullOrEmpty(agent);
 
-        // The engine may be told the callcenter application started (CHANNEL_EXECUTE) just before it queues the caller.
-        await Task.WhenAny(_inQueue.Task, Completion).ConfigureAwait(false);
+        // The engine may be told the callcenter application started (CHANNEL_EXECUTE) just before it queues the caller,
+        // and the socket may be gone by then (the dialplan runs the transferred extension after it): wait for the queue
+        // or the channel's end, not the socket's.
+        await Task.WhenAny(_inQueue.Task, _channelEnded.Task).ConfigureAwait(false);
         CallcenterMember member;
         lock (_sync)
         {

@@ -662,6 +662,8 @@ public sealed partial class SimulatedCall
                 _appCts?.Cancel();
             }
 
+            _channelEnded.TrySetResult();
+
             Connection.Abort();
             _signal.Release();
             return true;
@@ -1251,6 +1253,7 @@ public sealed partial class SimulatedCall
         }
 
         Emit(ev);
+        _channelEnded.TrySetResult();
         if (!_sim.Options.AsyncMode)
         {
             lock (_sync)

@@ -628,6 +628,7 @@ public sealed partial class SimulatedCall
         if (_hungUp || !_connected)
         {
             _sim.RemoveCall(this);
+            _channelEnded.TrySetResult();
         }
 
         _completion.TrySetResult(record);
