@@ -22,6 +22,7 @@ public sealed class StartRefusalTests : IDisposable
     [InlineData("--Flows:Budgets:ChannelVariables:ValueBytes=big", "Flows:Budgets:ChannelVariables:ValueBytes")]
     [InlineData("--Store:SeedDemoData=yes please", "Store:SeedDemoData")]
     [InlineData("--Store:CacheClients=lots", "Store:CacheClients")]
+    [InlineData("--Store:GroupCommitMilliseconds=soon", "Store:GroupCommitMilliseconds")]
     [InlineData("--Web:Admin:UserName:First=x", "Web:Admin:UserName")]
     public async Task A_value_that_does_not_bind_stops_the_start_naming_the_setting(string setting, string named)
     {
@@ -59,6 +60,16 @@ public sealed class StartRefusalTests : IDisposable
         var run = await EngineProcess.RunAsync([.. Common(), "--Store:CacheClients=" + value]);
 
         AssertRefused(run, "Store:CacheClients must be a whole number from 0");
+    }
+
+    [Theory]
+    [InlineData("-1")]
+    [InlineData("1001")]
+    public async Task A_group_commit_window_out_of_range_stops_the_start_with_exit_2(string value)
+    {
+        var run = await EngineProcess.RunAsync([.. Common(), "--Store:GroupCommitMilliseconds=" + value]);
+
+        AssertRefused(run, "Store:GroupCommitMilliseconds must be a whole number of milliseconds from 0");
     }
 
     [Fact]

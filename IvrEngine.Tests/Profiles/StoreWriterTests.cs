@@ -1,5 +1,6 @@
 using System.Globalization;
 using IvrEngine.Profiles;
+using IvrEngine.Tests.Support;
 
 namespace IvrEngine.Tests.Profiles;
 
@@ -45,6 +46,64 @@ public sealed class StoreWriterTests : IDisposable
         using var reopened = _temp.Open();
         (await reopened.GetInteractionsAsync(client, max: 1000)).Should().HaveCount(500);
         (await reopened.LastInteractionFromAsync("+12125550499"))!.CallUuid.Should().Be("call-499");
+    }
+
+    [Fact]
+    public async Task A_record_that_finds_the_writer_idle_waits_the_group_window_and_commits_with_those_that_come_within_it()
+    {
+        var time = new TimerWatchingTimeProvider();
+        var window = TimeSpan.FromMilliseconds(StoreOptions.DefaultGroupCommitMilliseconds);
+        var client = Guid.NewGuid();
+        using var store = new LiteDbClientStore(_temp.DbPath, groupCommit: window, groupCommitClock: time);
+        var before = store.WriterCommits;
+
+        var first = store.AddInteractionAsync(Call(client, 1));
+        await time.WaitForTimerAsync(window); // the writer has taken it, found nothing else queued, and waits
+        Task[] within = [store.AddInteractionAsync(Call(client, 2)), store.AddInteractionAsync(Call(client, 3))];
+
+        first.IsCompleted.Should().BeFalse("the window has not passed");
+        within.Should().OnlyContain(w => !w.IsCompleted);
+        store.WriterCommits.Should().Be(before);
+        time.Advance(window);
+        await Task.WhenAll([first, .. within]).WaitAsync(Patience);
+        (store.WriterCommits - before).Should().Be(1, "the records that came within the window share the first one's commit");
+        (await store.GetInteractionsAsync(client, max: 10)).Should().HaveCount(3);
+    }
+
+    [Fact]
+    public async Task A_store_stamping_times_from_a_fake_clock_still_commits_after_the_window()
+    {
+        // The engine under test often runs on a test's fake clock; the window is timed by the system's, else every
+        // record would wait for that clock to move (and closing the host would wait for them).
+        var stamps = new TimerWatchingTimeProvider();
+        var client = Guid.NewGuid();
+        using var store = new LiteDbClientStore(_temp.DbPath, stamps, groupCommit: TimeSpan.FromMilliseconds(StoreOptions.DefaultGroupCommitMilliseconds));
+
+        await store.AddInteractionAsync(Call(client, 1)).WaitAsync(Patience);
+
+        (await store.GetInteractionsAsync(client)).Should().ContainSingle();
+    }
+
+    [Fact]
+    public async Task Records_that_find_others_queued_commit_at_once_without_waiting_for_the_window()
+    {
+        // The clock never moves: a writer that waited for the window would never commit them.
+        var time = new TimerWatchingTimeProvider();
+        var client = Guid.NewGuid();
+        using var store = new LiteDbClientStore(_temp.DbPath, groupCommit: TimeSpan.FromMilliseconds(StoreOptions.DefaultGroupCommitMilliseconds), groupCommitClock: time);
+        var before = store.WriterCommits;
+        Task blocker;
+        Task[] records;
+        using (store.HoldEngine())
+        {
+            // A client insert runs alone and never waits; the writer takes it first and stops at the held lock, so the
+            // records are all queued when it comes to them.
+            blocker = store.InsertAsync(StoreCards.New());
+            records = [.. Enumerable.Range(0, 3).Select(i => store.AddInteractionAsync(Call(client, i)))];
+        }
+
+        await Task.WhenAll([blocker, .. records]).WaitAsync(Patience);
+        (store.WriterCommits - before).Should().Be(2, "the client, then the three records in one commit");
     }
 
     [Fact]

@@ -66,7 +66,8 @@ public sealed partial class LiteDbClientStore : IClientStore, IStoreFile
 
     /// <summary>Opens (or creates) the store configured in <paramref name="options"/>.</summary>
     public LiteDbClientStore(StoreOptions options, TimeProvider? timeProvider = null, ILogger? logger = null)
-        : this((options ?? throw new ArgumentNullException(nameof(options))).Path, timeProvider, logger, options.CacheClients)
+        : this((options ?? throw new ArgumentNullException(nameof(options))).Path, timeProvider, logger, options.CacheClients,
+            TimeSpan.FromMilliseconds(options.GroupCommitMilliseconds))
     {
     }
 
@@ -76,8 +77,12 @@ public sealed partial class LiteDbClientStore : IClientStore, IStoreFile
     /// <see cref="ClientStoreException"/> naming the store. A file that is not a store (a folder, fewer bytes than
     /// a store's first page, a damaged first page) is refused the same way, and never replaced or filled.
     /// <paramref name="cacheClients"/> bounds what lookups keep in memory (<see cref="StoreOptions.CacheClients"/>;
-    /// 0 keeps nothing).</summary>
-    public LiteDbClientStore(string path, TimeProvider? timeProvider = null, ILogger? logger = null, int cacheClients = StoreOptions.DefaultCacheClients)
+    /// 0 keeps nothing). <paramref name="groupCommit"/> is how long the writer waits for more records to commit with
+    /// one (<see cref="StoreOptions.GroupCommitMilliseconds"/>; null: none), on <paramref name="groupCommitClock"/>:
+    /// the system's clock unless a test gives one. Not <paramref name="timeProvider"/>: a host whose clock is a test's
+    /// fake (the times it stamps on what it stores) must not leave every record waiting for that clock to move.</summary>
+    public LiteDbClientStore(string path, TimeProvider? timeProvider = null, ILogger? logger = null, int cacheClients = StoreOptions.DefaultCacheClients,
+        TimeSpan? groupCommit = null, TimeProvider? groupCommitClock = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         ArgumentOutOfRangeException.ThrowIfNegative(cacheClients);
@@ -124,7 +129,8 @@ public sealed partial class LiteDbClientStore : IClientStore, IStoreFile
                             + "wrote, or it is damaged. Restore it from a backup, or move it away to start an empty store.", ex);
                     }
 
-                    _writer = new LiteDbWriter(() => _db, _engine, LoggedLength, WaitLogged, Failed, _cache.TransactionEnded);
+                    _writer = new LiteDbWriter(() => _db, _engine, LoggedLength, WaitLogged, Failed, _cache.TransactionEnded, groupCommit ?? TimeSpan.Zero,
+                        groupCommitClock ?? TimeProvider.System);
                 }
                 catch
                 {
@@ -907,6 +913,9 @@ public sealed partial class LiteDbClientStore : IClientStore, IStoreFile
 
     /// <summary>How many transactions the writer has committed since the store was opened.</summary>
     internal long WriterCommits => _writer.Commits;
+
+    /// <summary>Bytes the writer allocated running and committing transactions since the store was opened.</summary>
+    internal long WriterAllocatedBytes => _writer.AllocatedBytes;
 
     /// <summary>How many wait for the engine lock now (tests).</summary>
     internal int EngineWaiting => _engine.Waiting;

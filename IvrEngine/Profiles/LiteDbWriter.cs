@@ -10,6 +10,10 @@ namespace IvrEngine.Profiles;
 /// group commit. A caller's task completes only once its write is durable, and fails with its own write's error.
 /// When one write of a group fails, nothing of the group was stored; each of them then runs again alone, so only
 /// the failing one fails. A write that checks what is stored (uniqueness, versions) always runs alone.
+/// When the writer takes a groupable write and nothing else is queued, it waits up to the group window for more before
+/// committing, so that records of calls ending close together share one commit and one sync to disk even when each
+/// arrives while the writer is idle (docs/store.md, "How the store writes"). A queue that is never empty is never
+/// made to wait.
 /// A caller's cancellation counts until the writer takes the write; after that the write completes.</summary>
 internal sealed class LiteDbWriter
 {
@@ -32,7 +36,10 @@ internal sealed class LiteDbWriter
     });
 
     private readonly Task _loop;
+    private readonly TimeSpan _window;
+    private readonly TimeProvider _time;
     private long _commits;
+    private long _allocated;
 
     /// <param name="db">The database written to (under the engine lock; the store replaces it after a failure).</param>
     /// <param name="engine">The lock held around every use of <paramref name="db"/>.</param>
@@ -44,8 +51,14 @@ internal sealed class LiteDbWriter
     /// rollback); recovers the store when the error was the store's own and returns the error to report.</param>
     /// <param name="ended">Called under the engine lock when a transaction has committed (true) or rolled back
     /// (false), before the lock is released: what the store's memory held aside for it is kept or dropped.</param>
-    public LiteDbWriter(Func<LiteDatabase> db, FairLock engine, Func<LiteDatabase, long> committed, Action<long> makeDurable, Func<Exception, Exception> failed, Action<bool> ended)
+    /// <param name="window">How long a groupable write that finds the queue empty waits for others (zero: not at all).</param>
+    /// <param name="time">The clock of that wait.</param>
+    public LiteDbWriter(Func<LiteDatabase> db, FairLock engine, Func<LiteDatabase, long> committed, Action<long> makeDurable, Func<Exception, Exception> failed, Action<bool> ended,
+        TimeSpan window, TimeProvider time)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(window, TimeSpan.Zero);
+        _window = window;
+        _time = time;
         _ended = ended;
         _db = db;
         _engine = engine;
@@ -57,6 +70,10 @@ internal sealed class LiteDbWriter
 
     /// <summary>How many transactions the writer has committed (for tests of the grouping).</summary>
     public long Commits => Interlocked.Read(ref _commits);
+
+    /// <summary>Bytes the writer's thread allocated while running and committing transactions (LiteDB's share of a
+    /// call's cost, printed by the burst benchmark).</summary>
+    public long AllocatedBytes => Interlocked.Read(ref _allocated);
 
     /// <summary>Queues <paramref name="write"/> (run under the engine lock, inside a transaction, on the writer's
     /// thread) and returns its result once it is committed and durable.</summary>
@@ -94,6 +111,8 @@ internal sealed class LiteDbWriter
                 group.Add(first);
                 if (first.Groupable)
                 {
+                    if (_window > TimeSpan.Zero && reader.Count == 0) await Task.Delay(_window, _time);
+
                     while (group.Count < MaxGroup && reader.TryPeek(out var next) && next.Groupable && reader.TryRead(out next))
                     {
                         if (next.TryStart()) group.Add(next);
@@ -117,7 +136,9 @@ internal sealed class LiteDbWriter
 
     private void Commit(List<PendingWrite> group)
     {
+        var allocated = GC.GetAllocatedBytesForCurrentThread();
         var failure = Run(group, out var logged, out var afterCommit);
+        Interlocked.Add(ref _allocated, GC.GetAllocatedBytesForCurrentThread() - allocated);
         if (afterCommit is not null)
         {
             // Stored, but not known to be durable: every caller fails, and nothing runs again (it would store twice).

@@ -46,6 +46,16 @@ public sealed class StoreOptions
     [Range(0, MaxCacheClients, ErrorMessage = "Store:CacheClients must be a whole number from 0 (keep no client in memory) to 10000000.")]
     public int CacheClients { get; set; } = DefaultCacheClients;
 
+    /// <summary>The default of <see cref="GroupCommitMilliseconds"/>.</summary>
+    public const int DefaultGroupCommitMilliseconds = 10;
+
+    /// <summary>How long the store's writer waits, once it has a call record (or ticket, audit entry) and nothing else
+    /// to write, for more to commit with it: records of calls ending within this window share one transaction and one
+    /// sync to disk (docs/store.md, "How the store writes"). Each record is acknowledged at most this much later; the
+    /// caller never waits for it (the record is written after the transfer). 0 commits each at once.</summary>
+    [Range(0, 1000, ErrorMessage = "Store:GroupCommitMilliseconds must be a whole number of milliseconds from 0 (commit each write at once) to 1000.")]
+    public int GroupCommitMilliseconds { get; set; } = DefaultGroupCommitMilliseconds;
+
     /// <summary>True while the public development key is in use (worth a warning at start).</summary>
     public bool UsesDevelopmentCardFingerprintKey => CardFingerprintKey == DevelopmentCardFingerprintKey;
 }
