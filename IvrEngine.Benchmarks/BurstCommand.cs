@@ -42,6 +42,7 @@ internal static class BurstCommand
         var warmth = new JitWarmth(MaxWarmupRounds);
         long served;
         long refused;
+        long writerBytes;
         using (var host = BenchEngine.Build(storePath, seedDemoData: true, flowsPath: BenchEngine.ShippedFlows, maxLiveCalls: plan.Calls + 100))
         {
             await host.StartAsync();
@@ -56,6 +57,7 @@ internal static class BurstCommand
 
             var servedBefore = 0L;
             var refusedBefore = 0L;
+            var writerBefore = 0L;
             (report, var whole, _) = await CallerProcess.RunAsync<BurstReport>(engine, "burst-callers",
                 ["--target", engine.LocalEndPoint.ToString(), .. plan.ToArguments()], null,
                 line =>
@@ -63,6 +65,7 @@ internal static class BurstCommand
                     if (line == BurstProtocol.Start)
                     {
                         (servedBefore, refusedBefore) = (engine.ServedCalls, engine.RefusedCalls);
+                        writerBefore = WriterAllocated(storePath);
                         burst.Start();
                     }
                     else if (line != BurstProtocol.End)
@@ -75,6 +78,7 @@ internal static class BurstCommand
             // A call's record is written as its handler ends, after the caller saw the transfer: wait for the engine.
             await engine.WhenLiveCallsAtMostAsync(0).WaitAsync(TimeSpan.FromSeconds(30)).ContinueWith(_ => { }, TaskScheduler.Default);
             burst.Stop();
+            writerBytes = WriterAllocated(storePath) - writerBefore;
             burst.ObserveLive(whole.PeakLive); // sampled over the child's whole run; the burst is its peak
             (served, refused) = (engine.ServedCalls - servedBefore, engine.RefusedCalls - refusedBefore);
             using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(15));
@@ -82,7 +86,7 @@ internal static class BurstCommand
         }
 
         var recorded = CountRecorded(storePath, report.CallUuids);
-        Print(plan, report, burst, served, refused, recorded);
+        Print(plan, report, burst, served, refused, recorded, writerBytes);
         Console.WriteLine($"  [engine]  warm-up: {report.WarmupRounds} round(s) of {plan.Warmup:N0} calls; {warmth.Describe()}");
         var pass = report.Refused + report.Failed == 0 && report.Completed == plan.Calls && recorded == report.Started;
         return pass ? 0 : 1;
@@ -97,7 +101,10 @@ internal static class BurstCommand
             .Count(row => row.TryGetValue(nameof(InteractionRecord.CallUuid), out var uuid) && uuid.IsString && wanted.Remove(uuid.AsString));
     }
 
-    private static void Print(BurstPlan plan, BurstReport r, EngineUsage engine, long served, long refused, int recorded)
+    /// <summary>What the store's writer thread has allocated so far (LiteDB running and committing the records).</summary>
+    private static long WriterAllocated(string storePath) => SharedClientStores.Find(storePath)?.WriterAllocatedBytes ?? 0;
+
+    private static void Print(BurstPlan plan, BurstReport r, EngineUsage engine, long served, long refused, int recorded, long writerBytes)
     {
         var ic = CultureInfo.InvariantCulture;
         Console.WriteLine($"warm-up: {r.WarmupCompleted:N0} calls, {r.WarmupErrors} errors (the same mix, 20 at a time; not measured)");
@@ -112,6 +119,8 @@ internal static class BurstCommand
         Console.WriteLine(engine.Describe(plan.Calls, "the burst alone, until the engine's last call ended"));
         Console.WriteLine($"  [engine]  served {served:N0} calls in the burst, refused {refused:N0}");
         Console.WriteLine($"  [store]   interaction records of the burst's calls, store opened afresh after the engine stopped: {recorded:N0} of {r.Started:N0}");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  [store]   of what the engine allocated, the store's writer (LiteDB inserting and committing the records): {writerBytes / 1024.0 / Math.Max(1, plan.Calls):0.0} KB per call"));
         Console.WriteLine();
         var bad = r.Refused + r.Failed + (plan.Calls - r.Started - r.Refused);
         Console.WriteLine($"goal: refused or failed: 0 -> {Stats.PassFail(bad == 0 && r.Completed == plan.Calls)} ({r.Refused:N0} refused, {r.Failed:N0} failed, {r.Completed:N0} of {plan.Calls:N0} transferred to their queue)");

@@ -178,6 +178,15 @@ internal static class SharedClientStores
         }
     }
 
+    /// <summary>The store open on <paramref name="path"/> in this process, if any (benchmarks read its writer's figures).</summary>
+    internal static LiteDbClientStore? Find(string path)
+    {
+        lock (Gate)
+        {
+            return Open.TryGetValue(Path.GetFullPath(path), out var entry) ? entry.Store : null;
+        }
+    }
+
     private static void Release(string path)
     {
         LiteDbClientStore? toClose = null;
