@@ -63,12 +63,7 @@ internal sealed partial class FlowRun
         _observer?.OnLeaving(_steps.ToArray(), MaskedVariablesNow());
         _observer?.OnTransfer(transfer, masked);
 
-        if (await _call.SetVariablesAsync(attached, exported: true, _cancellationToken) == FlowCallStatus.HungUp)
-        {
-            return Transition.HungUp;
-        }
-
-        return await _call.TransferAsync(transfer, _cancellationToken) switch
+        return await _call.TransferAsync(transfer, attached, _cancellationToken) switch
         {
             FlowCallStatus.Ok => Transition.End(FlowOutcome.Transferred),
             FlowCallStatus.HungUp => Transition.HungUp,

@@ -30,6 +30,21 @@ public interface IFlowCall
     /// <summary>Hands the call on (queue, extension, agent).</summary>
     Task<FlowCallStatus> TransferAsync(FlowTransfer transfer, CancellationToken cancellationToken);
 
+    /// <summary>Hands the call on carrying <paramref name="attached"/> (exported, as
+    /// <see cref="SetVariablesAsync"/> would set them): what the flow attaches at its end goes with the transfer. A call
+    /// may put both on the switch in one step (the engine's adapter sends them with its own values in one command);
+    /// by default it sets them, then transfers, unless the caller hung up meanwhile.</summary>
+    async Task<FlowCallStatus> TransferAsync(FlowTransfer transfer, IReadOnlyDictionary<string, string> attached, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(attached);
+        if (await SetVariablesAsync(attached, exported: true, cancellationToken) == FlowCallStatus.HungUp)
+        {
+            return FlowCallStatus.HungUp;
+        }
+
+        return await TransferAsync(transfer, cancellationToken);
+    }
+
     /// <summary>Hangs up with a Q.850 cause name.</summary>
     Task<FlowCallStatus> HangupAsync(string cause, CancellationToken cancellationToken);
 }

@@ -305,19 +305,31 @@ public sealed partial class FlowCallAdapter : IFlowCall
     /// <inheritdoc />
     /// <remarks>Before the transfer the engine's own context, the SIP headers and the UUI form are set, within the
     /// budget (<see cref="CallBudget"/>), and every name on the call is listed for mod_callcenter.</remarks>
-    public async Task<FlowCallStatus> TransferAsync(FlowTransfer transfer, CancellationToken cancellationToken)
+    public Task<FlowCallStatus> TransferAsync(FlowTransfer transfer, CancellationToken cancellationToken) =>
+        TransferAsync(transfer, System.Collections.ObjectModel.ReadOnlyDictionary<string, string>.Empty, cancellationToken);
+
+    /// <inheritdoc />
+    /// <remarks>What the flow attaches and what the engine adds for the transfer (the context id, the queue priority,
+    /// the headers, the UUI form, the lists for mod_callcenter) go onto the channel in one batch, one
+    /// <c>multiset</c> where they fit, then the transfer: one round trip fewer than setting the flow's values first,
+    /// and one event fewer carrying every variable of the call.</remarks>
+    public async Task<FlowCallStatus> TransferAsync(FlowTransfer transfer, IReadOnlyDictionary<string, string> attached, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(transfer);
+        ArgumentNullException.ThrowIfNull(attached);
         var destination = Destination(transfer);
         TransferDestination = destination;
         if (!ChannelValue.IsArgumentWord(destination))
         {
+            // As before the two went together: what the flow attached is still set, for whatever takes the call next.
+            if (attached.Count > 0 && await SetVariablesAsync(attached, exported: true, cancellationToken) == FlowCallStatus.HungUp) return FlowCallStatus.HungUp;
             LogRefused(_logger, _call.Uuid, "transfer", $"\"{destination}\" is not a dialplan extension (spaces or $ in it)");
             return FlowCallStatus.Failed;
         }
 
         var variables = new Dictionary<string, string>(StringComparer.Ordinal);
-        OfferContextId(variables);
+        if (!attached.ContainsKey(ContextVariables.ContextId)) OfferContextId(variables);
+        foreach (var (name, value) in attached) Offer(variables, name, value);
         if (_transferVariables?.Invoke() is { } extra)
         {
             foreach (var (name, value) in extra) Offer(variables, name, value);

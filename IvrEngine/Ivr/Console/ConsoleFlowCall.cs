@@ -164,18 +164,28 @@ public sealed class ConsoleFlowCall : IFlowCall
     {
         ArgumentNullException.ThrowIfNull(variables);
         if (_hungUp) return FlowCallStatus.HungUp;
-        await _trace.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-            $"[attach] {variables.Count} variable{(variables.Count == 1 ? string.Empty : "s")}{(exported ? " (exported)" : string.Empty)}"));
+        await _trace.WriteLineAsync(AttachLine(variables.Count, exported));
         return await _adapter.SetVariablesAsync(variables, exported, cancellationToken);
     }
 
+    private static string AttachLine(int count, bool exported) => string.Create(CultureInfo.InvariantCulture,
+        $"[attach] {count} variable{(count == 1 ? string.Empty : "s")}{(exported ? " (exported)" : string.Empty)}");
+
     /// <inheritdoc/>
-    public async Task<FlowCallStatus> TransferAsync(FlowTransfer transfer, CancellationToken cancellationToken)
+    public Task<FlowCallStatus> TransferAsync(FlowTransfer transfer, CancellationToken cancellationToken) =>
+        TransferAsync(transfer, System.Collections.ObjectModel.ReadOnlyDictionary<string, string>.Empty, cancellationToken);
+
+    /// <inheritdoc/>
+    /// <remarks>Through the engine's adapter, as a live call: what the flow attaches goes with the transfer in one
+    /// step.</remarks>
+    public async Task<FlowCallStatus> TransferAsync(FlowTransfer transfer, IReadOnlyDictionary<string, string> attached, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(transfer);
+        ArgumentNullException.ThrowIfNull(attached);
         if (_hungUp) return FlowCallStatus.HungUp;
+        await _trace.WriteLineAsync(AttachLine(attached.Count, exported: true));
         await _trace.WriteLineAsync("[transfer] " + DescribeTransfer(transfer));
-        var status = await _adapter.TransferAsync(transfer, cancellationToken);
+        var status = await _adapter.TransferAsync(transfer, attached, cancellationToken);
         if (EngineVariables.Count > 0) await _trace.WriteLineAsync($"[attach] {string.Join(", ", EngineVariables.Keys)} (the engine's own)");
         await _trace.WriteLineAsync(status == FlowCallStatus.Ok
             ? $"[switch] transfer {_channel.Applications[^1].Argument}"
