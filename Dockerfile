@@ -37,7 +37,7 @@ ENV DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 # Restore from the project files alone (and the build settings, analyzers' .editorconfig included: the build treats
 # warnings as errors with the same rules as a developer's machine).
 COPY global.json Directory.Build.props Directory.Packages.props .editorconfig ./
-COPY IvrEngine/IvrEngine.csproj IvrEngine/
+COPY IvrEngine/IvrEngine.csproj IvrEngine/EngineRuntime.props IvrEngine/
 COPY IvrEngine.Scripts/IvrEngine.Scripts.csproj IvrEngine.Scripts/
 RUN dotnet restore IvrEngine/IvrEngine.csproj
 
