@@ -35,6 +35,10 @@ public sealed partial class EslConnection : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly TimeSpan? _replyTimeout;
     private ITimer? _replyTimer;
+
+    /// <summary>When the reply timer fires (a <see cref="TimeProvider.GetTimestamp"/>), null while it is stopped.
+    /// Under the <c>_pendingReplies</c> lock.</summary>
+    private long? _replyTimerDue;
     private readonly ConcurrentDictionary<string, TaskCompletionSource<BackgroundJobResult>> _jobs = new(StringComparer.OrdinalIgnoreCase);
     private readonly Broadcaster<EslEvent> _events;
     private readonly Broadcaster<EslLogLine> _logs;
@@ -469,18 +473,21 @@ public sealed partial class EslConnection : IAsyncDisposable
         _completion.TrySetResult(reason);
     }
 
-    /// <summary>Points the reply timer at the oldest unanswered timed command, or stops it when there is none.</summary>
+    /// <summary>Makes sure the reply timer fires no later than the oldest unanswered timed command's deadline. A
+    /// timer that fires sooner is left as it is (it looks again then and sets itself for what is left), and a reply
+    /// does not stop it (it finds nothing overdue and stops): a command and its reply cost no timer change, where
+    /// re-arming at each took the runtime's timer lock twice per command.</summary>
     private void ArmReplyTimerInsideLock()
     {
         if (_replyTimeout is not { } timeout || _closed) return;
-        if (!_pendingReplies.TryPeek(out var head) || head.SentAt is not { } sentAt)
-        {
-            _replyTimer?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-            return;
-        }
+        if (!_pendingReplies.TryPeek(out var head) || head.SentAt is not { } sentAt) return;
 
         var left = timeout - _time.GetElapsedTime(sentAt);
         if (left < TimeSpan.Zero) left = TimeSpan.Zero;
+        var now = _time.GetTimestamp();
+        var due = now + (long)(left.TotalSeconds * _time.TimestampFrequency);
+        if (_replyTimerDue is { } armed && armed <= due) return;
+        _replyTimerDue = due;
         if (_replyTimer is null) _replyTimer = _time.CreateTimer(static s => ((EslConnection)s!).OnReplyTimer(), this, left, Timeout.InfiniteTimeSpan);
         else _replyTimer.Change(left, Timeout.InfiniteTimeSpan);
     }
@@ -490,6 +497,7 @@ public sealed partial class EslConnection : IAsyncDisposable
         TimeSpan waited;
         lock (_pendingReplies)
         {
+            _replyTimerDue = null;
             if (_closed || !_pendingReplies.TryPeek(out var head) || head.SentAt is not { } sentAt) return;
             waited = _time.GetElapsedTime(sentAt);
             if (waited < _replyTimeout!.Value)
