@@ -124,7 +124,11 @@ internal static class ScreenPopCommand
                 EngineFirstWarnings = engine.FirstProblems,
                 GoalP99Ms = GoalP99Ms,
             };
-            report = report with { GoalMet = report.Failed == 0 && report.Push.Samples > 0 && report.Push.P99 < GoalP99Ms };
+            // A pop without the caller's client pops nothing an agent can use: every card must name the known caller.
+            report = report with
+            {
+                GoalMet = report.Failed == 0 && report.Push.Samples > 0 && report.Push.P99 < GoalP99Ms && report.CardsWithClient == report.Popped,
+            };
             if (json) Console.Out.WriteLine(JsonSerializer.Serialize(report, LoadProtocol.Json));
             else Print(report);
             return report.GoalMet ? 0 : 1;
@@ -158,7 +162,7 @@ internal static class ScreenPopCommand
         foreach (var w in r.EngineFirstWarnings) Console.WriteLine($"  {w}");
         Console.WriteLine();
         Console.WriteLine(string.Create(ic,
-            $"goal: p99 < {r.GoalP99Ms:0} ms with {r.Agents:N0} agents: {(r.GoalMet ? "met" : "missed")} (p99 {r.Push.P99:0.0} ms, {r.Failed:N0} failed)"));
+            $"goal: p99 < {r.GoalP99Ms:0} ms with {r.Agents:N0} agents, every card with the caller's client: {(r.GoalMet ? "met" : "missed")} (p99 {r.Push.P99:0.0} ms, {r.Failed:N0} failed, {r.CardsWithClient:N0} of {r.Popped:N0} cards with the client)"));
     }
 
     /// <summary>Runs <paramref name="count"/> calls started <paramref name="rate"/> per second: each through the bank

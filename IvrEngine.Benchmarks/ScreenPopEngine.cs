@@ -37,12 +37,14 @@ internal sealed class ScreenPopEngine : IAsyncDisposable
     /// <summary>The store file in <paramref name="folder"/>.</summary>
     public static string StorePath(string folder) => Path.Combine(folder, "clients.db");
 
-    /// <summary>Adds the users to the store in <paramref name="folder"/> before the engine opens it (LiteDB: one process
-    /// opens the file), each with a read API token; returns the tokens by user. The store has users then and no clients,
-    /// so the engine still seeds the demo clients (but not the demo users) at its start.</summary>
+    /// <summary>Creates the store in <paramref name="folder"/> before the engine opens it (LiteDB: one process opens the
+    /// file): the demo clients, whom the callers are, and the users, each with a read API token; returns the tokens by
+    /// user. The engine seeds demo data only into a store it creates itself, so they are seeded here.</summary>
     public static async Task<Dictionary<string, string>> AddUsersAsync(string folder, IReadOnlyList<BenchAgent> agents)
     {
-        using var store = new LiteDbClientStore(StorePath(folder));
+        var path = StorePath(folder);
+        using var store = new LiteDbClientStore(path);
+        await new DemoDataSeeder(store, new CardFingerprints(new StoreOptions { Path = path })).SeedAsync();
         var accounts = new UserAccounts(store);
 
         // Each password hash takes tens of milliseconds by design: in parallel, as the demo users are made.
