@@ -53,23 +53,15 @@ public sealed class StartRefusalTests : IDisposable
     }
 
     [Theory]
-    [InlineData("-1")]
-    [InlineData("10000001")]
-    public async Task A_store_cache_bound_out_of_range_stops_the_start_with_exit_2(string value)
+    [InlineData("Store:CacheClients", "-1", "Store:CacheClients must be a whole number from 0")]
+    [InlineData("Store:CacheClients", "10000001", "Store:CacheClients must be a whole number from 0")]
+    [InlineData("Store:GroupCommitMilliseconds", "-1", "Store:GroupCommitMilliseconds must be a whole number of milliseconds from 0")]
+    [InlineData("Store:GroupCommitMilliseconds", "1001", "Store:GroupCommitMilliseconds must be a whole number of milliseconds from 0")]
+    public async Task A_store_setting_out_of_range_stops_the_start_with_exit_2(string setting, string value, string message)
     {
-        var run = await EngineProcess.RunAsync([.. Common(), "--Store:CacheClients=" + value]);
+        var run = await EngineProcess.RunAsync([.. Common(), $"--{setting}={value}"]);
 
-        AssertRefused(run, "Store:CacheClients must be a whole number from 0");
-    }
-
-    [Theory]
-    [InlineData("-1")]
-    [InlineData("1001")]
-    public async Task A_group_commit_window_out_of_range_stops_the_start_with_exit_2(string value)
-    {
-        var run = await EngineProcess.RunAsync([.. Common(), "--Store:GroupCommitMilliseconds=" + value]);
-
-        AssertRefused(run, "Store:GroupCommitMilliseconds must be a whole number of milliseconds from 0");
+        AssertRefused(run, message);
     }
 
     [Fact]
