@@ -136,9 +136,7 @@ internal sealed class LiteDbWriter
 
     private void Commit(List<PendingWrite> group)
     {
-        var allocated = GC.GetAllocatedBytesForCurrentThread();
         var failure = Run(group, out var logged, out var afterCommit);
-        Interlocked.Add(ref _allocated, GC.GetAllocatedBytesForCurrentThread() - allocated);
         if (afterCommit is not null)
         {
             // Stored, but not known to be durable: every caller fails, and nothing runs again (it would store twice).
@@ -175,6 +173,19 @@ internal sealed class LiteDbWriter
     /// <summary>Runs the group in one transaction; the error that rolled it back, or null once it is committed (with
     /// <paramref name="afterCommit"/> set when what follows the commit failed).</summary>
     private Exception? Run(List<PendingWrite> group, out long logged, out Exception? afterCommit)
+    {
+        var allocated = GC.GetAllocatedBytesForCurrentThread();
+        try
+        {
+            return RunCounted(group, out logged, out afterCommit);
+        }
+        finally
+        {
+            Interlocked.Add(ref _allocated, GC.GetAllocatedBytesForCurrentThread() - allocated);
+        }
+    }
+
+    private Exception? RunCounted(List<PendingWrite> group, out long logged, out Exception? afterCommit)
     {
         logged = 0;
         afterCommit = null;
