@@ -77,7 +77,7 @@ internal sealed class ScreenPopEngine : IAsyncDisposable
             $"--Engine:Inbound:Password={password}",
             $"--Web:Urls=http://127.0.0.1:{webPort.ToString(ic)}",
             $"--Store:Path={StorePath(folder)}",
-            "--Store:SeedDemoData=true",
+            "--Store:SeedDemoData=false", // seeded with the users (AddUsersAsync)
             $"--Flows:Path={BenchEngine.ShippedFlows}",
         ];
         var engine = new ScreenPopEngine(folder, new IPEndPoint(IPAddress.Loopback, outboundPort), new Uri($"http://127.0.0.1:{webPort.ToString(ic)}/"));
