@@ -133,7 +133,7 @@ public sealed class FreeSwitchCall : ICall, IDisposable
     {
         ArgumentNullException.ThrowIfNull(variables);
         // Validate everything before sending anything: a bad name must not leave half the context on the call.
-        var batch = new Dictionary<string, string>(StringComparer.Ordinal);
+        var batch = new Dictionary<string, string>(variables.TryGetNonEnumeratedCount(out var count) ? count : 0, StringComparer.Ordinal);
         foreach (var (name, value) in variables)
         {
             batch[CheckVariableName(name)] = value ?? throw new ArgumentException($"Variable {name} has no value.", nameof(variables));
@@ -157,6 +157,8 @@ public sealed class FreeSwitchCall : ICall, IDisposable
         foreach (var (name, value) in batch) Changed[name] = value;
         if (exportList is not null) Changed["export_vars"] = exportList;
 
+        // Usually one command (the multiset): awaited alone, without a promise over it.
+        if (pending.Count == 1) return await pending[0];
         var results = await Task.WhenAll(pending);
         return results.FirstOrDefault(r => !r.IsSuccess) ?? CallResult.Ok;
     }

@@ -62,8 +62,9 @@ public sealed partial class FlowCallAdapter : IFlowCall
     /// <summary>The names of the variables exported on this call so far, in the order first sent.</summary>
     private readonly List<string> _exported = [];
 
-    /// <summary>The values exported on this call so far, as sent (what the budget counts).</summary>
-    private readonly Dictionary<string, string> _sent = new(StringComparer.Ordinal);
+    /// <summary>The values exported on this call so far, as sent (what the budget counts); its keys are
+    /// <see cref="_exported"/>'s names. Sized for a transfer's context (about 35 values).</summary>
+    private readonly Dictionary<string, string> _sent = new(48, StringComparer.Ordinal);
 
     /// <summary>mod_callcenter copies to the agent's leg only the caller's variables named in this one
     /// (comma-separated).</summary>
@@ -241,7 +242,7 @@ public sealed partial class FlowCallAdapter : IFlowCall
             {
                 foreach (var (name, value) in variables)
                 {
-                    if (!_exported.Contains(name, StringComparer.Ordinal)) _exported.Add(name);
+                    if (!_sent.ContainsKey(name)) _exported.Add(name);
                     _sent[name] = value;
                 }
             }
@@ -327,7 +328,8 @@ public sealed partial class FlowCallAdapter : IFlowCall
             return FlowCallStatus.Failed;
         }
 
-        var variables = new Dictionary<string, string>(StringComparer.Ordinal);
+        // The flow's values and about a dozen of the engine's (context id, priority, headers, UUI, lists).
+        var variables = new Dictionary<string, string>(attached.Count + 16, StringComparer.Ordinal);
         if (!attached.ContainsKey(ContextVariables.ContextId)) OfferContextId(variables);
         foreach (var (name, value) in attached) Offer(variables, name, value);
         if (_transferVariables?.Invoke() is { } extra)
@@ -347,10 +349,18 @@ public sealed partial class FlowCallAdapter : IFlowCall
         // and the UUI form): a dialplan that sets nothing still gets them. The shipped dialplan sets cc_export_vars
         // again in its queue extension (the contract's names) and appends ivr_export_extra, which therefore names
         // only what the contract's list does not, so that each name is listed once.
-        var names = _exported.Concat(variables.Keys)
-            .Where(n => !n.StartsWith("cc_", StringComparison.Ordinal))
-            .Distinct(StringComparer.Ordinal)
-            .ToList();
+        var names = new List<string>(_exported.Count + variables.Count);
+        foreach (var name in _exported)
+        {
+            if (!name.StartsWith("cc_", StringComparison.Ordinal)) names.Add(name);
+        }
+
+        foreach (var name in variables.Keys)
+        {
+            // Each name once: one sent before is in the list already.
+            if (!name.StartsWith("cc_", StringComparison.Ordinal) && !_sent.ContainsKey(name)) names.Add(name);
+        }
+
         if (names.Count > 0) Offer(variables, ExportVarsVariable, string.Join(',', names), required: true);
         var beyond = ContextVariables.BeyondDialplanList(names).ToList();
         if (beyond.Count > 0) Offer(variables, ContextVariables.ExportExtra, string.Join(',', beyond), required: true);
