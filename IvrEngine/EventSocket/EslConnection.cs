@@ -392,7 +392,8 @@ public sealed partial class EslConnection : IAsyncDisposable
             }
         }
 
-        if (!_jobs.IsEmpty && leased.HeaderEquals("Event-Name"u8, "BACKGROUND_JOB"u8))
+        // The event's name first: ConcurrentDictionary.IsEmpty takes every one of its locks, on every event.
+        if (leased.HeaderEquals("Event-Name"u8, "BACKGROUND_JOB"u8))
         {
             var jobUuid = leased.GetHeader("Job-UUID");
             if (jobUuid is not null && _jobs.TryRemove(jobUuid, out var job))
