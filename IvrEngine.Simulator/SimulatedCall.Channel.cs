@@ -513,16 +513,19 @@ public sealed partial class SimulatedCall
         }
     }
 
-    private static string[] SplitMulti(string arg)
+    /// <summary>mod_dptools' multiset / multiunset: "^^:a=1:b=2" chooses the delimiter, else a space; the argument is
+    /// cut as FreeSWITCH cuts it (<see cref="SwitchSeparateString"/>: quotes, escapes, spaces at the ends), into at most
+    /// 256 parts.</summary>
+    private static List<string> SplitMulti(string arg)
     {
-        // "^^:a=1:b=2" chooses the delimiter; otherwise whitespace.
+        char delimiter = ' ';
         if (arg.StartsWith("^^", StringComparison.Ordinal) && arg.Length > 2)
         {
-            char d = arg[2];
-            return arg[3..].Split(d, StringSplitOptions.RemoveEmptyEntries);
+            delimiter = arg[2];
+            arg = arg[3..];
         }
 
-        return arg.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        return SwitchSeparateString.Separate(arg, delimiter).FindAll(part => part.Length > 0);
     }
 
     private void SetFromArg(string arg, bool export)
