@@ -50,7 +50,8 @@ public static class SwitchSeparateString
         return parts;
     }
 
-    /// <summary>separate_string_blank_delim: spaces around parts are skipped.</summary>
+    /// <summary>separate_string_blank_delim: spaces around parts are skipped; the last part the array has room for runs
+    /// to the end of the buffer.</summary>
     private static List<string> CutAtBlanks(string buffer, int max)
     {
         var parts = new List<string>();
@@ -61,6 +62,13 @@ public static class SwitchSeparateString
             while (i < buffer.Length && buffer[i] == ' ') i++;
             if (i >= buffer.Length) break;
             var start = i;
+            if (parts.Count == max - 1)
+            {
+                // The array's last slot: the rest of the buffer, spaces and all.
+                parts.Add(buffer[start..]);
+                break;
+            }
+
             var end = -1;
             while (i < buffer.Length)
             {

@@ -57,6 +57,7 @@ public sealed class SimulatorMultisetSplitTests
     [InlineData("'a|b'|c", '|', new[] { "a|b", "c" })]
     [InlineData(@"a\|b|c", '|', new[] { "a|b", "c" })]
     [InlineData("a|b|c|d", '|', new[] { "a", "b", "c|d" }, 3)]
+    [InlineData("a b c  d", ' ', new[] { "a", "b", "c  d" }, 3)]
     public void Separate_cuts_at_the_delimiter_outside_quotes_and_escapes(string buffer, char delimiter, string[] parts, int max = 256)
     {
         SwitchSeparateString.Separate(buffer, delimiter, max).Should().Equal(parts);
