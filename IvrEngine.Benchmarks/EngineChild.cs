@@ -29,17 +29,7 @@ internal sealed class EngineChild : IAsyncDisposable
     /// per output stream (stdout, stderr), called under the lock of the kept lines.</summary>
     public static EngineChild Start(IEnumerable<string> settings, Func<Action<string>>? observer = null, bool redirectInput = false)
     {
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-        {
-            UseShellExecute = false,
-            RedirectStandardInput = redirectInput,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = AppContext.BaseDirectory,
-        };
-        start.ArgumentList.Add("exec");
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "IvrEngine.dll"));
-        foreach (var setting in settings) start.ArgumentList.Add(setting);
+        var start = Tests.RealFreeSwitch.EngineInstance.StartInfo(settings, redirectInput);
         return new EngineChild(Process.Start(start) ?? throw new InvalidOperationException("the engine did not start."), observer);
     }
 

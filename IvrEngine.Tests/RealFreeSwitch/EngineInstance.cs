@@ -79,18 +79,7 @@ internal sealed class EngineInstance : IAsyncDisposable
             return new EngineInstance(port, webPort, folder, host, null, artifacts);
         }
 
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-        {
-            UseShellExecute = false,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = AppContext.BaseDirectory,
-        };
-        start.ArgumentList.Add("exec");
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "IvrEngine.dll"));
-        foreach (var arg in args) start.ArgumentList.Add(arg);
-        var process = Process.Start(start) ?? throw new InvalidOperationException("the engine did not start.");
+        var process = Process.Start(StartInfo(args, redirectInput: true)) ?? throw new InvalidOperationException("the engine did not start.");
         var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var listening = false;
         var controlled = false;
@@ -169,5 +158,23 @@ internal sealed class EngineInstance : IAsyncDisposable
 
         await Task.WhenAll(Copy(process.StandardOutput), Copy(process.StandardError));
         ready.TrySetException(new InvalidOperationException($"the engine exited before it was ready; see {file}"));
+    }
+
+    /// <summary><c>dotnet exec IvrEngine.dll</c> (built next to this program) with <paramref name="args"/>, in its
+    /// folder, output redirected: how the engine runs as a child process here and in the benchmarks.</summary>
+    internal static ProcessStartInfo StartInfo(IEnumerable<string> args, bool redirectInput)
+    {
+        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        {
+            UseShellExecute = false,
+            RedirectStandardInput = redirectInput,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = AppContext.BaseDirectory,
+        };
+        start.ArgumentList.Add("exec");
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "IvrEngine.dll"));
+        foreach (var arg in args) start.ArgumentList.Add(arg);
+        return start;
     }
 }
