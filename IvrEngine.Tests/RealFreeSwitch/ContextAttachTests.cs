@@ -1,7 +1,4 @@
-using System.Net;
 using IvrEngine.Calls;
-using IvrEngine.EventSocket;
-using IvrEngine.Profiles;
 
 namespace IvrEngine.Tests.RealFreeSwitch;
 
@@ -38,45 +35,22 @@ public sealed class ContextAttachTests
     [RealFreeSwitchFact]
     public async Task Every_value_reaches_the_channel_as_sent_and_exported_after_the_dialplans_own()
     {
-        var attached = new TaskCompletionSource<(string Uuid, CallResult Result)>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var lab = await RealLab.StartAsync(new LabOptions { Engine = EngineMode.None }, nameof(ContextAttachTests));
-        await using var listener = new EslOutboundListener(new IPEndPoint(IPAddress.Loopback, lab.EnginePort), async (session, ct) =>
+        await using var held = await HeldSocketCall<CallResult>.StartAsync(lab, async (session, ct) =>
         {
-            try
-            {
-                await session.ConnectAsync(ct);
-                await session.MyEventsAsync(cancellationToken: ct);
-                using var call = new FreeSwitchCall(session);
-                var result = await call.SetVariablesAsync(Tricky, exported: true, ct);
-                attached.TrySetResult((call.Uuid, result));
-                await release.Task.WaitAsync(RealLab.Patience, ct);
-            }
-            catch (Exception ex)
-            {
-                attached.TrySetException(ex);
-            }
+            using var call = new FreeSwitchCall(session);
+            return await call.SetVariablesAsync(Tricky, exported: true, ct);
         });
-        listener.Start();
-
-        var placed = await lab.CallAsync("5000", DemoDataSeeder.UnknownAnis[0]);
-        var (uuid, result) = await attached.Task.WaitAsync(RealLab.Patience);
-        uuid.Should().Be(placed.Caller);
+        var (uuid, result) = (held.Uuid, held.Result);
+        uuid.Should().Be(held.Placed.Caller);
         result.IsSuccess.Should().BeTrue(result.ToString());
-        try
+        foreach (var (name, value) in Tricky)
         {
-            foreach (var (name, value) in Tricky)
-            {
-                (await lab.FreeSwitch.ApiAsync($"uuid_getvar {uuid} {name}")).Should().Be(value, $"{name} is set as sent");
-            }
+            (await lab.FreeSwitch.ApiAsync($"uuid_getvar {uuid} {name}")).Should().Be(value, $"{name} is set as sent");
+        }
 
-            // The dialplan exported ivr_dnis (and the fallback reason) before the socket; they stay listed.
-            var exports = (await lab.FreeSwitch.ApiAsync($"uuid_getvar {uuid} export_vars")).Split(',');
-            exports.Should().StartWith(["ivr_dnis"]).And.Contain(Tricky.Keys).And.OnlyHaveUniqueItems();
-        }
-        finally
-        {
-            release.TrySetResult();
-        }
+        // The dialplan exported ivr_dnis (and the fallback reason) before the socket; they stay listed.
+        var exports = (await lab.FreeSwitch.ApiAsync($"uuid_getvar {uuid} export_vars")).Split(',');
+        exports.Should().StartWith(["ivr_dnis"]).And.Contain(Tricky.Keys).And.OnlyHaveUniqueItems();
     }
 }

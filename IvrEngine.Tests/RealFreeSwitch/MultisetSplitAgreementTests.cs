@@ -1,7 +1,5 @@
-using System.Net;
 using IvrEngine.Calls;
 using IvrEngine.EventSocket;
-using IvrEngine.Profiles;
 using IvrEngine.Simulator;
 using IvrEngine.Tests.Calls;
 
@@ -41,43 +39,20 @@ public sealed class MultisetSplitAgreementTests
 
     private static async Task<Dictionary<string, string?>> OnFreeSwitchAsync()
     {
-        var done = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var lab = await RealLab.StartAsync(new LabOptions { Engine = EngineMode.None }, nameof(MultisetSplitAgreementTests));
-        await using var listener = new EslOutboundListener(new IPEndPoint(IPAddress.Loopback, lab.EnginePort), async (session, ct) =>
+        await using var held = await HeldSocketCall<bool>.StartAsync(lab, async (session, ct) =>
         {
-            try
-            {
-                await session.ConnectAsync(ct);
-                await session.MyEventsAsync(cancellationToken: ct);
-                await RunCasesAsync(session, ct);
-                done.TrySetResult(session.UniqueId);
-                await release.Task.WaitAsync(RealLab.Patience, ct);
-            }
-            catch (Exception ex)
-            {
-                done.TrySetException(ex);
-            }
+            await RunCasesAsync(session, ct);
+            return true;
         });
-        listener.Start();
-
-        await lab.CallAsync("5000", DemoDataSeeder.UnknownAnis[0]);
-        var uuid = await done.Task.WaitAsync(RealLab.Patience);
-        try
+        var values = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach (var name in Cases.SelectMany(c => c.Names))
         {
-            var values = new Dictionary<string, string?>(StringComparer.Ordinal);
-            foreach (var name in Cases.SelectMany(c => c.Names))
-            {
-                var value = await lab.FreeSwitch.ApiAsync($"uuid_getvar {uuid} {name}");
-                values[name] = value == "_undef_" ? null : value;
-            }
+            var value = await lab.FreeSwitch.ApiAsync($"uuid_getvar {held.Uuid} {name}");
+            values[name] = value == "_undef_" ? null : value;
+        }
 
-            return values;
-        }
-        finally
-        {
-            release.TrySetResult();
-        }
+        return values;
     }
 
     private static async Task<Dictionary<string, string?>> OnSimulatorAsync()
