@@ -3,6 +3,7 @@ using System.ComponentModel.DataAnnotations;
 using IvrEngine.Ivr;
 using IvrEngine.Ivr.Console;
 using IvrEngine.Profiles;
+using IvrEngine.Statistics;
 using IvrEngine.Routing;
 using IvrEngine.Scripts;
 using IvrEngine.Scripts.Runtime;
@@ -227,6 +228,30 @@ public static partial class EngineCli
             ct));
         root.Subcommands.Add(simulate);
 
+        var from = new Option<string?>("--from") { Description = "The first day (2026-12-01) or moment (2026-12-01T08:00, in --time-zone; or with an offset) counted. Default: the start of today." };
+        var to = new Option<string?>("--to") { Description = "The last day counted (2026-12-04: the whole day), or the first moment not counted (2026-12-04T12:00). Default: now." };
+        var by = new Option<string?>("--by") { Description = "How the rows are cut: " + ReportQuery.DimensionNames + " (default total: one row)." };
+        var csv = new Option<bool>("--csv") { Description = "Print CSV (a header line, then one line per row) instead of the table." };
+        var serviceLevel = new Option<string?>("--service-level")
+        {
+            Description = "The service level's threshold in seconds, one of " + string.Join(", ", HourTotals.WaitEdges) + " (default 20).",
+        };
+        var timeZone = new Option<string?>("--time-zone") { Description = "The IANA time zone of the dates and of the hour and day rows (default: this machine's)." };
+        var report = new Command("report", "Print the contact center's figures for a period from the statistics the engine keeps (docs/statistics.md): calls, "
+            + "containment, queued, answered, abandoned, service level, waits, talk time, transfers, repeat contacts. The store is read directly, so the "
+            + "engine must be stopped; while it runs, ask it (GET /api/statistics/report). Exit 0, 2 when the request or the store cannot be read.")
+        {
+            from,
+            to,
+            by,
+            csv,
+            serviceLevel,
+            timeZone,
+        };
+        report.SetAction((result, ct) => ReportAsync(configArgs, result.GetValue(from), result.GetValue(to), result.GetValue(by), result.GetValue(csv),
+            result.GetValue(serviceLevel), result.GetValue(timeZone), output, error, ct));
+        root.Subcommands.Add(report);
+
         root.Subcommands.Add(UsersCommand(configArgs, input, output, error));
         root.Subcommands.Add(TokensCommand(configArgs, output, error));
 
@@ -325,6 +350,49 @@ public static partial class EngineCli
             await error.WriteLineAsync($"error: {ex.Message}");
             return Failed;
         }
+    }
+
+    private static async Task<int> ReportAsync(string[] configArgs, string? from, string? to, string? by, bool csv, string? serviceLevel, string? timeZone,
+        TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    {
+        if (ReportQuery.TryParse(from, to, by, serviceLevel, timeZone, DateTimeOffset.Now, out var problem) is not { } query)
+        {
+            await error.WriteLineAsync("error: " + problem + ".");
+            return UsageError;
+        }
+
+        var options = await StoreOptionsAsync(configArgs, error);
+        if (options is null) return UsageError;
+        if (!File.Exists(options.Path))
+        {
+            await error.WriteLineAsync($"error: there is no store at {Path.GetFullPath(options.Path)} (Store:Path): the engine has kept no statistics there.");
+            return UsageError;
+        }
+
+        var (opened, code) = await OpenStoreAsync(options, error);
+        if (opened is null)
+        {
+            if (code == UsageError) await error.WriteLineAsync("While the engine runs, ask it: GET /api/statistics/report?from=...&to=...&by=... (a supervisor's or admin's sign-in or API token).");
+            return code;
+        }
+
+        using var store = opened;
+        var rows = await StatisticsReport.RunAsync(store, query, cancellationToken);
+        if (csv)
+        {
+            await output.FlushAsync(cancellationToken);
+            using var buffer = new MemoryStream();
+            await StatisticsReport.WriteCsvAsync(buffer, rows, query.By, query.ServiceLevelSeconds, cancellationToken);
+            await output.WriteAsync(System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length));
+        }
+        else
+        {
+            await output.WriteLineAsync($"{query.Since:yyyy-MM-dd HH:mm zzz} to {query.Until:yyyy-MM-dd HH:mm zzz} ({query.Zone.Id}), by {query.By.ToString().ToLowerInvariant()}, "
+                + $"service level within {query.ServiceLevelSeconds} s; whole hours are counted");
+            StatisticsReport.WriteTable(output, rows, query.By, query.ServiceLevelSeconds);
+        }
+
+        return Ok;
     }
 
     /// <summary>The store settings as the engine would read them, validated; null (with the reasons printed) when invalid.</summary>

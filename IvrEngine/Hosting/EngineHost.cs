@@ -50,6 +50,7 @@ public static class EngineHost
         builder.Services.AddClientProfiles(builder.Configuration);
         builder.Services.AddClientClassification(builder.Configuration);
         builder.Services.AddSingleton<CallRegistry>();
+        builder.Services.AddStatistics(builder.Configuration);
         builder.Services.AddFlows(builder.Configuration);
         builder.Services.AddSingleton<OutboundCallService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<OutboundCallService>());

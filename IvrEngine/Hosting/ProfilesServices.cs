@@ -1,4 +1,5 @@
 using IvrEngine.Profiles;
+using IvrEngine.Statistics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -211,7 +212,7 @@ internal static class SharedClientStores
 
     /// <summary>The shared store as one host sees it: the client store and the desk store (the same
     /// <see cref="LiteDbClientStore"/>), closed for this host when disposed.</summary>
-    private sealed class Lease(string path, LiteDbClientStore store) : IClientStore, IDeskStore, IStoreFile
+    private sealed class Lease(string path, LiteDbClientStore store) : IClientStore, IDeskStore, IStatisticsStore, IStoreFile
     {
         private int _disposed;
 
@@ -297,6 +298,12 @@ internal static class SharedClientStores
         public Task<bool> SetInteractionClientAsync(string callUuid, Guid clientId, CancellationToken cancellationToken = default) => store.SetInteractionClientAsync(callUuid, clientId, cancellationToken);
 
         public Task<IReadOnlyList<Campaign>> CampaignsAsync(CancellationToken cancellationToken = default) => store.CampaignsAsync(cancellationToken);
+
+        public Task AddHoursAsync(IReadOnlyCollection<KeyValuePair<HourKey, HourTotals>> totals, CancellationToken cancellationToken = default) =>
+            store.AddHoursAsync(totals, cancellationToken);
+
+        public Task<IReadOnlyList<KeyValuePair<HourKey, HourTotals>>> ReadHoursAsync(DateTimeOffset since, DateTimeOffset until, CancellationToken cancellationToken = default) =>
+            store.ReadHoursAsync(since, until, cancellationToken);
 
         public void Dispose()
         {

@@ -5,6 +5,7 @@ using System.Reflection;
 using IvrEngine.Ivr;
 using IvrEngine.Profiles;
 using IvrEngine.Routing;
+using IvrEngine.Statistics;
 using IvrEngine.Web;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
@@ -30,6 +31,7 @@ internal static class SettingsCheck
         (ClassificationOptions.Section, typeof(ClassificationOptions)),
         (WebOptions.Section, typeof(WebOptions)),
         (FirstAdminOptions.Section, typeof(FirstAdminOptions)),
+        (StatisticsOptions.Section, typeof(StatisticsOptions)),
     ];
 
     /// <summary>Throws <see cref="OptionsValidationException"/> with every problem when the configuration has any.</summary>

@@ -4,6 +4,7 @@ using IvrEngine.Routing;
 using IvrEngine.Scripts.Expressions;
 using IvrEngine.Scripts.Model;
 using IvrEngine.Scripts.Runtime;
+using IvrEngine.Statistics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -29,7 +30,8 @@ public sealed partial class ScriptedCallHandler(
     ILogger<ScriptedCallHandler> logger,
     TimeProvider time,
     RoutingRules? routing = null,
-    ICallContextSink? contexts = null)
+    ICallContextSink? contexts = null,
+    StatisticsCollector? statistics = null)
 {
     /// <summary>The outcome when no flow serves the dialed number and the set has no default flow.</summary>
     public const string NoFlow = "no-flow";
@@ -47,6 +49,7 @@ public sealed partial class ScriptedCallHandler(
         var version = catalog.Version;
         var flow = version.Set.ForDialedNumber(call.Dnis);
         var directory = new StoreFlowDirectory(lookup, store, cards);
+        statistics?.IvrStarted(call.Uuid);
         call = contexts?.Track(call, () => directory.LastLookup is { } l ? new(l.Client?.Id, l.Code.ToString(), l.Summary, l.MatchedBy) : null) ?? call;
         var adapter = new FlowCallAdapter(call, options.Value, catalog.Folder, directory.TransferVariables, logger, catalog.Budget);
         var result = new ScriptedCallResult(flow?.Name, version.Generation, FlowOutcome.HungUp, null, null);
@@ -81,8 +84,20 @@ public sealed partial class ScriptedCallHandler(
             // The context outlives the IVR (agents read it while the call waits and talks): it keeps who was found,
             // not this call's lookup with the client's whole card.
             (call as ITrackedCall)?.LeftIvr();
-            await RecordAsync(call, result, directory, startedAt, time.GetElapsedTime(started));
+            var ivrTime = time.GetElapsedTime(started);
+            await RecordAsync(call, result, directory, startedAt, ivrTime);
+            statistics?.IvrEnded(IvrLegOf(call, result, directory, startedAt, ivrTime));
         }
+    }
+
+    /// <summary>What the statistics learn of the call's time in the IVR.</summary>
+    private static IvrLeg IvrLegOf(ICall call, ScriptedCallResult result, StoreFlowDirectory directory, DateTimeOffset startedAt, TimeSpan ivrTime)
+    {
+        var lookup = directory.LastLookup;
+        var transfer = result.Run?.Transfer;
+        return new IvrLeg(call.Uuid, startedAt, ivrTime, call.Dnis, result.Flow, result.Outcome,
+            result.Outcome == FlowOutcome.Transferred && transfer is not null ? transfer.Kind.ToString().ToLowerInvariant() : null,
+            lookup?.Code.ToString(), lookup?.Client?.Category, result.Run?.Steps ?? []);
     }
 
     /// <summary>Every call leaves a trace; collected values are masked (the interpreter masks them).</summary>

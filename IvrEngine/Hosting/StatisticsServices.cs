@@ -1,0 +1,167 @@
+using System.Globalization;
+using System.Reactive.Linq;
+using IvrEngine.EventSocket;
+using IvrEngine.Statistics;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace IvrEngine.Hosting;
+
+/// <summary>Wires the statistics (docs/statistics.md): the <see cref="StatisticsCollector"/> that the IVR reports to,
+/// fed with mod_callcenter's events and the channels' hangups over the inbound connection, and a service that adds
+/// what it counted to the store every <see cref="StatisticsOptions.FlushSeconds"/> and once more when the engine
+/// stops.</summary>
+public static class StatisticsServices
+{
+    /// <summary>Adds the statistics (once).</summary>
+    public static IServiceCollection AddStatistics(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+        if (services.Any(d => d.ServiceType == typeof(StatisticsCollector))) return services;
+        services.AddOptions<StatisticsOptions>().Bind(configuration.GetSection(StatisticsOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton<IStatisticsStore>(sp => sp.GetRequiredService<Profiles.IClientStore>() as IStatisticsStore
+            ?? throw new InvalidOperationException("The registered IClientStore keeps no statistics; register an IStatisticsStore of its own."));
+        services.AddSingleton(sp => new StatisticsCollector(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<StatisticsOptions>>().Value,
+            switchEvents: sp.GetRequiredService<IOptions<EngineOptions>>().Value.Inbound.Enabled));
+        services.AddHostedService(sp => new StatisticsFeed(sp.GetRequiredService<InboundClientService>(), sp.GetRequiredService<StatisticsCollector>(),
+            sp.GetRequiredService<ILogger<StatisticsFeed>>()));
+        services.AddHostedService(sp => new StatisticsFlusher(sp.GetRequiredService<StatisticsCollector>(), sp.GetRequiredService<IStatisticsStore>(),
+            sp.GetRequiredService<IOptions<StatisticsOptions>>().Value, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<StatisticsFlusher>>()));
+        return services;
+    }
+
+    /// <summary>What statistics read of a callcenter::info event; null for the events they do not count.</summary>
+    internal static QueueEvent? QueueEventOf(CallcenterInfo info)
+    {
+        if (info.MemberSessionUuid is not { Length: > 0 } call || info.Action is not (QueueActions.MemberQueueStart or QueueActions.AgentOffering
+                or QueueActions.BridgeAgentStart or QueueActions.BridgeAgentFail or QueueActions.BridgeAgentEnd or QueueActions.MemberQueueEnd))
+        {
+            return null;
+        }
+
+        var e = info.Event;
+        var ended = Epoch(e.GetHeader("CC-Member-Leaving-Time")) ?? Epoch(e.GetHeader("CC-Bridge-Terminated-Time"));
+        return new QueueEvent(info.Action, call, info.Queue ?? string.Empty, info.Agent, FiredAt(e) ?? DateTimeOffset.UtcNow,
+            e.GetHeader("CC-Cause"), e.GetHeader("CC-Cancel-Reason"), Epoch(e.GetHeader("CC-Member-Joined-Time")),
+            Epoch(e.GetHeader("CC-Agent-Answered-Time")), ended);
+    }
+
+    /// <summary>When FreeSWITCH fired an event: <c>Event-Date-Timestamp</c>, microseconds since 1970.</summary>
+    internal static DateTimeOffset? FiredAt(EslEvent e) =>
+        long.TryParse(e.GetHeader("Event-Date-Timestamp"), NumberStyles.None, CultureInfo.InvariantCulture, out var micros) && micros > 0
+            ? DateTimeOffset.UnixEpoch.AddTicks(micros * 10)
+            : null;
+
+    /// <summary>mod_callcenter's times: whole seconds since 1970; 0 (not yet) and garbage are null.</summary>
+    private static DateTimeOffset? Epoch(string? seconds) =>
+        long.TryParse(seconds, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value > 0 && value < 253_402_300_800
+            ? DateTimeOffset.FromUnixTimeSeconds(value)
+            : null;
+}
+
+/// <summary>Feeds the collector from the inbound connection: callcenter::info and CHANNEL_HANGUP_COMPLETE (the desk
+/// subscribes to both; the subscription is the connection's).</summary>
+internal sealed partial class StatisticsFeed(InboundClientService inbound, StatisticsCollector collector, ILogger<StatisticsFeed> logger) : IHostedService, IDisposable
+{
+    private IDisposable? _events;
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (inbound.Client is not { } client) return Task.CompletedTask;
+        _events = client.Events
+            .Where(e => e.EventName is "CUSTOM" or "CHANNEL_HANGUP_COMPLETE")
+            .Subscribe(OnEvent, ex => LogFeedFailed(logger, ex));
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        _events?.Dispose();
+        return Task.CompletedTask;
+    }
+
+    public void Dispose() => _events?.Dispose();
+
+    private void OnEvent(EslEvent e)
+    {
+        try
+        {
+            if (e.EventName == "CUSTOM")
+            {
+                if (e.EventSubclass != "callcenter::info") return;
+                var info = new CallcenterInfo(e.GetHeader("CC-Action") ?? string.Empty, e.GetHeader("CC-Queue"), e.GetHeader("CC-Agent"),
+                    e.GetHeader("CC-Member-UUID"), e.GetHeader("CC-Member-Session-UUID"), e.GetHeader("CC-Agent-UUID"), e);
+                if (StatisticsServices.QueueEventOf(info) is { } queueEvent) collector.Queue(queueEvent);
+            }
+            else if (e.UniqueId is { Length: > 0 } uuid)
+            {
+                collector.Hangup(uuid, StatisticsServices.FiredAt(e) ?? DateTimeOffset.UtcNow);
+            }
+        }
+#pragma warning disable CA1031 // One bad event must not end the subscription.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            LogEventFailed(logger, e.EventName, e.UniqueId, ex);
+        }
+    }
+
+    [LoggerMessage(EventId = 1201, Level = LogLevel.Error, Message = "Statistics: the event feed failed")]
+    private static partial void LogFeedFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 1202, Level = LogLevel.Error, Message = "Statistics: event {EventName} of {CallUuid} could not be counted")]
+    private static partial void LogEventFailed(ILogger logger, string eventName, string? callUuid, Exception exception);
+}
+
+/// <summary>Adds what the collector counted to the store every <see cref="StatisticsOptions.FlushSeconds"/>, and once
+/// more when the engine stops. A store that fails keeps the totals in memory for the next round (logged once until a
+/// round succeeds again).</summary>
+internal sealed partial class StatisticsFlusher(StatisticsCollector collector, IStatisticsStore store, StatisticsOptions options, TimeProvider time,
+    ILogger<StatisticsFlusher> logger) : BackgroundService
+{
+    private bool _failing;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.FlushSeconds), time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false)) await FlushAsync(stoppingToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken).ConfigureAwait(false);
+        await FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await collector.FlushAsync(store, cancellationToken).ConfigureAwait(false);
+            if (_failing) LogRecovered(logger);
+            _failing = false;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            if (!_failing) LogFlushFailed(logger, ex);
+            _failing = true;
+        }
+    }
+
+    [LoggerMessage(EventId = 1203, Level = LogLevel.Error, Message = "Statistics: the totals could not be added to the store; they are kept in memory and tried again")]
+    private static partial void LogFlushFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 1204, Level = LogLevel.Information, Message = "Statistics: the store takes the totals again")]
+    private static partial void LogRecovered(ILogger logger);
+}

@@ -1,0 +1,189 @@
+namespace IvrEngine.Statistics;
+
+/// <summary>One call's way through the IVR and the queues, put together from the engine's report of the IVR and
+/// mod_callcenter's events, until the call ends and is counted (<see cref="Count"/>). Not thread-safe: the collector
+/// holds its lock around every use.</summary>
+internal sealed class CallJourney(string callUuid, DateTimeOffset firstSeen)
+{
+    private readonly List<QueueLeg> _legs = [];
+
+    public string CallUuid { get; } = callUuid;
+
+    /// <summary>When anything was last learned of the call (the collector forgets calls silent for too long).</summary>
+    public DateTimeOffset LastSeen { get; private set; } = firstSeen;
+
+    /// <summary>The engine serves the call: its IVR leg is awaited before the call is counted.</summary>
+    public bool ExpectsIvr { get; set; }
+
+    public IvrLeg? Ivr { get; private set; }
+
+    /// <summary>When the caller's channel hung up, once known.</summary>
+    public DateTimeOffset? EndedAt { get; private set; }
+
+    /// <summary>Everything is known: the caller hung up, the IVR's report (when the engine served the call) is in,
+    /// and no queue leg waits for its end.</summary>
+    public bool IsComplete => EndedAt is not null && (!ExpectsIvr || Ivr is not null) && _legs.TrueForAll(l => l.LeftAt is not null);
+
+    public void IvrEnded(IvrLeg leg, DateTimeOffset now)
+    {
+        Ivr = leg;
+        LastSeen = now;
+
+        // A caller who hung up in the IVR is gone: nothing more will come (the channel's hangup may come before or after).
+        if (leg.Outcome == "hung-up" && _legs.Count == 0) EndedAt ??= leg.StartedAt + leg.IvrTime;
+    }
+
+    public void Hangup(DateTimeOffset at, DateTimeOffset now)
+    {
+        EndedAt ??= at;
+        LastSeen = now;
+    }
+
+    public void Apply(QueueEvent e, DateTimeOffset now)
+    {
+        LastSeen = now;
+        switch (e.Action)
+        {
+            case QueueActions.MemberQueueStart:
+                _legs.Add(new QueueLeg(e.Queue, e.JoinedAt ?? e.At));
+                break;
+            case QueueActions.BridgeAgentStart:
+            {
+                var leg = LegOf(e);
+                leg.Agent = e.Agent ?? leg.Agent;
+                leg.AnsweredAt ??= e.AnsweredAt ?? e.At;
+                break;
+            }
+
+            case QueueActions.BridgeAgentEnd:
+            {
+                var leg = LegOf(e);
+                leg.Agent = e.Agent ?? leg.Agent;
+                leg.AnsweredAt ??= e.AnsweredAt;
+                leg.TalkEndedAt = e.EndedAt ?? e.At;
+                break;
+            }
+
+            case QueueActions.MemberQueueEnd:
+            {
+                var leg = LegOf(e);
+                leg.LeftAt = e.EndedAt ?? e.At;
+                leg.Cause = e.Cause;
+                leg.CancelReason = e.CancelReason;
+                if (e.Cause == QueueActions.Terminated)
+                {
+                    leg.Agent = e.Agent ?? leg.Agent;
+                    leg.AnsweredAt ??= e.AnsweredAt ?? e.At;
+                }
+
+                break;
+            }
+        }
+    }
+
+    /// <summary>The leg an event is about: the open leg of its queue, else the newest leg; a leg is made when the
+    /// engine learned of the call only after it entered the queue.</summary>
+    private QueueLeg LegOf(QueueEvent e)
+    {
+        for (var i = _legs.Count - 1; i >= 0; i--)
+        {
+            if (_legs[i].LeftAt is null && string.Equals(_legs[i].Queue, e.Queue, StringComparison.OrdinalIgnoreCase)) return _legs[i];
+        }
+
+        if (_legs.Count > 0 && _legs[^1].LeftAt is null) return _legs[^1];
+        var joined = new QueueLeg(e.Queue, e.JoinedAt ?? e.At);
+        _legs.Add(joined);
+        return joined;
+    }
+
+    /// <summary>The call counted: its slice and its one call's totals (docs/statistics.md defines every figure).</summary>
+    public (HourKey Key, HourTotals Totals) Count()
+    {
+        var ivr = Ivr;
+        var start = ivr?.StartedAt ?? (_legs.Count > 0 ? _legs[0].JoinedAt : LastSeen);
+        var last = _legs.Count > 0 ? _legs[^1] : null;
+        var answered = _legs.FindLast(l => l.AnsweredAt is not null);
+        var key = new HourKey(HourKey.HourOf(start), ivr?.Campaign ?? string.Empty, ivr?.Flow ?? string.Empty, last?.Queue ?? string.Empty,
+            answered?.Agent ?? string.Empty, ivr?.CustomerType ?? string.Empty, ivr?.Category ?? string.Empty);
+
+        var totals = new HourTotals { Calls = 1 };
+        if (ivr is not null)
+        {
+            totals.IvrCalls = 1;
+            totals.IvrSeconds = Math.Max(0, ivr.IvrTime.TotalSeconds);
+            if (string.Equals(ivr.CustomerType, "R", StringComparison.Ordinal)) totals.Repeats = 1;
+            if (_legs.Count == 0)
+            {
+                switch (ivr.Outcome)
+                {
+                    case "hangup":
+                        totals.Contained = 1;
+                        break;
+                    case "hung-up":
+                        totals.IvrAbandoned = 1;
+                        break;
+                    case "failed" or "transfer-failed" or "no-flow":
+                        totals.IvrFailed = 1;
+                        break;
+                }
+            }
+        }
+
+        if (last is null) return (key, totals);
+
+        var end = EndedAt ?? LastSeen;
+        totals.Queued = 1;
+        totals.Transfers = _legs.Count - 1;
+        // The caller's wait until the first agent answered (the service level's), and in all.
+        var firstAnswered = _legs.FindIndex(l => l.AnsweredAt is not null);
+        double wait = 0, talk = 0, waitUntilAnswer = 0;
+        for (var i = 0; i < _legs.Count; i++)
+        {
+            var leg = _legs[i];
+            var waited = Seconds(leg.JoinedAt, leg.AnsweredAt ?? leg.LeftAt ?? end);
+            wait += waited;
+            if (i <= firstAnswered) waitUntilAnswer += waited;
+            if (leg.AnsweredAt is { } at) talk += Seconds(at, leg.TalkEndedAt ?? leg.LeftAt ?? end);
+        }
+
+        totals.WaitSeconds = wait;
+        totals.Waits[HourTotals.BucketOf(wait)] = 1;
+        if (answered is not null)
+        {
+            totals.Answered = 1;
+            totals.TalkSeconds = talk;
+            totals.AnsweredWaits[HourTotals.BucketOf(waitUntilAnswer)] = 1;
+        }
+        else if (last.CancelReason is "TIMEOUT" or "NO_AGENT_TIMEOUT" or "EXIT_WITH_KEY")
+        {
+            totals.Overflowed = 1;
+        }
+        else
+        {
+            totals.Abandoned = 1;
+        }
+
+        return (key, totals);
+    }
+
+    private static double Seconds(DateTimeOffset from, DateTimeOffset to) => Math.Max(0, (to - from).TotalSeconds);
+
+    private sealed class QueueLeg(string queue, DateTimeOffset joinedAt)
+    {
+        public string Queue { get; } = queue;
+
+        public DateTimeOffset JoinedAt { get; } = joinedAt;
+
+        public string? Agent { get; set; }
+
+        public DateTimeOffset? AnsweredAt { get; set; }
+
+        public DateTimeOffset? TalkEndedAt { get; set; }
+
+        public DateTimeOffset? LeftAt { get; set; }
+
+        public string? Cause { get; set; }
+
+        public string? CancelReason { get; set; }
+    }
+}

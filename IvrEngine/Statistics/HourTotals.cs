@@ -1,0 +1,115 @@
+namespace IvrEngine.Statistics;
+
+/// <summary>The slice a call is counted in: the hour it reached the engine (UTC) and what it was (docs/statistics.md).
+/// Empty strings stand for "none" (no flow, no queue, no agent, unknown caller).</summary>
+/// <param name="Hour">The UTC hour, minutes and seconds zero.</param>
+/// <param name="Campaign">The dialed number.</param>
+/// <param name="Flow">The flow that ran.</param>
+/// <param name="Queue">The last queue the call waited in.</param>
+/// <param name="Agent">The agent who took it last.</param>
+/// <param name="CustomerType">The customer-type code (N, E, R, V, T).</param>
+/// <param name="Category">The client's category.</param>
+public sealed record HourKey(DateTimeOffset Hour, string Campaign, string Flow, string Queue, string Agent, string CustomerType, string Category)
+{
+    /// <summary>The hour a moment falls in, in UTC.</summary>
+    public static DateTimeOffset HourOf(DateTimeOffset at)
+    {
+        var utc = at.ToUniversalTime();
+        return new DateTimeOffset(utc.Year, utc.Month, utc.Day, utc.Hour, 0, 0, TimeSpan.Zero);
+    }
+}
+
+/// <summary>What the calls of one slice add up to: counts, sums and histograms of waits, so that every figure of a
+/// report (rates, averages, service level, 90th percentile) can be computed from the sum of any set of slices.</summary>
+public sealed class HourTotals
+{
+    /// <summary>Upper edges, in seconds, of the wait histograms' buckets; the last bucket holds everything longer.
+    /// A service level can be asked for any of these thresholds.</summary>
+    public static readonly IReadOnlyList<int> WaitEdges = [5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 300, 600, 1200];
+
+    /// <summary>Calls counted (every call the engine served or a queue saw).</summary>
+    public long Calls { get; set; }
+
+    /// <summary>Calls that ran a flow.</summary>
+    public long IvrCalls { get; set; }
+
+    /// <summary>Ended by the flow itself without reaching a queue (self-service).</summary>
+    public long Contained { get; set; }
+
+    /// <summary>The caller hung up in the IVR.</summary>
+    public long IvrAbandoned { get; set; }
+
+    /// <summary>The flow failed, the transfer was refused or no flow serves the number.</summary>
+    public long IvrFailed { get; set; }
+
+    /// <summary>Waited in at least one queue.</summary>
+    public long Queued { get; set; }
+
+    /// <summary>Taken by an agent.</summary>
+    public long Answered { get; set; }
+
+    /// <summary>Queued, never taken, the caller hung up waiting.</summary>
+    public long Abandoned { get; set; }
+
+    /// <summary>Queued, never taken, the queue let the caller go (timeout, no agent, exit key).</summary>
+    public long Overflowed { get; set; }
+
+    /// <summary>Queues entered after the first.</summary>
+    public long Transfers { get; set; }
+
+    /// <summary>Calls classified R (repeat contact).</summary>
+    public long Repeats { get; set; }
+
+    /// <summary>Seconds in the IVR, summed.</summary>
+    public double IvrSeconds { get; set; }
+
+    /// <summary>Seconds waiting in queues, summed over the queued calls.</summary>
+    public double WaitSeconds { get; set; }
+
+    /// <summary>Seconds talking with agents, summed over the answered calls.</summary>
+    public double TalkSeconds { get; set; }
+
+    /// <summary>Queued calls by their wait (<see cref="WaitEdges"/>, one more bucket for longer).</summary>
+    public long[] Waits { get; set; } = new long[WaitEdges.Count + 1];
+
+    /// <summary>Answered calls by their wait until an agent answered.</summary>
+    public long[] AnsweredWaits { get; set; } = new long[WaitEdges.Count + 1];
+
+    /// <summary>The bucket of a wait.</summary>
+    public static int BucketOf(double seconds)
+    {
+        for (var i = 0; i < WaitEdges.Count; i++)
+        {
+            if (seconds <= WaitEdges[i]) return i;
+        }
+
+        return WaitEdges.Count;
+    }
+
+    /// <summary>Adds another slice's totals to these.</summary>
+    public void Add(HourTotals other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        Calls += other.Calls;
+        IvrCalls += other.IvrCalls;
+        Contained += other.Contained;
+        IvrAbandoned += other.IvrAbandoned;
+        IvrFailed += other.IvrFailed;
+        Queued += other.Queued;
+        Answered += other.Answered;
+        Abandoned += other.Abandoned;
+        Overflowed += other.Overflowed;
+        Transfers += other.Transfers;
+        Repeats += other.Repeats;
+        IvrSeconds += other.IvrSeconds;
+        WaitSeconds += other.WaitSeconds;
+        TalkSeconds += other.TalkSeconds;
+        AddBuckets(Waits, other.Waits);
+        AddBuckets(AnsweredWaits, other.AnsweredWaits);
+    }
+
+    private static void AddBuckets(long[] into, long[] from)
+    {
+        for (var i = 0; i < into.Length && i < from.Length; i++) into[i] += from[i];
+    }
+}

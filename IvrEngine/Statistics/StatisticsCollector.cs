@@ -1,0 +1,178 @@
+namespace IvrEngine.Statistics;
+
+/// <summary>Follows every call from the engine's IVR and mod_callcenter's events until it ends, counts it into its
+/// hour's slice, and hands the slices' totals to the store in batches (<see cref="FlushAsync"/>). Thread-safe; memory
+/// bounded by <see cref="StatisticsOptions.MaxCalls"/> and <see cref="StatisticsOptions.MaxCallHours"/>.</summary>
+public sealed class StatisticsCollector
+{
+    private readonly object _gate = new();
+    private readonly Dictionary<string, CallJourney> _calls = new(StringComparer.OrdinalIgnoreCase);
+    private Dictionary<HourKey, HourTotals> _pending = [];
+    private readonly TimeProvider _time;
+    private readonly StatisticsOptions _options;
+    private readonly bool _switchEvents;
+    private long _counted;
+
+    /// <summary>Creates the collector.</summary>
+    /// <param name="time">The clock of the grace after a hangup and of forgetting silent calls.</param>
+    /// <param name="options">The bounds.</param>
+    /// <param name="switchEvents">True when FreeSWITCH's events reach the engine (the inbound connection): a call is
+    /// then counted when its channel hangs up. False: when it leaves the IVR, and queues are not seen.</param>
+    public StatisticsCollector(TimeProvider time, StatisticsOptions options, bool switchEvents)
+    {
+        _time = time ?? throw new ArgumentNullException(nameof(time));
+        _options = options ?? throw new ArgumentNullException(nameof(options));
+        _switchEvents = switchEvents;
+    }
+
+    /// <summary>Calls followed now.</summary>
+    public int Following
+    {
+        get
+        {
+            lock (_gate) return _calls.Count;
+        }
+    }
+
+    /// <summary>Calls counted since the start.</summary>
+    public long Counted => Interlocked.Read(ref _counted);
+
+    /// <summary>The engine began to serve the call: it reports the IVR leg when the call leaves the IVR.</summary>
+    public void IvrStarted(string callUuid)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(callUuid);
+        if (!_switchEvents) return;
+        lock (_gate) Journey(callUuid, create: true)!.ExpectsIvr = true;
+    }
+
+    /// <summary>The call left the IVR.</summary>
+    public void IvrEnded(IvrLeg leg)
+    {
+        ArgumentNullException.ThrowIfNull(leg);
+        if (string.IsNullOrEmpty(leg.CallUuid)) return;
+        lock (_gate)
+        {
+            var journey = Journey(leg.CallUuid, create: true)!;
+            journey.IvrEnded(leg, _time.GetUtcNow());
+            if (!_switchEvents || journey.IsComplete) CountLocked(journey);
+        }
+    }
+
+    /// <summary>A mod_callcenter event about a caller.</summary>
+    public void Queue(QueueEvent queueEvent)
+    {
+        ArgumentNullException.ThrowIfNull(queueEvent);
+        if (string.IsNullOrEmpty(queueEvent.CallUuid)) return;
+        lock (_gate)
+        {
+            // A queue that sees a call the engine never served (the dialplan's fallback) counts it too.
+            var create = queueEvent.Action is QueueActions.MemberQueueStart or QueueActions.MemberQueueEnd or QueueActions.BridgeAgentStart;
+            if (Journey(queueEvent.CallUuid, create) is not { } journey) return;
+            journey.Apply(queueEvent, _time.GetUtcNow());
+            if (journey.IsComplete) CountLocked(journey);
+        }
+    }
+
+    /// <summary>A channel hung up (any channel: only the calls followed matter).</summary>
+    public void Hangup(string callUuid, DateTimeOffset at)
+    {
+        if (string.IsNullOrEmpty(callUuid)) return;
+        lock (_gate)
+        {
+            if (Journey(callUuid, create: false) is not { } journey) return;
+            journey.Hangup(at, _time.GetUtcNow());
+            if (journey.IsComplete) CountLocked(journey);
+        }
+    }
+
+    /// <summary>Counts the calls whose hangup is past the grace, and those silent for too long or over the bound, as
+    /// they stand. Called before every flush.</summary>
+    public void Sweep()
+    {
+        var now = _time.GetUtcNow();
+        var grace = TimeSpan.FromSeconds(_options.HangupGraceSeconds);
+        var silent = TimeSpan.FromHours(_options.MaxCallHours);
+        lock (_gate)
+        {
+            List<CallJourney>? done = null;
+            foreach (var journey in _calls.Values)
+            {
+                if ((journey.EndedAt is not null && now - journey.LastSeen >= grace) || now - journey.LastSeen >= silent) (done ??= []).Add(journey);
+            }
+
+            var over = _calls.Count - (done?.Count ?? 0) - _options.MaxCalls;
+            if (over > 0)
+            {
+                var chosen = new HashSet<CallJourney>(done ?? []);
+                (done ??= []).AddRange(_calls.Values.Where(j => !chosen.Contains(j)).OrderBy(j => j.LastSeen).Take(over));
+            }
+
+            if (done is null) return;
+            foreach (var journey in done) CountLocked(journey);
+        }
+    }
+
+    /// <summary>Takes the totals counted since the last call.</summary>
+    public IReadOnlyCollection<KeyValuePair<HourKey, HourTotals>> TakeCounted()
+    {
+        lock (_gate)
+        {
+            if (_pending.Count == 0) return [];
+            var taken = _pending;
+            _pending = [];
+            return taken;
+        }
+    }
+
+    /// <summary>Gives back totals the store did not take (they go with the next flush).</summary>
+    public void GiveBack(IReadOnlyCollection<KeyValuePair<HourKey, HourTotals>> totals)
+    {
+        ArgumentNullException.ThrowIfNull(totals);
+        lock (_gate)
+        {
+            foreach (var (key, value) in totals) AddLocked(key, value);
+        }
+    }
+
+    /// <summary>Sweeps, then adds what was counted to the store; on failure keeps it for the next flush and throws.
+    /// Returns how many slices were written.</summary>
+    public async Task<int> FlushAsync(IStatisticsStore store, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        Sweep();
+        var counted = TakeCounted();
+        if (counted.Count == 0) return 0;
+        try
+        {
+            await store.AddHoursAsync(counted, cancellationToken).ConfigureAwait(false);
+            return counted.Count;
+        }
+        catch
+        {
+            GiveBack(counted);
+            throw;
+        }
+    }
+
+    private CallJourney? Journey(string callUuid, bool create)
+    {
+        if (_calls.TryGetValue(callUuid, out var journey) || !create) return journey;
+        journey = new CallJourney(callUuid, _time.GetUtcNow());
+        _calls[callUuid] = journey;
+        return journey;
+    }
+
+    private void CountLocked(CallJourney journey)
+    {
+        _calls.Remove(journey.CallUuid);
+        var (key, totals) = journey.Count();
+        AddLocked(key, totals);
+        Interlocked.Increment(ref _counted);
+    }
+
+    private void AddLocked(HourKey key, HourTotals totals)
+    {
+        if (_pending.TryGetValue(key, out var existing)) existing.Add(totals);
+        else _pending[key] = totals;
+    }
+}

@@ -1,0 +1,247 @@
+using System.Globalization;
+using System.Text;
+using CsvHelper;
+
+namespace IvrEngine.Statistics;
+
+/// <summary>How a report's rows are cut.</summary>
+public enum ReportDimension
+{
+    /// <summary>One row: the whole period.</summary>
+    Total,
+
+    /// <summary>By the last queue a call waited in.</summary>
+    Queue,
+
+    /// <summary>By dialed number.</summary>
+    Campaign,
+
+    /// <summary>By flow.</summary>
+    Flow,
+
+    /// <summary>By the agent who took the call last.</summary>
+    Agent,
+
+    /// <summary>By customer-type code.</summary>
+    Cti,
+
+    /// <summary>By client category.</summary>
+    Category,
+
+    /// <summary>By hour of the day (00 to 23, in the report's time zone).</summary>
+    Hour,
+
+    /// <summary>By day (in the report's time zone).</summary>
+    Day,
+}
+
+/// <summary>A report's figures for one row (docs/statistics.md defines each).</summary>
+public sealed record ReportFigures(
+    long Calls,
+    long IvrCalls,
+    long Contained,
+    double? ContainmentPercent,
+    long IvrAbandoned,
+    long IvrFailed,
+    long Queued,
+    long Answered,
+    long Abandoned,
+    double? AbandonPercent,
+    long Overflowed,
+    double? ServiceLevelPercent,
+    double? AverageWaitSeconds,
+    double? P90WaitSeconds,
+    double? AverageTalkSeconds,
+    double? AverageIvrSeconds,
+    long Transfers,
+    long Repeats);
+
+/// <summary>One row of a report.</summary>
+/// <param name="Key">The row's value of the dimension ("(none)" for calls without one; "all" for the total).</param>
+/// <param name="Totals">The summed totals.</param>
+/// <param name="Figures">What they give.</param>
+public sealed record ReportRow(string Key, HourTotals Totals, ReportFigures Figures);
+
+/// <summary>Reports over the hourly totals: sums the slices of a period by a dimension and computes the figures.</summary>
+public static class StatisticsReport
+{
+    /// <summary>The service level's threshold when none is asked for, in seconds.</summary>
+    public const int DefaultServiceLevelSeconds = 20;
+
+    /// <summary>The key of a row without a value of its dimension.</summary>
+    public const string None = "(none)";
+
+    /// <summary>The dimensions by their command-line and query-string names.</summary>
+    public static bool TryParseDimension(string? text, out ReportDimension dimension)
+    {
+        dimension = ReportDimension.Total;
+        if (string.IsNullOrEmpty(text)) return true;
+        return Enum.TryParse(text, ignoreCase: true, out dimension) && Enum.IsDefined(dimension) && !text.All(char.IsAsciiDigit);
+    }
+
+    /// <summary>True when a service level can be computed for <paramref name="seconds"/> (one of the histogram's edges).</summary>
+    public static bool IsServiceLevelThreshold(int seconds) => HourTotals.WaitEdges.Contains(seconds);
+
+    /// <summary>Reads the period's slices from the store and builds the report. The store keeps whole hours: a period
+    /// that starts or ends within an hour counts that hour whole.</summary>
+    public static async Task<IReadOnlyList<ReportRow>> RunAsync(IStatisticsStore store, ReportQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(query);
+        var slices = await store.ReadHoursAsync(query.Since, query.Until, cancellationToken).ConfigureAwait(false);
+        return Build(slices, query.By, query.Zone, query.ServiceLevelSeconds);
+    }
+
+    /// <summary>Sums <paramref name="slices"/> by <paramref name="by"/>, in the key's order, and computes the figures.</summary>
+    public static IReadOnlyList<ReportRow> Build(IEnumerable<KeyValuePair<HourKey, HourTotals>> slices, ReportDimension by, TimeZoneInfo zone,
+        int serviceLevelSeconds = DefaultServiceLevelSeconds)
+    {
+        ArgumentNullException.ThrowIfNull(slices);
+        ArgumentNullException.ThrowIfNull(zone);
+        if (!IsServiceLevelThreshold(serviceLevelSeconds))
+        {
+            throw new ArgumentOutOfRangeException(nameof(serviceLevelSeconds), serviceLevelSeconds,
+                "The service level's threshold must be one of " + string.Join(", ", HourTotals.WaitEdges) + " seconds.");
+        }
+
+        var rows = new SortedDictionary<string, HourTotals>(StringComparer.Ordinal);
+        foreach (var (key, totals) in slices)
+        {
+            var row = RowKey(key, by, zone);
+            if (!rows.TryGetValue(row, out var sum)) rows[row] = sum = new HourTotals();
+            sum.Add(totals);
+        }
+
+        if (by == ReportDimension.Total && rows.Count == 0) rows["all"] = new HourTotals();
+        return [.. rows.Select(r => new ReportRow(r.Key, r.Value, Figures(r.Value, serviceLevelSeconds)))];
+    }
+
+    /// <summary>The figures of summed totals.</summary>
+    public static ReportFigures Figures(HourTotals t, int serviceLevelSeconds = DefaultServiceLevelSeconds)
+    {
+        ArgumentNullException.ThrowIfNull(t);
+        var within = 0L;
+        for (var i = 0; i < HourTotals.WaitEdges.Count && HourTotals.WaitEdges[i] <= serviceLevelSeconds; i++) within += t.AnsweredWaits[i];
+        return new ReportFigures(
+            t.Calls,
+            t.IvrCalls,
+            t.Contained,
+            Percent(t.Contained, t.IvrCalls),
+            t.IvrAbandoned,
+            t.IvrFailed,
+            t.Queued,
+            t.Answered,
+            t.Abandoned,
+            Percent(t.Abandoned, t.Queued),
+            t.Overflowed,
+            Percent(within, t.Answered + t.Abandoned),
+            t.Queued == 0 ? null : t.WaitSeconds / t.Queued,
+            Percentile(t.Waits, 0.9),
+            t.Answered == 0 ? null : t.TalkSeconds / t.Answered,
+            t.IvrCalls == 0 ? null : t.IvrSeconds / t.IvrCalls,
+            t.Transfers,
+            t.Repeats);
+    }
+
+    /// <summary>The upper edge of the bucket that holds the given share of the counted waits; +infinity when it is the
+    /// last (longer than the last edge); null when nothing was counted.</summary>
+    public static double? Percentile(long[] buckets, double share)
+    {
+        ArgumentNullException.ThrowIfNull(buckets);
+        var total = buckets.Sum();
+        if (total == 0) return null;
+        var needed = (long)Math.Ceiling(total * share);
+        var seen = 0L;
+        for (var i = 0; i < buckets.Length; i++)
+        {
+            seen += buckets[i];
+            if (seen >= needed) return i < HourTotals.WaitEdges.Count ? HourTotals.WaitEdges[i] : double.PositiveInfinity;
+        }
+
+        return double.PositiveInfinity;
+    }
+
+    /// <summary>The columns of <see cref="WriteCsv"/> and of the terminal table, in order.</summary>
+    public static IReadOnlyList<string> Columns(ReportDimension by, int serviceLevelSeconds) =>
+    [
+        by.ToString().ToLowerInvariant(), "calls", "ivr_calls", "contained", "containment_pct", "ivr_abandoned", "ivr_failed", "queued",
+        "answered", "abandoned", "abandon_pct", "overflowed", $"service_level_{serviceLevelSeconds}s_pct", "avg_wait_s", "p90_wait_s",
+        "avg_talk_s", "avg_ivr_s", "transfers", "repeats",
+    ];
+
+    /// <summary>The row's cells, in <see cref="Columns"/>' order, as text (invariant culture; empty when undefined).</summary>
+    public static IReadOnlyList<string> Cells(ReportRow row)
+    {
+        ArgumentNullException.ThrowIfNull(row);
+        var f = row.Figures;
+        return
+        [
+            row.Key, Count(f.Calls), Count(f.IvrCalls), Count(f.Contained), Number(f.ContainmentPercent), Count(f.IvrAbandoned), Count(f.IvrFailed),
+            Count(f.Queued), Count(f.Answered), Count(f.Abandoned), Number(f.AbandonPercent), Count(f.Overflowed), Number(f.ServiceLevelPercent),
+            Number(f.AverageWaitSeconds), Number(f.P90WaitSeconds), Number(f.AverageTalkSeconds), Number(f.AverageIvrSeconds), Count(f.Transfers),
+            Count(f.Repeats),
+        ];
+    }
+
+    /// <summary>Writes the rows as CSV (CsvHelper: RFC 4180, a header line, CRLF; a text cell a spreadsheet would run as
+    /// a formula gets a leading quote).</summary>
+    public static async Task WriteCsvAsync(Stream output, IReadOnlyList<ReportRow> rows, ReportDimension by, int serviceLevelSeconds,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(rows);
+        var options = CsvWriterOptions.Default with { Injection = CsvInjection.Escape };
+        await using var writer = CsvWriter.Create(output, options, true);
+        writer.WriteHeader([.. Columns(by, serviceLevelSeconds)]);
+        foreach (var row in rows) await writer.WriteRecordAsync([.. Cells(row)], cancellationToken);
+        await writer.FlushAsync(cancellationToken);
+    }
+
+    /// <summary>Writes the rows as an aligned table for the terminal.</summary>
+    public static void WriteTable(TextWriter writer, IReadOnlyList<ReportRow> rows, ReportDimension by, int serviceLevelSeconds)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(rows);
+        var lines = new List<IReadOnlyList<string>> { Columns(by, serviceLevelSeconds) };
+        lines.AddRange(rows.Select(r => Cells(r).Select(c => c.Length == 0 ? "-" : c).ToList()));
+        var widths = Enumerable.Range(0, lines[0].Count).Select(i => lines.Max(l => l[i].Length)).ToList();
+        foreach (var line in lines)
+        {
+            var text = new StringBuilder();
+            for (var i = 0; i < line.Count; i++)
+            {
+                if (i > 0) text.Append("  ");
+                text.Append(i == 0 ? line[i].PadRight(widths[i]) : line[i].PadLeft(widths[i]));
+            }
+
+            writer.WriteLine(text.ToString().TrimEnd());
+        }
+    }
+
+    private static string RowKey(HourKey key, ReportDimension by, TimeZoneInfo zone) => by switch
+    {
+        ReportDimension.Total => "all",
+        ReportDimension.Queue => NoneIfEmpty(key.Queue),
+        ReportDimension.Campaign => NoneIfEmpty(key.Campaign),
+        ReportDimension.Flow => NoneIfEmpty(key.Flow),
+        ReportDimension.Agent => NoneIfEmpty(key.Agent),
+        ReportDimension.Cti => NoneIfEmpty(key.CustomerType),
+        ReportDimension.Category => NoneIfEmpty(key.Category),
+        ReportDimension.Hour => TimeZoneInfo.ConvertTime(key.Hour, zone).Hour.ToString("00", CultureInfo.InvariantCulture),
+        ReportDimension.Day => TimeZoneInfo.ConvertTime(key.Hour, zone).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+        _ => throw new ArgumentOutOfRangeException(nameof(by), by, null),
+    };
+
+    private static string NoneIfEmpty(string value) => value.Length == 0 ? None : value;
+
+    private static double? Percent(long part, long whole) => whole == 0 ? null : Math.Round(100.0 * part / whole, 1);
+
+    private static string Count(long value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private static string Number(double? value) => value switch
+    {
+        null => string.Empty,
+        double.PositiveInfinity => ">" + HourTotals.WaitEdges[^1].ToString(CultureInfo.InvariantCulture),
+        { } v => Math.Round(v, 1).ToString("0.#", CultureInfo.InvariantCulture),
+    };
+}

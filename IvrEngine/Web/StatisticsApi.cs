@@ -1,0 +1,64 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using IvrEngine.Statistics;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+
+namespace IvrEngine.Web;
+
+/// <summary>The contact center's reports over HTTP, for supervisors and admins (docs/statistics.md): the figures of a
+/// period cut by a dimension, as JSON or CSV. What it counts is the engine's <see cref="StatisticsCollector"/>, added
+/// to the store every few seconds.</summary>
+public sealed class StatisticsApi(IStatisticsStore store, TimeProvider time)
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        // The 90th percentile of waits longer than the last bucket is +infinity.
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    /// <summary>A report as JSON.</summary>
+    /// <param name="Since">The first moment counted.</param>
+    /// <param name="Until">The first moment not counted.</param>
+    /// <param name="By">How the rows are cut.</param>
+    /// <param name="ServiceLevelSeconds">The service level's threshold.</param>
+    /// <param name="TimeZone">The zone of the hour and day rows.</param>
+    /// <param name="Rows">The rows, in their key's order.</param>
+    public sealed record ReportBody(DateTimeOffset Since, DateTimeOffset Until, string By, int ServiceLevelSeconds, string TimeZone, IReadOnlyList<ReportRowBody> Rows);
+
+    /// <summary>One row: its key and its figures.</summary>
+    public sealed record ReportRowBody(string Key, ReportFigures Figures);
+
+    /// <summary>Maps <c>GET /api/statistics/report?from=&amp;to=&amp;by=&amp;serviceLevel=&amp;timeZone=&amp;format=json|csv</c>.</summary>
+    public void Map(WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.MapGet("/api/statistics/report", (Func<HttpContext, Task<IResult>>)ReportAsync).RequireAuthorization(WebSecurity.Supervisors);
+    }
+
+    private async Task<IResult> ReportAsync(HttpContext context)
+    {
+        var q = context.Request.Query;
+        var format = q["format"].ToString();
+        if (format.Length > 0 && format is not ("json" or "csv")) return ContextApi.Problem(400, $"format must be json or csv, not '{format}'");
+        if (ReportQuery.TryParse(q["from"], q["to"], q["by"], q["serviceLevel"], q["timeZone"], time.GetUtcNow(), out var problem) is not { } query)
+        {
+            return ContextApi.Problem(400, problem!);
+        }
+
+        var rows = await StatisticsReport.RunAsync(store, query, context.RequestAborted);
+        context.Response.Headers.CacheControl = "no-store";
+        var by = query.By.ToString().ToLowerInvariant();
+        if (format == "csv")
+        {
+            var name = $"ivrengine-{by}-{query.Since:yyyyMMdd'T'HHmm}-{query.Until:yyyyMMdd'T'HHmm}.csv";
+            context.Response.ContentType = "text/csv; charset=utf-8";
+            context.Response.Headers.ContentDisposition = $"attachment; filename=\"{name}\"";
+            await StatisticsReport.WriteCsvAsync(context.Response.Body, rows, query.By, query.ServiceLevelSeconds, context.RequestAborted);
+            return Results.Empty;
+        }
+
+        return Results.Json(new ReportBody(query.Since, query.Until, by, query.ServiceLevelSeconds, query.Zone.Id,
+            [.. rows.Select(r => new ReportRowBody(r.Key, r.Figures))]), Json);
+    }
+}
