@@ -50,13 +50,14 @@ public static class EngineHost
         builder.Services.AddClientProfiles(builder.Configuration);
         builder.Services.AddClientClassification(builder.Configuration);
         builder.Services.AddSingleton<CallRegistry>();
-        builder.Services.AddStatistics(builder.Configuration);
         builder.Services.AddFlows(builder.Configuration);
         builder.Services.AddSingleton<OutboundCallService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<OutboundCallService>());
         builder.Services.AddHealthChecks().AddCheck<OutboundListenerHealthCheck>(Web.HealthReportWriter.ListenerCheck);
         builder.Services.AddSingleton<InboundClientService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<InboundClientService>());
+        // After the inbound client: hosted services start in order, and the statistics' feed subscribes to its events.
+        builder.Services.AddStatistics(builder.Configuration);
         builder.Services.AddWeb(builder.Configuration);
         configure?.Invoke(builder.Services);
         return builder.Build();

@@ -35,6 +35,23 @@ public static class StatisticsServices
         return services;
     }
 
+    /// <summary>Gives the collector what it counts of an event from FreeSWITCH: mod_callcenter's callcenter::info
+    /// events about callers, and channels' CHANNEL_HANGUP_COMPLETE; others are ignored.</summary>
+    internal static void Feed(StatisticsCollector collector, EslEvent e)
+    {
+        if (e.EventName == "CUSTOM")
+        {
+            if (e.EventSubclass != "callcenter::info") return;
+            var info = new CallcenterInfo(e.GetHeader("CC-Action") ?? string.Empty, e.GetHeader("CC-Queue"), e.GetHeader("CC-Agent"),
+                e.GetHeader("CC-Member-UUID"), e.GetHeader("CC-Member-Session-UUID"), e.GetHeader("CC-Agent-UUID"), e);
+            if (QueueEventOf(info) is { } queueEvent) collector.Queue(queueEvent);
+        }
+        else if (e.EventName == "CHANNEL_HANGUP_COMPLETE" && e.UniqueId is { Length: > 0 } uuid)
+        {
+            collector.Hangup(uuid, FiredAt(e) ?? DateTimeOffset.UtcNow);
+        }
+    }
+
     /// <summary>What statistics read of a callcenter::info event; null for the events they do not count.</summary>
     internal static QueueEvent? QueueEventOf(CallcenterInfo info)
     {
@@ -91,17 +108,7 @@ internal sealed partial class StatisticsFeed(InboundClientService inbound, Stati
     {
         try
         {
-            if (e.EventName == "CUSTOM")
-            {
-                if (e.EventSubclass != "callcenter::info") return;
-                var info = new CallcenterInfo(e.GetHeader("CC-Action") ?? string.Empty, e.GetHeader("CC-Queue"), e.GetHeader("CC-Agent"),
-                    e.GetHeader("CC-Member-UUID"), e.GetHeader("CC-Member-Session-UUID"), e.GetHeader("CC-Agent-UUID"), e);
-                if (StatisticsServices.QueueEventOf(info) is { } queueEvent) collector.Queue(queueEvent);
-            }
-            else if (e.UniqueId is { Length: > 0 } uuid)
-            {
-                collector.Hangup(uuid, StatisticsServices.FiredAt(e) ?? DateTimeOffset.UtcNow);
-            }
+            StatisticsServices.Feed(collector, e);
         }
 #pragma warning disable CA1031 // One bad event must not end the subscription.
         catch (Exception ex)

@@ -3,7 +3,7 @@ namespace IvrEngine.Statistics;
 /// <summary>Follows every call from the engine's IVR and mod_callcenter's events until it ends, counts it into its
 /// hour's slice, and hands the slices' totals to the store in batches (<see cref="FlushAsync"/>). Thread-safe; memory
 /// bounded by <see cref="StatisticsOptions.MaxCalls"/> and <see cref="StatisticsOptions.MaxCallHours"/>.</summary>
-public sealed class StatisticsCollector
+public sealed class StatisticsCollector : IDisposable
 {
     private readonly object _gate = new();
     private readonly Dictionary<string, CallJourney> _calls = new(StringComparer.OrdinalIgnoreCase);
@@ -11,6 +11,9 @@ public sealed class StatisticsCollector
     private readonly TimeProvider _time;
     private readonly StatisticsOptions _options;
     private readonly bool _switchEvents;
+    private readonly System.Reactive.Subjects.Subject<long> _countedCalls = new();
+    private readonly object _tellGate = new();
+    private bool _disposed;
     private long _counted;
 
     /// <summary>Creates the collector.</summary>
@@ -37,6 +40,10 @@ public sealed class StatisticsCollector
     /// <summary>Calls counted since the start.</summary>
     public long Counted => Interlocked.Read(ref _counted);
 
+    /// <summary><see cref="Counted"/> each time calls were counted (after the collector's lock is let go: an observer
+    /// may read the collector).</summary>
+    public IObservable<long> CountedCalls => _countedCalls;
+
     /// <summary>The engine began to serve the call: it reports the IVR leg when the call leaves the IVR.</summary>
     public void IvrStarted(string callUuid)
     {
@@ -50,12 +57,15 @@ public sealed class StatisticsCollector
     {
         ArgumentNullException.ThrowIfNull(leg);
         if (string.IsNullOrEmpty(leg.CallUuid)) return;
+        var before = Counted;
         lock (_gate)
         {
             var journey = Journey(leg.CallUuid, create: true)!;
             journey.IvrEnded(leg, _time.GetUtcNow());
             if (!_switchEvents || journey.IsComplete) CountLocked(journey);
         }
+
+        Tell(before);
     }
 
     /// <summary>A mod_callcenter event about a caller.</summary>
@@ -63,6 +73,7 @@ public sealed class StatisticsCollector
     {
         ArgumentNullException.ThrowIfNull(queueEvent);
         if (string.IsNullOrEmpty(queueEvent.CallUuid)) return;
+        var before = Counted;
         lock (_gate)
         {
             // A queue that sees a call the engine never served (the dialplan's fallback) counts it too.
@@ -71,18 +82,23 @@ public sealed class StatisticsCollector
             journey.Apply(queueEvent, _time.GetUtcNow());
             if (journey.IsComplete) CountLocked(journey);
         }
+
+        Tell(before);
     }
 
     /// <summary>A channel hung up (any channel: only the calls followed matter).</summary>
     public void Hangup(string callUuid, DateTimeOffset at)
     {
         if (string.IsNullOrEmpty(callUuid)) return;
+        var before = Counted;
         lock (_gate)
         {
             if (Journey(callUuid, create: false) is not { } journey) return;
             journey.Hangup(at, _time.GetUtcNow());
             if (journey.IsComplete) CountLocked(journey);
         }
+
+        Tell(before);
     }
 
     /// <summary>Counts the calls whose hangup is past the grace, and those silent for too long or over the bound, as
@@ -92,6 +108,19 @@ public sealed class StatisticsCollector
         var now = _time.GetUtcNow();
         var grace = TimeSpan.FromSeconds(_options.HangupGraceSeconds);
         var silent = TimeSpan.FromHours(_options.MaxCallHours);
+        var before = Counted;
+        try
+        {
+            SweepLocked(now, grace, silent);
+        }
+        finally
+        {
+            Tell(before);
+        }
+    }
+
+    private void SweepLocked(DateTimeOffset now, TimeSpan grace, TimeSpan silent)
+    {
         lock (_gate)
         {
             List<CallJourney>? done = null;
@@ -151,6 +180,28 @@ public sealed class StatisticsCollector
         {
             GiveBack(counted);
             throw;
+        }
+    }
+
+    private void Tell(long before)
+    {
+        var now = Counted;
+        if (now == before) return;
+        lock (_tellGate)
+        {
+            if (!_disposed) _countedCalls.OnNext(now);
+        }
+    }
+
+    /// <summary>Ends <see cref="CountedCalls"/>.</summary>
+    public void Dispose()
+    {
+        lock (_tellGate)
+        {
+            if (_disposed) return;
+            _disposed = true;
+            _countedCalls.OnCompleted();
+            _countedCalls.Dispose();
         }
     }
 

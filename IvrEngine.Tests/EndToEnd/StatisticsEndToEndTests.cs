@@ -1,0 +1,93 @@
+using System.Net;
+using System.Reactive.Linq;
+using System.Reactive.Threading.Tasks;
+using System.Text.Json;
+using IvrEngine.Hosting;
+using IvrEngine.Profiles;
+using IvrEngine.Simulator;
+using IvrEngine.Statistics;
+using IvrEngine.Tests.Web;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace IvrEngine.Tests.EndToEnd;
+
+/// <summary>Statistics through real TCP: calls the engine's flows serve, queued by the simulator's dialplan and
+/// mod_callcenter (the sequence recorded from a real FreeSWITCH), counted from the inbound connection's events, added
+/// to the store and read back over HTTP by a supervisor.</summary>
+public sealed class StatisticsEndToEndTests
+{
+    private const string Agent = "1001@default";
+
+    [Fact]
+    public async Task An_answered_an_abandoned_and_an_ivr_hangup_call_reach_the_report_by_queue()
+    {
+        await using var freeSwitch = new FreeSwitchSimulator(new SimulatorOptions
+        {
+            HangUpAfterTransfer = false,
+            CallcenterAgents = [Agent],
+            Dialplan = transfer => transfer.StartsWith("queue_", StringComparison.Ordinal)
+                ? [new DialplanApplication("callcenter", transfer.Split(' ')[0]["queue_".Length..] + "@default")]
+                : [],
+        });
+        await using var server = await freeSwitch.StartInboundServerAsync("pw");
+        await using var engine = await EngineUnderTest.StartAsync(null, null,
+            "--Engine:Inbound:Enabled=true", $"--Engine:Inbound:Port={server.EndPoint.Port}", "--Engine:Inbound:Password=pw",
+            "--Store:SeedDemoData=true", "--Statistics:HangupGraceSeconds=0");
+        await DeskWeb.AddUsersAsync(engine.Host.Services);
+        var collector = engine.Host.Services.GetRequiredService<StatisticsCollector>();
+        var client = engine.Host.Services.GetRequiredService<InboundClientService>().Client!;
+        await client.SubscribeAsync(DeskServices.Events).WaitAsync(EngineUnderTest.Patience);
+        var three = collector.CountedCalls.FirstAsync(n => n >= 3).ToTask();
+
+        // The VIP, known by number, goes to the VIP queue; the agent answers and later hangs up.
+        var vip = await freeSwitch.StartCallAsync(engine.EndPoint, new CallerScript { Ani = DemoDataSeeder.WellKnown.VipPhone });
+        await vip.InQueue.WaitAsync(EngineUnderTest.Patience);
+        (await vip.OfferToAgentAsync(Agent, answer: true)).Should().NotBeNull();
+        await vip.AgentEndsAsync();
+        await vip.Completion.WaitAsync(EngineUnderTest.Patience);
+
+        // Another known caller waits in a queue and hangs up there.
+        var waiting = await freeSwitch.StartCallAsync(engine.EndPoint, new CallerScript { Ani = DemoDataSeeder.WellKnown.ExistingPhone });
+        await waiting.InQueue.WaitAsync(EngineUnderTest.Patience);
+        await waiting.HangUpAsync();
+        await waiting.Completion.WaitAsync(EngineUnderTest.Patience);
+
+        // An unknown caller hangs up at the first question.
+        var gone = await freeSwitch.StartCallAsync(engine.EndPoint, new CallerScript { Ani = "15559990001", Inputs = [CallerInput.HangUp()] });
+        await gone.Completion.WaitAsync(EngineUnderTest.Patience);
+
+        (await three.WaitAsync(EngineUnderTest.Patience)).Should().Be(3);
+        await collector.FlushAsync(engine.Host.Services.GetRequiredService<IStatisticsStore>());
+
+        var web = DeskWeb.Base(engine);
+        using var supervisor = await DeskWeb.TokenAsync(engine.Host.Services, web, "supervisor");
+        var response = await supervisor.GetAsync(new Uri("/api/statistics/report?by=queue&timeZone=UTC", UriKind.Relative));
+        response.StatusCode.Should().Be(HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+        var body = await DeskWeb.JsonAsync(response);
+        body.GetProperty("by").GetString().Should().Be("queue");
+        var rows = body.GetProperty("rows").EnumerateArray().ToDictionary(r => r.GetProperty("key").GetString()!, r => r.GetProperty("figures"));
+        rows.Keys.Should().BeEquivalentTo(["(none)", "vip@default", "general@default"]);
+        Figures(rows["vip@default"]).Should().Be((1L, 1L, 0L));
+        Figures(rows["general@default"]).Should().Be((1L, 0L, 1L));
+        rows["(none)"].GetProperty("ivrAbandoned").GetInt64().Should().Be(1);
+        rows["vip@default"].GetProperty("serviceLevelPercent").GetDouble().Should().Be(100);
+
+        var csv = await supervisor.GetAsync(new Uri("/api/statistics/report?by=agent&format=csv&timeZone=UTC", UriKind.Relative));
+        csv.Content.Headers.ContentType!.MediaType.Should().Be("text/csv");
+        csv.Content.Headers.ContentDisposition!.DispositionType.Should().Be("attachment");
+        var lines = (await csv.Content.ReadAsStringAsync()).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+        lines[0].Should().StartWith("agent,calls,");
+        lines.Should().Contain(l => l.StartsWith(Agent + ",1,1,0,", StringComparison.Ordinal));
+
+        using var agent = await DeskWeb.TokenAsync(engine.Host.Services, web, "agent1001");
+        (await agent.GetAsync(new Uri("/api/statistics/report", UriKind.Relative))).StatusCode.Should().Be(HttpStatusCode.Forbidden);
+        using var anonymous = DeskWeb.Anonymous(web);
+        (await anonymous.GetAsync(new Uri("/api/statistics/report", UriKind.Relative))).StatusCode.Should().Be(HttpStatusCode.Unauthorized);
+        var bad = await supervisor.GetAsync(new Uri("/api/statistics/report?from=yesterday", UriKind.Relative));
+        bad.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        (await bad.Content.ReadAsStringAsync()).Should().Contain("'yesterday' is not a date");
+    }
+
+    private static (long Queued, long Answered, long Abandoned) Figures(JsonElement f) =>
+        (f.GetProperty("queued").GetInt64(), f.GetProperty("answered").GetInt64(), f.GetProperty("abandoned").GetInt64());
+}
