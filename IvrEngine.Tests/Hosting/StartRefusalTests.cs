@@ -23,6 +23,7 @@ public sealed class StartRefusalTests : IDisposable
     [InlineData("--Store:SeedDemoData=yes please", "Store:SeedDemoData")]
     [InlineData("--Store:CacheClients=lots", "Store:CacheClients")]
     [InlineData("--Store:GroupCommitMilliseconds=soon", "Store:GroupCommitMilliseconds")]
+    [InlineData("--Statistics:FlushSeconds=soon", "Statistics:FlushSeconds")]
     [InlineData("--Web:Admin:UserName:First=x", "Web:Admin:UserName")]
     public async Task A_value_that_does_not_bind_stops_the_start_naming_the_setting(string setting, string named)
     {
@@ -58,6 +59,16 @@ public sealed class StartRefusalTests : IDisposable
     [InlineData("Store:GroupCommitMilliseconds", "-1", "Store:GroupCommitMilliseconds must be a whole number of milliseconds from 0")]
     [InlineData("Store:GroupCommitMilliseconds", "1001", "Store:GroupCommitMilliseconds must be a whole number of milliseconds from 0")]
     public async Task A_store_setting_out_of_range_stops_the_start_with_exit_2(string setting, string value, string message)
+    {
+        var run = await EngineProcess.RunAsync([.. Common(), $"--{setting}={value}"]);
+
+        AssertRefused(run, message);
+    }
+
+    [Theory]
+    [InlineData("Statistics:FlushSeconds", "0", "Statistics:FlushSeconds must be a whole number of seconds from 1 to 300")]
+    [InlineData("Statistics:MaxCalls", "5", "Statistics:MaxCalls must be a whole number from 100 to 1000000")]
+    public async Task A_statistics_setting_out_of_range_stops_the_start_with_exit_2(string setting, string value, string message)
     {
         var run = await EngineProcess.RunAsync([.. Common(), $"--{setting}={value}"]);
 
