@@ -57,6 +57,7 @@ public static class EngineHost
         builder.Services.AddSingleton<InboundClientService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<InboundClientService>());
         builder.Services.AddWeb(builder.Configuration);
+        builder.Services.AddTelemetry(builder.Configuration);
         configure?.Invoke(builder.Services);
         return builder.Build();
     }

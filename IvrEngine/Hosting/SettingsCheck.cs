@@ -30,6 +30,7 @@ internal static class SettingsCheck
         (ClassificationOptions.Section, typeof(ClassificationOptions)),
         (WebOptions.Section, typeof(WebOptions)),
         (FirstAdminOptions.Section, typeof(FirstAdminOptions)),
+        (TelemetryOptions.Section, typeof(TelemetryOptions)),
     ];
 
     /// <summary>Throws <see cref="OptionsValidationException"/> with every problem when the configuration has any.</summary>
