@@ -52,7 +52,9 @@ public static class TelemetryServices
             {
                 metrics.AddMeter(EngineTelemetry.Name, "IvrEngine.Contexts");
                 if (settings.RuntimeMetrics) metrics.AddRuntimeInstrumentation();
-                if (prometheus) metrics.AddPrometheusExporter();
+                // Each scrape reads the instruments afresh: a Prometheus server scrapes every few seconds at most, and a
+                // cached answer would show a supervisor counts from before the call they just watched end.
+                if (prometheus) metrics.AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0);
             });
         if (otlp is not null)
         {
