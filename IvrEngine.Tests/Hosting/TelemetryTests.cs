@@ -10,6 +10,7 @@ using IvrEngine.Tests.EndToEnd;
 using IvrEngine.Tests.Web;
 using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry;
+using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
 
 namespace IvrEngine.Tests.Hosting;
@@ -217,5 +218,109 @@ public sealed class TelemetryTests
         public Task<(double Seconds, KeyValuePair<string, object?>[] Tags)> First => _first.Task;
 
         public void Dispose() => _listener.Dispose();
+    }
+}
+
+/// <summary>With the web app off, the metrics still leave by OTLP: a collector on loopback (a plain HTTP listener) is
+/// sent the engine's metrics over OTLP/HTTP.</summary>
+[Collection(TelemetryTestGroup.Name)]
+public sealed class OtlpExportTests
+{
+    [Fact]
+    public async Task With_the_web_app_off_the_calls_counted_reach_an_OTLP_collector()
+    {
+        using var collector = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        collector.Start();
+        var endpoint = $"http://127.0.0.1:{((IPEndPoint)collector.LocalEndpoint).Port}";
+        var received = new ConcurrentQueue<(string Line, byte[] Body)>();
+        using var stop = new CancellationTokenSource();
+        var serving = ServeAsync(collector, received, stop.Token);
+        await using var engine = await EngineUnderTest.StartAsync(new SimulatorOptions { PlaybackDuration = TimeSpan.Zero }, null,
+            "--Web:Enabled=false", $"--Telemetry:Otlp:Endpoint={endpoint}", "--Telemetry:Otlp:Protocol=HttpProtobuf");
+
+        (await engine.RunCallAsync(new CallerScript { Ani = "15550000500", Inputs = [CallerInput.Keys("123456#")] })).TransferredTo.Should().NotBeNull();
+        await engine.Service.WhenLiveCallsAtMostAsync(0).WaitAsync(EngineUnderTest.Patience);
+        var flushed = await Task.Run(() => engine.Host.Services.GetRequiredService<OpenTelemetry.Metrics.MeterProvider>().ForceFlush(20_000));
+        await stop.CancelAsync();
+        collector.Stop();
+        await serving;
+
+        engine.Host.Services.GetRequiredService<IvrEngine.Web.WebEndpointService>().Addresses.Should().BeEmpty("the web app is off");
+        flushed.Should().BeTrue();
+        var metrics = received.Where(r => r.Line.StartsWith("POST /v1/metrics ", StringComparison.Ordinal)).ToList();
+        metrics.Should().NotBeEmpty();
+        metrics.Should().Contain(r => System.Text.Encoding.UTF8.GetString(r.Body).Contains("ivrengine.calls.ended", StringComparison.Ordinal));
+    }
+
+    /// <summary>Answers every request 200 with no body, keeping its request line and body.</summary>
+    private static async Task ServeAsync(System.Net.Sockets.TcpListener listener, ConcurrentQueue<(string, byte[])> received, CancellationToken stop)
+    {
+        var connections = new List<Task>();
+        try
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                var socket = await listener.AcceptTcpClientAsync(stop);
+                connections.Add(Task.Run(() => ReadRequestsAsync(socket, received, stop), CancellationToken.None));
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or System.Net.Sockets.SocketException or ObjectDisposedException)
+        {
+        }
+
+        await Task.WhenAll(connections);
+    }
+
+    private static async Task ReadRequestsAsync(System.Net.Sockets.TcpClient socket, ConcurrentQueue<(string, byte[])> received, CancellationToken stop)
+    {
+        using (socket)
+        {
+            try
+            {
+                var stream = socket.GetStream();
+                var buffer = new List<byte>();
+                var chunk = new byte[16 * 1024];
+                while (!stop.IsCancellationRequested)
+                {
+                    var end = IndexOf(buffer, "\r\n\r\n"u8.ToArray());
+                    if (end < 0)
+                    {
+                        var n = await stream.ReadAsync(chunk, stop);
+                        if (n == 0) return;
+                        buffer.AddRange(chunk.AsSpan(0, n).ToArray());
+                        continue;
+                    }
+
+                    var head = System.Text.Encoding.ASCII.GetString([.. buffer.GetRange(0, end)]);
+                    var length = head.Split("\r\n").Where(h => h.StartsWith("Content-Length:", StringComparison.OrdinalIgnoreCase))
+                        .Select(h => int.Parse(h["Content-Length:".Length..].Trim(), CultureInfo.InvariantCulture)).FirstOrDefault();
+                    while (buffer.Count < end + 4 + length)
+                    {
+                        var n = await stream.ReadAsync(chunk, stop);
+                        if (n == 0) return;
+                        buffer.AddRange(chunk.AsSpan(0, n).ToArray());
+                    }
+
+                    received.Enqueue((head.Split("\r\n")[0], [.. buffer.GetRange(end + 4, length)]));
+                    buffer.RemoveRange(0, end + 4 + length);
+                    await stream.WriteAsync("HTTP/1.1 200 OK\r\nContent-Type: application/x-protobuf\r\nContent-Length: 0\r\n\r\n"u8.ToArray(), stop);
+                }
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or IOException or System.Net.Sockets.SocketException)
+            {
+            }
+        }
+    }
+
+    private static int IndexOf(List<byte> buffer, byte[] pattern)
+    {
+        for (var i = 0; i + pattern.Length <= buffer.Count; i++)
+        {
+            var match = true;
+            for (var j = 0; j < pattern.Length && match; j++) match = buffer[i + j] == pattern[j];
+            if (match) return i;
+        }
+
+        return -1;
     }
 }
