@@ -137,6 +137,28 @@ public sealed class TelemetryTests
     }
 
     [Fact]
+    public async Task A_reconnect_of_the_inbound_connection_is_counted()
+    {
+        await using var freeSwitch = new FreeSwitchSimulator();
+        await using var server = await freeSwitch.StartInboundServerAsync("pw");
+        await using var engine = await EngineUnderTest.StartAsync(null, null,
+            "--Engine:Inbound:Enabled=true", $"--Engine:Inbound:Port={server.EndPoint.Port}", "--Engine:Inbound:Password=pw");
+        await DeskWeb.AddUsersAsync(engine.Host.Services);
+        using var http = await DeskWeb.TokenAsync(engine.Host.Services, DeskWeb.Base(engine), "supervisor", "read");
+        var client = engine.Host.Services.GetRequiredService<InboundClientService>().Client!;
+        await client.CurrentAsync().WaitAsync(EngineUnderTest.Patience);
+        var before = await ScrapeAsync(http);
+        using var reconnects = new Measurements(EngineTelemetry.EventSocketReconnects.Name);
+
+        await server.DropAllConnectionsAsync();
+        await reconnects.First.WaitAsync(EngineUnderTest.Patience);
+        var after = await ScrapeAsync(http);
+
+        client.Generation.Should().Be(2);
+        Delta(before, after, "ivrengine_eventsocket_reconnects_total").Should().Be(1);
+    }
+
+    [Fact]
     public async Task One_call_makes_one_trace_rooted_in_the_call_with_its_unique_id_and_children_for_steps_lookup_and_transfer()
     {
         var exported = new List<Activity>();
@@ -212,6 +234,7 @@ public sealed class TelemetryTests
                 if (i.Meter.Name == EngineTelemetry.Name && i.Name == instrument) l.EnableMeasurementEvents(i);
             };
             _listener.SetMeasurementEventCallback<double>((_, value, tags, _) => _first.TrySetResult((value, tags.ToArray())));
+            _listener.SetMeasurementEventCallback<long>((_, value, tags, _) => _first.TrySetResult((value, tags.ToArray())));
             _listener.Start();
         }
 
