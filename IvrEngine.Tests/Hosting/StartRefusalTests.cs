@@ -75,6 +75,27 @@ public sealed class StartRefusalTests : IDisposable
         AssertRefused(run, message);
     }
 
+    [Theory]
+    [InlineData("not a uri")]
+    [InlineData("collector:4317")]
+    [InlineData("ftp://127.0.0.1:4317")]
+    [InlineData("/v1/metrics")]
+    public async Task An_OTLP_endpoint_that_is_not_an_http_address_stops_the_start_with_exit_2(string endpoint)
+    {
+        var run = await EngineProcess.RunAsync([.. Common(), $"--Telemetry:Otlp:Endpoint={endpoint}"]);
+
+        AssertRefused(run, $"Telemetry:Otlp:Endpoint \"{endpoint}\" is not an absolute http:// or https:// address");
+    }
+
+    [Fact]
+    public async Task An_unknown_OTLP_protocol_stops_the_start_naming_the_setting()
+    {
+        var run = await EngineProcess.RunAsync([.. Common(), "--Telemetry:Otlp:Protocol=udp"]);
+
+        AssertRefused(run, "Telemetry:Otlp:Protocol");
+        run.Error.Should().Contain("Grpc, HttpProtobuf");
+    }
+
     [Fact]
     public async Task A_missing_flows_folder_stops_the_start_with_exit_2()
     {

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using IvrEngine.Calls;
 using IvrEngine.EventSocket;
@@ -30,6 +31,7 @@ public sealed partial class OutboundCallService(
     private readonly HandshakeSlots _handshakes = new(options.Value.MaxHandshakes, TimeSpan.FromMilliseconds(options.Value.HandshakeGraceMilliseconds), time);
     private readonly List<(int Max, TaskCompletionSource Done)> _liveWaiters = [];
     private EslOutboundListener? _listener;
+    private IDisposable? _liveGauge;
     private volatile bool _ready;
     private volatile bool _draining;
     private int _live;
@@ -80,6 +82,7 @@ public sealed partial class OutboundCallService(
         var allowed = _options.AllowedPeers.Select(p => EngineOptionsValidator.TryParseNetwork(p, out var network) ? network
             : throw new InvalidOperationException($"Engine:AllowedPeers \"{p}\" was not validated.")).ToList();
         _listener = new EslOutboundListener(endPoint, HandleAsync, limits, loggers, time, allowed);
+        _liveGauge ??= EngineTelemetry.ObserveLiveCalls(() => LiveCalls);
         LogAdmission(_logger, _options.MaxHandshakes, _options.ConnectTimeoutSeconds, _options.HandshakeGraceMilliseconds,
             allowed.Count == 0 ? "any address" : string.Join(", ", allowed));
         if (allowed.Count == 0 && !IPAddress.IsLoopback(endPoint.Address)) LogOpenPort(_logger, endPoint.ToString());
@@ -164,7 +167,7 @@ public sealed partial class OutboundCallService(
         {
             if (!_ready || _draining)
             {
-                await RefuseAsync(session, !_ready ? "still starting" : "draining", cancellationToken);
+                await RefuseAsync(session, !_ready ? "still starting" : "draining", !_ready ? "starting" : "draining", cancellationToken);
                 return;
             }
 
@@ -172,7 +175,7 @@ public sealed partial class OutboundCallService(
             if (channel is null) return;
             if (LiveCalls >= _options.MaxLiveCalls || !await FirstRepliesAsync(session, channel, handshake) || !TryReserveCall())
             {
-                if (!session.Connection.IsClosed) await RefuseAsync(session, "over the live-call limit", cancellationToken);
+                if (!session.Connection.IsClosed) await RefuseAsync(session, "over the live-call limit", "over-limit", cancellationToken);
                 return;
             }
 
@@ -191,9 +194,14 @@ public sealed partial class OutboundCallService(
         }
     }
 
-    private async Task RefuseAsync(EslOutboundSession session, string reason, CancellationToken cancellationToken)
+    /// <param name="session">The socket refused.</param>
+    /// <param name="reason">For the log.</param>
+    /// <param name="tag">The <c>reason</c> of <see cref="EngineTelemetry.CallsRefused"/>: starting, draining or over-limit.</param>
+    /// <param name="cancellationToken">Stops the refusal.</param>
+    private async Task RefuseAsync(EslOutboundSession session, string reason, string tag, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref _refused);
+        EngineTelemetry.CallsRefused.Add(1, new KeyValuePair<string, object?>("reason", tag));
         await session.RefuseAsync(TimeSpan.FromSeconds(1), cancellationToken);
         LogRefused(_logger, session.UniqueId, reason, LiveCalls);
     }
@@ -294,14 +302,25 @@ public sealed partial class OutboundCallService(
 
     private async Task ServeAsync(EslOutboundSession session, ChannelData channel)
     {
+        // The call's activity (when something listens): its trace id joins the log lines of the CallUuid scope.
+        using var activity = EngineTelemetry.StartCall(channel.UniqueId, channel.Dnis);
         using var scope = _logger.BeginScope(new CallScope(channel.UniqueId));
         LogCallStarted(_logger, channel.UniqueId, channel.Ani, channel.Dnis);
+        var outcome = LostOutcome;
+        string? flow = null;
         try
         {
             using var call = new FreeSwitchCall(session);
             using var registration = registry.Track(call);
             var result = await flows.RunAsync(call, CancellationToken.None);
+            (outcome, flow) = (result.Outcome, result.Flow);
             LogCallFinished(_logger, channel.UniqueId, result.Outcome, result.Destination ?? "-");
+            if (activity is not null)
+            {
+                activity.SetTag("ivr.flow", result.Flow);
+                activity.SetTag("ivr.outcome", result.Outcome);
+                if (result.Outcome == Scripts.Runtime.FlowOutcome.Failed) activity.SetStatus(ActivityStatusCode.Error, result.Outcome);
+            }
 
             if (session.IsHungUp)
             {
@@ -315,18 +334,33 @@ public sealed partial class OutboundCallService(
         catch (Exception ex) when (ex is EslConnectionClosedException or TimeoutException or OperationCanceledException)
         {
             LogCallLost(_logger, channel.UniqueId, ex.Message);
+            activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
         }
         catch (ArgumentException ex)
         {
             // A bad value reached a call operation: this call ends, every other call goes on.
+            outcome = Scripts.Runtime.FlowOutcome.Failed;
             LogCallFailed(_logger, channel.UniqueId, ex);
+            activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
             await ((Task)session.HangupAsync("NORMAL_TEMPORARY_FAILURE")).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
+        finally
+        {
+            EngineTelemetry.CallsEnded.Add(1, new KeyValuePair<string, object?>("outcome", outcome), new KeyValuePair<string, object?>("flow", flow ?? NoFlowTag));
+        }
     }
+
+    /// <summary>The <c>outcome</c> of <see cref="EngineTelemetry.CallsEnded"/> when the connection was lost before the
+    /// flow reported how the call ended (the flow's outcomes are those of the interaction record).</summary>
+    internal const string LostOutcome = "lost";
+
+    /// <summary>The <c>flow</c> of <see cref="EngineTelemetry.CallsEnded"/> when no flow served the call.</summary>
+    internal const string NoFlowTag = "none";
 
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
+        _liveGauge?.Dispose();
         if (_listener is not null) await _listener.DisposeAsync();
     }
 

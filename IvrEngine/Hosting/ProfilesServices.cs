@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using IvrEngine.Calls;
 using IvrEngine.Profiles;
 using IvrEngine.Statistics;
 using Microsoft.Extensions.Configuration;
@@ -216,94 +218,129 @@ internal static class SharedClientStores
     {
         private int _disposed;
 
+        /// <summary><paramref name="task"/>, its time recorded in <see cref="EngineTelemetry.StoreDuration"/> by
+        /// <paramref name="operation"/> while something listens (else the task itself: no wrapper, no allocation).</summary>
+        private static Task Timed(string operation, long started, Task task) =>
+            EngineTelemetry.StoreDuration.Enabled ? RecordAsync(operation, started, task) : task;
+
+        private static Task<T> Timed<T>(string operation, long started, Task<T> task) =>
+            EngineTelemetry.StoreDuration.Enabled ? RecordAsync(operation, started, task) : task;
+
+        private static async Task RecordAsync(string operation, long started, Task task)
+        {
+            try
+            {
+                await task;
+            }
+            finally
+            {
+                Record(operation, started);
+            }
+        }
+
+        private static async Task<T> RecordAsync<T>(string operation, long started, Task<T> task)
+        {
+            try
+            {
+                return await task;
+            }
+            finally
+            {
+                Record(operation, started);
+            }
+        }
+
+        private static void Record(string operation, long started) =>
+            EngineTelemetry.StoreDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>("operation", operation));
+
         public string FilePath => store.FilePath;
 
         public bool Created => store.Created;
 
         public StoreHealth Health => store.Health;
 
-        public Task<ClientCard?> GetAsync(Guid id, CancellationToken cancellationToken = default) => store.GetAsync(id, cancellationToken);
+        public Task<ClientCard?> GetAsync(Guid id, CancellationToken cancellationToken = default) => Timed("Get", Stopwatch.GetTimestamp(), store.GetAsync(id, cancellationToken));
 
-        public Task<ClientCard?> FindByPhoneAsync(string e164, CancellationToken cancellationToken = default) => store.FindByPhoneAsync(e164, cancellationToken);
+        public Task<ClientCard?> FindByPhoneAsync(string e164, CancellationToken cancellationToken = default) => Timed("FindByPhone", Stopwatch.GetTimestamp(), store.FindByPhoneAsync(e164, cancellationToken));
 
-        public Task<ClientCard?> FindByAccountAsync(string accountNumber, CancellationToken cancellationToken = default) => store.FindByAccountAsync(accountNumber, cancellationToken);
+        public Task<ClientCard?> FindByAccountAsync(string accountNumber, CancellationToken cancellationToken = default) => Timed("FindByAccount", Stopwatch.GetTimestamp(), store.FindByAccountAsync(accountNumber, cancellationToken));
 
-        public Task<ClientCard?> FindByCardFingerprintAsync(string fingerprint, CancellationToken cancellationToken = default) => store.FindByCardFingerprintAsync(fingerprint, cancellationToken);
+        public Task<ClientCard?> FindByCardFingerprintAsync(string fingerprint, CancellationToken cancellationToken = default) => Timed("FindByCardFingerprint", Stopwatch.GetTimestamp(), store.FindByCardFingerprintAsync(fingerprint, cancellationToken));
 
-        public Task<ClientCard> InsertAsync(ClientCard card, CancellationToken cancellationToken = default) => store.InsertAsync(card, cancellationToken);
+        public Task<ClientCard> InsertAsync(ClientCard card, CancellationToken cancellationToken = default) => Timed("Insert", Stopwatch.GetTimestamp(), store.InsertAsync(card, cancellationToken));
 
-        public Task<int> InsertManyAsync(IReadOnlyCollection<ClientCard> cards, CancellationToken cancellationToken = default) => store.InsertManyAsync(cards, cancellationToken);
+        public Task<int> InsertManyAsync(IReadOnlyCollection<ClientCard> cards, CancellationToken cancellationToken = default) => Timed("InsertMany", Stopwatch.GetTimestamp(), store.InsertManyAsync(cards, cancellationToken));
 
-        public Task<ClientCard> UpdateAsync(ClientCard card, CancellationToken cancellationToken = default) => store.UpdateAsync(card, cancellationToken);
+        public Task<ClientCard> UpdateAsync(ClientCard card, CancellationToken cancellationToken = default) => Timed("Update", Stopwatch.GetTimestamp(), store.UpdateAsync(card, cancellationToken));
 
         public IAsyncEnumerable<ClientCard> AllAsync(CancellationToken cancellationToken = default) => store.AllAsync(cancellationToken);
 
-        public Task<int> CountAsync(CancellationToken cancellationToken = default) => store.CountAsync(cancellationToken);
+        public Task<int> CountAsync(CancellationToken cancellationToken = default) => Timed("Count", Stopwatch.GetTimestamp(), store.CountAsync(cancellationToken));
 
-        public Task AddInteractionAsync(InteractionRecord interaction, CancellationToken cancellationToken = default) => store.AddInteractionAsync(interaction, cancellationToken);
+        public Task AddInteractionAsync(InteractionRecord interaction, CancellationToken cancellationToken = default) => Timed("AddInteraction", Stopwatch.GetTimestamp(), store.AddInteractionAsync(interaction, cancellationToken));
 
-        public Task<IReadOnlyList<InteractionRecord>> GetInteractionsAsync(Guid clientId, int max = 50, CancellationToken cancellationToken = default) => store.GetInteractionsAsync(clientId, max, cancellationToken);
+        public Task<IReadOnlyList<InteractionRecord>> GetInteractionsAsync(Guid clientId, int max = 50, CancellationToken cancellationToken = default) => Timed("GetInteractions", Stopwatch.GetTimestamp(), store.GetInteractionsAsync(clientId, max, cancellationToken));
 
-        public Task<InteractionRecord?> LastInteractionFromAsync(string callerNumber, CancellationToken cancellationToken = default) => store.LastInteractionFromAsync(callerNumber, cancellationToken);
+        public Task<InteractionRecord?> LastInteractionFromAsync(string callerNumber, CancellationToken cancellationToken = default) => Timed("LastInteractionFrom", Stopwatch.GetTimestamp(), store.LastInteractionFromAsync(callerNumber, cancellationToken));
 
-        public Task<DateTimeOffset?> LastContactAtAsync(Guid clientId, string? callerNumber, CancellationToken cancellationToken = default) => store.LastContactAtAsync(clientId, callerNumber, cancellationToken);
+        public Task<DateTimeOffset?> LastContactAtAsync(Guid clientId, string? callerNumber, CancellationToken cancellationToken = default) => Timed("LastContactAt", Stopwatch.GetTimestamp(), store.LastContactAtAsync(clientId, callerNumber, cancellationToken));
 
-        public Task AddTicketAsync(Ticket ticket, CancellationToken cancellationToken = default) => store.AddTicketAsync(ticket, cancellationToken);
+        public Task AddTicketAsync(Ticket ticket, CancellationToken cancellationToken = default) => Timed("AddTicket", Stopwatch.GetTimestamp(), store.AddTicketAsync(ticket, cancellationToken));
 
-        public Task<IReadOnlyList<Ticket>> GetTicketsAsync(Guid clientId, CancellationToken cancellationToken = default) => store.GetTicketsAsync(clientId, cancellationToken);
+        public Task<IReadOnlyList<Ticket>> GetTicketsAsync(Guid clientId, CancellationToken cancellationToken = default) => Timed("GetTickets", Stopwatch.GetTimestamp(), store.GetTicketsAsync(clientId, cancellationToken));
 
-        public Task<Campaign?> FindCampaignAsync(string dnis, CancellationToken cancellationToken = default) => store.FindCampaignAsync(dnis, cancellationToken);
+        public Task<Campaign?> FindCampaignAsync(string dnis, CancellationToken cancellationToken = default) => Timed("FindCampaign", Stopwatch.GetTimestamp(), store.FindCampaignAsync(dnis, cancellationToken));
 
-        public Task UpsertCampaignAsync(Campaign campaign, CancellationToken cancellationToken = default) => store.UpsertCampaignAsync(campaign, cancellationToken);
+        public Task UpsertCampaignAsync(Campaign campaign, CancellationToken cancellationToken = default) => Timed("UpsertCampaign", Stopwatch.GetTimestamp(), store.UpsertCampaignAsync(campaign, cancellationToken));
 
         public Task<ClientCard> SetPhotoAsync(Guid clientId, int expectedVersion, Stream photo, string fileName, CancellationToken cancellationToken = default) =>
-            store.SetPhotoAsync(clientId, expectedVersion, photo, fileName, cancellationToken);
+            Timed("SetPhoto", Stopwatch.GetTimestamp(), store.SetPhotoAsync(clientId, expectedVersion, photo, fileName, cancellationToken));
 
-        public Task<bool> ReadPhotoAsync(Guid clientId, Stream destination, CancellationToken cancellationToken = default) => store.ReadPhotoAsync(clientId, destination, cancellationToken);
+        public Task<bool> ReadPhotoAsync(Guid clientId, Stream destination, CancellationToken cancellationToken = default) => Timed("ReadPhoto", Stopwatch.GetTimestamp(), store.ReadPhotoAsync(clientId, destination, cancellationToken));
 
-        public Task<UserAccount?> FindUserAsync(string userName, CancellationToken cancellationToken = default) => store.FindUserAsync(userName, cancellationToken);
+        public Task<UserAccount?> FindUserAsync(string userName, CancellationToken cancellationToken = default) => Timed("FindUser", Stopwatch.GetTimestamp(), store.FindUserAsync(userName, cancellationToken));
 
-        public Task<UserAccount?> FindUserByAgentAsync(string agent, CancellationToken cancellationToken = default) => store.FindUserByAgentAsync(agent, cancellationToken);
+        public Task<UserAccount?> FindUserByAgentAsync(string agent, CancellationToken cancellationToken = default) => Timed("FindUserByAgent", Stopwatch.GetTimestamp(), store.FindUserByAgentAsync(agent, cancellationToken));
 
-        public Task<IReadOnlyList<UserAccount>> UsersAsync(CancellationToken cancellationToken = default) => store.UsersAsync(cancellationToken);
+        public Task<IReadOnlyList<UserAccount>> UsersAsync(CancellationToken cancellationToken = default) => Timed("Users", Stopwatch.GetTimestamp(), store.UsersAsync(cancellationToken));
 
-        public Task<UserAccount> AddUserAsync(UserAccount user, CancellationToken cancellationToken = default) => store.AddUserAsync(user, cancellationToken);
+        public Task<UserAccount> AddUserAsync(UserAccount user, CancellationToken cancellationToken = default) => Timed("AddUser", Stopwatch.GetTimestamp(), store.AddUserAsync(user, cancellationToken));
 
-        public Task UpdateUserAsync(UserAccount user, CancellationToken cancellationToken = default) => store.UpdateUserAsync(user, cancellationToken);
+        public Task UpdateUserAsync(UserAccount user, CancellationToken cancellationToken = default) => Timed("UpdateUser", Stopwatch.GetTimestamp(), store.UpdateUserAsync(user, cancellationToken));
 
-        public Task<int> CountUsersAsync(CancellationToken cancellationToken = default) => store.CountUsersAsync(cancellationToken);
+        public Task<int> CountUsersAsync(CancellationToken cancellationToken = default) => Timed("CountUsers", Stopwatch.GetTimestamp(), store.CountUsersAsync(cancellationToken));
 
-        public Task AddTokenAsync(ApiToken token, CancellationToken cancellationToken = default) => store.AddTokenAsync(token, cancellationToken);
+        public Task AddTokenAsync(ApiToken token, CancellationToken cancellationToken = default) => Timed("AddToken", Stopwatch.GetTimestamp(), store.AddTokenAsync(token, cancellationToken));
 
-        public Task<ApiToken?> FindTokenAsync(string hash, CancellationToken cancellationToken = default) => store.FindTokenAsync(hash, cancellationToken);
+        public Task<ApiToken?> FindTokenAsync(string hash, CancellationToken cancellationToken = default) => Timed("FindToken", Stopwatch.GetTimestamp(), store.FindTokenAsync(hash, cancellationToken));
 
-        public Task<IReadOnlyList<ApiToken>> TokensAsync(CancellationToken cancellationToken = default) => store.TokensAsync(cancellationToken);
+        public Task<IReadOnlyList<ApiToken>> TokensAsync(CancellationToken cancellationToken = default) => Timed("Tokens", Stopwatch.GetTimestamp(), store.TokensAsync(cancellationToken));
 
-        public Task<bool> RevokeTokenAsync(Guid id, DateTimeOffset at, CancellationToken cancellationToken = default) => store.RevokeTokenAsync(id, at, cancellationToken);
+        public Task<bool> RevokeTokenAsync(Guid id, DateTimeOffset at, CancellationToken cancellationToken = default) => Timed("RevokeToken", Stopwatch.GetTimestamp(), store.RevokeTokenAsync(id, at, cancellationToken));
 
-        public Task AddAuditAsync(CardAuditEntry entry, CancellationToken cancellationToken = default) => store.AddAuditAsync(entry, cancellationToken);
+        public Task AddAuditAsync(CardAuditEntry entry, CancellationToken cancellationToken = default) => Timed("AddAudit", Stopwatch.GetTimestamp(), store.AddAuditAsync(entry, cancellationToken));
 
-        public Task<IReadOnlyList<CardAuditEntry>> AuditAsync(Guid clientId, int max = 100, CancellationToken cancellationToken = default) => store.AuditAsync(clientId, max, cancellationToken);
+        public Task<IReadOnlyList<CardAuditEntry>> AuditAsync(Guid clientId, int max = 100, CancellationToken cancellationToken = default) => Timed("Audit", Stopwatch.GetTimestamp(), store.AuditAsync(clientId, max, cancellationToken));
 
-        public Task<Ticket?> GetTicketAsync(Guid id, CancellationToken cancellationToken = default) => store.GetTicketAsync(id, cancellationToken);
+        public Task<Ticket?> GetTicketAsync(Guid id, CancellationToken cancellationToken = default) => Timed("GetTicket", Stopwatch.GetTimestamp(), store.GetTicketAsync(id, cancellationToken));
 
-        public Task<Ticket> UpdateTicketAsync(Ticket ticket, CancellationToken cancellationToken = default) => store.UpdateTicketAsync(ticket, cancellationToken);
+        public Task<Ticket> UpdateTicketAsync(Ticket ticket, CancellationToken cancellationToken = default) => Timed("UpdateTicket", Stopwatch.GetTimestamp(), store.UpdateTicketAsync(ticket, cancellationToken));
 
-        public Task<IReadOnlyList<ClientCard>> SearchClientsAsync(string text, int max = 20, CancellationToken cancellationToken = default) => store.SearchClientsAsync(text, max, cancellationToken);
+        public Task<IReadOnlyList<ClientCard>> SearchClientsAsync(string text, int max = 20, CancellationToken cancellationToken = default) => Timed("SearchClients", Stopwatch.GetTimestamp(), store.SearchClientsAsync(text, max, cancellationToken));
 
-        public Task<InteractionRecord?> FindInteractionAsync(string callUuid, CancellationToken cancellationToken = default) => store.FindInteractionAsync(callUuid, cancellationToken);
+        public Task<InteractionRecord?> FindInteractionAsync(string callUuid, CancellationToken cancellationToken = default) => Timed("FindInteraction", Stopwatch.GetTimestamp(), store.FindInteractionAsync(callUuid, cancellationToken));
 
-        public Task<InteractionRecord> SetWrapUpAsync(string callUuid, WrapUp wrapUp, CancellationToken cancellationToken = default) => store.SetWrapUpAsync(callUuid, wrapUp, cancellationToken);
+        public Task<InteractionRecord> SetWrapUpAsync(string callUuid, WrapUp wrapUp, CancellationToken cancellationToken = default) => Timed("SetWrapUp", Stopwatch.GetTimestamp(), store.SetWrapUpAsync(callUuid, wrapUp, cancellationToken));
 
-        public Task<bool> SetInteractionClientAsync(string callUuid, Guid clientId, CancellationToken cancellationToken = default) => store.SetInteractionClientAsync(callUuid, clientId, cancellationToken);
+        public Task<bool> SetInteractionClientAsync(string callUuid, Guid clientId, CancellationToken cancellationToken = default) => Timed("SetInteractionClient", Stopwatch.GetTimestamp(), store.SetInteractionClientAsync(callUuid, clientId, cancellationToken));
 
-        public Task<IReadOnlyList<Campaign>> CampaignsAsync(CancellationToken cancellationToken = default) => store.CampaignsAsync(cancellationToken);
+        public Task<IReadOnlyList<Campaign>> CampaignsAsync(CancellationToken cancellationToken = default) => Timed("Campaigns", Stopwatch.GetTimestamp(), store.CampaignsAsync(cancellationToken));
 
         public Task AddHoursAsync(IReadOnlyCollection<KeyValuePair<HourKey, HourTotals>> totals, CancellationToken cancellationToken = default) =>
-            store.AddHoursAsync(totals, cancellationToken);
+            Timed("AddHours", Stopwatch.GetTimestamp(), store.AddHoursAsync(totals, cancellationToken));
 
         public Task<IReadOnlyList<KeyValuePair<HourKey, HourTotals>>> ReadHoursAsync(DateTimeOffset since, DateTimeOffset until, CancellationToken cancellationToken = default) =>
-            store.ReadHoursAsync(since, until, cancellationToken);
+            Timed("ReadHours", Stopwatch.GetTimestamp(), store.ReadHoursAsync(since, until, cancellationToken));
 
         public void Dispose()
         {

@@ -32,6 +32,7 @@ internal static class SettingsCheck
         (WebOptions.Section, typeof(WebOptions)),
         (FirstAdminOptions.Section, typeof(FirstAdminOptions)),
         (StatisticsOptions.Section, typeof(StatisticsOptions)),
+        (TelemetryOptions.Section, typeof(TelemetryOptions)),
     ];
 
     /// <summary>Throws <see cref="OptionsValidationException"/> with every problem when the configuration has any.</summary>

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using IvrEngine.Calls;
 using IvrEngine.Scripts;
@@ -320,6 +321,19 @@ public sealed partial class FlowCallAdapter : IFlowCall
         ArgumentNullException.ThrowIfNull(attached);
         var destination = Destination(transfer);
         TransferDestination = destination;
+        using var activity = EngineTelemetry.Source.StartActivity("ivr.transfer");
+        if (activity is null) return await TransferCoreAsync(transfer, attached, destination, cancellationToken);
+        activity.SetTag("ivr.transfer.kind", transfer.Kind.ToString());
+        activity.SetTag("ivr.transfer.destination", destination);
+        var status = await TransferCoreAsync(transfer, attached, destination, cancellationToken);
+        activity.SetTag("ivr.transfer.status", status.ToString());
+        if (status == FlowCallStatus.Failed) activity.SetStatus(ActivityStatusCode.Error);
+        return status;
+    }
+
+    private async Task<FlowCallStatus> TransferCoreAsync(FlowTransfer transfer, IReadOnlyDictionary<string, string> attached, string destination,
+        CancellationToken cancellationToken)
+    {
         if (!ChannelValue.IsArgumentWord(destination))
         {
             // As before the two went together: what the flow attached is still set, for whatever takes the call next.

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using IvrEngine.Calls;
 using IvrEngine.Profiles;
 using IvrEngine.Routing;
@@ -53,6 +54,7 @@ public sealed partial class ScriptedCallHandler(
         call = contexts?.Track(call, () => directory.LastLookup is { } l ? new(l.Client?.Id, l.Code.ToString(), l.Summary, l.MatchedBy) : null) ?? call;
         var adapter = new FlowCallAdapter(call, options.Value, catalog.Folder, directory.TransferVariables, logger, catalog.Budget);
         var result = new ScriptedCallResult(flow?.Name, version.Generation, FlowOutcome.HungUp, null, null);
+        var observer = new CallObserver(logger, call.Uuid, call as ITrackedCall, Activity.Current);
         try
         {
             if (flow is null)
@@ -64,7 +66,7 @@ public sealed partial class ScriptedCallHandler(
             }
 
             LogFlowStarted(logger, call.Uuid, flow.Name, version.Generation);
-            var run = await new FlowRunner(directory, time, routing is { IsConfigured: true } ? routing : null).RunAsync(version.Set, flow, adapter, new CallObserver(logger, call.Uuid, call as ITrackedCall), cancellationToken);
+            var run = await new FlowRunner(directory, time, routing is { IsConfigured: true } ? routing : null).RunAsync(version.Set, flow, adapter, observer, cancellationToken);
             result = result with { Outcome = run.Outcome, Destination = adapter.TransferDestination, Run = run };
             LogFlowFinished(logger, call.Uuid, flow.Name, run.Outcome, adapter.TransferDestination ?? "-", string.Join(" > ", run.Steps),
                 string.Join(", ", run.MaskedVariables.Select(kv => kv.Key + "=" + kv.Value)));
@@ -84,6 +86,7 @@ public sealed partial class ScriptedCallHandler(
             // The context outlives the IVR (agents read it while the call waits and talks): it keeps who was found,
             // not this call's lookup with the client's whole card.
             (call as ITrackedCall)?.LeftIvr();
+            observer.EndStep();
             var ivrTime = time.GetElapsedTime(started);
             await RecordAsync(call, result, directory, startedAt, ivrTime);
             statistics?.IvrEnded(IvrLegOf(call, result, directory, startedAt, ivrTime));
@@ -133,13 +136,35 @@ public sealed partial class ScriptedCallHandler(
         }
     }
 
-    /// <summary>Logs a run as it goes; values come masked from the interpreter.</summary>
-    private sealed class CallObserver(ILogger logger, string callUuid, ITrackedCall? tracked) : IFlowObserver
+    /// <summary>Logs a run as it goes; values come masked from the interpreter. While something listens to the
+    /// engine's traces, each step is an activity under the call's (<paramref name="callActivity"/>), ended when the
+    /// next step starts or the run ends; a lookup or transfer the step does is its child.</summary>
+    private sealed class CallObserver(ILogger logger, string callUuid, ITrackedCall? tracked, Activity? callActivity) : IFlowObserver
     {
+        private Activity? _step;
+
+        /// <summary>Ends the activity of the step running, if any.</summary>
+        public void EndStep()
+        {
+            _step?.Dispose();
+            _step = null;
+        }
+
         public void OnLeaving(IReadOnlyList<string> steps, IReadOnlyDictionary<string, string> maskedVariables) =>
             tracked?.ShowTrail(new CallIvrTrail(steps, maskedVariables));
 
-        public void OnStep(string flow, FlowStep flowStep) => LogStep(logger, callUuid, flow, flowStep.Id);
+        public void OnStep(string flow, FlowStep flowStep)
+        {
+            if (callActivity is not null)
+            {
+                // Set as the current activity for the rest of the step (the runner awaits it right after this call),
+                // so that the step's lookup or transfer is its child.
+                EndStep();
+                _step = EngineTelemetry.StartStep(callActivity.Context, flow, flowStep.Id);
+            }
+
+            LogStep(logger, callUuid, flow, flowStep.Id);
+        }
 
         public void OnCollected(string name, string maskedValue, string status) => LogCollected(logger, callUuid, name, status, maskedValue);
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using IvrEngine.Calls;
 using IvrEngine.Profiles;
 using IvrEngine.Scripts.Expressions;
@@ -32,14 +33,17 @@ public sealed class StoreFlowDirectory : IFlowDirectory
     /// <inheritdoc />
     public async Task<FlowClientView> ByCallerAsync(string caller, string dialed, CancellationToken cancellationToken)
     {
+        using var activity = StartLookup("caller");
         var result = await _lookup.ByCallerAsync(caller, dialed, cancellationToken);
         LastLookup = result;
+        Describe(activity, result);
         return View(result);
     }
 
     /// <summary>By an account number, else, when the digits make a valid payment-card number, by that card.</summary>
     public async Task<FlowClientView> ByAccountAsync(string account, string caller, string dialed, CancellationToken cancellationToken)
     {
+        using var activity = StartLookup("account");
         var result = await _lookup.ByAccountAsync(account, caller, dialed, cancellationToken);
         if (!result.Found && IsCardNumber(account))
         {
@@ -47,7 +51,24 @@ public sealed class StoreFlowDirectory : IFlowDirectory
         }
 
         LastLookup = result;
+        Describe(activity, result);
         return View(result);
+    }
+
+    /// <summary>The lookup's activity (a child of the step's), null when nothing listens. Its tags say how the caller
+    /// was looked for and what was found, never what the caller keyed in.</summary>
+    private static Activity? StartLookup(string by)
+    {
+        var activity = EngineTelemetry.Source.StartActivity("ivr.lookup");
+        activity?.SetTag("ivr.lookup.by", by);
+        return activity;
+    }
+
+    private static void Describe(Activity? activity, LookupResult result)
+    {
+        if (activity is null) return;
+        activity.SetTag("ivr.lookup.code", result.Code.ToString());
+        activity.SetTag("ivr.lookup.matched_by", result.MatchedBy);
     }
 
     /// <summary>True when an account with this number, or a card with these digits, is in the store.</summary>

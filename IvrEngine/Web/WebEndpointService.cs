@@ -103,6 +103,7 @@ public sealed partial class WebEndpointService(
             && engine.GetRequiredService<CallContextRegistry>().Find(contextId) is { } entry && !cards.CanSeeCall(WebSecurity.Require(c.User), entry.Uuid)
             ? Task.FromResult(ContextApi.Problem(404, $"no live call has context {id}")) : api.GetByIdAsync(id, c.RequestAborted))
             .RequireAuthorization(WebSecurity.SignedIn);
+        foreach (var endpoints in engine.GetServices<IWebEndpoints>()) endpoints.Map(app);
         try
         {
             await app.StartAsync(cancellationToken);
