@@ -59,6 +59,9 @@ internal static class Cli
               at most C live (default 16). After full collections prints the managed heap and RSS per kept context,
               the contexts kept and evicted (Web:MaxContexts, default 10000), CPU and allocations per call.
               See docs/benchmarks.md.
+          report [--interactions 1000000] [--days 90] [--rounds 5]
+              N generated calls counted by the statistics' collector into a temporary store: what keeping the
+              statistics costs per call, and the time of the main reports over the period. See docs/benchmarks.md.
           micro [BenchmarkDotNet arguments]
               BenchmarkDotNet suite for the frame reader, EslEvent.GetHeader and the store's lookups (e.g. micro --filter '*').
         """;
@@ -86,6 +89,7 @@ internal static class Cli
                 "screenpop" => ScreenPopCommand.Run(rest),
                 "flood" => FloodCommand.Run(rest),
                 "contexts" => ContextsCommand.Run(rest),
+                "report" => ReportCommand.Run(rest),
 
                 "record" => Record.RecordCommand.Run(rest),
                 "micro" => Micro.MicroCommand.Run(rest.ToArray()),

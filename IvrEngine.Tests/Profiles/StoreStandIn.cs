@@ -1,11 +1,13 @@
 using System.Reflection;
 using System.Runtime.ExceptionServices;
 using IvrEngine.Profiles;
+using IvrEngine.Statistics;
 
 namespace IvrEngine.Tests.Profiles;
 
-/// <summary>Every face of the engine's store (the desk's and the file's are resolved from the client store).</summary>
-public interface IStoreFaces : IClientStore, IDeskStore, IStoreFile
+/// <summary>Every face of the engine's store (the desk's, the statistics' and the file's are resolved from the client
+/// store).</summary>
+public interface IStoreFaces : IClientStore, IDeskStore, IStatisticsStore, IStoreFile
 {
 }
 

@@ -42,12 +42,10 @@ public sealed class RecordedCallcenterStatisticsTests
         (await fed.WaitAsync(TimeSpan.FromSeconds(10))).Should().Contain(e => e.EventSubclass == "callcenter::info");
 
         // The engine did not serve this call (the recorder did), so it counts as a call a queue saw.
-        var counted = collector.TakeCounted();
-        counted.Should().ContainSingle();
-        var (key, t) = counted.Single();
+        var (key, t) = Slices.TakeOne(collector);
         key.Queue.Should().Be("general@default");
         key.Agent.Should().Be("1003@default");
-        key.Hour.Should().Be(HourKey.HourOf(DateTimeOffset.FromUnixTimeSeconds(1796409749)));
+        key.Hour.Should().Be(CallFacts.HourOf(DateTimeOffset.FromUnixTimeSeconds(1796409749)));
         (t.Calls, t.IvrCalls, t.Queued, t.Answered, t.Abandoned, t.Transfers).Should().Be((1L, 0L, 1L, 1L, 0L, 0L));
         t.WaitSeconds.Should().Be(0, "CC-Member-Joined-Time and CC-Agent-Answered-Time are the same second");
         t.TalkSeconds.Should().Be(2, "CC-Agent-Answered-Time 1796409749 to CC-Bridge-Terminated-Time 1796409751");

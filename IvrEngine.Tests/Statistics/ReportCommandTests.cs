@@ -23,9 +23,9 @@ public sealed class ReportCommandTests : IDisposable
         vip.Waits[HourTotals.BucketOf(25)] = 1;
         var ivr = new HourTotals { Calls = 2, IvrCalls = 2, Contained = 2, IvrSeconds = 60 };
         await store.AddHoursAsync([
-            new(new HourKey(new DateTimeOffset(2026, 12, 4, 9, 0, 0, TimeSpan.Zero), "5000", "bank", "vip@default", "1001@default", "V", "vip"), vip),
-            new(new HourKey(new DateTimeOffset(2026, 12, 4, 10, 0, 0, TimeSpan.Zero), "5000", "bank", "", "", "N", ""), ivr),
-            new(new HourKey(new DateTimeOffset(2026, 12, 5, 9, 0, 0, TimeSpan.Zero), "5000", "bank", "vip@default", "", "N", ""), new HourTotals { Calls = 100 }),
+            .. Slices.Of(new CallFacts(new DateTimeOffset(2026, 12, 4, 9, 0, 0, TimeSpan.Zero), "5000", "bank", "vip@default", "1001@default", "V", "vip"), vip),
+            .. Slices.Of(new CallFacts(new DateTimeOffset(2026, 12, 4, 10, 0, 0, TimeSpan.Zero), "5000", "bank", "", "", "N", ""), ivr),
+            .. Slices.Of(new CallFacts(new DateTimeOffset(2026, 12, 5, 9, 0, 0, TimeSpan.Zero), "5000", "bank", "vip@default", "", "N", ""), new HourTotals { Calls = 100 }),
         ]);
     }
 
@@ -46,7 +46,7 @@ public sealed class ReportCommandTests : IDisposable
         (code, error).Should().Be((0, string.Empty));
         var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         lines[0].Should().Be("2026-12-04 00:00 +00:00 to 2026-12-05 00:00 +00:00 (UTC), by queue, service level within 20 s; whole hours are counted");
-        lines[1].Should().MatchRegex(@"^queue\s+calls\s+ivr_calls\s+contained\s+containment_pct");
+        lines[1].Should().MatchRegex(@"^queue\s+calls\s+calls_in_ivr\s+contained\s+containment_pct");
         lines[2].Should().MatchRegex(@"^\(none\)\s+2\s+2\s+2\s+100\s");
         lines[3].Should().MatchRegex(@"^vip@default\s+4\s+4\s+0\s+0\s+0\s+0\s+4\s+3\s+1\s+25\s+0\s+75\s+10\s+30\s+100\s+0\s+0\s+0$");
         lines.Should().HaveCount(4, "the 5th is outside the period");
@@ -54,7 +54,7 @@ public sealed class ReportCommandTests : IDisposable
         (code, output, _) = await RunAsync("report", "--from", "2026-12-04", "--to", "2026-12-05", "--by", "cti", "--csv", "--time-zone", "UTC", "--Store:Path=" + DbPath);
         code.Should().Be(0);
         output.Split("\r\n", StringSplitOptions.RemoveEmptyEntries).Should().Equal(
-            "cti,calls,ivr_calls,contained,containment_pct,ivr_abandoned,ivr_failed,queued,answered,abandoned,abandon_pct,overflowed,service_level_20s_pct,avg_wait_s,p90_wait_s,avg_talk_s,avg_ivr_s,transfers,repeats",
+            "cti,calls,calls_in_ivr,contained,containment_pct,abandoned_in_ivr,failed_in_ivr,queued,answered,abandoned,abandon_pct,overflowed,service_level_20s_pct,avg_wait_s,p90_wait_s,avg_talk_s,avg_in_ivr_s,transfers,repeats",
             "N,102,2,2,100,0,0,0,0,0,,0,,,,,30,0,0",
             "V,4,4,0,0,0,0,4,3,1,25,0,75,10,30,100,0,0,0");
     }

@@ -22,12 +22,7 @@ public sealed class StatisticsCollectorTests
         new(action, call, queue, agent, T0.AddSeconds(atSeconds), cause, reason, joined is { } j ? T0.AddSeconds(j) : null,
             answered is { } a ? T0.AddSeconds(a) : null, ended is { } e ? T0.AddSeconds(e) : null);
 
-    private static (HourKey Key, HourTotals Totals) Single(StatisticsCollector collector)
-    {
-        var counted = collector.TakeCounted();
-        counted.Should().ContainSingle();
-        return (counted.First().Key, counted.First().Value);
-    }
+    private static (CallFacts Facts, HourTotals Totals) Single(StatisticsCollector collector) => Slices.TakeOne(collector);
 
     [Fact]
     public void An_answered_call_counts_its_wait_until_the_agent_answered_and_its_talk_until_the_bridge_ended()
@@ -45,7 +40,7 @@ public sealed class StatisticsCollectorTests
         c.Hangup("a", T0.AddSeconds(121));
 
         var (key, t) = Single(c);
-        key.Should().Be(new HourKey(new DateTimeOffset(2026, 12, 4, 9, 0, 0, TimeSpan.Zero), "5000", "bank", "vip@default", "1001@default", "E", "regular"));
+        key.Should().Be(new CallFacts(new DateTimeOffset(2026, 12, 4, 9, 0, 0, TimeSpan.Zero), "5000", "bank", "vip@default", "1001@default", "E", "regular"));
         (t.Calls, t.IvrCalls, t.Queued, t.Answered, t.Abandoned, t.Overflowed, t.Contained, t.Transfers).Should().Be((1L, 1L, 1L, 1L, 0L, 0L, 0L, 0L));
         t.WaitSeconds.Should().Be(12);
         t.TalkSeconds.Should().Be(88);
@@ -140,8 +135,7 @@ public sealed class StatisticsCollectorTests
         c.IvrEnded(Ivr("g", "failed", kind: null));
         c.Hangup("g", T0.AddSeconds(20));
 
-        var totals = new HourTotals();
-        foreach (var (_, t) in c.TakeCounted()) totals.Add(t);
+        var totals = Slices.Total(c.TakeCounted());
         (totals.Calls, totals.Contained, totals.IvrFailed, totals.IvrAbandoned).Should().Be((2L, 1L, 1L, 0L));
     }
 
@@ -214,7 +208,7 @@ public sealed class StatisticsCollectorTests
         c.Sweep();
         c.Following.Should().Be(100);
         c.Counted.Should().Be(50);
-        c.TakeCounted().Sum(s => s.Value.Calls).Should().Be(50);
+        Slices.Total(c.TakeCounted()).Calls.Should().Be(50);
 
         _time.Advance(TimeSpan.FromHours(4));
         c.Sweep();
@@ -231,7 +225,7 @@ public sealed class StatisticsCollectorTests
 
         c.IvrStarted("n");
         c.IvrEnded(Ivr("n", "hung-up", kind: null, at: new DateTimeOffset(2026, 12, 4, 12, 59, 59, TimeSpan.FromHours(4))));
-        Single(c).Key.Hour.Should().Be(new DateTimeOffset(2026, 12, 4, 8, 0, 0, TimeSpan.Zero));
+        Single(c).Facts.Hour.Should().Be(new DateTimeOffset(2026, 12, 4, 8, 0, 0, TimeSpan.Zero));
     }
 
     [Fact]
@@ -245,24 +239,26 @@ public sealed class StatisticsCollectorTests
         var failing = () => c.FlushAsync(store);
         await failing.Should().ThrowAsync<IOException>();
         store.Fail = false;
-        (await c.FlushAsync(store)).Should().Be(1);
-        store.Added.Should().ContainSingle().Which.Value.Calls.Should().Be(1);
+        (await c.FlushAsync(store)).Should().Be(7);
+        store.Added.Should().HaveCount(7);
+        Slices.Total(store.Added).Calls.Should().Be(1);
     }
 
     private sealed class FlakyStore : IStatisticsStore
     {
         public bool Fail { get; set; }
 
-        public List<KeyValuePair<HourKey, HourTotals>> Added { get; } = [];
+        public List<KeyValuePair<SliceKey, HourTotals>> Added { get; } = [];
 
-        public Task AddHoursAsync(IReadOnlyCollection<KeyValuePair<HourKey, HourTotals>> totals, CancellationToken cancellationToken = default)
+        public Task AddHoursAsync(IReadOnlyCollection<KeyValuePair<SliceKey, HourTotals>> totals, CancellationToken cancellationToken = default)
         {
             if (Fail) throw new IOException("disk full");
             Added.AddRange(totals);
             return Task.CompletedTask;
         }
 
-        public Task<IReadOnlyList<KeyValuePair<HourKey, HourTotals>>> ReadHoursAsync(DateTimeOffset since, DateTimeOffset until, CancellationToken cancellationToken = default) =>
-            Task.FromResult<IReadOnlyList<KeyValuePair<HourKey, HourTotals>>>(Added);
+        public Task<IReadOnlyList<KeyValuePair<SliceKey, HourTotals>>> ReadHoursAsync(string dimension, DateTimeOffset since, DateTimeOffset until,
+            CancellationToken cancellationToken = default) =>
+            Task.FromResult<IReadOnlyList<KeyValuePair<SliceKey, HourTotals>>>(Added);
     }
 }

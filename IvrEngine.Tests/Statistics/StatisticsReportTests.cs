@@ -9,24 +9,24 @@ public sealed class StatisticsReportTests
 {
     private static readonly TimeZoneInfo Tbilisi = TimeZoneInfo.FindSystemTimeZoneById("Asia/Tbilisi");
 
-    private static KeyValuePair<HourKey, HourTotals> Slice(int hourUtc, string queue, string agent, Action<HourTotals> fill)
+    private static IEnumerable<KeyValuePair<SliceKey, HourTotals>> Slice(int hourUtc, string queue, string agent, Action<HourTotals> fill)
     {
         var totals = new HourTotals();
         fill(totals);
-        return new(new HourKey(new DateTimeOffset(2026, 12, 4, hourUtc, 0, 0, TimeSpan.Zero), "5000", "bank", queue, agent, "E", "regular"), totals);
+        return Slices.Of(new CallFacts(new DateTimeOffset(2026, 12, 4, hourUtc, 0, 0, TimeSpan.Zero), "5000", "bank", queue, agent, "E", "regular"), totals);
     }
 
     /// <summary>10 IVR calls: 2 contained, 1 hung up in the IVR, 7 queued: 5 answered (waits 3, 8, 18, 25, 50 s), 2
     /// abandoned (waits 12 and 400 s).</summary>
-    private static readonly KeyValuePair<HourKey, HourTotals>[] Day =
+    private static readonly KeyValuePair<SliceKey, HourTotals>[] Day =
     [
-        Slice(5, "vip", "1001", t =>
+        .. Slice(5, "vip", "1001", t =>
         {
             t.Calls = 6; t.IvrCalls = 6; t.Contained = 2; t.IvrAbandoned = 1; t.Queued = 3; t.Answered = 3; t.IvrSeconds = 120;
             t.WaitSeconds = 3 + 8 + 18; t.TalkSeconds = 300; t.Repeats = 1;
             foreach (var w in new[] { 3, 8, 18 }) { t.Waits[HourTotals.BucketOf(w)]++; t.AnsweredWaits[HourTotals.BucketOf(w)]++; }
         }),
-        Slice(21, "general", "1002", t =>
+        .. Slice(21, "general", "1002", t =>
         {
             t.Calls = 4; t.IvrCalls = 4; t.Queued = 4; t.Answered = 2; t.Abandoned = 2; t.IvrSeconds = 80; t.Transfers = 1;
             t.WaitSeconds = 25 + 50 + 12 + 400; t.TalkSeconds = 100;
@@ -69,13 +69,13 @@ public sealed class StatisticsReportTests
     public async Task Csv_has_a_header_and_a_line_per_row_and_defuses_a_cell_a_spreadsheet_would_run()
     {
         var hostile = Slice(5, "=HYPERLINK(\"http://x\")", "1001", t => t.Calls = 1);
-        var rows = StatisticsReport.Build([.. Day, hostile], ReportDimension.Queue, TimeZoneInfo.Utc);
+        var rows = StatisticsReport.Build([.. Day, .. hostile], ReportDimension.Queue, TimeZoneInfo.Utc);
         using var buffer = new MemoryStream();
         await StatisticsReport.WriteCsvAsync(buffer, rows, ReportDimension.Queue, 20);
 
         var lines = Encoding.UTF8.GetString(buffer.ToArray()).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
         lines.Should().HaveCount(4);
-        lines[0].Should().StartWith("queue,calls,ivr_calls,contained,containment_pct,").And.Contain("service_level_20s_pct");
+        lines[0].Should().StartWith("queue,calls,calls_in_ivr,contained,containment_pct,").And.Contain("service_level_20s_pct");
         lines.Should().Contain(l => l.StartsWith("vip,6,6,2,33.3,1,0,3,3,0,0,0,100,", StringComparison.Ordinal));
         lines.Should().Contain(l => l.StartsWith("\"'=HYPERLINK(\"\"http://x\"\")\",1,", StringComparison.Ordinal));
     }

@@ -13,12 +13,12 @@ public sealed class StatisticsStoreTests : IDisposable
 
     public void Dispose() => _folder.Delete(recursive: true);
 
-    private static KeyValuePair<HourKey, HourTotals> Slice(int day, int hour, string queue, long calls, long answered = 0, double wait = 0)
+    private static KeyValuePair<SliceKey, HourTotals> Slice(int day, int hour, string queue, long calls, long answered = 0, double wait = 0)
     {
         var totals = new HourTotals { Calls = calls, Queued = calls, Answered = answered, WaitSeconds = wait };
         totals.Waits[HourTotals.BucketOf(wait / Math.Max(1, calls))] = calls;
         totals.AnsweredWaits[0] = answered;
-        return new(new HourKey(new DateTimeOffset(2026, 12, day, hour, 0, 0, TimeSpan.Zero), "5000", "bank", queue, "", "E", "regular"), totals);
+        return new(new SliceKey(new DateTimeOffset(2026, 12, day, hour, 0, 0, TimeSpan.Zero), SliceDimensions.Queue, queue), totals);
     }
 
     [Fact]
@@ -31,18 +31,18 @@ public sealed class StatisticsStoreTests : IDisposable
         }
 
         using var reopened = new LiteDbClientStore(DbPath);
-        var nine = await reopened.ReadHoursAsync(new DateTimeOffset(2026, 12, 4, 9, 0, 0, TimeSpan.Zero), new DateTimeOffset(2026, 12, 4, 10, 0, 0, TimeSpan.Zero));
+        var nine = await reopened.ReadHoursAsync(SliceDimensions.Queue, new DateTimeOffset(2026, 12, 4, 9, 0, 0, TimeSpan.Zero), new DateTimeOffset(2026, 12, 4, 10, 0, 0, TimeSpan.Zero));
         nine.Should().HaveCount(2).And.OnlyContain(s => s.Key.Hour.Hour == 9);
-        var vip = nine.Single(s => s.Key.Queue == "vip").Value;
+        var vip = nine.Single(s => s.Key.Value == "vip").Value;
         (vip.Calls, vip.Answered, vip.WaitSeconds, vip.AnsweredWaits[0]).Should().Be((5L, 4L, 42.0, 4L));
         vip.Waits.Sum().Should().Be(5);
 
         // 09:30 to 10:15 counts the hours 09 and 10 whole; a day in +04:00 is 20:00 to 20:00 UTC.
-        (await reopened.ReadHoursAsync(new DateTimeOffset(2026, 12, 4, 9, 30, 0, TimeSpan.Zero), new DateTimeOffset(2026, 12, 4, 10, 15, 0, TimeSpan.Zero)))
+        (await reopened.ReadHoursAsync(SliceDimensions.Queue, new DateTimeOffset(2026, 12, 4, 9, 30, 0, TimeSpan.Zero), new DateTimeOffset(2026, 12, 4, 10, 15, 0, TimeSpan.Zero)))
             .Sum(s => s.Value.Calls).Should().Be(11);
-        (await reopened.ReadHoursAsync(new DateTimeOffset(2026, 12, 5, 0, 0, 0, TimeSpan.FromHours(4)), new DateTimeOffset(2026, 12, 6, 0, 0, 0, TimeSpan.FromHours(4))))
+        (await reopened.ReadHoursAsync(SliceDimensions.Queue, new DateTimeOffset(2026, 12, 5, 0, 0, 0, TimeSpan.FromHours(4)), new DateTimeOffset(2026, 12, 6, 0, 0, 0, TimeSpan.FromHours(4))))
             .Select(s => s.Key.Hour).Should().Equal(new DateTimeOffset(2026, 12, 5, 0, 0, 0, TimeSpan.Zero));
-        (await reopened.ReadHoursAsync(new DateTimeOffset(2026, 12, 6, 0, 0, 0, TimeSpan.Zero), new DateTimeOffset(2026, 12, 7, 0, 0, 0, TimeSpan.Zero))).Should().BeEmpty();
+        (await reopened.ReadHoursAsync(SliceDimensions.Queue, new DateTimeOffset(2026, 12, 6, 0, 0, 0, TimeSpan.Zero), new DateTimeOffset(2026, 12, 7, 0, 0, 0, TimeSpan.Zero))).Should().BeEmpty();
     }
 
     [Fact]
@@ -52,7 +52,7 @@ public sealed class StatisticsStoreTests : IDisposable
         var slices = Enumerable.Range(0, 2500).Select(i => Slice(1 + i / 24 / 100, i / 100 % 24, "q" + (i % 100).ToString("D3", System.Globalization.CultureInfo.InvariantCulture), 1)).ToList();
         await store.AddHoursAsync(slices);
 
-        var read = await store.ReadHoursAsync(new DateTimeOffset(2026, 12, 1, 0, 0, 0, TimeSpan.Zero), new DateTimeOffset(2026, 12, 3, 0, 0, 0, TimeSpan.Zero));
+        var read = await store.ReadHoursAsync(SliceDimensions.Queue, new DateTimeOffset(2026, 12, 1, 0, 0, 0, TimeSpan.Zero), new DateTimeOffset(2026, 12, 3, 0, 0, 0, TimeSpan.Zero));
         read.Should().HaveCount(2500);
         read.Select(s => s.Key.Hour).Should().BeInAscendingOrder();
         read.Sum(s => s.Value.Calls).Should().Be(2500);

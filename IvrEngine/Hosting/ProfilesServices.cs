@@ -336,11 +336,12 @@ internal static class SharedClientStores
 
         public Task<IReadOnlyList<Campaign>> CampaignsAsync(CancellationToken cancellationToken = default) => Timed("Campaigns", Stopwatch.GetTimestamp(), store.CampaignsAsync(cancellationToken));
 
-        public Task AddHoursAsync(IReadOnlyCollection<KeyValuePair<HourKey, HourTotals>> totals, CancellationToken cancellationToken = default) =>
+        public Task AddHoursAsync(IReadOnlyCollection<KeyValuePair<SliceKey, HourTotals>> totals, CancellationToken cancellationToken = default) =>
             Timed("AddHours", Stopwatch.GetTimestamp(), store.AddHoursAsync(totals, cancellationToken));
 
-        public Task<IReadOnlyList<KeyValuePair<HourKey, HourTotals>>> ReadHoursAsync(DateTimeOffset since, DateTimeOffset until, CancellationToken cancellationToken = default) =>
-            Timed("ReadHours", Stopwatch.GetTimestamp(), store.ReadHoursAsync(since, until, cancellationToken));
+        public Task<IReadOnlyList<KeyValuePair<SliceKey, HourTotals>>> ReadHoursAsync(string dimension, DateTimeOffset since, DateTimeOffset until,
+            CancellationToken cancellationToken = default) =>
+            Timed("ReadHours", Stopwatch.GetTimestamp(), store.ReadHoursAsync(dimension, since, until, cancellationToken));
 
         public void Dispose()
         {

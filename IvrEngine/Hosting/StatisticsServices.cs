@@ -42,15 +42,18 @@ public static class StatisticsServices
         if (e.EventName == "CUSTOM")
         {
             if (e.EventSubclass != "callcenter::info") return;
-            var info = new CallcenterInfo(e.GetHeader("CC-Action") ?? string.Empty, e.GetHeader("CC-Queue"), e.GetHeader("CC-Agent"),
-                e.GetHeader("CC-Member-UUID"), e.GetHeader("CC-Member-Session-UUID"), e.GetHeader("CC-Agent-UUID"), e);
-            if (QueueEventOf(info) is { } queueEvent) collector.Queue(queueEvent);
+            if (QueueEventOf(CallcenterInfoOf(e)) is { } queueEvent) collector.Queue(queueEvent);
         }
         else if (e.EventName == "CHANNEL_HANGUP_COMPLETE" && e.UniqueId is { Length: > 0 } uuid)
         {
             collector.Hangup(uuid, FiredAt(e) ?? DateTimeOffset.UtcNow);
         }
     }
+
+    /// <summary>The typed view of a callcenter::info event.</summary>
+    internal static CallcenterInfo CallcenterInfoOf(EslEvent e) =>
+        new(e.GetHeader("CC-Action") ?? string.Empty, e.GetHeader("CC-Queue"), e.GetHeader("CC-Agent"), e.GetHeader("CC-Member-UUID"),
+            e.GetHeader("CC-Member-Session-UUID"), e.GetHeader("CC-Agent-UUID"), e);
 
     /// <summary>What statistics read of a callcenter::info event; null for the events they do not count.</summary>
     internal static QueueEvent? QueueEventOf(CallcenterInfo info)

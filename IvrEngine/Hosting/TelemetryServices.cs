@@ -1,8 +1,8 @@
-using System.Globalization;
 using System.Reactive.Linq;
 using System.Reflection;
 using IvrEngine.Calls;
 using IvrEngine.EventSocket;
+using IvrEngine.Statistics;
 using IvrEngine.Web;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
@@ -125,23 +125,22 @@ internal sealed partial class TelemetryFeed(InboundClientService inbound, ILogge
     }
 
     /// <summary>A caller's wait in a queue from a callcenter::info event: null unless it is a <c>member-queue-end</c>
-    /// with the times it needs. Answered: from <c>CC-Member-Joined-Time</c> to <c>CC-Agent-Answered-Time</c>;
-    /// abandoned (no agent answered): to <c>CC-Member-Leaving-Time</c>. The times are epoch seconds.</summary>
+    /// with the times it needs, read as the statistics read it (<see cref="StatisticsServices.QueueEventOf"/>).
+    /// Answered: from <c>CC-Member-Joined-Time</c> to <c>CC-Agent-Answered-Time</c>; else to
+    /// <c>CC-Member-Leaving-Time</c>, overflowed when the queue let the caller go (a timeout or the exit key),
+    /// abandoned when the caller hung up (docs/statistics.md).</summary>
     internal static QueueWait? QueueWaitOf(EslEvent e)
     {
         ArgumentNullException.ThrowIfNull(e);
-        if (e.GetHeader("CC-Action") != "member-queue-end" || !Seconds(e.GetHeader("CC-Member-Joined-Time"), out var joined)) return null;
-        var queue = e.GetHeader("CC-Queue") ?? string.Empty;
-        if (Seconds(e.GetHeader("CC-Agent-Answered-Time"), out var answered) && answered > 0)
+        if (StatisticsServices.QueueEventOf(StatisticsServices.CallcenterInfoOf(e)) is not { Action: QueueActions.MemberQueueEnd, JoinedAt: { } joined } end)
         {
-            return answered >= joined ? new QueueWait(queue, QueueWait.Answered, answered - joined) : null;
+            return null;
         }
 
-        return Seconds(e.GetHeader("CC-Member-Leaving-Time"), out var left) && left >= joined ? new QueueWait(queue, QueueWait.Abandoned, left - joined) : null;
+        if (end.AnsweredAt is { } answered) return answered >= joined ? new QueueWait(end.Queue, QueueWait.Answered, (long)(answered - joined).TotalSeconds) : null;
+        var outcome = QueueActions.IsOverflow(end.CancelReason) ? QueueWait.Overflowed : QueueWait.Abandoned;
+        return end.EndedAt is { } left && left >= joined ? new QueueWait(end.Queue, outcome, (long)(left - joined).TotalSeconds) : null;
     }
-
-    private static bool Seconds(string? text, out long seconds) =>
-        long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out seconds);
 
     private void OnCallcenter(EslEvent e)
     {
@@ -177,4 +176,5 @@ internal sealed record QueueWait(string Queue, string Outcome, long Seconds)
 {
     public const string Answered = "answered";
     public const string Abandoned = "abandoned";
+    public const string Overflowed = "overflowed";
 }

@@ -5,8 +5,8 @@ using LiteDB;
 namespace IvrEngine.Profiles;
 
 /// <summary>The statistics' hourly totals (<see cref="IStatisticsStore"/>), in the same file, through the same writer
-/// and engine lock as the cards: one document per slice, its id the UTC hour first (<c>yyyyMMddHH</c>) so that a
-/// period is one seek and one walk of the <c>_id</c> index.</summary>
+/// and engine lock as the cards: one document per slice, its id the dimension, then the UTC hour (<c>yyyyMMddHH</c>),
+/// then the value, so that a report's period of one dimension is one seek and one walk of the <c>_id</c> index.</summary>
 public sealed partial class LiteDbClientStore : IStatisticsStore
 {
     internal const string StatisticsHours = "stat_hours";
@@ -15,7 +15,7 @@ public sealed partial class LiteDbClientStore : IStatisticsStore
     private const string HourFormat = "yyyyMMddHH";
 
     /// <inheritdoc />
-    public async Task AddHoursAsync(IReadOnlyCollection<KeyValuePair<HourKey, HourTotals>> totals, CancellationToken cancellationToken = default)
+    public async Task AddHoursAsync(IReadOnlyCollection<KeyValuePair<SliceKey, HourTotals>> totals, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(totals);
         if (totals.Count == 0) return;
@@ -35,17 +35,19 @@ public sealed partial class LiteDbClientStore : IStatisticsStore
     }
 
     /// <inheritdoc />
-    public async Task<IReadOnlyList<KeyValuePair<HourKey, HourTotals>>> ReadHoursAsync(DateTimeOffset since, DateTimeOffset until, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<KeyValuePair<SliceKey, HourTotals>>> ReadHoursAsync(string dimension, DateTimeOffset since, DateTimeOffset until,
+        CancellationToken cancellationToken = default)
     {
+        ArgumentException.ThrowIfNullOrEmpty(dimension);
         cancellationToken.ThrowIfCancellationRequested();
         ThrowIfDisposed();
-        var first = HourKey.HourOf(since).UtcDateTime.ToString(HourFormat, CultureInfo.InvariantCulture);
-        var end = HourKey.HourOf(until) == until ? HourKey.HourOf(until) : HourKey.HourOf(until).AddHours(1);
-        var last = end.UtcDateTime.ToString(HourFormat, CultureInfo.InvariantCulture);
-        if (string.CompareOrdinal(first, last) >= 0) return [];
+        var end = CallFacts.HourOf(until) == until ? CallFacts.HourOf(until) : CallFacts.HourOf(until).AddHours(1);
+        if (end <= CallFacts.HourOf(since)) return [];
+        var first = dimension + KeySeparator + CallFacts.HourOf(since).UtcDateTime.ToString(HourFormat, CultureInfo.InvariantCulture);
+        var last = dimension + KeySeparator + end.UtcDateTime.ToString(HourFormat, CultureInfo.InvariantCulture);
 
         // Read a page of slices per hold of the engine lock: a year's report does not hold up the calls' lookups.
-        var result = new List<KeyValuePair<HourKey, HourTotals>>();
+        var result = new List<KeyValuePair<SliceKey, HourTotals>>();
         var after = first;
         var inclusive = true;
         while (true)
@@ -68,19 +70,15 @@ public sealed partial class LiteDbClientStore : IStatisticsStore
         }
     }
 
-    private static string IdOf(HourKey key) => string.Join(KeySeparator,
-        key.Hour.UtcDateTime.ToString(HourFormat, CultureInfo.InvariantCulture), key.Campaign, key.Flow, key.Queue, key.Agent, key.CustomerType, key.Category);
+    private static string IdOf(SliceKey key) =>
+        string.Join(KeySeparator, key.Dimension, key.Hour.UtcDateTime.ToString(HourFormat, CultureInfo.InvariantCulture), key.Value);
 
-    private static BsonDocument ToDocument(string id, HourKey key, HourTotals t) => new()
+    private static BsonDocument ToDocument(string id, SliceKey key, HourTotals t) => new()
     {
         ["_id"] = id,
         ["hour"] = key.Hour.UtcDateTime,
-        ["campaign"] = key.Campaign,
-        ["flow"] = key.Flow,
-        ["queue"] = key.Queue,
-        ["agent"] = key.Agent,
-        ["cti"] = key.CustomerType,
-        ["category"] = key.Category,
+        ["dimension"] = key.Dimension,
+        ["value"] = key.Value,
         ["calls"] = t.Calls,
         ["ivrCalls"] = t.IvrCalls,
         ["contained"] = t.Contained,
@@ -99,10 +97,9 @@ public sealed partial class LiteDbClientStore : IStatisticsStore
         ["answeredWaits"] = new BsonArray(t.AnsweredWaits.Select(n => new BsonValue(n))),
     };
 
-    private static (HourKey Key, HourTotals Totals) FromDocument(BsonDocument doc)
+    private static (SliceKey Key, HourTotals Totals) FromDocument(BsonDocument doc)
     {
-        var key = new HourKey(new DateTimeOffset(DateTime.SpecifyKind(doc["hour"].AsDateTime, DateTimeKind.Utc)), doc["campaign"].AsString,
-            doc["flow"].AsString, doc["queue"].AsString, doc["agent"].AsString, doc["cti"].AsString, doc["category"].AsString);
+        var key = new SliceKey(new DateTimeOffset(DateTime.SpecifyKind(doc["hour"].AsDateTime, DateTimeKind.Utc)), doc["dimension"].AsString, doc["value"].AsString);
         var totals = new HourTotals
         {
             Calls = doc["calls"].AsInt64,

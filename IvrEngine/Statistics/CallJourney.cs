@@ -96,14 +96,14 @@ internal sealed class CallJourney(string callUuid, DateTimeOffset firstSeen)
         return joined;
     }
 
-    /// <summary>The call counted: its slice and its one call's totals (docs/statistics.md defines every figure).</summary>
-    public (HourKey Key, HourTotals Totals) Count()
+    /// <summary>The call counted: what it was and its one call's totals (docs/statistics.md defines every figure).</summary>
+    public (CallFacts Facts, HourTotals Totals) Count()
     {
         var ivr = Ivr;
         var start = ivr?.StartedAt ?? (_legs.Count > 0 ? _legs[0].JoinedAt : LastSeen);
         var last = _legs.Count > 0 ? _legs[^1] : null;
         var answered = _legs.FindLast(l => l.AnsweredAt is not null);
-        var key = new HourKey(HourKey.HourOf(start), ivr?.Campaign ?? string.Empty, ivr?.Flow ?? string.Empty, last?.Queue ?? string.Empty,
+        var key = new CallFacts(CallFacts.HourOf(start), ivr?.Campaign ?? string.Empty, ivr?.Flow ?? string.Empty, last?.Queue ?? string.Empty,
             answered?.Agent ?? string.Empty, ivr?.CustomerType ?? string.Empty, ivr?.Category ?? string.Empty);
 
         var totals = new HourTotals { Calls = 1 };
@@ -154,7 +154,7 @@ internal sealed class CallJourney(string callUuid, DateTimeOffset firstSeen)
             totals.TalkSeconds = talk;
             totals.AnsweredWaits[HourTotals.BucketOf(waitUntilAnswer)] = 1;
         }
-        else if (last.CancelReason is "TIMEOUT" or "NO_AGENT_TIMEOUT" or "EXIT_WITH_KEY")
+        else if (QueueActions.IsOverflow(last.CancelReason))
         {
             totals.Overflowed = 1;
         }

@@ -1,7 +1,7 @@
 namespace IvrEngine.Statistics;
 
-/// <summary>The slice a call is counted in: the hour it reached the engine (UTC) and what it was (docs/statistics.md).
-/// Empty strings stand for "none" (no flow, no queue, no agent, unknown caller).</summary>
+/// <summary>What a counted call was (docs/statistics.md): the hour it reached the engine (UTC) and its value of each
+/// dimension a report can be cut by. Empty strings stand for "none" (no flow, no queue, no agent, unknown caller).</summary>
 /// <param name="Hour">The UTC hour, minutes and seconds zero.</param>
 /// <param name="Campaign">The dialed number.</param>
 /// <param name="Flow">The flow that ran.</param>
@@ -9,7 +9,7 @@ namespace IvrEngine.Statistics;
 /// <param name="Agent">The agent who took it last.</param>
 /// <param name="CustomerType">The customer-type code (N, E, R, V, T).</param>
 /// <param name="Category">The client's category.</param>
-public sealed record HourKey(DateTimeOffset Hour, string Campaign, string Flow, string Queue, string Agent, string CustomerType, string Category)
+public sealed record CallFacts(DateTimeOffset Hour, string Campaign, string Flow, string Queue, string Agent, string CustomerType, string Category)
 {
     /// <summary>The hour a moment falls in, in UTC.</summary>
     public static DateTimeOffset HourOf(DateTimeOffset at)
@@ -17,6 +17,50 @@ public sealed record HourKey(DateTimeOffset Hour, string Campaign, string Flow, 
         var utc = at.ToUniversalTime();
         return new DateTimeOffset(utc.Year, utc.Month, utc.Day, utc.Hour, 0, 0, TimeSpan.Zero);
     }
+
+    /// <summary>The slices the call adds to: the hour's total and the hour's value of each dimension.</summary>
+    public IReadOnlyList<SliceKey> Slices() =>
+    [
+        new(Hour, SliceDimensions.Total, string.Empty),
+        new(Hour, SliceDimensions.Campaign, Campaign),
+        new(Hour, SliceDimensions.Flow, Flow),
+        new(Hour, SliceDimensions.Queue, Queue),
+        new(Hour, SliceDimensions.Agent, Agent),
+        new(Hour, SliceDimensions.Cti, CustomerType),
+        new(Hour, SliceDimensions.Category, Category),
+    ];
+}
+
+/// <summary>One slice: the calls of an hour (UTC) with one value of one dimension (or all the hour's calls, the
+/// <see cref="SliceDimensions.Total"/>). A report cut by a dimension reads that dimension's slices alone.</summary>
+/// <param name="Hour">The UTC hour.</param>
+/// <param name="Dimension">One of <see cref="SliceDimensions"/>.</param>
+/// <param name="Value">The dimension's value; empty for none (and for the total).</param>
+public sealed record SliceKey(DateTimeOffset Hour, string Dimension, string Value);
+
+/// <summary>The dimensions the slices are kept by.</summary>
+public static class SliceDimensions
+{
+    /// <summary>All the hour's calls.</summary>
+    public const string Total = "total";
+
+    /// <summary>By dialed number.</summary>
+    public const string Campaign = "campaign";
+
+    /// <summary>By flow.</summary>
+    public const string Flow = "flow";
+
+    /// <summary>By the last queue.</summary>
+    public const string Queue = "queue";
+
+    /// <summary>By the last agent.</summary>
+    public const string Agent = "agent";
+
+    /// <summary>By customer-type code.</summary>
+    public const string Cti = "cti";
+
+    /// <summary>By client category.</summary>
+    public const string Category = "category";
 }
 
 /// <summary>What the calls of one slice add up to: counts, sums and histograms of waits, so that every figure of a

@@ -7,7 +7,7 @@ public sealed class StatisticsCollector : IDisposable
 {
     private readonly object _gate = new();
     private readonly Dictionary<string, CallJourney> _calls = new(StringComparer.OrdinalIgnoreCase);
-    private Dictionary<HourKey, HourTotals> _pending = [];
+    private Dictionary<SliceKey, HourTotals> _pending = [];
     private readonly TimeProvider _time;
     private readonly StatisticsOptions _options;
     private readonly bool _switchEvents;
@@ -142,7 +142,7 @@ public sealed class StatisticsCollector : IDisposable
     }
 
     /// <summary>Takes the totals counted since the last call.</summary>
-    public IReadOnlyCollection<KeyValuePair<HourKey, HourTotals>> TakeCounted()
+    public IReadOnlyCollection<KeyValuePair<SliceKey, HourTotals>> TakeCounted()
     {
         lock (_gate)
         {
@@ -154,7 +154,7 @@ public sealed class StatisticsCollector : IDisposable
     }
 
     /// <summary>Gives back totals the store did not take (they go with the next flush).</summary>
-    public void GiveBack(IReadOnlyCollection<KeyValuePair<HourKey, HourTotals>> totals)
+    public void GiveBack(IReadOnlyCollection<KeyValuePair<SliceKey, HourTotals>> totals)
     {
         ArgumentNullException.ThrowIfNull(totals);
         lock (_gate)
@@ -216,14 +216,14 @@ public sealed class StatisticsCollector : IDisposable
     private void CountLocked(CallJourney journey)
     {
         _calls.Remove(journey.CallUuid);
-        var (key, totals) = journey.Count();
-        AddLocked(key, totals);
+        var (facts, totals) = journey.Count();
+        foreach (var slice in facts.Slices()) AddLocked(slice, totals);
         Interlocked.Increment(ref _counted);
     }
 
-    private void AddLocked(HourKey key, HourTotals totals)
+    private void AddLocked(SliceKey key, HourTotals totals)
     {
-        if (_pending.TryGetValue(key, out var existing)) existing.Add(totals);
-        else _pending[key] = totals;
+        if (!_pending.TryGetValue(key, out var sum)) _pending[key] = sum = new HourTotals();
+        sum.Add(totals);
     }
 }

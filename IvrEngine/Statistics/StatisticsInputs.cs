@@ -77,4 +77,8 @@ public static class QueueActions
 
     /// <summary>member-queue-end's cause when no agent took it.</summary>
     public const string Cancel = "Cancel";
+
+    /// <summary>True for the cancel reasons of a queue that let the caller go (the dialplan goes on: voicemail, another
+    /// queue): TIMEOUT, NO_AGENT_TIMEOUT, EXIT_WITH_KEY. Else (BREAK_OUT, NONE) the caller hung up or was taken out.</summary>
+    public static bool IsOverflow(string? cancelReason) => cancelReason is "TIMEOUT" or "NO_AGENT_TIMEOUT" or "EXIT_WITH_KEY";
 }

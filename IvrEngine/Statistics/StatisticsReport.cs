@@ -88,12 +88,26 @@ public static class StatisticsReport
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(query);
-        var slices = await store.ReadHoursAsync(query.Since, query.Until, cancellationToken).ConfigureAwait(false);
+        var slices = await store.ReadHoursAsync(DimensionOf(query.By), query.Since, query.Until, cancellationToken).ConfigureAwait(false);
         return Build(slices, query.By, query.Zone, query.ServiceLevelSeconds);
     }
 
-    /// <summary>Sums <paramref name="slices"/> by <paramref name="by"/>, in the key's order, and computes the figures.</summary>
-    public static IReadOnlyList<ReportRow> Build(IEnumerable<KeyValuePair<HourKey, HourTotals>> slices, ReportDimension by, TimeZoneInfo zone,
+    /// <summary>The slices a report cut by <paramref name="by"/> reads: the hour's totals for the whole period, the hour
+    /// of the day and the day; else the dimension's own.</summary>
+    public static string DimensionOf(ReportDimension by) => by switch
+    {
+        ReportDimension.Total or ReportDimension.Hour or ReportDimension.Day => SliceDimensions.Total,
+        ReportDimension.Queue => SliceDimensions.Queue,
+        ReportDimension.Campaign => SliceDimensions.Campaign,
+        ReportDimension.Flow => SliceDimensions.Flow,
+        ReportDimension.Agent => SliceDimensions.Agent,
+        ReportDimension.Cti => SliceDimensions.Cti,
+        ReportDimension.Category => SliceDimensions.Category,
+        _ => throw new ArgumentOutOfRangeException(nameof(by), by, null),
+    };
+
+    /// <summary>Sums <paramref name="slices"/> (of <see cref="DimensionOf"/>'s dimension) by <paramref name="by"/>, in the key's order, and computes the figures.</summary>
+    public static IReadOnlyList<ReportRow> Build(IEnumerable<KeyValuePair<SliceKey, HourTotals>> slices, ReportDimension by, TimeZoneInfo zone,
         int serviceLevelSeconds = DefaultServiceLevelSeconds)
     {
         ArgumentNullException.ThrowIfNull(slices);
@@ -105,8 +119,11 @@ public static class StatisticsReport
         }
 
         var rows = new SortedDictionary<string, HourTotals>(StringComparer.Ordinal);
+        var dimension = DimensionOf(by);
         foreach (var (key, totals) in slices)
         {
+            // Every call is in one slice of each dimension: summing another dimension's would count it again.
+            if (key.Dimension != dimension) continue;
             var row = RowKey(key, by, zone);
             if (!rows.TryGetValue(row, out var sum)) rows[row] = sum = new HourTotals();
             sum.Add(totals);
@@ -164,9 +181,9 @@ public static class StatisticsReport
     /// <summary>The columns of <see cref="WriteCsv"/> and of the terminal table, in order.</summary>
     public static IReadOnlyList<string> Columns(ReportDimension by, int serviceLevelSeconds) =>
     [
-        by.ToString().ToLowerInvariant(), "calls", "ivr_calls", "contained", "containment_pct", "ivr_abandoned", "ivr_failed", "queued",
+        by.ToString().ToLowerInvariant(), "calls", "calls_in_ivr", "contained", "containment_pct", "abandoned_in_ivr", "failed_in_ivr", "queued",
         "answered", "abandoned", "abandon_pct", "overflowed", $"service_level_{serviceLevelSeconds}s_pct", "avg_wait_s", "p90_wait_s",
-        "avg_talk_s", "avg_ivr_s", "transfers", "repeats",
+        "avg_talk_s", "avg_in_ivr_s", "transfers", "repeats",
     ];
 
     /// <summary>The row's cells, in <see cref="Columns"/>' order, as text (invariant culture; empty when undefined).</summary>
@@ -218,18 +235,12 @@ public static class StatisticsReport
         }
     }
 
-    private static string RowKey(HourKey key, ReportDimension by, TimeZoneInfo zone) => by switch
+    private static string RowKey(SliceKey key, ReportDimension by, TimeZoneInfo zone) => by switch
     {
         ReportDimension.Total => "all",
-        ReportDimension.Queue => NoneIfEmpty(key.Queue),
-        ReportDimension.Campaign => NoneIfEmpty(key.Campaign),
-        ReportDimension.Flow => NoneIfEmpty(key.Flow),
-        ReportDimension.Agent => NoneIfEmpty(key.Agent),
-        ReportDimension.Cti => NoneIfEmpty(key.CustomerType),
-        ReportDimension.Category => NoneIfEmpty(key.Category),
         ReportDimension.Hour => TimeZoneInfo.ConvertTime(key.Hour, zone).Hour.ToString("00", CultureInfo.InvariantCulture),
         ReportDimension.Day => TimeZoneInfo.ConvertTime(key.Hour, zone).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
-        _ => throw new ArgumentOutOfRangeException(nameof(by), by, null),
+        _ => NoneIfEmpty(key.Value),
     };
 
     private static string NoneIfEmpty(string value) => value.Length == 0 ? None : value;

@@ -1,0 +1,211 @@
+using System.Diagnostics;
+using System.Globalization;
+using IvrEngine.Profiles;
+using IvrEngine.Statistics;
+
+namespace IvrEngine.Benchmarks;
+
+/// <summary><c>report</c>: counts N generated calls over D days through the engine's <see cref="StatisticsCollector"/>
+/// (as the IVR and mod_callcenter's events feed it: IVR start and end, queue start, answer, bridge end, queue end,
+/// hangup), adding its slices to a temporary LiteDB store every 2,500 calls (the engine adds them every 5 s: 2,500 calls
+/// at 500 calls/s), measures what keeping them costs per call, then times the main reports over the whole period and
+/// over one day. Deletes the folder at the end.</summary>
+internal static class ReportCommand
+{
+    private static readonly string[] Options = ["--interactions", "--days", "--rounds"];
+    private const int FlushEvery = 2_500;
+    private const int Agents = 60;
+    private static readonly string[] Queues = ["general@default", "vip@default", "collections@default", "spanish@default", "sales@default", "support@default"];
+    private static readonly string[] Campaigns = ["5000", "5001", "5002", "5003", "5004"];
+    private static readonly string[] FlowOfCampaign = ["bank", "taxi", "clinic", "bank", "default"];
+    private static readonly string[] Codes = ["N", "E", "E", "E", "R", "V", "T"];
+    private static readonly string[] Categories = ["regular", "vip", "problem", "partner"];
+
+    public static int Run(ReadOnlySpan<string> args)
+    {
+        var line = CommandLine.Parse(args, Options, positionals: 0);
+        var interactions = line.GetInt("--interactions", 1_000_000, 1_000, 50_000_000);
+        var days = line.GetInt("--days", 90, 1, 3650);
+        var rounds = line.GetInt("--rounds", 5, 1, 100);
+        return RunAsync(interactions, days, rounds).GetAwaiter().GetResult();
+    }
+
+    private static async Task<int> RunAsync(int interactions, int days, int rounds)
+    {
+        var folder = Directory.CreateTempSubdirectory("ivrengine-report-");
+        try
+        {
+            var end = new DateTimeOffset(2026, 12, 1, 0, 0, 0, TimeSpan.Zero);
+            var start = end.AddDays(-days);
+            Console.WriteLine($"report: {interactions:N0} calls over {days} days ({start:yyyy-MM-dd} to {end:yyyy-MM-dd}) counted by the statistics' collector into a temporary LiteDB store; {rounds} rounds per report; .NET {Environment.Version}, {Environment.ProcessorCount} cores");
+            using var store = new LiteDbClientStore(Path.Combine(folder.FullName, "report.db"));
+            var clock = new Clock(start);
+            using var collector = new StatisticsCollector(clock, new StatisticsOptions(), switchEvents: true);
+
+            // The calls in time order (each starts 0 to 2 s after the one before, scaled to the period), as the engine
+            // meets them. Generating the inputs is timed apart from counting them.
+            var random = new Random(1);
+            var spacing = (end - start).TotalSeconds / interactions;
+            var calls = new List<GeneratedCall>(Math.Min(interactions, 100_000));
+            double generateSeconds = 0, countSeconds = 0, flushSeconds = 0;
+            long countAllocated = 0, flushAllocated = 0;
+            var at = start;
+            for (var done = 0; done < interactions;)
+            {
+                var batch = Math.Min(FlushEvery, interactions - done);
+                var generated = Stopwatch.StartNew();
+                calls.Clear();
+                for (var i = 0; i < batch; i++)
+                {
+                    at = at.AddSeconds(random.NextDouble() * 2 * spacing);
+                    calls.Add(Generate(random, done + i, at));
+                }
+
+                generateSeconds += generated.Elapsed.TotalSeconds;
+
+                var thread = Stopwatch.StartNew();
+                var before = GC.GetAllocatedBytesForCurrentThread();
+                foreach (var call in calls) Feed(collector, clock, call);
+                countAllocated += GC.GetAllocatedBytesForCurrentThread() - before;
+                countSeconds += thread.Elapsed.TotalSeconds;
+
+                clock.Set(at);
+                var flushed = Stopwatch.StartNew();
+                var allocated = GC.GetTotalAllocatedBytes(precise: true);
+                await collector.FlushAsync(store);
+                flushAllocated += GC.GetTotalAllocatedBytes(precise: true) - allocated;
+                flushSeconds += flushed.Elapsed.TotalSeconds;
+                done += batch;
+            }
+
+            clock.Set(at.AddHours(5));
+            await collector.FlushAsync(store);
+            var slices = 0;
+            foreach (var dimension in new[] { SliceDimensions.Total, SliceDimensions.Campaign, SliceDimensions.Flow, SliceDimensions.Queue, SliceDimensions.Agent, SliceDimensions.Cti, SliceDimensions.Category })
+            {
+                slices += (await store.ReadHoursAsync(dimension, start, end.AddDays(1))).Count;
+            }
+
+            Console.WriteLine($"counted: {collector.Counted:N0} calls, {slices:N0} slices in the store; generating the inputs took {generateSeconds:F1} s (not counted below)");
+            Console.WriteLine($"keeping the statistics, per call: the collector {countSeconds / interactions * 1e6:F2} µs and {countAllocated / (double)interactions:F0} B allocated (the inputs' records included); adding its slices to the store {flushSeconds / interactions * 1e6:F2} µs and {flushAllocated / (double)interactions:F0} B (every {FlushEvery:N0} calls; all threads)");
+
+            var zone = TimeZoneInfo.Utc;
+            var whole = (Since: start, Until: end);
+            var lastDay = (Since: end.AddDays(-1), Until: end);
+            var worst = 0.0;
+            Console.WriteLine("report (whole period unless said)        rows   slices read   median ms   (all rounds)");
+            foreach (var (name, by, period) in new (string, ReportDimension, (DateTimeOffset Since, DateTimeOffset Until))[]
+            {
+                ("total", ReportDimension.Total, whole),
+                ("by queue", ReportDimension.Queue, whole),
+                ("by agent", ReportDimension.Agent, whole),
+                ("by campaign", ReportDimension.Campaign, whole),
+                ("by cti", ReportDimension.Cti, whole),
+                ("by hour of day", ReportDimension.Hour, whole),
+                ("by day", ReportDimension.Day, whole),
+                ("by agent, last day", ReportDimension.Agent, lastDay),
+            })
+            {
+                var query = new ReportQuery(period.Since, period.Until, by, StatisticsReport.DefaultServiceLevelSeconds, zone);
+                var times = new List<double>(rounds);
+                IReadOnlyList<ReportRow> rows = [];
+                for (var r = 0; r < rounds; r++)
+                {
+                    var timer = Stopwatch.StartNew();
+                    rows = await StatisticsReport.RunAsync(store, query);
+                    times.Add(timer.Elapsed.TotalMilliseconds);
+                }
+
+                var read = (await store.ReadHoursAsync(StatisticsReport.DimensionOf(by), period.Since, period.Until)).Count;
+                var median = Stats.Median(times);
+                worst = Math.Max(worst, median);
+                Console.WriteLine($"{name,-40} {rows.Count,5} {read,13:N0} {median,11:F1}   ({string.Join(", ", times.Select(t => t.ToString("F1", CultureInfo.InvariantCulture)))})");
+            }
+
+            Console.WriteLine($"goal: every report over {interactions:N0} interactions under 1 s -> {Stats.PassFail(worst < 1000)} (slowest median {worst:F0} ms)");
+            return 0;
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    private static GeneratedCall Generate(Random random, int n, DateTimeOffset at)
+    {
+        var campaign = random.Next(Campaigns.Length);
+        var roll = random.NextDouble();
+        var outcome = roll < 0.10 ? "hangup" : roll < 0.15 ? "hung-up" : "transferred";
+        var queue = Queues[random.Next(Queues.Length)];
+        var second = random.NextDouble() < 0.05 ? Queues[random.Next(Queues.Length)] : null;
+        var end = random.NextDouble();
+        return new GeneratedCall(
+            "call-" + n.ToString(CultureInfo.InvariantCulture), at, TimeSpan.FromSeconds(10 + random.Next(50)), Campaigns[campaign], FlowOfCampaign[campaign], outcome,
+            Codes[random.Next(Codes.Length)], Categories[random.Next(Categories.Length)], queue, second,
+            Wait: -25 * Math.Log(1 - random.NextDouble()), Talk: 30 + random.Next(300),
+            Ending: end < 0.80 ? Ending.Answered : end < 0.95 ? Ending.Abandoned : Ending.Overflowed,
+            Agent: (1001 + random.Next(Agents)).ToString(CultureInfo.InvariantCulture) + "@default");
+    }
+
+    /// <summary>What the engine and the inbound connection tell the collector of one call, in their order.</summary>
+    private static void Feed(StatisticsCollector collector, Clock clock, GeneratedCall c)
+    {
+        clock.Set(c.At);
+        collector.IvrStarted(c.Uuid);
+        var left = c.At + c.Ivr;
+        collector.IvrEnded(new IvrLeg(c.Uuid, c.At, c.Ivr, c.Campaign, c.Flow, c.Outcome, c.Outcome == "transferred" ? "queue" : null, c.Code, c.Category,
+            [c.Flow + "/welcome", c.Flow + "/identify", c.Flow + "/route"]));
+        if (c.Outcome != "transferred")
+        {
+            collector.Hangup(c.Uuid, left);
+            return;
+        }
+
+        var joined = left;
+        if (c.SecondQueue is { } second)
+        {
+            var moved = joined.AddSeconds(c.Wait / 2);
+            collector.Queue(new QueueEvent(QueueActions.MemberQueueStart, c.Uuid, c.Queue, null, joined, JoinedAt: joined));
+            collector.Queue(new QueueEvent(QueueActions.MemberQueueEnd, c.Uuid, c.Queue, null, moved, QueueActions.Cancel, "BREAK_OUT", joined, null, moved));
+            joined = moved;
+            c = c with { Queue = second };
+        }
+
+        var waited = joined.AddSeconds(c.Wait);
+        collector.Queue(new QueueEvent(QueueActions.MemberQueueStart, c.Uuid, c.Queue, null, joined, JoinedAt: joined));
+        if (c.Ending == Ending.Answered)
+        {
+            var over = waited.AddSeconds(c.Talk);
+            collector.Queue(new QueueEvent(QueueActions.BridgeAgentStart, c.Uuid, c.Queue, c.Agent, waited, JoinedAt: joined, AnsweredAt: waited));
+            collector.Queue(new QueueEvent(QueueActions.BridgeAgentEnd, c.Uuid, c.Queue, c.Agent, over, null, null, joined, waited, over));
+            collector.Queue(new QueueEvent(QueueActions.MemberQueueEnd, c.Uuid, c.Queue, c.Agent, over, QueueActions.Terminated, null, joined, waited, over));
+            collector.Hangup(c.Uuid, over);
+        }
+        else
+        {
+            var reason = c.Ending == Ending.Abandoned ? "BREAK_OUT" : "TIMEOUT";
+            collector.Queue(new QueueEvent(QueueActions.MemberQueueEnd, c.Uuid, c.Queue, null, waited, QueueActions.Cancel, reason, joined, null, waited));
+            collector.Hangup(c.Uuid, waited);
+        }
+    }
+
+    private enum Ending
+    {
+        Answered,
+        Abandoned,
+        Overflowed,
+    }
+
+    private sealed record GeneratedCall(string Uuid, DateTimeOffset At, TimeSpan Ivr, string Campaign, string Flow, string Outcome, string Code, string Category,
+        string Queue, string? SecondQueue, double Wait, int Talk, Ending Ending, string? Agent);
+
+    /// <summary>The collector's clock, set to each call's time (it forgets silent calls by it).</summary>
+    private sealed class Clock(DateTimeOffset now) : TimeProvider
+    {
+        private DateTimeOffset _now = now;
+
+        public void Set(DateTimeOffset now) => _now = now;
+
+        public override DateTimeOffset GetUtcNow() => _now;
+    }
+}
