@@ -260,5 +260,9 @@ public sealed class StatisticsCollectorTests
         public Task<IReadOnlyList<KeyValuePair<SliceKey, HourTotals>>> ReadHoursAsync(string dimension, DateTimeOffset since, DateTimeOffset until,
             CancellationToken cancellationToken = default) =>
             Task.FromResult<IReadOnlyList<KeyValuePair<SliceKey, HourTotals>>>(Added);
+
+        public Task<IReadOnlyList<KeyValuePair<SliceKey, HourTotals>>> ReadPeriodAsync(string dimension, DateTimeOffset since, DateTimeOffset until,
+            CancellationToken cancellationToken = default) =>
+            Task.FromResult<IReadOnlyList<KeyValuePair<SliceKey, HourTotals>>>(Added);
     }
 }

@@ -57,4 +57,29 @@ public sealed class StatisticsStoreTests : IDisposable
         read.Select(s => s.Key.Hour).Should().BeInAscendingOrder();
         read.Sum(s => s.Value.Calls).Should().Be(2500);
     }
+
+    [Fact]
+    public async Task A_period_not_cut_by_time_reads_its_whole_days_from_the_days_totals_and_its_edges_by_the_hour()
+    {
+        using var store = new LiteDbClientStore(DbPath);
+
+        // Three calls an hour on the 1st to the 3rd (UTC), in two batches as two flushes would add them.
+        var all = (from day in Enumerable.Range(1, 3) from hour in Enumerable.Range(0, 24) select Slice(day, hour, "vip", 3)).ToList();
+        await store.AddHoursAsync(all.Take(40).ToList());
+        await store.AddHoursAsync(all.Skip(40).ToList());
+
+        // 1st 20:00 to 3rd 04:00: 4 hours, the 2nd whole, 4 hours.
+        var since = new DateTimeOffset(2026, 12, 1, 20, 0, 0, TimeSpan.Zero);
+        var until = new DateTimeOffset(2026, 12, 3, 4, 0, 0, TimeSpan.Zero);
+        var period = await store.ReadPeriodAsync(SliceDimensions.Queue, since, until);
+        period.Should().HaveCount(9);
+        period.Count(s => s.Value.Calls == 72).Should().Be(1, "the 2nd is one document: its 24 hours summed");
+        period.Sum(s => s.Value.Calls).Should().Be(32 * 3);
+        (await store.ReadHoursAsync(SliceDimensions.Queue, since, until)).Sum(s => s.Value.Calls).Should().Be(32 * 3, "the same calls by the hour");
+
+        // Within one day, and a period shorter than a day across midnight: hours only.
+        (await store.ReadPeriodAsync(SliceDimensions.Queue, since, since.AddHours(2))).Should().HaveCount(2);
+        (await store.ReadPeriodAsync(SliceDimensions.Queue, since, since.AddHours(8))).Sum(s => s.Value.Calls).Should().Be(24);
+        (await store.ReadPeriodAsync(SliceDimensions.Total, since, until)).Should().BeEmpty("only the queue's slices were added");
+    }
 }

@@ -4,60 +4,96 @@ using LiteDB;
 
 namespace IvrEngine.Profiles;
 
-/// <summary>The statistics' hourly totals (<see cref="IStatisticsStore"/>), in the same file, through the same writer
-/// and engine lock as the cards: one document per slice, its id the dimension, then the UTC hour (<c>yyyyMMddHH</c>),
-/// then the value, so that a report's period of one dimension is one seek and one walk of the <c>_id</c> index.</summary>
+/// <summary>The statistics' totals (<see cref="IStatisticsStore"/>), in the same file, through the same writer and engine
+/// lock as the cards: one document per slice and hour, and one per slice and UTC day (the day's hours summed, kept as
+/// the hours are added), in <c>stat_hours</c>. An id is the dimension, <c>h</c> and the hour (<c>yyyyMMddHH</c>) or
+/// <c>d</c> and the day (<c>yyyyMMdd</c>), then the value: a period of one dimension is one seek and one walk of the
+/// <c>_id</c> index, and a report over months reads a document per day and value.</summary>
 public sealed partial class LiteDbClientStore : IStatisticsStore
 {
     internal const string StatisticsHours = "stat_hours";
 
     private const char KeySeparator = '\u001f';
     private const string HourFormat = "yyyyMMddHH";
+    private const string DayFormat = "yyyyMMdd";
 
     /// <inheritdoc />
     public async Task AddHoursAsync(IReadOnlyCollection<KeyValuePair<SliceKey, HourTotals>> totals, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(totals);
         if (totals.Count == 0) return;
+
+        // The days' totals grow with their hours', in the same transaction.
+        var days = new Dictionary<SliceKey, HourTotals>();
+        foreach (var (key, add) in totals)
+        {
+            var day = key with { Hour = new DateTimeOffset(key.Hour.UtcDateTime.Date, TimeSpan.Zero) };
+            if (!days.TryGetValue(day, out var sum)) days[day] = sum = new HourTotals();
+            sum.Add(add);
+        }
+
         await WriteAsync(() =>
         {
-            var hours = _db.GetCollection(StatisticsHours);
-            foreach (var (key, add) in totals)
-            {
-                var id = IdOf(key);
-                var sum = hours.FindById(id) is { } existing ? FromDocument(existing).Totals : new HourTotals();
-                sum.Add(add);
-                hours.Upsert(ToDocument(id, key, sum));
-            }
-
+            var slices = _db.GetCollection(StatisticsHours);
+            foreach (var (key, add) in totals) AddTo(slices, HourId(key), key, add);
+            foreach (var (key, add) in days) AddTo(slices, DayId(key), key, add);
             return true;
         }, cancellationToken, groupable: true);
     }
 
     /// <inheritdoc />
-    public async Task<IReadOnlyList<KeyValuePair<SliceKey, HourTotals>>> ReadHoursAsync(string dimension, DateTimeOffset since, DateTimeOffset until,
+    public Task<IReadOnlyList<KeyValuePair<SliceKey, HourTotals>>> ReadHoursAsync(string dimension, DateTimeOffset since, DateTimeOffset until,
         CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(dimension);
+        var (first, end) = Hours(since, until);
+        return end <= first ? Task.FromResult<IReadOnlyList<KeyValuePair<SliceKey, HourTotals>>>([])
+            : ReadRangeAsync(HourId(new SliceKey(first, dimension, string.Empty)), HourId(new SliceKey(end, dimension, string.Empty)), cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<KeyValuePair<SliceKey, HourTotals>>> ReadPeriodAsync(string dimension, DateTimeOffset since, DateTimeOffset until,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(dimension);
+        var (first, end) = Hours(since, until);
+        if (end <= first) return [];
+
+        // The whole UTC days of the period from the days' totals, the hours before and after them from the hours'.
+        var firstDay = new DateTimeOffset(first.UtcDateTime.Date, TimeSpan.Zero);
+        if (firstDay < first) firstDay = firstDay.AddDays(1);
+        var endDay = new DateTimeOffset(end.UtcDateTime.Date, TimeSpan.Zero);
+        if (endDay <= firstDay) return await ReadHoursAsync(dimension, first, end, cancellationToken);
+        var result = new List<KeyValuePair<SliceKey, HourTotals>>();
+        result.AddRange(await ReadHoursAsync(dimension, first, firstDay, cancellationToken));
+        result.AddRange(await ReadRangeAsync(DayId(new SliceKey(firstDay, dimension, string.Empty)), DayId(new SliceKey(endDay, dimension, string.Empty)), cancellationToken));
+        result.AddRange(await ReadHoursAsync(dimension, endDay, end, cancellationToken));
+        return result;
+    }
+
+    /// <summary>The whole hours a period counts: from the one holding its start to the one after its end (the end's
+    /// own hour unless the end is a whole hour).</summary>
+    private static (DateTimeOffset First, DateTimeOffset End) Hours(DateTimeOffset since, DateTimeOffset until)
+    {
+        var end = CallFacts.HourOf(until) == until ? CallFacts.HourOf(until) : CallFacts.HourOf(until).AddHours(1);
+        return (CallFacts.HourOf(since), end);
+    }
+
+    /// <summary>The slices whose ids are from <paramref name="lower"/> (inclusive) to <paramref name="upper"/>
+    /// (exclusive: no id equals it, each has a value after it), a page per hold of the engine lock (a year's report
+    /// does not hold up the calls' lookups).</summary>
+    private async Task<IReadOnlyList<KeyValuePair<SliceKey, HourTotals>>> ReadRangeAsync(string lower, string upper, CancellationToken cancellationToken)
+    {
         cancellationToken.ThrowIfCancellationRequested();
         ThrowIfDisposed();
-        var end = CallFacts.HourOf(until) == until ? CallFacts.HourOf(until) : CallFacts.HourOf(until).AddHours(1);
-        if (end <= CallFacts.HourOf(since)) return [];
-        var first = dimension + KeySeparator + CallFacts.HourOf(since).UtcDateTime.ToString(HourFormat, CultureInfo.InvariantCulture);
-        var last = dimension + KeySeparator + end.UtcDateTime.ToString(HourFormat, CultureInfo.InvariantCulture);
-
-        // Read a page of slices per hold of the engine lock: a year's report does not hold up the calls' lookups.
         var result = new List<KeyValuePair<SliceKey, HourTotals>>();
-        var after = first;
-        var inclusive = true;
+        var from = lower;
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var lower = after;
-            var lowerInclusive = inclusive;
-            var page = await ReadAsync(() => _db.GetCollection(StatisticsHours)
-                .Find(Query.And(lowerInclusive ? Query.GTE("_id", lower) : Query.GT("_id", lower), Query.LT("_id", last)), limit: SearchPage)
-                .ToList());
+            var start = from;
+            // Between walks the index from one key to the other (a GTE and an LT would walk on to the collection's end).
+            var page = await ReadAsync(() => _db.GetCollection(StatisticsHours).Find(Query.Between("_id", start, upper), limit: SearchPage).ToList());
             foreach (var doc in page)
             {
                 var (key, totals) = FromDocument(doc);
@@ -65,13 +101,22 @@ public sealed partial class LiteDbClientStore : IStatisticsStore
             }
 
             if (page.Count < SearchPage) return result;
-            after = page[^1]["_id"].AsString;
-            inclusive = false;
+            from = page[^1]["_id"].AsString + '\0';
         }
     }
 
-    private static string IdOf(SliceKey key) =>
-        string.Join(KeySeparator, key.Dimension, key.Hour.UtcDateTime.ToString(HourFormat, CultureInfo.InvariantCulture), key.Value);
+    private static void AddTo(ILiteCollection<BsonDocument> slices, string id, SliceKey key, HourTotals add)
+    {
+        var sum = slices.FindById(id) is { } existing ? FromDocument(existing).Totals : new HourTotals();
+        sum.Add(add);
+        slices.Upsert(ToDocument(id, key, sum));
+    }
+
+    private static string HourId(SliceKey key) =>
+        string.Join(KeySeparator, key.Dimension, "h" + key.Hour.UtcDateTime.ToString(HourFormat, CultureInfo.InvariantCulture), key.Value);
+
+    private static string DayId(SliceKey key) =>
+        string.Join(KeySeparator, key.Dimension, "d" + key.Hour.UtcDateTime.ToString(DayFormat, CultureInfo.InvariantCulture), key.Value);
 
     private static BsonDocument ToDocument(string id, SliceKey key, HourTotals t) => new()
     {

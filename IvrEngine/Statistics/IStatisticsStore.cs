@@ -11,4 +11,10 @@ public interface IStatisticsStore
     /// <paramref name="until"/> too unless it is a whole hour), in hour order.</summary>
     Task<IReadOnlyList<KeyValuePair<SliceKey, HourTotals>>> ReadHoursAsync(string dimension, DateTimeOffset since, DateTimeOffset until,
         CancellationToken cancellationToken = default);
+
+    /// <summary>The same period's totals of <paramref name="dimension"/> for a report not cut by time: the whole UTC
+    /// days of the period as one slice per day and value (its <see cref="SliceKey.Hour"/> the day's midnight), the
+    /// hours before and after them as hours.</summary>
+    Task<IReadOnlyList<KeyValuePair<SliceKey, HourTotals>>> ReadPeriodAsync(string dimension, DateTimeOffset since, DateTimeOffset until,
+        CancellationToken cancellationToken = default);
 }

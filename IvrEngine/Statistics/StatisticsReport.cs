@@ -88,7 +88,11 @@ public static class StatisticsReport
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(query);
-        var slices = await store.ReadHoursAsync(DimensionOf(query.By), query.Since, query.Until, cancellationToken).ConfigureAwait(false);
+        // Cut by time, the hours are needed; else the days' totals do for the whole days of the period.
+        var dimension = DimensionOf(query.By);
+        var slices = query.By is ReportDimension.Hour or ReportDimension.Day
+            ? await store.ReadHoursAsync(dimension, query.Since, query.Until, cancellationToken).ConfigureAwait(false)
+            : await store.ReadPeriodAsync(dimension, query.Since, query.Until, cancellationToken).ConfigureAwait(false);
         return Build(slices, query.By, query.Zone, query.ServiceLevelSeconds);
     }
 
