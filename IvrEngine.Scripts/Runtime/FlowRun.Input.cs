@@ -52,6 +52,7 @@ internal sealed partial class FlowRun
 
             if (result.Input == FlowInput.NoInput || result.Digits.Length == 0)
             {
+                _observer?.OnInputFailed(CollectNoInput);
                 if (++timeouts >= step.MaxTimeouts)
                 {
                     GaveUp($"no key pressed {timeouts} times");
@@ -72,6 +73,7 @@ internal sealed partial class FlowRun
                     }
                 }
 
+                _observer?.OnInputFailed(CollectInvalid);
                 if (++failures >= step.MaxFailures)
                 {
                     GaveUp($"{failures} keys that are not options");
@@ -141,6 +143,7 @@ internal sealed partial class FlowRun
                 }
             }
 
+            _observer?.OnInputFailed(failure);
             if (failure == CollectNoInput)
             {
                 if (++noInput >= step.MaxNoInput)

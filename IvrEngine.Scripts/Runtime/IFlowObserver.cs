@@ -20,6 +20,13 @@ public interface IFlowObserver
     {
     }
 
+    /// <summary>An attempt at the current step's input failed and the step asks again or gives up: <paramref name="status"/>
+    /// is <c>no-input</c> (silence) or <c>invalid</c> (a key that is no option, an entry that fails its check, a wrong
+    /// confirmation key). Called for menus and collect steps, once per failed attempt.</summary>
+    void OnInputFailed(string status)
+    {
+    }
+
     /// <summary>A lookup ended with this client (<see cref="FlowClientView.Found"/> false when none).</summary>
     void OnLookup(LookupBy by, FlowClientView client)
     {

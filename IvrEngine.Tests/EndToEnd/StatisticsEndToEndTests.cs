@@ -79,6 +79,15 @@ public sealed class StatisticsEndToEndTests
         lines[0].Should().StartWith("agent,calls,");
         lines.Should().Contain(l => l.StartsWith(Agent + ",1,1,0,", StringComparison.Ordinal));
 
+        // The default flow's funnel (it serves 5000 here): three callers came in, two were handed on, one hung up at a question.
+        var funnel = await DeskWeb.JsonAsync(await supervisor.GetAsync(new Uri("/api/statistics/funnel?flow=default&timeZone=UTC", UriKind.Relative)));
+        var steps = funnel.GetProperty("steps").EnumerateArray().ToList();
+        steps[0].GetProperty("entered").GetInt64().Should().Be(3, "every caller reaches the flow's first step");
+        steps.Sum(s => s.GetProperty("left").GetInt64()).Should().Be(2);
+        steps.Sum(s => s.GetProperty("hungUp").GetInt64()).Should().Be(1);
+        steps.SelectMany(s => s.GetProperty("leftTo").EnumerateObject()).Select(p => p.Name).Should().BeEquivalentTo(["vip", "general"]);
+        (await supervisor.GetAsync(new Uri("/api/statistics/funnel", UriKind.Relative))).StatusCode.Should().Be(HttpStatusCode.BadRequest);
+
         using var agent = await DeskWeb.TokenAsync(engine.Host.Services, web, "agent1001");
         (await agent.GetAsync(new Uri("/api/statistics/report", UriKind.Relative))).StatusCode.Should().Be(HttpStatusCode.Forbidden);
         using var anonymous = DeskWeb.Anonymous(web);

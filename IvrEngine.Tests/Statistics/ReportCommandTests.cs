@@ -26,7 +26,7 @@ public sealed class ReportCommandTests : IDisposable
             .. Slices.Of(new CallFacts(new DateTimeOffset(2026, 12, 4, 9, 0, 0, TimeSpan.Zero), "5000", "bank", "vip@default", "1001@default", "V", "vip"), vip),
             .. Slices.Of(new CallFacts(new DateTimeOffset(2026, 12, 4, 10, 0, 0, TimeSpan.Zero), "5000", "bank", "", "", "N", ""), ivr),
             .. Slices.Of(new CallFacts(new DateTimeOffset(2026, 12, 5, 9, 0, 0, TimeSpan.Zero), "5000", "bank", "vip@default", "", "N", ""), new HourTotals { Calls = 100 }),
-        ]);
+        ], []);
     }
 
     private static async Task<(int Code, string Output, string Error)> RunAsync(params string[] args)

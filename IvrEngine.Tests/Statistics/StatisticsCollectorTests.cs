@@ -242,6 +242,7 @@ public sealed class StatisticsCollectorTests
         (await c.FlushAsync(store)).Should().Be(7);
         store.Added.Should().HaveCount(7);
         Slices.Total(store.Added).Calls.Should().Be(1);
+        store.Steps.Select(s => (s.Key.Step, s.Value.Entered, s.Value.HungUp)).Should().Equal(("welcome", 1L, 0L), ("route", 1L, 1L));
     }
 
     private sealed class FlakyStore : IStatisticsStore
@@ -250,16 +251,24 @@ public sealed class StatisticsCollectorTests
 
         public List<KeyValuePair<SliceKey, HourTotals>> Added { get; } = [];
 
-        public Task AddHoursAsync(IReadOnlyCollection<KeyValuePair<SliceKey, HourTotals>> totals, CancellationToken cancellationToken = default)
+        public List<KeyValuePair<StepKey, StepTotals>> Steps { get; } = [];
+
+        public Task AddHoursAsync(IReadOnlyCollection<KeyValuePair<SliceKey, HourTotals>> totals, IReadOnlyCollection<KeyValuePair<StepKey, StepTotals>> steps,
+            CancellationToken cancellationToken = default)
         {
             if (Fail) throw new IOException("disk full");
             Added.AddRange(totals);
+            Steps.AddRange(steps);
             return Task.CompletedTask;
         }
 
         public Task<IReadOnlyList<KeyValuePair<SliceKey, HourTotals>>> ReadHoursAsync(string dimension, DateTimeOffset since, DateTimeOffset until,
             CancellationToken cancellationToken = default) =>
             Task.FromResult<IReadOnlyList<KeyValuePair<SliceKey, HourTotals>>>(Added);
+
+        public Task<IReadOnlyList<KeyValuePair<StepKey, StepTotals>>> ReadStepsAsync(string flow, DateTimeOffset since, DateTimeOffset until,
+            CancellationToken cancellationToken = default) =>
+            Task.FromResult<IReadOnlyList<KeyValuePair<StepKey, StepTotals>>>(Steps);
 
         public Task<IReadOnlyList<KeyValuePair<SliceKey, HourTotals>>> ReadPeriodAsync(string dimension, DateTimeOffset since, DateTimeOffset until,
             CancellationToken cancellationToken = default) =>

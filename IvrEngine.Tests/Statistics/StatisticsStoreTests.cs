@@ -26,8 +26,8 @@ public sealed class StatisticsStoreTests : IDisposable
     {
         using (var store = new LiteDbClientStore(DbPath))
         {
-            await store.AddHoursAsync([Slice(4, 9, "vip", 2, 1, 30), Slice(4, 10, "vip", 1), Slice(4, 9, "general", 5)]);
-            await store.AddHoursAsync([Slice(4, 9, "vip", 3, 3, 12), Slice(5, 0, "vip", 7)]);
+            await store.AddHoursAsync([Slice(4, 9, "vip", 2, 1, 30), Slice(4, 10, "vip", 1), Slice(4, 9, "general", 5)], []);
+            await store.AddHoursAsync([Slice(4, 9, "vip", 3, 3, 12), Slice(5, 0, "vip", 7)], []);
         }
 
         using var reopened = new LiteDbClientStore(DbPath);
@@ -50,7 +50,7 @@ public sealed class StatisticsStoreTests : IDisposable
     {
         using var store = new LiteDbClientStore(DbPath);
         var slices = Enumerable.Range(0, 2500).Select(i => Slice(1 + i / 24 / 100, i / 100 % 24, "q" + (i % 100).ToString("D3", System.Globalization.CultureInfo.InvariantCulture), 1)).ToList();
-        await store.AddHoursAsync(slices);
+        await store.AddHoursAsync(slices, []);
 
         var read = await store.ReadHoursAsync(SliceDimensions.Queue, new DateTimeOffset(2026, 12, 1, 0, 0, 0, TimeSpan.Zero), new DateTimeOffset(2026, 12, 3, 0, 0, 0, TimeSpan.Zero));
         read.Should().HaveCount(2500);
@@ -65,8 +65,8 @@ public sealed class StatisticsStoreTests : IDisposable
 
         // Three calls an hour on the 1st to the 3rd (UTC), in two batches as two flushes would add them.
         var all = (from day in Enumerable.Range(1, 3) from hour in Enumerable.Range(0, 24) select Slice(day, hour, "vip", 3)).ToList();
-        await store.AddHoursAsync(all.Take(40).ToList());
-        await store.AddHoursAsync(all.Skip(40).ToList());
+        await store.AddHoursAsync(all.Take(40).ToList(), []);
+        await store.AddHoursAsync(all.Skip(40).ToList(), []);
 
         // 1st 20:00 to 3rd 04:00: 4 hours, the 2nd whole, 4 hours.
         var since = new DateTimeOffset(2026, 12, 1, 20, 0, 0, TimeSpan.Zero);

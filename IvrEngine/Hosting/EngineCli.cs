@@ -237,6 +237,7 @@ public static partial class EngineCli
             Description = "The service level's threshold in seconds, one of " + string.Join(", ", HourTotals.WaitEdges) + " (default 20).",
         };
         var timeZone = new Option<string?>("--time-zone") { Description = "The IANA time zone of the dates and of the hour and day rows (default: this machine's)." };
+        var funnel = new Option<string?>("--funnel") { Description = "Print the funnel of this flow instead: per step, the callers who reached it, went on, timed out, keyed invalid input, hung up there, ended or left (and to where)." };
         var report = new Command("report", "Print the contact center's figures for a period from the statistics the engine keeps (docs/statistics.md): calls, "
             + "containment, queued, answered, abandoned, service level, waits, talk time, transfers, repeat contacts. The store is read directly, so the "
             + "engine must be stopped; while it runs, ask it (GET /api/statistics/report). Exit 0, 2 when the request or the store cannot be read.")
@@ -247,9 +248,10 @@ public static partial class EngineCli
             csv,
             serviceLevel,
             timeZone,
+            funnel,
         };
         report.SetAction((result, ct) => ReportAsync(configArgs, result.GetValue(from), result.GetValue(to), result.GetValue(by), result.GetValue(csv),
-            result.GetValue(serviceLevel), result.GetValue(timeZone), output, error, ct));
+            result.GetValue(serviceLevel), result.GetValue(timeZone), result.GetValue(funnel), output, error, ct));
         root.Subcommands.Add(report);
 
         root.Subcommands.Add(UsersCommand(configArgs, input, output, error));
@@ -353,7 +355,7 @@ public static partial class EngineCli
     }
 
     private static async Task<int> ReportAsync(string[] configArgs, string? from, string? to, string? by, bool csv, string? serviceLevel, string? timeZone,
-        TextWriter output, TextWriter error, CancellationToken cancellationToken)
+        string? funnel, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
         if (ReportQuery.TryParse(from, to, by, serviceLevel, timeZone, DateTimeOffset.Now, out var problem) is not { } query)
         {
@@ -377,13 +379,26 @@ public static partial class EngineCli
         }
 
         using var store = opened;
+        if (funnel is not null)
+        {
+            var steps = StatisticsReport.Funnel(await store.ReadStepsAsync(funnel, query.Since, query.Until, cancellationToken));
+            if (csv)
+            {
+                await WriteCsvAsync(output, stream => StatisticsReport.WriteFunnelCsvAsync(stream, steps, cancellationToken));
+            }
+            else
+            {
+                await output.WriteLineAsync($"funnel of {funnel}, {query.Since:yyyy-MM-dd HH:mm zzz} to {query.Until:yyyy-MM-dd HH:mm zzz}; whole UTC days are counted");
+                StatisticsReport.WriteFunnelTable(output, steps);
+            }
+
+            return Ok;
+        }
+
         var rows = await StatisticsReport.RunAsync(store, query, cancellationToken);
         if (csv)
         {
-            await output.FlushAsync(cancellationToken);
-            using var buffer = new MemoryStream();
-            await StatisticsReport.WriteCsvAsync(buffer, rows, query.By, query.ServiceLevelSeconds, cancellationToken);
-            await output.WriteAsync(System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length));
+            await WriteCsvAsync(output, stream => StatisticsReport.WriteCsvAsync(stream, rows, query.By, query.ServiceLevelSeconds, cancellationToken));
         }
         else
         {
@@ -393,6 +408,14 @@ public static partial class EngineCli
         }
 
         return Ok;
+    }
+
+    /// <summary>CSV written to a stream, printed.</summary>
+    private static async Task WriteCsvAsync(TextWriter output, Func<Stream, Task> write)
+    {
+        using var buffer = new MemoryStream();
+        await write(buffer);
+        await output.WriteAsync(System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length));
     }
 
     /// <summary>The store settings as the engine would read them, validated; null (with the reasons printed) when invalid.</summary>

@@ -336,8 +336,13 @@ internal static class SharedClientStores
 
         public Task<IReadOnlyList<Campaign>> CampaignsAsync(CancellationToken cancellationToken = default) => Timed("Campaigns", Stopwatch.GetTimestamp(), store.CampaignsAsync(cancellationToken));
 
-        public Task AddHoursAsync(IReadOnlyCollection<KeyValuePair<SliceKey, HourTotals>> totals, CancellationToken cancellationToken = default) =>
-            Timed("AddHours", Stopwatch.GetTimestamp(), store.AddHoursAsync(totals, cancellationToken));
+        public Task AddHoursAsync(IReadOnlyCollection<KeyValuePair<SliceKey, HourTotals>> totals, IReadOnlyCollection<KeyValuePair<StepKey, StepTotals>> steps,
+            CancellationToken cancellationToken = default) =>
+            Timed("AddHours", Stopwatch.GetTimestamp(), store.AddHoursAsync(totals, steps, cancellationToken));
+
+        public Task<IReadOnlyList<KeyValuePair<StepKey, StepTotals>>> ReadStepsAsync(string flow, DateTimeOffset since, DateTimeOffset until,
+            CancellationToken cancellationToken = default) =>
+            Timed("ReadSteps", Stopwatch.GetTimestamp(), store.ReadStepsAsync(flow, since, until, cancellationToken));
 
         public Task<IReadOnlyList<KeyValuePair<SliceKey, HourTotals>>> ReadHoursAsync(string dimension, DateTimeOffset since, DateTimeOffset until,
             CancellationToken cancellationToken = default) =>

@@ -89,18 +89,22 @@ public sealed partial class ScriptedCallHandler(
             observer.EndStep();
             var ivrTime = time.GetElapsedTime(started);
             await RecordAsync(call, result, directory, startedAt, ivrTime);
-            statistics?.IvrEnded(IvrLegOf(call, result, directory, startedAt, ivrTime));
+            statistics?.IvrEnded(IvrLegOf(call, result, directory, startedAt, ivrTime, observer.InputFailures));
         }
     }
 
     /// <summary>What the statistics learn of the call's time in the IVR.</summary>
-    private static IvrLeg IvrLegOf(ICall call, ScriptedCallResult result, StoreFlowDirectory directory, DateTimeOffset startedAt, TimeSpan ivrTime)
+    private static IvrLeg IvrLegOf(ICall call, ScriptedCallResult result, StoreFlowDirectory directory, DateTimeOffset startedAt, TimeSpan ivrTime,
+        IReadOnlyList<InputFailure> inputFailures)
     {
         var lookup = directory.LastLookup;
-        var transfer = result.Run?.Transfer;
-        return new IvrLeg(call.Uuid, startedAt, ivrTime, call.Dnis, result.Flow, result.Outcome,
-            result.Outcome == FlowOutcome.Transferred && transfer is not null ? transfer.Kind.ToString().ToLowerInvariant() : null,
-            lookup?.Code.ToString(), lookup?.Client?.Category, result.Run?.Steps ?? []);
+        var transfer = result.Outcome == FlowOutcome.Transferred ? result.Run?.Transfer : null;
+        return new IvrLeg(call.Uuid, startedAt, ivrTime, call.Dnis, result.Flow, result.Outcome, transfer?.Kind.ToString().ToLowerInvariant(),
+            lookup?.Code.ToString(), lookup?.Client?.Category, result.Run?.Steps ?? [])
+        {
+            TransferTarget = transfer?.Target,
+            InputFailures = inputFailures,
+        };
     }
 
     /// <summary>Every call leaves a trace; collected values are masked (the interpreter masks them).</summary>
@@ -142,6 +146,13 @@ public sealed partial class ScriptedCallHandler(
     private sealed class CallObserver(ILogger logger, string callUuid, ITrackedCall? tracked, Activity? callActivity) : IFlowObserver
     {
         private Activity? _step;
+        private string _current = string.Empty;
+        private List<InputFailure>? _failures;
+
+        /// <summary>The failed input attempts, by step (<c>flow/step</c>, as in the run's steps), for the statistics' funnel.</summary>
+        public IReadOnlyList<InputFailure> InputFailures => _failures ?? [];
+
+        public void OnInputFailed(string status) => (_failures ??= []).Add(new InputFailure(_current, status));
 
         /// <summary>Ends the activity of the step running, if any.</summary>
         public void EndStep()
@@ -155,6 +166,7 @@ public sealed partial class ScriptedCallHandler(
 
         public void OnStep(string flow, FlowStep flowStep)
         {
+            _current = flow + "/" + flowStep.Id;
             if (callActivity is not null)
             {
                 // Set as the current activity for the rest of the step (the runner awaits it right after this call),

@@ -12,16 +12,19 @@ namespace IvrEngine.Profiles;
 public sealed partial class LiteDbClientStore : IStatisticsStore
 {
     internal const string StatisticsHours = "stat_hours";
+    internal const string StatisticsSteps = "stat_steps";
 
     private const char KeySeparator = '\u001f';
     private const string HourFormat = "yyyyMMddHH";
     private const string DayFormat = "yyyyMMdd";
 
     /// <inheritdoc />
-    public async Task AddHoursAsync(IReadOnlyCollection<KeyValuePair<SliceKey, HourTotals>> totals, CancellationToken cancellationToken = default)
+    public async Task AddHoursAsync(IReadOnlyCollection<KeyValuePair<SliceKey, HourTotals>> totals, IReadOnlyCollection<KeyValuePair<StepKey, StepTotals>> steps,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(totals);
-        if (totals.Count == 0) return;
+        ArgumentNullException.ThrowIfNull(steps);
+        if (totals.Count == 0 && steps.Count == 0) return;
 
         // The days' totals grow with their hours', in the same transaction.
         var days = new Dictionary<SliceKey, HourTotals>();
@@ -37,6 +40,15 @@ public sealed partial class LiteDbClientStore : IStatisticsStore
             var slices = _db.GetCollection(StatisticsHours);
             foreach (var (key, add) in totals) AddTo(slices, HourId(key), key, add);
             foreach (var (key, add) in days) AddTo(slices, DayId(key), key, add);
+            var funnel = _db.GetCollection(StatisticsSteps);
+            foreach (var (key, add) in steps)
+            {
+                var id = StepId(key.Flow, key.Day, key.Step);
+                var sum = funnel.FindById(id) is { } existing ? StepFromDocument(existing).Totals : new StepTotals();
+                sum.Add(add);
+                funnel.Upsert(StepToDocument(id, key, sum));
+            }
+
             return true;
         }, cancellationToken, groupable: true);
     }
@@ -68,6 +80,29 @@ public sealed partial class LiteDbClientStore : IStatisticsStore
         result.AddRange(await ReadHoursAsync(dimension, first, firstDay, cancellationToken));
         result.AddRange(await ReadRangeAsync(DayId(new SliceKey(firstDay, dimension, string.Empty)), DayId(new SliceKey(endDay, dimension, string.Empty)), cancellationToken));
         result.AddRange(await ReadHoursAsync(dimension, endDay, end, cancellationToken));
+        return result;
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<KeyValuePair<StepKey, StepTotals>>> ReadStepsAsync(string flow, DateTimeOffset since, DateTimeOffset until,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(flow);
+        cancellationToken.ThrowIfCancellationRequested();
+        ThrowIfDisposed();
+        var first = StepKey.DayOf(since);
+        var end = StepKey.DayOf(until) == until ? StepKey.DayOf(until) : StepKey.DayOf(until).AddDays(1);
+        if (end <= first) return [];
+        var lower = StepId(flow, first, string.Empty);
+        var upper = StepId(flow, end, string.Empty);
+        var docs = await ReadAsync(() => _db.GetCollection(StatisticsSteps).Find(Query.Between("_id", lower, upper)).ToList());
+        var result = new List<KeyValuePair<StepKey, StepTotals>>(docs.Count);
+        foreach (var doc in docs)
+        {
+            var (key, totals) = StepFromDocument(doc);
+            result.Add(new(key, totals));
+        }
+
         return result;
     }
 
@@ -110,6 +145,51 @@ public sealed partial class LiteDbClientStore : IStatisticsStore
         var sum = slices.FindById(id) is { } existing ? FromDocument(existing).Totals : new HourTotals();
         sum.Add(add);
         slices.Upsert(ToDocument(id, key, sum));
+    }
+
+    private static string StepId(string flow, DateTimeOffset day, string step) =>
+        string.Join(KeySeparator, flow, day.UtcDateTime.ToString(DayFormat, CultureInfo.InvariantCulture), step);
+
+    private static BsonDocument StepToDocument(string id, StepKey key, StepTotals t)
+    {
+        // As a list of pairs: a destination (an agent is 1001@default) is no field name.
+        var leftTo = new BsonArray(t.LeftTo.Select(p => new BsonDocument { ["to"] = p.Key, ["n"] = p.Value }));
+        return new BsonDocument
+        {
+            ["_id"] = id,
+            ["day"] = key.Day.UtcDateTime,
+            ["flow"] = key.Flow,
+            ["step"] = key.Step,
+            ["entered"] = t.Entered,
+            ["wentOn"] = t.WentOn,
+            ["timedOut"] = t.TimedOut,
+            ["invalid"] = t.Invalid,
+            ["hungUp"] = t.HungUp,
+            ["ended"] = t.Ended,
+            ["left"] = t.Left,
+            ["leftTo"] = leftTo,
+        };
+    }
+
+    private static (StepKey Key, StepTotals Totals) StepFromDocument(BsonDocument doc)
+    {
+        var key = new StepKey(new DateTimeOffset(DateTime.SpecifyKind(doc["day"].AsDateTime, DateTimeKind.Utc)), doc["flow"].AsString, doc["step"].AsString);
+        var totals = new StepTotals
+        {
+            Entered = doc["entered"].AsInt64,
+            WentOn = doc["wentOn"].AsInt64,
+            TimedOut = doc["timedOut"].AsInt64,
+            Invalid = doc["invalid"].AsInt64,
+            HungUp = doc["hungUp"].AsInt64,
+            Ended = doc["ended"].AsInt64,
+            Left = doc["left"].AsInt64,
+        };
+        if (doc["leftTo"].IsArray)
+        {
+            foreach (var pair in doc["leftTo"].AsArray) totals.LeftTo[pair["to"].AsString] = pair["n"].AsInt64;
+        }
+
+        return (key, totals);
     }
 
     private static string HourId(SliceKey key) =>

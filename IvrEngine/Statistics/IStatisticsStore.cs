@@ -3,8 +3,15 @@ namespace IvrEngine.Statistics;
 /// <summary>Where the hourly totals are kept: the engine's store (LiteDB by default).</summary>
 public interface IStatisticsStore
 {
-    /// <summary>Adds totals to the slices they name (a slice not kept yet starts at zero), in one transaction.</summary>
-    Task AddHoursAsync(IReadOnlyCollection<KeyValuePair<SliceKey, HourTotals>> totals, CancellationToken cancellationToken = default);
+    /// <summary>Adds totals to the slices they name and to the funnel's steps (a slice or step not kept yet starts at
+    /// zero), in one transaction.</summary>
+    Task AddHoursAsync(IReadOnlyCollection<KeyValuePair<SliceKey, HourTotals>> totals, IReadOnlyCollection<KeyValuePair<StepKey, StepTotals>> steps,
+        CancellationToken cancellationToken = default);
+
+    /// <summary>The funnel of <paramref name="flow"/>: its steps' totals on the UTC days from the one holding
+    /// <paramref name="since"/> to the one holding the moment before <paramref name="until"/>.</summary>
+    Task<IReadOnlyList<KeyValuePair<StepKey, StepTotals>>> ReadStepsAsync(string flow, DateTimeOffset since, DateTimeOffset until,
+        CancellationToken cancellationToken = default);
 
     /// <summary>Every slice of <paramref name="dimension"/> (<see cref="SliceDimensions"/>) of the hours from the one
     /// holding <paramref name="since"/> to the one before <paramref name="until"/> (the hour holding

@@ -8,6 +8,7 @@ public sealed class StatisticsCollector : IDisposable
     private readonly object _gate = new();
     private readonly Dictionary<string, CallJourney> _calls = new(StringComparer.OrdinalIgnoreCase);
     private Dictionary<SliceKey, HourTotals> _pending = [];
+    private Dictionary<StepKey, StepTotals> _pendingSteps = [];
     private readonly TimeProvider _time;
     private readonly StatisticsOptions _options;
     private readonly bool _switchEvents;
@@ -153,32 +154,46 @@ public sealed class StatisticsCollector : IDisposable
         }
     }
 
+    /// <summary>Takes the funnel's totals counted since the last call.</summary>
+    public IReadOnlyCollection<KeyValuePair<StepKey, StepTotals>> TakeSteps()
+    {
+        lock (_gate)
+        {
+            if (_pendingSteps.Count == 0) return [];
+            var taken = _pendingSteps;
+            _pendingSteps = [];
+            return taken;
+        }
+    }
+
     /// <summary>Gives back totals the store did not take (they go with the next flush).</summary>
-    public void GiveBack(IReadOnlyCollection<KeyValuePair<SliceKey, HourTotals>> totals)
+    public void GiveBack(IReadOnlyCollection<KeyValuePair<SliceKey, HourTotals>> totals, IReadOnlyCollection<KeyValuePair<StepKey, StepTotals>>? steps = null)
     {
         ArgumentNullException.ThrowIfNull(totals);
         lock (_gate)
         {
             foreach (var (key, value) in totals) AddLocked(key, value);
+            foreach (var (key, value) in steps ?? []) AddStepLocked(key, value);
         }
     }
 
-    /// <summary>Sweeps, then adds what was counted to the store; on failure keeps it for the next flush and throws.
-    /// Returns how many slices were written.</summary>
+    /// <summary>Sweeps, then adds what was counted to the store (the slices and the funnel's steps, in one
+    /// transaction); on failure keeps it for the next flush and throws. Returns how many slices were written.</summary>
     public async Task<int> FlushAsync(IStatisticsStore store, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(store);
         Sweep();
         var counted = TakeCounted();
-        if (counted.Count == 0) return 0;
+        var steps = TakeSteps();
+        if (counted.Count == 0 && steps.Count == 0) return 0;
         try
         {
-            await store.AddHoursAsync(counted, cancellationToken).ConfigureAwait(false);
+            await store.AddHoursAsync(counted, steps, cancellationToken).ConfigureAwait(false);
             return counted.Count;
         }
         catch
         {
-            GiveBack(counted);
+            GiveBack(counted, steps);
             throw;
         }
     }
@@ -218,7 +233,17 @@ public sealed class StatisticsCollector : IDisposable
         _calls.Remove(journey.CallUuid);
         var (facts, totals) = journey.Count();
         foreach (var slice in facts.Slices()) AddLocked(slice, totals);
+        if (journey.Ivr is { } ivr)
+        {
+            foreach (var (step, stepTotals) in StepTotals.Of(ivr)) AddStepLocked(step, stepTotals);
+        }
         Interlocked.Increment(ref _counted);
+    }
+
+    private void AddStepLocked(StepKey key, StepTotals totals)
+    {
+        if (!_pendingSteps.TryGetValue(key, out var sum)) _pendingSteps[key] = sum = new StepTotals();
+        sum.Add(totals);
     }
 
     private void AddLocked(SliceKey key, HourTotals totals)

@@ -22,7 +22,19 @@ public sealed record IvrLeg(
     string? TransferKind,
     string? CustomerType,
     string? Category,
-    IReadOnlyList<string> Steps);
+    IReadOnlyList<string> Steps)
+{
+    /// <summary>Where the flow transferred the call (the queue, extension or agent it named), when it did.</summary>
+    public string? TransferTarget { get; init; }
+
+    /// <summary>The failed input attempts (silence, invalid entry), each with its step, in order.</summary>
+    public IReadOnlyList<InputFailure> InputFailures { get; init; } = [];
+}
+
+/// <summary>An input attempt that failed at a step of a flow.</summary>
+/// <param name="Step">The step, <c>flow/step</c>.</param>
+/// <param name="Status"><c>no-input</c> or <c>invalid</c>.</param>
+public sealed record InputFailure(string Step, string Status);
 
 /// <summary>What mod_callcenter says of a caller in a queue (its <c>callcenter::info</c> events about members and
 /// bridges). Times are mod_callcenter's own epoch seconds; null when the event does not carry them.</summary>

@@ -62,6 +62,12 @@ public sealed record ReportFigures(
 /// <param name="Figures">What they give.</param>
 public sealed record ReportRow(string Key, HourTotals Totals, ReportFigures Figures);
 
+/// <summary>One step of a flow's funnel.</summary>
+/// <param name="Flow">The flow.</param>
+/// <param name="Step">The step's id.</param>
+/// <param name="Totals">What the callers did there, summed over the period's days.</param>
+public sealed record FunnelRow(string Flow, string Step, StepTotals Totals);
+
 /// <summary>Reports over the hourly totals: sums the slices of a period by a dimension and computes the figures.</summary>
 public static class StatisticsReport
 {
@@ -206,37 +212,91 @@ public static class StatisticsReport
 
     /// <summary>Writes the rows as CSV (CsvHelper: RFC 4180, a header line, CRLF; a text cell a spreadsheet would run as
     /// a formula gets a leading quote).</summary>
-    public static async Task WriteCsvAsync(Stream output, IReadOnlyList<ReportRow> rows, ReportDimension by, int serviceLevelSeconds,
+    public static Task WriteCsvAsync(Stream output, IReadOnlyList<ReportRow> rows, ReportDimension by, int serviceLevelSeconds,
         CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(rows);
+        return WriteCsvAsync(output, Columns(by, serviceLevelSeconds), rows.Select(Cells), cancellationToken);
+    }
+
+    /// <summary>Writes a funnel as CSV, as <see cref="WriteCsvAsync(Stream, IReadOnlyList{ReportRow}, ReportDimension, int, CancellationToken)"/>.</summary>
+    public static Task WriteFunnelCsvAsync(Stream output, IReadOnlyList<FunnelRow> rows, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        return WriteCsvAsync(output, FunnelColumns, rows.Select(FunnelCells), cancellationToken);
+    }
+
+    private static async Task WriteCsvAsync(Stream output, IReadOnlyList<string> header, IEnumerable<IReadOnlyList<string>> lines, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(output);
         var options = CsvWriterOptions.Default with { Injection = CsvInjection.Escape };
         await using var writer = CsvWriter.Create(output, options, true);
-        writer.WriteHeader([.. Columns(by, serviceLevelSeconds)]);
-        foreach (var row in rows) await writer.WriteRecordAsync([.. Cells(row)], cancellationToken);
+        writer.WriteHeader([.. header]);
+        foreach (var line in lines) await writer.WriteRecordAsync([.. line], cancellationToken);
         await writer.FlushAsync(cancellationToken);
     }
 
     /// <summary>Writes the rows as an aligned table for the terminal.</summary>
     public static void WriteTable(TextWriter writer, IReadOnlyList<ReportRow> rows, ReportDimension by, int serviceLevelSeconds)
     {
-        ArgumentNullException.ThrowIfNull(writer);
         ArgumentNullException.ThrowIfNull(rows);
-        var lines = new List<IReadOnlyList<string>> { Columns(by, serviceLevelSeconds) };
-        lines.AddRange(rows.Select(r => Cells(r).Select(c => c.Length == 0 ? "-" : c).ToList()));
-        var widths = Enumerable.Range(0, lines[0].Count).Select(i => lines.Max(l => l[i].Length)).ToList();
+        WriteTable(writer, Columns(by, serviceLevelSeconds), rows.Select(Cells));
+    }
+
+    /// <summary>Writes a funnel as an aligned table for the terminal.</summary>
+    public static void WriteFunnelTable(TextWriter writer, IReadOnlyList<FunnelRow> rows)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        WriteTable(writer, FunnelColumns, rows.Select(FunnelCells));
+    }
+
+    private static void WriteTable(TextWriter writer, IReadOnlyList<string> header, IEnumerable<IReadOnlyList<string>> cells)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        var lines = new List<IReadOnlyList<string>> { header };
+        lines.AddRange(cells.Select(r => r.Select(c => c.Length == 0 ? "-" : c).ToList()));
+        var widths = Enumerable.Range(0, header.Count).Select(i => lines.Max(l => l[i].Length)).ToList();
         foreach (var line in lines)
         {
             var text = new StringBuilder();
             for (var i = 0; i < line.Count; i++)
             {
                 if (i > 0) text.Append("  ");
-                text.Append(i == 0 ? line[i].PadRight(widths[i]) : line[i].PadLeft(widths[i]));
+                text.Append(i == 0 || i == line.Count - 1 && header == FunnelColumns ? line[i].PadRight(widths[i]) : line[i].PadLeft(widths[i]));
             }
 
             writer.WriteLine(text.ToString().TrimEnd());
         }
+    }
+
+    /// <summary>The columns of a funnel, in order.</summary>
+    public static readonly IReadOnlyList<string> FunnelColumns = ["step", "entered", "went_on", "timed_out", "invalid", "hung_up", "ended", "left", "left_to"];
+
+    /// <summary>The steps of a flow's funnel summed over the days read, the most entered first (the flow's way in,
+    /// then down the funnel), then by name.</summary>
+    public static IReadOnlyList<FunnelRow> Funnel(IEnumerable<KeyValuePair<StepKey, StepTotals>> steps)
+    {
+        ArgumentNullException.ThrowIfNull(steps);
+        var rows = new Dictionary<(string Flow, string Step), StepTotals>();
+        foreach (var (key, totals) in steps)
+        {
+            if (!rows.TryGetValue((key.Flow, key.Step), out var sum)) rows[(key.Flow, key.Step)] = sum = new StepTotals();
+            sum.Add(totals);
+        }
+
+        return [.. rows.OrderByDescending(r => r.Value.Entered).ThenBy(r => r.Key.Step, StringComparer.Ordinal)
+            .Select(r => new FunnelRow(r.Key.Flow, r.Key.Step, r.Value))];
+    }
+
+    /// <summary>A funnel row's cells, in <see cref="FunnelColumns"/>' order; where callers left to, the most first
+    /// (<c>vip 12; general 3</c>).</summary>
+    public static IReadOnlyList<string> FunnelCells(FunnelRow row)
+    {
+        ArgumentNullException.ThrowIfNull(row);
+        var t = row.Totals;
+        var leftTo = string.Join("; ", t.LeftTo.OrderByDescending(p => p.Value).ThenBy(p => p.Key, StringComparer.Ordinal)
+            .Select(p => (p.Key.Length == 0 ? None : p.Key) + " " + Count(p.Value)));
+        return [row.Step, Count(t.Entered), Count(t.WentOn), Count(t.TimedOut), Count(t.Invalid), Count(t.HungUp), Count(t.Ended), Count(t.Left), leftTo];
     }
 
     private static string RowKey(SliceKey key, ReportDimension by, TimeZoneInfo zone) => by switch

@@ -34,6 +34,45 @@ public sealed class StatisticsApi(IStatisticsStore store, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(app);
         app.MapGet("/api/statistics/report", (Func<HttpContext, Task<IResult>>)ReportAsync).RequireAuthorization(WebSecurity.Supervisors);
+        app.MapGet("/api/statistics/funnel", (Func<HttpContext, Task<IResult>>)FunnelAsync).RequireAuthorization(WebSecurity.Supervisors);
+    }
+
+    /// <summary>A flow's funnel as JSON.</summary>
+    /// <param name="Flow">The flow.</param>
+    /// <param name="Since">The first moment asked for (whole UTC days are counted).</param>
+    /// <param name="Until">The first moment not asked for.</param>
+    /// <param name="Steps">The steps, the most entered first.</param>
+    public sealed record FunnelBody(string Flow, DateTimeOffset Since, DateTimeOffset Until, IReadOnlyList<FunnelStepBody> Steps);
+
+    /// <summary>One step of a funnel.</summary>
+    public sealed record FunnelStepBody(string Step, long Entered, long WentOn, long TimedOut, long Invalid, long HungUp, long Ended, long Left,
+        IReadOnlyDictionary<string, long> LeftTo);
+
+    /// <summary><c>GET /api/statistics/funnel?flow=&amp;from=&amp;to=&amp;timeZone=&amp;format=json|csv</c>.</summary>
+    private async Task<IResult> FunnelAsync(HttpContext context)
+    {
+        var q = context.Request.Query;
+        var format = q["format"].ToString();
+        var flow = q["flow"].ToString();
+        if (flow.Length == 0) return ContextApi.Problem(400, "flow is required (the flow's name, e.g. bank)");
+        if (format.Length > 0 && format is not ("json" or "csv")) return ContextApi.Problem(400, $"format must be json or csv, not '{format}'");
+        if (ReportQuery.TryParse(q["from"], q["to"], null, null, q["timeZone"], time.GetUtcNow(), out var problem) is not { } query)
+        {
+            return ContextApi.Problem(400, problem!);
+        }
+
+        var steps = StatisticsReport.Funnel(await store.ReadStepsAsync(flow, query.Since, query.Until, context.RequestAborted));
+        context.Response.Headers.CacheControl = "no-store";
+        if (format == "csv")
+        {
+            context.Response.ContentType = "text/csv; charset=utf-8";
+            context.Response.Headers.ContentDisposition = $"attachment; filename=\"ivrengine-funnel-{query.Since:yyyyMMdd}-{query.Until:yyyyMMdd}.csv\"";
+            await StatisticsReport.WriteFunnelCsvAsync(context.Response.Body, steps, context.RequestAborted);
+            return Results.Empty;
+        }
+
+        return Results.Json(new FunnelBody(flow, query.Since, query.Until, [.. steps.Select(s => new FunnelStepBody(s.Step, s.Totals.Entered, s.Totals.WentOn,
+            s.Totals.TimedOut, s.Totals.Invalid, s.Totals.HungUp, s.Totals.Ended, s.Totals.Left, s.Totals.LeftTo))]), Json);
     }
 
     private async Task<IResult> ReportAsync(HttpContext context)
