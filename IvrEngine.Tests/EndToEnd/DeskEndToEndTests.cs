@@ -4,6 +4,7 @@ using IvrEngine.EventSocket;
 using IvrEngine.Hosting;
 using IvrEngine.Profiles;
 using IvrEngine.Simulator;
+using IvrEngine.Tests.Support;
 using IvrEngine.Tests.Web.Desk;
 using IvrEngine.Web.Desk;
 using Microsoft.Extensions.DependencyInjection;
@@ -24,10 +25,7 @@ public sealed class DeskEndToEndTests
         {
             HangUpAfterTransfer = false,
             CallcenterAgents = [Agent, "1002@default"],
-            // The dialplan's queue_X extension, as far as the desk is concerned.
-            Dialplan = transfer => transfer.StartsWith("queue_", StringComparison.Ordinal)
-                ? [new DialplanApplication("callcenter", transfer.Split(' ')[0]["queue_".Length..] + "@default")]
-                : [],
+            Dialplan = QueueDialplan.Of,
         });
         await using var server = await freeSwitch.StartInboundServerAsync("pw");
         await using var engine = await EngineUnderTest.StartAsync(null, s => s.AddDesk().AddDesk(),

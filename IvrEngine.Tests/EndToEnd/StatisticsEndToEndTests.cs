@@ -5,6 +5,7 @@ using System.Text.Json;
 using IvrEngine.Hosting;
 using IvrEngine.Profiles;
 using IvrEngine.Simulator;
+using IvrEngine.Tests.Support;
 using IvrEngine.Statistics;
 using IvrEngine.Tests.Web;
 using Microsoft.Extensions.DependencyInjection;
@@ -25,9 +26,7 @@ public sealed class StatisticsEndToEndTests
         {
             HangUpAfterTransfer = false,
             CallcenterAgents = [Agent],
-            Dialplan = transfer => transfer.StartsWith("queue_", StringComparison.Ordinal)
-                ? [new DialplanApplication("callcenter", transfer.Split(' ')[0]["queue_".Length..] + "@default")]
-                : [],
+            Dialplan = QueueDialplan.Of,
         });
         await using var server = await freeSwitch.StartInboundServerAsync("pw");
         await using var engine = await EngineUnderTest.StartAsync(null, null,

@@ -6,6 +6,7 @@ using System.Net;
 using IvrEngine.Calls;
 using IvrEngine.Hosting;
 using IvrEngine.Simulator;
+using IvrEngine.Tests.Support;
 using IvrEngine.Tests.EndToEnd;
 using IvrEngine.Tests.Web;
 using Microsoft.Extensions.DependencyInjection;
@@ -109,9 +110,7 @@ public sealed class TelemetryTests
         {
             HangUpAfterTransfer = false,
             CallcenterAgents = [agent],
-            Dialplan = transfer => transfer.StartsWith("queue_", StringComparison.Ordinal)
-                ? [new DialplanApplication("callcenter", transfer.Split(' ')[0]["queue_".Length..] + "@default")]
-                : [],
+            Dialplan = QueueDialplan.Of,
         });
         await using var server = await freeSwitch.StartInboundServerAsync("pw");
         await using var engine = await EngineUnderTest.StartAsync(null, null,

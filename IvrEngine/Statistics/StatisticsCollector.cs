@@ -143,25 +143,19 @@ public sealed class StatisticsCollector : IDisposable
     }
 
     /// <summary>Takes the totals counted since the last call.</summary>
-    public IReadOnlyCollection<KeyValuePair<SliceKey, HourTotals>> TakeCounted()
-    {
-        lock (_gate)
-        {
-            if (_pending.Count == 0) return [];
-            var taken = _pending;
-            _pending = [];
-            return taken;
-        }
-    }
+    public IReadOnlyCollection<KeyValuePair<SliceKey, HourTotals>> TakeCounted() => Take(ref _pending);
 
     /// <summary>Takes the funnel's totals counted since the last call.</summary>
-    public IReadOnlyCollection<KeyValuePair<StepKey, StepTotals>> TakeSteps()
+    public IReadOnlyCollection<KeyValuePair<StepKey, StepTotals>> TakeSteps() => Take(ref _pendingSteps);
+
+    private IReadOnlyCollection<KeyValuePair<TKey, TValue>> Take<TKey, TValue>(ref Dictionary<TKey, TValue> pending)
+        where TKey : notnull
     {
         lock (_gate)
         {
-            if (_pendingSteps.Count == 0) return [];
-            var taken = _pendingSteps;
-            _pendingSteps = [];
+            if (pending.Count == 0) return [];
+            var taken = pending;
+            pending = [];
             return taken;
         }
     }
