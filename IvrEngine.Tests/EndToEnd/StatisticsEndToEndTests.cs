@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Reactive.Linq;
 using System.Reactive.Threading.Tasks;
 using System.Text.Json;
@@ -56,10 +57,21 @@ public sealed class StatisticsEndToEndTests
         await gone.Completion.WaitAsync(EngineUnderTest.Patience);
 
         (await three.WaitAsync(EngineUnderTest.Patience)).Should().Be(3);
-        await collector.FlushAsync(engine.Host.Services.GetRequiredService<IStatisticsStore>());
 
+        // The agent wraps the VIP call up and a supervisor opens a request from it, after the call was counted.
         var web = DeskWeb.Base(engine);
         using var supervisor = await DeskWeb.TokenAsync(engine.Host.Services, web, "supervisor");
+        using (var agentDesk = await DeskWeb.TokenAsync(engine.Host.Services, web, "agent1001"))
+        {
+            var vipCard = await engine.Host.Services.GetRequiredService<IClientStore>().FindByPhoneAsync(DemoDataSeeder.WellKnown.VipPhone);
+            var ticket = await supervisor.PostAsJsonAsync(new Uri($"/api/clients/{vipCard!.Id}/tickets", UriKind.Relative), new { subject = "Card blocked", callUuid = vip.Uuid });
+            ticket.StatusCode.Should().Be(HttpStatusCode.Created, await ticket.Content.ReadAsStringAsync());
+            var wrapUp = await agentDesk.PostAsJsonAsync(new Uri($"/api/calls/{vip.Uuid}/wrapup", UriKind.Relative), new { disposition = "resolved" });
+            wrapUp.StatusCode.Should().Be(HttpStatusCode.OK, await wrapUp.Content.ReadAsStringAsync());
+        }
+
+        await collector.FlushAsync(engine.Host.Services.GetRequiredService<IStatisticsStore>());
+
         var response = await supervisor.GetAsync(new Uri("/api/statistics/report?by=queue&timeZone=UTC", UriKind.Relative));
         response.StatusCode.Should().Be(HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
         var body = await DeskWeb.JsonAsync(response);
@@ -70,6 +82,9 @@ public sealed class StatisticsEndToEndTests
         Figures(rows["general@default"]).Should().Be((1L, 0L, 1L));
         rows["(none)"].GetProperty("ivrAbandoned").GetInt64().Should().Be(1);
         rows["vip@default"].GetProperty("serviceLevelPercent").GetDouble().Should().Be(100);
+        rows["vip@default"].GetProperty("requests").GetInt64().Should().Be(1);
+        rows["vip@default"].GetProperty("averageWrapUpSeconds").GetDouble().Should().BeGreaterThanOrEqualTo(0, "one wrap-up was saved");
+        rows["general@default"].GetProperty("averageWrapUpSeconds").ValueKind.Should().Be(JsonValueKind.Null);
 
         var csv = await supervisor.GetAsync(new Uri("/api/statistics/report?by=agent&format=csv&timeZone=UTC", UriKind.Relative));
         csv.Content.Headers.ContentType!.MediaType.Should().Be("text/csv");

@@ -52,6 +52,48 @@ public sealed class StatisticsCollectorTests
     }
 
     [Fact]
+    public void A_wrap_up_adds_its_time_from_the_end_of_the_talk_and_requests_count_before_and_after_the_call_is_counted()
+    {
+        var c = Collector();
+        c.IvrStarted("w");
+        c.IvrEnded(Ivr("w", "transferred"));
+        c.Queue(Q(QueueActions.MemberQueueStart, "w", "vip@default", 20, joined: 20));
+        c.Queue(Q(QueueActions.BridgeAgentStart, "w", "vip@default", 30, agent: "1001@default", joined: 20, answered: 30));
+        c.Queue(Q(QueueActions.BridgeAgentEnd, "w", "vip@default", 90, agent: "1001@default", joined: 20, answered: 30, ended: 90));
+        c.RequestCreated("w");
+        c.Queue(Q(QueueActions.MemberQueueEnd, "w", "vip@default", 90, agent: "1001@default", cause: "Terminated", joined: 20, answered: 30, ended: 90));
+        c.Hangup("w", T0.AddSeconds(90));
+        var (facts, t) = Single(c);
+        (t.Requests, t.WrapUps, t.TalkSeconds).Should().Be((1L, 0L, 60.0));
+
+        // After the call was counted: the wrap-up 45 s after the talk ended, once; another request.
+        c.WrapUp("w", T0.AddSeconds(135));
+        c.WrapUp("w", T0.AddSeconds(200));
+        c.RequestCreated("w");
+        var late = c.TakeCounted();
+        late.Should().HaveCount(7).And.OnlyContain(s => s.Key.Hour == facts.Hour);
+        var total = Slices.Total(late);
+        (total.Calls, total.WrapUps, total.WrapUpSeconds, total.Requests).Should().Be((0L, 1L, 45.0, 1L));
+        late.Single(s => s.Key.Dimension == SliceDimensions.Agent).Key.Value.Should().Be("1001@default");
+
+        var f = StatisticsReport.Figures(Slices.Total([.. Slices.Of(facts, t), .. late]));
+        (f.Requests, f.AverageWrapUpSeconds, f.AverageHandleSeconds).Should().Be((2L, 45.0, 105.0));
+
+        // A wrap-up saved before the call is counted goes with it; an unknown call's changes nothing.
+        c.IvrStarted("x");
+        c.IvrEnded(Ivr("x", "transferred"));
+        c.Queue(Q(QueueActions.MemberQueueStart, "x", "vip@default", 20, joined: 20));
+        c.Queue(Q(QueueActions.BridgeAgentStart, "x", "vip@default", 30, agent: "1001@default", joined: 20, answered: 30));
+        c.Queue(Q(QueueActions.MemberQueueEnd, "x", "vip@default", 50, agent: "1001@default", cause: "Terminated", joined: 20, answered: 30, ended: 50));
+        c.WrapUp("x", T0.AddSeconds(60));
+        c.Hangup("x", T0.AddSeconds(50));
+        Single(c).Totals.WrapUpSeconds.Should().Be(10);
+        c.WrapUp("nobody", T0);
+        c.RequestCreated("nobody");
+        c.TakeCounted().Should().BeEmpty();
+    }
+
+    [Fact]
     public void A_caller_who_hangs_up_in_the_queue_is_abandoned_with_the_time_waited()
     {
         var c = Collector();

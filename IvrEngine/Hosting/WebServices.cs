@@ -52,7 +52,7 @@ public static class WebServices
         services.AddSingleton(sp => new CardApi(sp.GetRequiredService<CallContextRegistry>(), sp.GetRequiredService<IClientStore>(),
             sp.GetRequiredService<IDeskStore>(), sp.GetRequiredService<DeskService>(), sp.GetRequiredService<PhoneNormalizer>(),
             () => sp.GetRequiredService<InboundClientService>().Client, sp.GetRequiredService<IOptions<WebOptions>>().Value,
-            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<CardApi>>()));
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<CardApi>>(), sp.GetService<Statistics.StatisticsCollector>()));
         services.AddSingleton(sp => new DeskApi(sp.GetRequiredService<DeskService>(), sp.GetRequiredService<DeskCommands>(),
             sp.GetRequiredService<CallContextRegistry>(), sp.GetRequiredService<CallRegistry>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new AdminApi(sp.GetRequiredService<UserAccounts>(), sp.GetRequiredService<IDeskStore>(),

@@ -17,6 +17,15 @@ internal sealed class CallJourney(string callUuid, DateTimeOffset firstSeen)
 
     public IvrLeg? Ivr { get; private set; }
 
+    /// <summary>When an agent saved the call's wrap-up, if one did before the call was counted.</summary>
+    public DateTimeOffset? WrapUpAt { get; set; }
+
+    /// <summary>Requests (tickets) created from the call before it was counted.</summary>
+    public int Requests { get; set; }
+
+    /// <summary>When the talk with the last agent ended (a wrap-up's time runs from there); set by <see cref="Count"/>.</summary>
+    public DateTimeOffset? TalkEndedAt { get; private set; }
+
     /// <summary>When the caller's channel hung up, once known.</summary>
     public DateTimeOffset? EndedAt { get; private set; }
 
@@ -106,7 +115,7 @@ internal sealed class CallJourney(string callUuid, DateTimeOffset firstSeen)
         var key = new CallFacts(CallFacts.HourOf(start), ivr?.Campaign ?? string.Empty, ivr?.Flow ?? string.Empty, last?.Queue ?? string.Empty,
             answered?.Agent ?? string.Empty, ivr?.CustomerType ?? string.Empty, ivr?.Category ?? string.Empty);
 
-        var totals = new HourTotals { Calls = 1 };
+        var totals = new HourTotals { Calls = 1, Requests = Requests };
         if (ivr is not null)
         {
             totals.IvrCalls = 1;
@@ -153,6 +162,12 @@ internal sealed class CallJourney(string callUuid, DateTimeOffset firstSeen)
             totals.Answered = 1;
             totals.TalkSeconds = talk;
             totals.AnsweredWaits[HourTotals.BucketOf(waitUntilAnswer)] = 1;
+            TalkEndedAt = answered.TalkEndedAt ?? answered.LeftAt ?? end;
+            if (WrapUpAt is { } wrapped)
+            {
+                totals.WrapUps = 1;
+                totals.WrapUpSeconds = Seconds(TalkEndedAt.Value, wrapped);
+            }
         }
         else if (QueueActions.IsOverflow(last.CancelReason))
         {

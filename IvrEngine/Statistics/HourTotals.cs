@@ -104,6 +104,15 @@ public sealed class HourTotals
     /// <summary>Calls classified R (repeat contact).</summary>
     public long Repeats { get; set; }
 
+    /// <summary>Answered calls whose agent saved a wrap-up.</summary>
+    public long WrapUps { get; set; }
+
+    /// <summary>Requests (tickets) created from the calls.</summary>
+    public long Requests { get; set; }
+
+    /// <summary>Seconds from the end of the talk to the wrap-up saved, summed over the wrap-ups.</summary>
+    public double WrapUpSeconds { get; set; }
+
     /// <summary>Seconds in the IVR, summed.</summary>
     public double IvrSeconds { get; set; }
 
@@ -145,6 +154,9 @@ public sealed class HourTotals
         Overflowed += other.Overflowed;
         Transfers += other.Transfers;
         Repeats += other.Repeats;
+        WrapUps += other.WrapUps;
+        Requests += other.Requests;
+        WrapUpSeconds += other.WrapUpSeconds;
         IvrSeconds += other.IvrSeconds;
         WaitSeconds += other.WaitSeconds;
         TalkSeconds += other.TalkSeconds;

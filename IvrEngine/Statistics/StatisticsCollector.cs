@@ -9,6 +9,10 @@ public sealed class StatisticsCollector : IDisposable
     private readonly Dictionary<string, CallJourney> _calls = new(StringComparer.OrdinalIgnoreCase);
     private Dictionary<SliceKey, HourTotals> _pending = [];
     private Dictionary<StepKey, StepTotals> _pendingSteps = [];
+
+    // Calls counted lately, for what comes after (a wrap-up, a request): the oldest forgotten past MaxCalls.
+    private readonly Dictionary<string, CountedCall> _recent = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Queue<string> _recentOrder = new();
     private readonly TimeProvider _time;
     private readonly StatisticsOptions _options;
     private readonly bool _switchEvents;
@@ -102,6 +106,36 @@ public sealed class StatisticsCollector : IDisposable
         Tell(before);
     }
 
+    /// <summary>An agent saved the call's wrap-up: its time from the end of the talk adds to the handle time, once a
+    /// call (the first save).</summary>
+    public void WrapUp(string callUuid, DateTimeOffset at)
+    {
+        if (string.IsNullOrEmpty(callUuid)) return;
+        lock (_gate)
+        {
+            if (Journey(callUuid, create: false) is { } journey)
+            {
+                journey.WrapUpAt ??= at;
+            }
+            else if (_recent.TryGetValue(callUuid, out var counted) && counted.TalkEndedAt is { } ended && !counted.WrappedUp)
+            {
+                _recent[callUuid] = counted with { WrappedUp = true };
+                AddLate(counted.Facts, new HourTotals { WrapUps = 1, WrapUpSeconds = Math.Max(0, (at - ended).TotalSeconds) });
+            }
+        }
+    }
+
+    /// <summary>A request (ticket) was created from the call.</summary>
+    public void RequestCreated(string callUuid)
+    {
+        if (string.IsNullOrEmpty(callUuid)) return;
+        lock (_gate)
+        {
+            if (Journey(callUuid, create: false) is { } journey) journey.Requests++;
+            else if (_recent.TryGetValue(callUuid, out var counted)) AddLate(counted.Facts, new HourTotals { Requests = 1 });
+        }
+    }
+
     /// <summary>Counts the calls whose hangup is past the grace, and those silent for too long or over the bound, as
     /// they stand. Called before every flush.</summary>
     public void Sweep()
@@ -148,7 +182,7 @@ public sealed class StatisticsCollector : IDisposable
     /// <summary>Takes the funnel's totals counted since the last call.</summary>
     public IReadOnlyCollection<KeyValuePair<StepKey, StepTotals>> TakeSteps() => Take(ref _pendingSteps);
 
-    private IReadOnlyCollection<KeyValuePair<TKey, TValue>> Take<TKey, TValue>(ref Dictionary<TKey, TValue> pending)
+    private Dictionary<TKey, TValue> Take<TKey, TValue>(ref Dictionary<TKey, TValue> pending)
         where TKey : notnull
     {
         lock (_gate)
@@ -227,12 +261,28 @@ public sealed class StatisticsCollector : IDisposable
         _calls.Remove(journey.CallUuid);
         var (facts, totals) = journey.Count();
         foreach (var slice in facts.Slices()) AddLocked(slice, totals);
+        Remember(new CountedCall(journey.CallUuid, facts, journey.TalkEndedAt, totals.WrapUps > 0));
         if (journey.Ivr is { } ivr)
         {
             foreach (var (step, stepTotals) in StepTotals.Of(ivr)) AddStepLocked(step, stepTotals);
         }
         Interlocked.Increment(ref _counted);
     }
+
+    /// <summary>What came after a call was counted goes to the same slices (of the hour the call reached the engine).</summary>
+    private void AddLate(CallFacts facts, HourTotals late)
+    {
+        foreach (var slice in facts.Slices()) AddLocked(slice, late);
+    }
+
+    private void Remember(CountedCall call)
+    {
+        if (_recent.TryAdd(call.CallUuid, call)) _recentOrder.Enqueue(call.CallUuid);
+        else _recent[call.CallUuid] = call;
+        while (_recent.Count > _options.MaxCalls && _recentOrder.TryDequeue(out var oldest)) _recent.Remove(oldest);
+    }
+
+    private sealed record CountedCall(string CallUuid, CallFacts Facts, DateTimeOffset? TalkEndedAt, bool WrappedUp);
 
     private void AddStepLocked(StepKey key, StepTotals totals)
     {

@@ -54,7 +54,10 @@ public sealed record ReportFigures(
     double? AverageTalkSeconds,
     double? AverageIvrSeconds,
     long Transfers,
-    long Repeats);
+    long Repeats,
+    long Requests,
+    double? AverageWrapUpSeconds,
+    double? AverageHandleSeconds);
 
 /// <summary>One row of a report.</summary>
 /// <param name="Key">The row's value of the dimension ("(none)" for calls without one; "all" for the total).</param>
@@ -167,7 +170,10 @@ public static class StatisticsReport
             t.Answered == 0 ? null : t.TalkSeconds / t.Answered,
             t.IvrCalls == 0 ? null : t.IvrSeconds / t.IvrCalls,
             t.Transfers,
-            t.Repeats);
+            t.Repeats,
+            t.Requests,
+            t.WrapUps == 0 ? null : t.WrapUpSeconds / t.WrapUps,
+            t.Answered == 0 ? null : (t.TalkSeconds + t.WrapUpSeconds) / t.Answered);
     }
 
     /// <summary>The upper edge of the bucket that holds the given share of the counted waits; +infinity when it is the
@@ -193,7 +199,7 @@ public static class StatisticsReport
     [
         by.ToString().ToLowerInvariant(), "calls", "calls_in_ivr", "contained", "containment_pct", "abandoned_in_ivr", "failed_in_ivr", "queued",
         "answered", "abandoned", "abandon_pct", "overflowed", $"service_level_{serviceLevelSeconds}s_pct", "avg_wait_s", "p90_wait_s",
-        "avg_talk_s", "avg_in_ivr_s", "transfers", "repeats",
+        "avg_talk_s", "avg_in_ivr_s", "transfers", "repeats", "requests", "avg_wrap_up_s", "avg_handle_s",
     ];
 
     /// <summary>The row's cells, in <see cref="Columns"/>' order, as text (invariant culture; empty when undefined).</summary>
@@ -206,7 +212,7 @@ public static class StatisticsReport
             row.Key, Count(f.Calls), Count(f.IvrCalls), Count(f.Contained), Number(f.ContainmentPercent), Count(f.IvrAbandoned), Count(f.IvrFailed),
             Count(f.Queued), Count(f.Answered), Count(f.Abandoned), Number(f.AbandonPercent), Count(f.Overflowed), Number(f.ServiceLevelPercent),
             Number(f.AverageWaitSeconds), Number(f.P90WaitSeconds), Number(f.AverageTalkSeconds), Number(f.AverageIvrSeconds), Count(f.Transfers),
-            Count(f.Repeats),
+            Count(f.Repeats), Count(f.Requests), Number(f.AverageWrapUpSeconds), Number(f.AverageHandleSeconds),
         ];
     }
 

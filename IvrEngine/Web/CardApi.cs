@@ -24,7 +24,8 @@ public sealed partial class CardApi(
     Func<EslInboundClient?> inbound,
     WebOptions options,
     TimeProvider time,
-    ILogger<CardApi> logger)
+    ILogger<CardApi> logger,
+    Statistics.StatisticsCollector? statistics = null)
 {
     /// <summary>The most characters of a note an agent may write.</summary>
     public const int MaxNoteChars = 4000;
@@ -296,6 +297,7 @@ public sealed partial class CardApi(
             Owner = add.Owner?.Trim() is { Length: > 0 } owner ? owner : user.DisplayName, CreatedAt = now, Version = 1,
         };
         await store.AddTicketAsync(ticket, context.RequestAborted);
+        if (add.CallUuid is { Length: > 0 } ticketCall) statistics?.RequestCreated(ticketCall);
         await desk.AddAuditAsync(Audit(id, user, "ticket", null, $"{subject} [{status}]", add.CallUuid, card.Version), context.RequestAborted);
         var why = await PushAsync(add.CallUuid, [new(ContextVariables.TicketLast, $"{subject} [{status}]")], context.RequestAborted);
         LogEdit(logger, add.CallUuid ?? "-", id, user.AuditName, "ticket", why ?? "live channel updated");
@@ -451,7 +453,9 @@ public sealed partial class CardApi(
         if (input.Disposition is not { } disposition || !CardViews.Dispositions.Contains(disposition)) return Problem(400, "disposition: one of " + string.Join(", ", CardViews.Dispositions));
         if (input.Note is { Length: > MaxNoteChars }) return Problem(400, $"note: up to {MaxNoteChars} characters");
         if (!IsCallId(uuid) || !CanSeeCall(user, uuid)) return NoCall(uuid);
-        var record = await desk.SetWrapUpAsync(uuid, new WrapUp(disposition, input.Note?.Trim(), user.Agent ?? user.UserName, time.GetUtcNow()), context.RequestAborted);
+        var wrappedAt = time.GetUtcNow();
+        var record = await desk.SetWrapUpAsync(uuid, new WrapUp(disposition, input.Note?.Trim(), user.Agent ?? user.UserName, wrappedAt), context.RequestAborted);
+        statistics?.WrapUp(uuid, wrappedAt);
         if (record.ClientId is { } clientId)
         {
             await desk.AddAuditAsync(Audit(clientId, user, "wrap-up", null, input.Note is { Length: > 0 } n ? $"{disposition}: {n}" : disposition, uuid, 0), context.RequestAborted);
