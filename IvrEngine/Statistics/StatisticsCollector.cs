@@ -148,7 +148,7 @@ public sealed class StatisticsCollector : IDisposable
     /// <summary>Takes the funnel's totals counted since the last call.</summary>
     public IReadOnlyCollection<KeyValuePair<StepKey, StepTotals>> TakeSteps() => Take(ref _pendingSteps);
 
-    private IReadOnlyCollection<KeyValuePair<TKey, TValue>> Take<TKey, TValue>(ref Dictionary<TKey, TValue> pending)
+    private Dictionary<TKey, TValue> Take<TKey, TValue>(ref Dictionary<TKey, TValue> pending)
         where TKey : notnull
     {
         lock (_gate)
