@@ -54,7 +54,7 @@ function onState(state) {
   const queueRows = [...queues.entries()].sort((a, b) => a[0].localeCompare(b[0]));
   replaceChildren($('queues'), el('table', { 'aria-label': 'Waiting per queue' },
     el('caption', { text: 'Waiting per queue' }),
-    el('thead', null, el('tr', null, ['Queue', 'Waiting', 'Longest wait'].map(h => el('th', { scope: 'col', text: h })))),
+    el('thead', null, el('tr', null, ['Queue', 'Waiting', 'Longest wait'].map((h, i) => el('th', { scope: 'col', class: i ? 'num' : null, text: h })))),
     el('tbody', null, queueRows.length
       ? queueRows.map(([name, q]) => el('tr', null,
         el('th', { scope: 'row', text: name }),
@@ -71,7 +71,7 @@ function onState(state) {
   const agentRows = [...counts.entries()].sort((a, b) => a[0].localeCompare(b[0]));
   replaceChildren($('agent-states'), el('table', { 'aria-label': 'Agents by state' },
     el('caption', { text: 'Agents by state' }),
-    el('thead', null, el('tr', null, ['Status', 'State', 'Agents'].map(h => el('th', { scope: 'col', text: h })))),
+    el('thead', null, el('tr', null, ['Status', 'State', 'Agents'].map((h, i) => el('th', { scope: 'col', class: i === 2 ? 'num' : null, text: h })))),
     el('tbody', null, agentRows.length
       ? agentRows.map(([key, n]) => {
         const [status, agentState] = key.split('\u0000');
@@ -161,7 +161,7 @@ function figure(value) {
 function numericTable(label, keyHeader, rows, columns, attrs = {}) {
   return el('table', { 'aria-label': label, ...attrs },
     el('caption', { text: label }),
-    el('thead', null, el('tr', null, [keyHeader, ...columns.map(c => c[1])].map(h => el('th', { scope: 'col', text: h })))),
+    el('thead', null, el('tr', null, [keyHeader, ...columns.map(c => c[1])].map((h, i) => el('th', { scope: 'col', class: i ? 'num' : null, text: h })))),
     el('tbody', null, rows.length
       ? rows.map(r => el('tr', null, el('th', { scope: 'row', text: r.key }), columns.map(([name]) => el('td', { class: 'num', text: figure(r.values[name]) }))))
       : el('tr', null, el('td', { colspan: columns.length + 1, class: 'empty', text: 'No calls in this period.' }))));
@@ -303,7 +303,7 @@ async function loadFunnel() {
     replaceChildren($('funnel-table'), el('table', { 'aria-label': `Funnel of ${flow}`, 'data-testid': 'funnel-table' },
       el('caption', { text: `Funnel of ${flow}` }),
       el('thead', null, el('tr', null, ['Step', 'Entered', 'Went on', 'Timed out', 'Invalid', 'Hung up', 'Ended', 'Left', 'Left to']
-        .map(h => el('th', { scope: 'col', text: h })))),
+        .map((h, i) => el('th', { scope: 'col', class: i > 0 && i < 8 ? 'num' : null, text: h })))),
       el('tbody', null, steps.map(s => el('tr', null,
         el('th', { scope: 'row', text: s.step }),
         ['entered', 'wentOn', 'timedOut', 'invalid', 'hungUp', 'ended', 'left'].map(name => el('td', { class: 'num', text: String(s[name]) })),
