@@ -91,6 +91,9 @@ public sealed class StatisticsBrowserTests(ITestOutputHelper output)
             await Assertions.Expect(page.GetByTestId("report-message")).ToHaveTextAsync(new Regex("^3 calls from "));
             var report = await TableAsync(page, "Report by queue");
             report.Keys.Should().BeEquivalentTo(["(none)", vipQueue, generalQueue]);
+            report[vipQueue].Keys.Should().ContainInOrder(["Calls", "IVR calls", "Contained", "Containment %", "Abandoned in IVR", "Failed in IVR",
+                "Queued", "Answered", "Abandoned", "Abandon %", "Overflowed", "Service level %", "Avg wait s", "P90 wait s", "Avg talk s", "Avg in IVR s",
+                "Transfers", "Repeats"], "the table has every figure of the report");
             report[vipQueue].Should().Contain(new Dictionary<string, string> { ["Calls"] = "1", ["Queued"] = "1", ["Answered"] = "1", ["Abandoned"] = "0", ["Service level %"] = "100" });
             report[generalQueue].Should().Contain(new Dictionary<string, string> { ["Calls"] = "1", ["Queued"] = "1", ["Answered"] = "0", ["Abandoned"] = "1", ["Abandon %"] = "100", ["Service level %"] = "0" });
             report["(none)"].Should().Contain(new Dictionary<string, string> { ["Calls"] = "1", ["Abandoned in IVR"] = "1", ["Queued"] = "0", ["Service level %"] = "—" });

@@ -148,7 +148,20 @@ const figureColumns = [
   ['abandoned', 'Abandoned'], ['abandonPercent', 'Abandon %'], ['overflowed', 'Overflowed'], ['serviceLevelPercent', 'Service level %'],
   ['averageWaitSeconds', 'Avg wait s'], ['p90WaitSeconds', 'P90 wait s'], ['averageTalkSeconds', 'Avg talk s'],
   ['averageIvrSeconds', 'Avg in IVR s'], ['transfers', 'Transfers'], ['repeats', 'Repeats'],
+  ['requests', 'Requests'], ['averageWrapUpSeconds', 'Avg wrap-up s'], ['averageHandleSeconds', 'Avg handle s'],
 ];
+
+/** The report's columns: the known figures the engine sent, in their order, then any other figure it sent (named
+ * from its JSON name), so a figure the engine adds is shown without a change here. */
+function reportColumns(rows) {
+  const sent = new Set(rows.flatMap(r => Object.keys(r.figures ?? {})));
+  if (!sent.size) return figureColumns.slice(0, 18);
+  const known = figureColumns.filter(([name]) => sent.has(name));
+  const names = new Set(figureColumns.map(([name]) => name));
+  const others = [...sent].filter(name => !names.has(name))
+    .map(name => [name, name.replace(/([A-Z])/g, ' $1').replace(/^./, c => c.toUpperCase())]);
+  return [...known, ...others];
+}
 
 function figure(value) {
   if (value === null || value === undefined) return '—';
@@ -212,7 +225,7 @@ function showReport(report) {
   const by = report.by;
   $('report-heading').textContent = `Report by ${by}`;
   const rows = report.rows.map(r => ({ key: r.key, values: r.figures }));
-  replaceChildren($('report-table'), numericTable(`Report by ${by}`, by, rows, figureColumns, { 'data-testid': 'report' }));
+  replaceChildren($('report-table'), numericTable(`Report by ${by}`, by, rows, reportColumns(report.rows), { 'data-testid': 'report' }));
 }
 
 const reportForm = $('report-form');
