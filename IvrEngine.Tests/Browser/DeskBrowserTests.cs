@@ -509,7 +509,7 @@ public sealed class DeskBrowserTests(ITestOutputHelper output)
     }
 
     /// <summary>The folder holding IvrEngine.sln, above the test assembly.</summary>
-    private static string RepositoryRoot()
+    internal static string RepositoryRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {

@@ -48,6 +48,7 @@ public static partial class SessionApi
         }).RequireAuthorization(WebSecurity.SignedIn);
         app.MapGet("/agent", () => Page(webRoot, "agent.html")).RequireAuthorization(WebSecurity.SignedIn);
         app.MapGet("/supervisor", () => Page(webRoot, "supervisor.html")).RequireAuthorization(WebSecurity.Supervisors);
+        app.MapGet("/statistics", () => Page(webRoot, "statistics.html")).RequireAuthorization(WebSecurity.Supervisors);
         app.MapGet("/admin", () => Page(webRoot, "admin.html")).RequireAuthorization(WebSecurity.Admins);
     }
 

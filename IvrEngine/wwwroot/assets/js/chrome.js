@@ -5,6 +5,7 @@ import { signOut } from './api.js';
 const links = [
   { href: '/agent', text: 'Agent desk', roles: ['agent', 'supervisor', 'admin'] },
   { href: '/supervisor', text: 'Supervisor', roles: ['supervisor', 'admin'] },
+  { href: '/statistics', text: 'Statistics', roles: ['supervisor', 'admin'] },
   { href: '/admin', text: 'Admin', roles: ['admin'] },
 ];
 
