@@ -43,6 +43,10 @@ public sealed class FunnelTests : IDisposable
         ByStep(Leg("hung-up", ["bank/welcome", "bank/menu"]))["menu"].HungUp.Should().Be(1);
         ByStep(Leg("hangup", ["bank/welcome", "bank/goodbye"]))["goodbye"].Ended.Should().Be(1);
 
+        // Steps as many callers entered come in the order the callers met them, not by name.
+        var path = Leg("hung-up", ["bank/welcome", "bank/zeta", "bank/alpha"]);
+        StatisticsReport.Funnel(StepTotals.Of(path)).Select(r => r.Step).Should().Equal("welcome", "zeta", "alpha");
+
         // A sub-flow's steps are its own flow's.
         StepTotals.Of(Leg("hung-up", ["bank/welcome", "identify/ask"])).Select(s => s.Key.Flow).Should().Equal("bank", "identify");
     }

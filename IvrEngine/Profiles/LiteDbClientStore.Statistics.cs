@@ -167,6 +167,7 @@ public sealed partial class LiteDbClientStore : IStatisticsStore
             ["hungUp"] = t.HungUp,
             ["ended"] = t.Ended,
             ["left"] = t.Left,
+            ["placeSum"] = t.PlaceSum,
             ["leftTo"] = leftTo,
         };
     }
@@ -183,6 +184,7 @@ public sealed partial class LiteDbClientStore : IStatisticsStore
             HungUp = doc["hungUp"].AsInt64,
             Ended = doc["ended"].AsInt64,
             Left = doc["left"].AsInt64,
+            PlaceSum = doc["placeSum"].AsInt64,
         };
         if (doc["leftTo"].IsArray)
         {

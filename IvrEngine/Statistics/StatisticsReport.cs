@@ -279,7 +279,7 @@ public static class StatisticsReport
     public static readonly IReadOnlyList<string> FunnelColumns = ["step", "entered", "went_on", "timed_out", "invalid", "hung_up", "ended", "left", "left_to"];
 
     /// <summary>The steps of a flow's funnel summed over the days read, the most entered first (the flow's way in,
-    /// then down the funnel), then by name.</summary>
+    /// then down the funnel); steps as many entered in the order callers met them, then by name.</summary>
     public static IReadOnlyList<FunnelRow> Funnel(IEnumerable<KeyValuePair<StepKey, StepTotals>> steps)
     {
         ArgumentNullException.ThrowIfNull(steps);
@@ -290,7 +290,8 @@ public static class StatisticsReport
             sum.Add(totals);
         }
 
-        return [.. rows.OrderByDescending(r => r.Value.Entered).ThenBy(r => r.Key.Step, StringComparer.Ordinal)
+        return [.. rows.OrderByDescending(r => r.Value.Entered).ThenBy(r => r.Value.Entered == 0 ? 0 : (double)r.Value.PlaceSum / r.Value.Entered)
+            .ThenBy(r => r.Key.Step, StringComparer.Ordinal)
             .Select(r => new FunnelRow(r.Key.Flow, r.Key.Step, r.Value))];
     }
 

@@ -35,6 +35,11 @@ public sealed class StepTotals
     /// <summary>Callers the step transferred.</summary>
     public long Left { get; set; }
 
+    /// <summary>Where the callers met the step, summed: each caller's count of steps before it (its first visit). Divided
+    /// by <see cref="Entered"/>, the step's average place in the callers' way through the flow (the funnel's order
+    /// among steps as many entered).</summary>
+    public long PlaceSum { get; set; }
+
     /// <summary>Of those, how many to each destination (the queue, extension or agent the flow named).</summary>
     public Dictionary<string, long> LeftTo { get; set; } = new(StringComparer.Ordinal);
 
@@ -49,6 +54,7 @@ public sealed class StepTotals
         HungUp += other.HungUp;
         Ended += other.Ended;
         Left += other.Left;
+        PlaceSum += other.PlaceSum;
         foreach (var (to, count) in other.LeftTo) LeftTo[to] = LeftTo.GetValueOrDefault(to) + count;
     }
 
@@ -62,14 +68,16 @@ public sealed class StepTotals
         var last = leg.Steps[^1];
         var result = new List<KeyValuePair<StepKey, StepTotals>>(leg.Steps.Count);
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var step in leg.Steps)
+        for (var place = 0; place < leg.Steps.Count; place++)
         {
+            var step = leg.Steps[place];
             if (!seen.Add(step)) continue;
             var slash = step.IndexOf('/', StringComparison.Ordinal);
             var key = new StepKey(day, slash < 0 ? leg.Flow ?? string.Empty : step[..slash], slash < 0 ? step : step[(slash + 1)..]);
             var totals = new StepTotals
             {
                 Entered = 1,
+                PlaceSum = place,
                 TimedOut = leg.InputFailures.Any(f => f.Step == step && f.Status == "no-input") ? 1 : 0,
                 Invalid = leg.InputFailures.Any(f => f.Step == step && f.Status == "invalid") ? 1 : 0,
             };
