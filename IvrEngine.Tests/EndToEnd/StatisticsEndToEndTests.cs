@@ -36,7 +36,8 @@ public sealed class StatisticsEndToEndTests
         await DeskWeb.AddUsersAsync(engine.Host.Services);
         var collector = engine.Host.Services.GetRequiredService<StatisticsCollector>();
         var client = engine.Host.Services.GetRequiredService<InboundClientService>().Client!;
-        await client.SubscribeAsync(DeskServices.Events).WaitAsync(EngineUnderTest.Patience);
+        // The statistics subscribe to their events at start without waiting; this returns once they are on.
+        await client.SubscribeAsync(StatisticsFeed.Events).WaitAsync(EngineUnderTest.Patience);
         var three = collector.CountedCalls.FirstAsync(n => n >= 3).ToTask();
 
         // The VIP, known by number, goes to the VIP queue; the agent answers and later hangs up.

@@ -84,10 +84,16 @@ public static class StatisticsServices
             : null;
 }
 
-/// <summary>Feeds the collector from the inbound connection: callcenter::info and CHANNEL_HANGUP_COMPLETE (the desk
-/// subscribes to both; the subscription is the connection's).</summary>
+/// <summary>Feeds the collector from the inbound connection: callcenter::info and CHANNEL_HANGUP_COMPLETE, which it
+/// subscribes to itself (the desk and the telemetry subscribe to some of them too: a subscription adds to the
+/// connection's, and the client sends it again after every reconnect).</summary>
 internal sealed partial class StatisticsFeed(InboundClientService inbound, StatisticsCollector collector, ILogger<StatisticsFeed> logger) : IHostedService, IDisposable
 {
+    /// <summary>The events the statistics read. CUSTOM comes last: mod_event_socket reads every word after it as a
+    /// subclass.</summary>
+    public static readonly IReadOnlyList<string> Events = ["CHANNEL_HANGUP_COMPLETE", "CUSTOM", "callcenter::info"];
+
+    private readonly CancellationTokenSource _stopping = new();
     private IDisposable? _events;
 
     public Task StartAsync(CancellationToken cancellationToken)
@@ -96,16 +102,39 @@ internal sealed partial class StatisticsFeed(InboundClientService inbound, Stati
         _events = client.Events
             .Where(e => e.EventName is "CUSTOM" or "CHANNEL_HANGUP_COMPLETE")
             .Subscribe(OnEvent, ex => LogFeedFailed(logger, ex));
+
+        // Not awaited: FreeSWITCH may be down at start; the client subscribes again when it connects.
+        _ = SubscribeAsync(client);
         return Task.CompletedTask;
     }
 
     public Task StopAsync(CancellationToken cancellationToken)
     {
-        _events?.Dispose();
+        Dispose();
         return Task.CompletedTask;
     }
 
-    public void Dispose() => _events?.Dispose();
+    public void Dispose()
+    {
+        _events?.Dispose();
+        _events = null;
+        if (!_stopping.IsCancellationRequested) _stopping.Cancel();
+    }
+
+    private async Task SubscribeAsync(EslInboundClient client)
+    {
+        try
+        {
+            await client.SubscribeAsync(Events, _stopping.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is EslCommandException or EslConnectionClosedException or OperationCanceledException or IOException)
+        {
+            LogSubscribeFailed(logger, ex.Message);
+        }
+    }
+
+    [LoggerMessage(EventId = 1205, Level = LogLevel.Warning, Message = "Statistics: subscribing to the statistics' events failed ({Reason})")]
+    private static partial void LogSubscribeFailed(ILogger logger, string reason);
 
     private void OnEvent(EslEvent e)
     {
