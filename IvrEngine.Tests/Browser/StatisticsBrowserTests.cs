@@ -120,6 +120,12 @@ public sealed class StatisticsBrowserTests(ITestOutputHelper output)
             csv.Should().Contain(l => l.StartsWith(vipQueue + ",1,1,", StringComparison.Ordinal));
             csv.Should().HaveCount(4);
 
+            // The hourly chart's table has its CSV too: the report by hour, 24 rows at most (hours with calls).
+            await page.Locator("#hourly-heading ~ details summary").ClickAsync();
+            var hourlyCsv = await page.RunAndWaitForDownloadAsync(() => page.GetByTestId("hourly-csv").ClickAsync());
+            hourlyCsv.SuggestedFilename.Should().MatchRegex("^ivrengine-hour-.*\\.csv$");
+            (await File.ReadAllTextAsync((await hourlyCsv.PathAsync())!)).Should().StartWith("hour,calls,");
+
             // Rows by agent: the agent who answered.
             await form.GetByLabel("Rows by").SelectOptionAsync("agent");
             await form.GetByRole(AriaRole.Button, new() { Name = "Show" }).ClickAsync();

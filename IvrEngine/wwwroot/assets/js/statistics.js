@@ -237,6 +237,9 @@ async function loadReport() {
   const serviceLevel = $('service-level').value;
   const base = { from: p.from, to: p.to, serviceLevel, timeZone: p.timeZone };
   $('report-csv').href = `/api/statistics/report?${query({ ...base, by, format: 'csv' })}`;
+  // Every table has its CSV: the charts' tables are the reports by hour and by queue.
+  $('hourly-csv').href = `/api/statistics/report?${query({ ...base, by: 'hour', format: 'csv' })}`;
+  $('sl-csv').href = `/api/statistics/report?${query({ ...base, by: 'queue', format: 'csv' })}`;
   say($('report-error'), '');
   say($('report-message'), 'Loading…');
   const button = reportForm.querySelector('button');
