@@ -146,13 +146,15 @@ public sealed partial class ScriptedCallHandler(
     private sealed class CallObserver(ILogger logger, string callUuid, ITrackedCall? tracked, Activity? callActivity) : IFlowObserver
     {
         private Activity? _step;
-        private string _current = string.Empty;
+        private string _flow = string.Empty;
+        private string _stepId = string.Empty;
         private List<InputFailure>? _failures;
 
         /// <summary>The failed input attempts, by step (<c>flow/step</c>, as in the run's steps), for the statistics' funnel.</summary>
         public IReadOnlyList<InputFailure> InputFailures => _failures ?? [];
 
-        public void OnInputFailed(string status) => (_failures ??= []).Add(new InputFailure(_current, status));
+        // The step's name (flow/step, as in the run's steps) is made only when an input fails there.
+        public void OnInputFailed(string status) => (_failures ??= []).Add(new InputFailure(_flow + "/" + _stepId, status));
 
         /// <summary>Ends the activity of the step running, if any.</summary>
         public void EndStep()
@@ -166,7 +168,7 @@ public sealed partial class ScriptedCallHandler(
 
         public void OnStep(string flow, FlowStep flowStep)
         {
-            _current = flow + "/" + flowStep.Id;
+            (_flow, _stepId) = (flow, flowStep.Id);
             if (callActivity is not null)
             {
                 // Set as the current activity for the rest of the step (the runner awaits it right after this call),
