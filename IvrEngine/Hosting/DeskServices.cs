@@ -51,7 +51,7 @@ internal sealed partial class DeskFeed(InboundClientService inbound, DeskService
         _loader = Task.Run(() => LoadAgentsAsync(client, _stopping.Token), CancellationToken.None);
 
         // Sent again by the client after every reconnect; not awaited: FreeSWITCH may be down at start.
-        _ = SubscribeAsync(client);
+        _ = InboundSubscription.SubscribeAsync(client, DeskServices.Events, reason => LogSubscribeFailed(logger, reason), _stopping.Token);
         return Task.CompletedTask;
     }
 
@@ -95,17 +95,6 @@ internal sealed partial class DeskFeed(InboundClientService inbound, DeskService
         }
     }
 
-    private async Task SubscribeAsync(EslInboundClient client)
-    {
-        try
-        {
-            await client.SubscribeAsync(DeskServices.Events, _stopping.Token).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is EslCommandException or EslConnectionClosedException or OperationCanceledException or IOException)
-        {
-            LogSubscribeFailed(logger, ex.Message);
-        }
-    }
 
     private async Task LoadAgentsAsync(EslInboundClient client, CancellationToken stopping)
     {

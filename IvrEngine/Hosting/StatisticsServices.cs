@@ -104,7 +104,7 @@ internal sealed partial class StatisticsFeed(InboundClientService inbound, Stati
             .Subscribe(OnEvent, ex => LogFeedFailed(logger, ex));
 
         // Not awaited: FreeSWITCH may be down at start; the client subscribes again when it connects.
-        _ = SubscribeAsync(client);
+        _ = InboundSubscription.SubscribeAsync(client, Events, reason => LogSubscribeFailed(logger, reason), _stopping.Token);
         return Task.CompletedTask;
     }
 
@@ -121,17 +121,6 @@ internal sealed partial class StatisticsFeed(InboundClientService inbound, Stati
         if (!_stopping.IsCancellationRequested) _stopping.Cancel();
     }
 
-    private async Task SubscribeAsync(EslInboundClient client)
-    {
-        try
-        {
-            await client.SubscribeAsync(Events, _stopping.Token).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is EslCommandException or EslConnectionClosedException or OperationCanceledException or IOException)
-        {
-            LogSubscribeFailed(logger, ex.Message);
-        }
-    }
 
     [LoggerMessage(EventId = 1205, Level = LogLevel.Warning, Message = "Statistics: subscribing to the statistics' events failed ({Reason})")]
     private static partial void LogSubscribeFailed(ILogger logger, string reason);

@@ -106,7 +106,7 @@ internal sealed partial class TelemetryFeed(InboundClientService inbound, ILogge
         // The generation grows with each login: past the first, a login is a reconnect.
         _states = client.States.Where(s => s.Connected && s.Generation > 1)
             .Subscribe(_ => EngineTelemetry.EventSocketReconnects.Add(1), ex => LogFeedFailed(logger, ex));
-        _ = SubscribeAsync(client); // sent again after every reconnect; FreeSWITCH may be down at start
+        _ = InboundSubscription.SubscribeAsync(client, Events, reason => LogSubscribeFailed(logger, reason), _stopping.Token);
         return Task.CompletedTask;
     }
 
@@ -149,17 +149,6 @@ internal sealed partial class TelemetryFeed(InboundClientService inbound, ILogge
             new KeyValuePair<string, object?>("queue", wait.Queue), new KeyValuePair<string, object?>("outcome", wait.Outcome));
     }
 
-    private async Task SubscribeAsync(EslInboundClient client)
-    {
-        try
-        {
-            await client.SubscribeAsync(Events, _stopping.Token).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is EslCommandException or EslConnectionClosedException or OperationCanceledException or IOException)
-        {
-            LogSubscribeFailed(logger, ex.Message);
-        }
-    }
 
     [LoggerMessage(EventId = 1401, Level = LogLevel.Warning, Message = "Telemetry: subscribing to mod_callcenter's events failed ({Reason}); queue waits are not measured until the next reconnect")]
     private static partial void LogSubscribeFailed(ILogger logger, string reason);
