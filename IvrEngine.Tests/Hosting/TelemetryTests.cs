@@ -118,7 +118,7 @@ public sealed class TelemetryTests
         await DeskWeb.AddUsersAsync(engine.Host.Services);
         using var http = await DeskWeb.TokenAsync(engine.Host.Services, DeskWeb.Base(engine), "supervisor", "read");
         var client = engine.Host.Services.GetRequiredService<InboundClientService>().Client!;
-        await client.SubscribeAsync(TelemetryFeed.Events).WaitAsync(EngineUnderTest.Patience);
+        await client.SubscribeAsync(StatisticsFeed.Events).WaitAsync(EngineUnderTest.Patience);
         var before = await ScrapeAsync(http);
         using var waits = new Measurements(EngineTelemetry.QueueWait.Name);
 

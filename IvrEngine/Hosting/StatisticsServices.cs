@@ -42,7 +42,11 @@ public static class StatisticsServices
         if (e.EventName == "CUSTOM")
         {
             if (e.EventSubclass != "callcenter::info") return;
-            if (QueueEventOf(CallcenterInfoOf(e)) is { } queueEvent) collector.Queue(queueEvent);
+            if (QueueEventOf(CallcenterInfoOf(e)) is not { } queueEvent) return;
+            collector.Queue(queueEvent);
+
+            // The queue-wait metric reads the same event, parsed once.
+            TelemetryFeed.RecordQueueWait(queueEvent);
         }
         else if (e.EventName == "CHANNEL_HANGUP_COMPLETE" && e.UniqueId is { Length: > 0 } uuid)
         {
@@ -120,7 +124,6 @@ internal sealed partial class StatisticsFeed(InboundClientService inbound, Stati
         _events = null;
         if (!_stopping.IsCancellationRequested) _stopping.Cancel();
     }
-
 
     [LoggerMessage(EventId = 1205, Level = LogLevel.Warning, Message = "Statistics: subscribing to the statistics' events failed ({Reason})")]
     private static partial void LogSubscribeFailed(ILogger logger, string reason);

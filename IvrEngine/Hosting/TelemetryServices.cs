@@ -86,27 +86,18 @@ public static class TelemetryServices
     }
 }
 
-/// <summary>What the engine counts from FreeSWITCH's inbound connection: how long callers waited in mod_callcenter's
-/// queues (callcenter::info <c>member-queue-end</c>) and the connection's reconnects.</summary>
+/// <summary>What the engine counts of FreeSWITCH's inbound connection itself: its reconnects. (Queue waits come from
+/// mod_callcenter's events, which the statistics' feed reads: <see cref="RecordQueueWait"/>.)</summary>
 internal sealed partial class TelemetryFeed(InboundClientService inbound, ILogger<TelemetryFeed> logger) : IHostedService, IDisposable
 {
-    /// <summary>The events subscribed to; CUSTOM comes last (mod_event_socket reads the words after it as subclasses).</summary>
-    public static readonly IReadOnlyList<string> Events = ["CUSTOM", "callcenter::info"];
-
-    private readonly CancellationTokenSource _stopping = new();
-    private IDisposable? _events;
     private IDisposable? _states;
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
         if (inbound.Client is not { } client) return Task.CompletedTask;
-        _events = client.Events
-            .Where(e => e.EventName == "CUSTOM" && e.EventSubclass == "callcenter::info")
-            .Subscribe(OnCallcenter, ex => LogFeedFailed(logger, ex));
         // The generation grows with each login: past the first, a login is a reconnect.
         _states = client.States.Where(s => s.Connected && s.Generation > 1)
             .Subscribe(_ => EngineTelemetry.EventSocketReconnects.Add(1), ex => LogFeedFailed(logger, ex));
-        _ = InboundSubscription.SubscribeAsync(client, Events, reason => LogSubscribeFailed(logger, reason), _stopping.Token);
         return Task.CompletedTask;
     }
 
@@ -118,40 +109,30 @@ internal sealed partial class TelemetryFeed(InboundClientService inbound, ILogge
 
     public void Dispose()
     {
-        _events?.Dispose();
         _states?.Dispose();
-        _events = _states = null;
-        if (!_stopping.IsCancellationRequested) _stopping.Cancel();
+        _states = null;
     }
 
-    /// <summary>A caller's wait in a queue from a callcenter::info event: null unless it is a <c>member-queue-end</c>
-    /// with the times it needs, read as the statistics read it (<see cref="StatisticsServices.QueueEventOf"/>).
-    /// Answered: from <c>CC-Member-Joined-Time</c> to <c>CC-Agent-Answered-Time</c>; else to
-    /// <c>CC-Member-Leaving-Time</c>, overflowed when the queue let the caller go (a timeout or the exit key),
-    /// abandoned when the caller hung up (docs/statistics.md).</summary>
-    internal static QueueWait? QueueWaitOf(EslEvent e)
+    /// <summary>A caller's wait in a queue, from mod_callcenter's event as the statistics read it: null unless it is a
+    /// <c>member-queue-end</c> with the times it needs. Answered: from <c>CC-Member-Joined-Time</c> to
+    /// <c>CC-Agent-Answered-Time</c>; else to <c>CC-Member-Leaving-Time</c>, overflowed when the queue let the caller go
+    /// (a timeout or the exit key), abandoned when the caller hung up (docs/statistics.md).</summary>
+    internal static QueueWait? QueueWaitOf(QueueEvent end)
     {
-        ArgumentNullException.ThrowIfNull(e);
-        if (StatisticsServices.QueueEventOf(StatisticsServices.CallcenterInfoOf(e)) is not { Action: QueueActions.MemberQueueEnd, JoinedAt: { } joined } end)
-        {
-            return null;
-        }
-
+        ArgumentNullException.ThrowIfNull(end);
+        if (end is not { Action: QueueActions.MemberQueueEnd, JoinedAt: { } joined }) return null;
         if (end.AnsweredAt is { } answered) return answered >= joined ? new QueueWait(end.Queue, QueueWait.Answered, (long)(answered - joined).TotalSeconds) : null;
         var outcome = QueueActions.IsOverflow(end.CancelReason) ? QueueWait.Overflowed : QueueWait.Abandoned;
         return end.EndedAt is { } left && left >= joined ? new QueueWait(end.Queue, outcome, (long)(left - joined).TotalSeconds) : null;
     }
 
-    private void OnCallcenter(EslEvent e)
+    /// <summary>Records <see cref="EngineTelemetry.QueueWait"/> when the event ends a caller's wait in a queue.</summary>
+    internal static void RecordQueueWait(QueueEvent queueEvent)
     {
-        if (QueueWaitOf(e) is not { } wait) return;
+        if (QueueWaitOf(queueEvent) is not { } wait) return;
         EngineTelemetry.QueueWait.Record(wait.Seconds,
             new KeyValuePair<string, object?>("queue", wait.Queue), new KeyValuePair<string, object?>("outcome", wait.Outcome));
     }
-
-
-    [LoggerMessage(EventId = 1401, Level = LogLevel.Warning, Message = "Telemetry: subscribing to mod_callcenter's events failed ({Reason}); queue waits are not measured until the next reconnect")]
-    private static partial void LogSubscribeFailed(ILogger logger, string reason);
 
     [LoggerMessage(EventId = 1402, Level = LogLevel.Error, Message = "Telemetry: the event feed failed")]
     private static partial void LogFeedFailed(ILogger logger, Exception exception);
