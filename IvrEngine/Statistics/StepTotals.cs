@@ -14,6 +14,10 @@ public sealed record StepKey(DateTimeOffset Day, string Flow, string Step)
 /// each caller counts once per step, however often the call came back to it.</summary>
 public sealed class StepTotals
 {
+    // Made when a caller left from the step: each call's steps are counted with one of these, and most steps are not
+    // where a call left.
+    private Dictionary<string, long>? _leftTo;
+
     /// <summary>Callers who reached the step.</summary>
     public long Entered { get; set; }
 
@@ -40,8 +44,9 @@ public sealed class StepTotals
     /// among steps as many entered).</summary>
     public long PlaceSum { get; set; }
 
-    /// <summary>Of those, how many to each destination (the queue, extension or agent the flow named).</summary>
-    public Dictionary<string, long> LeftTo { get; set; } = new(StringComparer.Ordinal);
+    /// <summary>Of the callers the step transferred (<see cref="Left"/>), how many to each destination (the queue,
+    /// extension or agent the flow named).</summary>
+    public Dictionary<string, long> LeftTo => _leftTo ??= new(StringComparer.Ordinal);
 
     /// <summary>Adds another slice's totals to these.</summary>
     public void Add(StepTotals other)
@@ -55,7 +60,8 @@ public sealed class StepTotals
         Ended += other.Ended;
         Left += other.Left;
         PlaceSum += other.PlaceSum;
-        foreach (var (to, count) in other.LeftTo) LeftTo[to] = LeftTo.GetValueOrDefault(to) + count;
+        if (other._leftTo is not { } theirs) return;
+        foreach (var (to, count) in theirs) LeftTo[to] = LeftTo.GetValueOrDefault(to) + count;
     }
 
     /// <summary>One call's part of the funnel: the steps of its IVR (<c>flow/step</c>, in order) with what it did at
