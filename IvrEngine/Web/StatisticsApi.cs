@@ -55,7 +55,7 @@ public sealed class StatisticsApi(IStatisticsStore store, TimeProvider time)
         var format = q["format"].ToString();
         var flow = q["flow"].ToString();
         if (flow.Length == 0) return ContextApi.Problem(400, "flow is required (the flow's name, e.g. bank)");
-        if (format.Length > 0 && format is not ("json" or "csv")) return ContextApi.Problem(400, $"format must be json or csv, not '{format}'");
+        if (BadFormat(format) is { } badFormat) return badFormat;
         if (ReportQuery.TryParse(q["from"], q["to"], null, null, q["timeZone"], time.GetUtcNow(), out var problem) is not { } query)
         {
             return ContextApi.Problem(400, problem!);
@@ -65,10 +65,8 @@ public sealed class StatisticsApi(IStatisticsStore store, TimeProvider time)
         context.Response.Headers.CacheControl = "no-store";
         if (format == "csv")
         {
-            context.Response.ContentType = "text/csv; charset=utf-8";
-            context.Response.Headers.ContentDisposition = $"attachment; filename=\"ivrengine-funnel-{query.Since:yyyyMMdd}-{query.Until:yyyyMMdd}.csv\"";
-            await StatisticsReport.WriteFunnelCsvAsync(context.Response.Body, steps, context.RequestAborted);
-            return Results.Empty;
+            return await CsvAsync(context, $"ivrengine-funnel-{query.Since:yyyyMMdd}-{query.Until:yyyyMMdd}.csv",
+                body => StatisticsReport.WriteFunnelCsvAsync(body, steps, context.RequestAborted));
         }
 
         return Results.Json(new FunnelBody(flow, query.Since, query.Until, [.. steps.Select(s => new FunnelStepBody(s.Step, s.Totals.Entered, s.Totals.WentOn,
@@ -79,7 +77,7 @@ public sealed class StatisticsApi(IStatisticsStore store, TimeProvider time)
     {
         var q = context.Request.Query;
         var format = q["format"].ToString();
-        if (format.Length > 0 && format is not ("json" or "csv")) return ContextApi.Problem(400, $"format must be json or csv, not '{format}'");
+        if (BadFormat(format) is { } badFormat) return badFormat;
         if (ReportQuery.TryParse(q["from"], q["to"], q["by"], q["serviceLevel"], q["timeZone"], time.GetUtcNow(), out var problem) is not { } query)
         {
             return ContextApi.Problem(400, problem!);
@@ -90,14 +88,24 @@ public sealed class StatisticsApi(IStatisticsStore store, TimeProvider time)
         var by = query.By.ToString().ToLowerInvariant();
         if (format == "csv")
         {
-            var name = $"ivrengine-{by}-{query.Since:yyyyMMdd'T'HHmm}-{query.Until:yyyyMMdd'T'HHmm}.csv";
-            context.Response.ContentType = "text/csv; charset=utf-8";
-            context.Response.Headers.ContentDisposition = $"attachment; filename=\"{name}\"";
-            await StatisticsReport.WriteCsvAsync(context.Response.Body, rows, query.By, query.ServiceLevelSeconds, context.RequestAborted);
-            return Results.Empty;
+            return await CsvAsync(context, $"ivrengine-{by}-{query.Since:yyyyMMdd'T'HHmm}-{query.Until:yyyyMMdd'T'HHmm}.csv",
+                body => StatisticsReport.WriteCsvAsync(body, rows, query.By, query.ServiceLevelSeconds, context.RequestAborted));
         }
 
         return Results.Json(new ReportBody(query.Since, query.Until, by, query.ServiceLevelSeconds, query.Zone.Id,
             [.. rows.Select(r => new ReportRowBody(r.Key, r.Figures))]), Json);
+    }
+
+    /// <summary>The answer to a <c>format</c> that is neither json nor csv (empty is json); null when it is one.</summary>
+    private static IResult? BadFormat(string format) =>
+        format.Length > 0 && format is not ("json" or "csv") ? ContextApi.Problem(400, $"format must be json or csv, not '{format}'") : null;
+
+    /// <summary>Writes a CSV download (<paramref name="fileName"/>) to the response.</summary>
+    private static async Task<IResult> CsvAsync(HttpContext context, string fileName, Func<Stream, Task> write)
+    {
+        context.Response.ContentType = "text/csv; charset=utf-8";
+        context.Response.Headers.ContentDisposition = $"attachment; filename=\"{fileName}\"";
+        await write(context.Response.Body);
+        return Results.Empty;
     }
 }
