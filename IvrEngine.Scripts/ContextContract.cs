@@ -126,8 +126,13 @@ public static class ContextContract
     /// <summary>An agent's edit: the newest ticket.</summary>
     public const string TicketLast = Prefix + "ticket_last";
 
-    /// <summary>An agent's wrap-up: the disposition.</summary>
+    /// <summary>An agent's wrap-up: the disposition, one of <see cref="Dispositions"/>.</summary>
     public const string Disposition = Prefix + "disposition";
+
+    /// <summary>The values of <see cref="Disposition"/>, in the order the agent's desk offers them and the statistics
+    /// count them: the call's matter was resolved, a call-back is due, it was escalated, nothing was to be done,
+    /// something else.</summary>
+    public static readonly IReadOnlyList<string> Dispositions = ["resolved", "callback", "escalated", "no-action", "other"];
 
     /// <summary>Not context: the channel variable a collection's digits land in when its caller names none.</summary>
     public const string DefaultCollectVariable = Prefix + "collected";

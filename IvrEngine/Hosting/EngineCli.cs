@@ -231,6 +231,11 @@ public static partial class EngineCli
         var from = new Option<string?>("--from") { Description = "The first day (2026-12-01) or moment (2026-12-01T08:00, in --time-zone; or with an offset) counted. Default: the start of today." };
         var to = new Option<string?>("--to") { Description = "The last day counted (2026-12-04: the whole day), or the first moment not counted (2026-12-04T12:00). Default: now." };
         var by = new Option<string?>("--by") { Description = "How the rows are cut: " + ReportQuery.DimensionNames + " (default total: one row)." };
+        var where = new Option<string?>("--where")
+        {
+            Description = "Only the calls with this value of a dimension: dimension=value, e.g. campaign=5000, cti=V, agent=(none). Rows by another "
+                + "dimension then count the whole UTC days of the period.",
+        };
         var csv = new Option<bool>("--csv") { Description = "Print CSV (a header line, then one line per row) instead of the table." };
         var serviceLevel = new Option<string?>("--service-level")
         {
@@ -245,13 +250,14 @@ public static partial class EngineCli
             from,
             to,
             by,
+            where,
             csv,
             serviceLevel,
             timeZone,
             funnel,
         };
-        report.SetAction((result, ct) => ReportAsync(configArgs, result.GetValue(from), result.GetValue(to), result.GetValue(by), result.GetValue(csv),
-            result.GetValue(serviceLevel), result.GetValue(timeZone), result.GetValue(funnel), output, error, ct));
+        report.SetAction((result, ct) => ReportAsync(configArgs, new ReportArguments(result.GetValue(from), result.GetValue(to), result.GetValue(by),
+            result.GetValue(where), result.GetValue(csv), result.GetValue(serviceLevel), result.GetValue(timeZone), result.GetValue(funnel)), output, error, ct));
         root.Subcommands.Add(report);
 
         root.Subcommands.Add(UsersCommand(configArgs, input, output, error));
@@ -354,10 +360,14 @@ public static partial class EngineCli
         }
     }
 
-    private static async Task<int> ReportAsync(string[] configArgs, string? from, string? to, string? by, bool csv, string? serviceLevel, string? timeZone,
-        string? funnel, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    /// <summary>The <c>report</c> command's options.</summary>
+    private sealed record ReportArguments(string? From, string? To, string? By, string? Where, bool Csv, string? ServiceLevel, string? TimeZone, string? Funnel);
+
+    private static async Task<int> ReportAsync(string[] configArgs, ReportArguments arguments, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
-        if (ReportQuery.TryParse(from, to, by, serviceLevel, timeZone, DateTimeOffset.Now, out var problem) is not { } query)
+        var (csv, funnel) = (arguments.Csv, arguments.Funnel);
+        if (ReportQuery.TryParse(arguments.From, arguments.To, arguments.By, arguments.ServiceLevel, arguments.TimeZone, arguments.Where, DateTimeOffset.Now,
+                out var problem) is not { } query)
         {
             await error.WriteLineAsync("error: " + problem + ".");
             return UsageError;
@@ -402,8 +412,10 @@ public static partial class EngineCli
         }
         else
         {
-            await output.WriteLineAsync($"{query.Since:yyyy-MM-dd HH:mm zzz} to {query.Until:yyyy-MM-dd HH:mm zzz} ({query.Zone.Id}), by {query.By.ToString().ToLowerInvariant()}, "
-                + $"service level within {query.ServiceLevelSeconds} s; whole hours are counted");
+            var filter = query.Where is { } w ? $", only {w}" : string.Empty;
+            var counted = StatisticsReport.CountsWholeDays(query) ? "whole UTC days are counted (a filter and rows by another dimension)" : "whole hours are counted";
+            await output.WriteLineAsync($"{query.Since:yyyy-MM-dd HH:mm zzz} to {query.Until:yyyy-MM-dd HH:mm zzz} ({query.Zone.Id}), by {query.By.ToString().ToLowerInvariant()}{filter}, "
+                + $"service level within {query.ServiceLevelSeconds} s; {counted}");
             StatisticsReport.WriteTable(output, rows, query.By, query.ServiceLevelSeconds);
         }
 

@@ -348,6 +348,10 @@ internal static class SharedClientStores
             CancellationToken cancellationToken = default) =>
             Timed("ReadHours", Stopwatch.GetTimestamp(), store.ReadHoursAsync(dimension, since, until, cancellationToken));
 
+        public Task<IReadOnlyList<KeyValuePair<SliceKey, HourTotals>>> ReadDaysAsync(string dimension, DateTimeOffset since, DateTimeOffset until,
+            CancellationToken cancellationToken = default) =>
+            Timed("ReadDays", Stopwatch.GetTimestamp(), store.ReadDaysAsync(dimension, since, until, cancellationToken));
+
         public Task<IReadOnlyList<KeyValuePair<SliceKey, HourTotals>>> ReadPeriodAsync(string dimension, DateTimeOffset since, DateTimeOffset until,
             CancellationToken cancellationToken = default) =>
             Timed("ReadPeriod", Stopwatch.GetTimestamp(), store.ReadPeriodAsync(dimension, since, until, cancellationToken));

@@ -38,7 +38,12 @@ public sealed partial class LiteDbClientStore : IStatisticsStore
         await WriteAsync(() =>
         {
             var slices = _db.GetCollection(StatisticsHours);
-            foreach (var (key, add) in totals) AddTo(slices, HourId(key), key, add);
+            foreach (var (key, add) in totals)
+            {
+                // A pair of dimensions is kept by day only (SliceDimensions.Pairs).
+                if (!SliceDimensions.IsPair(key.Dimension)) AddTo(slices, HourId(key), key, add);
+            }
+
             foreach (var (key, add) in days) AddTo(slices, DayId(key), key, add);
             var funnel = _db.GetCollection(StatisticsSteps);
             foreach (var (key, add) in steps)
@@ -84,14 +89,23 @@ public sealed partial class LiteDbClientStore : IStatisticsStore
     }
 
     /// <inheritdoc />
+    public Task<IReadOnlyList<KeyValuePair<SliceKey, HourTotals>>> ReadDaysAsync(string dimension, DateTimeOffset since, DateTimeOffset until,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(dimension);
+        var (first, end) = Days(since, until);
+        return end <= first ? Task.FromResult<IReadOnlyList<KeyValuePair<SliceKey, HourTotals>>>([])
+            : ReadRangeAsync(DayId(new SliceKey(first, dimension, string.Empty)), DayId(new SliceKey(end, dimension, string.Empty)), cancellationToken);
+    }
+
+    /// <inheritdoc />
     public async Task<IReadOnlyList<KeyValuePair<StepKey, StepTotals>>> ReadStepsAsync(string flow, DateTimeOffset since, DateTimeOffset until,
         CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(flow);
         cancellationToken.ThrowIfCancellationRequested();
         ThrowIfDisposed();
-        var first = StepKey.DayOf(since);
-        var end = StepKey.DayOf(until) == until ? StepKey.DayOf(until) : StepKey.DayOf(until).AddDays(1);
+        var (first, end) = Days(since, until);
         if (end <= first) return [];
         var lower = StepId(flow, first, string.Empty);
         var upper = StepId(flow, end, string.Empty);
@@ -105,6 +119,11 @@ public sealed partial class LiteDbClientStore : IStatisticsStore
 
         return result;
     }
+
+    /// <summary>The UTC days a period touches: from the one holding its start to the one after its end (the end's own
+    /// day unless the end is a midnight).</summary>
+    private static (DateTimeOffset First, DateTimeOffset End) Days(DateTimeOffset since, DateTimeOffset until) =>
+        (StepKey.DayOf(since), StepKey.DayOf(until) == until ? StepKey.DayOf(until) : StepKey.DayOf(until).AddDays(1));
 
     /// <summary>The whole hours a period counts: from the one holding its start to the one after its end (the end's
     /// own hour unless the end is a whole hour).</summary>
@@ -194,11 +213,14 @@ public sealed partial class LiteDbClientStore : IStatisticsStore
         return (key, totals);
     }
 
-    private static string HourId(SliceKey key) =>
-        string.Join(KeySeparator, key.Dimension, "h" + key.Hour.UtcDateTime.ToString(HourFormat, CultureInfo.InvariantCulture), key.Value);
+    private static string HourId(SliceKey key) => SliceId(key, "h" + key.Hour.UtcDateTime.ToString(HourFormat, CultureInfo.InvariantCulture));
 
-    private static string DayId(SliceKey key) =>
-        string.Join(KeySeparator, key.Dimension, "d" + key.Hour.UtcDateTime.ToString(DayFormat, CultureInfo.InvariantCulture), key.Value);
+    private static string SliceId(SliceKey key, string when) =>
+        key.Other.Length == 0 && !SliceDimensions.IsPair(key.Dimension)
+            ? string.Join(KeySeparator, key.Dimension, when, key.Value)
+            : string.Join(KeySeparator, key.Dimension, when, key.Value, key.Other);
+
+    private static string DayId(SliceKey key) => SliceId(key, "d" + key.Hour.UtcDateTime.ToString(DayFormat, CultureInfo.InvariantCulture));
 
     private static BsonDocument ToDocument(string id, SliceKey key, HourTotals t) => new()
     {
@@ -206,6 +228,7 @@ public sealed partial class LiteDbClientStore : IStatisticsStore
         ["hour"] = key.Hour.UtcDateTime,
         ["dimension"] = key.Dimension,
         ["value"] = key.Value,
+        ["other"] = key.Other,
         ["calls"] = t.Calls,
         ["ivrCalls"] = t.IvrCalls,
         ["contained"] = t.Contained,
@@ -225,11 +248,13 @@ public sealed partial class LiteDbClientStore : IStatisticsStore
         ["talkSeconds"] = t.TalkSeconds,
         ["waits"] = new BsonArray(t.Waits.Select(n => new BsonValue(n))),
         ["answeredWaits"] = new BsonArray(t.AnsweredWaits.Select(n => new BsonValue(n))),
+        ["dispositions"] = new BsonArray(t.Dispositions.Select(n => new BsonValue(n))),
     };
 
     private static (SliceKey Key, HourTotals Totals) FromDocument(BsonDocument doc)
     {
-        var key = new SliceKey(new DateTimeOffset(DateTime.SpecifyKind(doc["hour"].AsDateTime, DateTimeKind.Utc)), doc["dimension"].AsString, doc["value"].AsString);
+        var key = new SliceKey(new DateTimeOffset(DateTime.SpecifyKind(doc["hour"].AsDateTime, DateTimeKind.Utc)), doc["dimension"].AsString, doc["value"].AsString,
+            doc["other"].IsString ? doc["other"].AsString : string.Empty);
         var totals = new HourTotals
         {
             Calls = doc["calls"].AsInt64,
@@ -252,6 +277,7 @@ public sealed partial class LiteDbClientStore : IStatisticsStore
         };
         Buckets(doc["waits"], totals.Waits);
         Buckets(doc["answeredWaits"], totals.AnsweredWaits);
+        Buckets(doc["dispositions"], totals.Dispositions);
         return (key, totals);
     }
 

@@ -20,6 +20,9 @@ internal sealed class CallJourney(string callUuid, DateTimeOffset firstSeen)
     /// <summary>When an agent saved the call's wrap-up, if one did before the call was counted.</summary>
     public DateTimeOffset? WrapUpAt { get; set; }
 
+    /// <summary>That wrap-up's disposition.</summary>
+    public string? Disposition { get; set; }
+
     /// <summary>Requests (tickets) created from the call before it was counted.</summary>
     public int Requests { get; set; }
 
@@ -112,8 +115,8 @@ internal sealed class CallJourney(string callUuid, DateTimeOffset firstSeen)
         var start = ivr?.StartedAt ?? (_legs.Count > 0 ? _legs[0].JoinedAt : LastSeen);
         var last = _legs.Count > 0 ? _legs[^1] : null;
         var answered = _legs.FindLast(l => l.AnsweredAt is not null);
-        var key = new CallFacts(CallFacts.HourOf(start), ivr?.Campaign ?? string.Empty, ivr?.Flow ?? string.Empty, last?.Queue ?? string.Empty,
-            answered?.Agent ?? string.Empty, ivr?.CustomerType ?? string.Empty, ivr?.Category ?? string.Empty);
+        var key = new CallFacts(CallFacts.HourOf(start), CallFacts.Clean(ivr?.Campaign), CallFacts.Clean(ivr?.Flow), CallFacts.Clean(last?.Queue),
+            CallFacts.Clean(answered?.Agent), CallFacts.Clean(ivr?.CustomerType), CallFacts.Clean(ivr?.Category));
 
         var totals = new HourTotals { Calls = 1, Requests = Requests };
         if (ivr is not null)
@@ -167,6 +170,7 @@ internal sealed class CallJourney(string callUuid, DateTimeOffset firstSeen)
             {
                 totals.WrapUps = 1;
                 totals.WrapUpSeconds = Seconds(TalkEndedAt.Value, wrapped);
+                HourTotals.CountDisposition(totals, Disposition);
             }
         }
         else if (QueueActions.IsOverflow(last.CancelReason))

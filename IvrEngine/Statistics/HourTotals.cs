@@ -1,3 +1,5 @@
+using IvrEngine.Scripts;
+
 namespace IvrEngine.Statistics;
 
 /// <summary>What a counted call was (docs/statistics.md): the hour it reached the engine (UTC) and its value of each
@@ -18,25 +20,53 @@ public sealed record CallFacts(DateTimeOffset Hour, string Campaign, string Flow
         return new DateTimeOffset(utc.Year, utc.Month, utc.Day, utc.Hour, 0, 0, TimeSpan.Zero);
     }
 
-    /// <summary>The slices the call adds to: the hour's total and the hour's value of each dimension.</summary>
-    public IReadOnlyList<SliceKey> Slices() =>
-    [
-        new(Hour, SliceDimensions.Total, string.Empty),
-        new(Hour, SliceDimensions.Campaign, Campaign),
-        new(Hour, SliceDimensions.Flow, Flow),
-        new(Hour, SliceDimensions.Queue, Queue),
-        new(Hour, SliceDimensions.Agent, Agent),
-        new(Hour, SliceDimensions.Cti, CustomerType),
-        new(Hour, SliceDimensions.Category, Category),
-    ];
+    /// <summary>The slices the call adds to: the hour's total and the hour's value of each dimension, then the UTC day's
+    /// value of each pair of dimensions (<see cref="SliceDimensions.Pairs"/>: what a report with a filter reads).</summary>
+    public IReadOnlyList<SliceKey> Slices()
+    {
+        var day = new DateTimeOffset(Hour.UtcDateTime.Date, TimeSpan.Zero);
+        var slices = new SliceKey[1 + SliceDimensions.Cut.Count + SliceDimensions.Pairs.Count];
+        slices[0] = new SliceKey(Hour, SliceDimensions.Total, string.Empty);
+        var n = 1;
+        for (var i = 0; i < SliceDimensions.Cut.Count; i++) slices[n++] = new SliceKey(Hour, SliceDimensions.Cut[i], ValueOf(i));
+        foreach (var pair in SliceDimensions.Pairs) slices[n++] = new SliceKey(day, pair.Name, ValueOf(pair.First), ValueOf(pair.Second));
+        return slices;
+    }
+
+    /// <summary>The call's value of <see cref="SliceDimensions.Cut"/>[<paramref name="index"/>].</summary>
+    private string ValueOf(int index) => index switch
+    {
+        0 => Campaign,
+        1 => Flow,
+        2 => Queue,
+        3 => Agent,
+        4 => CustomerType,
+        _ => Category,
+    };
+
+    /// <summary>A value as a slice keeps it: control characters (the store's key separator among them) become '?'.</summary>
+    public static string Clean(string? value)
+    {
+        if (string.IsNullOrEmpty(value)) return string.Empty;
+        foreach (var c in value)
+        {
+            if (char.IsControl(c)) return string.Create(value.Length, value, static (span, text) =>
+            {
+                for (var i = 0; i < text.Length; i++) span[i] = char.IsControl(text[i]) ? '?' : text[i];
+            });
+        }
+
+        return value;
+    }
 }
 
 /// <summary>One slice: the calls of an hour (UTC) with one value of one dimension (or all the hour's calls, the
 /// <see cref="SliceDimensions.Total"/>). A report cut by a dimension reads that dimension's slices alone.</summary>
 /// <param name="Hour">The UTC hour.</param>
 /// <param name="Dimension">One of <see cref="SliceDimensions"/>.</param>
-/// <param name="Value">The dimension's value; empty for none (and for the total).</param>
-public sealed record SliceKey(DateTimeOffset Hour, string Dimension, string Value);
+/// <param name="Value">The dimension's value; empty for none (and for the total). Of a pair, the first dimension's.</param>
+/// <param name="Other">Of a pair of dimensions (<see cref="SliceDimensions.Pairs"/>), the second's value; else empty.</param>
+public sealed record SliceKey(DateTimeOffset Hour, string Dimension, string Value, string Other = "");
 
 /// <summary>The dimensions the slices are kept by.</summary>
 public static class SliceDimensions
@@ -61,7 +91,46 @@ public static class SliceDimensions
 
     /// <summary>By client category.</summary>
     public const string Category = "category";
+
+    /// <summary>The dimensions a call has one value of, in their order (a pair is named first + second in it).</summary>
+    public static readonly IReadOnlyList<string> Cut = [Campaign, Flow, Queue, Agent, Cti, Category];
+
+    /// <summary>Every pair of <see cref="Cut"/>'s dimensions (15): the calls of a UTC day with one value of each, kept
+    /// per day only (hours of every pair would be a document per call and hour). A report filtered on one dimension
+    /// and cut by another reads their pair.</summary>
+    public static readonly IReadOnlyList<SlicePair> Pairs =
+        [.. from first in Enumerable.Range(0, Cut.Count) from second in Enumerable.Range(first + 1, Cut.Count - first - 1)
+            select new SlicePair(Cut[first] + "+" + Cut[second], first, second)];
+
+    /// <summary>The pair of two different dimensions of <see cref="Cut"/>, and whether <paramref name="a"/> is its first.</summary>
+    public static (SlicePair Pair, bool AFirst) PairOf(string a, string b)
+    {
+        var i = IndexOf(a);
+        var j = IndexOf(b);
+        if (i == j) throw new ArgumentException($"a pair needs two different dimensions, not {a} twice", nameof(b));
+        var name = i < j ? a + "+" + b : b + "+" + a;
+        return (Pairs.First(p => p.Name == name), i < j);
+    }
+
+    /// <summary>True for the name of a pair.</summary>
+    public static bool IsPair(string dimension) => dimension.Contains('+', StringComparison.Ordinal);
+
+    private static int IndexOf(string dimension)
+    {
+        for (var i = 0; i < Cut.Count; i++)
+        {
+            if (Cut[i] == dimension) return i;
+        }
+
+        throw new ArgumentOutOfRangeException(nameof(dimension), dimension, "not one of " + string.Join(", ", Cut));
+    }
 }
+
+/// <summary>A pair of dimensions kept together.</summary>
+/// <param name="Name">first+second, as <see cref="SliceKey.Dimension"/>.</param>
+/// <param name="First">The first's index in <see cref="SliceDimensions.Cut"/>.</param>
+/// <param name="Second">The second's.</param>
+public sealed record SlicePair(string Name, int First, int Second);
 
 /// <summary>What the calls of one slice add up to: counts, sums and histograms of waits, so that every figure of a
 /// report (rates, averages, service level, 90th percentile) can be computed from the sum of any set of slices.</summary>
@@ -107,6 +176,10 @@ public sealed class HourTotals
     /// <summary>Answered calls whose agent saved a wrap-up.</summary>
     public long WrapUps { get; set; }
 
+    /// <summary>The wrap-ups by their disposition, in <see cref="ContextContract.Dispositions"/>' order (the first
+    /// wrap-up saved of a call).</summary>
+    public long[] Dispositions { get; set; } = new long[ContextContract.Dispositions.Count];
+
     /// <summary>Requests (tickets) created from the calls.</summary>
     public long Requests { get; set; }
 
@@ -139,6 +212,25 @@ public sealed class HourTotals
         return WaitEdges.Count;
     }
 
+    /// <summary>Counts a wrap-up's disposition (one not in <see cref="ContextContract.Dispositions"/> counts as
+    /// <c>other</c>).</summary>
+    public static void CountDisposition(HourTotals totals, string? disposition)
+    {
+        ArgumentNullException.ThrowIfNull(totals);
+        var index = disposition is null ? -1 : IndexOfDisposition(disposition);
+        totals.Dispositions[index < 0 ? ContextContract.Dispositions.Count - 1 : index]++;
+    }
+
+    private static int IndexOfDisposition(string disposition)
+    {
+        for (var i = 0; i < ContextContract.Dispositions.Count; i++)
+        {
+            if (string.Equals(ContextContract.Dispositions[i], disposition, StringComparison.OrdinalIgnoreCase)) return i;
+        }
+
+        return -1;
+    }
+
     /// <summary>Adds another slice's totals to these.</summary>
     public void Add(HourTotals other)
     {
@@ -162,6 +254,7 @@ public sealed class HourTotals
         TalkSeconds += other.TalkSeconds;
         AddBuckets(Waits, other.Waits);
         AddBuckets(AnsweredWaits, other.AnsweredWaits);
+        AddBuckets(Dispositions, other.Dispositions);
     }
 
     private static void AddBuckets(long[] into, long[] from)

@@ -4,7 +4,8 @@ namespace IvrEngine.Statistics;
 public interface IStatisticsStore
 {
     /// <summary>Adds totals to the slices they name and to the funnel's steps (a slice or step not kept yet starts at
-    /// zero), in one transaction.</summary>
+    /// zero), in one transaction; every hour's slice adds to its UTC day's too, and a pair of dimensions is kept by day
+    /// only.</summary>
     Task AddHoursAsync(IReadOnlyCollection<KeyValuePair<SliceKey, HourTotals>> totals, IReadOnlyCollection<KeyValuePair<StepKey, StepTotals>> steps,
         CancellationToken cancellationToken = default);
 
@@ -17,6 +18,12 @@ public interface IStatisticsStore
     /// holding <paramref name="since"/> to the one before <paramref name="until"/> (the hour holding
     /// <paramref name="until"/> too unless it is a whole hour), in hour order.</summary>
     Task<IReadOnlyList<KeyValuePair<SliceKey, HourTotals>>> ReadHoursAsync(string dimension, DateTimeOffset since, DateTimeOffset until,
+        CancellationToken cancellationToken = default);
+
+    /// <summary>Every slice of <paramref name="dimension"/> of the UTC days the period touches (from the one holding
+    /// <paramref name="since"/> to the one holding the moment before <paramref name="until"/>), one per day and value:
+    /// how a pair of dimensions (<see cref="SliceDimensions.Pairs"/>, kept by day only) is read.</summary>
+    Task<IReadOnlyList<KeyValuePair<SliceKey, HourTotals>>> ReadDaysAsync(string dimension, DateTimeOffset since, DateTimeOffset until,
         CancellationToken cancellationToken = default);
 
     /// <summary>The same period's totals of <paramref name="dimension"/> for a report not cut by time: the whole UTC

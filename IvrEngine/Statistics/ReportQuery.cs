@@ -8,7 +8,9 @@ namespace IvrEngine.Statistics;
 /// <param name="By">How the rows are cut.</param>
 /// <param name="ServiceLevelSeconds">The service level's threshold.</param>
 /// <param name="Zone">The time zone of the dates given, of the hour and day rows.</param>
-public sealed record ReportQuery(DateTimeOffset Since, DateTimeOffset Until, ReportDimension By, int ServiceLevelSeconds, TimeZoneInfo Zone)
+/// <param name="Where">Only the calls with this value of a dimension, or all.</param>
+public sealed record ReportQuery(DateTimeOffset Since, DateTimeOffset Until, ReportDimension By, int ServiceLevelSeconds, TimeZoneInfo Zone,
+    ReportFilter? Where = null)
 {
     private static readonly string[] DateFormats = ["yyyy-MM-dd"];
     private static readonly string[] LocalFormats = ["yyyy-MM-dd'T'HH:mm", "yyyy-MM-dd'T'HH:mm:ss", "yyyy-MM-dd HH:mm", "yyyy-MM-dd HH:mm:ss"];
@@ -20,8 +22,17 @@ public sealed record ReportQuery(DateTimeOffset Since, DateTimeOffset Until, Rep
     /// <paramref name="timeZone"/> unless it carries an offset; default the start of today. <paramref name="to"/>: a
     /// date (up to its end, the day included) or a date and time (not included); default now. Null with the reason
     /// when something does not read.</summary>
-    public static ReportQuery? TryParse(string? from, string? to, string? by, string? serviceLevel, string? timeZone, DateTimeOffset now, out string? error)
+    public static ReportQuery? TryParse(string? from, string? to, string? by, string? serviceLevel, string? timeZone, DateTimeOffset now, out string? error) =>
+        TryParse(from, to, by, serviceLevel, timeZone, null, now, out error);
+
+    /// <summary>As the other, with a filter: <paramref name="where"/> is <c>dimension=value</c> (<c>campaign=5000</c>,
+    /// <c>cti=V</c>; <c>agent=(none)</c> for the calls no agent took), or empty for all calls.</summary>
+    public static ReportQuery? TryParse(string? from, string? to, string? by, string? serviceLevel, string? timeZone, string? where, DateTimeOffset now,
+        out string? error)
     {
+        ReportFilter? filter = null;
+        if (!string.IsNullOrWhiteSpace(where) && (filter = ReportFilter.TryParse(where, out error)) is null) return null;
+
         error = null;
         TimeZoneInfo zone;
         try
@@ -69,7 +80,7 @@ public sealed record ReportQuery(DateTimeOffset Since, DateTimeOffset Until, Rep
             return null;
         }
 
-        return new ReportQuery(since.Value, until.Value, dimension, threshold, zone);
+        return new ReportQuery(since.Value, until.Value, dimension, threshold, zone, filter);
     }
 
     private static DateTimeOffset? Moment(string text, TimeZoneInfo zone, bool endOfDay)
@@ -93,4 +104,41 @@ public sealed record ReportQuery(DateTimeOffset Since, DateTimeOffset Until, Rep
         while (zone.IsInvalidTime(unspecified)) unspecified = unspecified.AddMinutes(30);
         return new DateTimeOffset(unspecified, zone.GetUtcOffset(unspecified));
     }
+}
+
+/// <summary>A report's filter: only the calls with <paramref name="Value"/> of <paramref name="Dimension"/>.</summary>
+/// <param name="Dimension">Queue, campaign, flow, agent, CTI code or category.</param>
+/// <param name="Value">The value; empty for the calls without one.</param>
+public sealed record ReportFilter(ReportDimension Dimension, string Value)
+{
+    /// <summary>The dimensions a report can be filtered on.</summary>
+    public static readonly IReadOnlyList<ReportDimension> Dimensions =
+        [ReportDimension.Queue, ReportDimension.Campaign, ReportDimension.Flow, ReportDimension.Agent, ReportDimension.Cti, ReportDimension.Category];
+
+    /// <summary>Reads <c>dimension=value</c>; null with the reason when it does not read.</summary>
+    public static ReportFilter? TryParse(string text, out string? error)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        error = null;
+        var names = string.Join(", ", Dimensions.Select(d => d.ToString().ToLowerInvariant()));
+        var equals = text.IndexOf('=', StringComparison.Ordinal);
+        if (equals <= 0 || equals == text.Length - 1)
+        {
+            error = $"a filter is dimension=value (campaign=5000, cti=V, agent={StatisticsReport.None}), not '{text}'; the dimension one of: {names}";
+            return null;
+        }
+
+        var name = text[..equals].Trim();
+        if (!StatisticsReport.TryParseDimension(name, out var dimension) || !Dimensions.Contains(dimension))
+        {
+            error = $"'{name}' is not a dimension a report can be filtered on; one of: {names}";
+            return null;
+        }
+
+        var value = text[(equals + 1)..].Trim();
+        return new ReportFilter(dimension, value == StatisticsReport.None ? string.Empty : value);
+    }
+
+    /// <summary>As the command line and the API take it.</summary>
+    public override string ToString() => Dimension.ToString().ToLowerInvariant() + "=" + (Value.Length == 0 ? StatisticsReport.None : Value);
 }

@@ -106,21 +106,25 @@ public sealed class StatisticsCollector : IDisposable
         Tell(before);
     }
 
-    /// <summary>An agent saved the call's wrap-up: its time from the end of the talk adds to the handle time, once a
-    /// call (the first save).</summary>
-    public void WrapUp(string callUuid, DateTimeOffset at)
+    /// <summary>An agent saved the call's wrap-up: its time from the end of the talk adds to the handle time, and its
+    /// disposition is counted, once a call (the first save).</summary>
+    public void WrapUp(string callUuid, DateTimeOffset at, string? disposition = null)
     {
         if (string.IsNullOrEmpty(callUuid)) return;
         lock (_gate)
         {
             if (Journey(callUuid, create: false) is { } journey)
             {
-                journey.WrapUpAt ??= at;
+                if (journey.WrapUpAt is not null) return;
+                journey.WrapUpAt = at;
+                journey.Disposition = disposition;
             }
             else if (_recent.TryGetValue(callUuid, out var counted) && counted.TalkEndedAt is { } ended && !counted.WrappedUp)
             {
                 _recent[callUuid] = counted with { WrappedUp = true };
-                AddLate(counted.Facts, new HourTotals { WrapUps = 1, WrapUpSeconds = Math.Max(0, (at - ended).TotalSeconds) });
+                var late = new HourTotals { WrapUps = 1, WrapUpSeconds = Math.Max(0, (at - ended).TotalSeconds) };
+                HourTotals.CountDisposition(late, disposition);
+                AddLate(counted.Facts, late);
             }
         }
     }

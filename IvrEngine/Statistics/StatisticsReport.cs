@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using CsvHelper;
+using IvrEngine.Scripts;
 
 namespace IvrEngine.Statistics;
 
@@ -57,7 +58,10 @@ public sealed record ReportFigures(
     long Repeats,
     long Requests,
     double? AverageWrapUpSeconds,
-    double? AverageHandleSeconds);
+    double? AverageHandleSeconds,
+    long WrapUps,
+    IReadOnlyDictionary<string, long> Dispositions,
+    double? ResolvedPercent);
 
 /// <summary>One row of a report.</summary>
 /// <param name="Key">The row's value of the dimension ("(none)" for calls without one; "all" for the total).</param>
@@ -92,17 +96,27 @@ public static class StatisticsReport
     public static bool IsServiceLevelThreshold(int seconds) => HourTotals.WaitEdges.Contains(seconds);
 
     /// <summary>Reads the period's slices from the store and builds the report. The store keeps whole hours: a period
-    /// that starts or ends within an hour counts that hour whole.</summary>
+    /// that starts or ends within an hour counts that hour whole. Filtered and cut by another dimension, the report reads
+    /// their pair, kept by UTC day: it counts the whole UTC days the period touches (<see cref="CountsWholeDays"/>).</summary>
     public static async Task<IReadOnlyList<ReportRow>> RunAsync(IStatisticsStore store, ReportQuery query, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(query);
         // Cut by time, the hours are needed; else the days' totals do for the whole days of the period.
-        var dimension = DimensionOf(query.By);
-        var slices = query.By is ReportDimension.Hour or ReportDimension.Day
+        var (dimension, pair, _) = Source(query.By, query.Where);
+        var slices = pair ? await store.ReadDaysAsync(dimension, query.Since, query.Until, cancellationToken).ConfigureAwait(false)
+            : query.By is ReportDimension.Hour or ReportDimension.Day
             ? await store.ReadHoursAsync(dimension, query.Since, query.Until, cancellationToken).ConfigureAwait(false)
             : await store.ReadPeriodAsync(dimension, query.Since, query.Until, cancellationToken).ConfigureAwait(false);
-        return Build(slices, query.By, query.Zone, query.ServiceLevelSeconds);
+        return Build(slices, query.By, query.Zone, query.ServiceLevelSeconds, query.Where);
+    }
+
+    /// <summary>True when the report counts the whole UTC days its period touches rather than its hours: filtered on one
+    /// dimension and cut by another.</summary>
+    public static bool CountsWholeDays(ReportQuery query)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        return Source(query.By, query.Where).Pair;
     }
 
     /// <summary>The slices a report cut by <paramref name="by"/> reads: the hour's totals for the whole period, the hour
@@ -119,9 +133,22 @@ public static class StatisticsReport
         _ => throw new ArgumentOutOfRangeException(nameof(by), by, null),
     };
 
-    /// <summary>Sums <paramref name="slices"/> (of <see cref="DimensionOf"/>'s dimension) by <paramref name="by"/>, in the key's order, and computes the figures.</summary>
+    /// <summary>The slices a report reads: unfiltered, <see cref="DimensionOf"/>; filtered and cut by time or by the
+    /// filter's own dimension, the filter's dimension (by hour); filtered and cut by another, their pair (by day), and
+    /// whether the filter's value is the pair's first.</summary>
+    public static (string Dimension, bool Pair, bool FilterFirst) Source(ReportDimension by, ReportFilter? where)
+    {
+        if (where is null) return (DimensionOf(by), false, false);
+        var filtered = DimensionOf(where.Dimension);
+        if (by is ReportDimension.Total or ReportDimension.Hour or ReportDimension.Day || by == where.Dimension) return (filtered, false, true);
+        var (pair, filterFirst) = SliceDimensions.PairOf(filtered, DimensionOf(by));
+        return (pair.Name, true, filterFirst);
+    }
+
+    /// <summary>Sums <paramref name="slices"/> (of <see cref="Source"/>'s dimension) by <paramref name="by"/>, in the
+    /// key's order, keeping those of <paramref name="where"/>, and computes the figures.</summary>
     public static IReadOnlyList<ReportRow> Build(IEnumerable<KeyValuePair<SliceKey, HourTotals>> slices, ReportDimension by, TimeZoneInfo zone,
-        int serviceLevelSeconds = DefaultServiceLevelSeconds)
+        int serviceLevelSeconds = DefaultServiceLevelSeconds, ReportFilter? where = null)
     {
         ArgumentNullException.ThrowIfNull(slices);
         ArgumentNullException.ThrowIfNull(zone);
@@ -132,12 +159,14 @@ public static class StatisticsReport
         }
 
         var rows = new SortedDictionary<string, HourTotals>(StringComparer.Ordinal);
-        var dimension = DimensionOf(by);
+        var (dimension, pair, filterFirst) = Source(by, where);
         foreach (var (key, totals) in slices)
         {
             // Every call is in one slice of each dimension: summing another dimension's would count it again.
             if (key.Dimension != dimension) continue;
-            var row = RowKey(key, by, zone);
+            var (filterValue, rowValue) = pair ? filterFirst ? (key.Value, key.Other) : (key.Other, key.Value) : (key.Value, key.Value);
+            if (where is not null && !string.Equals(filterValue, where.Value, StringComparison.Ordinal)) continue;
+            var row = RowKey(key.Hour, rowValue, by, zone);
             if (!rows.TryGetValue(row, out var sum)) rows[row] = sum = new HourTotals();
             sum.Add(totals);
         }
@@ -173,7 +202,10 @@ public static class StatisticsReport
             t.Repeats,
             t.Requests,
             t.WrapUps == 0 ? null : t.WrapUpSeconds / t.WrapUps,
-            t.Answered == 0 ? null : (t.TalkSeconds + t.WrapUpSeconds) / t.Answered);
+            t.Answered == 0 ? null : (t.TalkSeconds + t.WrapUpSeconds) / t.Answered,
+            t.WrapUps,
+            ContextContract.Dispositions.Select((d, i) => (d, i)).ToDictionary(p => p.d, p => p.i < t.Dispositions.Length ? t.Dispositions[p.i] : 0),
+            Percent(t.Dispositions.Length > 0 ? t.Dispositions[0] : 0, t.WrapUps));
     }
 
     /// <summary>The upper edge of the bucket that holds the given share of the counted waits; +infinity when it is the
@@ -199,7 +231,8 @@ public static class StatisticsReport
     [
         by.ToString().ToLowerInvariant(), "calls", "calls_in_ivr", "contained", "containment_pct", "abandoned_in_ivr", "failed_in_ivr", "queued",
         "answered", "abandoned", "abandon_pct", "overflowed", $"service_level_{serviceLevelSeconds}s_pct", "avg_wait_s", "p90_wait_s",
-        "avg_talk_s", "avg_in_ivr_s", "transfers", "repeats", "requests", "avg_wrap_up_s", "avg_handle_s",
+        "avg_talk_s", "avg_in_ivr_s", "transfers", "repeats", "requests", "avg_wrap_up_s", "avg_handle_s", "wrap_ups",
+        .. ContextContract.Dispositions.Select(d => "disposition_" + d.Replace('-', '_')), "resolved_pct",
     ];
 
     /// <summary>The row's cells, in <see cref="Columns"/>' order, as text (invariant culture; empty when undefined).</summary>
@@ -212,7 +245,8 @@ public static class StatisticsReport
             row.Key, Count(f.Calls), Count(f.IvrCalls), Count(f.Contained), Number(f.ContainmentPercent), Count(f.IvrAbandoned), Count(f.IvrFailed),
             Count(f.Queued), Count(f.Answered), Count(f.Abandoned), Number(f.AbandonPercent), Count(f.Overflowed), Number(f.ServiceLevelPercent),
             Number(f.AverageWaitSeconds), Number(f.P90WaitSeconds), Number(f.AverageTalkSeconds), Number(f.AverageIvrSeconds), Count(f.Transfers),
-            Count(f.Repeats), Count(f.Requests), Number(f.AverageWrapUpSeconds), Number(f.AverageHandleSeconds),
+            Count(f.Repeats), Count(f.Requests), Number(f.AverageWrapUpSeconds), Number(f.AverageHandleSeconds), Count(f.WrapUps),
+            .. ContextContract.Dispositions.Select(d => Count(f.Dispositions.GetValueOrDefault(d))), Number(f.ResolvedPercent),
         ];
     }
 
@@ -306,12 +340,12 @@ public static class StatisticsReport
         return [row.Step, Count(t.Entered), Count(t.WentOn), Count(t.TimedOut), Count(t.Invalid), Count(t.HungUp), Count(t.Ended), Count(t.Left), leftTo];
     }
 
-    private static string RowKey(SliceKey key, ReportDimension by, TimeZoneInfo zone) => by switch
+    private static string RowKey(DateTimeOffset hour, string value, ReportDimension by, TimeZoneInfo zone) => by switch
     {
         ReportDimension.Total => "all",
-        ReportDimension.Hour => TimeZoneInfo.ConvertTime(key.Hour, zone).Hour.ToString("00", CultureInfo.InvariantCulture),
-        ReportDimension.Day => TimeZoneInfo.ConvertTime(key.Hour, zone).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
-        _ => NoneIfEmpty(key.Value),
+        ReportDimension.Hour => TimeZoneInfo.ConvertTime(hour, zone).Hour.ToString("00", CultureInfo.InvariantCulture),
+        ReportDimension.Day => TimeZoneInfo.ConvertTime(hour, zone).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+        _ => NoneIfEmpty(value),
     };
 
     private static string NoneIfEmpty(string value) => value.Length == 0 ? None : value;

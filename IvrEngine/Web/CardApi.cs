@@ -455,7 +455,7 @@ public sealed partial class CardApi(
         if (!IsCallId(uuid) || !CanSeeCall(user, uuid)) return NoCall(uuid);
         var wrappedAt = time.GetUtcNow();
         var record = await desk.SetWrapUpAsync(uuid, new WrapUp(disposition, input.Note?.Trim(), user.Agent ?? user.UserName, wrappedAt), context.RequestAborted);
-        statistics?.WrapUp(uuid, wrappedAt);
+        statistics?.WrapUp(uuid, wrappedAt, disposition);
         if (record.ClientId is { } clientId)
         {
             await desk.AddAuditAsync(Audit(clientId, user, "wrap-up", null, input.Note is { Length: > 0 } n ? $"{disposition}: {n}" : disposition, uuid, 0), context.RequestAborted);

@@ -1,5 +1,6 @@
 using System.Globalization;
 using IvrEngine.Profiles;
+using IvrEngine.Scripts;
 
 namespace IvrEngine.Web;
 
@@ -65,7 +66,7 @@ internal static class CardViews
     public static readonly IReadOnlyList<string> TicketStatuses = ["open", "in-progress", "waiting", "resolved", "closed"];
 
     /// <summary>The dispositions of a wrap-up.</summary>
-    public static readonly IReadOnlyList<string> Dispositions = ["resolved", "callback", "escalated", "no-action", "other"];
+    public static IReadOnlyList<string> Dispositions => ContextContract.Dispositions;
 
     public static CardClient Client(ClientCard card, IReadOnlyList<Ticket> tickets, IReadOnlyList<CardContact> contacts, DateTimeOffset now,
         int notes, int noteChars)

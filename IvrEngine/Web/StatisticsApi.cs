@@ -24,12 +24,17 @@ public sealed class StatisticsApi(IStatisticsStore store, TimeProvider time)
     /// <param name="ServiceLevelSeconds">The service level's threshold.</param>
     /// <param name="TimeZone">The zone of the hour and day rows.</param>
     /// <param name="Rows">The rows, in their key's order.</param>
-    public sealed record ReportBody(DateTimeOffset Since, DateTimeOffset Until, string By, int ServiceLevelSeconds, string TimeZone, IReadOnlyList<ReportRowBody> Rows);
+    /// <param name="Where">The filter (<c>campaign=5000</c>), or null for all calls.</param>
+    /// <param name="WholeDays">True when the figures count the whole UTC days the period touches (a filter on one
+    /// dimension and rows by another), not its hours.</param>
+    public sealed record ReportBody(DateTimeOffset Since, DateTimeOffset Until, string By, int ServiceLevelSeconds, string TimeZone, IReadOnlyList<ReportRowBody> Rows,
+        string? Where, bool WholeDays);
 
     /// <summary>One row: its key and its figures.</summary>
     public sealed record ReportRowBody(string Key, ReportFigures Figures);
 
-    /// <summary>Maps <c>GET /api/statistics/report?from=&amp;to=&amp;by=&amp;serviceLevel=&amp;timeZone=&amp;format=json|csv</c>.</summary>
+    /// <summary>Maps <c>GET /api/statistics/report?from=&amp;to=&amp;by=&amp;where=&amp;serviceLevel=&amp;timeZone=&amp;format=json|csv</c>
+    /// and the funnel.</summary>
     public void Map(WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
@@ -78,7 +83,7 @@ public sealed class StatisticsApi(IStatisticsStore store, TimeProvider time)
         var q = context.Request.Query;
         var format = q["format"].ToString();
         if (BadFormat(format) is { } badFormat) return badFormat;
-        if (ReportQuery.TryParse(q["from"], q["to"], q["by"], q["serviceLevel"], q["timeZone"], time.GetUtcNow(), out var problem) is not { } query)
+        if (ReportQuery.TryParse(q["from"], q["to"], q["by"], q["serviceLevel"], q["timeZone"], q["where"], time.GetUtcNow(), out var problem) is not { } query)
         {
             return ContextApi.Problem(400, problem!);
         }
@@ -93,7 +98,7 @@ public sealed class StatisticsApi(IStatisticsStore store, TimeProvider time)
         }
 
         return Results.Json(new ReportBody(query.Since, query.Until, by, query.ServiceLevelSeconds, query.Zone.Id,
-            [.. rows.Select(r => new ReportRowBody(r.Key, r.Figures))]), Json);
+            [.. rows.Select(r => new ReportRowBody(r.Key, r.Figures))], query.Where?.ToString(), StatisticsReport.CountsWholeDays(query)), Json);
     }
 
     /// <summary>The answer to a <c>format</c> that is neither json nor csv (empty is json); null when it is one.</summary>
