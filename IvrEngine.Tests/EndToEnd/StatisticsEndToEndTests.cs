@@ -86,6 +86,24 @@ public sealed class StatisticsEndToEndTests
         rows["vip@default"].GetProperty("requests").GetInt64().Should().Be(1);
         rows["vip@default"].GetProperty("averageWrapUpSeconds").GetDouble().Should().BeGreaterThanOrEqualTo(0, "one wrap-up was saved");
         rows["general@default"].GetProperty("averageWrapUpSeconds").ValueKind.Should().Be(JsonValueKind.Null);
+        (rows["vip@default"].GetProperty("wrapUps").GetInt64(), rows["vip@default"].GetProperty("dispositions").GetProperty("resolved").GetInt64(),
+            rows["vip@default"].GetProperty("resolvedPercent").GetDouble()).Should().Be((1L, 1L, 100.0));
+        body.GetProperty("where").ValueKind.Should().Be(JsonValueKind.Null);
+        body.GetProperty("wholeDays").GetBoolean().Should().BeFalse();
+
+        // Filtered: the VIP's calls by queue (their pair, by whole days), the general queue's by hour (its hours).
+        var vips = await (await supervisor.GetAsync(new Uri("/api/statistics/report?by=queue&where=" + Uri.EscapeDataString("cti=V") + "&timeZone=UTC", UriKind.Relative)))
+            .Content.ReadFromJsonAsync<JsonElement>();
+        (vips.GetProperty("where").GetString(), vips.GetProperty("wholeDays").GetBoolean()).Should().Be(("cti=V", true));
+        vips.GetProperty("rows").EnumerateArray().Select(r => (r.GetProperty("key").GetString(), r.GetProperty("figures").GetProperty("answered").GetInt64()))
+            .Should().Equal(("vip@default", 1L));
+        var general = await (await supervisor.GetAsync(new Uri("/api/statistics/report?by=hour&where=" + Uri.EscapeDataString("queue=general@default") + "&timeZone=UTC",
+            UriKind.Relative))).Content.ReadFromJsonAsync<JsonElement>();
+        general.GetProperty("wholeDays").GetBoolean().Should().BeFalse();
+        general.GetProperty("rows").EnumerateArray().Sum(r => r.GetProperty("figures").GetProperty("abandoned").GetInt64()).Should().Be(1);
+        var badFilter = await supervisor.GetAsync(new Uri("/api/statistics/report?where=hour%3D9", UriKind.Relative));
+        badFilter.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        (await badFilter.Content.ReadAsStringAsync()).Should().Contain("'hour' is not a dimension a report can be filtered on");
 
         var csv = await supervisor.GetAsync(new Uri("/api/statistics/report?by=agent&format=csv&timeZone=UTC", UriKind.Relative));
         csv.Content.Headers.ContentType!.MediaType.Should().Be("text/csv");

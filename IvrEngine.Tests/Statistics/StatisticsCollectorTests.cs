@@ -66,18 +66,22 @@ public sealed class StatisticsCollectorTests
         var (facts, t) = Single(c);
         (t.Requests, t.WrapUps, t.TalkSeconds).Should().Be((1L, 0L, 60.0));
 
-        // After the call was counted: the wrap-up 45 s after the talk ended, once; another request.
-        c.WrapUp("w", T0.AddSeconds(135));
-        c.WrapUp("w", T0.AddSeconds(200));
+        // After the call was counted: the wrap-up 45 s after the talk ended, once (its disposition the first save's);
+        // another request.
+        c.WrapUp("w", T0.AddSeconds(135), "callback");
+        c.WrapUp("w", T0.AddSeconds(200), "resolved");
         c.RequestCreated("w");
         var late = c.TakeCounted();
-        late.Should().HaveCount(7).And.OnlyContain(s => s.Key.Hour == facts.Hour);
+        late.Should().HaveCount(Slices.PerCall).And.OnlyContain(s => s.Key.Hour == (SliceDimensions.IsPair(s.Key.Dimension) ? facts.Hour.AddHours(-9) : facts.Hour));
         var total = Slices.Total(late);
         (total.Calls, total.WrapUps, total.WrapUpSeconds, total.Requests).Should().Be((0L, 1L, 45.0, 1L));
+        total.Dispositions.Should().Equal(0L, 1L, 0L, 0L, 0L);
         late.Single(s => s.Key.Dimension == SliceDimensions.Agent).Key.Value.Should().Be("1001@default");
+        late.Single(s => s.Key.Dimension == "queue+agent").Key.Should().Be(new SliceKey(facts.Hour.AddHours(-9), "queue+agent", "vip@default", "1001@default"));
 
         var f = StatisticsReport.Figures(Slices.Total([.. Slices.Of(facts, t), .. late]));
         (f.Requests, f.AverageWrapUpSeconds, f.AverageHandleSeconds).Should().Be((2L, 45.0, 105.0));
+        (f.WrapUps, f.Dispositions["callback"], f.Dispositions["resolved"], f.ResolvedPercent).Should().Be((1L, 1L, 0L, 0.0));
 
         // A wrap-up saved before the call is counted goes with it; an unknown call's changes nothing.
         c.IvrStarted("x");
@@ -85,9 +89,13 @@ public sealed class StatisticsCollectorTests
         c.Queue(Q(QueueActions.MemberQueueStart, "x", "vip@default", 20, joined: 20));
         c.Queue(Q(QueueActions.BridgeAgentStart, "x", "vip@default", 30, agent: "1001@default", joined: 20, answered: 30));
         c.Queue(Q(QueueActions.MemberQueueEnd, "x", "vip@default", 50, agent: "1001@default", cause: "Terminated", joined: 20, answered: 30, ended: 50));
-        c.WrapUp("x", T0.AddSeconds(60));
+        c.WrapUp("x", T0.AddSeconds(60), "resolved");
+        c.WrapUp("x", T0.AddSeconds(70), "escalated");
         c.Hangup("x", T0.AddSeconds(50));
-        Single(c).Totals.WrapUpSeconds.Should().Be(10);
+        var x = Single(c).Totals;
+        (x.WrapUps, x.WrapUpSeconds).Should().Be((1L, 10.0));
+        x.Dispositions.Should().Equal(1L, 0L, 0L, 0L, 0L);
+        StatisticsReport.Figures(x).ResolvedPercent.Should().Be(100);
         c.WrapUp("nobody", T0);
         c.RequestCreated("nobody");
         c.TakeCounted().Should().BeEmpty();
@@ -281,8 +289,8 @@ public sealed class StatisticsCollectorTests
         var failing = () => c.FlushAsync(store);
         await failing.Should().ThrowAsync<IOException>();
         store.Fail = false;
-        (await c.FlushAsync(store)).Should().Be(7);
-        store.Added.Should().HaveCount(7);
+        (await c.FlushAsync(store)).Should().Be(Slices.PerCall);
+        store.Added.Should().HaveCount(Slices.PerCall);
         Slices.Total(store.Added).Calls.Should().Be(1);
         store.Steps.Select(s => (s.Key.Step, s.Value.Entered, s.Value.HungUp)).Should().Equal(("welcome", 1L, 0L), ("route", 1L, 1L));
     }
@@ -311,6 +319,10 @@ public sealed class StatisticsCollectorTests
         public Task<IReadOnlyList<KeyValuePair<StepKey, StepTotals>>> ReadStepsAsync(string flow, DateTimeOffset since, DateTimeOffset until,
             CancellationToken cancellationToken = default) =>
             Task.FromResult<IReadOnlyList<KeyValuePair<StepKey, StepTotals>>>(Steps);
+
+        public Task<IReadOnlyList<KeyValuePair<SliceKey, HourTotals>>> ReadDaysAsync(string dimension, DateTimeOffset since, DateTimeOffset until,
+            CancellationToken cancellationToken = default) =>
+            Task.FromResult<IReadOnlyList<KeyValuePair<SliceKey, HourTotals>>>(Added);
 
         public Task<IReadOnlyList<KeyValuePair<SliceKey, HourTotals>>> ReadPeriodAsync(string dimension, DateTimeOffset since, DateTimeOffset until,
             CancellationToken cancellationToken = default) =>

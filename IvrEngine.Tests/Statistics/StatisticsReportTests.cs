@@ -80,6 +80,86 @@ public sealed class StatisticsReportTests
         lines.Should().Contain(l => l.StartsWith("\"'=HYPERLINK(\"\"http://x\"\")\",1,", StringComparison.Ordinal));
     }
 
+    /// <summary>Five calls on the 4th (UTC) and the 5th: campaign, queue, agent, code.</summary>
+    private static readonly KeyValuePair<SliceKey, HourTotals>[] Mixed =
+    [
+        .. Call(4, 9, "5000", "vip", "1001", "V"),
+        .. Call(4, 9, "5000", "general", "1002", "E"),
+        .. Call(4, 15, "5001", "vip", "1001", "V"),
+        .. Call(4, 15, "5001", "", "", "N"),
+        .. Call(5, 1, "5001", "vip", "1002", "V"),
+    ];
+
+    private static IEnumerable<KeyValuePair<SliceKey, HourTotals>> Call(int day, int hour, string campaign, string queue, string agent, string code) =>
+        Slices.Of(new CallFacts(new DateTimeOffset(2026, 12, day, hour, 0, 0, TimeSpan.Zero), campaign, "bank", queue, agent, code, "regular"),
+            new HourTotals { Calls = 1, Queued = queue.Length > 0 ? 1 : 0, Answered = agent.Length > 0 ? 1 : 0 });
+
+    private static IEnumerable<(string Key, long Calls)> Rows(ReportDimension by, ReportFilter? where) =>
+        StatisticsReport.Build(Mixed, by, TimeZoneInfo.Utc, where: where).Select(r => (r.Key, r.Figures.Calls));
+
+    [Fact]
+    public void A_filtered_report_reads_the_filters_dimension_by_the_hour_or_its_pair_with_the_rows_dimension_by_the_day()
+    {
+        var vip = new ReportFilter(ReportDimension.Cti, "V");
+        Rows(ReportDimension.Queue, vip).Should().Equal(("vip", 3L));
+        Rows(ReportDimension.Agent, vip).Should().Equal(("1001", 2L), ("1002", 1L));
+        Rows(ReportDimension.Total, vip).Should().Equal(("all", 3L));
+        Rows(ReportDimension.Hour, vip).Should().Equal(("01", 1L), ("09", 1L), ("15", 1L));
+        Rows(ReportDimension.Day, vip).Should().Equal(("2026-12-04", 2L), ("2026-12-05", 1L));
+        Rows(ReportDimension.Cti, vip).Should().Equal(("V", 3L));
+
+        // The filter's dimension after the rows' in the pair (campaign+agent) and before it (campaign+queue); none.
+        Rows(ReportDimension.Campaign, new ReportFilter(ReportDimension.Agent, "1002")).Should().Equal(("5000", 1L), ("5001", 1L));
+        Rows(ReportDimension.Queue, new ReportFilter(ReportDimension.Campaign, "5001")).Should().Equal(("(none)", 1L), ("vip", 2L));
+        Rows(ReportDimension.Campaign, new ReportFilter(ReportDimension.Agent, string.Empty)).Should().Equal(("5001", 1L));
+        Rows(ReportDimension.Queue, new ReportFilter(ReportDimension.Campaign, "9999")).Should().BeEmpty();
+        Rows(ReportDimension.Total, new ReportFilter(ReportDimension.Campaign, "9999")).Should().Equal(("all", 0L));
+
+        StatisticsReport.Source(ReportDimension.Campaign, new ReportFilter(ReportDimension.Agent, "1002")).Should().Be(("campaign+agent", true, false));
+        StatisticsReport.Source(ReportDimension.Queue, new ReportFilter(ReportDimension.Campaign, "5001")).Should().Be(("campaign+queue", true, true));
+        StatisticsReport.Source(ReportDimension.Hour, vip).Should().Be(("cti", false, true));
+        StatisticsReport.Source(ReportDimension.Hour, null).Should().Be(("total", false, false));
+    }
+
+    [Fact]
+    public void A_filter_reads_dimension_equals_value_and_refuses_what_cannot_filter()
+    {
+        var now = new DateTimeOffset(2026, 12, 5, 7, 30, 0, TimeSpan.Zero);
+        ReportQuery.TryParse(null, null, "queue", null, "UTC", "campaign=5000", now, out var error)!.Where.Should().Be(new ReportFilter(ReportDimension.Campaign, "5000"));
+        error.Should().BeNull();
+        var none = ReportQuery.TryParse(null, null, null, null, "UTC", " agent = (none) ", now, out _)!.Where!;
+        none.Should().Be(new ReportFilter(ReportDimension.Agent, string.Empty));
+        none.ToString().Should().Be("agent=(none)");
+        ReportQuery.TryParse(null, null, null, null, "UTC", "queue=a=b", now, out _)!.Where!.Value.Should().Be("a=b", "the value is all after the first =");
+        ReportQuery.TryParse(null, null, null, null, "UTC", "", now, out _)!.Where.Should().BeNull();
+
+        ReportQuery.TryParse(null, null, null, null, "UTC", "campaign", now, out error).Should().BeNull();
+        error.Should().Contain("a filter is dimension=value");
+        ReportQuery.TryParse(null, null, null, null, "UTC", "campaign=", now, out error).Should().BeNull();
+        error.Should().Contain("a filter is dimension=value");
+        ReportQuery.TryParse(null, null, null, null, "UTC", "hour=09", now, out error).Should().BeNull();
+        error.Should().Contain("'hour' is not a dimension a report can be filtered on; one of: queue, campaign, flow, agent, cti, category");
+        ReportQuery.TryParse(null, null, null, null, "UTC", "planet=earth", now, out error).Should().BeNull();
+        error.Should().Contain("'planet' is not a dimension");
+    }
+
+    [Fact]
+    public async Task Wrap_ups_are_counted_by_disposition_with_the_share_resolved_in_the_figures_and_the_csv()
+    {
+        var t = new HourTotals { Calls = 4, Queued = 4, Answered = 4, WrapUps = 4, TalkSeconds = 400, WrapUpSeconds = 80 };
+        foreach (var d in new[] { "resolved", "resolved", "callback", "something-new" }) HourTotals.CountDisposition(t, d);
+        var row = StatisticsReport.Build(Slices.Of(new CallFacts(new DateTimeOffset(2026, 12, 4, 9, 0, 0, TimeSpan.Zero), "5000", "bank", "vip", "1001", "E", ""), t),
+            ReportDimension.Queue, TimeZoneInfo.Utc).Single();
+        row.Figures.Dispositions.Should().Equal(new Dictionary<string, long> { ["resolved"] = 2, ["callback"] = 1, ["escalated"] = 0, ["no-action"] = 0, ["other"] = 1 });
+        (row.Figures.WrapUps, row.Figures.ResolvedPercent, row.Figures.AverageHandleSeconds).Should().Be((4L, 50.0, 120.0));
+
+        using var buffer = new MemoryStream();
+        await StatisticsReport.WriteCsvAsync(buffer, [row], ReportDimension.Queue, 20);
+        var lines = Encoding.UTF8.GetString(buffer.ToArray()).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+        lines[0].Should().EndWith(",avg_wrap_up_s,avg_handle_s,wrap_ups,disposition_resolved,disposition_callback,disposition_escalated,disposition_no_action,disposition_other,resolved_pct");
+        lines[1].Should().EndWith(",20,120,4,2,1,0,0,1,50");
+    }
+
     [Fact]
     public void A_request_reads_whole_days_in_its_zone_and_refuses_what_does_not_read()
     {

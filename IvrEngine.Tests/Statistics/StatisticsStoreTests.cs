@@ -82,4 +82,43 @@ public sealed class StatisticsStoreTests : IDisposable
         (await store.ReadPeriodAsync(SliceDimensions.Queue, since, since.AddHours(8))).Sum(s => s.Value.Calls).Should().Be(24);
         (await store.ReadPeriodAsync(SliceDimensions.Total, since, until)).Should().BeEmpty("only the queue's slices were added");
     }
+
+    [Fact]
+    public async Task A_pair_of_dimensions_is_kept_by_day_only_and_read_for_the_days_a_period_touches_with_its_dispositions()
+    {
+        using (var store = new LiteDbClientStore(DbPath))
+        {
+            var wrapped = new HourTotals { Calls = 1, WrapUps = 1 };
+            HourTotals.CountDisposition(wrapped, "escalated");
+
+            // Two calls of the 4th (09:00 and 23:00 UTC) and one of the 5th, as a collector hands them over.
+            await store.AddHoursAsync([
+                .. Slices.Of(new CallFacts(new DateTimeOffset(2026, 12, 4, 9, 0, 0, TimeSpan.Zero), "5000", "bank", "vip", "1001", "V", "a\u001fb"), wrapped),
+                .. Slices.Of(new CallFacts(new DateTimeOffset(2026, 12, 4, 23, 0, 0, TimeSpan.Zero), "5000", "bank", "vip", "1002", "V", ""), new HourTotals { Calls = 1 }),
+            ], []);
+            await store.AddHoursAsync([
+                .. Slices.Of(new CallFacts(new DateTimeOffset(2026, 12, 5, 0, 0, 0, TimeSpan.Zero), "5000", "bank", "vip", "1001", "V", ""), new HourTotals { Calls = 1 }),
+            ], []);
+        }
+
+        using var reopened = new LiteDbClientStore(DbPath);
+        var fourth = new DateTimeOffset(2026, 12, 4, 0, 0, 0, TimeSpan.Zero);
+        (await reopened.ReadHoursAsync("queue+agent", fourth, fourth.AddDays(2))).Should().BeEmpty("a pair has no hours");
+
+        // 4th 22:00 to 5th 01:00 touches both days: the days are read whole.
+        var days = await reopened.ReadDaysAsync("queue+agent", fourth.AddHours(22), fourth.AddHours(25));
+        days.Select(d => (d.Key.Hour, d.Key.Value, d.Key.Other, d.Value.Calls)).Should().Equal(
+            (fourth, "vip", "1001", 1L), (fourth, "vip", "1002", 1L), (fourth.AddDays(1), "vip", "1001", 1L));
+        (await reopened.ReadDaysAsync("queue+agent", fourth.AddDays(1), fourth.AddDays(2))).Should().ContainSingle();
+        (await reopened.ReadDaysAsync("queue+agent", fourth.AddDays(2), fourth.AddDays(3))).Should().BeEmpty();
+        (await reopened.ReadDaysAsync("queue+agent", fourth.AddHours(9), fourth.AddHours(10))).Sum(d => d.Value.Calls).Should().Be(2, "the 4th whole");
+        (await reopened.ReadDaysAsync("queue+agent", fourth, fourth.AddDays(1))).Should().HaveCount(2, "a period ending at midnight does not touch the next day");
+
+        var withDisposition = days.Single(d => d.Key.Other == "1001" && d.Key.Hour == fourth).Value;
+        withDisposition.Dispositions.Should().Equal(0L, 0L, 1L, 0L, 0L);
+        (await reopened.ReadHoursAsync(SliceDimensions.Agent, fourth, fourth.AddDays(1))).Single(s => s.Key.Value == "1001").Value.Dispositions[2].Should().Be(1);
+
+        // A category with the key's separator in it is kept as another value, not as a part of the key.
+        (await reopened.ReadDaysAsync("cti+category", fourth, fourth.AddDays(1))).Select(d => d.Key.Other).Should().BeEquivalentTo("a?b", "");
+    }
 }

@@ -115,8 +115,8 @@ internal sealed class CallJourney(string callUuid, DateTimeOffset firstSeen)
         var start = ivr?.StartedAt ?? (_legs.Count > 0 ? _legs[0].JoinedAt : LastSeen);
         var last = _legs.Count > 0 ? _legs[^1] : null;
         var answered = _legs.FindLast(l => l.AnsweredAt is not null);
-        var key = new CallFacts(CallFacts.HourOf(start), CallFacts.Clean(ivr?.Campaign), CallFacts.Clean(ivr?.Flow), CallFacts.Clean(last?.Queue),
-            CallFacts.Clean(answered?.Agent), CallFacts.Clean(ivr?.CustomerType), CallFacts.Clean(ivr?.Category));
+        var key = new CallFacts(CallFacts.HourOf(start), ivr?.Campaign ?? string.Empty, ivr?.Flow ?? string.Empty, last?.Queue ?? string.Empty,
+            answered?.Agent ?? string.Empty, ivr?.CustomerType ?? string.Empty, ivr?.Category ?? string.Empty);
 
         var totals = new HourTotals { Calls = 1, Requests = Requests };
         if (ivr is not null)

@@ -11,8 +11,22 @@ namespace IvrEngine.Statistics;
 /// <param name="Agent">The agent who took it last.</param>
 /// <param name="CustomerType">The customer-type code (N, E, R, V, T).</param>
 /// <param name="Category">The client's category.</param>
+/// <remarks>A control character in a value (the store's key separator among them) is kept as '?'.</remarks>
 public sealed record CallFacts(DateTimeOffset Hour, string Campaign, string Flow, string Queue, string Agent, string CustomerType, string Category)
 {
+    // Every value as a slice keeps it (Clean): a control character would be part of the store's key.
+    public string Campaign { get; init; } = Clean(Campaign);
+
+    public string Flow { get; init; } = Clean(Flow);
+
+    public string Queue { get; init; } = Clean(Queue);
+
+    public string Agent { get; init; } = Clean(Agent);
+
+    public string CustomerType { get; init; } = Clean(CustomerType);
+
+    public string Category { get; init; } = Clean(Category);
+
     /// <summary>The hour a moment falls in, in UTC.</summary>
     public static DateTimeOffset HourOf(DateTimeOffset at)
     {
