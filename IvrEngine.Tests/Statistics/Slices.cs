@@ -14,7 +14,7 @@ internal static class Slices
     public static (CallFacts Facts, HourTotals Totals) TakeOne(StatisticsCollector collector)
     {
         var counted = collector.TakeCounted();
-        counted.Should().HaveCount(PerCall, "a call is in its hour's total, in one slice of each of the six dimensions and in one of each of their 15 pairs");
+        counted.Should().HaveCount(PerCall, "a call is in its hour's total, in one slice of each of the six dimensions and in one of each of their 30 ordered pairs");
         var single = counted.Where(s => !SliceDimensions.IsPair(s.Key.Dimension)).ToList();
         var hour = single.First().Key.Hour;
         var total = single.Single(s => s.Key.Dimension == SliceDimensions.Total).Value;
@@ -37,7 +37,7 @@ internal static class Slices
     }
 
     /// <summary>The slices one call adds to: its hour's total, one per dimension, one per pair of dimensions.</summary>
-    public const int PerCall = 1 + 6 + 15;
+    public const int PerCall = 1 + 6 + 30;
 
     /// <summary>The sum of the hours' totals among <paramref name="slices"/>.</summary>
     public static HourTotals Total(IEnumerable<KeyValuePair<SliceKey, HourTotals>> slices)

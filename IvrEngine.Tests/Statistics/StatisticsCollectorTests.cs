@@ -313,19 +313,19 @@ public sealed class StatisticsCollectorTests
         }
 
         public Task<IReadOnlyList<KeyValuePair<SliceKey, HourTotals>>> ReadHoursAsync(string dimension, DateTimeOffset since, DateTimeOffset until,
-            CancellationToken cancellationToken = default) =>
+            string? value = null, CancellationToken cancellationToken = default) =>
             Task.FromResult<IReadOnlyList<KeyValuePair<SliceKey, HourTotals>>>(Added);
 
         public Task<IReadOnlyList<KeyValuePair<StepKey, StepTotals>>> ReadStepsAsync(string flow, DateTimeOffset since, DateTimeOffset until,
             CancellationToken cancellationToken = default) =>
             Task.FromResult<IReadOnlyList<KeyValuePair<StepKey, StepTotals>>>(Steps);
 
-        public Task<IReadOnlyList<KeyValuePair<SliceKey, HourTotals>>> ReadDaysAsync(string dimension, DateTimeOffset since, DateTimeOffset until,
+        public Task<IReadOnlyList<KeyValuePair<SliceKey, HourTotals>>> ReadPairDaysAsync(string pair, string value, DateTimeOffset since, DateTimeOffset until,
             CancellationToken cancellationToken = default) =>
             Task.FromResult<IReadOnlyList<KeyValuePair<SliceKey, HourTotals>>>(Added);
 
         public Task<IReadOnlyList<KeyValuePair<SliceKey, HourTotals>>> ReadPeriodAsync(string dimension, DateTimeOffset since, DateTimeOffset until,
-            CancellationToken cancellationToken = default) =>
+            string? value = null, CancellationToken cancellationToken = default) =>
             Task.FromResult<IReadOnlyList<KeyValuePair<SliceKey, HourTotals>>>(Added);
     }
 }

@@ -108,17 +108,17 @@ public sealed class StatisticsReportTests
         Rows(ReportDimension.Day, vip).Should().Equal(("2026-12-04", 2L), ("2026-12-05", 1L));
         Rows(ReportDimension.Cti, vip).Should().Equal(("V", 3L));
 
-        // The filter's dimension after the rows' in the pair (campaign+agent) and before it (campaign+queue); none.
+        // Filtered on a dimension after the rows' in their order, before it, on none.
         Rows(ReportDimension.Campaign, new ReportFilter(ReportDimension.Agent, "1002")).Should().Equal(("5000", 1L), ("5001", 1L));
         Rows(ReportDimension.Queue, new ReportFilter(ReportDimension.Campaign, "5001")).Should().Equal(("(none)", 1L), ("vip", 2L));
         Rows(ReportDimension.Campaign, new ReportFilter(ReportDimension.Agent, string.Empty)).Should().Equal(("5001", 1L));
         Rows(ReportDimension.Queue, new ReportFilter(ReportDimension.Campaign, "9999")).Should().BeEmpty();
         Rows(ReportDimension.Total, new ReportFilter(ReportDimension.Campaign, "9999")).Should().Equal(("all", 0L));
 
-        StatisticsReport.Source(ReportDimension.Campaign, new ReportFilter(ReportDimension.Agent, "1002")).Should().Be(("campaign+agent", true, false));
-        StatisticsReport.Source(ReportDimension.Queue, new ReportFilter(ReportDimension.Campaign, "5001")).Should().Be(("campaign+queue", true, true));
-        StatisticsReport.Source(ReportDimension.Hour, vip).Should().Be(("cti", false, true));
-        StatisticsReport.Source(ReportDimension.Hour, null).Should().Be(("total", false, false));
+        StatisticsReport.Source(ReportDimension.Campaign, new ReportFilter(ReportDimension.Agent, "1002")).Should().Be(("agent+campaign", true));
+        StatisticsReport.Source(ReportDimension.Queue, new ReportFilter(ReportDimension.Campaign, "5001")).Should().Be(("campaign+queue", true));
+        StatisticsReport.Source(ReportDimension.Hour, vip).Should().Be(("cti", false));
+        StatisticsReport.Source(ReportDimension.Hour, null).Should().Be(("total", false));
     }
 
     [Fact]

@@ -43,6 +43,12 @@ public sealed class StatisticsStoreTests : IDisposable
         (await reopened.ReadHoursAsync(SliceDimensions.Queue, new DateTimeOffset(2026, 12, 5, 0, 0, 0, TimeSpan.FromHours(4)), new DateTimeOffset(2026, 12, 6, 0, 0, 0, TimeSpan.FromHours(4))))
             .Select(s => s.Key.Hour).Should().Equal(new DateTimeOffset(2026, 12, 5, 0, 0, 0, TimeSpan.Zero));
         (await reopened.ReadHoursAsync(SliceDimensions.Queue, new DateTimeOffset(2026, 12, 6, 0, 0, 0, TimeSpan.Zero), new DateTimeOffset(2026, 12, 7, 0, 0, 0, TimeSpan.Zero))).Should().BeEmpty();
+
+        // One value's hours only (a filtered report by the hour).
+        (await reopened.ReadHoursAsync(SliceDimensions.Queue, new DateTimeOffset(2026, 12, 4, 0, 0, 0, TimeSpan.Zero), new DateTimeOffset(2026, 12, 6, 0, 0, 0, TimeSpan.Zero), "vip"))
+            .Select(s => (s.Key.Hour.Day, s.Key.Hour.Hour, s.Key.Value, s.Value.Calls)).Should().Equal((4, 9, "vip", 5L), (4, 10, "vip", 1L), (5, 0, "vip", 7L));
+        (await reopened.ReadHoursAsync(SliceDimensions.Queue, new DateTimeOffset(2026, 12, 4, 0, 0, 0, TimeSpan.Zero), new DateTimeOffset(2026, 12, 6, 0, 0, 0, TimeSpan.Zero), "vi"))
+            .Should().BeEmpty();
     }
 
     [Fact]
@@ -81,6 +87,11 @@ public sealed class StatisticsStoreTests : IDisposable
         (await store.ReadPeriodAsync(SliceDimensions.Queue, since, since.AddHours(2))).Should().HaveCount(2);
         (await store.ReadPeriodAsync(SliceDimensions.Queue, since, since.AddHours(8))).Sum(s => s.Value.Calls).Should().Be(24);
         (await store.ReadPeriodAsync(SliceDimensions.Total, since, until)).Should().BeEmpty("only the queue's slices were added");
+
+        // One value's: the same documents here (vip is the only queue), none of another value.
+        (await store.ReadPeriodAsync(SliceDimensions.Queue, since, until, "vip")).Select(s => (s.Key.Hour, s.Value.Calls)).Should()
+            .Equal(period.Select(s => (s.Key.Hour, s.Value.Calls)));
+        (await store.ReadPeriodAsync(SliceDimensions.Queue, since, until, "general")).Should().BeEmpty();
     }
 
     [Fact]
@@ -106,19 +117,23 @@ public sealed class StatisticsStoreTests : IDisposable
         (await reopened.ReadHoursAsync("queue+agent", fourth, fourth.AddDays(2))).Should().BeEmpty("a pair has no hours");
 
         // 4th 22:00 to 5th 01:00 touches both days: the days are read whole.
-        var days = await reopened.ReadDaysAsync("queue+agent", fourth.AddHours(22), fourth.AddHours(25));
+        var days = await reopened.ReadPairDaysAsync("queue+agent", "vip", fourth.AddHours(22), fourth.AddHours(25));
         days.Select(d => (d.Key.Hour, d.Key.Value, d.Key.Other, d.Value.Calls)).Should().Equal(
             (fourth, "vip", "1001", 1L), (fourth, "vip", "1002", 1L), (fourth.AddDays(1), "vip", "1001", 1L));
-        (await reopened.ReadDaysAsync("queue+agent", fourth.AddDays(1), fourth.AddDays(2))).Should().ContainSingle();
-        (await reopened.ReadDaysAsync("queue+agent", fourth.AddDays(2), fourth.AddDays(3))).Should().BeEmpty();
-        (await reopened.ReadDaysAsync("queue+agent", fourth.AddHours(9), fourth.AddHours(10))).Sum(d => d.Value.Calls).Should().Be(2, "the 4th whole");
-        (await reopened.ReadDaysAsync("queue+agent", fourth, fourth.AddDays(1))).Should().HaveCount(2, "a period ending at midnight does not touch the next day");
+        (await reopened.ReadPairDaysAsync("queue+agent", "vip", fourth.AddDays(1), fourth.AddDays(2))).Should().ContainSingle();
+        (await reopened.ReadPairDaysAsync("queue+agent", "vip", fourth.AddDays(2), fourth.AddDays(3))).Should().BeEmpty();
+        (await reopened.ReadPairDaysAsync("queue+agent", "vip", fourth.AddHours(9), fourth.AddHours(10))).Sum(d => d.Value.Calls).Should().Be(2, "the 4th whole");
+        (await reopened.ReadPairDaysAsync("queue+agent", "vip", fourth, fourth.AddDays(1))).Should().HaveCount(2, "a period ending at midnight does not touch the next day");
+        (await reopened.ReadPairDaysAsync("queue+agent", "vi", fourth, fourth.AddDays(2))).Should().BeEmpty("only the value asked for, not one it begins");
+        (await reopened.ReadPairDaysAsync("agent+queue", "1001", fourth, fourth.AddDays(2))).Select(d => (d.Key.Hour, d.Key.Other)).Should().Equal(
+            (fourth, "vip"), (fourth.AddDays(1), "vip"));
 
         var withDisposition = days.Single(d => d.Key.Other == "1001" && d.Key.Hour == fourth).Value;
         withDisposition.Dispositions.Should().Equal(0L, 0L, 1L, 0L, 0L);
         (await reopened.ReadHoursAsync(SliceDimensions.Agent, fourth, fourth.AddDays(1))).Single(s => s.Key.Value == "1001").Value.Dispositions[2].Should().Be(1);
 
         // A category with the key's separator in it is kept as another value, not as a part of the key.
-        (await reopened.ReadDaysAsync("cti+category", fourth, fourth.AddDays(1))).Select(d => d.Key.Other).Should().BeEquivalentTo("a?b", "");
+        (await reopened.ReadPairDaysAsync("cti+category", "V", fourth, fourth.AddDays(1))).Select(d => d.Key.Other).Should().BeEquivalentTo("a?b", "");
+        (await reopened.ReadPairDaysAsync("category+cti", "a\u001fb", fourth, fourth.AddDays(1))).Should().ContainSingle("a value asked for is read as it is kept");
     }
 }

@@ -345,16 +345,16 @@ internal static class SharedClientStores
             Timed("ReadSteps", Stopwatch.GetTimestamp(), store.ReadStepsAsync(flow, since, until, cancellationToken));
 
         public Task<IReadOnlyList<KeyValuePair<SliceKey, HourTotals>>> ReadHoursAsync(string dimension, DateTimeOffset since, DateTimeOffset until,
-            CancellationToken cancellationToken = default) =>
-            Timed("ReadHours", Stopwatch.GetTimestamp(), store.ReadHoursAsync(dimension, since, until, cancellationToken));
+            string? value = null, CancellationToken cancellationToken = default) =>
+            Timed("ReadHours", Stopwatch.GetTimestamp(), store.ReadHoursAsync(dimension, since, until, value, cancellationToken));
 
-        public Task<IReadOnlyList<KeyValuePair<SliceKey, HourTotals>>> ReadDaysAsync(string dimension, DateTimeOffset since, DateTimeOffset until,
+        public Task<IReadOnlyList<KeyValuePair<SliceKey, HourTotals>>> ReadPairDaysAsync(string pair, string value, DateTimeOffset since, DateTimeOffset until,
             CancellationToken cancellationToken = default) =>
-            Timed("ReadDays", Stopwatch.GetTimestamp(), store.ReadDaysAsync(dimension, since, until, cancellationToken));
+            Timed("ReadPairDays", Stopwatch.GetTimestamp(), store.ReadPairDaysAsync(pair, value, since, until, cancellationToken));
 
         public Task<IReadOnlyList<KeyValuePair<SliceKey, HourTotals>>> ReadPeriodAsync(string dimension, DateTimeOffset since, DateTimeOffset until,
-            CancellationToken cancellationToken = default) =>
-            Timed("ReadPeriod", Stopwatch.GetTimestamp(), store.ReadPeriodAsync(dimension, since, until, cancellationToken));
+            string? value = null, CancellationToken cancellationToken = default) =>
+            Timed("ReadPeriod", Stopwatch.GetTimestamp(), store.ReadPeriodAsync(dimension, since, until, value, cancellationToken));
 
         public void Dispose()
         {

@@ -59,18 +59,24 @@ public sealed partial class LiteDbClientStore : IStatisticsStore
     }
 
     /// <inheritdoc />
-    public Task<IReadOnlyList<KeyValuePair<SliceKey, HourTotals>>> ReadHoursAsync(string dimension, DateTimeOffset since, DateTimeOffset until,
-        CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<KeyValuePair<SliceKey, HourTotals>>> ReadHoursAsync(string dimension, DateTimeOffset since, DateTimeOffset until,
+        string? value = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(dimension);
         var (first, end) = Hours(since, until);
-        return end <= first ? Task.FromResult<IReadOnlyList<KeyValuePair<SliceKey, HourTotals>>>([])
-            : ReadRangeAsync(HourId(new SliceKey(first, dimension, string.Empty)), HourId(new SliceKey(end, dimension, string.Empty)), cancellationToken);
+        if (end <= first) return [];
+        if (value is null) return await ReadRangeAsync(HourId(new SliceKey(first, dimension, string.Empty)), HourId(new SliceKey(end, dimension, string.Empty)), cancellationToken);
+
+        // One value: its hours' ids, sought one by one (the hour's other values are never read).
+        var clean = CallFacts.Clean(value);
+        var ids = new List<string>();
+        for (var hour = first; hour < end; hour = hour.AddHours(1)) ids.Add(HourId(new SliceKey(hour, dimension, clean)));
+        return await ReadIdsAsync(ids, cancellationToken);
     }
 
     /// <inheritdoc />
     public async Task<IReadOnlyList<KeyValuePair<SliceKey, HourTotals>>> ReadPeriodAsync(string dimension, DateTimeOffset since, DateTimeOffset until,
-        CancellationToken cancellationToken = default)
+        string? value = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(dimension);
         var (first, end) = Hours(since, until);
@@ -80,22 +86,34 @@ public sealed partial class LiteDbClientStore : IStatisticsStore
         var firstDay = new DateTimeOffset(first.UtcDateTime.Date, TimeSpan.Zero);
         if (firstDay < first) firstDay = firstDay.AddDays(1);
         var endDay = new DateTimeOffset(end.UtcDateTime.Date, TimeSpan.Zero);
-        if (endDay <= firstDay) return await ReadHoursAsync(dimension, first, end, cancellationToken);
+        if (endDay <= firstDay) return await ReadHoursAsync(dimension, first, end, value, cancellationToken);
         var result = new List<KeyValuePair<SliceKey, HourTotals>>();
-        result.AddRange(await ReadHoursAsync(dimension, first, firstDay, cancellationToken));
-        result.AddRange(await ReadRangeAsync(DayId(new SliceKey(firstDay, dimension, string.Empty)), DayId(new SliceKey(endDay, dimension, string.Empty)), cancellationToken));
-        result.AddRange(await ReadHoursAsync(dimension, endDay, end, cancellationToken));
+        result.AddRange(await ReadHoursAsync(dimension, first, firstDay, value, cancellationToken));
+        if (value is null)
+        {
+            result.AddRange(await ReadRangeAsync(DayId(new SliceKey(firstDay, dimension, string.Empty)), DayId(new SliceKey(endDay, dimension, string.Empty)), cancellationToken));
+        }
+        else
+        {
+            var clean = CallFacts.Clean(value);
+            var ids = new List<string>();
+            for (var day = firstDay; day < endDay; day = day.AddDays(1)) ids.Add(DayId(new SliceKey(day, dimension, clean)));
+            result.AddRange(await ReadIdsAsync(ids, cancellationToken));
+        }
+
+        result.AddRange(await ReadHoursAsync(dimension, endDay, end, value, cancellationToken));
         return result;
     }
 
     /// <inheritdoc />
-    public Task<IReadOnlyList<KeyValuePair<SliceKey, HourTotals>>> ReadDaysAsync(string dimension, DateTimeOffset since, DateTimeOffset until,
+    public Task<IReadOnlyList<KeyValuePair<SliceKey, HourTotals>>> ReadPairDaysAsync(string pair, string value, DateTimeOffset since, DateTimeOffset until,
         CancellationToken cancellationToken = default)
     {
-        ArgumentException.ThrowIfNullOrEmpty(dimension);
+        ArgumentException.ThrowIfNullOrEmpty(pair);
+        ArgumentNullException.ThrowIfNull(value);
         var (first, end) = Days(since, until);
         return end <= first ? Task.FromResult<IReadOnlyList<KeyValuePair<SliceKey, HourTotals>>>([])
-            : ReadRangeAsync(DayId(new SliceKey(first, dimension, string.Empty)), DayId(new SliceKey(end, dimension, string.Empty)), cancellationToken);
+            : ReadRangeAsync(PairDayPrefix(pair, CallFacts.Clean(value), first), PairDayPrefix(pair, CallFacts.Clean(value), end), cancellationToken);
     }
 
     /// <inheritdoc />
@@ -159,6 +177,36 @@ public sealed partial class LiteDbClientStore : IStatisticsStore
         }
     }
 
+    /// <summary>The slices of these ids that are kept, in the ids' order, a page of ids per hold of the engine lock.</summary>
+    private async Task<IReadOnlyList<KeyValuePair<SliceKey, HourTotals>>> ReadIdsAsync(List<string> ids, CancellationToken cancellationToken)
+    {
+        ThrowIfDisposed();
+        var result = new List<KeyValuePair<SliceKey, HourTotals>>();
+        for (var at = 0; at < ids.Count; at += SearchPage)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var page = ids.GetRange(at, Math.Min(SearchPage, ids.Count - at));
+            var docs = await ReadAsync(() =>
+            {
+                var slices = _db.GetCollection(StatisticsHours);
+                var found = new List<BsonDocument>();
+                foreach (var id in page)
+                {
+                    if (slices.FindById(id) is { } doc) found.Add(doc);
+                }
+
+                return found;
+            });
+            foreach (var doc in docs)
+            {
+                var (key, totals) = FromDocument(doc);
+                result.Add(new(key, totals));
+            }
+        }
+
+        return result;
+    }
+
     private static void AddTo(ILiteCollection<BsonDocument> slices, string id, SliceKey key, HourTotals add)
     {
         var sum = slices.FindById(id) is { } existing ? FromDocument(existing).Totals : new HourTotals();
@@ -215,10 +263,16 @@ public sealed partial class LiteDbClientStore : IStatisticsStore
 
     private static string HourId(SliceKey key) => SliceId(key, "h" + key.Hour.UtcDateTime.ToString(HourFormat, CultureInfo.InvariantCulture));
 
+    /// <summary>A dimension's: the dimension, when, the value. A pair's: the pair, the first's value, when, the second's
+    /// (a value's days are next to each other: a filtered report is one walk).</summary>
     private static string SliceId(SliceKey key, string when) =>
-        key.Other.Length == 0 && !SliceDimensions.IsPair(key.Dimension)
-            ? string.Join(KeySeparator, key.Dimension, when, key.Value)
-            : string.Join(KeySeparator, key.Dimension, when, key.Value, key.Other);
+        SliceDimensions.IsPair(key.Dimension)
+            ? string.Join(KeySeparator, key.Dimension, key.Value, when, key.Other)
+            : string.Join(KeySeparator, key.Dimension, when, key.Value);
+
+    /// <summary>Below every id of the pair's <paramref name="value"/> on <paramref name="day"/> and after, above those before.</summary>
+    private static string PairDayPrefix(string pair, string value, DateTimeOffset day) =>
+        string.Join(KeySeparator, pair, value, "d" + day.UtcDateTime.ToString(DayFormat, CultureInfo.InvariantCulture));
 
     private static string DayId(SliceKey key) => SliceId(key, "d" + key.Hour.UtcDateTime.ToString(DayFormat, CultureInfo.InvariantCulture));
 

@@ -75,8 +75,9 @@ public sealed record CallFacts(DateTimeOffset Hour, string Campaign, string Flow
 }
 
 /// <summary>One slice: the calls of an hour (UTC) with one value of one dimension (or all the hour's calls, the
-/// <see cref="SliceDimensions.Total"/>). A report cut by a dimension reads that dimension's slices alone.</summary>
-/// <param name="Hour">The UTC hour.</param>
+/// <see cref="SliceDimensions.Total"/>), or of a UTC day with one value of each of a pair of dimensions. A report cut by
+/// a dimension reads that dimension's slices alone.</summary>
+/// <param name="Hour">The UTC hour; of a pair, its UTC day's midnight.</param>
 /// <param name="Dimension">One of <see cref="SliceDimensions"/>.</param>
 /// <param name="Value">The dimension's value; empty for none (and for the total). Of a pair, the first dimension's.</param>
 /// <param name="Other">Of a pair of dimensions (<see cref="SliceDimensions.Pairs"/>), the second's value; else empty.</param>
@@ -109,21 +110,21 @@ public static class SliceDimensions
     /// <summary>The dimensions a call has one value of, in their order (a pair is named first + second in it).</summary>
     public static readonly IReadOnlyList<string> Cut = [Campaign, Flow, Queue, Agent, Cti, Category];
 
-    /// <summary>Every pair of <see cref="Cut"/>'s dimensions (15): the calls of a UTC day with one value of each, kept
-    /// per day only (hours of every pair would be a document per call and hour). A report filtered on one dimension
-    /// and cut by another reads their pair.</summary>
+    /// <summary>Every ordered pair of <see cref="Cut"/>'s dimensions (30: campaign+queue and queue+campaign): the calls
+    /// of a UTC day with one value of each, kept per day only (hours of every pair would be a document per call and
+    /// hour). A report filtered on one dimension and cut by another reads the pair whose first is the filter's, where
+    /// the filter's value's days are next to each other.</summary>
     public static readonly IReadOnlyList<SlicePair> Pairs =
-        [.. from first in Enumerable.Range(0, Cut.Count) from second in Enumerable.Range(first + 1, Cut.Count - first - 1)
+        [.. from first in Enumerable.Range(0, Cut.Count) from second in Enumerable.Range(0, Cut.Count) where first != second
             select new SlicePair(Cut[first] + "+" + Cut[second], first, second)];
 
-    /// <summary>The pair of two different dimensions of <see cref="Cut"/>, and whether <paramref name="a"/> is its first.</summary>
-    public static (SlicePair Pair, bool AFirst) PairOf(string a, string b)
+    /// <summary>The pair of two different dimensions of <see cref="Cut"/>, <paramref name="first"/> first.</summary>
+    public static SlicePair PairOf(string first, string second)
     {
-        var i = IndexOf(a);
-        var j = IndexOf(b);
-        if (i == j) throw new ArgumentException($"a pair needs two different dimensions, not {a} twice", nameof(b));
-        var name = i < j ? a + "+" + b : b + "+" + a;
-        return (Pairs.First(p => p.Name == name), i < j);
+        var i = IndexOf(first);
+        if (i == IndexOf(second)) throw new ArgumentException($"a pair needs two different dimensions, not {first} twice", nameof(second));
+        var name = first + "+" + second;
+        return Pairs.First(p => p.Name == name);
     }
 
     /// <summary>True for the name of a pair.</summary>

@@ -16,19 +16,21 @@ public interface IStatisticsStore
 
     /// <summary>Every slice of <paramref name="dimension"/> (<see cref="SliceDimensions"/>) of the hours from the one
     /// holding <paramref name="since"/> to the one before <paramref name="until"/> (the hour holding
-    /// <paramref name="until"/> too unless it is a whole hour), in hour order.</summary>
+    /// <paramref name="until"/> too unless it is a whole hour), in hour order; only those of <paramref name="value"/>
+    /// when one is given.</summary>
     Task<IReadOnlyList<KeyValuePair<SliceKey, HourTotals>>> ReadHoursAsync(string dimension, DateTimeOffset since, DateTimeOffset until,
-        CancellationToken cancellationToken = default);
+        string? value = null, CancellationToken cancellationToken = default);
 
-    /// <summary>Every slice of <paramref name="dimension"/> of the UTC days the period touches (from the one holding
-    /// <paramref name="since"/> to the one holding the moment before <paramref name="until"/>), one per day and value:
-    /// how a pair of dimensions (<see cref="SliceDimensions.Pairs"/>, kept by day only) is read.</summary>
-    Task<IReadOnlyList<KeyValuePair<SliceKey, HourTotals>>> ReadDaysAsync(string dimension, DateTimeOffset since, DateTimeOffset until,
+    /// <summary>The slices of a pair of dimensions (<see cref="SliceDimensions.Pairs"/>, kept by day only) whose first
+    /// value is <paramref name="value"/>, on the UTC days the period touches (from the one holding
+    /// <paramref name="since"/> to the one holding the moment before <paramref name="until"/>), one per day and second
+    /// value, in day order.</summary>
+    Task<IReadOnlyList<KeyValuePair<SliceKey, HourTotals>>> ReadPairDaysAsync(string pair, string value, DateTimeOffset since, DateTimeOffset until,
         CancellationToken cancellationToken = default);
 
     /// <summary>The same period's totals of <paramref name="dimension"/> for a report not cut by time: the whole UTC
     /// days of the period as one slice per day and value (its <see cref="SliceKey.Hour"/> the day's midnight), the
     /// hours before and after them as hours.</summary>
     Task<IReadOnlyList<KeyValuePair<SliceKey, HourTotals>>> ReadPeriodAsync(string dimension, DateTimeOffset since, DateTimeOffset until,
-        CancellationToken cancellationToken = default);
+        string? value = null, CancellationToken cancellationToken = default);
 }

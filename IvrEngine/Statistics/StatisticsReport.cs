@@ -103,11 +103,12 @@ public static class StatisticsReport
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(query);
         // Cut by time, the hours are needed; else the days' totals do for the whole days of the period.
-        var (dimension, pair, _) = Source(query.By, query.Where);
-        var slices = pair ? await store.ReadDaysAsync(dimension, query.Since, query.Until, cancellationToken).ConfigureAwait(false)
+        var (dimension, pair) = Source(query.By, query.Where);
+        var value = query.Where?.Value;
+        var slices = pair ? await store.ReadPairDaysAsync(dimension, value!, query.Since, query.Until, cancellationToken).ConfigureAwait(false)
             : query.By is ReportDimension.Hour or ReportDimension.Day
-            ? await store.ReadHoursAsync(dimension, query.Since, query.Until, cancellationToken).ConfigureAwait(false)
-            : await store.ReadPeriodAsync(dimension, query.Since, query.Until, cancellationToken).ConfigureAwait(false);
+            ? await store.ReadHoursAsync(dimension, query.Since, query.Until, value, cancellationToken).ConfigureAwait(false)
+            : await store.ReadPeriodAsync(dimension, query.Since, query.Until, value, cancellationToken).ConfigureAwait(false);
         return Build(slices, query.By, query.Zone, query.ServiceLevelSeconds, query.Where);
     }
 
@@ -134,15 +135,14 @@ public static class StatisticsReport
     };
 
     /// <summary>The slices a report reads: unfiltered, <see cref="DimensionOf"/>; filtered and cut by time or by the
-    /// filter's own dimension, the filter's dimension (by hour); filtered and cut by another, their pair (by day), and
-    /// whether the filter's value is the pair's first.</summary>
-    public static (string Dimension, bool Pair, bool FilterFirst) Source(ReportDimension by, ReportFilter? where)
+    /// filter's own dimension, the filter's dimension (by hour); filtered and cut by another, their pair, the filter's
+    /// first (by day).</summary>
+    public static (string Dimension, bool Pair) Source(ReportDimension by, ReportFilter? where)
     {
-        if (where is null) return (DimensionOf(by), false, false);
+        if (where is null) return (DimensionOf(by), false);
         var filtered = DimensionOf(where.Dimension);
-        if (by is ReportDimension.Total or ReportDimension.Hour or ReportDimension.Day || by == where.Dimension) return (filtered, false, true);
-        var (pair, filterFirst) = SliceDimensions.PairOf(filtered, DimensionOf(by));
-        return (pair.Name, true, filterFirst);
+        if (by is ReportDimension.Total or ReportDimension.Hour or ReportDimension.Day || by == where.Dimension) return (filtered, false);
+        return (SliceDimensions.PairOf(filtered, DimensionOf(by)).Name, true);
     }
 
     /// <summary>Sums <paramref name="slices"/> (of <see cref="Source"/>'s dimension) by <paramref name="by"/>, in the
@@ -159,14 +159,13 @@ public static class StatisticsReport
         }
 
         var rows = new SortedDictionary<string, HourTotals>(StringComparer.Ordinal);
-        var (dimension, pair, filterFirst) = Source(by, where);
+        var (dimension, pair) = Source(by, where);
         foreach (var (key, totals) in slices)
         {
             // Every call is in one slice of each dimension: summing another dimension's would count it again.
             if (key.Dimension != dimension) continue;
-            var (filterValue, rowValue) = pair ? filterFirst ? (key.Value, key.Other) : (key.Other, key.Value) : (key.Value, key.Value);
-            if (where is not null && !string.Equals(filterValue, where.Value, StringComparison.Ordinal)) continue;
-            var row = RowKey(key.Hour, rowValue, by, zone);
+            if (where is not null && !string.Equals(key.Value, CallFacts.Clean(where.Value), StringComparison.Ordinal)) continue;
+            var row = RowKey(key.Hour, pair ? key.Other : key.Value, by, zone);
             if (!rows.TryGetValue(row, out var sum)) rows[row] = sum = new HourTotals();
             sum.Add(totals);
         }
