@@ -312,6 +312,10 @@ public sealed class StatisticsCollectorTests
             CancellationToken cancellationToken = default) =>
             Task.FromResult<IReadOnlyList<KeyValuePair<StepKey, StepTotals>>>(Steps);
 
+        public Task<IReadOnlyList<KeyValuePair<SliceKey, HourTotals>>> ReadDaysAsync(string dimension, DateTimeOffset since, DateTimeOffset until,
+            CancellationToken cancellationToken = default) =>
+            Task.FromResult<IReadOnlyList<KeyValuePair<SliceKey, HourTotals>>>(Added);
+
         public Task<IReadOnlyList<KeyValuePair<SliceKey, HourTotals>>> ReadPeriodAsync(string dimension, DateTimeOffset since, DateTimeOffset until,
             CancellationToken cancellationToken = default) =>
             Task.FromResult<IReadOnlyList<KeyValuePair<SliceKey, HourTotals>>>(Added);
