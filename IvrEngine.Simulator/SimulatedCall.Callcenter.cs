@@ -104,6 +104,32 @@ public sealed partial class SimulatedCall
         return Task.CompletedTask;
     }
 
+    /// <summary>The queue lets the waiting caller go, as mod_callcenter's member thread does when the caller waited
+    /// max-wait-time (<c>TIMEOUT</c>) or no agent of the queue was signed in for max-wait-time-with-no-agent
+    /// (<c>NO_AGENT_TIMEOUT</c>): member-queue-end with <c>CC-Cause: Cancel</c> and that <c>CC-Cancel-Reason</c>,
+    /// <c>cc_cause=cancel</c> and <c>cc_cancel_reason</c> on the channel, and the callcenter application returns, so the
+    /// dialplan goes on (the shipped queue extension's <c>transfer ivr_queue_exit</c>, then another queue). As real
+    /// FreeSWITCH 1.10.12 did (IvrEngine.Tests/Transcripts/callcenter-overflow*.txt).</summary>
+    public Task QueueLetsGoAsync(string reason = "NO_AGENT_TIMEOUT")
+    {
+        ArgumentException.ThrowIfNullOrEmpty(reason);
+        lock (_sync)
+        {
+            if (_member is not { Left: false, AgentLeg: null } member) throw new InvalidOperationException("no caller waits in a queue without an agent");
+            _member = member with { CancelReason = reason };
+            _appCts?.Cancel();
+        }
+
+        _signal.Release();
+        return Task.CompletedTask;
+    }
+
+    /// <summary>The queue let the caller go (<see cref="QueueLetsGoAsync"/>) and the callcenter application is to return.</summary>
+    private bool QueueLetGo()
+    {
+        lock (_sync) return _member is { Left: false, CancelReason: not null };
+    }
+
     /// <summary>The caller left the callcenter application (hung up, or the queue let go): what mod_callcenter reports.</summary>
     private void EmitMemberLeftQueue()
     {
@@ -121,14 +147,21 @@ public sealed partial class SimulatedCall
             return;
         }
 
-        lock (_sync) _member = member with { Left = true };
+        var reason = member.CancelReason ?? "BREAK_OUT"; // also for a caller who hung up (recorded)
+        lock (_sync)
+        {
+            _member = member with { Left = true };
+            _vars.Set("cc_cause", "cancel");
+            _vars.Set("cc_cancel_reason", reason);
+        }
+
         var end = NewChannelEvent("CUSTOM", "mod_callcenter.c", "callcenter_function", 3274, true, subclass: "callcenter::info");
         end.Add("CC-Queue", member.Queue);
         end.Add("CC-Action", "member-queue-end");
         end.Add("CC-Member-Leaving-Time", Seconds(_sim.Options.Time.GetUtcNow()));
         end.Add("CC-Member-Joined-Time", Seconds(member.JoinedAt));
         end.Add("CC-Cause", "Cancel");
-        end.Add("CC-Cancel-Reason", "BREAK_OUT"); // also for a caller who hung up (recorded)
+        end.Add("CC-Cancel-Reason", reason);
         end.Add("CC-Member-UUID", member.MemberUuid);
         end.Add("CC-Member-Session-UUID", Uuid);
         AddMemberCallerId(end);
@@ -242,5 +275,8 @@ public sealed partial class SimulatedCall
         public string? AnsweredAt { get; init; }
 
         public bool Left { get; init; }
+
+        /// <summary>Why the queue let the caller go, when it did (TIMEOUT, NO_AGENT_TIMEOUT).</summary>
+        public string? CancelReason { get; init; }
     }
 }

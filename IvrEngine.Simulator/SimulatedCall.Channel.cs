@@ -497,7 +497,7 @@ public sealed partial class SimulatedCall
                 AddMemberCallerId(ev);
                 Emit(ev);
                 _inQueue.TrySetResult();
-                await HoldUntilHangupAsync(fromDialplan).ConfigureAwait(false);
+                await HoldUntilHangupAsync(fromDialplan, QueueLetGo).ConfigureAwait(false);
                 EmitMemberLeftQueue();
                 return null;
             }
@@ -834,10 +834,11 @@ public sealed partial class SimulatedCall
         }
     }
 
-    /// <summary>Holds the running application (bridge, callcenter, park) until the caller hangs up. One the engine ran over
+    /// <summary>Holds the running application (bridge, callcenter, park) until the caller hangs up, or until
+    /// <paramref name="released"/> says it returns (the queue let the caller go). One the engine ran over
     /// the socket also ends when the socket goes; one the dialplan runs (after a transfer) does not: the channel left the
     /// socket application, and mod_callcenter keeps its member whatever became of the socket.</summary>
-    private async Task HoldUntilHangupAsync(bool fromDialplan)
+    private async Task HoldUntilHangupAsync(bool fromDialplan, Func<bool>? released = null)
     {
         var input = TakeInput(playback: false);
         if (input is not null && ApplyTerminalInput(input))
@@ -856,8 +857,13 @@ public sealed partial class SimulatedCall
             }
 
             // Task.Delay takes at most about 49 days; the loop waits again after that.
+            if (released?.Invoke() == true)
+            {
+                return;
+            }
+
             await WaitMediaAsync(TimeSpan.FromDays(40)).ConfigureAwait(false);
-            if (IsHungUp())
+            if (IsHungUp() || released?.Invoke() == true)
             {
                 return;
             }

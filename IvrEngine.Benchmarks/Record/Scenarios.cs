@@ -104,6 +104,39 @@ internal static class Scenarios
             "  sendmsg transfer 'queue_general XML default' (the shipped queue extension sets cc_export_vars to the context",
             "  variables + ${ivr_export_extra} and runs callcenter general@default); after the call ended, exit.",
         ], CallcenterContextAsync),
+        new("callcenter-overflow",
+        [
+            "a caller in vip@default while none of its agents is signed in: mod_callcenter lets the caller go (the queue's",
+            "  max-wait-time-with-no-agent) and, as nothing follows the queue, the call ends.",
+            "Control: event plain CUSTOM callcenter::info, event plain CHANNEL_HANGUP_COMPLETE; agents 1001, 1002 (level 1 of",
+            "  vip) and 1003 (level 2) set 'Logged Out'; bgapi originate {origination_uuid=<caller>,",
+            "  origination_caller_id_number=15551230001,origination_caller_id_name='Vic Vip',null_enable_auto_answer=true}",
+            "  null/15551230001 callcenter:vip@default inline (mod_loopback's null endpoint stands for the caller; the inline",
+            "  dialplan runs only the queue, then ends); waits for member-queue-end and the caller's CHANNEL_HANGUP_COMPLETE.",
+        ], OverflowAsync),
+        new("callcenter-overflow-to-general",
+        [
+            "a caller sent to the shipped queue extension queue_vip while none of vip's agents is signed in: vip lets the",
+            "  caller go, ivr_queue_exit and ivr_queue_overflow move the call to general, where agent 1004 answers.",
+            "Control: event plain CUSTOM callcenter::info, event plain CHANNEL_HANGUP_COMPLETE; agents 1001, 1002, 1003, 1005,",
+            "  1006 set 'Logged Out'; agent 1004 (level 2 of general, the only one signed in) gets the contact",
+            "  [leg_timeout=10,null_enable_auto_answer=true,null_auto_answer_delay=200]null/1004, status Available, state",
+            "  Waiting; bgapi originate {origination_uuid=<caller>,origination_caller_id_number=15551230001,",
+            "  origination_caller_id_name='Vic Vip',null_enable_auto_answer=true}null/15551230001 queue_vip XML default;",
+            "  once 1004 is bridged, 1 s, then uuid_kill of the agent's leg (the caller goes on to ivr_queue_exit: hangup).",
+        ], OverflowToGeneralAsync),
+        new("callcenter-agent-no-answer",
+        [
+            "a caller in vip@default offered to agent 1001, whose phone rings and never answers, then to agent 1002, who does.",
+            "Control: event plain CUSTOM callcenter::info, event plain CHANNEL_HANGUP_COMPLETE; agent 1003 (level 2) set",
+            "  'Logged Out'; agent 1001 gets the contact [leg_timeout=3]loopback/sleep:10000/default/inline (a leg that is never",
+            "  answered: it rings until leg_timeout; the null endpoint answers at once even without auto-answer), agent 1002",
+            "  [leg_timeout=10,null_enable_auto_answer=true,null_auto_answer_delay=200]null/1002;",
+            "  both Available, Waiting, ready_time 0; 1002's state set Receiving then Waiting (mod_callcenter stamps its",
+            "  last_offered_call, so longest-idle-agent rings 1001 first); bgapi originate {origination_uuid=<caller>,",
+            "  origination_caller_id_number=15551230001,origination_caller_id_name='Vic Vip',null_enable_auto_answer=true}",
+            "  null/15551230001 queue_vip XML default; once 1002 is bridged, 1 s, then uuid_kill of the agent's leg.",
+        ], AgentNoAnswerAsync),
     ];
 
     private static string SendExecute(string app, string? arg, bool eventLock, string? eventUuid = null)
@@ -533,6 +566,107 @@ internal static class Scenarios
         await ctl.TryExpectAsync(f => f.Event("CC-Action") == "member-queue-end", TimeSpan.FromSeconds(5));
         await ctl.TryExpectAsync(_ => false, TimeSpan.FromSeconds(1));
         await ctl.CommandAsync("api callcenter_config agent list\n\n");
+        await ctl.CommandAsync("exit\n\n");
+        await ctl.WaitClosedAsync(EslPeer.DefaultWait);
+    }
+
+    private const string NullAnswers = "[leg_timeout=10,null_enable_auto_answer=true,null_auto_answer_delay=200]";
+
+    /// <summary>The queue scenarios' control connection: mod_callcenter's events and the channels' ends, the agents set
+    /// as the scenario wants them (a contact to sign in with, or null: 'Logged Out').</summary>
+    private static async Task<EslPeer> CallcenterControlAsync(RecordSession session, TranscriptRecorder recorder, params (string Agent, string? Contact)[] agents)
+    {
+        var ctl = await session.LoginAsync(recorder);
+        await ctl.CommandAsync("event plain CUSTOM callcenter::info\n\n");
+        await ctl.CommandAsync("event plain CHANNEL_HANGUP_COMPLETE\n\n");
+        foreach (var (agent, contact) in agents)
+        {
+            if (contact is null)
+            {
+                await ctl.CommandAsync($"api callcenter_config agent set status {agent} 'Logged Out'\n\n");
+                continue;
+            }
+
+            await ctl.CommandAsync($"api callcenter_config agent set contact {agent} {contact}\n\n");
+            await ctl.CommandAsync($"api callcenter_config agent set status {agent} Available\n\n");
+            await ctl.CommandAsync($"api callcenter_config agent set state {agent} Waiting\n\n");
+            await ctl.CommandAsync($"api callcenter_config agent set ready_time {agent} 0\n\n");
+        }
+
+        return ctl;
+    }
+
+    /// <summary>Places the caller: mod_loopback's null endpoint (answering at once) with a chosen uuid, sent to
+    /// <paramref name="destination"/> (an extension and its dialplan and context, or an inline dialplan).</summary>
+    private static async Task<string> NullCallerAsync(EslPeer ctl, TranscriptRecorder recorder, string destination)
+    {
+        var caller = Guid.NewGuid().ToString();
+        recorder.Note($"the caller is {caller}");
+        await ctl.CommandAsync($"bgapi originate {{origination_uuid={caller},origination_caller_id_number=15551230001,origination_caller_id_name='Vic Vip'," +
+                               $"null_enable_auto_answer=true}}null/15551230001 {destination}\n\n");
+        return caller;
+    }
+
+    private static bool IsCallcenter(WireFrame f, string action, string caller) =>
+        f.Event("CC-Action") == action && f.Event("CC-Member-Session-UUID") == caller;
+
+    private static async Task OverflowAsync(RecordSession session, TranscriptRecorder recorder)
+    {
+        await using var ctl = await CallcenterControlAsync(session, recorder, ("1001@default", null), ("1002@default", null), ("1003@default", null));
+        var caller = await NullCallerAsync(ctl, recorder, "callcenter:vip@default inline");
+        await ctl.ExpectAsync(f => IsCallcenter(f, "member-queue-start", caller), "member-queue-start", Long);
+        var end = await ctl.ExpectAsync(f => IsCallcenter(f, "member-queue-end", caller), "member-queue-end", TimeSpan.FromSeconds(120));
+        recorder.Note($"member-queue-end: CC-Cause {end.Event("CC-Cause")}, CC-Cancel-Reason {end.Event("CC-Cancel-Reason")}, " +
+                      $"joined {end.Event("CC-Member-Joined-Time")}, leaving {end.Event("CC-Member-Leaving-Time")}");
+        await ctl.ExpectAsync(f => f.Is("CHANNEL_HANGUP_COMPLETE", uuid: caller), "the caller's CHANNEL_HANGUP_COMPLETE", Long);
+        await ctl.TryExpectAsync(_ => false, TimeSpan.FromSeconds(1));
+        await ctl.CommandAsync("exit\n\n");
+        await ctl.WaitClosedAsync(EslPeer.DefaultWait);
+    }
+
+    private static async Task OverflowToGeneralAsync(RecordSession session, TranscriptRecorder recorder)
+    {
+        await using var ctl = await CallcenterControlAsync(session, recorder, ("1001@default", null), ("1002@default", null), ("1003@default", null),
+            ("1005@default", null), ("1006@default", null), ("1004@default", NullAnswers + "null/1004"));
+        var caller = await NullCallerAsync(ctl, recorder, "queue_vip XML default");
+        var left = await ctl.ExpectAsync(f => IsCallcenter(f, "member-queue-end", caller), "member-queue-end of vip", TimeSpan.FromSeconds(120));
+        recorder.Note($"vip's member-queue-end: CC-Cause {left.Event("CC-Cause")}, CC-Cancel-Reason {left.Event("CC-Cancel-Reason")}");
+        await BridgedThenAgentHangsUpAsync(ctl, recorder, caller);
+    }
+
+    private static async Task AgentNoAnswerAsync(RecordSession session, TranscriptRecorder recorder)
+    {
+        await using var ctl = await CallcenterControlAsync(session, recorder, ("1003@default", null), ("1001@default", "[leg_timeout=3]loopback/sleep:10000/default/inline"),
+            ("1002@default", NullAnswers + "null/1002"));
+
+        // longest-idle-agent offers the agent offered longest ago first: stamp 1002 as offered just now, so that 1001 rings first.
+        await ctl.CommandAsync("api callcenter_config agent set state 1002@default Receiving\n\n");
+        await ctl.CommandAsync("api callcenter_config agent set state 1002@default Waiting\n\n");
+        var caller = await NullCallerAsync(ctl, recorder, "queue_vip XML default");
+        var fail = await ctl.ExpectAsync(f => IsCallcenter(f, "bridge-agent-fail", caller), "bridge-agent-fail", Long);
+        recorder.Note($"bridge-agent-fail: {fail.Event("CC-Agent")}, CC-Hangup-Cause {fail.Event("CC-Hangup-Cause")}");
+        await BridgedThenAgentHangsUpAsync(ctl, recorder, caller);
+    }
+
+    /// <summary>Waits for the agent's bridge, lets it last a second, hangs up the agent's leg and waits for the caller's
+    /// end and the queue's.</summary>
+    private static async Task BridgedThenAgentHangsUpAsync(EslPeer ctl, TranscriptRecorder recorder, string caller)
+    {
+        var bridged = await ctl.ExpectAsync(f => IsCallcenter(f, "bridge-agent-start", caller), "bridge-agent-start", Long);
+        var agentLeg = bridged.Event("CC-Agent-UUID") ?? throw new InvalidOperationException("bridge-agent-start has no CC-Agent-UUID.");
+        recorder.Note($"bridge-agent-start: {bridged.Event("CC-Queue")} {bridged.Event("CC-Agent")}, the agent's leg is {agentLeg}");
+        await ctl.TryExpectAsync(_ => false, TimeSpan.FromSeconds(1));
+        recorder.Note($"the control connection hangs up the agent's leg {agentLeg}");
+        await ctl.CommandAsync($"api uuid_kill {agentLeg} NORMAL_CLEARING\n\n");
+        string? seen = null;
+        await ctl.ExpectAsync(f =>
+        {
+            if (f.Is("CHANNEL_HANGUP_COMPLETE", uuid: caller)) seen = seen is null ? "hangup" : seen + ", hangup";
+            if (IsCallcenter(f, "member-queue-end", caller) && f.Event("CC-Cause") == "Terminated") seen = seen is null ? "queue-end" : seen + ", queue-end";
+            return seen is not null && seen.Contains(',', StringComparison.Ordinal);
+        }, "the caller's CHANNEL_HANGUP_COMPLETE and the queue's member-queue-end", Long);
+        recorder.Note($"order seen: {seen}");
+        await ctl.TryExpectAsync(_ => false, TimeSpan.FromSeconds(1));
         await ctl.CommandAsync("exit\n\n");
         await ctl.WaitClosedAsync(EslPeer.DefaultWait);
     }

@@ -10,7 +10,7 @@ public class CaptureReplayTests
 {
     private static readonly string[] KnownCaptures =
     [
-        "callcenter-context.txt", "inbound-session.txt", "outbound-connect-edge-cases.txt", "outbound-json-events.txt",
+        "callcenter-agent-no-answer.txt", "callcenter-context.txt", "callcenter-overflow-to-general.txt", "callcenter-overflow.txt", "inbound-session.txt", "outbound-connect-edge-cases.txt", "outbound-json-events.txt",
         "outbound-malformed-commands.txt", "outbound-plain-session.txt", "outbound-sync-mode.txt", "socket-closed-midcall.txt",
     ];
 

@@ -52,6 +52,32 @@ public sealed class StatisticsCollectorTests
     }
 
     [Fact]
+    public void A_wait_is_measured_from_mod_callcenters_joined_second_not_from_the_member_queue_start_event()
+    {
+        // As real FreeSWITCH sends it: member-queue-start has no CC-Member-Joined-Time (only its own event time, here
+        // 20.7 s); the later events carry CC-Member-Joined-Time in whole seconds (20), as the answer and leaving times.
+        var c = Collector();
+        c.Queue(Q(QueueActions.MemberQueueStart, "j", "vip@default", 20.7));
+        c.Queue(Q(QueueActions.BridgeAgentFail, "j", "vip@default", 24.9, agent: "1001@default"));
+        c.Queue(Q(QueueActions.BridgeAgentStart, "j", "vip@default", 30.1, agent: "1002@default", joined: 20, answered: 30));
+        c.Queue(Q(QueueActions.BridgeAgentEnd, "j", "vip@default", 31.2, agent: "1002@default", joined: 20, answered: 30, ended: 31));
+        c.Queue(Q(QueueActions.MemberQueueEnd, "j", "vip@default", 31.2, agent: "1002@default", cause: "Terminated", joined: 20, answered: 30, ended: 31));
+        c.Hangup("j", T0.AddSeconds(31.2));
+
+        var (key, t) = Single(c);
+        key.Agent.Should().Be("1002@default");
+        t.WaitSeconds.Should().Be(10, "CC-Member-Joined-Time 20 to CC-Agent-Answered-Time 30, not 9.3 from the start event's time");
+        t.TalkSeconds.Should().Be(1);
+
+        // A caller the queue let go: member-queue-end carries both whole-second times.
+        c.Queue(Q(QueueActions.MemberQueueStart, "k", "vip@default", 100.4));
+        c.Queue(Q(QueueActions.MemberQueueEnd, "k", "vip@default", 165.4, cause: "Cancel", reason: "NO_AGENT_TIMEOUT", joined: 100, ended: 165));
+        c.Hangup("k", T0.AddSeconds(165.4));
+        var (_, overflowed) = Single(c);
+        (overflowed.Overflowed, overflowed.Abandoned, overflowed.WaitSeconds).Should().Be((1L, 0L, 65.0));
+    }
+
+    [Fact]
     public void A_wrap_up_adds_its_time_from_the_end_of_the_talk_and_requests_count_before_and_after_the_call_is_counted()
     {
         var c = Collector();

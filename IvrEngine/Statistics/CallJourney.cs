@@ -62,6 +62,7 @@ internal sealed class CallJourney(string callUuid, DateTimeOffset firstSeen)
             case QueueActions.BridgeAgentStart:
             {
                 var leg = LegOf(e);
+                leg.Joined(e.JoinedAt);
                 leg.Agent = e.Agent ?? leg.Agent;
                 leg.AnsweredAt ??= e.AnsweredAt ?? e.At;
                 break;
@@ -70,6 +71,7 @@ internal sealed class CallJourney(string callUuid, DateTimeOffset firstSeen)
             case QueueActions.BridgeAgentEnd:
             {
                 var leg = LegOf(e);
+                leg.Joined(e.JoinedAt);
                 leg.Agent = e.Agent ?? leg.Agent;
                 leg.AnsweredAt ??= e.AnsweredAt;
                 leg.TalkEndedAt = e.EndedAt ?? e.At;
@@ -79,6 +81,7 @@ internal sealed class CallJourney(string callUuid, DateTimeOffset firstSeen)
             case QueueActions.MemberQueueEnd:
             {
                 var leg = LegOf(e);
+                leg.Joined(e.JoinedAt);
                 leg.LeftAt = e.EndedAt ?? e.At;
                 leg.Cause = e.Cause;
                 leg.CancelReason = e.CancelReason;
@@ -191,7 +194,17 @@ internal sealed class CallJourney(string callUuid, DateTimeOffset firstSeen)
     {
         public string Queue { get; } = queue;
 
-        public DateTimeOffset JoinedAt { get; } = joinedAt;
+        /// <summary>When the caller joined the queue. member-queue-start carries no CC-Member-Joined-Time, so a leg
+        /// starts at that event's own time (to the microsecond); the later events' CC-Member-Joined-Time (whole seconds,
+        /// as the answer and leaving times it is measured to) replaces it, so that a wait is never a fraction of a
+        /// second short.</summary>
+        public DateTimeOffset JoinedAt { get; private set; } = joinedAt;
+
+        /// <summary>mod_callcenter's own CC-Member-Joined-Time of the leg, when an event carries it.</summary>
+        public void Joined(DateTimeOffset? at)
+        {
+            if (at is { } joined) JoinedAt = joined;
+        }
 
         public string? Agent { get; set; }
 
