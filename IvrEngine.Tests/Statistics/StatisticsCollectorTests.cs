@@ -146,6 +146,26 @@ public sealed class StatisticsCollectorTests
         t.AnsweredWaits.Sum().Should().Be(0);
     }
 
+    [Fact]
+    public void A_caller_gone_between_the_agents_answer_and_the_bridge_is_abandoned_not_answered()
+    {
+        // What real FreeSWITCH 1.10.12 sends when the caller hangs up after bridge-agent-start and before the bridge:
+        // the member's own thread ends the queue with Cancel and NONE ("Failed to bridge, member has gone").
+        var c = Collector();
+        c.IvrStarted("r");
+        c.IvrEnded(Ivr("r", "transferred"));
+        c.Queue(Q(QueueActions.MemberQueueStart, "r", "general@default", 20));
+        c.Queue(Q(QueueActions.BridgeAgentStart, "r", "general@default", 30, agent: "1002@default", joined: 20, answered: 30));
+        c.Queue(Q(QueueActions.MemberQueueEnd, "r", "general@default", 31, cause: "Cancel", reason: "NONE", joined: 20, ended: 31));
+        c.Hangup("r", T0.AddSeconds(31));
+
+        var (key, t) = Single(c);
+        key.Agent.Should().BeEmpty("nobody talked to the caller");
+        (t.Queued, t.Answered, t.Abandoned, t.TalkSeconds).Should().Be((1L, 0L, 1L, 0.0));
+        t.WaitSeconds.Should().Be(11, "from joining to leaving");
+        t.AnsweredWaits.Sum().Should().Be(0);
+    }
+
     [Theory]
     [InlineData("TIMEOUT")]
     [InlineData("NO_AGENT_TIMEOUT")]

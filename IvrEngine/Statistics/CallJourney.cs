@@ -90,6 +90,13 @@ internal sealed class CallJourney(string callUuid, DateTimeOffset firstSeen)
                     leg.Agent = e.Agent ?? leg.Agent;
                     leg.AnsweredAt ??= e.AnsweredAt ?? e.At;
                 }
+                else if (e.Cause == QueueActions.Cancel && leg.TalkEndedAt is null)
+                {
+                    // mod_callcenter cancels a member only when no bridge was made: a caller who hung up after
+                    // bridge-agent-start but before the bridge ("Failed to bridge, member has gone") talked to nobody.
+                    leg.AnsweredAt = null;
+                    leg.Agent = null;
+                }
 
                 break;
             }
