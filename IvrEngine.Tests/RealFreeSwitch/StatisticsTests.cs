@@ -175,7 +175,11 @@ public sealed class StatisticsTests
 
         var agents = await ReportAsync(collector, store, ReportDimension.Agent);
         agents.Single(r => r.Figures.Calls > 0).Key.Should().Be("1002@default", "the call counts for the agent who took it, once");
-        agents.Single(r => r.Key == "1002@default").Figures.Answered.Should().Be(1);
+        var took = agents.Single(r => r.Key == "1002@default").Figures;
+        (took.Answered, took.Offers, took.OffersMissed).Should().Be((1L, 1L, 0L));
+        var rang = agents.Single(r => r.Key == "1001@default").Figures;
+        (rang.Calls, rang.Offers, rang.OffersMissed, rang.OffersMissedPercent).Should().Be((0L, 1L, 1L, 100.0), "1001 was offered the call and missed it");
+        (figures.Offers, figures.OffersMissed).Should().Be((2L, 1L), "two offers in vip, one missed");
     }
 
     private static async Task<RealLab> StartLabAsync(IReadOnlyList<string> agents, IReadOnlyList<string> manual, string name)

@@ -77,10 +77,16 @@ public sealed class RecordedCallcenterStatisticsTests
         // leg_timeout), then to 1002, who answered 10 s after the caller joined and talked one second.
         var collector = await ReplayAsync("callcenter-agent-no-answer.txt");
 
-        var (key, t) = Slices.TakeOne(collector);
-        key.Queue.Should().Be("vip@default");
-        key.Agent.Should().Be("1002@default", "the agent who took the call, not the one rung first");
-        (t.Calls, t.Queued, t.Answered, t.Abandoned, t.Overflowed, t.Transfers).Should().Be((1L, 1L, 1L, 0L, 0L, 0L));
+        // The call's slices, and 1001's miss in the slices of agent 1001: its agent slice and the ten pairs with the agent.
+        var counted = collector.TakeCounted();
+        counted.Should().HaveCount(Slices.PerCall + 11);
+        var agents = counted.Where(s => s.Key.Dimension == SliceDimensions.Agent).ToDictionary(s => s.Key.Value, s => s.Value);
+        (agents["1002@default"].Calls, agents["1002@default"].Answered, agents["1002@default"].Offers, agents["1002@default"].OffersMissed)
+            .Should().Be((1L, 1L, 1L, 0L), "the agent who took the call, not the one rung first");
+        (agents["1001@default"].Calls, agents["1001@default"].Offers, agents["1001@default"].OffersMissed).Should().Be((0L, 1L, 1L), "1001 missed the offer (ALLOTTED_TIMEOUT)");
+        counted.Single(s => s.Key.Dimension == SliceDimensions.Queue).Key.Value.Should().Be("vip@default");
+        var t = counted.Single(s => s.Key.Dimension == SliceDimensions.Total).Value;
+        (t.Calls, t.Queued, t.Answered, t.Abandoned, t.Overflowed, t.Transfers, t.Offers, t.OffersMissed).Should().Be((1L, 1L, 1L, 0L, 0L, 0L, 2L, 1L));
         t.WaitSeconds.Should().Be(10, "CC-Member-Joined-Time 1796463861 to 1002's CC-Agent-Answered-Time 1796463871");
         t.TalkSeconds.Should().Be(1, "1002's CC-Agent-Answered-Time 1796463871 to CC-Bridge-Terminated-Time 1796463872: nothing with 1001");
         collector.Following.Should().Be(0, "the caller's hangup came before mod_callcenter's member-queue-end, which completed the call");

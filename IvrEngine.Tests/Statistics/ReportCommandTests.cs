@@ -48,16 +48,16 @@ public sealed class ReportCommandTests : IDisposable
         lines[0].Should().Be("2026-12-04 00:00 +00:00 to 2026-12-05 00:00 +00:00 (UTC), by queue, service level within 20 s; whole hours are counted");
         lines[1].Should().MatchRegex(@"^queue\s+calls\s+calls_in_ivr\s+contained\s+containment_pct");
         lines[2].Should().MatchRegex(@"^\(none\)\s+2\s+2\s+2\s+100\s");
-        lines[3].Should().MatchRegex(@"^vip@default\s+4\s+4\s+0\s+0\s+0\s+0\s+4\s+3\s+1\s+25\s+0\s+75\s+10\s+30\s+100\s+0\s+0\s+0\s+0\s+-\s+100\s+0\s+0\s+0\s+0\s+0\s+0\s+-$");
+        lines[3].Should().MatchRegex(@"^vip@default\s+4\s+4\s+0\s+0\s+0\s+0\s+4\s+3\s+1\s+25\s+0\s+75\s+10\s+30\s+100\s+0\s+0\s+0\s+0\s+-\s+100\s+0\s+0\s+0\s+0\s+0\s+0\s+-\s+0\s+0\s+-$");
         lines.Should().HaveCount(4, "the 5th is outside the period");
 
         (code, output, _) = await RunAsync("report", "--from", "2026-12-04", "--to", "2026-12-05", "--by", "cti", "--csv", "--time-zone", "UTC", "--Store:Path=" + DbPath);
         code.Should().Be(0);
         output.Split("\r\n", StringSplitOptions.RemoveEmptyEntries).Should().Equal(
             "cti,calls,calls_in_ivr,contained,containment_pct,abandoned_in_ivr,failed_in_ivr,queued,answered,abandoned,abandon_pct,overflowed,service_level_20s_pct,avg_wait_s,p90_wait_s,avg_talk_s,avg_in_ivr_s,transfers,repeats,requests,avg_wrap_up_s,avg_handle_s,"
-            + "wrap_ups,disposition_resolved,disposition_callback,disposition_escalated,disposition_no_action,disposition_other,resolved_pct",
-            "N,102,2,2,100,0,0,0,0,0,,0,,,,,30,0,0,0,,,0,0,0,0,0,0,",
-            "V,4,4,0,0,0,0,4,3,1,25,0,75,10,30,100,0,0,0,0,,100,0,0,0,0,0,0,");
+            + "wrap_ups,disposition_resolved,disposition_callback,disposition_escalated,disposition_no_action,disposition_other,resolved_pct,offers,offers_missed,offers_missed_pct",
+            "N,102,2,2,100,0,0,0,0,0,,0,,,,,30,0,0,0,,,0,0,0,0,0,0,,0,0,",
+            "V,4,4,0,0,0,0,4,3,1,25,0,75,10,30,100,0,0,0,0,,100,0,0,0,0,0,0,,0,0,");
     }
 
     [Fact]

@@ -64,8 +64,10 @@ public sealed class StatisticsCollectorTests
         c.Queue(Q(QueueActions.MemberQueueEnd, "j", "vip@default", 31.2, agent: "1002@default", cause: "Terminated", joined: 20, answered: 30, ended: 31));
         c.Hangup("j", T0.AddSeconds(31.2));
 
-        var (key, t) = Single(c);
-        key.Agent.Should().Be("1002@default");
+        // (1001's miss adds an offer to 1001's slices.)
+        var counted = c.TakeCounted();
+        counted.Single(s => s.Key.Dimension == SliceDimensions.Agent && s.Value.Calls == 1).Key.Value.Should().Be("1002@default");
+        var t = counted.Single(s => s.Key.Dimension == SliceDimensions.Total).Value;
         t.WaitSeconds.Should().Be(10, "CC-Member-Joined-Time 20 to CC-Agent-Answered-Time 30, not 9.3 from the start event's time");
         t.TalkSeconds.Should().Be(1);
 
@@ -164,6 +166,54 @@ public sealed class StatisticsCollectorTests
         (t.Queued, t.Answered, t.Abandoned, t.TalkSeconds).Should().Be((1L, 0L, 1L, 0.0));
         t.WaitSeconds.Should().Be(11, "from joining to leaving");
         t.AnsweredWaits.Sum().Should().Be(0);
+    }
+
+    [Fact]
+    public void Offers_count_for_the_agent_rung_and_a_miss_is_the_agents_unless_the_caller_or_another_agent_ended_the_ringing()
+    {
+        var c = Collector();
+        c.IvrStarted("o");
+        c.IvrEnded(Ivr("o", "transferred"));
+        c.Queue(Q(QueueActions.MemberQueueStart, "o", "vip@default", 20));
+        c.Queue(Q(QueueActions.AgentOffering, "o", "vip@default", 20, agent: "1001@default"));
+        c.Queue(Q(QueueActions.BridgeAgentFail, "o", "vip@default", 35, agent: "1001@default", cause: "NO_ANSWER"));
+        c.Queue(Q(QueueActions.AgentOffering, "o", "vip@default", 35, agent: "1002@default"));
+        c.Queue(Q(QueueActions.BridgeAgentFail, "o", "vip@default", 36, agent: "1002@default", cause: "LOSE_RACE"));
+        c.Queue(Q(QueueActions.AgentOffering, "o", "vip@default", 36, agent: "1003@default"));
+        c.Queue(Q(QueueActions.BridgeAgentStart, "o", "vip@default", 40, agent: "1003@default", joined: 20, answered: 40));
+        c.Queue(Q(QueueActions.MemberQueueEnd, "o", "vip@default", 60, agent: "1003@default", cause: "Terminated", joined: 20, answered: 40, ended: 60));
+        c.Hangup("o", T0.AddSeconds(60));
+
+        var counted = c.TakeCounted();
+        var agents = counted.Where(s => s.Key.Dimension == SliceDimensions.Agent)
+            .ToDictionary(s => s.Key.Value, s => (s.Value.Calls, s.Value.Answered, s.Value.Offers, s.Value.OffersMissed));
+        agents.Should().Equal(new Dictionary<string, (long, long, long, long)>
+        {
+            ["1001@default"] = (0, 0, 1, 1),
+            ["1002@default"] = (0, 0, 1, 0),
+            ["1003@default"] = (1, 1, 1, 0),
+        });
+        var total = counted.Single(s => s.Key.Dimension == SliceDimensions.Total).Value;
+        (total.Calls, total.Offers, total.OffersMissed).Should().Be((1L, 3L, 1L));
+        counted.Single(s => s.Key.Dimension == "agent+queue" && s.Key.Value == "1001@default").Value.OffersMissed.Should().Be(1);
+        StatisticsReport.Figures(total).OffersMissedPercent.Should().Be(33.3);
+
+        // A miss whose offering was not seen (the connection came up meanwhile) is an offer and a miss; a caller who
+        // hung up while the phone rang is not the agent's.
+        c.Queue(Q(QueueActions.MemberQueueStart, "p", "vip@default", 0));
+        c.Queue(Q(QueueActions.BridgeAgentFail, "p", "vip@default", 5, agent: "1001@default", cause: "ALLOTTED_TIMEOUT"));
+        c.Queue(Q(QueueActions.AgentOffering, "p", "vip@default", 5, agent: "1002@default"));
+        c.Queue(Q(QueueActions.BridgeAgentFail, "p", "vip@default", 8, agent: "1002@default", cause: "ORIGINATOR_CANCEL"));
+        c.Queue(Q(QueueActions.MemberQueueEnd, "p", "vip@default", 8, cause: "Cancel", reason: "BREAK_OUT", joined: 0, ended: 8));
+        c.Hangup("p", T0.AddSeconds(8));
+        var second = c.TakeCounted().Where(s => s.Key.Dimension == SliceDimensions.Agent)
+            .ToDictionary(s => s.Key.Value, s => (s.Value.Calls, s.Value.Offers, s.Value.OffersMissed));
+        second.Should().Equal(new Dictionary<string, (long, long, long)>
+        {
+            [""] = (1, 0, 0),
+            ["1001@default"] = (0, 1, 1),
+            ["1002@default"] = (0, 1, 0),
+        });
     }
 
     [Theory]

@@ -156,8 +156,9 @@ public sealed class StatisticsReportTests
         using var buffer = new MemoryStream();
         await StatisticsReport.WriteCsvAsync(buffer, [row], ReportDimension.Queue, 20);
         var lines = Encoding.UTF8.GetString(buffer.ToArray()).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
-        lines[0].Should().EndWith(",avg_wrap_up_s,avg_handle_s,wrap_ups,disposition_resolved,disposition_callback,disposition_escalated,disposition_no_action,disposition_other,resolved_pct");
-        lines[1].Should().EndWith(",20,120,4,2,1,0,0,1,50");
+        lines[0].Should().EndWith(",avg_wrap_up_s,avg_handle_s,wrap_ups,disposition_resolved,disposition_callback,disposition_escalated,disposition_no_action,disposition_other,resolved_pct,"
+            + "offers,offers_missed,offers_missed_pct");
+        lines[1].Should().EndWith(",20,120,4,2,1,0,0,1,50,0,0,");
     }
 
     [Fact]

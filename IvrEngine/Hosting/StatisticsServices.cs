@@ -70,8 +70,9 @@ public static class StatisticsServices
 
         var e = info.Event;
         var ended = Epoch(e.GetHeader("CC-Member-Leaving-Time")) ?? Epoch(e.GetHeader("CC-Bridge-Terminated-Time"));
+        var cause = info.Action == QueueActions.BridgeAgentFail ? e.GetHeader("CC-Hangup-Cause") : e.GetHeader("CC-Cause");
         return new QueueEvent(info.Action, call, info.Queue ?? string.Empty, info.Agent, FiredAt(e) ?? DateTimeOffset.UtcNow,
-            e.GetHeader("CC-Cause"), e.GetHeader("CC-Cancel-Reason"), Epoch(e.GetHeader("CC-Member-Joined-Time")),
+            cause, e.GetHeader("CC-Cancel-Reason"), Epoch(e.GetHeader("CC-Member-Joined-Time")),
             Epoch(e.GetHeader("CC-Agent-Answered-Time")), ended);
     }
 

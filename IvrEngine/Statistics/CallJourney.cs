@@ -6,6 +6,7 @@ namespace IvrEngine.Statistics;
 internal sealed class CallJourney(string callUuid, DateTimeOffset firstSeen)
 {
     private readonly List<QueueLeg> _legs = [];
+    private List<Offer>? _offers;
 
     public string CallUuid { get; } = callUuid;
 
@@ -59,6 +60,19 @@ internal sealed class CallJourney(string callUuid, DateTimeOffset firstSeen)
             case QueueActions.MemberQueueStart:
                 _legs.Add(new QueueLeg(e.Queue, e.JoinedAt ?? e.At));
                 break;
+            case QueueActions.AgentOffering when e.Agent is { Length: > 0 } offered:
+                (_offers ??= []).Add(new Offer(e.Queue, offered));
+                break;
+            case QueueActions.BridgeAgentFail when e.Agent is { Length: > 0 } missed:
+            {
+                // The offer it ends (the newest to that agent still open); one is made when the offering was not seen.
+                var offer = _offers?.FindLast(o => !o.Ended && string.Equals(o.Agent, missed, StringComparison.OrdinalIgnoreCase));
+                if (offer is null) (_offers ??= []).Add(offer = new Offer(e.Queue, missed));
+                offer.Ended = true;
+                offer.Missed = QueueActions.IsAgentMiss(e.Cause);
+                break;
+            }
+
             case QueueActions.BridgeAgentStart:
             {
                 var leg = LegOf(e);
@@ -118,8 +132,31 @@ internal sealed class CallJourney(string callUuid, DateTimeOffset firstSeen)
         return joined;
     }
 
-    /// <summary>The call counted: what it was and its one call's totals (docs/statistics.md defines every figure).</summary>
-    public (CallFacts Facts, HourTotals Totals) Count()
+    /// <summary>The call counted: what it was and its one call's totals (docs/statistics.md defines every figure), and
+    /// the offers to agents other than the one who took it, each with the call's facts but its own queue and agent.</summary>
+    public (CallFacts Facts, HourTotals Totals, IReadOnlyList<(CallFacts Facts, HourTotals Totals)> Offers) Count()
+    {
+        var (facts, totals) = CountCall();
+        if (_offers is null) return (facts, totals, []);
+        List<(CallFacts, HourTotals)>? others = null;
+        foreach (var offer in _offers)
+        {
+            var missed = offer.Missed ? 1 : 0;
+            if (string.Equals(offer.Agent, facts.Agent, StringComparison.OrdinalIgnoreCase) && string.Equals(offer.Queue, facts.Queue, StringComparison.OrdinalIgnoreCase))
+            {
+                totals.Offers++;
+                totals.OffersMissed += missed;
+            }
+            else
+            {
+                (others ??= []).Add((facts with { Queue = CallFacts.Clean(offer.Queue), Agent = CallFacts.Clean(offer.Agent) }, new HourTotals { Offers = 1, OffersMissed = missed }));
+            }
+        }
+
+        return (facts, totals, others ?? (IReadOnlyList<(CallFacts, HourTotals)>)[]);
+    }
+
+    private (CallFacts Facts, HourTotals Totals) CountCall()
     {
         var ivr = Ivr;
         var start = ivr?.StartedAt ?? (_legs.Count > 0 ? _legs[0].JoinedAt : LastSeen);
@@ -196,6 +233,20 @@ internal sealed class CallJourney(string callUuid, DateTimeOffset firstSeen)
     }
 
     private static double Seconds(DateTimeOffset from, DateTimeOffset to) => Math.Max(0, (to - from).TotalSeconds);
+
+    /// <summary>A queue rang an agent for the caller.</summary>
+    private sealed class Offer(string queue, string agent)
+    {
+        public string Queue { get; } = queue;
+
+        public string Agent { get; } = agent;
+
+        /// <summary>bridge-agent-fail came.</summary>
+        public bool Ended { get; set; }
+
+        /// <summary>It was the agent's miss (<see cref="QueueActions.IsAgentMiss"/>).</summary>
+        public bool Missed { get; set; }
+    }
 
     private sealed class QueueLeg(string queue, DateTimeOffset joinedAt)
     {

@@ -182,6 +182,13 @@ public sealed class HourTotals
     /// <summary>Queued, never taken, the queue let the caller go (timeout, no agent, exit key).</summary>
     public long Overflowed { get; set; }
 
+    /// <summary>Times a queue rang an agent for a caller (agent-offering), counted in the slices of the agent rung.</summary>
+    public long Offers { get; set; }
+
+    /// <summary>Of those, the agent did not take the call: no answer, busy, refused (bridge-agent-fail, but not when the
+    /// caller hung up first or another agent answered first).</summary>
+    public long OffersMissed { get; set; }
+
     /// <summary>Queues entered after the first.</summary>
     public long Transfers { get; set; }
 
@@ -260,6 +267,8 @@ public sealed class HourTotals
         Abandoned += other.Abandoned;
         Overflowed += other.Overflowed;
         Transfers += other.Transfers;
+        Offers += other.Offers;
+        OffersMissed += other.OffersMissed;
         Repeats += other.Repeats;
         WrapUps += other.WrapUps;
         Requests += other.Requests;

@@ -263,8 +263,13 @@ public sealed class StatisticsCollector : IDisposable
     private void CountLocked(CallJourney journey)
     {
         _calls.Remove(journey.CallUuid);
-        var (facts, totals) = journey.Count();
+        var (facts, totals, offers) = journey.Count();
         foreach (var slice in facts.Slices()) AddLocked(slice, totals);
+        foreach (var (offerFacts, offerTotals) in offers)
+        {
+            foreach (var slice in offerFacts.Slices()) AddLocked(slice, offerTotals);
+        }
+
         Remember(new CountedCall(journey.CallUuid, facts, journey.TalkEndedAt, totals.WrapUps > 0));
         if (journey.Ivr is { } ivr)
         {

@@ -44,7 +44,8 @@ public sealed record InputFailure(string Step, string Status);
 /// <param name="Queue">The queue (<c>CC-Queue</c>, e.g. general@default).</param>
 /// <param name="Agent">The agent (<c>CC-Agent</c>), when the event names one.</param>
 /// <param name="At">When the event was fired (<c>Event-Date-Timestamp</c>).</param>
-/// <param name="Cause">member-queue-end's <c>CC-Cause</c>: Terminated (an agent took the call) or Cancel.</param>
+/// <param name="Cause">member-queue-end's <c>CC-Cause</c>: Terminated (an agent took the call) or Cancel;
+/// bridge-agent-fail's <c>CC-Hangup-Cause</c> (NO_ANSWER, USER_BUSY, ORIGINATOR_CANCEL...).</param>
 /// <param name="CancelReason">member-queue-end's <c>CC-Cancel-Reason</c> when cancelled: BREAK_OUT (the caller hung up,
 /// or the application was broken out of), TIMEOUT, NO_AGENT_TIMEOUT, EXIT_WITH_KEY, NONE.</param>
 /// <param name="JoinedAt"><c>CC-Member-Joined-Time</c>.</param>
@@ -89,6 +90,10 @@ public static class QueueActions
 
     /// <summary>member-queue-end's cause when no agent took it.</summary>
     public const string Cancel = "Cancel";
+
+    /// <summary>True for a bridge-agent-fail's hangup cause that is the agent's: not ORIGINATOR_CANCEL (the caller hung
+    /// up while the agent's phone rang) nor LOSE_RACE (another agent of a ring-all queue answered first).</summary>
+    public static bool IsAgentMiss(string? hangupCause) => hangupCause is not ("ORIGINATOR_CANCEL" or "LOSE_RACE");
 
     /// <summary>True for the cancel reasons of a queue that let the caller go (the dialplan goes on: voicemail, another
     /// queue): TIMEOUT, NO_AGENT_TIMEOUT, EXIT_WITH_KEY. Else (BREAK_OUT, NONE) the caller hung up or was taken out.</summary>

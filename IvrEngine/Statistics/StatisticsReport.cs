@@ -61,7 +61,10 @@ public sealed record ReportFigures(
     double? AverageHandleSeconds,
     long WrapUps,
     IReadOnlyDictionary<string, long> Dispositions,
-    double? ResolvedPercent);
+    double? ResolvedPercent,
+    long Offers,
+    long OffersMissed,
+    double? OffersMissedPercent);
 
 /// <summary>One row of a report.</summary>
 /// <param name="Key">The row's value of the dimension ("(none)" for calls without one; "all" for the total).</param>
@@ -204,7 +207,10 @@ public static class StatisticsReport
             t.Answered == 0 ? null : (t.TalkSeconds + t.WrapUpSeconds) / t.Answered,
             t.WrapUps,
             ContextContract.Dispositions.Select((d, i) => (d, i)).ToDictionary(p => p.d, p => p.i < t.Dispositions.Length ? t.Dispositions[p.i] : 0),
-            Percent(t.Dispositions.Length > 0 ? t.Dispositions[0] : 0, t.WrapUps));
+            Percent(t.Dispositions.Length > 0 ? t.Dispositions[0] : 0, t.WrapUps),
+            t.Offers,
+            t.OffersMissed,
+            Percent(t.OffersMissed, t.Offers));
     }
 
     /// <summary>The upper edge of the bucket that holds the given share of the counted waits; +infinity when it is the
@@ -231,7 +237,7 @@ public static class StatisticsReport
         by.ToString().ToLowerInvariant(), "calls", "calls_in_ivr", "contained", "containment_pct", "abandoned_in_ivr", "failed_in_ivr", "queued",
         "answered", "abandoned", "abandon_pct", "overflowed", $"service_level_{serviceLevelSeconds}s_pct", "avg_wait_s", "p90_wait_s",
         "avg_talk_s", "avg_in_ivr_s", "transfers", "repeats", "requests", "avg_wrap_up_s", "avg_handle_s", "wrap_ups",
-        .. ContextContract.Dispositions.Select(d => "disposition_" + d.Replace('-', '_')), "resolved_pct",
+        .. ContextContract.Dispositions.Select(d => "disposition_" + d.Replace('-', '_')), "resolved_pct", "offers", "offers_missed", "offers_missed_pct",
     ];
 
     /// <summary>The row's cells, in <see cref="Columns"/>' order, as text (invariant culture; empty when undefined).</summary>
@@ -246,6 +252,7 @@ public static class StatisticsReport
             Number(f.AverageWaitSeconds), Number(f.P90WaitSeconds), Number(f.AverageTalkSeconds), Number(f.AverageIvrSeconds), Count(f.Transfers),
             Count(f.Repeats), Count(f.Requests), Number(f.AverageWrapUpSeconds), Number(f.AverageHandleSeconds), Count(f.WrapUps),
             .. ContextContract.Dispositions.Select(d => Count(f.Dispositions.GetValueOrDefault(d))), Number(f.ResolvedPercent),
+            Count(f.Offers), Count(f.OffersMissed), Number(f.OffersMissedPercent),
         ];
     }
 

@@ -267,6 +267,7 @@ const figureColumns = [
   ['requests', 'Requests'], ['averageWrapUpSeconds', 'Avg wrap-up s'], ['averageHandleSeconds', 'Avg handle s'],
   ['wrapUps', 'Wrap-ups'], ['disposition.resolved', 'Resolved'], ['disposition.callback', 'Callback'], ['disposition.escalated', 'Escalated'],
   ['disposition.no-action', 'No action'], ['disposition.other', 'Other disposition'], ['resolvedPercent', 'Resolved %'],
+  ['offers', 'Offers to agents'], ['offersMissed', 'Offers missed'], ['offersMissedPercent', 'Missed %'],
 ];
 
 // The dispositions of a wrap-up, as the desk offers them.
