@@ -6,14 +6,16 @@ using IvrEngine.Statistics;
 namespace IvrEngine.Benchmarks;
 
 /// <summary><c>report</c>: counts N generated calls over D days through the engine's <see cref="StatisticsCollector"/>
-/// (as the IVR and mod_callcenter's events feed it: IVR start and end, queue start, answer, bridge end, queue end,
-/// hangup), adding its slices to a temporary LiteDB store every 2,500 calls (the engine adds them every 5 s: 2,500 calls
-/// at 500 calls/s), measures what keeping them costs per call, then times the main reports over the whole period and
-/// over one day. Deletes the folder at the end.</summary>
+/// (as the IVR and mod_callcenter's events feed it: IVR start and end, queue start, offers to agents, answer, bridge
+/// end, queue end, hangup; one answered call in ten offered first to an agent who does not answer), adding its slices
+/// to a temporary LiteDB store every 2,500 calls (the engine adds them every 5 s: 2,500 calls at 500 calls/s) and the
+/// pairs of dimensions every 30,000 (the engine's 60 s), measures what keeping them costs per call, then times the main
+/// reports, unfiltered and filtered, over the whole period and over one day. Deletes the folder at the end.</summary>
 internal static class ReportCommand
 {
     private static readonly string[] Options = ["--interactions", "--days", "--rounds"];
     private const int FlushEvery = 2_500;
+    private const int PairsEvery = 12;
     private const int Agents = 60;
     private static readonly string[] Queues = ["general@default", "vip@default", "collections@default", "spanish@default", "sales@default", "support@default"];
     private static readonly string[] Campaigns = ["5000", "5001", "5002", "5003", "5004"];
@@ -72,8 +74,8 @@ internal static class ReportCommand
                 clock.Set(at);
                 var flushed = Stopwatch.StartNew();
                 var allocated = GC.GetTotalAllocatedBytes(precise: true);
-                flushedSlices += await collector.FlushAsync(store);
-                flushes++;
+                // The pairs of dimensions every 12 flushes: the engine's 60 s (Statistics:PairFlushSeconds) at 500 calls/s.
+                flushedSlices += await collector.FlushAsync(store, pairs: ++flushes % PairsEvery == 0);
                 flushAllocated += GC.GetTotalAllocatedBytes(precise: true) - allocated;
                 flushSeconds += flushed.Elapsed.TotalSeconds;
                 done += batch;
@@ -89,7 +91,7 @@ internal static class ReportCommand
 
             Console.WriteLine($"counted: {collector.Counted:N0} calls, {slices:N0} hourly slices in the store (and their days', and the days' of the {SliceDimensions.Pairs.Count} pairs of dimensions); "
                 + $"generating the inputs took {generateSeconds:F1} s (not counted below); the store file {new FileInfo(Path.Combine(folder.FullName, "report.db")).Length / 1048576.0:F0} MB");
-            Console.WriteLine($"keeping the statistics, per call: the collector {countSeconds / interactions * 1e6:F2} µs and {countAllocated / (double)interactions:F0} B allocated (the inputs' records included); adding its slices to the store {flushSeconds / interactions * 1e6:F2} µs and {flushAllocated / (double)interactions:F0} B (every {FlushEvery:N0} calls: {flushedSlices / (double)flushes:N0} hourly slices a flush, as the {FlushEvery:N0} calls span {spacing * FlushEvery / 3600:F1} hours here; at 500 calls/s they fall within one hour: see the burst for the cost on the call path)");
+            Console.WriteLine($"keeping the statistics, per call: the collector {countSeconds / interactions * 1e6:F2} µs and {countAllocated / (double)interactions:F0} B allocated (the inputs' records included); adding its slices to the store {flushSeconds / interactions * 1e6:F2} µs and {flushAllocated / (double)interactions:F0} B (every {FlushEvery:N0} calls, the pairs' every {FlushEvery * PairsEvery:N0}: {flushedSlices / (double)flushes:N0} slices a flush, as the {FlushEvery:N0} calls span {spacing * FlushEvery / 3600:F1} hours here; at 500 calls/s they fall within one hour: see the burst for the cost on the call path)");
 
             var zone = TimeZoneInfo.Utc;
             var whole = (Since: start, Until: end);
@@ -156,7 +158,8 @@ internal static class ReportCommand
             Codes[random.Next(Codes.Length)], Categories[random.Next(Categories.Length)], queue, second,
             Wait: -25 * Math.Log(1 - random.NextDouble()), Talk: 30 + random.Next(300),
             Ending: end < 0.80 ? Ending.Answered : end < 0.95 ? Ending.Abandoned : Ending.Overflowed,
-            Agent: (1001 + random.Next(Agents)).ToString(CultureInfo.InvariantCulture) + "@default");
+            Agent: (1001 + random.Next(Agents)).ToString(CultureInfo.InvariantCulture) + "@default",
+            MissedBy: random.NextDouble() < 0.10 ? (1001 + random.Next(Agents)).ToString(CultureInfo.InvariantCulture) + "@default" : null);
     }
 
     /// <summary>What the engine and the inbound connection tell the collector of one call, in their order.</summary>
@@ -187,6 +190,14 @@ internal static class ReportCommand
         collector.Queue(new QueueEvent(QueueActions.MemberQueueStart, c.Uuid, c.Queue, null, joined, JoinedAt: joined));
         if (c.Ending == Ending.Answered)
         {
+            // One call in ten rings another agent first, who does not answer.
+            if (c.MissedBy is { } missed)
+            {
+                collector.Queue(new QueueEvent(QueueActions.AgentOffering, c.Uuid, c.Queue, missed, joined));
+                collector.Queue(new QueueEvent(QueueActions.BridgeAgentFail, c.Uuid, c.Queue, missed, joined.AddSeconds(Math.Min(c.Wait, 15)), "NO_ANSWER"));
+            }
+
+            collector.Queue(new QueueEvent(QueueActions.AgentOffering, c.Uuid, c.Queue, c.Agent, waited));
             var over = waited.AddSeconds(c.Talk);
             collector.Queue(new QueueEvent(QueueActions.BridgeAgentStart, c.Uuid, c.Queue, c.Agent, waited, JoinedAt: joined, AnsweredAt: waited));
             collector.Queue(new QueueEvent(QueueActions.BridgeAgentEnd, c.Uuid, c.Queue, c.Agent, over, null, null, joined, waited, over));
@@ -209,7 +220,7 @@ internal static class ReportCommand
     }
 
     private sealed record GeneratedCall(string Uuid, DateTimeOffset At, TimeSpan Ivr, string Campaign, string Flow, string Outcome, string Code, string Category,
-        string Queue, string? SecondQueue, double Wait, int Talk, Ending Ending, string? Agent);
+        string Queue, string? SecondQueue, double Wait, int Talk, Ending Ending, string? Agent, string? MissedBy);
 
     /// <summary>The collector's clock, set to each call's time (it forgets silent calls by it).</summary>
     private sealed class Clock(DateTimeOffset now) : TimeProvider

@@ -67,6 +67,7 @@ public sealed class StartRefusalTests : IDisposable
 
     [Theory]
     [InlineData("Statistics:FlushSeconds", "0", "Statistics:FlushSeconds must be a whole number of seconds from 1 to 300")]
+    [InlineData("Statistics:PairFlushSeconds", "7200", "Statistics:PairFlushSeconds must be a whole number of seconds from 1 to 3600")]
     [InlineData("Statistics:MaxCalls", "5", "Statistics:MaxCalls must be a whole number from 100 to 1000000")]
     public async Task A_statistics_setting_out_of_range_stops_the_start_with_exit_2(string setting, string value, string message)
     {

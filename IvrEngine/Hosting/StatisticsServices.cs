@@ -150,20 +150,39 @@ internal sealed partial class StatisticsFeed(InboundClientService inbound, Stati
     private static partial void LogEventFailed(ILogger logger, string eventName, string? callUuid, Exception exception);
 }
 
-/// <summary>Adds what the collector counted to the store every <see cref="StatisticsOptions.FlushSeconds"/>, and once
-/// more when the engine stops. A store that fails keeps the totals in memory for the next round (logged once until a
-/// round succeeds again).</summary>
+/// <summary>Adds what the collector counted to the store every <see cref="StatisticsOptions.FlushSeconds"/> (the pairs
+/// of dimensions every <see cref="StatisticsOptions.PairFlushSeconds"/>), and all once more when the engine stops. A
+/// store that fails keeps the totals in memory for the next round (logged once until a round succeeds again).</summary>
 internal sealed partial class StatisticsFlusher(StatisticsCollector collector, IStatisticsStore store, StatisticsOptions options, TimeProvider time,
     ILogger<StatisticsFlusher> logger) : BackgroundService
 {
     private bool _failing;
+    private DateTimeOffset _pairsAddedAt = time.GetUtcNow();
+    private PeriodicTimer? _timer;
+
+    public override Task StartAsync(CancellationToken cancellationToken)
+    {
+        // Made here rather than in ExecuteAsync (which runs on a pool thread): the rounds count from the start.
+        _timer = new PeriodicTimer(TimeSpan.FromSeconds(options.FlushSeconds), time);
+        return base.StartAsync(cancellationToken);
+    }
+
+    public override void Dispose()
+    {
+        _timer?.Dispose();
+        base.Dispose();
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.FlushSeconds), time);
+        var timer = _timer ?? throw new InvalidOperationException("The flusher was not started.");
         try
         {
-            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false)) await FlushAsync(stoppingToken).ConfigureAwait(false);
+            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+            {
+                var pairs = time.GetUtcNow() - _pairsAddedAt >= TimeSpan.FromSeconds(options.PairFlushSeconds);
+                await FlushAsync(pairs, stoppingToken).ConfigureAwait(false);
+            }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -173,14 +192,15 @@ internal sealed partial class StatisticsFlusher(StatisticsCollector collector, I
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken).ConfigureAwait(false);
-        await FlushAsync(cancellationToken).ConfigureAwait(false);
+        await FlushAsync(pairs: true, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task FlushAsync(CancellationToken cancellationToken)
+    private async Task FlushAsync(bool pairs, CancellationToken cancellationToken)
     {
         try
         {
-            await collector.FlushAsync(store, cancellationToken).ConfigureAwait(false);
+            await collector.FlushAsync(store, pairs, cancellationToken).ConfigureAwait(false);
+            if (pairs) _pairsAddedAt = time.GetUtcNow();
             if (_failing) LogRecovered(logger);
             _failing = false;
         }

@@ -8,6 +8,7 @@ public sealed class StatisticsCollector : IDisposable
     private readonly object _gate = new();
     private readonly Dictionary<string, CallJourney> _calls = new(StringComparer.OrdinalIgnoreCase);
     private Dictionary<SliceKey, HourTotals> _pending = [];
+    private Dictionary<SliceKey, HourTotals> _pendingPairs = [];
     private Dictionary<StepKey, StepTotals> _pendingSteps = [];
 
     // Calls counted lately, for what comes after (a wrap-up, a request): the oldest forgotten past MaxCalls.
@@ -180,8 +181,20 @@ public sealed class StatisticsCollector : IDisposable
         }
     }
 
-    /// <summary>Takes the totals counted since the last call.</summary>
-    public IReadOnlyCollection<KeyValuePair<SliceKey, HourTotals>> TakeCounted() => Take(ref _pending);
+    /// <summary>Takes the totals counted since the last call, the pairs of dimensions' too.</summary>
+    public IReadOnlyCollection<KeyValuePair<SliceKey, HourTotals>> TakeCounted() => TakeCounted(pairs: true);
+
+    private Dictionary<SliceKey, HourTotals> TakeCounted(bool pairs)
+    {
+        var counted = Take(ref _pending);
+        if (!pairs) return counted;
+        var taken = Take(ref _pendingPairs);
+        if (counted.Count == 0) return taken;
+
+        // Taken apart, so no key is in both.
+        foreach (var (key, totals) in taken) counted.Add(key, totals);
+        return counted;
+    }
 
     /// <summary>Takes the funnel's totals counted since the last call.</summary>
     public IReadOnlyCollection<KeyValuePair<StepKey, StepTotals>> TakeSteps() => Take(ref _pendingSteps);
@@ -209,13 +222,15 @@ public sealed class StatisticsCollector : IDisposable
         }
     }
 
-    /// <summary>Sweeps, then adds what was counted to the store (the slices and the funnel's steps, in one
-    /// transaction); on failure keeps it for the next flush and throws. Returns how many slices were written.</summary>
-    public async Task<int> FlushAsync(IStatisticsStore store, CancellationToken cancellationToken = default)
+    /// <summary>Sweeps, then adds what was counted to the store (the slices, the pairs of dimensions' when
+    /// <paramref name="pairs"/>, and the funnel's steps, in one transaction); on failure keeps it for the next flush and
+    /// throws. Returns how many slices were written. The engine adds the pairs less often
+    /// (<see cref="StatisticsOptions.PairFlushSeconds"/>).</summary>
+    public async Task<int> FlushAsync(IStatisticsStore store, bool pairs = true, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(store);
         Sweep();
-        var counted = TakeCounted();
+        var counted = TakeCounted(pairs);
         var steps = TakeSteps();
         if (counted.Count == 0 && steps.Count == 0) return 0;
         try
@@ -301,7 +316,8 @@ public sealed class StatisticsCollector : IDisposable
 
     private void AddLocked(SliceKey key, HourTotals totals)
     {
-        if (!_pending.TryGetValue(key, out var sum)) _pending[key] = sum = new HourTotals();
+        var pending = SliceDimensions.IsPair(key.Dimension) ? _pendingPairs : _pending;
+        if (!pending.TryGetValue(key, out var sum)) pending[key] = sum = new HourTotals();
         sum.Add(totals);
     }
 }

@@ -14,6 +14,14 @@ public sealed class StatisticsOptions
     [Range(1, 300, ErrorMessage = "Statistics:FlushSeconds must be a whole number of seconds from 1 to 300.")]
     public int FlushSeconds { get; set; } = 5;
 
+    /// <summary>How often the totals of the pairs of dimensions (what a filtered report cut by another dimension reads)
+    /// are added to the store, in seconds. Their documents are as many as the combinations the period's calls had (every
+    /// agent with every queue, code, category and campaign), whatever the number of calls, so writing them less often
+    /// costs each call less. A filtered report by another dimension sees a call at most this long after it ended; a
+    /// crash loses at most this much of them.</summary>
+    [Range(1, 3600, ErrorMessage = "Statistics:PairFlushSeconds must be a whole number of seconds from 1 to 3600.")]
+    public int PairFlushSeconds { get; set; } = 60;
+
     /// <summary>After the caller's channel hung up, how long to wait for mod_callcenter's last events of the call (its
     /// agent thread reports the end of a bridge apart from the channel's hangup, in either order), in seconds.</summary>
     [Range(0, 120, ErrorMessage = "Statistics:HangupGraceSeconds must be a whole number of seconds from 0 to 120.")]
