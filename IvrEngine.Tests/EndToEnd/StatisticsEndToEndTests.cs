@@ -88,6 +88,8 @@ public sealed class StatisticsEndToEndTests
         rows["general@default"].GetProperty("averageWrapUpSeconds").ValueKind.Should().Be(JsonValueKind.Null);
         (rows["vip@default"].GetProperty("wrapUps").GetInt64(), rows["vip@default"].GetProperty("dispositions").GetProperty("resolved").GetInt64(),
             rows["vip@default"].GetProperty("resolvedPercent").GetDouble()).Should().Be((1L, 1L, 100.0));
+        (rows["vip@default"].GetProperty("offers").GetInt64(), rows["vip@default"].GetProperty("offersMissed").GetInt64()).Should().Be((1L, 0L),
+            "the simulator's agent-offering, then the agent answered");
         body.GetProperty("where").ValueKind.Should().Be(JsonValueKind.Null);
         body.GetProperty("wholeDays").GetBoolean().Should().BeFalse();
 

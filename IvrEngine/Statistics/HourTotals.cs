@@ -38,13 +38,22 @@ public sealed record CallFacts(DateTimeOffset Hour, string Campaign, string Flow
     /// value of each pair of dimensions (<see cref="SliceDimensions.Pairs"/>: what a report with a filter reads).</summary>
     public IReadOnlyList<SliceKey> Slices()
     {
-        var day = new DateTimeOffset(Hour.UtcDateTime.Date, TimeSpan.Zero);
-        var slices = new SliceKey[1 + SliceDimensions.Cut.Count + SliceDimensions.Pairs.Count];
-        slices[0] = new SliceKey(Hour, SliceDimensions.Total, string.Empty);
-        var n = 1;
-        for (var i = 0; i < SliceDimensions.Cut.Count; i++) slices[n++] = new SliceKey(Hour, SliceDimensions.Cut[i], ValueOf(i));
-        foreach (var pair in SliceDimensions.Pairs) slices[n++] = new SliceKey(day, pair.Name, ValueOf(pair.First), ValueOf(pair.Second));
+        var slices = new SliceKey[SliceCount];
+        for (var i = 0; i < slices.Length; i++) slices[i] = SliceAt(i);
         return slices;
+    }
+
+    /// <summary>How many slices a call adds to (<see cref="Slices"/>).</summary>
+    public static int SliceCount { get; } = 1 + SliceDimensions.Cut.Count + SliceDimensions.Pairs.Count;
+
+    /// <summary>The <paramref name="index"/>th of <see cref="Slices"/>, made without a list (the collector adds a call's
+    /// slices one by one).</summary>
+    public SliceKey SliceAt(int index)
+    {
+        if (index == 0) return new SliceKey(Hour, SliceDimensions.Total, string.Empty);
+        if (index <= SliceDimensions.Cut.Count) return new SliceKey(Hour, SliceDimensions.Cut[index - 1], ValueOf(index - 1));
+        var pair = SliceDimensions.Pairs[index - 1 - SliceDimensions.Cut.Count];
+        return new SliceKey(new DateTimeOffset(Hour.UtcDateTime.Date, TimeSpan.Zero), pair.Name, ValueOf(pair.First), ValueOf(pair.Second));
     }
 
     /// <summary>The call's value of <see cref="SliceDimensions.Cut"/>[<paramref name="index"/>].</summary>
@@ -81,7 +90,7 @@ public sealed record CallFacts(DateTimeOffset Hour, string Campaign, string Flow
 /// <param name="Dimension">One of <see cref="SliceDimensions"/>.</param>
 /// <param name="Value">The dimension's value; empty for none (and for the total). Of a pair, the first dimension's.</param>
 /// <param name="Other">Of a pair of dimensions (<see cref="SliceDimensions.Pairs"/>), the second's value; else empty.</param>
-public sealed record SliceKey(DateTimeOffset Hour, string Dimension, string Value, string Other = "");
+public readonly record struct SliceKey(DateTimeOffset Hour, string Dimension, string Value, string Other = "");
 
 /// <summary>The dimensions the slices are kept by.</summary>
 public static class SliceDimensions

@@ -279,11 +279,8 @@ public sealed class StatisticsCollector : IDisposable
     {
         _calls.Remove(journey.CallUuid);
         var (facts, totals, offers) = journey.Count();
-        foreach (var slice in facts.Slices()) AddLocked(slice, totals);
-        foreach (var (offerFacts, offerTotals) in offers)
-        {
-            foreach (var slice in offerFacts.Slices()) AddLocked(slice, offerTotals);
-        }
+        AddLocked(facts, totals);
+        foreach (var (offerFacts, offerTotals) in offers) AddLocked(offerFacts, offerTotals);
 
         Remember(new CountedCall(journey.CallUuid, facts, journey.TalkEndedAt, totals.WrapUps > 0));
         if (journey.Ivr is { } ivr)
@@ -294,9 +291,12 @@ public sealed class StatisticsCollector : IDisposable
     }
 
     /// <summary>What came after a call was counted goes to the same slices (of the hour the call reached the engine).</summary>
-    private void AddLate(CallFacts facts, HourTotals late)
+    private void AddLate(CallFacts facts, HourTotals late) => AddLocked(facts, late);
+
+    /// <summary>Adds totals to every slice of the facts.</summary>
+    private void AddLocked(CallFacts facts, HourTotals totals)
     {
-        foreach (var slice in facts.Slices()) AddLocked(slice, late);
+        for (var i = 0; i < CallFacts.SliceCount; i++) AddLocked(facts.SliceAt(i), totals);
     }
 
     private void Remember(CountedCall call)
