@@ -66,12 +66,8 @@ public sealed partial class LiteDbClientStore : IStatisticsStore
         var (first, end) = Hours(since, until);
         if (end <= first) return [];
         if (value is null) return await ReadRangeAsync(HourId(new SliceKey(first, dimension, string.Empty)), HourId(new SliceKey(end, dimension, string.Empty)), cancellationToken);
-
-        // One value: its hours' ids, sought one by one (the hour's other values are never read).
         var clean = CallFacts.Clean(value);
-        var ids = new List<string>();
-        for (var hour = first; hour < end; hour = hour.AddHours(1)) ids.Add(HourId(new SliceKey(hour, dimension, clean)));
-        return await ReadIdsAsync(ids, cancellationToken);
+        return await ReadEachAsync(first, end, TimeSpan.FromHours(1), hour => HourId(new SliceKey(hour, dimension, clean)), cancellationToken);
     }
 
     /// <inheritdoc />
@@ -96,9 +92,7 @@ public sealed partial class LiteDbClientStore : IStatisticsStore
         else
         {
             var clean = CallFacts.Clean(value);
-            var ids = new List<string>();
-            for (var day = firstDay; day < endDay; day = day.AddDays(1)) ids.Add(DayId(new SliceKey(day, dimension, clean)));
-            result.AddRange(await ReadIdsAsync(ids, cancellationToken));
+            result.AddRange(await ReadEachAsync(firstDay, endDay, TimeSpan.FromDays(1), day => DayId(new SliceKey(day, dimension, clean)), cancellationToken));
         }
 
         result.AddRange(await ReadHoursAsync(dimension, endDay, end, value, cancellationToken));
@@ -112,8 +106,9 @@ public sealed partial class LiteDbClientStore : IStatisticsStore
         ArgumentException.ThrowIfNullOrEmpty(pair);
         ArgumentNullException.ThrowIfNull(value);
         var (first, end) = Days(since, until);
+        var clean = CallFacts.Clean(value);
         return end <= first ? Task.FromResult<IReadOnlyList<KeyValuePair<SliceKey, HourTotals>>>([])
-            : ReadRangeAsync(PairDayPrefix(pair, CallFacts.Clean(value), first), PairDayPrefix(pair, CallFacts.Clean(value), end), cancellationToken);
+            : ReadRangeAsync(PairDayPrefix(pair, clean, first), PairDayPrefix(pair, clean, end), cancellationToken);
     }
 
     /// <inheritdoc />
@@ -166,21 +161,22 @@ public sealed partial class LiteDbClientStore : IStatisticsStore
             var start = from;
             // Between walks the index from one key to the other (a GTE and an LT would walk on to the collection's end).
             var page = await ReadAsync(() => _db.GetCollection(StatisticsHours).Find(Query.Between("_id", start, upper), limit: SearchPage).ToList());
-            foreach (var doc in page)
-            {
-                var (key, totals) = FromDocument(doc);
-                result.Add(new(key, totals));
-            }
+            result.AddRange(page.Select(Slice));
 
             if (page.Count < SearchPage) return result;
             from = page[^1]["_id"].AsString + '\0';
         }
     }
 
-    /// <summary>The slices of these ids that are kept, in the ids' order, a page of ids per hold of the engine lock.</summary>
-    private async Task<IReadOnlyList<KeyValuePair<SliceKey, HourTotals>>> ReadIdsAsync(List<string> ids, CancellationToken cancellationToken)
+    /// <summary>One value's slices: the id <paramref name="idOf"/> makes of each moment from <paramref name="first"/> to
+    /// before <paramref name="end"/>, <paramref name="step"/> apart, sought one by one (the other values are never read),
+    /// those kept in order, a page of ids per hold of the engine lock.</summary>
+    private async Task<IReadOnlyList<KeyValuePair<SliceKey, HourTotals>>> ReadEachAsync(DateTimeOffset first, DateTimeOffset end, TimeSpan step,
+        Func<DateTimeOffset, string> idOf, CancellationToken cancellationToken)
     {
         ThrowIfDisposed();
+        var ids = new List<string>();
+        for (var at = first; at < end; at += step) ids.Add(idOf(at));
         var result = new List<KeyValuePair<SliceKey, HourTotals>>();
         for (var at = 0; at < ids.Count; at += SearchPage)
         {
@@ -197,14 +193,16 @@ public sealed partial class LiteDbClientStore : IStatisticsStore
 
                 return found;
             });
-            foreach (var doc in docs)
-            {
-                var (key, totals) = FromDocument(doc);
-                result.Add(new(key, totals));
-            }
+            result.AddRange(docs.Select(Slice));
         }
 
         return result;
+    }
+
+    private static KeyValuePair<SliceKey, HourTotals> Slice(BsonDocument doc)
+    {
+        var (key, totals) = FromDocument(doc);
+        return new(key, totals);
     }
 
     private static void AddTo(ILiteCollection<BsonDocument> slices, string id, SliceKey key, HourTotals add)

@@ -296,7 +296,8 @@ public sealed class StatisticsCollector : IDisposable
     /// <summary>Adds totals to every slice of the facts.</summary>
     private void AddLocked(CallFacts facts, HourTotals totals)
     {
-        for (var i = 0; i < CallFacts.SliceCount; i++) AddLocked(facts.SliceAt(i), totals);
+        // The slices after the total and the dimensions' are the pairs' (CallFacts.Slices' order).
+        for (var i = 0; i < CallFacts.SliceCount; i++) AddTo(i <= SliceDimensions.Cut.Count ? _pending : _pendingPairs, facts.SliceAt(i), totals);
     }
 
     private void Remember(CountedCall call)
@@ -314,9 +315,10 @@ public sealed class StatisticsCollector : IDisposable
         sum.Add(totals);
     }
 
-    private void AddLocked(SliceKey key, HourTotals totals)
+    private void AddLocked(SliceKey key, HourTotals totals) => AddTo(SliceDimensions.IsPair(key.Dimension) ? _pendingPairs : _pending, key, totals);
+
+    private static void AddTo(Dictionary<SliceKey, HourTotals> pending, SliceKey key, HourTotals totals)
     {
-        var pending = SliceDimensions.IsPair(key.Dimension) ? _pendingPairs : _pending;
         if (!pending.TryGetValue(key, out var sum)) pending[key] = sum = new HourTotals();
         sum.Add(totals);
     }

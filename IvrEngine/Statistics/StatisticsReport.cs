@@ -163,11 +163,12 @@ public static class StatisticsReport
 
         var rows = new SortedDictionary<string, HourTotals>(StringComparer.Ordinal);
         var (dimension, pair) = Source(by, where);
+        var filterValue = where is null ? null : CallFacts.Clean(where.Value);
         foreach (var (key, totals) in slices)
         {
             // Every call is in one slice of each dimension: summing another dimension's would count it again.
             if (key.Dimension != dimension) continue;
-            if (where is not null && !string.Equals(key.Value, CallFacts.Clean(where.Value), StringComparison.Ordinal)) continue;
+            if (filterValue is not null && !string.Equals(key.Value, filterValue, StringComparison.Ordinal)) continue;
             var row = RowKey(key.Hour, pair ? key.Other : key.Value, by, zone);
             if (!rows.TryGetValue(row, out var sum)) rows[row] = sum = new HourTotals();
             sum.Add(totals);
