@@ -29,6 +29,7 @@ public static class ProfilesServices
         services.AddOptions<DemoDataOptions>().Bind(section);
         services.AddOptions<FirstAdminOptions>().Bind(configuration.GetSection(FirstAdminOptions.Section)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<FirstAdminOptions>, FirstAdminOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<StoreOptions>, StoreOptionsValidator>());
         services.TryAddSingleton(new StartupConsole(Console.Out));
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IClientStore>(sp => SharedClientStores.Acquire(

@@ -1,4 +1,6 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
+using Npgsql;
 
 namespace IvrEngine.Profiles;
 
@@ -14,6 +16,38 @@ public sealed class StoreOptions
     /// secret, <c>Store__CardFingerprintKey</c> in the environment, and keep it: fingerprints made with one key are
     /// not found with another.</summary>
     public const string DevelopmentCardFingerprintKey = "ivrengine-development-only-card-fingerprint-key";
+
+    /// <summary>The value of <see cref="Provider"/> for the embedded LiteDB file (the default, for one engine).</summary>
+    public const string LiteDbProvider = "LiteDB";
+
+    /// <summary>The value of <see cref="Provider"/> for a PostgreSQL server shared by several engines.</summary>
+    public const string PostgresProvider = "PostgreSQL";
+
+    /// <summary>Where everything is kept: <c>LiteDB</c> (the default: one file, <see cref="Path"/>, one engine) or
+    /// <c>PostgreSQL</c> (a server named by <see cref="ConnectionString"/>, shared by every engine; docs/deployment.md).
+    /// Case does not matter; <c>Postgres</c> is taken for PostgreSQL.</summary>
+    [Required]
+    public string Provider { get; set; } = LiteDbProvider;
+
+    /// <summary>With the PostgreSQL provider: Npgsql's connection string, e.g.
+    /// <c>Host=db1;Database=ivrengine;Username=ivrengine;Password=...</c> (set it from the environment,
+    /// <c>Store__ConnectionString</c>, never in a file under version control).</summary>
+    public string? ConnectionString { get; set; }
+
+    /// <summary>With the PostgreSQL provider: apply the schema's pending migrations at start (several engines starting
+    /// at once take turns; docs/store.md, "PostgreSQL"). Off: the start stops (exit 2) while the database lacks one, and
+    /// the <c>migrate</c> command applies them.</summary>
+    public bool MigrateAtStart { get; set; } = true;
+
+    /// <summary>True when <see cref="Provider"/> names PostgreSQL.</summary>
+    public bool UsesPostgres => IsPostgres(Provider);
+
+    /// <summary>True when <paramref name="provider"/> names PostgreSQL.</summary>
+    public static bool IsPostgres(string? provider) =>
+        string.Equals(provider, PostgresProvider, StringComparison.OrdinalIgnoreCase) || string.Equals(provider, "Postgres", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>True when <paramref name="provider"/> names LiteDB.</summary>
+    public static bool IsLiteDb(string? provider) => string.Equals(provider, LiteDbProvider, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>The LiteDB file, relative to the current working directory unless rooted; its folder is created.
     /// LiteDB keeps a log file next to it (<c>-log</c> suffix) between checkpoints: back up both, or neither while
@@ -58,4 +92,39 @@ public sealed class StoreOptions
 
     /// <summary>True while the public development key is in use (worth a warning at start).</summary>
     public bool UsesDevelopmentCardFingerprintKey => CardFingerprintKey == DevelopmentCardFingerprintKey;
+}
+
+/// <summary>Checks what attributes cannot: the provider is one the engine has, and PostgreSQL comes with a connection
+/// string Npgsql can read. Never repeats the connection string (it may hold a password).</summary>
+internal sealed class StoreOptionsValidator : IValidateOptions<StoreOptions>
+{
+    public ValidateOptionsResult Validate(string? name, StoreOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (StoreOptions.IsLiteDb(options.Provider)) return ValidateOptionsResult.Success;
+        if (!options.UsesPostgres)
+        {
+            return ValidateOptionsResult.Fail(
+                $"Store:Provider must be {StoreOptions.LiteDbProvider} (one engine, a file) or {StoreOptions.PostgresProvider} (a shared server), not '{options.Provider}'.");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.ConnectionString))
+        {
+            return ValidateOptionsResult.Fail(
+                "Store:ConnectionString is required with Store:Provider=PostgreSQL (e.g. Store__ConnectionString=\"Host=db1;Database=ivrengine;Username=ivrengine;Password=...\").");
+        }
+
+        try
+        {
+            var parsed = new NpgsqlConnectionStringBuilder(options.ConnectionString);
+            if (string.IsNullOrEmpty(parsed.Host)) return ValidateOptionsResult.Fail("Store:ConnectionString names no Host.");
+        }
+        catch (ArgumentException ex)
+        {
+            // Npgsql's message names the bad keyword, never the value.
+            return ValidateOptionsResult.Fail("Store:ConnectionString is not a valid connection string: " + ex.Message);
+        }
+
+        return ValidateOptionsResult.Success;
+    }
 }
