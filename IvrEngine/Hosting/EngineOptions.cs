@@ -11,6 +11,14 @@ public sealed class EngineOptions
     /// <summary>The configuration section.</summary>
     public const string Section = "Engine";
 
+    /// <summary>This engine's name among several on one PostgreSQL store (in its logs, on the contexts it serves and
+    /// on the changes it announces to the others). Default: the host's name and <see cref="ListenPort"/>
+    /// (<c>ivr1:8084</c>); set it when two engines share a host name.</summary>
+    public string? Name { get; set; }
+
+    /// <summary><see cref="Name"/>, or its default.</summary>
+    public string NameOrDefault => string.IsNullOrWhiteSpace(Name) ? $"{Environment.MachineName}:{ListenPort}" : Name.Trim();
+
     /// <summary>Address of the outbound-socket listener. The outbound socket has no authentication: keep it on
     /// loopback unless FreeSWITCH runs on another host, and then firewall it.</summary>
     [Required]
