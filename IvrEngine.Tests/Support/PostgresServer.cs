@@ -18,6 +18,9 @@ internal sealed class PostgresServer : IAsyncDisposable
     /// <summary>The user a root test run starts PostgreSQL as.</summary>
     public const string ServerUser = "nobody";
 
+    // The test process that made a server's folder (its id), so a run beside it never removes a folder in use.
+    private const string OwnerFile = "owner.pid";
+
     private static readonly Lazy<string?> s_missing = new(FindMissing);
     private static readonly SemaphoreSlim s_gate = new(1, 1);
     private static PostgresServer? s_shared;
@@ -101,6 +104,7 @@ internal sealed class PostgresServer : IAsyncDisposable
         var bin = FindBin()!;
         RemoveStaleFolders();
         var folder = Directory.CreateTempSubdirectory("ivrengine-pg-").FullName;
+        await File.WriteAllTextAsync(Path.Combine(folder, OwnerFile), Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
         var data = Path.Combine(folder, "data");
         var asRoot = Environment.IsPrivilegedProcess;
         if (asRoot) await RunAsync("chown", ["-R", ServerUser, folder]);
@@ -158,12 +162,13 @@ internal sealed class PostgresServer : IAsyncDisposable
         return ValueTask.CompletedTask;
     }
 
-    /// <summary>Removes the folders of earlier runs whose server is gone (a run's exit may cut its own removal short).</summary>
+    /// <summary>Removes the folders of earlier runs whose test process is gone and whose server is stopped (a run's exit
+    /// may cut its own removal short). A folder of a run still going (another test process beside this one) is kept.</summary>
     private static void RemoveStaleFolders()
     {
         foreach (var stale in Directory.GetDirectories(Path.GetTempPath(), "ivrengine-pg-*"))
         {
-            if (File.Exists(Path.Combine(stale, "data", "postmaster.pid"))) continue;
+            if (File.Exists(Path.Combine(stale, "data", "postmaster.pid")) || OwnerAlive(stale)) continue;
             try
             {
                 Directory.Delete(stale, recursive: true);
@@ -174,6 +179,26 @@ internal sealed class PostgresServer : IAsyncDisposable
             catch (UnauthorizedAccessException)
             {
             }
+        }
+    }
+
+    private static bool OwnerAlive(string folder)
+    {
+        try
+        {
+            var text = File.ReadAllText(Path.Combine(folder, OwnerFile));
+            if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var pid)) return false;
+            using var owner = Process.GetProcessById(pid);
+            return !owner.HasExited;
+        }
+        catch (IOException)
+        {
+            // No owner file: a folder of an older fixture, or one being made this instant; keep it unless it is old.
+            return Directory.GetCreationTimeUtc(folder) > DateTime.UtcNow.AddHours(-1);
+        }
+        catch (ArgumentException)
+        {
+            return false;
         }
     }
 
