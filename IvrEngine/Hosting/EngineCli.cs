@@ -704,6 +704,10 @@ public static partial class EngineCli
             // The flows first: a broken folder stops the start before the host's services open (or create) the store.
             // The host's own start finds them loaded (FlowsStartup).
             host.Services.GetRequiredService<FlowCatalog>().Start();
+
+            // Then a shared database: one that cannot be reached, refuses the credentials or lacks the schema stops the
+            // start here, before any service starts.
+            await PostgresStartup.PrepareAsync(host.Services, CancellationToken.None);
             await host.RunAsync();
             return Ok;
         }
