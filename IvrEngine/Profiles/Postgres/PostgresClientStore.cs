@@ -586,7 +586,7 @@ public sealed partial class PostgresClientStore : IClientStore
         }
     }
 
-    /// <summary>A command on a pooled connection (returned when the command is disposed... with its reader).</summary>
+    /// <summary>A command on the data source: it takes a pooled connection when run and gives it back when it (or its reader) is disposed.</summary>
     private NpgsqlCommand Command(string sql, params object?[] values)
     {
         ThrowIfDisposed();
