@@ -367,6 +367,9 @@ public sealed class ClientImporter
 
         // Rows read and not yet built (see AddRowsAsync).
         private List<ClientImportRow> _rows = new(BuildChunk);
+
+        // While a chunk is checked: the names of the clients the store says hold the chunk's keys.
+        private IReadOnlyDictionary<ClientKeyLookup, string>? _owners;
         private int _read;
         private int _imported;
 
@@ -403,7 +406,30 @@ public sealed class ClientImporter
                 built[i] = (card, reason);
             });
 
-            for (var i = 0; i < rows.Count; i++) await AddBuiltAsync(rows[i], built[i].Card, built[i].Reason, cancellationToken);
+            // A store that answers for many keys at once (PostgreSQL: one query instead of a round trip per key) is
+            // asked once for the whole chunk; the rows are then checked against its answer in the same order.
+            if (!_storeWasEmpty && _importer._store is IClientKeyOwners bulk)
+            {
+                var keys = new List<ClientKeyLookup>();
+                foreach (var (card, _) in built)
+                {
+                    if (card is null) continue;
+                    foreach (var phone in card.Phones) keys.Add(new ClientKeyLookup(StoreLookupKind.Phone, phone));
+                    foreach (var account in card.AccountNumbers) keys.Add(new ClientKeyLookup(StoreLookupKind.Account, account));
+                    foreach (var reference in card.Cards) keys.Add(new ClientKeyLookup(StoreLookupKind.CardFingerprint, reference.Fingerprint));
+                }
+
+                _owners = keys.Count == 0 ? new Dictionary<ClientKeyLookup, string>() : await bulk.OwnersAsync(keys, cancellationToken);
+            }
+
+            try
+            {
+                for (var i = 0; i < rows.Count; i++) await AddBuiltAsync(rows[i], built[i].Card, built[i].Reason, cancellationToken);
+            }
+            finally
+            {
+                _owners = null;
+            }
         }
 
         private async Task AddBuiltAsync(ClientImportRow row, ClientCard? card, string? reason, CancellationToken cancellationToken)
@@ -461,6 +487,7 @@ public sealed class ClientImporter
 
         private async Task<string?> StoreDuplicateAsync(ClientCard card, CancellationToken cancellationToken)
         {
+            if (_owners is { } owners) return KnownDuplicate(card, owners);
             var store = _importer._store;
             foreach (var phone in card.Phones)
             {
@@ -477,6 +504,30 @@ public sealed class ClientImporter
                 if (await store.FindByCardFingerprintAsync(reference.Fingerprint, cancellationToken) is { } owner)
                 {
                     return $"card ending {reference.Last4} already belongs to client {owner.Name}";
+                }
+            }
+
+            return null;
+        }
+
+        /// <summary>What <see cref="StoreDuplicateAsync"/> says, from the owners the store named for the chunk.</summary>
+        private static string? KnownDuplicate(ClientCard card, IReadOnlyDictionary<ClientKeyLookup, string> owners)
+        {
+            foreach (var phone in card.Phones)
+            {
+                if (owners.TryGetValue(new ClientKeyLookup(StoreLookupKind.Phone, phone), out var owner)) return $"phone {phone} already belongs to client {owner}";
+            }
+
+            foreach (var account in card.AccountNumbers)
+            {
+                if (owners.TryGetValue(new ClientKeyLookup(StoreLookupKind.Account, account), out var owner)) return $"account {account} already belongs to client {owner}";
+            }
+
+            foreach (var reference in card.Cards)
+            {
+                if (owners.TryGetValue(new ClientKeyLookup(StoreLookupKind.CardFingerprint, reference.Fingerprint), out var owner))
+                {
+                    return $"card ending {reference.Last4} already belongs to client {owner}";
                 }
             }
 
@@ -547,4 +598,30 @@ public sealed class ClientImporter
             }
         }
     }
+}
+
+/// <summary>A store that names the owners of many keys in one request (the importer asks it once per chunk of rows
+/// instead of once per key).</summary>
+public interface IClientKeyOwners
+{
+    /// <summary>The name of the client holding each of <paramref name="keys"/> that some client holds.</summary>
+    Task<IReadOnlyDictionary<ClientKeyLookup, string>> OwnersAsync(IReadOnlyCollection<ClientKeyLookup> keys, CancellationToken cancellationToken = default);
+}
+
+/// <summary>A phone (E.164), account number or card fingerprint.</summary>
+/// <param name="Kind">Which of them.</param>
+/// <param name="Value">The key as stored.</param>
+public readonly record struct ClientKeyLookup(StoreLookupKind Kind, string Value);
+
+/// <summary>The kinds of a client's keys.</summary>
+public enum StoreLookupKind
+{
+    /// <summary>A phone number in E.164.</summary>
+    Phone,
+
+    /// <summary>An account number.</summary>
+    Account,
+
+    /// <summary>A payment card's fingerprint.</summary>
+    CardFingerprint,
 }

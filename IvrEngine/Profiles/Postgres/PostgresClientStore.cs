@@ -18,7 +18,7 @@ namespace IvrEngine.Profiles.Postgres;
 /// <para>Nothing is kept in memory between calls: another engine may have written since. Each lookup is one indexed
 /// query on a pooled connection, prepared once per connection (Npgsql's automatic preparation, see
 /// <see cref="CreateDataSource"/>).</para></summary>
-public sealed partial class PostgresClientStore : IClientStore
+public sealed partial class PostgresClientStore : IClientStore, IClientKeyOwners
 {
     private const int ExportPage = 1000;
     private const char PhoneKind = 'p';
@@ -226,6 +226,37 @@ public sealed partial class PostgresClientStore : IClientStore
         foreach (var card in cards) card.Version = 1;
         return stored;
     }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyDictionary<ClientKeyLookup, string>> OwnersAsync(IReadOnlyCollection<ClientKeyLookup> keys, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        var owners = new Dictionary<ClientKeyLookup, string>();
+        var asked = keys.Where(k => k.Value.Length is > 0 and <= LiteDbClientStore.MaxKeyLength && !k.Value.Contains('\0', StringComparison.Ordinal)).Distinct().ToArray();
+        if (asked.Length == 0) return owners;
+
+        // One query for the whole chunk: the keys' rows by their primary key, then their cards.
+        await using var command = Command("""
+            SELECT t.i, c.version, c.card FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS t(kind, key, i)
+            JOIN client_keys k ON k.kind = t.kind::"char" AND k.key = t.key
+            JOIN clients c ON c.id = k.client_id
+            """, asked.Select(k => KindText(k.Kind)).ToArray(), asked.Select(k => k.Value).ToArray());
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var card = JsonSerializer.Deserialize(reader.GetString(2), PostgresJson.Store.ClientCard)!;
+            owners[asked[checked((int)reader.GetInt64(0) - 1)]] = card.Name;
+        }
+
+        return owners;
+    }
+
+    private static string KindText(StoreLookupKind kind) => kind switch
+    {
+        StoreLookupKind.Phone => "p",
+        StoreLookupKind.Account => "a",
+        _ => "c",
+    };
 
     /// <inheritdoc />
     public async Task<ClientCard> UpdateAsync(ClientCard card, CancellationToken cancellationToken = default)
