@@ -55,6 +55,29 @@ public sealed class InboundBoxesSettingsTests : IDisposable
         Validate(inbound).Should().ContainSingle().Which.Should().StartWith(failure);
     }
 
+    [Theory]
+    [InlineData("10.0.0.6")]
+    [InlineData("::1")]
+    [InlineData("fs2.example.com")]
+    [InlineData("ivr_freeswitch_2")]
+    [InlineData("FS-2")]
+    public void Addresses_and_host_names_with_underscores_are_hosts(string host) =>
+        Validate(new EngineOptions.InboundSettings
+        {
+            Enabled = true,
+            Password = "pw",
+            Boxes = [new() { Host = "fs1.example", Port = 8021 }, new() { Host = host, Port = 8021 }],
+        }).Should().BeEmpty();
+
+    [Theory]
+    [InlineData("fs..example")]
+    [InlineData("-fs2")]
+    [InlineData("fs2.example/")]
+    [InlineData("http://fs2")]
+    public void Anything_else_is_not_a_host(string host) =>
+        Validate(new EngineOptions.InboundSettings { Enabled = true, Password = "pw", Host = host }).Should().ContainSingle()
+            .Which.Should().Be($"Engine:Inbound:Host \"{host}\" is not a host name or an IP address.");
+
     [Fact]
     public void A_list_of_boxes_is_not_checked_while_the_inbound_connection_is_off() =>
         Validate(new EngineOptions.InboundSettings { Boxes = [new() { Host = "bad host!", Port = 0 }] }).Should().BeEmpty();
