@@ -26,7 +26,7 @@ public sealed class FreeSwitchBoxesTests
     private const string Ani = "+15551230002";
 
     [Fact]
-    public async Task Each_box_is_known_by_the_Core_UUID_it_reports_and_a_call_from_box_2_is_tracked_and_edited_on_box_2_only()
+    public async Task Each_box_is_known_by_its_Core_UUID_and_a_call_from_box_2_is_tracked_and_edited_through_the_context_and_the_card_on_box_2_only()
     {
         await using var lab = await TwoBoxes.StartAsync(new SimulatorOptions { PlaybackDuration = TimeSpan.FromMinutes(5) });
         var boxes = lab.Engine.Host.Services.GetRequiredService<InboundClientService>();
@@ -52,6 +52,13 @@ public sealed class FreeSwitchBoxesTests
         JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("liveUpdated").GetBoolean().Should().BeTrue();
         call.Variables.Should().Contain("ivr_note_last", "Called from the second site");
         lab.Server2.Commands.Should().Contain(c => c.Line == $"api uuid_setvar {call.Uuid} ivr_note_last Called from the second site");
+
+        var note = await http.PostAsJsonAsync($"/api/clients/{card.Id}/notes", new { text = "Noted on the card", callUuid = call.Uuid })
+            .WaitAsync(EngineUnderTest.Patience);
+        note.StatusCode.Should().Be(HttpStatusCode.OK, await note.Content.ReadAsStringAsync());
+        note.Headers.GetValues("X-Ivr-Live-Channel").Should().Equal("updated");
+        call.Variables.Should().Contain("ivr_note_last", "Noted on the card");
+        lab.Server2.Commands.Should().Contain(c => c.Line == $"api uuid_setvar {call.Uuid} ivr_note_last Noted on the card");
         lab.Server1.Commands.Should().NotContain(c => c.Line.Contains(call.Uuid, StringComparison.Ordinal),
             "the call's box is known: box 1 is neither asked nor written to");
         await call.HangUpAsync();
