@@ -94,6 +94,32 @@ public sealed class FreeSwitchBoxesTests
     }
 
     [Fact]
+    public async Task While_the_calls_box_is_cut_off_an_edit_says_so_and_never_goes_to_another_box()
+    {
+        await using var lab = await TwoBoxes.StartAsync(new SimulatorOptions { PlaybackDuration = TimeSpan.FromMinutes(5) });
+        var call = await lab.Box2.StartCallAsync(lab.Engine.EndPoint, new CallerScript { Ani = Ani, Dnis = "5999" });
+        await call.WaitForApplicationAsync("playback").WaitAsync(EngineUnderTest.Patience);
+        var contexts = lab.Engine.Host.Services.GetRequiredService<CallContextRegistry>();
+        var boxes = lab.Engine.Host.Services.GetRequiredService<InboundClientService>().Boxes;
+        var second = boxes.ByName("fs-b")!;
+        var cut = second.Client.States.Where(s => !s.Connected).FirstAsync().ToTask();
+        lab.Server2.RejectNewConnections = true;
+        await lab.Server2.DropAllConnectionsAsync();
+        await cut.WaitAsync(EngineUnderTest.Patience);
+
+        var (why, _) = await LiveChannel.PutOnCallAsync(boxes, contexts, contexts.Find(call.Uuid)!, [new("ivr_note_last", "while cut off")], CancellationToken.None)
+            .WaitAsync(EngineUnderTest.Patience);
+
+        why.Should().Be("the inbound connection to FreeSWITCH box fs-b is down");
+        contexts.Find(call.Uuid)!.Variables.Should().NotContainKey("ivr_note_last", "nothing reached the channel");
+        lab.Server1.Commands.Should().NotContain(c => c.Line.Contains(call.Uuid, StringComparison.Ordinal));
+        second.CoreUuid.Should().Be(lab.Box2.CoreUuid, "a box keeps the Core-UUID it last reported while it is away");
+        lab.Server2.RejectNewConnections = false;
+        await call.HangUpAsync();
+        await call.Completion.WaitAsync(EngineUnderTest.Patience);
+    }
+
+    [Fact]
     public async Task The_desk_hears_both_boxes_and_an_agents_status_goes_to_the_box_that_has_the_agent()
     {
         var options = (string agent) => new SimulatorOptions { HangUpAfterTransfer = false, CallcenterAgents = [agent], Dialplan = QueueDialplan.Of };
