@@ -88,7 +88,7 @@ internal sealed class ClusterNode : IAsyncDisposable
     public void DeskHears(IvrEngine.EventSocket.EslEvent e)
     {
         Offers.Heard(e);
-        if (e.EventName == "CUSTOM") Desk.Apply(Hosting.StatisticsServices.CallcenterInfoOf(e));
+        if (e.EventName == "CUSTOM") Desk.Apply(IvrEngine.Hosting.StatisticsServices.CallcenterInfoOf(e));
         else Desk.ApplyChannel(e);
     }
 
