@@ -106,7 +106,7 @@ internal static class NotifyCommand
             Name = name;
             Data = data;
             Writer = new PostgresContextWriter(data, name, TimeProvider.System, NullLogger<PostgresContextWriter>.Instance);
-            Contexts = new CallContextRegistry(TimeProvider.System, new CallContextLimits { MaxContexts = 1_000_000 }, () => true, shared: Writer);
+            Contexts = new CallContextRegistry(TimeProvider.System, new CallContextLimits { MaxContexts = 1_000_000 }, _ => true, shared: Writer);
             Listener = new PostgresChangeListener(data, name, TimeProvider.System, NullLogger<PostgresChangeListener>.Instance);
             Mirror = new SharedContextMirror(data, Listener, Contexts, null, name, TimeProvider.System, NullLogger<SharedContextMirror>.Instance);
         }

@@ -97,10 +97,14 @@ public sealed partial class FreeSwitchSimulator : IAsyncDisposable
     }
 
     /// <summary>Starts an inbound ESL server (like port 8021) on 127.0.0.1 with an ephemeral port.</summary>
-    public Task<InboundServer> StartInboundServerAsync(string password, CancellationToken ct = default)
+    public Task<InboundServer> StartInboundServerAsync(string password, CancellationToken ct = default) => StartInboundServerAsync(password, 0, ct);
+
+    /// <summary>Starts an inbound ESL server on 127.0.0.1 and <paramref name="port"/> (0: an ephemeral one), e.g. a box
+    /// that comes up where an engine has been trying to connect.</summary>
+    public Task<InboundServer> StartInboundServerAsync(string password, int port, CancellationToken ct = default)
     {
         ct.ThrowIfCancellationRequested();
-        var server = new InboundServer(this, password);
+        var server = new InboundServer(this, password, port);
         lock (_servers)
         {
             _servers.Add(server);
@@ -492,6 +496,12 @@ public sealed partial class FreeSwitchSimulator : IAsyncDisposable
                 return arg;
             case "uuid_exists":
                 return Call() is { } ? "true" : "false";
+            case "global_getvar":
+                // mod_commands prints the value without a newline, nothing for an unknown variable, and every
+                // variable as name=value lines without an argument.
+                return arg.Length == 0
+                    ? string.Concat(GlobalVariables().Select(v => $"{v.Key}={v.Value}\n"))
+                    : GlobalVariables().FirstOrDefault(v => v.Key == arg).Value ?? string.Empty;
             case "uuid_getvar":
             {
                 if (a.Length < 2)
@@ -630,6 +640,12 @@ public sealed partial class FreeSwitchSimulator : IAsyncDisposable
                 return $"-ERR {command} Command not found!\n";
         }
     }
+
+    /// <summary>The global variables FreeSWITCH's core sets as it starts that the simulator knows of.</summary>
+    private KeyValuePair<string, string>[] GlobalVariables() =>
+    [
+        new("hostname", Options.Hostname), new("local_ip_v4", Options.IPv4), new("local_ip_v6", Options.IPv6), new("core_uuid", CoreUuid),
+    ];
 
     private string StatusText()
     {

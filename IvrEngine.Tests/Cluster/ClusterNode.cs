@@ -23,7 +23,7 @@ internal sealed class ClusterNode : IAsyncDisposable
         Name = name;
         Data = data;
         Writer = new PostgresContextWriter(data, name, TimeProvider.System, NullLogger<PostgresContextWriter>.Instance);
-        Contexts = new CallContextRegistry(TimeProvider.System, new CallContextLimits(), () => true, shared: Writer);
+        Contexts = new CallContextRegistry(TimeProvider.System, new CallContextLimits(), _ => true, shared: Writer);
         Desk = new DeskService(TimeProvider.System);
         Listener = new PostgresChangeListener(data, name, TimeProvider.System, NullLogger<PostgresChangeListener>.Instance);
         Mirror = new SharedContextMirror(data, Listener, Contexts, Desk, name, TimeProvider.System, NullLogger<SharedContextMirror>.Instance);

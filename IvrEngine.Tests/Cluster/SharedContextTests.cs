@@ -56,7 +56,7 @@ public sealed class SharedContextTests
         b.Contexts.Attach(served, [new(ContextVariables.Category, "regular")]);
         await mirroredOnA;
         b.Desk.OfferDemo("call-2", "1001@default");
-        var desk = new DeskApi(b.Desk, new DeskCommands(() => null), b.Contexts, new CallRegistry(), TimeProvider.System);
+        var desk = new DeskApi(b.Desk, new DeskCommands(IvrEngine.EventSocket.FreeSwitchBoxes.None), b.Contexts, new CallRegistry(), TimeProvider.System);
         var agent = new DeskUser("1001", "Agent 1001", UserRoles.Agent, "1001@default", "1001", null, new HashSet<string>());
         using var stop = new CancellationTokenSource();
         await using var stream = desk.StreamAsync(agent, stop.Token).GetAsyncEnumerator(stop.Token);

@@ -38,7 +38,7 @@ public sealed class CallContextEntry
         StartedAt = snapshot.StartedAt;
         HangupObserved = true;
         ServedBy = snapshot.Engine;
-        Box = snapshot.Box;
+        CoreUuid = snapshot.Box;
         _settled = snapshot.Client;
         _ivrEnded = snapshot.IvrEnded;
         _trail = snapshot.Trail;
@@ -46,9 +46,10 @@ public sealed class CallContextEntry
     }
 
     internal CallContextEntry(string uuid, Guid contextId, string ani, string dnis, DateTimeOffset startedAt, Func<CallClientContext?> client,
-        bool hangupObserved, bool inIvr)
+        bool hangupObserved, bool inIvr, string? coreUuid = null)
     {
         Uuid = uuid;
+        CoreUuid = coreUuid;
         ContextId = contextId;
         Ani = ani;
         Dnis = dnis;
@@ -71,6 +72,10 @@ public sealed class CallContextEntry
     /// <summary>The context id (<c>ivr_context_id</c>).</summary>
     public Guid ContextId { get; }
 
+    /// <summary>The Core-UUID of the FreeSWITCH box that holds the call (from its connect data): an edit reaches the
+    /// live channel through that box's inbound connection. Null when unknown (a demo call).</summary>
+    public string? CoreUuid { get; }
+
     /// <summary>Caller number as FreeSWITCH gave it.</summary>
     public string Ani { get; }
 
@@ -83,9 +88,6 @@ public sealed class CallContextEntry
     /// <summary>The engine (Engine:Name) whose IVR served the call when it was not this one (the entry mirrors the
     /// shared state, docs/architecture.md "Several engines"); null when this engine served it.</summary>
     public string? ServedBy { get; }
-
-    /// <summary>The FreeSWITCH (its Core-UUID) that owns the call, when known.</summary>
-    public string? Box { get; internal set; }
 
     /// <summary>Last time the call was seen (tracked, attached to, read or edited); the time-to-live counts from it.</summary>
     public DateTimeOffset LastSeen { get; internal set; }
@@ -156,7 +158,7 @@ public sealed class CallContextEntry
     /// <summary>The entry as the shared state keeps it; <paramref name="engine"/> is this engine's name (for the calls it
     /// served).</summary>
     public CallContextSnapshot Snapshot(string engine) =>
-        new(Uuid, ContextId, Ani, Dnis, StartedAt, ServedBy ?? engine, Box, IvrEnded, Client, Trail, Variables);
+        new(Uuid, ContextId, Ani, Dnis, StartedAt, ServedBy ?? engine, CoreUuid, IvrEnded, Client, Trail, Variables);
 
     /// <summary>Keeps who the provider says now and drops the provider (it may hold the IVR's lookup and its card).</summary>
     internal void Settle()
@@ -200,7 +202,7 @@ public sealed class CallContextEntry
 
     private long Measure()
     {
-        long bytes = EntryOverhead + 2L * (Uuid.Length + Ani.Length + Dnis.Length);
+        long bytes = EntryOverhead + 2L * (Uuid.Length + Ani.Length + Dnis.Length + (CoreUuid?.Length ?? 0));
         foreach (var (name, value) in _variables) bytes += VariableOverhead + 2L * (name.Length + value.Length);
         bytes += Size(Volatile.Read(ref _settled)) + Size(Volatile.Read(ref _identified));
         if (Volatile.Read(ref _trail) is { } trail)
@@ -289,7 +291,7 @@ public sealed partial class CallContextRegistry : ICallContextSink
     private readonly Lock _evictGate = new();
     private readonly TimeProvider _time;
     private readonly CallContextLimits _limits;
-    private readonly Func<bool> _hangupsObserved;
+    private readonly Func<string?, bool> _hangupsObserved;
     private readonly ILogger _logger;
     private readonly Counter<long>? _evictedCounter;
     private readonly ISharedContexts? _shared;
@@ -310,19 +312,19 @@ public sealed partial class CallContextRegistry : ICallContextSink
     /// <summary>Creates the registry.</summary>
     /// <param name="time">The clock.</param>
     /// <param name="limits">The bounds.</param>
-    /// <param name="hangupsObserved">True while the engine hears FreeSWITCH's hangups (asked as each call comes in);
-    /// null: never.</param>
+    /// <param name="hangupsObserved">True while the engine hears the hangups of the FreeSWITCH box with this Core-UUID
+    /// (asked as each call comes in, with the call's Core-UUID or null); null: never.</param>
     /// <param name="logger">Where evictions are logged.</param>
     /// <param name="meters">Makes the <c>IvrEngine.Contexts</c> meter (evictions, contexts, bytes); null: none.</param>
     /// <param name="shared">Told of every change made here, when the engines share their contexts; null: none.</param>
-    public CallContextRegistry(TimeProvider time, CallContextLimits limits, Func<bool>? hangupsObserved = null, ILogger? logger = null,
+    public CallContextRegistry(TimeProvider time, CallContextLimits limits, Func<string?, bool>? hangupsObserved = null, ILogger? logger = null,
         IMeterFactory? meters = null, ISharedContexts? shared = null)
     {
         ArgumentNullException.ThrowIfNull(time);
         ArgumentNullException.ThrowIfNull(limits);
         _time = time;
         _limits = limits;
-        _hangupsObserved = hangupsObserved ?? (static () => false);
+        _hangupsObserved = hangupsObserved ?? (static _ => false);
         _logger = logger ?? NullLogger.Instance;
         _shared = shared;
         if (meters?.Create("IvrEngine.Contexts") is { } meter)
@@ -351,19 +353,19 @@ public sealed partial class CallContextRegistry : ICallContextSink
     {
         ArgumentNullException.ThrowIfNull(liveCall);
         ArgumentNullException.ThrowIfNull(client);
-        return new TrackedCall(liveCall, Open(liveCall.Uuid, liveCall.Ani, liveCall.Dnis, client, inIvr: true), this);
+        return new TrackedCall(liveCall, Open(liveCall.Uuid, liveCall.Ani, liveCall.Dnis, client, inIvr: true, liveCall.CoreUuid), this);
     }
 
     /// <summary>Starts tracking a call that has no live IVR session here (a demo call); same rules as
     /// <see cref="Track"/>, its client asked once, now.</summary>
-    public CallContextEntry Open(string uuid, string ani, string dnis, Func<CallClientContext?> client) => Open(uuid, ani, dnis, client, inIvr: false);
+    public CallContextEntry Open(string uuid, string ani, string dnis, Func<CallClientContext?> client) => Open(uuid, ani, dnis, client, inIvr: false, coreUuid: null);
 
-    private CallContextEntry Open(string uuid, string ani, string dnis, Func<CallClientContext?> client, bool inIvr)
+    private CallContextEntry Open(string uuid, string ani, string dnis, Func<CallClientContext?> client, bool inIvr, string? coreUuid)
     {
         ArgumentNullException.ThrowIfNull(client);
         Sweep();
         var now = _time.GetUtcNow();
-        var entry = new CallContextEntry(uuid, Guid.NewGuid(), ani, dnis, now, client, _hangupsObserved(), inIvr)
+        var entry = new CallContextEntry(uuid, Guid.NewGuid(), ani, dnis, now, client, _hangupsObserved(coreUuid), inIvr, coreUuid)
         {
             LastSeen = now,
             Sequence = Interlocked.Increment(ref _opened),
@@ -544,6 +546,8 @@ public sealed partial class CallContextRegistry : ICallContextSink
         public string Dnis => inner.Dnis;
 
         public string? CallerName => inner.CallerName;
+
+        public string? CoreUuid => inner.CoreUuid;
 
         public CallState State => inner.State;
 
