@@ -139,6 +139,7 @@ public sealed partial class PostgresContextWriter : BackgroundService, ISharedCo
         }
 
         if (taken.Count == 0) return;
+        List<(CallContextEntry Entry, IEnumerable<string> Names)>? written = null;
         try
         {
             await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
@@ -146,7 +147,15 @@ public sealed partial class PostgresContextWriter : BackgroundService, ISharedCo
             await using var batch = new NpgsqlBatch(connection, transaction);
             foreach (var (uuid, entry) in taken)
             {
-                batch.BatchCommands.Add(entry is null ? CallContextRows.End(uuid, _engine) : CallContextRows.Upsert(entry.Snapshot(_engine), _engine));
+                if (entry is null)
+                {
+                    batch.BatchCommands.Add(CallContextRows.End(uuid, _engine));
+                    continue;
+                }
+
+                var snapshot = entry.TakeForWrite(_engine);
+                (written ??= []).Add((entry, snapshot.Variables.Keys));
+                batch.BatchCommands.Add(CallContextRows.Upsert(snapshot, _engine));
             }
 
             await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
@@ -155,7 +164,8 @@ public sealed partial class PostgresContextWriter : BackgroundService, ISharedCo
         }
         catch
         {
-            // Back, unless noted again meanwhile (that is newer).
+            // Back, unless noted again meanwhile (that is newer), with the variables they carried.
+            foreach (var (entry, names) in written ?? []) entry.Unwritten(names);
             foreach (var (uuid, entry) in taken) _pending.TryAdd(uuid, entry);
             throw;
         }
