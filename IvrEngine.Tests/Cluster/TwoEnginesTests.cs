@@ -46,6 +46,11 @@ public sealed class TwoEnginesTests
             var deskB = b.Host.Services.GetRequiredService<DeskService>();
             await deskA.WaitForAsync(d => d.AgentOf("1001@default") is not null, EngineUnderTest.Patience, "engine A hears the box");
             await deskB.WaitForAsync(d => d.AgentOf("1001@default") is not null, EngineUnderTest.Patience, "engine B hears the box");
+            using (var health = DeskWeb.Anonymous(DeskWeb.Base(a)))
+            {
+                (await health.GetStringAsync(new Uri("/health", UriKind.Relative))).Should().Contain("\"name\":\"cluster\",\"status\":\"healthy\"");
+            }
+
             var vip = await a.Host.Services.GetRequiredService<IClientStore>().FindByPhoneAsync(DemoDataSeeder.WellKnown.VipPhone);
 
             // The box hands the call to engine B; its IVR sends it to a queue, which offers it to agent 1001.

@@ -46,6 +46,8 @@ public static class ClusterServices
             sp.GetRequiredService<BoxLeases>(), sp.GetRequiredService<PostgresChangeListener>(), EngineName(sp), sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<DeskOfferShare>>()));
 
+        services.AddHealthChecks().AddCheck<ClusterHealthCheck>(ClusterHealthCheck.Name);
+
         // The observers subscribe before the listener's first LISTEN, whose resync they read the shared state on.
         services.AddHostedService(sp => sp.GetRequiredService<SharedContextMirror>());
         services.AddHostedService(sp => sp.GetRequiredService<DeskOfferShare>());
