@@ -98,6 +98,19 @@ public sealed class TwoEnginesTests
         }
     }
 
+    [PostgresFact]
+    public async Task A_second_engine_of_the_same_name_on_one_database_does_not_start()
+    {
+        var database = await PostgresServer.CreateDatabaseAsync();
+        string[] settings = ["--Store:Provider=PostgreSQL", $"--Store:ConnectionString={database}", "--Engine:Name=twin"];
+        await using var first = await EngineUnderTest.StartAsync(null, null, settings);
+
+        var second = () => EngineUnderTest.StartAsync(null, null, settings);
+
+        (await second.Should().ThrowAsync<Microsoft.Extensions.Options.OptionsValidationException>()).Which.Failures.Should()
+            .ContainSingle().Which.Should().Contain("Engine:Name 'twin' is the name of another engine running on this database");
+    }
+
     private static Task<IvrEngine.Profiles.StoreChange> Applied(EngineUnderTest engine, Func<IvrEngine.Profiles.StoreChange, bool> match) =>
         engine.Host.Services.GetRequiredService<SharedContextMirror>().Applied.Where(match).FirstAsync().Timeout(EngineUnderTest.Patience).ToTask();
 }
