@@ -1,3 +1,5 @@
+using System.Reactive.Linq;
+using System.Reactive.Threading.Tasks;
 using System.Text.Json;
 using IvrEngine.Calls;
 using IvrEngine.Cluster;
@@ -110,6 +112,27 @@ public sealed class SharedContextTests
         (await RowVariablesAsync(database, "call-10")).Should().Contain(ContextVariables.ClientName, "New Name").And.Contain(ContextVariables.Category, "vip");
         b.Contexts.Find("call-10")!.Variables.Should().Contain(ContextVariables.ClientName, "New Name").And.Contain(ContextVariables.Category, "vip");
         await writer.StopAsync(CancellationToken.None);
+    }
+
+    [PostgresFact]
+    public async Task A_write_that_fails_never_holds_up_the_call_and_is_written_when_the_database_takes_it_again()
+    {
+        var database = await ClusterNode.DatabaseAsync();
+        await using var a = await ClusterNode.StartAsync(database, "engine-a");
+        await using var b = await ClusterNode.StartAsync(database, "engine-b");
+        await ScalarAsync(database, "ALTER TABLE call_contexts RENAME TO call_contexts_away");
+        var failed = b.Writer.Failures.FirstAsync().Timeout(ClusterNode.Patience).ToTask();
+
+        var entry = b.Contexts.Open("call-11", "+995599000011", "5000", () => null);
+        b.Contexts.Attach(entry, [new(ContextVariables.ClientName, "Kept Waiting")]);
+        (await failed).Message.Should().Contain("call_contexts");
+        b.Contexts.Find("call-11").Should().BeSameAs(entry, "the call goes on with its context on its own engine");
+        b.Writer.Pending.Should().BeLessThanOrEqualTo(1);
+
+        var seen = a.NextApplied(c => c.Kind == StoreChangeKinds.Context && c.Id == "call-11");
+        await ScalarAsync(database, "ALTER TABLE call_contexts_away RENAME TO call_contexts");
+        await seen;
+        a.Contexts.Find("call-11")!.Variables.Should().Contain(ContextVariables.ClientName, "Kept Waiting");
     }
 
     [PostgresFact]

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
+using IvrEngine.EventSocket;
 using IvrEngine.Web;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -28,6 +29,7 @@ public sealed partial class PostgresContextWriter : BackgroundService, ISharedCo
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, CallContextEntry?> _pending = new(StringComparer.Ordinal);
     private readonly Channel<bool> _signal = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly Broadcaster<Exception> _failures = new();
     private long _written;
     private long _dropped;
     private DateTimeOffset _cleanedAt;
@@ -48,6 +50,9 @@ public sealed partial class PostgresContextWriter : BackgroundService, ISharedCo
 
     /// <summary>Rows written (and announced) since the start.</summary>
     public long Written => Interlocked.Read(ref _written);
+
+    /// <summary>Each failed write, as it fails (it is tried again after a pause).</summary>
+    public IObservable<Exception> Failures => _failures;
 
     /// <summary>Calls whose write waits now.</summary>
     public int Pending => _pending.Count;
@@ -99,6 +104,7 @@ public sealed partial class PostgresContextWriter : BackgroundService, ISharedCo
                     {
                         if (!failing) LogWriteFailed(_logger, _pending.Count, ex);
                         failing = true;
+                        _failures.OnNext(ex);
                         await Task.Delay(pause, _time, stoppingToken).ConfigureAwait(false);
                         pause = TimeSpan.FromTicks(Math.Min(TimeSpan.TicksPerSecond * 5, pause.Ticks * 2));
                     }
@@ -169,6 +175,13 @@ public sealed partial class PostgresContextWriter : BackgroundService, ISharedCo
             foreach (var (uuid, entry) in taken) _pending.TryAdd(uuid, entry);
             throw;
         }
+    }
+
+    /// <inheritdoc />
+    public override void Dispose()
+    {
+        _failures.OnCompleted();
+        base.Dispose();
     }
 
     private async Task CleanAsync(CancellationToken cancellationToken)
