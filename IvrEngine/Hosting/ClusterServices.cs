@@ -27,8 +27,7 @@ public static class ClusterServices
         if (!StoreOptions.IsPostgres(configuration[$"{StoreOptions.Section}:{nameof(StoreOptions.Provider)}"])) return services;
         if (services.Any(d => d.ServiceType == typeof(PostgresChangeListener))) return services;
 
-        // One data source for the engine (the PostgreSQL store registers the same one when it is there).
-        services.TryAddSingleton(sp => NpgsqlDataSource.Create(sp.GetRequiredService<IOptions<StoreOptions>>().Value.ConnectionString!));
+        // The data source (the connection pool) is the store's (AddClientProfiles), which also migrates the schema.
         services.AddSingleton<LiveStateStartup>();
         services.AddHostedService(sp => sp.GetRequiredService<LiveStateStartup>());
         services.AddSingleton(sp => new PostgresChangeListener(sp.GetRequiredService<NpgsqlDataSource>(), EngineName(sp),
@@ -60,12 +59,11 @@ public static class ClusterServices
     private static string EngineName(IServiceProvider services) => services.GetRequiredService<IOptions<EngineOptions>>().Value.NameOrDefault;
 }
 
-/// <summary>Before the engine starts: brings the schema up to the engine's (<c>Store:MigrateAtStart</c>; the same
-/// idempotent runner as the store's, under its advisory lock, so whichever runs first applies the scripts), then makes
-/// sure no other running engine has this engine's name. Every engine tells its notices by its name (Engine:Name) and
+/// <summary>Before the engine starts (the store's start-up has brought the schema up to the engine's): makes sure no
+/// other running engine has this engine's name. Every engine tells its notices by its name (Engine:Name) and
 /// ignores its own, so two engines of one name would not hear each other: the name is held as a session advisory lock
 /// for the engine's life, and a name in use stops the start (exit 2).</summary>
-internal sealed class LiveStateStartup(NpgsqlDataSource dataSource, IOptions<StoreOptions> store, IOptions<EngineOptions> engine) : IHostedLifecycleService, IAsyncDisposable
+internal sealed class LiveStateStartup(NpgsqlDataSource dataSource, IOptions<EngineOptions> engine) : IHostedLifecycleService, IAsyncDisposable
 {
     /// <summary>The first key of the name's lock (the second is <c>hashtext(name)</c>): "IVRN" in ASCII.</summary>
     public const int LockClass = 0x4956524E;
@@ -75,7 +73,6 @@ internal sealed class LiveStateStartup(NpgsqlDataSource dataSource, IOptions<Sto
     public async Task StartingAsync(CancellationToken cancellationToken)
     {
         var name = engine.Value.NameOrDefault;
-        if (store.Value.MigrateAtStart) await PostgresMigrations.MigrateAsync(dataSource, name, cancellationToken: cancellationToken);
         _name = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var take = new NpgsqlCommand("SELECT pg_try_advisory_lock($1, hashtext($2))", _name);
         take.Parameters.Add(new NpgsqlParameter { Value = LockClass });
