@@ -492,6 +492,12 @@ public sealed partial class FreeSwitchSimulator : IAsyncDisposable
                 return arg;
             case "uuid_exists":
                 return Call() is { } ? "true" : "false";
+            case "global_getvar":
+                // mod_commands prints the value without a newline, nothing for an unknown variable, and every
+                // variable as name=value lines without an argument.
+                return arg.Length == 0
+                    ? string.Concat(GlobalVariables().Select(v => $"{v.Key}={v.Value}\n"))
+                    : GlobalVariables().FirstOrDefault(v => v.Key == arg).Value ?? string.Empty;
             case "uuid_getvar":
             {
                 if (a.Length < 2)
@@ -630,6 +636,12 @@ public sealed partial class FreeSwitchSimulator : IAsyncDisposable
                 return $"-ERR {command} Command not found!\n";
         }
     }
+
+    /// <summary>The global variables FreeSWITCH's core sets as it starts that the simulator knows of.</summary>
+    private KeyValuePair<string, string>[] GlobalVariables() =>
+    [
+        new("hostname", Options.Hostname), new("local_ip_v4", Options.IPv4), new("local_ip_v6", Options.IPv6), new("core_uuid", CoreUuid),
+    ];
 
     private string StatusText()
     {

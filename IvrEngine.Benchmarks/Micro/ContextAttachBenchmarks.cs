@@ -69,6 +69,8 @@ public class ContextAttachBenchmarks
 
         public string? CallerName => null;
 
+        public string? CoreUuid => null;
+
         public CallState State => CallState.Answered;
 
         public CancellationToken HungUp => CancellationToken.None;

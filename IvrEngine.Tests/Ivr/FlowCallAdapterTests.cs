@@ -285,6 +285,8 @@ public sealed class FlowCallAdapterTests
 
         public string? CallerName => null;
 
+        public string? CoreUuid => null;
+
         public CallState State => CallState.Answered;
 
         public CancellationToken HungUp => CancellationToken.None;

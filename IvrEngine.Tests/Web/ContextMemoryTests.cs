@@ -139,7 +139,7 @@ public sealed class ContextMemoryTests
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var hearing = false;
         var contexts = new CallContextRegistry(clock,
-            new CallContextLimits { TimeToLive = TimeSpan.FromMinutes(240), UnobservedTimeToLive = TimeSpan.FromMinutes(30) }, () => hearing);
+            new CallContextLimits { TimeToLive = TimeSpan.FromMinutes(240), UnobservedTimeToLive = TimeSpan.FromMinutes(30) }, _ => hearing);
         var unheard = Open(contexts, 0);
         hearing = true;
         var heard = Open(contexts, 1);
@@ -273,6 +273,8 @@ public sealed class ContextMemoryTests
         public string Dnis => "5000";
 
         public string? CallerName => null;
+
+        public string? CoreUuid => null;
 
         public CallState State => CallState.Answered;
 

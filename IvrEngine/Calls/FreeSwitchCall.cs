@@ -28,6 +28,7 @@ public sealed class FreeSwitchCall : ICall, IDisposable
         Ani = channel.Ani;
         Dnis = channel.Dnis;
         CallerName = channel.CallerName;
+        CoreUuid = channel.CoreUuid;
         if (string.Equals(channel.GetHeader("Answer-State"), "answered", StringComparison.OrdinalIgnoreCase)) _state = (int)CallState.Answered;
         session.HangupTask.ContinueWith(static (_, s) => ((FreeSwitchCall)s!).OnHangup(), this,
             CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
@@ -44,6 +45,9 @@ public sealed class FreeSwitchCall : ICall, IDisposable
 
     /// <inheritdoc />
     public string? CallerName { get; }
+
+    /// <inheritdoc />
+    public string? CoreUuid { get; }
 
     /// <inheritdoc />
     public CallState State => _session.IsHungUp ? CallState.Ended : (CallState)Volatile.Read(ref _state);

@@ -16,6 +16,9 @@ public interface ICall
     /// <summary>The caller's name, if presented.</summary>
     string? CallerName { get; }
 
+    /// <summary>The Core-UUID of the FreeSWITCH box that holds the call (from its connect data); null when unknown.</summary>
+    string? CoreUuid { get; }
+
     /// <summary>Where the call is.</summary>
     CallState State { get; }
 

@@ -15,6 +15,7 @@ public sealed class ChannelData
         CallerName = data.GetHeader("Caller-Caller-ID-Name");
         SocketMode = data.GetHeader("Socket-Mode");
         Control = data.GetHeader("Control");
+        CoreUuid = data.GetHeader("Core-UUID");
     }
 
     /// <summary>The channel's Unique-ID.</summary>
@@ -34,6 +35,10 @@ public sealed class ChannelData
 
     /// <summary><c>full</c> or <c>single-channel</c>.</summary>
     public string? Control { get; }
+
+    /// <summary>The Core-UUID of the FreeSWITCH that holds the channel: which box the call is on (the same one the
+    /// box's inbound connection reports, <see cref="EslInboundClient.CoreUuid"/>).</summary>
+    public string? CoreUuid { get; }
 
     /// <summary>Any header of the channel data, decoded.</summary>
     public string? GetHeader(string name) => _data.GetHeader(name);

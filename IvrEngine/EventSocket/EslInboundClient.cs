@@ -33,7 +33,11 @@ public sealed record EslInboundOptions
 }
 
 /// <summary>A connection state change of the inbound client.</summary>
-public sealed record EslInboundState(bool Connected, int Generation, string? Error);
+/// <param name="Connected">True once logged in, false when the connection dropped or a connect failed.</param>
+/// <param name="Generation">The login's number.</param>
+/// <param name="Error">Why not connected.</param>
+/// <param name="CoreUuid">The Core-UUID FreeSWITCH reported at this login (see <see cref="EslInboundClient.CoreUuid"/>).</param>
+public sealed record EslInboundState(bool Connected, int Generation, string? Error, string? CoreUuid = null);
 
 /// <summary>The engine's control connection to FreeSWITCH: authenticates, runs api/bgapi, keeps event subscriptions
 /// and filters, and reconnects with backoff, subscribing again, whenever the connection drops.</summary>
@@ -51,6 +55,7 @@ public sealed partial class EslInboundClient : IAsyncDisposable
     private TaskCompletionSource<EslConnection> _current = NewCurrent();
     private Task? _loop;
     private int _generation;
+    private string? _coreUuid;
 
     /// <summary>Creates the client; nothing connects until <see cref="StartAsync"/>.</summary>
     public EslInboundClient(EslInboundOptions options, ILogger? logger = null, TimeProvider? time = null)
@@ -79,6 +84,16 @@ public sealed partial class EslInboundClient : IAsyncDisposable
 
     /// <summary>How many times the client has logged in.</summary>
     public int Generation => Volatile.Read(ref _generation);
+
+    /// <summary>The Core-UUID of the FreeSWITCH this client is logged in to (or was, last): asked with
+    /// <c>api global_getvar core_uuid</c> at each login, before the connection is handed out; when that gives none, the
+    /// <c>Core-UUID</c> header of the first event. It names the box: a call's connect data carries the same one. A
+    /// FreeSWITCH that restarts gets a new one, learnt at the next login.</summary>
+    public string? CoreUuid => Volatile.Read(ref _coreUuid);
+
+    /// <summary>The api command that asks FreeSWITCH its Core-UUID (<c>core_uuid</c>, a global variable set as the core
+    /// starts).</summary>
+    public const string CoreUuidQuery = "global_getvar core_uuid";
 
     /// <summary>Starts connecting in the background and returns once the first login succeeded (or
     /// <paramref name="cancellationToken"/> fires; the client keeps trying).</summary>
@@ -141,7 +156,7 @@ public sealed partial class EslInboundClient : IAsyncDisposable
                 var generation = Interlocked.Increment(ref _generation);
                 LogConnected(_logger, _options.Host, _options.Port, generation);
                 lock (_gate) _current.TrySetResult(connection);
-                _states.OnNext(new EslInboundState(true, generation, null));
+                _states.OnNext(new EslInboundState(true, generation, null, CoreUuid));
                 var reason = await connection.Completion.WaitAsync(_stopping.Token);
                 LogDisconnected(_logger, reason.ToString());
                 _states.OnNext(new EslInboundState(false, generation, reason.ToString()));
@@ -217,7 +232,8 @@ public sealed partial class EslInboundClient : IAsyncDisposable
             var subscribed = await connection.SubscribeAsync(_options.EventFormat, names, timeout.Token);
             if (!subscribed.IsOk) throw new EslCommandException($"event subscription refused: {subscribed.ReplyText}", subscribed.ReplyText);
             foreach (var (header, value) in filters) await connection.FilterAsync(header, value, timeout.Token);
-            connection.Events.Subscribe(new Forwarder(_events));
+            await LearnCoreUuidAsync(connection, timeout.Token);
+            connection.Events.Subscribe(new Forwarder(this));
             return connection;
         }
         catch
@@ -225,6 +241,32 @@ public sealed partial class EslInboundClient : IAsyncDisposable
             if (connection is not null) await connection.DisposeAsync();
             else socket.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>Asks the box its Core-UUID; an answer that is not one (an old or stripped FreeSWITCH) leaves it to
+    /// the first event's header.</summary>
+    private async Task LearnCoreUuidAsync(EslConnection connection, CancellationToken cancellationToken)
+    {
+        string answer;
+        try
+        {
+            answer = (await connection.ApiAsync(CoreUuidQuery, cancellationToken)).Body.Trim();
+        }
+        catch (EslCommandException ex)
+        {
+            answer = ex.Message;
+        }
+
+        if (Guid.TryParse(answer, out _))
+        {
+            Volatile.Write(ref _coreUuid, answer);
+        }
+        else
+        {
+            Volatile.Write(ref _coreUuid, null);
+            var firstLine = answer.Split('\n')[0];
+            LogNoCoreUuid(_logger, _options.Host, _options.Port, firstLine.Length == 0 ? "nothing" : firstLine[..Math.Min(firstLine.Length, 80)]);
         }
     }
 
@@ -269,13 +311,21 @@ public sealed partial class EslInboundClient : IAsyncDisposable
             Greeting.TrySetException(new EslConnectionClosedException($"closed before the auth/request greeting ({reason})"));
     }
 
-    private sealed class Forwarder(Broadcaster<EslEvent> target) : IObserver<EslEvent>
+    private sealed class Forwarder(EslInboundClient client) : IObserver<EslEvent>
     {
         public void OnCompleted() { } // A reconnect continues the stream.
 
         public void OnError(Exception error) { }
 
-        public void OnNext(EslEvent value) => target.OnNext(value);
+        public void OnNext(EslEvent value)
+        {
+            if (Volatile.Read(ref client._coreUuid) is null && value.GetHeader("Core-UUID") is { Length: > 0 } coreUuid)
+            {
+                Interlocked.CompareExchange(ref client._coreUuid, coreUuid, null);
+            }
+
+            client._events.OnNext(value);
+        }
     }
 
     [LoggerMessage(EventId = 130, Level = LogLevel.Information, Message = "Inbound event socket {Host}:{Port} connected and authenticated (login {Generation})")]
@@ -286,6 +336,9 @@ public sealed partial class EslInboundClient : IAsyncDisposable
 
     [LoggerMessage(EventId = 132, Level = LogLevel.Warning, Message = "Inbound event socket {Host}:{Port}: {Error}; retrying with backoff")]
     private static partial void LogConnectFailed(ILogger logger, string host, int port, string error);
+
+    [LoggerMessage(EventId = 134, Level = LogLevel.Warning, Message = "Inbound event socket {Host}:{Port}: global_getvar core_uuid answered {Answer}; the box's Core-UUID is taken from its first event")]
+    private static partial void LogNoCoreUuid(ILogger logger, string host, int port, string answer);
 
     [LoggerMessage(EventId = 133, Level = LogLevel.Error, Message = "An inbound event observer threw and was unsubscribed")]
     private static partial void LogObserverFault(ILogger logger, Exception exception);

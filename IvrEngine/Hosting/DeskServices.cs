@@ -22,36 +22,48 @@ public static class DeskServices
         ArgumentNullException.ThrowIfNull(services);
         if (services.Any(d => d.ServiceType == typeof(DeskService))) return services;
         services.AddSingleton(sp => new DeskService(sp.GetRequiredService<TimeProvider>(), logger: sp.GetRequiredService<ILogger<DeskService>>()));
-        services.AddSingleton(sp => new DeskCommands(() => sp.GetRequiredService<InboundClientService>().Client));
+        services.AddSingleton(sp => new DeskCommands(sp.GetRequiredService<InboundClientService>().Boxes));
         services.AddHostedService(sp => new DeskFeed(sp.GetRequiredService<InboundClientService>(), sp.GetRequiredService<DeskService>(),
             sp.GetRequiredService<ILogger<DeskFeed>>()));
         return services;
     }
 }
 
-/// <summary>Feeds the desk from the inbound connection: mod_callcenter's callcenter::info events and the channel events of
-/// the direct route; after every (re)connect, the agents as <c>callcenter_config agent list</c> lists them.</summary>
+/// <summary>Feeds the desk from the inbound connections of every box: mod_callcenter's callcenter::info events and the
+/// channel events of the direct route; after every (re)connect of a box, the agents as its <c>callcenter_config agent
+/// list</c> lists them (kept on the box too, so an agent's status goes to the boxes that have the agent).</summary>
 internal sealed partial class DeskFeed(InboundClientService inbound, DeskService desk, ILogger<DeskFeed> logger) : IHostedService, IDisposable
 {
     private static readonly TimeSpan s_apiTimeout = TimeSpan.FromSeconds(10);
-    private readonly Channel<int> _reload = Channel.CreateBounded<int>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly CancellationTokenSource _stopping = new();
+    private readonly List<Task> _loaders = [];
+    private readonly List<Channel<int>> _reloads = [];
     private IDisposable? _events;
     private IDisposable? _states;
-    private Task? _loader;
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        if (inbound.Client is not { } client) return Task.CompletedTask;
-        _events = client.Events
-            .Where(e => e.EventName is "CUSTOM" or "CHANNEL_ORIGINATE" or "CHANNEL_BRIDGE" or "CHANNEL_HANGUP_COMPLETE")
-            .Subscribe(OnEvent, ex => LogFeedFailed(logger, ex));
-        _states = client.States.Where(s => s.Connected).Subscribe(_ => _reload.Writer.TryWrite(0), ex => LogFeedFailed(logger, ex));
-        _reload.Writer.TryWrite(0);
-        _loader = Task.Run(() => LoadAgentsAsync(client, _stopping.Token), CancellationToken.None);
+        var boxes = inbound.Boxes;
+        if (boxes.All.Count == 0) return Task.CompletedTask;
+        _events = boxes.Events
+            .Where(e => e.Event.EventName is "CUSTOM" or "CHANNEL_ORIGINATE" or "CHANNEL_BRIDGE" or "CHANNEL_HANGUP_COMPLETE")
+            .Subscribe(e => OnEvent(e.Event), ex => LogFeedFailed(logger, ex));
 
-        // Sent again by the client after every reconnect; not awaited: FreeSWITCH may be down at start.
-        _ = InboundSubscription.SubscribeAsync(client, DeskServices.Events, reason => LogSubscribeFailed(logger, reason), _stopping.Token);
+        // One loader per box: a box that is slow or down does not hold up another's agents.
+        var reloads = new Dictionary<FreeSwitchBox, Channel<int>>();
+        foreach (var box in boxes.All)
+        {
+            var reload = Channel.CreateBounded<int>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+            reloads[box] = reload;
+            _reloads.Add(reload);
+            reload.Writer.TryWrite(0);
+            _loaders.Add(Task.Run(() => LoadAgentsAsync(box, reload.Reader, _stopping.Token), CancellationToken.None));
+        }
+
+        _states = boxes.States.Where(s => s.State.Connected).Subscribe(s => reloads[s.Box].Writer.TryWrite(0), ex => LogFeedFailed(logger, ex));
+
+        // Sent again by each client after every reconnect; not awaited: a box may be down at start.
+        _ = boxes.SubscribeAsync(DeskServices.Events, (box, reason) => LogSubscribeFailed(logger, box.Name, reason), _stopping.Token);
         return Task.CompletedTask;
     }
 
@@ -60,8 +72,8 @@ internal sealed partial class DeskFeed(InboundClientService inbound, DeskService
         _events?.Dispose();
         _states?.Dispose();
         await _stopping.CancelAsync();
-        _reload.Writer.TryComplete();
-        if (_loader is not null) await _loader.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        foreach (var reload in _reloads) reload.Writer.TryComplete();
+        await Task.WhenAll(_loaders).WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
     public void Dispose()
@@ -95,12 +107,12 @@ internal sealed partial class DeskFeed(InboundClientService inbound, DeskService
         }
     }
 
-
-    private async Task LoadAgentsAsync(EslInboundClient client, CancellationToken stopping)
+    private async Task LoadAgentsAsync(FreeSwitchBox box, ChannelReader<int> reloads, CancellationToken stopping)
     {
+        var client = box.Client;
         try
         {
-            await foreach (var _ in _reload.Reader.ReadAllAsync(stopping).ConfigureAwait(false))
+            await foreach (var _ in reloads.ReadAllAsync(stopping).ConfigureAwait(false))
             {
                 try
                 {
@@ -110,19 +122,20 @@ internal sealed partial class DeskFeed(InboundClientService inbound, DeskService
                     var reply = await client.ApiAsync("callcenter_config agent list", limit.Token).ConfigureAwait(false);
                     if (DeskCommands.ParseAgentList(reply.Body) is { } agents)
                     {
+                        box.SetAgents(agents.Select(a => a.Agent));
                         desk.SetAgents(agents);
-                        LogAgentsLoaded(logger, agents.Count);
+                        LogAgentsLoaded(logger, agents.Count, box.Name);
                     }
                     else
                     {
-                        LogAgentsFailed(logger, reply.Body.Trim());
+                        LogAgentsFailed(logger, box.Name, reply.Body.Trim());
                     }
                 }
                 catch (Exception ex) when (ex is EslConnectionClosedException or EslProtocolException or IOException
                                                || ex is OperationCanceledException && !stopping.IsCancellationRequested)
                 {
                     // The next connect asks again.
-                    LogAgentsFailed(logger, ex.Message);
+                    LogAgentsFailed(logger, box.Name, ex.Message);
                 }
             }
         }
@@ -131,14 +144,14 @@ internal sealed partial class DeskFeed(InboundClientService inbound, DeskService
         }
     }
 
-    [LoggerMessage(EventId = 1111, Level = LogLevel.Information, Message = "Desk: {Count} agents loaded from mod_callcenter")]
-    private static partial void LogAgentsLoaded(ILogger logger, int count);
+    [LoggerMessage(EventId = 1111, Level = LogLevel.Information, Message = "Desk: {Count} agents loaded from mod_callcenter on box {Box}")]
+    private static partial void LogAgentsLoaded(ILogger logger, int count, string box);
 
-    [LoggerMessage(EventId = 1112, Level = LogLevel.Warning, Message = "Desk: the agent list could not be read ({Reason})")]
-    private static partial void LogAgentsFailed(ILogger logger, string reason);
+    [LoggerMessage(EventId = 1112, Level = LogLevel.Warning, Message = "Desk: the agent list of box {Box} could not be read ({Reason})")]
+    private static partial void LogAgentsFailed(ILogger logger, string box, string reason);
 
-    [LoggerMessage(EventId = 1113, Level = LogLevel.Warning, Message = "Desk: subscribing to the desk's events failed ({Reason})")]
-    private static partial void LogSubscribeFailed(ILogger logger, string reason);
+    [LoggerMessage(EventId = 1113, Level = LogLevel.Warning, Message = "Desk: subscribing to the desk's events on box {Box} failed ({Reason})")]
+    private static partial void LogSubscribeFailed(ILogger logger, string box, string reason);
 
     [LoggerMessage(EventId = 1114, Level = LogLevel.Error, Message = "Desk: the event feed failed")]
     private static partial void LogFeedFailed(ILogger logger, Exception exception);

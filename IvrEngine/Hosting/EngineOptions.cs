@@ -64,24 +64,59 @@ public sealed class EngineOptions
     [Range(1, 3600)]
     public int ReplyTimeoutSeconds { get; set; } = 15;
 
-    /// <summary>The control connection to FreeSWITCH (port 8021).</summary>
+    /// <summary>The control connections to FreeSWITCH (port 8021): one box, or a list of them.</summary>
     public InboundSettings Inbound { get; set; } = new();
 
-    /// <summary>The control connection's settings.</summary>
+    /// <summary>The control connections' settings.</summary>
     public sealed class InboundSettings
     {
         /// <summary>Connect to FreeSWITCH's event socket.</summary>
         public bool Enabled { get; set; }
 
-        /// <summary>FreeSWITCH's host.</summary>
+        /// <summary>FreeSWITCH's host (one box: used when <see cref="Boxes"/> is empty).</summary>
         public string Host { get; set; } = "127.0.0.1";
 
-        /// <summary>event_socket.conf.xml listen-port.</summary>
+        /// <summary>event_socket.conf.xml listen-port (one box: used when <see cref="Boxes"/> is empty).</summary>
         [Range(1, 65535)]
         public int Port { get; set; } = 8021;
 
-        /// <summary>event_socket.conf.xml password; set it from the environment (Engine__Inbound__Password).</summary>
+        /// <summary>event_socket.conf.xml password; set it from the environment (Engine__Inbound__Password). With
+        /// <see cref="Boxes"/>, the password of every box that names none of its own.</summary>
         public string Password { get; set; } = string.Empty;
+
+        /// <summary>Several FreeSWITCH boxes, one control connection each; empty: the one box of <see cref="Host"/>,
+        /// <see cref="Port"/> and <see cref="Password"/>.</summary>
+        public List<InboundBox> Boxes { get; set; } = [];
+
+        /// <summary>The boxes to connect to: <see cref="Boxes"/>, or the one box of <see cref="Host"/> and
+        /// <see cref="Port"/>; each with its name (its own, else <c>host:port</c>) and its password (its own, else
+        /// <see cref="Password"/>).</summary>
+        public IReadOnlyList<InboundBox> EffectiveBoxes() =>
+            Boxes.Count == 0
+                ? [new InboundBox { Name = $"{Host}:{Port}", Host = Host, Port = Port, Password = Password }]
+                : [.. Boxes.Select(b => new InboundBox
+                {
+                    Name = string.IsNullOrWhiteSpace(b.Name) ? $"{b.Host}:{b.Port}" : b.Name.Trim(),
+                    Host = b.Host.Trim(),
+                    Port = b.Port,
+                    Password = string.IsNullOrEmpty(b.Password) ? Password : b.Password,
+                })];
+    }
+
+    /// <summary>One FreeSWITCH box of <c>Engine:Inbound:Boxes</c>.</summary>
+    public sealed class InboundBox
+    {
+        /// <summary>The box's name in logs and on the desk (optional; default <c>host:port</c>).</summary>
+        public string? Name { get; set; }
+
+        /// <summary>The box's host name or IP address.</summary>
+        public string Host { get; set; } = string.Empty;
+
+        /// <summary>Its event_socket.conf.xml listen-port.</summary>
+        public int Port { get; set; } = 8021;
+
+        /// <summary>Its event_socket.conf.xml password; empty: <see cref="InboundSettings.Password"/>.</summary>
+        public string? Password { get; set; }
     }
 }
 
@@ -110,18 +145,71 @@ internal sealed class EngineOptionsValidator : IValidateOptions<EngineOptions>
             }
         }
 
-        if (options.Inbound.Enabled && string.IsNullOrEmpty(options.Inbound.Password))
-        {
-            failures.Add("Engine:Inbound:Password is empty while Engine:Inbound:Enabled is true; set Engine__Inbound__Password.");
-        }
-
-        if (options.Inbound.Enabled && string.IsNullOrWhiteSpace(options.Inbound.Host))
-        {
-            failures.Add("Engine:Inbound:Host is empty.");
-        }
-
+        if (options.Inbound.Enabled) CheckInbound(options.Inbound, failures);
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
+
+    /// <summary>The one box of Engine:Inbound:Host/Port/Password, or every box of Engine:Inbound:Boxes: a host, a port,
+    /// a password (its own or the shared one), a name fit for logs, and no box twice.</summary>
+    private static void CheckInbound(EngineOptions.InboundSettings inbound, List<string> failures)
+    {
+        if (inbound.Boxes.Count == 0)
+        {
+            if (string.IsNullOrEmpty(inbound.Password))
+            {
+                failures.Add("Engine:Inbound:Password is empty while Engine:Inbound:Enabled is true; set Engine__Inbound__Password.");
+            }
+
+            if (string.IsNullOrWhiteSpace(inbound.Host)) failures.Add("Engine:Inbound:Host is empty.");
+            else if (!IsHost(inbound.Host)) failures.Add($"Engine:Inbound:Host \"{inbound.Host}\" is not a host name or an IP address.");
+            return;
+        }
+
+        var seen = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+        var names = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+        for (var i = 0; i < inbound.Boxes.Count; i++)
+        {
+            var box = inbound.Boxes[i];
+            var key = $"Engine:Inbound:Boxes:{i}";
+            if (box is null)
+            {
+                failures.Add($"{key} is empty; give it a Host, a Port and a Password.");
+                continue;
+            }
+
+            var host = box.Host?.Trim() ?? string.Empty;
+            if (host.Length == 0) failures.Add($"{key}:Host is empty.");
+            else if (!IsHost(host)) failures.Add($"{key}:Host \"{box.Host}\" is not a host name or an IP address.");
+            if (box.Port is < 1 or > 65535) failures.Add($"{key}:Port {box.Port} is not a port (1 to 65535).");
+            if (string.IsNullOrEmpty(box.Password) && string.IsNullOrEmpty(inbound.Password))
+            {
+                failures.Add($"{key}:Password is empty and so is Engine:Inbound:Password; set Engine__Inbound__Boxes__{i}__Password " +
+                    "(or Engine__Inbound__Password for every box).");
+            }
+
+            if (box.Name is { } name && name.Trim() is var trimmed && (trimmed.Length is 0 or > 64 || !trimmed.All(IsNameChar)))
+            {
+                failures.Add($"{key}:Name \"{name}\" must be 1 to 64 letters, digits, '.', '_', '-' or ':' (or left out: host:port).");
+            }
+
+            var address = $"{host}:{box.Port}";
+            if (host.Length > 0 && !seen.TryAdd(address, i))
+            {
+                failures.Add($"{key} ({address}) is the same box as Engine:Inbound:Boxes:{seen[address]}; list each box once.");
+                continue;
+            }
+
+            var shown = string.IsNullOrWhiteSpace(box.Name) ? address : box.Name.Trim();
+            if (!names.TryAdd(shown, i))
+            {
+                failures.Add($"{key}:Name \"{shown}\" is the name of Engine:Inbound:Boxes:{names[shown]} too; give each box a name of its own.");
+            }
+        }
+    }
+
+    private static bool IsHost(string host) => Uri.CheckHostName(host.Trim()) != UriHostNameType.Unknown;
+
+    private static bool IsNameChar(char c) => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-' or ':';
 
     /// <summary>A network in CIDR form, or a single address (a network of one).</summary>
     internal static bool TryParseNetwork(string? text, out IPNetwork network)

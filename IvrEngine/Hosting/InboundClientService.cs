@@ -5,38 +5,43 @@ using Microsoft.Extensions.Options;
 
 namespace IvrEngine.Hosting;
 
-/// <summary>Keeps the control connection to FreeSWITCH (port 8021) up when it is enabled; it reconnects by itself.</summary>
-public sealed class InboundClientService(IOptions<EngineOptions> options, ILoggerFactory loggers, TimeProvider time) : IHostedService, IAsyncDisposable
+/// <summary>Keeps the control connections to the FreeSWITCH boxes (port 8021) up when they are enabled: one client per
+/// box of <c>Engine:Inbound:Boxes</c> (or the one box of <c>Engine:Inbound:Host/Port</c>), each reconnecting by
+/// itself.</summary>
+public sealed class InboundClientService : IHostedService, IAsyncDisposable
 {
-    private EslInboundClient? _client;
+    /// <summary>Creates the clients (none when the inbound connection is off); they connect once started.</summary>
+    public InboundClientService(IOptions<EngineOptions> options, ILoggerFactory loggers, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var settings = options.Value.Inbound;
+        Boxes = settings.Enabled
+            ? new FreeSwitchBoxes(settings.EffectiveBoxes().Select(b => (b.Name!, new EslInboundOptions { Host = b.Host, Port = b.Port, Password = b.Password ?? string.Empty })),
+                loggers, time)
+            : FreeSwitchBoxes.None;
+    }
 
-    /// <summary>The client, when enabled.</summary>
-    public EslInboundClient? Client => _client;
+    /// <summary>Every box (none when the inbound connection is off).</summary>
+    public FreeSwitchBoxes Boxes { get; }
+
+    /// <summary>The first box's client, when enabled: what a one-box setup (and its tests) talks to. Route a call's
+    /// commands with <see cref="ClientFor"/> or <see cref="FreeSwitchBoxes.FindCallAsync"/>.</summary>
+    public EslInboundClient? Client => Boxes.First?.Client;
+
+    /// <summary>The connection to the box that reported <paramref name="coreUuid"/> (a call's connect data names its
+    /// box so); null when no box did.</summary>
+    public EslInboundClient? ClientFor(string? coreUuid) => Boxes.ByCoreUuid(coreUuid)?.Client;
 
     /// <inheritdoc />
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        var settings = options.Value.Inbound;
-        if (!settings.Enabled) return Task.CompletedTask;
-        _client = new EslInboundClient(new EslInboundOptions { Host = settings.Host, Port = settings.Port, Password = settings.Password },
-            loggers.CreateLogger<EslInboundClient>(), time);
-
-        // Not awaited: the engine serves calls while FreeSWITCH's control port comes and goes.
-        _ = _client.StartAsync(CancellationToken.None).ContinueWith(static _ => { }, CancellationToken.None,
-            TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+        Boxes.Start();
         return Task.CompletedTask;
     }
 
     /// <inheritdoc />
-    public async Task StopAsync(CancellationToken cancellationToken)
-    {
-        if (_client is not null) await _client.DisposeAsync();
-        _client = null;
-    }
+    public async Task StopAsync(CancellationToken cancellationToken) => await Boxes.DisposeAsync();
 
     /// <inheritdoc />
-    public async ValueTask DisposeAsync()
-    {
-        if (_client is not null) await _client.DisposeAsync();
-    }
+    public async ValueTask DisposeAsync() => await Boxes.DisposeAsync();
 }

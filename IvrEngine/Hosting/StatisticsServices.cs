@@ -103,13 +103,14 @@ internal sealed partial class StatisticsFeed(InboundClientService inbound, Stati
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        if (inbound.Client is not { } client) return Task.CompletedTask;
-        _events = client.Events
-            .Where(e => e.EventName is "CUSTOM" or "CHANNEL_HANGUP_COMPLETE")
-            .Subscribe(OnEvent, ex => LogFeedFailed(logger, ex));
+        var boxes = inbound.Boxes;
+        if (boxes.All.Count == 0) return Task.CompletedTask;
+        _events = boxes.Events
+            .Where(e => e.Event.EventName is "CUSTOM" or "CHANNEL_HANGUP_COMPLETE")
+            .Subscribe(e => OnEvent(e.Event), ex => LogFeedFailed(logger, ex));
 
-        // Not awaited: FreeSWITCH may be down at start; the client subscribes again when it connects.
-        _ = InboundSubscription.SubscribeAsync(client, Events, reason => LogSubscribeFailed(logger, reason), _stopping.Token);
+        // Not awaited: a box may be down at start; its client subscribes again when it connects.
+        _ = boxes.SubscribeAsync(Events, (box, reason) => LogSubscribeFailed(logger, box.Name, reason), _stopping.Token);
         return Task.CompletedTask;
     }
 
@@ -126,8 +127,8 @@ internal sealed partial class StatisticsFeed(InboundClientService inbound, Stati
         if (!_stopping.IsCancellationRequested) _stopping.Cancel();
     }
 
-    [LoggerMessage(EventId = 1205, Level = LogLevel.Warning, Message = "Statistics: subscribing to the statistics' events failed ({Reason})")]
-    private static partial void LogSubscribeFailed(ILogger logger, string reason);
+    [LoggerMessage(EventId = 1205, Level = LogLevel.Warning, Message = "Statistics: subscribing to the statistics' events on box {Box} failed ({Reason})")]
+    private static partial void LogSubscribeFailed(ILogger logger, string box, string reason);
 
     private void OnEvent(EslEvent e)
     {

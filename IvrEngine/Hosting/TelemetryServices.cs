@@ -94,9 +94,9 @@ internal sealed partial class TelemetryFeed(InboundClientService inbound, ILogge
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        if (inbound.Client is not { } client) return Task.CompletedTask;
-        // The generation grows with each login: past the first, a login is a reconnect.
-        _states = client.States.Where(s => s.Connected && s.Generation > 1)
+        if (inbound.Boxes.All.Count == 0) return Task.CompletedTask;
+        // The generation grows with each login of a box: past its first, a login is a reconnect.
+        _states = inbound.Boxes.States.Where(s => s.State.Connected && s.State.Generation > 1)
             .Subscribe(_ => EngineTelemetry.EventSocketReconnects.Add(1), ex => LogFeedFailed(logger, ex));
         return Task.CompletedTask;
     }

@@ -1,3 +1,4 @@
+using System.Reactive.Linq;
 using System.Diagnostics.Metrics;
 using IvrEngine.Calls;
 using IvrEngine.EventSocket;
@@ -42,16 +43,16 @@ public static class WebServices
         services.AddSingleton<IValidateOptions<WebOptions>, WebUrlsValidator>();
         services.AddSingleton(sp => new CallContextRegistry(sp.GetRequiredService<TimeProvider>(),
             ContextLimits(sp.GetRequiredService<IOptions<WebOptions>>().Value),
-            () => sp.GetRequiredService<InboundClientService>().Client is { IsConnected: true },
+            sp.GetRequiredService<InboundClientService>().Boxes.HearsHangupsOf,
             sp.GetRequiredService<ILogger<CallContextRegistry>>(), sp.GetService<IMeterFactory>()));
         services.AddSingleton<ICallContextSink>(sp => sp.GetRequiredService<CallContextRegistry>());
         services.AddSingleton(sp => new ContextApi(sp.GetRequiredService<CallContextRegistry>(), sp.GetRequiredService<IClientStore>(),
-            sp.GetRequiredService<PhoneNormalizer>(), () => sp.GetRequiredService<InboundClientService>().Client,
+            sp.GetRequiredService<PhoneNormalizer>(), sp.GetRequiredService<InboundClientService>().Boxes,
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ContextApi>>(), sp.GetRequiredService<IOptions<WebOptions>>().Value));
         services.AddDesk();
         services.AddSingleton(sp => new CardApi(sp.GetRequiredService<CallContextRegistry>(), sp.GetRequiredService<IClientStore>(),
             sp.GetRequiredService<IDeskStore>(), sp.GetRequiredService<DeskService>(), sp.GetRequiredService<PhoneNormalizer>(),
-            () => sp.GetRequiredService<InboundClientService>().Client, sp.GetRequiredService<IOptions<WebOptions>>().Value,
+            sp.GetRequiredService<InboundClientService>().Boxes, sp.GetRequiredService<IOptions<WebOptions>>().Value,
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<CardApi>>(), sp.GetService<Statistics.StatisticsCollector>()));
         services.AddSingleton(sp => new DeskApi(sp.GetRequiredService<DeskService>(), sp.GetRequiredService<DeskCommands>(),
             sp.GetRequiredService<CallContextRegistry>(), sp.GetRequiredService<CallRegistry>(), sp.GetRequiredService<TimeProvider>()));
@@ -87,18 +88,19 @@ public static class WebServices
         }
     }
 
-    /// <summary>Forgets a call's context when FreeSWITCH reports its hangup over the inbound connection.</summary>
+    /// <summary>Forgets a call's context when its FreeSWITCH box reports its hangup over the inbound connections (a
+    /// call's Unique-ID is unique across boxes).</summary>
     private sealed class HangupWatcher(InboundClientService inbound, CallContextRegistry contexts) : IHostedService, IDisposable
     {
         private IDisposable? _subscription;
 
         public Task StartAsync(CancellationToken cancellationToken)
         {
-            if (inbound.Client is not { } client) return Task.CompletedTask;
-            _subscription = client.Events.Hangups().Subscribe(h => { if (h.Complete) contexts.Remove(h.UniqueId); });
-            // Subscriptions are sent again after every reconnect; not awaited: FreeSWITCH may be down at start.
-            _ = client.SubscribeAsync(["CHANNEL_HANGUP_COMPLETE"], CancellationToken.None).ContinueWith(static _ => { }, CancellationToken.None,
-                TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+            var boxes = inbound.Boxes;
+            if (boxes.All.Count == 0) return Task.CompletedTask;
+            _subscription = boxes.Events.Select(e => e.Event).Hangups().Subscribe(h => { if (h.Complete) contexts.Remove(h.UniqueId); });
+            // Subscriptions are sent again after every reconnect; not awaited: a box may be down at start.
+            _ = boxes.SubscribeAsync(["CHANNEL_HANGUP_COMPLETE"], static (_, _) => { }, CancellationToken.None);
             return Task.CompletedTask;
         }
 

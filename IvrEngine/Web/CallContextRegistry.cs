@@ -28,9 +28,10 @@ public sealed class CallContextEntry
     private volatile bool _ivrEnded;
 
     internal CallContextEntry(string uuid, Guid contextId, string ani, string dnis, DateTimeOffset startedAt, Func<CallClientContext?> client,
-        bool hangupObserved, bool inIvr)
+        bool hangupObserved, bool inIvr, string? coreUuid = null)
     {
         Uuid = uuid;
+        CoreUuid = coreUuid;
         ContextId = contextId;
         Ani = ani;
         Dnis = dnis;
@@ -52,6 +53,10 @@ public sealed class CallContextEntry
 
     /// <summary>The context id (<c>ivr_context_id</c>).</summary>
     public Guid ContextId { get; }
+
+    /// <summary>The Core-UUID of the FreeSWITCH box that holds the call (from its connect data): an edit reaches the
+    /// live channel through that box's inbound connection. Null when unknown (a demo call).</summary>
+    public string? CoreUuid { get; }
 
     /// <summary>Caller number as FreeSWITCH gave it.</summary>
     public string Ani { get; }
@@ -155,7 +160,7 @@ public sealed class CallContextEntry
 
     private long Measure()
     {
-        long bytes = EntryOverhead + 2L * (Uuid.Length + Ani.Length + Dnis.Length);
+        long bytes = EntryOverhead + 2L * (Uuid.Length + Ani.Length + Dnis.Length + (CoreUuid?.Length ?? 0));
         foreach (var (name, value) in _variables) bytes += VariableOverhead + 2L * (name.Length + value.Length);
         bytes += Size(Volatile.Read(ref _settled)) + Size(Volatile.Read(ref _identified));
         if (Volatile.Read(ref _trail) is { } trail)
@@ -216,7 +221,7 @@ public sealed partial class CallContextRegistry : ICallContextSink
     private readonly Lock _evictGate = new();
     private readonly TimeProvider _time;
     private readonly CallContextLimits _limits;
-    private readonly Func<bool> _hangupsObserved;
+    private readonly Func<string?, bool> _hangupsObserved;
     private readonly ILogger _logger;
     private readonly Counter<long>? _evictedCounter;
     private long _bytes;
@@ -236,18 +241,18 @@ public sealed partial class CallContextRegistry : ICallContextSink
     /// <summary>Creates the registry.</summary>
     /// <param name="time">The clock.</param>
     /// <param name="limits">The bounds.</param>
-    /// <param name="hangupsObserved">True while the engine hears FreeSWITCH's hangups (asked as each call comes in);
-    /// null: never.</param>
+    /// <param name="hangupsObserved">True while the engine hears the hangups of the FreeSWITCH box with this Core-UUID
+    /// (asked as each call comes in, with the call's Core-UUID or null); null: never.</param>
     /// <param name="logger">Where evictions are logged.</param>
     /// <param name="meters">Makes the <c>IvrEngine.Contexts</c> meter (evictions, contexts, bytes); null: none.</param>
-    public CallContextRegistry(TimeProvider time, CallContextLimits limits, Func<bool>? hangupsObserved = null, ILogger? logger = null,
+    public CallContextRegistry(TimeProvider time, CallContextLimits limits, Func<string?, bool>? hangupsObserved = null, ILogger? logger = null,
         IMeterFactory? meters = null)
     {
         ArgumentNullException.ThrowIfNull(time);
         ArgumentNullException.ThrowIfNull(limits);
         _time = time;
         _limits = limits;
-        _hangupsObserved = hangupsObserved ?? (static () => false);
+        _hangupsObserved = hangupsObserved ?? (static _ => false);
         _logger = logger ?? NullLogger.Instance;
         if (meters?.Create("IvrEngine.Contexts") is { } meter)
         {
@@ -275,19 +280,19 @@ public sealed partial class CallContextRegistry : ICallContextSink
     {
         ArgumentNullException.ThrowIfNull(liveCall);
         ArgumentNullException.ThrowIfNull(client);
-        return new TrackedCall(liveCall, Open(liveCall.Uuid, liveCall.Ani, liveCall.Dnis, client, inIvr: true), this);
+        return new TrackedCall(liveCall, Open(liveCall.Uuid, liveCall.Ani, liveCall.Dnis, client, inIvr: true, liveCall.CoreUuid), this);
     }
 
     /// <summary>Starts tracking a call that has no live IVR session here (a demo call); same rules as
     /// <see cref="Track"/>, its client asked once, now.</summary>
-    public CallContextEntry Open(string uuid, string ani, string dnis, Func<CallClientContext?> client) => Open(uuid, ani, dnis, client, inIvr: false);
+    public CallContextEntry Open(string uuid, string ani, string dnis, Func<CallClientContext?> client) => Open(uuid, ani, dnis, client, inIvr: false, coreUuid: null);
 
-    private CallContextEntry Open(string uuid, string ani, string dnis, Func<CallClientContext?> client, bool inIvr)
+    private CallContextEntry Open(string uuid, string ani, string dnis, Func<CallClientContext?> client, bool inIvr, string? coreUuid)
     {
         ArgumentNullException.ThrowIfNull(client);
         Sweep();
         var now = _time.GetUtcNow();
-        var entry = new CallContextEntry(uuid, Guid.NewGuid(), ani, dnis, now, client, _hangupsObserved(), inIvr)
+        var entry = new CallContextEntry(uuid, Guid.NewGuid(), ani, dnis, now, client, _hangupsObserved(coreUuid), inIvr, coreUuid)
         {
             LastSeen = now,
             Sequence = Interlocked.Increment(ref _opened),
@@ -429,6 +434,8 @@ public sealed partial class CallContextRegistry : ICallContextSink
         public string Dnis => inner.Dnis;
 
         public string? CallerName => inner.CallerName;
+
+        public string? CoreUuid => inner.CoreUuid;
 
         public CallState State => inner.State;
 

@@ -21,7 +21,7 @@ public sealed partial class CardApi(
     IDeskStore desk,
     DeskService live,
     PhoneNormalizer phones,
-    Func<EslInboundClient?> inbound,
+    FreeSwitchBoxes boxes,
     WebOptions options,
     TimeProvider time,
     ILogger<CardApi> logger,
@@ -534,7 +534,7 @@ public sealed partial class CardApi(
         var onDesk = live.Find(callUuid);
         if (entry is null || onDesk?.State == DeskCallState.WrapUp) return "the call has ended";
         if (onDesk?.How == "demo") return "a demo call has no channel";
-        return (await LiveChannel.PutOnCallAsync(inbound(), contexts, entry, variables, cancellationToken)).Why;
+        return (await LiveChannel.PutOnCallAsync(boxes, contexts, entry, variables, cancellationToken)).Why;
     }
 
     private async Task<(string? Ani, Guid? Client)> CallerOfAsync(string uuid, CancellationToken cancellationToken)

@@ -14,7 +14,7 @@ public sealed partial class ContextApi(
     CallContextRegistry contexts,
     IClientStore store,
     PhoneNormalizer phones,
-    Func<EslInboundClient?> inbound,
+    FreeSwitchBoxes boxes,
     TimeProvider time,
     ILogger<ContextApi> logger,
     WebOptions? options = null)
@@ -104,7 +104,7 @@ public sealed partial class ContextApi(
         }
 
         live.Add(new(ContextVariables.ClientVersion, saved.Version.ToString(CultureInfo.InvariantCulture)));
-        var (why, safe) = await LiveChannel.PutOnCallAsync(inbound(), contexts, entry, live, cancellationToken);
+        var (why, safe) = await LiveChannel.PutOnCallAsync(boxes, contexts, entry, live, cancellationToken);
         LogEdited(logger, uuid, clientId, saved.Version, string.Join(", ", safe.Select(v => v.Key)), why ?? "live channel updated");
         var result = new PatchResult(saved.Version, why is null, why, [.. safe.Select(v => v.Key)], ClientView.Of(saved, _options.CardNotes, _options.CardNoteChars));
         return why is null ? Results.Ok(result) : Results.Json(result, statusCode: StatusCodes.Status202Accepted);

@@ -17,28 +17,32 @@ public static class LiveChannel
     /// <summary>How long FreeSWITCH gets to answer each <c>uuid_setvar</c>.</summary>
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(5);
 
-    /// <summary>Puts an agent's edit on the call's channel: each value made safe (<see cref="SafeValue"/>, empty ones
+    /// <summary>Puts an agent's edit on the call's channel, on the box that holds the call
+    /// (<see cref="FreeSwitchBoxes.FindCallAsync"/>): each value made safe (<see cref="SafeValue"/>, empty ones
     /// dropped), set, and recorded in the call's context when FreeSWITCH took them all. Returns why not (null when set)
     /// and the variables as they went onto the channel.</summary>
-    public static async Task<(string? Why, IReadOnlyList<KeyValuePair<string, string>> Safe)> PutOnCallAsync(EslInboundClient? client,
+    public static async Task<(string? Why, IReadOnlyList<KeyValuePair<string, string>> Safe)> PutOnCallAsync(FreeSwitchBoxes boxes,
         CallContextRegistry contexts, CallContextEntry entry, IEnumerable<KeyValuePair<string, string>> variables, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(boxes);
         ArgumentNullException.ThrowIfNull(contexts);
         ArgumentNullException.ThrowIfNull(entry);
         ArgumentNullException.ThrowIfNull(variables);
         List<KeyValuePair<string, string>> safe = [.. variables.Select(v => new KeyValuePair<string, string>(v.Key, SafeValue(v.Key, v.Value))).Where(v => v.Value.Length > 0)];
-        var why = await SetAsync(client, entry.Uuid, safe, Timeout, cancellationToken);
+        var (box, why) = await boxes.FindCallAsync(entry.Uuid, entry.CoreUuid, cancellationToken);
+        if (box is not null) why = await SetAsync(box, entry.Uuid, safe, Timeout, cancellationToken);
         if (why is null) contexts.Attach(entry, safe);
         return (why, safe);
     }
 
-    /// <summary>Sets every variable; returns null when all were set, else why not.</summary>
-    public static async Task<string?> SetAsync(EslInboundClient? client, string uuid, IReadOnlyList<KeyValuePair<string, string>> variables,
+    /// <summary>Sets every variable on <paramref name="box"/>; returns null when all were set, else why not.</summary>
+    public static async Task<string?> SetAsync(FreeSwitchBox box, string uuid, IReadOnlyList<KeyValuePair<string, string>> variables,
         TimeSpan timeout, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(box);
         ArgumentNullException.ThrowIfNull(variables);
-        if (client is null) return "the inbound connection to FreeSWITCH is off (Engine:Inbound:Enabled)";
-        if (!client.IsConnected) return "the inbound connection to FreeSWITCH is down";
+        var client = box.Client;
+        if (!client.IsConnected) return $"the inbound connection to FreeSWITCH box {box.Name} is down";
         foreach (var (name, value) in variables)
         {
             try

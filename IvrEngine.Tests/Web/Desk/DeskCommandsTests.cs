@@ -1,3 +1,4 @@
+using IvrEngine.EventSocket;
 using IvrEngine.Web.Desk;
 
 namespace IvrEngine.Tests.Web.Desk;
@@ -37,7 +38,7 @@ public sealed class DeskCommandsTests
     [Fact]
     public async Task Without_the_inbound_connection_setting_a_status_says_so()
     {
-        var commands = new DeskCommands(() => null);
+        var commands = new DeskCommands(FreeSwitchBoxes.None);
 
         (await commands.SetAgentStatusAsync("1001@default", "Available")).Should().Contain("inbound connection is off");
         (await commands.SetAgentStatusAsync("1001@default", "available")).Should().StartWith("the status must be one of");

@@ -53,6 +53,9 @@ public sealed class RecordedChannel : ITrackedCall
     public string? CallerName => null;
 
     /// <inheritdoc />
+    public string? CoreUuid => null;
+
+    /// <inheritdoc />
     public CallState State => _state;
 
     /// <summary>Cancelled once the call has ended (nothing waits here: every operation of a simulated call returns at

@@ -4,8 +4,10 @@ using IvrEngine.EventSocket;
 
 namespace IvrEngine.Web.Desk;
 
-/// <summary>What the desk asks of mod_callcenter over the engine's inbound connection.</summary>
-public sealed partial class DeskCommands(Func<EslInboundClient?> client, TimeSpan? timeout = null)
+/// <summary>What the desk asks of mod_callcenter over the engine's inbound connections.</summary>
+/// <param name="boxes">The FreeSWITCH boxes the engine is connected to.</param>
+/// <param name="timeout">How long each box gets to answer (default 5 s).</param>
+public sealed partial class DeskCommands(FreeSwitchBoxes boxes, TimeSpan? timeout = null)
 {
     /// <summary>The statuses an agent may be set to (mod_callcenter's own names).</summary>
     public static readonly IReadOnlySet<string> Statuses = new HashSet<string>(StringComparer.Ordinal)
@@ -18,28 +20,43 @@ public sealed partial class DeskCommands(Func<EslInboundClient?> client, TimeSpa
     /// <summary>Whether <paramref name="agent"/> is a mod_callcenter agent name this engine accepts (name@domain).</summary>
     public static bool IsAgentName(string? agent) => agent is not null && AgentName().IsMatch(agent);
 
-    /// <summary><c>callcenter_config agent set status &lt;agent&gt; '&lt;status&gt;'</c>: null when FreeSWITCH said +OK, else
-    /// the reason in plain words (a bad name or status, FreeSWITCH's refusal, no connection).</summary>
+    /// <summary><c>callcenter_config agent set status &lt;agent&gt; '&lt;status&gt;'</c> on every box whose agent list
+    /// has the agent (on every box when none lists it yet): null when each such box said +OK, else the reason in plain
+    /// words (a bad name or status, FreeSWITCH's refusal, no connection).</summary>
     public async Task<string?> SetAgentStatusAsync(string agent, string status, CancellationToken cancellationToken = default)
     {
         if (!IsAgentName(agent)) return "the agent name must look like 1001@default";
         if (status is null || !Statuses.Contains(status)) return $"the status must be one of {string.Join(", ", Statuses.Select(s => $"'{s}'"))}";
-        if (client() is not { } inbound) return "FreeSWITCH cannot be reached: the inbound connection is off";
+        if (boxes.All.Count == 0) return "FreeSWITCH cannot be reached: the inbound connection is off";
+        var targets = boxes.All.Where(b => b.Agents.Contains(agent)).ToList();
+        var known = targets.Count > 0;
+        if (!known) targets = [.. boxes.All];
+        var answers = await Task.WhenAll(targets.Select(box => SetOnBoxAsync(box, agent, status, cancellationToken))).ConfigureAwait(false);
+
+        // An agent no box listed yet is set wherever a box takes it; a known one must be set on each of its boxes.
+        if (!known && answers.Any(a => a is null)) return null;
+        var failures = answers.Where(a => a is not null).ToList();
+        return failures.Count == 0 ? null : string.Join("; ", failures);
+    }
+
+    private async Task<string?> SetOnBoxAsync(FreeSwitchBox box, string agent, string status, CancellationToken cancellationToken)
+    {
+        var where = boxes.All.Count > 1 ? $" (box {box.Name})" : string.Empty;
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         limit.CancelAfter(_timeout);
         try
         {
-            var reply = await inbound.ApiAsync($"callcenter_config agent set status {agent} '{status}'", limit.Token).ConfigureAwait(false);
+            var reply = await box.Client.ApiAsync($"callcenter_config agent set status {agent} '{status}'", limit.Token).ConfigureAwait(false);
             var text = reply.Body.Trim();
-            return text.StartsWith("+OK", StringComparison.Ordinal) ? null : $"FreeSWITCH refused: {(text.Length == 0 ? "no reply" : text)}";
+            return text.StartsWith("+OK", StringComparison.Ordinal) ? null : $"FreeSWITCH refused{where}: {(text.Length == 0 ? "no reply" : text)}";
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            return "FreeSWITCH cannot be reached: no answer in time";
+            return $"FreeSWITCH cannot be reached{where}: no answer in time";
         }
         catch (Exception ex) when (ex is EslConnectionClosedException or IOException)
         {
-            return "FreeSWITCH cannot be reached: " + ex.Message;
+            return $"FreeSWITCH cannot be reached{where}: " + ex.Message;
         }
     }
 
