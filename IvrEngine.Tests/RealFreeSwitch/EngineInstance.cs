@@ -61,20 +61,12 @@ internal sealed class EngineInstance : IAsyncDisposable
         .. settings,
     ];
 
-    /// <summary>True when the engine keeps inbound connections to a list of FreeSWITCH boxes (<c>Engine:Inbound:Boxes</c>);
-    /// false while it has the one connection of <c>Engine:Inbound:Host</c>/<c>Port</c>.</summary>
-    public static bool HasBoxList => typeof(EngineOptions.InboundSettings).GetProperty("Boxes") is not null;
-
-    /// <summary>How many inbound connections an engine given <paramref name="boxes"/> makes: all of them with the box list,
-    /// else the first only.</summary>
-    public static int InboundConnections(int boxes) => HasBoxList ? boxes : Math.Min(boxes, 1);
-
-    /// <summary>The inbound connection(s) to <paramref name="boxes"/>: the box list when the engine has it, else the first
-    /// box as the one inbound connection.</summary>
+    /// <summary>The inbound connection(s): to the one box as Engine:Inbound:Host/Port, or to each of several boxes as
+    /// Engine:Inbound:Boxes (named box1, box2, ... in the engine's log).</summary>
     private static IEnumerable<string> InboundArguments(IReadOnlyList<FreeSwitchInstance> boxes)
     {
         yield return "--Engine:Inbound:Enabled=true";
-        if (!HasBoxList || boxes.Count == 1)
+        if (boxes.Count == 1)
         {
             yield return $"--Engine:Inbound:Port={boxes[0].EslPort.ToString(CultureInfo.InvariantCulture)}";
             yield return $"--Engine:Inbound:Password={boxes[0].Password}";
@@ -84,6 +76,7 @@ internal sealed class EngineInstance : IAsyncDisposable
         for (var i = 0; i < boxes.Count; i++)
         {
             var box = $"--Engine:Inbound:Boxes:{i.ToString(CultureInfo.InvariantCulture)}";
+            yield return $"{box}:Name=box{(i + 1).ToString(CultureInfo.InvariantCulture)}";
             yield return $"{box}:Host=127.0.0.1";
             yield return $"{box}:Port={boxes[i].EslPort.ToString(CultureInfo.InvariantCulture)}";
             yield return $"{box}:Password={boxes[i].Password}";
@@ -109,8 +102,8 @@ internal sealed class EngineInstance : IAsyncDisposable
         return await StartProcessAsync(port, webPort, folder, artifacts, args, connections: 1);
     }
 
-    /// <summary>Starts the engine as a child process on <paramref name="port"/> with inbound connections to every one of
-    /// <paramref name="boxes"/> (<see cref="InboundConnections"/>); ready once it listens and each connection logged in.</summary>
+    /// <summary>Starts the engine as a child process on <paramref name="port"/> with an inbound connection to every one of
+    /// <paramref name="boxes"/>; ready once it listens and each connection logged in.</summary>
     public static Task<EngineInstance> StartProcessAsync(IReadOnlyList<FreeSwitchInstance> boxes, int port, string artifactName,
         IEnumerable<string> settings)
     {
@@ -119,7 +112,7 @@ internal sealed class EngineInstance : IAsyncDisposable
         var webPort = RealFreeSwitchEnvironment.FreePort();
         var args = Arguments(port, webPort, folder, boxes, settings);
         return StartProcessAsync(port, webPort, folder, Path.Combine(RealFreeSwitchEnvironment.ArtifactsFolder, artifactName), args,
-            InboundConnections(boxes.Count));
+            boxes.Count);
     }
 
     private static async Task<EngineInstance> StartProcessAsync(int port, int webPort, string folder, string artifacts, string[] args, int connections)

@@ -18,7 +18,7 @@ internal sealed record TwoBoxLabOptions
 
 /// <summary>Two real FreeSWITCH boxes and two engines on one PostgreSQL database, as docs/deployment.md lays them out:
 /// box 1's dialplan tries engine A first and engine B second, box 2's the other way round; each engine is a child
-/// process (a test can kill it) with an inbound connection to both boxes and the same database. Each box has its own
+/// process (a test can kill it) with an inbound connection to both boxes (Engine:Inbound:Boxes) and the same database. Each box has its own
 /// ports (event socket, SIP, a block of RTP ports) and folders (log, db, run); the engines their own outbound and web
 /// ports. Stops all of it, keeping the logs, when disposed. Knows nothing of xunit.</summary>
 internal sealed class TwoBoxLab : IAsyncDisposable
