@@ -24,7 +24,7 @@ public static class DeskServices
         services.AddSingleton(sp => new DeskService(sp.GetRequiredService<TimeProvider>(), logger: sp.GetRequiredService<ILogger<DeskService>>()));
         services.AddSingleton(sp => new DeskCommands(sp.GetRequiredService<InboundClientService>().Boxes));
         services.AddHostedService(sp => new DeskFeed(sp.GetRequiredService<InboundClientService>(), sp.GetRequiredService<DeskService>(),
-            sp.GetRequiredService<ILogger<DeskFeed>>()));
+            sp.GetRequiredService<ILogger<DeskFeed>>(), sp.GetService<Cluster.DeskOfferShare>()));
         return services;
     }
 }
@@ -32,7 +32,8 @@ public static class DeskServices
 /// <summary>Feeds the desk from the inbound connections of every box: mod_callcenter's callcenter::info events and the
 /// channel events of the direct route; after every (re)connect of a box, the agents as its <c>callcenter_config agent
 /// list</c> lists them (kept on the box too, so an agent's status goes to the boxes that have the agent).</summary>
-internal sealed partial class DeskFeed(InboundClientService inbound, DeskService desk, ILogger<DeskFeed> logger) : IHostedService, IDisposable
+internal sealed partial class DeskFeed(InboundClientService inbound, DeskService desk, ILogger<DeskFeed> logger, Cluster.DeskOfferShare? offers = null)
+    : IHostedService, IDisposable
 {
     private static readonly TimeSpan s_apiTimeout = TimeSpan.FromSeconds(10);
     private readonly CancellationTokenSource _stopping = new();
@@ -88,9 +89,12 @@ internal sealed partial class DeskFeed(InboundClientService inbound, DeskService
     {
         try
         {
+            if (e.EventName == "CUSTOM" && e.EventSubclass != "callcenter::info") return;
+
+            // Several engines: which box the call is on, for the one engine that writes its offers.
+            offers?.Heard(e);
             if (e.EventName == "CUSTOM")
             {
-                if (e.EventSubclass != "callcenter::info") return;
                 desk.Apply(new CallcenterInfo(e.GetHeader("CC-Action") ?? string.Empty, e.GetHeader("CC-Queue"), e.GetHeader("CC-Agent"),
                     e.GetHeader("CC-Member-UUID"), e.GetHeader("CC-Member-Session-UUID"), e.GetHeader("CC-Agent-UUID"), e));
             }

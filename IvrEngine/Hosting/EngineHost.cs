@@ -59,6 +59,7 @@ public static class EngineHost
         // After the inbound client: hosted services start in order, and the statistics' feed subscribes to its events.
         builder.Services.AddStatistics(builder.Configuration);
         builder.Services.AddWeb(builder.Configuration);
+        builder.Services.AddCluster(builder.Configuration);
         builder.Services.AddTelemetry(builder.Configuration);
         configure?.Invoke(builder.Services);
         return builder.Build();

@@ -26,10 +26,15 @@ public static class StatisticsServices
         services.AddOptions<StatisticsOptions>().Bind(configuration.GetSection(StatisticsOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton<IStatisticsStore>(sp => sp.GetRequiredService<Profiles.IClientStore>() as IStatisticsStore
             ?? throw new InvalidOperationException("The registered IClientStore keeps no statistics; register an IStatisticsStore of its own."));
+        // Several engines (docs/architecture.md, "Several engines"): a call another engine's IVR served is that engine's
+        // to count, and the calls no IVR served are counted by the engine holding their box's lease.
         services.AddSingleton(sp => new StatisticsCollector(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<StatisticsOptions>>().Value,
-            switchEvents: sp.GetRequiredService<IOptions<EngineOptions>>().Value.Inbound.Enabled));
+            switchEvents: sp.GetRequiredService<IOptions<EngineOptions>>().Value.Inbound.Enabled)
+        {
+            ServedElsewhere = sp.GetService<Cluster.SharedContextMirror>() is { } mirror ? mirror.ServedElsewhere : null,
+        });
         services.AddHostedService(sp => new StatisticsFeed(sp.GetRequiredService<InboundClientService>(), sp.GetRequiredService<StatisticsCollector>(),
-            sp.GetRequiredService<ILogger<StatisticsFeed>>()));
+            sp.GetRequiredService<ILogger<StatisticsFeed>>(), sp.GetService<Cluster.BoxLeases>() is { } leases ? leases.Holds : null));
         services.AddHostedService(sp => new StatisticsFlusher(sp.GetRequiredService<StatisticsCollector>(), sp.GetRequiredService<IStatisticsStore>(),
             sp.GetRequiredService<IOptions<StatisticsOptions>>().Value, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<StatisticsFlusher>>()));
         return services;
@@ -37,12 +42,18 @@ public static class StatisticsServices
 
     /// <summary>Gives the collector what it counts of an event from FreeSWITCH: mod_callcenter's callcenter::info
     /// events about callers, and channels' CHANNEL_HANGUP_COMPLETE; others are ignored.</summary>
-    internal static void Feed(StatisticsCollector collector, EslEvent e)
+    /// <param name="collector">The collector.</param>
+    /// <param name="e">The event.</param>
+    /// <param name="countsQueueOnly">Several engines: true when this engine counts the calls of the event's box that
+    /// no IVR of its own served (it holds the box's lease); a queue event of a call the collector does not follow is
+    /// dropped otherwise. Null (one engine): every event is counted.</param>
+    internal static void Feed(StatisticsCollector collector, EslEvent e, Func<EslEvent, bool>? countsQueueOnly = null)
     {
         if (e.EventName == "CUSTOM")
         {
             if (e.EventSubclass != "callcenter::info") return;
             if (QueueEventOf(CallcenterInfoOf(e)) is not { } queueEvent) return;
+            if (countsQueueOnly is not null && !countsQueueOnly(e) && !collector.Follows(queueEvent.CallUuid)) return;
             collector.Queue(queueEvent);
 
             // The queue-wait metric reads the same event, parsed once.
@@ -92,7 +103,8 @@ public static class StatisticsServices
 /// <summary>Feeds the collector from the inbound connection: callcenter::info and CHANNEL_HANGUP_COMPLETE, which it
 /// subscribes to itself (the desk and the telemetry subscribe to some of them too: a subscription adds to the
 /// connection's, and the client sends it again after every reconnect).</summary>
-internal sealed partial class StatisticsFeed(InboundClientService inbound, StatisticsCollector collector, ILogger<StatisticsFeed> logger) : IHostedService, IDisposable
+internal sealed partial class StatisticsFeed(InboundClientService inbound, StatisticsCollector collector, ILogger<StatisticsFeed> logger,
+    Func<EslEvent, bool>? countsQueueOnly = null) : IHostedService, IDisposable
 {
     /// <summary>The events the statistics read. CUSTOM comes last: mod_event_socket reads every word after it as a
     /// subclass.</summary>
@@ -134,7 +146,7 @@ internal sealed partial class StatisticsFeed(InboundClientService inbound, Stati
     {
         try
         {
-            StatisticsServices.Feed(collector, e);
+            StatisticsServices.Feed(collector, e, countsQueueOnly);
         }
 #pragma warning disable CA1031 // One bad event must not end the subscription.
         catch (Exception ex)

@@ -44,7 +44,7 @@ public static class WebServices
         services.AddSingleton(sp => new CallContextRegistry(sp.GetRequiredService<TimeProvider>(),
             ContextLimits(sp.GetRequiredService<IOptions<WebOptions>>().Value),
             sp.GetRequiredService<InboundClientService>().Boxes.HearsHangupsOf,
-            sp.GetRequiredService<ILogger<CallContextRegistry>>(), sp.GetService<IMeterFactory>()));
+            sp.GetRequiredService<ILogger<CallContextRegistry>>(), sp.GetService<IMeterFactory>(), sp.GetService<ISharedContexts>()));
         services.AddSingleton<ICallContextSink>(sp => sp.GetRequiredService<CallContextRegistry>());
         services.AddSingleton(sp => new ContextApi(sp.GetRequiredService<CallContextRegistry>(), sp.GetRequiredService<IClientStore>(),
             sp.GetRequiredService<PhoneNormalizer>(), sp.GetRequiredService<InboundClientService>().Boxes,

@@ -21,6 +21,7 @@ public sealed class StatisticsCollector : IDisposable
     private readonly object _tellGate = new();
     private bool _disposed;
     private long _counted;
+    private long _leftToOthers;
 
     /// <summary>Creates the collector.</summary>
     /// <param name="time">The clock of the grace after a hangup and of forgetting silent calls.</param>
@@ -41,6 +42,20 @@ public sealed class StatisticsCollector : IDisposable
         {
             lock (_gate) return _calls.Count;
         }
+    }
+
+    /// <summary>With several engines (docs/architecture.md, "Several engines"): true for a call another engine's IVR
+    /// served. Such a call is that engine's to count: a call this collector followed from the queue's events only is
+    /// dropped, not counted, when this says so as it would be counted. Null (one engine): every call is counted.</summary>
+    public Func<string, bool>? ServedElsewhere { get; init; }
+
+    /// <summary>Calls dropped because another engine counts them (<see cref="ServedElsewhere"/>).</summary>
+    public long LeftToOthers => Interlocked.Read(ref _leftToOthers);
+
+    /// <summary>True while the call is followed (its IVR ran here, or its queue's events are counted here).</summary>
+    public bool Follows(string callUuid)
+    {
+        lock (_gate) return _calls.ContainsKey(callUuid);
     }
 
     /// <summary>Calls counted since the start.</summary>
@@ -278,6 +293,12 @@ public sealed class StatisticsCollector : IDisposable
     private void CountLocked(CallJourney journey)
     {
         _calls.Remove(journey.CallUuid);
+        if (!journey.ExpectsIvr && journey.Ivr is null && ServedElsewhere?.Invoke(journey.CallUuid) == true)
+        {
+            Interlocked.Increment(ref _leftToOthers);
+            return;
+        }
+
         var (facts, totals, offers) = journey.Count();
         AddLocked(facts, totals);
         foreach (var (offerFacts, offerTotals) in offers) AddLocked(offerFacts, offerTotals);

@@ -27,6 +27,24 @@ public sealed class CallContextEntry
     private bool _removed;
     private volatile bool _ivrEnded;
 
+    /// <summary>An entry of a call another engine served, as the shared state has it (<see cref="ServedBy"/> names
+    /// that engine).</summary>
+    internal CallContextEntry(CallContextSnapshot snapshot)
+    {
+        Uuid = snapshot.Uuid;
+        ContextId = snapshot.ContextId;
+        Ani = snapshot.Ani;
+        Dnis = snapshot.Dnis;
+        StartedAt = snapshot.StartedAt;
+        HangupObserved = true;
+        ServedBy = snapshot.Engine;
+        Box = snapshot.Box;
+        _settled = snapshot.Client;
+        _ivrEnded = snapshot.IvrEnded;
+        _trail = snapshot.Trail;
+        foreach (var (name, value) in snapshot.Variables) _variables[name] = value;
+    }
+
     internal CallContextEntry(string uuid, Guid contextId, string ani, string dnis, DateTimeOffset startedAt, Func<CallClientContext?> client,
         bool hangupObserved, bool inIvr, string? coreUuid = null)
     {
@@ -66,6 +84,13 @@ public sealed class CallContextEntry
 
     /// <summary>When the call reached the engine.</summary>
     public DateTimeOffset StartedAt { get; }
+
+    /// <summary>The engine (Engine:Name) whose IVR served the call when it was not this one (the entry mirrors the
+    /// shared state, docs/architecture.md "Several engines"); null when this engine served it.</summary>
+    public string? ServedBy { get; }
+
+    /// <summary>The FreeSWITCH (its Core-UUID) that owns the call, when known.</summary>
+    public string? Box { get; internal set; }
 
     /// <summary>Last time the call was seen (tracked, attached to, read or edited); the time-to-live counts from it.</summary>
     public DateTimeOffset LastSeen { get; internal set; }
@@ -117,6 +142,26 @@ public sealed class CallContextEntry
     {
         foreach (var (name, value) in variables) _variables[name] = value;
     }
+
+    /// <summary>Takes what another engine wrote of the call: its variables (added to these), who it is when the other
+    /// engine settled it or an agent identified the caller there, the IVR's trail when this entry has none.</summary>
+    internal void Take(CallContextSnapshot snapshot)
+    {
+        foreach (var (name, value) in snapshot.Variables) _variables[name] = value;
+        if (snapshot.Client is { } client)
+        {
+            if (ServedBy is not null && !string.Equals(client.MatchedBy, "agent", StringComparison.Ordinal)) Volatile.Write(ref _settled, client);
+            else if (string.Equals(client.MatchedBy, "agent", StringComparison.Ordinal)) Volatile.Write(ref _identified, client);
+        }
+
+        if (snapshot.Trail is { } trail && Volatile.Read(ref _trail) is null) Volatile.Write(ref _trail, trail);
+        if (snapshot.IvrEnded && ServedBy is not null) _ivrEnded = true;
+    }
+
+    /// <summary>The entry as the shared state keeps it; <paramref name="engine"/> is this engine's name (for the calls it
+    /// served).</summary>
+    public CallContextSnapshot Snapshot(string engine) =>
+        new(Uuid, ContextId, Ani, Dnis, StartedAt, ServedBy ?? engine, Box, IvrEnded, Client, Trail, Variables);
 
     /// <summary>Keeps who the provider says now and drops the provider (it may hold the IVR's lookup and its card).</summary>
     internal void Settle()
@@ -209,6 +254,34 @@ public sealed record CallContextLimits
     public long MaxBytes { get; init; } = 64L * 1024 * 1024;
 }
 
+/// <summary>A call's context as the engines share it (a row of <c>call_contexts</c>).</summary>
+/// <param name="Uuid">The call's Unique-ID.</param>
+/// <param name="ContextId">Its context id.</param>
+/// <param name="Ani">Caller number.</param>
+/// <param name="Dnis">Dialed number.</param>
+/// <param name="StartedAt">When the call reached the engine that served it.</param>
+/// <param name="Engine">That engine's name (Engine:Name).</param>
+/// <param name="Box">The FreeSWITCH that owns the call (Core-UUID), when known.</param>
+/// <param name="IvrEnded">That engine's IVR is done with the call.</param>
+/// <param name="Client">Who was found (or identified by an agent).</param>
+/// <param name="Trail">What the IVR did.</param>
+/// <param name="Variables">What is on the channel.</param>
+public sealed record CallContextSnapshot(string Uuid, Guid ContextId, string Ani, string Dnis, DateTimeOffset StartedAt, string Engine, string? Box,
+    bool IvrEnded, CallClientContext? Client, CallIvrTrail? Trail, IReadOnlyDictionary<string, string> Variables);
+
+/// <summary>Where the registry tells what changed in the contexts, for the engines that share them (PostgreSQL,
+/// docs/architecture.md "Several engines"). Called on the path of a call or an agent's edit: an implementation only
+/// notes the change and writes it later, never waits. Without several engines there is none (the registry behaves as
+/// it always did).</summary>
+public interface ISharedContexts
+{
+    /// <summary>A context was opened or changed here (tracked, attached to, identified, its IVR done).</summary>
+    void Changed(CallContextEntry entry);
+
+    /// <summary>A call ended (its hangup was heard here).</summary>
+    void Ended(string uuid);
+}
+
 /// <summary>The contexts of the calls this engine served, by Unique-ID and by context id, kept while the call lives:
 /// until FreeSWITCH reports its hangup (over the inbound connection) or, without that, for a time-to-live after it
 /// was last seen (shorter for calls that came in while the engine could not hear hangups). Bounded in count and bytes:
@@ -224,6 +297,7 @@ public sealed partial class CallContextRegistry : ICallContextSink
     private readonly Func<string?, bool> _hangupsObserved;
     private readonly ILogger _logger;
     private readonly Counter<long>? _evictedCounter;
+    private readonly ISharedContexts? _shared;
     private long _bytes;
     private long _evicted;
     private long _opened;
@@ -245,8 +319,9 @@ public sealed partial class CallContextRegistry : ICallContextSink
     /// (asked as each call comes in, with the call's Core-UUID or null); null: never.</param>
     /// <param name="logger">Where evictions are logged.</param>
     /// <param name="meters">Makes the <c>IvrEngine.Contexts</c> meter (evictions, contexts, bytes); null: none.</param>
+    /// <param name="shared">Told of every change made here, when the engines share their contexts; null: none.</param>
     public CallContextRegistry(TimeProvider time, CallContextLimits limits, Func<string?, bool>? hangupsObserved = null, ILogger? logger = null,
-        IMeterFactory? meters = null)
+        IMeterFactory? meters = null, ISharedContexts? shared = null)
     {
         ArgumentNullException.ThrowIfNull(time);
         ArgumentNullException.ThrowIfNull(limits);
@@ -254,6 +329,7 @@ public sealed partial class CallContextRegistry : ICallContextSink
         _limits = limits;
         _hangupsObserved = hangupsObserved ?? (static _ => false);
         _logger = logger ?? NullLogger.Instance;
+        _shared = shared;
         if (meters?.Create("IvrEngine.Contexts") is { } meter)
         {
             _evictedCounter = meter.CreateCounter<long>("ivrengine.contexts.evicted", "{context}", "Call contexts dropped over the bounds");
@@ -301,8 +377,41 @@ public sealed partial class CallContextRegistry : ICallContextSink
         _byUuid[uuid] = entry;
         _byId[entry.ContextId] = entry;
         Recount(entry);
+        _shared?.Changed(entry);
         return entry;
     }
+
+    /// <summary>Opens or updates the entry of a call from what another engine wrote of it (the shared state); tells no
+    /// one (it came from there). Returns the entry.</summary>
+    public CallContextEntry Mirror(CallContextSnapshot snapshot)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        var now = _time.GetUtcNow();
+        if (_byUuid.TryGetValue(snapshot.Uuid, out var known) && known.ContextId == snapshot.ContextId)
+        {
+            known.Take(snapshot);
+            known.LastSeen = now;
+            Recount(known);
+            return known;
+        }
+
+        Sweep();
+        var entry = new CallContextEntry(snapshot) { LastSeen = now, Sequence = Interlocked.Increment(ref _opened) };
+        if (known is not null) Remove(known);
+        _byUuid[entry.Uuid] = entry;
+        _byId[entry.ContextId] = entry;
+        Recount(entry);
+        return entry;
+    }
+
+    /// <summary>Forgets a call another engine said ended; tells no one.</summary>
+    public void Forget(string uuid)
+    {
+        if (_byUuid.TryGetValue(uuid, out var entry)) Remove(entry);
+    }
+
+    /// <summary>The entries kept now (any order).</summary>
+    public IReadOnlyList<CallContextEntry> Entries() => [.. _byUuid.Values];
 
     /// <summary>A call's context by Unique-ID; null when unknown or expired.</summary>
     public CallContextEntry? Find(string uuid) => Fresh(_byUuid.GetValueOrDefault(uuid));
@@ -317,6 +426,7 @@ public sealed partial class CallContextRegistry : ICallContextSink
         entry.Attach(variables);
         entry.LastSeen = _time.GetUtcNow();
         Recount(entry);
+        _shared?.Changed(entry);
     }
 
     /// <summary>An agent identified the caller of a tracked call (see <see cref="CallContextEntry.Client"/>).</summary>
@@ -325,12 +435,15 @@ public sealed partial class CallContextRegistry : ICallContextSink
         ArgumentNullException.ThrowIfNull(entry);
         entry.Identify(client);
         Recount(entry);
+        _shared?.Changed(entry);
     }
 
     /// <summary>Forgets a call (it hung up).</summary>
     public void Remove(string uuid)
     {
-        if (_byUuid.TryGetValue(uuid, out var entry)) Remove(entry);
+        if (!_byUuid.TryGetValue(uuid, out var entry)) return;
+        Remove(entry);
+        _shared?.Ended(uuid);
     }
 
     private bool Remove(CallContextEntry entry)
@@ -419,12 +532,14 @@ public sealed partial class CallContextRegistry : ICallContextSink
         {
             entry.Settle();
             owner.Recount(entry);
+            owner._shared?.Changed(entry);
         }
 
         public void ShowTrail(CallIvrTrail trail)
         {
             entry.ShowTrail(trail);
             owner.Recount(entry);
+            owner._shared?.Changed(entry);
         }
 
         public string Uuid => inner.Uuid;

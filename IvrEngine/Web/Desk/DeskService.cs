@@ -263,6 +263,49 @@ public sealed partial class DeskService : IDisposable
         Publish(changes);
     }
 
+    /// <summary>Something the desk shows of a call changed elsewhere (its context: the caller's name, category, code;
+    /// written by another engine or an agent's edit): every agent whose desk holds the call is told, as for a desk
+    /// change. Returns how many were.</summary>
+    public int Touch(string callUuid)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(callUuid);
+        var changes = new List<DeskChange>(1);
+        lock (_gate)
+        {
+            if (!_calls.TryGetValue(callUuid, out var list)) return 0;
+            foreach (var entry in list) changes.Add(Change(callUuid, entry.Agent, null));
+        }
+
+        Publish(changes);
+        return changes.Count;
+    }
+
+    /// <summary>An offer the desk did not see made (another engine wrote it before this one started): put on the desk
+    /// as it stood, unless the desk already has the call on that agent's desk. Returns whether it was put.</summary>
+    public bool Restore(DeskCall call)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        var changes = new List<DeskChange>(1);
+        lock (_gate)
+        {
+            if (FindLocked(call.CallUuid, call.Agent) is not null) return false;
+            EntriesLocked(call.CallUuid).Add(call);
+            RememberOfferLocked(call.Agent, call.CallUuid, call.OfferedAt);
+            changes.Add(Change(call.CallUuid, call.Agent, null));
+        }
+
+        Publish(changes);
+        return true;
+    }
+
+    /// <summary>The call on one agent's desk, or null.</summary>
+    public DeskCall? Find(string callUuid, string agent)
+    {
+        ArgumentNullException.ThrowIfNull(callUuid);
+        ArgumentNullException.ThrowIfNull(agent);
+        lock (_gate) return FindLocked(callUuid, agent);
+    }
+
     /// <summary>The agents as FreeSWITCH lists them (after every (re)connect): replaces what was known of each.</summary>
     public void SetAgents(IEnumerable<DeskAgent> agents)
     {

@@ -1,0 +1,79 @@
+using IvrEngine.Cluster;
+using IvrEngine.Profiles;
+using IvrEngine.Profiles.Postgres;
+using IvrEngine.Web;
+using IvrEngine.Web.Desk;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace IvrEngine.Hosting;
+
+/// <summary>Wires the live state shared by several engines through PostgreSQL (docs/architecture.md, "Several
+/// engines"), with <c>Store:Provider=PostgreSQL</c> only: the listener of the engines' notices, the contexts written
+/// through and mirrored, the boxes' leases and the desk offers. With LiteDB nothing is added, and the engine behaves as
+/// it always did.</summary>
+public static class ClusterServices
+{
+    /// <summary>Adds the shared live state when the store is PostgreSQL (once).</summary>
+    public static IServiceCollection AddCluster(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+        if (!StoreOptions.IsPostgres(configuration[$"{StoreOptions.Section}:{nameof(StoreOptions.Provider)}"])) return services;
+        if (services.Any(d => d.ServiceType == typeof(PostgresChangeListener))) return services;
+
+        // One data source for the engine (the PostgreSQL store registers the same one when it is there).
+        services.TryAddSingleton(sp => NpgsqlDataSource.Create(sp.GetRequiredService<IOptions<StoreOptions>>().Value.ConnectionString!));
+        services.AddSingleton<LiveStateStartup>();
+        services.AddHostedService(sp => sp.GetRequiredService<LiveStateStartup>());
+        services.AddSingleton(sp => new PostgresChangeListener(sp.GetRequiredService<NpgsqlDataSource>(), EngineName(sp),
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<PostgresChangeListener>>()));
+        services.AddSingleton<IObservable<StoreChange>>(sp => sp.GetRequiredService<PostgresChangeListener>());
+        services.AddSingleton(sp => new PostgresContextWriter(sp.GetRequiredService<NpgsqlDataSource>(), EngineName(sp),
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<PostgresContextWriter>>()));
+        services.AddSingleton<ISharedContexts>(sp => sp.GetRequiredService<PostgresContextWriter>());
+        services.AddSingleton(sp => new SharedContextMirror(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<PostgresChangeListener>(),
+            sp.GetRequiredService<CallContextRegistry>(), sp.GetService<DeskService>(), EngineName(sp), sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<SharedContextMirror>>()));
+        services.AddSingleton(sp => new BoxLeases(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<BoxLeases>>()));
+        services.AddSingleton(sp => new DeskOfferShare(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<DeskService>(),
+            sp.GetRequiredService<BoxLeases>(), sp.GetRequiredService<PostgresChangeListener>(), EngineName(sp), sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<DeskOfferShare>>()));
+
+        // The observers subscribe before the listener's first LISTEN, whose resync they read the shared state on.
+        services.AddHostedService(sp => sp.GetRequiredService<SharedContextMirror>());
+        services.AddHostedService(sp => sp.GetRequiredService<DeskOfferShare>());
+        services.AddHostedService(sp => sp.GetRequiredService<PostgresContextWriter>());
+        services.AddHostedService(sp => sp.GetRequiredService<BoxLeases>());
+        services.AddHostedService(sp => sp.GetRequiredService<PostgresChangeListener>());
+        return services;
+    }
+
+    private static string EngineName(IServiceProvider services) => services.GetRequiredService<IOptions<EngineOptions>>().Value.NameOrDefault;
+}
+
+/// <summary>Brings the schema up to the engine's before the live state is used (<c>Store:MigrateAtStart</c>; the same
+/// idempotent runner as the store's, under its advisory lock, so whichever runs first applies the scripts).</summary>
+internal sealed class LiveStateStartup(NpgsqlDataSource dataSource, IOptions<StoreOptions> store, IOptions<EngineOptions> engine) : IHostedLifecycleService
+{
+    public async Task StartingAsync(CancellationToken cancellationToken)
+    {
+        if (store.Value.MigrateAtStart) await PostgresMigrations.MigrateAsync(dataSource, engine.Value.NameOrDefault, cancellationToken: cancellationToken);
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}
