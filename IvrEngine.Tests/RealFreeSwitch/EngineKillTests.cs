@@ -28,7 +28,7 @@ public sealed class EngineKillTests(ITestOutputHelper output)
         await using var lab = await TwoBoxLab.StartAsync(new TwoBoxLabOptions
         {
             FreeSwitchEvents = ["CHANNEL_CREATE", "CHANNEL_ANSWER", "CHANNEL_EXECUTE", "CHANNEL_HANGUP", "CUSTOM", "callcenter::info"],
-            EngineSettings = ["--Web:CardNotes=100000"],
+            EngineSettings = ["--Web:CardNotes=1000"],
         }, nameof(Engine_A_killed_while_a_hundred_calls_run_every_call_reaches_a_queue_every_context_stays_readable_and_no_acknowledged_write_is_lost));
         var started = clock.Elapsed;
         // No phones: every agent signed out, so callers wait in their queues and nobody is rung.
@@ -51,6 +51,10 @@ public sealed class EngineKillTests(ITestOutputHelper output)
         callers.Insert(2, LoopbackBurst.BankCallersKnownByNumber[0]);
         var reachedA = new SocketCounter(lab.EngineA.Port, KillAfter);
         using var counting = lab.Box1.Client.Events.Subscribe(reachedA);
+        // Once engine A is dead, an unknown caller whose identification menu starts is on engine B: it presses 0 (an
+        // agent), so the test does not wait out the menu's three timeouts.
+        var keyer = new MenuKeyer(lab.Box1);
+        using var keying = lab.Box1.Client.Events.Subscribe(keyer);
 
         // Writes through engine A's API until it dies: each acknowledged one (200) must be in the database afterwards.
         using var stopWriting = new CancellationTokenSource();
@@ -58,13 +62,16 @@ public sealed class EngineKillTests(ITestOutputHelper output)
 
         var burst = LoopbackBurst.RunAsync(lab.Box1, new LoopbackBurstOptions
         {
-            Dialed = "5000", Callers = callers, Calls = Calls, PerSecond = CallsPerSecond, Patience = TimeSpan.FromSeconds(60),
+            Dialed = "5000", Callers = callers, Calls = Calls, PerSecond = CallsPerSecond,
+            // A known caller is queued within a second, an unknown one a few seconds after it pressed 0 on engine B.
+            Patience = TimeSpan.FromSeconds(25),
         });
         await reachedA.Reached.WaitAsync(TimeSpan.FromSeconds(60));
         await lab.EngineA.KillAsync();
         var killedAt = LoopbackBurst.NowMicroseconds();
+        keyer.Arm();
         await stopWriting.CancelAsync();
-        var (acknowledged, refused) = await writes;
+        var (acknowledged, refused, statuses) = await writes;
         var result = await burst;
 
         var calls = result.Calls;
@@ -73,6 +80,11 @@ public sealed class EngineKillTests(ITestOutputHelper output)
         var queued = calls.Count(c => c.B?.Queued is not null);
         var completed = calls.Count(c => c.B is { Queued: null, HungUp: not null, HangupCause: "NORMAL_CLEARING" });
         var lost = calls.Where(c => c.B?.Queued is null && c.B is not { HangupCause: "NORMAL_CLEARING" }).ToList();
+        // FreeSWITCH 1.10.12 leaves a channel in the socket application, silent, when the engine's socket closes before
+        // its `connect` (IvrEngine.Tests/Transcripts, outbound-connect-edge-cases E1): calls box 1 had just handed to
+        // engine A when it died. Counted apart, as the one way a call is lost here.
+        var neverAnswered = lost.Count(c => c.OriginateError is not null);
+        var socketErrors = lab.Box1.LogLines("Socket Error!").Count(l => l.Contains("[CRIT]", StringComparison.Ordinal));
 
         var unreadable = new List<string>();
         foreach (var call in calls.Where(c => c.B is { Queued: not null, HungUp: null }))
@@ -88,9 +100,9 @@ public sealed class EngineKillTests(ITestOutputHelper output)
 
         var report = string.Join(Environment.NewLine,
             $"two-box lab started in {started.TotalSeconds:0.0} s; burst of {Calls} calls at {CallsPerSecond}/s on box 1 (engine A first), engine A killed after {KillAfter} reached it",
-            $"calls: {queued} reached a queue, {completed} completed, {lost.Count} neither; {byA} transferred by engine A before the kill, {failedOver} went on to engine B by the dialplan",
+            $"calls: {queued} reached a queue, {completed} completed, {lost.Count} neither (of which {neverAnswered} never answered; FreeSWITCH logged {socketErrors} 'Socket Error!', a socket engine A accepted and never answered); {byA} transferred by engine A before the kill, {failedOver} went on to engine B by the dialplan; {keyer.Keyed} unknown callers pressed 0 in engine B's menu",
             $"contexts readable through engine B: {calls.Count(c => c.B is { Queued: not null, HungUp: null }) - unreadable.Count} of {calls.Count(c => c.B is { Queued: not null, HungUp: null })} live calls",
-            $"writes through engine A: {acknowledged.Count} acknowledged, {refused} not acknowledged; acknowledged and missing in PostgreSQL (read through B): {missing.Count}",
+            $"writes through engine A: {acknowledged.Count} acknowledged, {refused} not acknowledged ({statuses}); acknowledged and missing in PostgreSQL (read through B): {missing.Count}",
             $"test time {clock.Elapsed.TotalSeconds:0.0} s");
         output.WriteLine(report);
         File.AppendAllText(Path.Combine(RealFreeSwitchEnvironment.ArtifactsFolder, "engine-kill.txt"),
@@ -110,11 +122,13 @@ public sealed class EngineKillTests(ITestOutputHelper output)
     }
 
     /// <summary>Adds notes to the client through the API one after another until stopped or the engine stops
-    /// answering; returns the texts the engine acknowledged (200) and how many it did not.</summary>
-    private static async Task<(IReadOnlyList<string> Acknowledged, int Refused)> WriteNotesAsync(HttpClient http, Guid client, CancellationToken stop)
+    /// answering; returns the texts the engine acknowledged (200), how many it did not, and the answers that were not 200
+    /// (status or exception, with counts).</summary>
+    private static async Task<(IReadOnlyList<string> Acknowledged, int Refused, string Statuses)> WriteNotesAsync(HttpClient http, Guid client,
+        CancellationToken stop)
     {
         var acknowledged = new List<string>();
-        var refused = 0;
+        var others = new SortedDictionary<string, int>(StringComparer.Ordinal);
         for (var i = 0; !stop.IsCancellationRequested; i++)
         {
             var text = "note " + i.ToString(CultureInfo.InvariantCulture) + " " + Guid.NewGuid().ToString("N")[..8];
@@ -122,17 +136,54 @@ public sealed class EngineKillTests(ITestOutputHelper output)
             {
                 var (status, _, _) = await TwoEngineLabWeb.PostAsync(http, $"/api/clients/{client}/notes", new { text });
                 if (status == HttpStatusCode.OK) acknowledged.Add(text);
-                else refused++;
+                else others[((int)status).ToString(CultureInfo.InvariantCulture)] = others.GetValueOrDefault(((int)status).ToString(CultureInfo.InvariantCulture)) + 1;
             }
             catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or IOException)
             {
-                // The engine died under the request: not acknowledged.
-                refused++;
-                if (stop.IsCancellationRequested) break;
+                // The engine died under the request (or before it): not acknowledged, and nothing more to write.
+                others[ex.GetType().Name] = others.GetValueOrDefault(ex.GetType().Name) + 1;
+                break;
             }
         }
 
-        return (acknowledged, refused);
+        return (acknowledged, others.Values.Sum(), others.Count == 0 ? "none" : string.Join(", ", others.Select(o => $"{o.Key}: {o.Value}")));
+    }
+
+    /// <summary>Once armed, presses 0 (uuid_recv_dtmf) once on every channel whose identification menu starts.</summary>
+    private sealed class MenuKeyer(FreeSwitchInstance box) : IObserver<EslEvent>
+    {
+        private readonly HashSet<string> _keyed = new(StringComparer.Ordinal);
+        private volatile bool _armed;
+
+        public int Keyed
+        {
+            get
+            {
+                lock (_keyed) return _keyed.Count;
+            }
+        }
+
+        public void Arm() => _armed = true;
+
+        public void OnNext(EslEvent value)
+        {
+            if (!_armed || value.EventName != "CHANNEL_EXECUTE" || value["Application"] != "play_and_get_digits"
+                || value["Application-Data"]?.Contains("identify-menu", StringComparison.Ordinal) != true || value.UniqueId is not { } uuid) return;
+            lock (_keyed)
+            {
+                if (!_keyed.Add(uuid)) return;
+            }
+
+            _ = box.Client.ApiAsync($"uuid_recv_dtmf {uuid} 0");
+        }
+
+        public void OnError(Exception error)
+        {
+        }
+
+        public void OnCompleted()
+        {
+        }
     }
 
     /// <summary>Counts the calls box 1 handed to one engine (CHANNEL_EXECUTE socket to its port); completes

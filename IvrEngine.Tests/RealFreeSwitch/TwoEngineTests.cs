@@ -159,6 +159,12 @@ public sealed class TwoEngineTests(TwoEngineLabFixture fixture, ITestOutputHelpe
             channel["variable_ivr_note_author"].Should().NotBeNullOrEmpty();
             channel["variable_ivr_client_version"].Should().Be(body.GetProperty("version").GetInt32().ToString(CultureInfo.InvariantCulture));
             (await lab.Box1.ApiAsync($"uuid_exists {call.Caller}")).Trim().Should().Be("false", "box 1 never had the call");
+
+            // The note is in the one store: engine B reads it.
+            using var supervisorB = await DeskWeb.SignInAsync(lab.EngineB.WebBase, "supervisor");
+            var (read, onB, _) = await TwoEngineLabWeb.GetAsync(supervisorB, $"/api/clients/{client}");
+            read.Should().Be(HttpStatusCode.OK, onB.ToString());
+            onB.GetProperty("notes").EnumerateArray().Select(n => n.GetProperty("text").GetString()).Should().Contain(text);
         }
         finally
         {
