@@ -97,10 +97,14 @@ public sealed partial class FreeSwitchSimulator : IAsyncDisposable
     }
 
     /// <summary>Starts an inbound ESL server (like port 8021) on 127.0.0.1 with an ephemeral port.</summary>
-    public Task<InboundServer> StartInboundServerAsync(string password, CancellationToken ct = default)
+    public Task<InboundServer> StartInboundServerAsync(string password, CancellationToken ct = default) => StartInboundServerAsync(password, 0, ct);
+
+    /// <summary>Starts an inbound ESL server on 127.0.0.1 and <paramref name="port"/> (0: an ephemeral one), e.g. a box
+    /// that comes up where an engine has been trying to connect.</summary>
+    public Task<InboundServer> StartInboundServerAsync(string password, int port, CancellationToken ct = default)
     {
         ct.ThrowIfCancellationRequested();
-        var server = new InboundServer(this, password);
+        var server = new InboundServer(this, password, port);
         lock (_servers)
         {
             _servers.Add(server);

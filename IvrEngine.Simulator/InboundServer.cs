@@ -8,7 +8,7 @@ public sealed class InboundServer : IAsyncDisposable
 {
     private readonly FreeSwitchSimulator _sim;
     private readonly string _password;
-    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+    private readonly TcpListener _listener;
     private readonly List<EslConnection> _connections = [];
     private readonly HashSet<EslConnection> _logging = [];
     private readonly List<ReceivedCommand> _commands = [];
@@ -17,10 +17,11 @@ public sealed class InboundServer : IAsyncDisposable
     private int _authCount;
     private int _stopped;
 
-    internal InboundServer(FreeSwitchSimulator sim, string password)
+    internal InboundServer(FreeSwitchSimulator sim, string password, int port = 0)
     {
         _sim = sim;
         _password = password;
+        _listener = new TcpListener(IPAddress.Loopback, port);
     }
 
     /// <summary>Where the server listens.</summary>

@@ -18,6 +18,7 @@ public sealed partial class InboundClientTests : IDisposable
     private static readonly CaptureRecord Accepted = Inbound.First(CaptureFiles.FsToApp, r => r.ReplyText == "+OK accepted", "+OK accepted");
     private static readonly CaptureRecord Status = Inbound.Command("api status\n\n");
     private static readonly CaptureRecord EventsEnabled = Inbound.ReplyTo(Inbound.Command("event plain BACKGROUND_JOB\n\n"));
+    private const string BoxCoreUuid = "6f1c2a4e-3b5d-4c7e-9f80-1a2b3c4d5e6f";
     private readonly TcpListener _server = new(IPAddress.Loopback, 0);
     private readonly TimerWatchingTimeProvider _time = new();
 
@@ -35,6 +36,7 @@ public sealed partial class InboundClientTests : IDisposable
         await start.WaitAsync(Wire.Timeout);
         client.IsConnected.Should().BeTrue();
         client.Generation.Should().Be(1);
+        client.CoreUuid.Should().Be(BoxCoreUuid, "asked at login, before the connection is handed out");
 
         var api = client.ApiAsync("status");
         (await fs.ReadCommandBytesAsync()).Should().Equal(Status.Data);
@@ -101,6 +103,7 @@ public sealed partial class InboundClientTests : IDisposable
         await ok.SendAsync(Accepted.Data);                                               // +OK accepted
         (await ok.ReadCommandAsync()).Should().Be("event plain BACKGROUND_JOB\n\n");
         await ok.SendAsync("Content-Type: command/reply\nReply-Text: +OK event listener enabled plain\n\n");
+        await AnswerCoreUuidAsync(ok, BoxCoreUuid);
         await start.WaitAsync(Wire.Timeout);
         client.Generation.Should().Be(1);
     }
@@ -177,8 +180,32 @@ public sealed partial class InboundClientTests : IDisposable
 
     private async Task<RawPeer> AcceptAsync() => RawPeer.Accepted(await _server.AcceptSocketAsync().WaitAsync(Wire.Timeout));
 
-    /// <summary>Plays FreeSWITCH's side of a login: greeting, auth, the event subscription, then each filter.</summary>
-    private static async Task LoginAsync(RawPeer fs, string password, string[] events, params string[] filters)
+    [Fact]
+    public async Task A_box_that_does_not_answer_global_getvar_is_known_by_the_Core_UUID_of_its_first_event()
+    {
+        await using var client = NewClient("ClueCon");
+        var events = Channel.CreateUnbounded<EslEvent>();
+        using var subscription = client.Events.Subscribe(new Observer<EslEvent>(e => events.Writer.TryWrite(e)));
+        var start = client.StartAsync();
+        await using var fs = await AcceptAsync();
+        await LoginAnsweringAsync(fs, "ClueCon", ["BACKGROUND_JOB"], "-ERR global_getvar Command not found!\n");
+        await start.WaitAsync(Wire.Timeout);
+        client.CoreUuid.Should().BeNull();
+
+        var recorded = Inbound.Event("CHANNEL_CREATE");
+        await fs.SendAsync(recorded.Data);
+        var first = await events.Reader.ReadAsync().AsTask().WaitAsync(Wire.Timeout);
+
+        first.GetHeader("Core-UUID").Should().NotBeNullOrEmpty();
+        client.CoreUuid.Should().Be(first.GetHeader("Core-UUID"));
+    }
+
+    /// <summary>Plays FreeSWITCH's side of a login: greeting, auth, the event subscription, each filter, then the
+    /// question of its Core-UUID.</summary>
+    private static Task LoginAsync(RawPeer fs, string password, string[] events, params string[] filters) =>
+        LoginAnsweringAsync(fs, password, events, BoxCoreUuid, filters);
+
+    private static async Task LoginAnsweringAsync(RawPeer fs, string password, string[] events, string coreUuidAnswer, params string[] filters)
     {
         await fs.SendAsync(Greeting.Data);
         (await fs.ReadCommandAsync()).Should().Be($"auth {password}\n\n");
@@ -192,6 +219,16 @@ public sealed partial class InboundClientTests : IDisposable
             (await fs.ReadCommandAsync()).Should().Be(filter + "\n\n");
             await fs.SendAsync("Content-Type: command/reply\nReply-Text: +OK filter added.\n\n");
         }
+
+        await AnswerCoreUuidAsync(fs, coreUuidAnswer);
+    }
+
+    /// <summary><c>api global_getvar core_uuid</c> and FreeSWITCH's answer (mod_commands prints the value alone).</summary>
+    private static async Task AnswerCoreUuidAsync(RawPeer fs, string answer)
+    {
+        (await fs.ReadCommandAsync()).Should().Be("api global_getvar core_uuid\n\n");
+        var body = System.Text.Encoding.UTF8.GetBytes(answer);
+        await fs.SendAsync($"Content-Type: api/response\nContent-Length: {body.Length}\n\n{answer}");
     }
 
     [GeneratedRegex("\nJob-UUID: ([0-9a-f-]{36})\n")]

@@ -158,7 +158,7 @@ public sealed partial class EslInboundClient : IAsyncDisposable
                 lock (_gate) _current.TrySetResult(connection);
                 _states.OnNext(new EslInboundState(true, generation, null, CoreUuid));
                 var reason = await connection.Completion.WaitAsync(_stopping.Token);
-                LogDisconnected(_logger, reason.ToString());
+                LogDisconnected(_logger, _options.Host, _options.Port, reason.ToString());
                 _states.OnNext(new EslInboundState(false, generation, reason.ToString()));
             }
             catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
@@ -331,8 +331,8 @@ public sealed partial class EslInboundClient : IAsyncDisposable
     [LoggerMessage(EventId = 130, Level = LogLevel.Information, Message = "Inbound event socket {Host}:{Port} connected and authenticated (login {Generation})")]
     private static partial void LogConnected(ILogger logger, string host, int port, int generation);
 
-    [LoggerMessage(EventId = 131, Level = LogLevel.Warning, Message = "Inbound event socket dropped ({Reason}); reconnecting")]
-    private static partial void LogDisconnected(ILogger logger, string reason);
+    [LoggerMessage(EventId = 131, Level = LogLevel.Warning, Message = "Inbound event socket {Host}:{Port} dropped ({Reason}); reconnecting")]
+    private static partial void LogDisconnected(ILogger logger, string host, int port, string reason);
 
     [LoggerMessage(EventId = 132, Level = LogLevel.Warning, Message = "Inbound event socket {Host}:{Port}: {Error}; retrying with backoff")]
     private static partial void LogConnectFailed(ILogger logger, string host, int port, string error);

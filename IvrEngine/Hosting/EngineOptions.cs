@@ -207,7 +207,14 @@ internal sealed class EngineOptionsValidator : IValidateOptions<EngineOptions>
         }
     }
 
-    private static bool IsHost(string host) => Uri.CheckHostName(host.Trim()) != UriHostNameType.Unknown;
+    /// <summary>An IP address, or a host name of letters, digits, '.', '-' and '_' (container names have them).</summary>
+    private static bool IsHost(string host)
+    {
+        host = host.Trim();
+        return IPAddress.TryParse(host, out _)
+               || (host.Length <= 253 && host.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_')
+                   && char.IsAsciiLetterOrDigit(host[0]) && char.IsAsciiLetterOrDigit(host[^1]) && !host.Contains("..", StringComparison.Ordinal));
+    }
 
     private static bool IsNameChar(char c) => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-' or ':';
 
