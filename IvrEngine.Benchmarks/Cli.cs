@@ -59,6 +59,11 @@ internal static class Cli
               at most C live (default 16). After full collections prints the managed heap and RSS per kept context,
               the contexts kept and evicted (Web:MaxContexts, default 10000), CPU and allocations per call.
               See docs/benchmarks.md.
+          notify [--writes N] [--rate R] [--connection CS]
+              Cross-engine latency through PostgreSQL's LISTEN/NOTIFY: two engines' shares of the live state in this
+              process (a PostgreSQL of the run's own, fsync on, unless --connection names one): engine B opens N call
+              contexts (default 2000) at R a second (default 200); prints p50/p90/p99/max of B's open -> the context
+              found on engine A, then of an agent's edit on A -> seen on B. See docs/architecture.md, "Several engines".
           report [--interactions 1000000] [--days 90] [--rounds 5]
               N generated calls counted by the statistics' collector into a temporary store: what keeping the
               statistics costs per call, and the time of the main reports over the period. See docs/benchmarks.md.
@@ -89,6 +94,7 @@ internal static class Cli
                 "screenpop" => ScreenPopCommand.Run(rest),
                 "flood" => FloodCommand.Run(rest),
                 "contexts" => ContextsCommand.Run(rest),
+                "notify" => NotifyCommand.Run(rest),
                 "report" => ReportCommand.Run(rest),
 
                 "record" => Record.RecordCommand.Run(rest),

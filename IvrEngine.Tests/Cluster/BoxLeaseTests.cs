@@ -6,6 +6,7 @@ using IvrEngine.Profiles;
 using IvrEngine.Statistics;
 using IvrEngine.Tests.Support;
 using IvrEngine.Tests.Web.Desk;
+using IvrEngine.Web.Desk;
 
 namespace IvrEngine.Tests.Cluster;
 
@@ -86,6 +87,43 @@ public sealed class BoxLeaseTests
         b.Statistics.Following.Should().Be(0);
         var calls = Totals(a.Statistics) + Totals(b.Statistics);
         calls.Should().Be(2);
+    }
+
+    [PostgresFact]
+    public async Task The_box_holder_alone_writes_the_offers_and_an_engine_starting_later_puts_them_on_its_desk()
+    {
+        var database = await ClusterNode.DatabaseAsync();
+        await using var a = await ClusterNode.StartAsync(database, "engine-a");
+        await using var b = await ClusterNode.StartAsync(database, "engine-b");
+        var bTook = b.NextLease(l => l.Box == Box && l.Held);
+        b.Leases.Saw(Box);
+        await bTook;
+        a.Leases.Saw(Box);
+
+        foreach (var e in QueueCall("offered-call").Take(3))
+        {
+            a.DeskHears(e);
+            b.DeskHears(e);
+        }
+
+        while (true)
+        {
+            var next = b.NextApplied(c => c.Kind == StoreChangeKinds.Offer && c.Id == "offered-call");
+            if (await SharedContextTests.ScalarAsync(database, "SELECT state FROM desk_offers WHERE call_uuid = 'offered-call'") is "on-call") break;
+            await next;
+        }
+
+        a.Offers.Written.Should().Be(0, "engine A does not speak for the box");
+        b.Offers.Written.Should().BePositive();
+        (await SharedContextTests.ScalarAsync(database, "SELECT count(*) FROM desk_offers")).Should().Be(1L);
+
+        // An engine that was not there when the call was offered knows it from the table.
+        await using var c = await ClusterNode.StartAsync(database, "engine-c");
+        var onDesk = c.Desk.Find("offered-call", "1001@default");
+        onDesk.Should().NotBeNull();
+        (onDesk!.State, onDesk.Queue, onDesk.How).Should().Be((DeskCallState.OnCall, "general@default", "queue"));
+        c.Desk.WasOffered("1001@default", "offered-call").Should().BeTrue("the agent may open the call's card on engine C");
+        c.Offers.Restored.Should().Be(1);
     }
 
     /// <summary>The calls in the total slices taken from a collector.</summary>

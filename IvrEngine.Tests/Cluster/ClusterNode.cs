@@ -28,6 +28,7 @@ internal sealed class ClusterNode : IAsyncDisposable
         Listener = new PostgresChangeListener(data, name, TimeProvider.System, NullLogger<PostgresChangeListener>.Instance);
         Mirror = new SharedContextMirror(data, Listener, Contexts, Desk, name, TimeProvider.System, NullLogger<SharedContextMirror>.Instance);
         Leases = new BoxLeases(data, TimeProvider.System, NullLogger<BoxLeases>.Instance);
+        Offers = new DeskOfferShare(data, Desk, Leases, Listener, name, TimeProvider.System, NullLogger<DeskOfferShare>.Instance);
         Statistics = new StatisticsCollector(TimeProvider.System, new StatisticsOptions { HangupGraceSeconds = 0 }, switchEvents: true)
         {
             ServedElsewhere = Mirror.ServedElsewhere,
@@ -50,6 +51,8 @@ internal sealed class ClusterNode : IAsyncDisposable
 
     public BoxLeases Leases { get; }
 
+    public DeskOfferShare Offers { get; }
+
     public StatisticsCollector Statistics { get; }
 
     /// <summary>A database with the engine's schema.</summary>
@@ -66,17 +69,28 @@ internal sealed class ClusterNode : IAsyncDisposable
     {
         var node = new ClusterNode(name, NpgsqlDataSource.Create(connectionString));
         var listening = node.NextApplied(c => c.Kind == StoreChangeKinds.Resync);
+        var offersRead = node.Offers.Reloads.FirstAsync().Timeout(Patience).ToTask();
         await node.Mirror.StartAsync(CancellationToken.None);
+        await node.Offers.StartAsync(CancellationToken.None);
         await node.Writer.StartAsync(CancellationToken.None);
         await node.Leases.StartAsync(CancellationToken.None);
         await node.Listener.StartAsync(CancellationToken.None);
         await listening;
+        await offersRead;
         return node;
     }
 
     /// <summary>The next notice this node applied that matches (call it before the change it waits for).</summary>
     public Task<StoreChange> NextApplied(Func<StoreChange, bool> match) =>
         Mirror.Applied.Where(match).FirstAsync().Timeout(Patience).ToTask();
+
+    /// <summary>An event as this engine's inbound connection to the box gives it to the desk.</summary>
+    public void DeskHears(IvrEngine.EventSocket.EslEvent e)
+    {
+        Offers.Heard(e);
+        if (e.EventName == "CUSTOM") Desk.Apply(IvrEngine.Hosting.StatisticsServices.CallcenterInfoOf(e));
+        else Desk.ApplyChannel(e);
+    }
 
     /// <summary>The next change of a lease of this node that matches.</summary>
     public Task<(string Box, bool Held)> NextLease(Func<(string Box, bool Held), bool> match) =>
@@ -87,11 +101,13 @@ internal sealed class ClusterNode : IAsyncDisposable
         await Listener.StopAsync(CancellationToken.None);
         await Leases.StopAsync(CancellationToken.None);
         await Writer.StopAsync(CancellationToken.None);
+        await Offers.StopAsync(CancellationToken.None);
         await Mirror.StopAsync(CancellationToken.None);
         Listener.Dispose();
         Leases.Dispose();
         Writer.Dispose();
         Mirror.Dispose();
+        Offers.Dispose();
         Desk.Dispose();
         Statistics.Dispose();
         await Data.DisposeAsync();

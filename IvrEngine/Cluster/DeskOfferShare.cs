@@ -42,6 +42,7 @@ public sealed partial class DeskOfferShare : BackgroundService
     private readonly ConcurrentDictionary<(string Call, string Agent), byte> _pending = new();
     private readonly Channel<bool> _signal = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly Channel<bool> _reload = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly Broadcaster<int> _reloads = new();
     private IDisposable? _deskSubscription;
     private IDisposable? _noticeSubscription;
     private long _written;
@@ -62,6 +63,9 @@ public sealed partial class DeskOfferShare : BackgroundService
 
     /// <summary>Offer rows written since the start.</summary>
     public long Written => Interlocked.Read(ref _written);
+
+    /// <summary>After each reading of the table (at start and after every resync): how many offers it put on the desk.</summary>
+    public IObservable<int> Reloads => _reloads;
 
     /// <summary>Offers put on this desk from the table since the start.</summary>
     public long Restored => Interlocked.Read(ref _restored);
@@ -101,6 +105,7 @@ public sealed partial class DeskOfferShare : BackgroundService
     {
         _deskSubscription?.Dispose();
         _noticeSubscription?.Dispose();
+        _reloads.OnCompleted();
         base.Dispose();
     }
 
@@ -195,7 +200,7 @@ public sealed partial class DeskOfferShare : BackgroundService
                 {
                     try
                     {
-                        await ReloadAsync(stoppingToken).ConfigureAwait(false);
+                        _reloads.OnNext(await ReloadAsync(stoppingToken).ConfigureAwait(false));
                         break;
                     }
                     catch (Exception ex) when (ex is NpgsqlException or IOException or InvalidOperationException or TimeoutException)

@@ -38,7 +38,7 @@ public sealed class CallContextEntry
         StartedAt = snapshot.StartedAt;
         HangupObserved = true;
         ServedBy = snapshot.Engine;
-        Box = snapshot.Box;
+        CoreUuid = snapshot.Box;
         _settled = snapshot.Client;
         _ivrEnded = snapshot.IvrEnded;
         _trail = snapshot.Trail;
@@ -88,9 +88,6 @@ public sealed class CallContextEntry
     /// <summary>The engine (Engine:Name) whose IVR served the call when it was not this one (the entry mirrors the
     /// shared state, docs/architecture.md "Several engines"); null when this engine served it.</summary>
     public string? ServedBy { get; }
-
-    /// <summary>The FreeSWITCH (its Core-UUID) that owns the call, when known.</summary>
-    public string? Box { get; internal set; }
 
     /// <summary>Last time the call was seen (tracked, attached to, read or edited); the time-to-live counts from it.</summary>
     public DateTimeOffset LastSeen { get; internal set; }
@@ -161,7 +158,7 @@ public sealed class CallContextEntry
     /// <summary>The entry as the shared state keeps it; <paramref name="engine"/> is this engine's name (for the calls it
     /// served).</summary>
     public CallContextSnapshot Snapshot(string engine) =>
-        new(Uuid, ContextId, Ani, Dnis, StartedAt, ServedBy ?? engine, Box, IvrEnded, Client, Trail, Variables);
+        new(Uuid, ContextId, Ani, Dnis, StartedAt, ServedBy ?? engine, CoreUuid, IvrEnded, Client, Trail, Variables);
 
     /// <summary>Keeps who the provider says now and drops the provider (it may hold the IVR's lookup and its card).</summary>
     internal void Settle()
