@@ -1,23 +1,33 @@
 using IvrEngine.Profiles;
+using IvrEngine.Tests.Support;
 using Microsoft.Extensions.Time.Testing;
 
 namespace IvrEngine.Tests.Profiles;
 
-public sealed class StoreTests : IDisposable
+/// <summary>The client store's contract (<see cref="IClientStore"/>), run on each store by its subclass.</summary>
+public abstract class StoreTests<TStorage> : IAsyncLifetime
+    where TStorage : IStoreStorage, new()
 {
     private static readonly CardFingerprints Fingerprints = new("store-tests-key-0123456789");
-    private readonly StoreTempFolder _temp = new();
-    private readonly LiteDbClientStore _store;
+    private IClientStore _store = null!;
 
-    public StoreTests() => _store = _temp.Open();
+    protected TStorage Storage { get; } = new();
 
-    public void Dispose()
+    protected IClientStore Store => _store;
+
+    public async Task InitializeAsync()
     {
-        _store.Dispose();
-        _temp.Dispose();
+        await Storage.InitializeAsync();
+        _store = Storage.Open();
     }
 
-    [Fact]
+    public async Task DisposeAsync()
+    {
+        _store.Dispose();
+        await Storage.DisposeAsync();
+    }
+
+    [StoreFact]
     public async Task Insert_then_find_by_id_phone_account_and_card()
     {
         var card = StoreCards.New("Nino Beridze");
@@ -40,44 +50,27 @@ public sealed class StoreTests : IDisposable
         (await _store.CountAsync()).Should().Be(1);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Insert_sets_created_at_from_the_clock_when_missing()
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 3, 1, 9, 30, 0, TimeSpan.Zero));
         _store.Dispose();
-        using var store = _temp.Open(time);
+        using var store = Storage.Open(time);
         var card = await store.InsertAsync(StoreCards.New());
         card.CreatedAt.Should().Be(time.GetUtcNow());
     }
 
-    [Fact]
+    [StoreFact]
     public async Task The_store_survives_closing_and_reopening()
     {
         var card = await _store.InsertAsync(StoreCards.New());
         _store.Dispose();
-        using var reopened = _temp.Open();
+        using var reopened = Storage.Open();
         (await reopened.GetAsync(card.Id))!.Phones.Should().Equal(card.Phones);
         (await reopened.FindByPhoneAsync(card.Phones[0]))!.Id.Should().Be(card.Id);
     }
 
-    [Fact]
-    public void The_file_cannot_be_opened_twice_in_one_process()
-    {
-        var act = () => _temp.Open();
-        act.Should().Throw<ClientStoreException>().Where(e => e.InUse).WithMessage("*already open*");
-    }
-
-    [Fact]
-    public async Task The_folder_is_created()
-    {
-        var path = Path.Combine(_temp.Folder, "a", "b", "c.db");
-        using var store = new LiteDbClientStore(path);
-        await store.InsertAsync(StoreCards.New());
-        File.Exists(path).Should().BeTrue();
-        store.FilePath.Should().Be(path);
-    }
-
-    [Fact]
+    [StoreFact]
     public async Task A_phone_account_or_card_cannot_belong_to_two_clients()
     {
         var first = StoreCards.New();
@@ -115,7 +108,7 @@ public sealed class StoreTests : IDisposable
         (await _store.GetAsync(second.Id))!.Version.Should().Be(1);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Keys_compare_as_written_not_ignoring_case()
     {
         var lower = StoreCards.New();
@@ -129,7 +122,7 @@ public sealed class StoreTests : IDisposable
         (await _store.FindByAccountAsync("Abc-1")).Should().BeNull();
     }
 
-    [Fact]
+    [StoreFact]
     public async Task A_phone_must_be_e164()
     {
         var card = StoreCards.New();
@@ -138,7 +131,7 @@ public sealed class StoreTests : IDisposable
         (await act.Should().ThrowAsync<ArgumentException>()).WithMessage("*E.164*PhoneNormalizer*");
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Update_bumps_the_version_and_a_stale_writer_gets_a_conflict()
     {
         var created = await _store.InsertAsync(StoreCards.New("Original"));
@@ -163,14 +156,14 @@ public sealed class StoreTests : IDisposable
         stored.Version.Should().Be(2);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Updating_a_missing_card_says_so()
     {
         var act = () => _store.UpdateAsync(StoreCards.New());
         await act.Should().ThrowAsync<KeyNotFoundException>();
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Concurrent_writers_lose_no_update()
     {
         var created = await _store.InsertAsync(StoreCards.New());
@@ -199,7 +192,7 @@ public sealed class StoreTests : IDisposable
         stored.Version.Should().Be(1 + writers);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Hostile_strings_round_trip_exactly()
     {
         string[] hostile =
@@ -236,7 +229,7 @@ public sealed class StoreTests : IDisposable
         (await _store.FindByAccountAsync("acc'\"%"))!.Id.Should().Be(card.Id);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Dates_keep_ticks_and_offset_and_decimals_keep_every_digit()
     {
         var at = new DateTimeOffset(2026, 11, 23, 12, 34, 56, TimeSpan.FromHours(4)).AddTicks(1_234_567);
@@ -266,7 +259,7 @@ public sealed class StoreTests : IDisposable
         (await _store.GetAsync(card.Id))!.LastContactAt.Should().BeNull();
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Interactions_come_newest_first_and_the_last_from_a_number_is_found()
     {
         var client = await _store.InsertAsync(StoreCards.New());
@@ -311,7 +304,7 @@ public sealed class StoreTests : IDisposable
         (await _store.LastInteractionFromAsync("+10000000000")).Should().BeNull();
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Tickets_are_kept_per_client()
     {
         var client = await _store.InsertAsync(StoreCards.New());
@@ -326,43 +319,7 @@ public sealed class StoreTests : IDisposable
         (await _store.GetTicketsAsync(Guid.NewGuid())).Should().BeEmpty();
     }
 
-    [Fact]
-    public async Task A_campaign_read_once_is_read_again_without_waiting_for_the_store_and_a_write_is_seen_at_once()
-    {
-        // Every call's lookup asks for its dialed number's campaign; a burst asks for the same few numbers.
-        var stored = new Campaign { Dnis = "5000" };
-        foreach (var property in typeof(Campaign).GetProperties().Where(p => p.PropertyType == typeof(string) && p.Name != nameof(Campaign.Dnis)))
-        {
-            property.SetValue(stored, property.Name + " of 5000");
-        }
-
-        await _store.UpsertCampaignAsync(stored);
-        (await _store.FindCampaignAsync("5000")).Should().BeEquivalentTo(stored);
-        (await _store.FindCampaignAsync("5001")).Should().BeNull();
-
-        Task<Campaign?> again;
-        Task<Campaign?> none;
-        using (_store.HoldEngine())
-        {
-            again = _store.FindCampaignAsync("5000");
-            none = _store.FindCampaignAsync("5001");
-            again.IsCompleted.Should().BeTrue("the campaign was read before");
-            none.IsCompleted.Should().BeTrue("that the number has none was read before");
-        }
-
-        var copy = await again;
-        copy.Should().BeEquivalentTo(stored);
-        copy!.Name = "changed by a caller";
-        (await _store.FindCampaignAsync("5000"))!.Name.Should().Be("Name of 5000", "each caller gets its own copy");
-        (await none).Should().BeNull();
-
-        await _store.UpsertCampaignAsync(new Campaign { Dnis = "5001", Name = "New line" });
-        await _store.UpsertCampaignAsync(new Campaign { Dnis = "5000", Name = "Bank 2" });
-        (await _store.FindCampaignAsync("5001"))!.Name.Should().Be("New line");
-        (await _store.FindCampaignAsync("5000"))!.Name.Should().Be("Bank 2");
-    }
-
-    [Fact]
+    [StoreFact]
     public async Task Campaigns_are_keyed_by_dialed_number_and_replaced()
     {
         await _store.UpsertCampaignAsync(new Campaign { Dnis = "5000", Name = "Bank", Service = "bank", Language = "ka" });
@@ -378,7 +335,7 @@ public sealed class StoreTests : IDisposable
         (await _store.FindCampaignAsync(string.Empty)).Should().BeNull();
     }
 
-    [Fact]
+    [StoreFact]
     public async Task A_photo_round_trips_and_bumps_the_version()
     {
         var client = await _store.InsertAsync(StoreCards.New());
@@ -411,7 +368,7 @@ public sealed class StoreTests : IDisposable
         (await _store.GetAsync(client.Id))!.Version.Should().Be(3);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Insert_many_stores_all_in_one_go_and_refuses_a_duplicate_whole()
     {
         var cards = Enumerable.Range(0, 500).Select(_ => StoreCards.New()).ToList();
@@ -448,7 +405,7 @@ public sealed class StoreTests : IDisposable
         (await _store.InsertManyAsync([])).Should().Be(0);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task All_lists_every_card_in_id_order_across_pages()
     {
         var cards = Enumerable.Range(0, 1234).Select(_ => StoreCards.New()).ToList();
@@ -460,7 +417,7 @@ public sealed class StoreTests : IDisposable
         all.Select(c => c.Id).Should().BeInAscendingOrder();
     }
 
-    [Fact]
+    [StoreFact]
     public async Task A_disposed_store_refuses_work()
     {
         _store.Dispose();
@@ -470,3 +427,65 @@ public sealed class StoreTests : IDisposable
         await write.Should().ThrowAsync<ObjectDisposedException>();
     }
 }
+
+/// <summary>The contract on a LiteDB file, and what only a file has.</summary>
+public sealed class LiteDbStoreTests : StoreTests<LiteDbStorage>
+{
+    private LiteDbClientStore Lite => (LiteDbClientStore)Store;
+
+    [Fact]
+    public void The_file_cannot_be_opened_twice_in_one_process()
+    {
+        var act = () => Storage.Open();
+        act.Should().Throw<ClientStoreException>().Where(e => e.InUse).WithMessage("*already open*");
+    }
+
+    [Fact]
+    public async Task The_folder_is_created()
+    {
+        var path = Path.Combine(Path.GetDirectoryName(Storage.Options.Path)!, "a", "b", "c.db");
+        using var store = new LiteDbClientStore(path);
+        await store.InsertAsync(StoreCards.New());
+        File.Exists(path).Should().BeTrue();
+        store.FilePath.Should().Be(path);
+    }
+
+    [Fact]
+    public async Task A_campaign_read_once_is_read_again_without_waiting_for_the_store_and_a_write_is_seen_at_once()
+    {
+        // Every call's lookup asks for its dialed number's campaign; a burst asks for the same few numbers.
+        var stored = new Campaign { Dnis = "5000" };
+        foreach (var property in typeof(Campaign).GetProperties().Where(p => p.PropertyType == typeof(string) && p.Name != nameof(Campaign.Dnis)))
+        {
+            property.SetValue(stored, property.Name + " of 5000");
+        }
+
+        await Lite.UpsertCampaignAsync(stored);
+        (await Lite.FindCampaignAsync("5000")).Should().BeEquivalentTo(stored);
+        (await Lite.FindCampaignAsync("5001")).Should().BeNull();
+
+        Task<Campaign?> again;
+        Task<Campaign?> none;
+        using (Lite.HoldEngine())
+        {
+            again = Lite.FindCampaignAsync("5000");
+            none = Lite.FindCampaignAsync("5001");
+            again.IsCompleted.Should().BeTrue("the campaign was read before");
+            none.IsCompleted.Should().BeTrue("that the number has none was read before");
+        }
+
+        var copy = await again;
+        copy.Should().BeEquivalentTo(stored);
+        copy!.Name = "changed by a caller";
+        (await Lite.FindCampaignAsync("5000"))!.Name.Should().Be("Name of 5000", "each caller gets its own copy");
+        (await none).Should().BeNull();
+
+        await Lite.UpsertCampaignAsync(new Campaign { Dnis = "5001", Name = "New line" });
+        await Lite.UpsertCampaignAsync(new Campaign { Dnis = "5000", Name = "Bank 2" });
+        (await Lite.FindCampaignAsync("5001"))!.Name.Should().Be("New line");
+        (await Lite.FindCampaignAsync("5000"))!.Name.Should().Be("Bank 2");
+    }
+}
+
+/// <summary>The contract on PostgreSQL.</summary>
+public sealed class PostgresStoreTests : StoreTests<PostgresStorage>;

@@ -11,21 +11,26 @@ using Npgsql;
 namespace IvrEngine.Tests.Statistics;
 
 /// <summary>The hourly totals in a store (<see cref="IStatisticsStore"/>): added up per slice, read back by period,
-/// across reopening, and added to by several engines at once; run against each store by its subclass.</summary>
-public abstract class StatisticsStoreTests : IAsyncLifetime
+/// across reopening, and added to by several engines at once; run against each store by its subclass (on the
+/// <typeparamref name="TStorage"/> the client store's contract tests use).</summary>
+public abstract class StatisticsStoreTests<TStorage> : IAsyncLifetime
+    where TStorage : IStoreStorage, new()
 {
     private readonly List<IStatisticsStore> _open = [];
+
+    /// <summary>The test's data: a LiteDB file, or a fresh PostgreSQL database with its schema.</summary>
+    protected TStorage Storage { get; } = new();
 
     /// <summary>A store on the test's data, opened anew (a reopened LiteDB file; another connection pool on the same
     /// PostgreSQL database, as another engine would).</summary>
     protected abstract Task<IStatisticsStore> OpenStoreAsync();
 
-    public virtual Task InitializeAsync() => Task.CompletedTask;
+    public Task InitializeAsync() => Storage.InitializeAsync();
 
-    public virtual Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         foreach (var store in _open.ToList()) Close(store);
-        return Task.CompletedTask;
+        await Storage.DisposeAsync();
     }
 
     private async Task<IStatisticsStore> OpenAsync()
@@ -242,36 +247,31 @@ public abstract class StatisticsStoreTests : IAsyncLifetime
 }
 
 /// <summary>The statistics' contract on the LiteDB store (a file in a temporary folder).</summary>
-public sealed class LiteDbStatisticsStoreTests : StatisticsStoreTests
+public sealed class LiteDbStatisticsStoreTests : StatisticsStoreTests<LiteDbStorage>
 {
-    private readonly DirectoryInfo _folder = Directory.CreateTempSubdirectory("ivrengine-stats-");
-
     protected override bool OneStorePerProcess => true;
 
-    protected override Task<IStatisticsStore> OpenStoreAsync() => Task.FromResult<IStatisticsStore>(new LiteDbClientStore(Path.Combine(_folder.FullName, "s.db")));
-
-    public override async Task DisposeAsync()
-    {
-        await base.DisposeAsync();
-        _folder.Delete(recursive: true);
-    }
+    protected override Task<IStatisticsStore> OpenStoreAsync() => Task.FromResult((IStatisticsStore)Storage.Open());
 }
 
 /// <summary>The statistics' contract on PostgreSQL: a fresh database per test, migrated; each store opened is a
 /// connection pool of its own, as another engine's.</summary>
-[RequiresPostgres]
-public sealed class PostgresStatisticsStoreTests : StatisticsStoreTests
+public sealed class PostgresStatisticsStoreTests : StatisticsStoreTests<PostgresStorage>
 {
     private readonly List<NpgsqlDataSource> _pools = [];
-    private string? _database;
 
-    public override async Task InitializeAsync()
+    protected override Task<IStatisticsStore> OpenStoreAsync()
     {
-        _database = await PostgresServer.CreateDatabaseAsync();
-        await PostgresMigrations.MigrateAsync(Pool(), "test");
+        var pool = NpgsqlDataSource.Create(Storage.ConnectionString);
+        _pools.Add(pool);
+        return Task.FromResult<IStatisticsStore>(new PostgresStatisticsStore(pool));
     }
 
-    protected override Task<IStatisticsStore> OpenStoreAsync() => Task.FromResult<IStatisticsStore>(new PostgresStatisticsStore(Pool()));
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        foreach (var pool in _pools) await pool.DisposeAsync();
+    }
 
     [PostgresFact]
     public async Task The_engine_keeps_its_statistics_in_PostgreSQL_when_the_store_is_PostgreSQL()
@@ -279,7 +279,7 @@ public sealed class PostgresStatisticsStoreTests : StatisticsStoreTests
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Store:Provider"] = "PostgreSQL",
-            ["Store:ConnectionString"] = _database,
+            ["Store:ConnectionString"] = Storage.ConnectionString,
         }).Build();
         await using var services = new ServiceCollection().AddLogging().AddClientProfiles(configuration).AddStatistics(configuration).BuildServiceProvider();
 
@@ -290,18 +290,5 @@ public sealed class PostgresStatisticsStoreTests : StatisticsStoreTests
 
         var another = await OpenStoreAsync();
         (await another.ReadHoursAsync(SliceDimensions.Total, hour, hour.AddHours(1))).Should().ContainSingle().Which.Value.Calls.Should().Be(3, "another engine reads it");
-    }
-
-    public override async Task DisposeAsync()
-    {
-        await base.DisposeAsync();
-        foreach (var pool in _pools) await pool.DisposeAsync();
-    }
-
-    private NpgsqlDataSource Pool()
-    {
-        var pool = NpgsqlDataSource.Create(_database ?? throw new InvalidOperationException("no database yet"));
-        _pools.Add(pool);
-        return pool;
     }
 }

@@ -3,30 +3,53 @@ using Xunit.Sdk;
 
 namespace IvrEngine.Tests.Support;
 
-/// <summary>A test of a contract both stores keep, written once in an abstract class and run by each store's subclass;
-/// in a subclass marked <see cref="RequiresPostgresAttribute"/> it is skipped, with <see cref="PostgresServer.Missing"/>'s
-/// message, where PostgreSQL is missing.</summary>
+/// <summary>A test of the store contract (<c>IClientStore</c>, <c>IDeskStore</c>), written once in an abstract class
+/// and run by each store's subclass: <c>StoreTests&lt;LiteDbStorage&gt;</c> runs it on a LiteDB file,
+/// <c>StoreTests&lt;PostgresStorage&gt;</c> on a fresh PostgreSQL database, skipped with
+/// <see cref="PostgresServer.Missing"/>'s message where PostgreSQL is missing.</summary>
 [AttributeUsage(AttributeTargets.Method)]
 [XunitTestCaseDiscoverer("IvrEngine.Tests.Support.StoreFactDiscoverer", "IvrEngine.Tests")]
 internal sealed class StoreFactAttribute : FactAttribute;
 
-/// <summary>Marks a test class whose <see cref="StoreFactAttribute"/> tests need a real PostgreSQL.</summary>
-[AttributeUsage(AttributeTargets.Class)]
-internal sealed class RequiresPostgresAttribute : Attribute;
-
-/// <summary>Finds <see cref="StoreFactAttribute"/> tests: a plain test case, or a skipped one in a class that needs
-/// PostgreSQL where it is missing (the class is the one run, the subclass, not the one the method is written in).</summary>
-internal sealed class StoreFactDiscoverer(IMessageSink diagnosticMessageSink) : IXunitTestCaseDiscoverer
+/// <summary>Finds <see cref="StoreFactAttribute"/> tests, skipping them in classes that run on PostgreSQL when it is missing.</summary>
+public sealed class StoreFactDiscoverer(IMessageSink diagnosticMessageSink) : IXunitTestCaseDiscoverer
 {
+    /// <inheritdoc />
     public IEnumerable<IXunitTestCase> Discover(ITestFrameworkDiscoveryOptions discoveryOptions, ITestMethod testMethod, IAttributeInfo factAttribute)
     {
         var display = discoveryOptions.MethodDisplayOrDefault();
-        var options = discoveryOptions.MethodDisplayOptionsOrDefault();
-        if (PostgresServer.Missing is { } why && testMethod.TestClass.Class.GetCustomAttributes(typeof(RequiresPostgresAttribute)).Any())
+        var displayOptions = discoveryOptions.MethodDisplayOptionsOrDefault();
+        return [new StoreTestCase(diagnosticMessageSink, display, displayOptions, testMethod)];
+    }
+}
+
+/// <summary>A contract test; skipped when its class runs on PostgreSQL and PostgreSQL is missing.</summary>
+public sealed class StoreTestCase : XunitTestCase
+{
+    /// <summary>For the deserializer.</summary>
+    [Obsolete("Called by the de-serializer; should only be called by deriving classes for de-serialization purposes")]
+    public StoreTestCase()
+    {
+    }
+
+    /// <summary>Creates the test case.</summary>
+    public StoreTestCase(IMessageSink diagnosticMessageSink, TestMethodDisplay display, TestMethodDisplayOptions displayOptions, ITestMethod testMethod)
+        : base(diagnosticMessageSink, display, displayOptions, testMethod)
+    {
+    }
+
+    /// <inheritdoc />
+    protected override string GetSkipReason(IAttributeInfo factAttribute) =>
+        RunsOnPostgres(TestMethod.TestClass.Class.ToRuntimeType()) ? PostgresServer.Missing ?? base.GetSkipReason(factAttribute) : base.GetSkipReason(factAttribute);
+
+    /// <summary>True for a class whose store is PostgreSQL (a subclass of a contract over <see cref="PostgresStorage"/>).</summary>
+    internal static bool RunsOnPostgres(Type? type)
+    {
+        for (; type is not null; type = type.BaseType)
         {
-            return [new XunitSkippedDataRowTestCase(diagnosticMessageSink, display, options, testMethod, why)];
+            if (type.IsGenericType && type.GetGenericArguments().Contains(typeof(PostgresStorage))) return true;
         }
 
-        return [new XunitTestCase(diagnosticMessageSink, display, options, testMethod)];
+        return false;
     }
 }

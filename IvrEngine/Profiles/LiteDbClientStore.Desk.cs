@@ -123,7 +123,7 @@ public sealed partial class LiteDbClientStore : IDeskStore
 
     private UserAccount? FindUserByAgent(string agent) => UserCollection.FindOne(BsonExpression.Create("$.Agent = @0", agent));
 
-    private static void ValidateUser(UserAccount user)
+    internal static void ValidateUser(UserAccount user)
     {
         CheckKey(user.UserName, "UserAccount.UserName", allowEmpty: false);
         if (user.Agent is not null) CheckKey(user.Agent, "UserAccount.Agent", allowEmpty: true);

@@ -34,7 +34,7 @@ public sealed partial class LiteDbClientStore : IClientStore, IStoreFile
     internal const string PhotoFiles = "photos";
     internal const string PhotoChunks = "photos_chunks";
 
-    private const int MaxKeyLength = 256;
+    internal const int MaxKeyLength = 256;
     private const int ExportPage = 500;
 
     /// <summary>Largest photo accepted (it is read into memory before it is stored).</summary>
@@ -1028,7 +1028,7 @@ public sealed partial class LiteDbClientStore : IClientStore, IStoreFile
     internal static string DescribeCard(CardReference reference) =>
         $"Card ending {reference.Last4} (fingerprint {reference.Fingerprint[..Math.Min(12, reference.Fingerprint.Length)]}...)";
 
-    private static void Validate(ClientCard card)
+    internal static void Validate(ClientCard card)
     {
         ArgumentNullException.ThrowIfNull(card.Phones, "ClientCard.Phones");
         ArgumentNullException.ThrowIfNull(card.AccountNumbers, "ClientCard.AccountNumbers");
@@ -1049,7 +1049,7 @@ public sealed partial class LiteDbClientStore : IClientStore, IStoreFile
         }
     }
 
-    private static void CheckKey(string? value, string what, bool allowEmpty)
+    internal static void CheckKey(string? value, string what, bool allowEmpty)
     {
         if (value is null) throw new ArgumentException($"{what} is null.");
         if (!allowEmpty && value.Length == 0) throw new ArgumentException($"{what} is empty.");
@@ -1060,7 +1060,7 @@ public sealed partial class LiteDbClientStore : IClientStore, IStoreFile
     private static partial Regex E164();
 
     /// <summary>The keys of a batch being inserted, to refuse duplicates inside it before touching the file.</summary>
-    private sealed class BatchKeys(int capacity)
+    internal sealed class BatchKeys(int capacity)
     {
         private readonly HashSet<Guid> _ids = new(capacity);
         private readonly Dictionary<string, Guid> _phones = new(capacity, StringComparer.Ordinal);
