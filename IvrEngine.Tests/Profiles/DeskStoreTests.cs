@@ -1,29 +1,40 @@
 using IvrEngine.Profiles;
+using IvrEngine.Tests.Support;
 using Microsoft.Extensions.Time.Testing;
 
 namespace IvrEngine.Tests.Profiles;
 
-/// <summary>The agent desktop's part of the LiteDB store (<see cref="IDeskStore"/>) on a real file, reopened where
-/// what was written must survive.</summary>
-public sealed class DeskStoreTests : IDisposable
+/// <summary>The agent desktop's part of the store (<see cref="IDeskStore"/>), run on each store by its subclass,
+/// reopened where what was written must survive.</summary>
+public abstract class DeskStoreTests<TStorage> : IAsyncLifetime
+    where TStorage : IStoreStorage, new()
 {
     private static readonly DateTimeOffset Start = new(2026, 5, 4, 9, 30, 0, TimeSpan.FromHours(4));
-    private readonly StoreTempFolder _temp = new();
     private readonly FakeTimeProvider _time = new(Start);
-    private LiteDbClientStore _store;
+    private IClientStore _clients = null!;
+    private IDeskStore _store = null!;
 
-    public DeskStoreTests() => _store = _temp.Open(_time);
+    protected TStorage Storage { get; } = new();
 
-    public void Dispose()
+    protected IClientStore Clients => _clients;
+
+    public async Task InitializeAsync()
     {
-        _store.Dispose();
-        _temp.Dispose();
+        await Storage.InitializeAsync();
+        Reopen();
+    }
+
+    public async Task DisposeAsync()
+    {
+        _clients?.Dispose();
+        await Storage.DisposeAsync();
     }
 
     private void Reopen()
     {
-        _store.Dispose();
-        _store = _temp.Open(_time);
+        _clients?.Dispose();
+        _clients = Storage.Open(_time);
+        _store = (IDeskStore)_clients;
     }
 
     private static UserAccount User(string name, string? agent = null) => new()
@@ -36,7 +47,7 @@ public sealed class DeskStoreTests : IDisposable
         Extension = agent?.Split('@')[0],
     };
 
-    [Fact]
+    [StoreFact]
     public async Task Users_are_found_by_name_in_any_case_and_by_agent_and_survive_a_reopen()
     {
         var anna = await _store.AddUserAsync(User("Anna.Petrova", "1001@default"));
@@ -58,7 +69,7 @@ public sealed class DeskStoreTests : IDisposable
         (await _store.UsersAsync()).Select(u => u.UserName).Should().Equal("Anna.Petrova", "supervisor");
     }
 
-    [Fact]
+    [StoreFact]
     public async Task A_taken_name_in_another_case_or_a_taken_agent_is_refused()
     {
         await _store.AddUserAsync(User("anna", "1001@default"));
@@ -77,7 +88,7 @@ public sealed class DeskStoreTests : IDisposable
         (await _store.FindUserAsync("bob"))!.Agent.Should().BeNull("a refused update stores nothing");
     }
 
-    [Fact]
+    [StoreFact]
     public async Task An_update_replaces_the_user_and_an_unknown_user_cannot_be_updated()
     {
         var anna = await _store.AddUserAsync(User("anna"));
@@ -97,7 +108,7 @@ public sealed class DeskStoreTests : IDisposable
         await _store.Invoking(s => s.UpdateUserAsync(User("ghost"))).Should().ThrowAsync<KeyNotFoundException>();
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Tokens_are_found_by_hash_listed_and_revoked_once()
     {
         var first = new ApiToken { Name = "crm", UserName = "anna", Hash = new string('a', 64), Scopes = ["read"] };
@@ -123,7 +134,7 @@ public sealed class DeskStoreTests : IDisposable
         (await _store.FindTokenAsync(second.Hash))!.RevokedAt.Should().BeNull();
     }
 
-    [Fact]
+    [StoreFact]
     public async Task A_cards_audit_is_its_own_newest_first_at_most_max()
     {
         var client = Guid.NewGuid();
@@ -145,11 +156,11 @@ public sealed class DeskStoreTests : IDisposable
         (await _store.AuditAsync(Guid.NewGuid())).Should().BeEmpty();
     }
 
-    [Fact]
+    [StoreFact]
     public async Task A_new_ticket_is_version_1_and_an_update_from_a_stale_version_is_refused()
     {
         var ticket = new Ticket { ClientId = Guid.NewGuid(), CallUuid = "call-9", Subject = "Card blocked", Status = "open", Version = 42 };
-        await _store.AddTicketAsync(ticket);
+        await _clients.AddTicketAsync(ticket);
         ticket.Version.Should().Be(1);
         Reopen();
 
@@ -179,7 +190,7 @@ public sealed class DeskStoreTests : IDisposable
         await _store.Invoking(s => s.UpdateTicketAsync(new Ticket { Id = Guid.NewGuid(), Version = 1 })).Should().ThrowAsync<KeyNotFoundException>();
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Search_finds_by_name_company_phone_and_account()
     {
         var anna = StoreCards.New("Анна Петрова");
@@ -189,8 +200,8 @@ public sealed class DeskStoreTests : IDisposable
         nino.AccountNumbers = ["40007"];
         var john = StoreCards.New("John Petrovsky");
         john.Company = "ACME";
-        await _store.InsertManyAsync([anna, nino, john]);
-        await _store.InsertManyAsync(Enumerable.Range(0, 50).Select(_ => StoreCards.New()).ToList());
+        await _clients.InsertManyAsync([anna, nino, john]);
+        await _clients.InsertManyAsync(Enumerable.Range(0, 50).Select(_ => StoreCards.New()).ToList());
         Reopen();
 
         async Task<IEnumerable<string>> Names(string text, int max = 20) => (await _store.SearchClientsAsync(text, max)).Select(c => c.Name);
@@ -211,23 +222,23 @@ public sealed class DeskStoreTests : IDisposable
         (await _store.SearchClientsAsync("Nino", 5)).Single().Should().BeEquivalentTo(nino, o => o.Excluding(c => c.Version));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Search_reads_every_page_of_a_store_larger_than_one()
     {
         var cards = Enumerable.Range(0, LiteDbClientStore.SearchPage + 10).Select(_ => StoreCards.New()).ToList();
         cards[^1].Company = "The Last One Ltd";
         cards[5].Company = "The Last One Ltd";
-        await _store.InsertManyAsync(cards);
+        await _clients.InsertManyAsync(cards);
 
         var found = await _store.SearchClientsAsync("last one");
         found.Select(c => c.Id).Should().BeEquivalentTo([cards[5].Id, cards[^1].Id]);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task A_wrap_up_updates_the_calls_record_or_creates_one()
     {
         var client = Guid.NewGuid();
-        await _store.AddInteractionAsync(new InteractionRecord
+        await _clients.AddInteractionAsync(new InteractionRecord
         {
             ClientId = client, CallUuid = "call-1", At = Start, CallerNumber = "+15550100", DialedNumber = "5000", Outcome = "transferred", Queue = "vip",
         });
@@ -243,7 +254,7 @@ public sealed class DeskStoreTests : IDisposable
 
         var first = (await _store.FindInteractionAsync("call-1"))!;
         first.Should().BeEquivalentTo(new { Id = wrapped.Id, Disposition = "callback", WrapUpNote = (string?)null, WrapUpAt = Start.AddMinutes(8), Queue = "vip" });
-        (await _store.GetInteractionsAsync(client)).Should().ContainSingle("the wrap-up changed the record, it added none");
+        (await _clients.GetInteractionsAsync(client)).Should().ContainSingle("the wrap-up changed the record, it added none");
 
         var second = (await _store.FindInteractionAsync("call-2"))!;
         second.Should().BeEquivalentTo(new { created.Id, CallUuid = "call-2", Disposition = "escalated", Agent = "1002@default", At = Start.AddMinutes(9) });
@@ -251,10 +262,10 @@ public sealed class DeskStoreTests : IDisposable
         await _store.Invoking(s => s.SetWrapUpAsync("call-1", new WrapUp(" ", null, "x", Start))).Should().ThrowAsync<ArgumentException>();
     }
 
-    [Fact]
+    [StoreFact]
     public async Task A_call_whose_record_names_no_client_gets_the_client_an_agent_made_and_joins_their_history()
     {
-        await _store.AddInteractionAsync(new InteractionRecord
+        await _clients.AddInteractionAsync(new InteractionRecord
         {
             CallUuid = "call-1", At = Start, CallerNumber = "+15550100", DialedNumber = "5000", Outcome = "transferred",
         });
@@ -267,17 +278,17 @@ public sealed class DeskStoreTests : IDisposable
         Reopen();
 
         (await _store.FindInteractionAsync("call-1"))!.ClientId.Should().Be(client);
-        (await _store.GetInteractionsAsync(client)).Should().ContainSingle().Which.CallUuid.Should().Be("call-1");
-        (await _store.GetInteractionsAsync(client, 1)).Should().ContainSingle("the client's last-contact summary names the call too")
+        (await _clients.GetInteractionsAsync(client)).Should().ContainSingle().Which.CallUuid.Should().Be("call-1");
+        (await _clients.GetInteractionsAsync(client, 1)).Should().ContainSingle("the client's last-contact summary names the call too")
             .Which.CallUuid.Should().Be("call-1");
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Campaigns_are_listed_by_dialed_number()
     {
-        await _store.UpsertCampaignAsync(new Campaign { Dnis = "5002", Name = "Clinic", Hints = "Ask for the policy number.", Direction = "incoming" });
-        await _store.UpsertCampaignAsync(new Campaign { Dnis = "5000", Name = "Bank", Service = "bank" });
-        await _store.UpsertCampaignAsync(new Campaign { Dnis = "7000", Name = "Survey", Direction = "outgoing" });
+        await _clients.UpsertCampaignAsync(new Campaign { Dnis = "5002", Name = "Clinic", Hints = "Ask for the policy number.", Direction = "incoming" });
+        await _clients.UpsertCampaignAsync(new Campaign { Dnis = "5000", Name = "Bank", Service = "bank" });
+        await _clients.UpsertCampaignAsync(new Campaign { Dnis = "7000", Name = "Survey", Direction = "outgoing" });
         Reopen();
 
         var campaigns = await _store.CampaignsAsync();
@@ -285,18 +296,28 @@ public sealed class DeskStoreTests : IDisposable
         campaigns[1].Hints.Should().Be("Ask for the policy number.");
         campaigns[2].Direction.Should().Be("outgoing");
     }
+}
+
+/// <summary>The desk's part of a LiteDB file, and its query plans.</summary>
+public sealed class LiteDbDeskStoreTests : DeskStoreTests<LiteDbStorage>
+{
+    private static readonly DateTimeOffset Start = new(2026, 5, 4, 9, 30, 0, TimeSpan.FromHours(4));
+
+    private LiteDbClientStore Lite => (LiteDbClientStore)Clients;
+
+    private static UserAccount User(string name) => new() { UserName = name, DisplayName = name, Role = UserRoles.Agent, PasswordHash = "hash-of-" + name };
 
     [Fact]
     public async Task User_and_call_lookups_seek_their_indexes()
     {
-        await _store.AddUserAsync(User("anna"));
-        await _store.AddInteractionAsync(new InteractionRecord { CallUuid = "call-1", At = Start });
+        await Lite.AddUserAsync(User("anna"));
+        await Clients.AddInteractionAsync(new InteractionRecord { CallUuid = "call-1", At = Start });
 
-        var user = _store.ExplainUserLookup("Anna");
+        var user = Lite.ExplainUserLookup("Anna");
         user["index"]["name"].AsString.Should().Be(LiteDbClientStore.UserNameIndex, user.ToString());
         user["index"]["mode"].AsString.Should().StartWith("INDEX SEEK(name = ", user.ToString());
 
-        var call = _store.ExplainInteractionOfCall("call-1");
+        var call = Lite.ExplainInteractionOfCall("call-1");
         call["index"]["name"].AsString.Should().Be(LiteDbClientStore.CallIndex, call.ToString());
         call["index"]["mode"].AsString.Should().StartWith("INDEX SEEK(call = ", call.ToString());
     }
@@ -311,3 +332,6 @@ public sealed class DeskStoreTests : IDisposable
         LiteDbClientStore.PhoneCandidates("Anna 5551230001").Should().BeEmpty();
     }
 }
+
+/// <summary>The desk's part of PostgreSQL.</summary>
+public sealed class PostgresDeskStoreTests : DeskStoreTests<PostgresStorage>;

@@ -1,12 +1,15 @@
 using System.Text;
 using IvrEngine.Profiles;
+using IvrEngine.Tests.Support;
 
 namespace IvrEngine.Tests.Profiles;
 
-/// <summary>A LiteDB store in a temporary file, deleted afterwards.</summary>
+/// <summary>A LiteDB store in a temporary file (or a store on a contract test's storage), and a temporary folder for
+/// files, deleted afterwards.</summary>
 internal sealed class TempStore : IDisposable
 {
     private readonly string _folder = Path.Combine(Path.GetTempPath(), "ivrengine-tests-" + Guid.NewGuid().ToString("N"));
+    private readonly IStoreStorage? _storage;
 
     public TempStore(TimeProvider? time = null)
     {
@@ -15,9 +18,24 @@ internal sealed class TempStore : IDisposable
         Store = new LiteDbClientStore(Options, time);
     }
 
+    private TempStore(IStoreStorage storage, IClientStore store)
+    {
+        Directory.CreateDirectory(_folder);
+        _storage = storage;
+        Options = storage.Options;
+        Store = store;
+    }
+
+    /// <summary>A store on <paramref name="storage"/> (made now).</summary>
+    public static async Task<TempStore> OpenAsync(IStoreStorage storage, TimeProvider? time = null)
+    {
+        await storage.InitializeAsync();
+        return new TempStore(storage, storage.Open(time));
+    }
+
     public StoreOptions Options { get; }
 
-    public LiteDbClientStore Store { get; }
+    public IClientStore Store { get; }
 
     public string Folder => _folder;
 
@@ -35,6 +53,7 @@ internal sealed class TempStore : IDisposable
     public void Dispose()
     {
         Store.Dispose();
+        _storage?.DisposeAsync().AsTask().GetAwaiter().GetResult();
         try
         {
             Directory.Delete(_folder, recursive: true);

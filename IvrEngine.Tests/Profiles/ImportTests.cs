@@ -1,13 +1,16 @@
 using IvrEngine.Profiles;
+using IvrEngine.Tests.Support;
 
 namespace IvrEngine.Tests.Profiles;
 
-public sealed class ImportTests
+/// <summary>Importing into a store, run on each store by its subclass.</summary>
+public abstract class ImportContract<TStorage>
+    where TStorage : IStoreStorage, new()
 {
-    [Fact]
+    [StoreFact]
     public async Task Csv_rows_become_cards_with_e164_phones_and_card_fingerprints()
     {
-        using var temp = new TempStore();
+        using var temp = await TempStore.OpenAsync(new TStorage());
         var csv = ImportText.Csv(
             "Anna Smith,Smith LLC,(555) 123-4567;+995 32 2 00 00 00,1001;1002,4111 1111 1111 1111,VIP,EN,Boston,us,America/New_York,agent-7,100.50,20,yes,first note",
             "\"Petrov, Ivan\",,8 916 123-45-67,2001,,,ru,Москва,RU,Europe/Moscow,,0,,no,\"Просит перезвонить\nвторая заметка\"");
@@ -42,10 +45,10 @@ public sealed class ImportTests
         ivan.Notes.Select(n => n.Text).Should().Equal("Просит перезвонить", "вторая заметка");
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Bad_rows_are_reported_with_their_line_and_reason_and_the_rest_is_imported()
     {
-        using var temp = new TempStore();
+        using var temp = await TempStore.OpenAsync(new TStorage());
         var csv = ImportText.Csv(
             "Good One,,+15551110001,3001,,,,,,,,,,,",                              // line 2
             "Bad Phone,,abc,3002,,,,,,,,,,,",                                       // line 3
@@ -80,10 +83,10 @@ public sealed class ImportTests
         (await temp.Store.CountAsync()).Should().Be(2);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Rows_clashing_with_clients_already_in_the_store_are_rejected()
     {
-        using var temp = new TempStore();
+        using var temp = await TempStore.OpenAsync(new TStorage());
         var first = ImportText.Csv("Owner,,+15552220001,4001,4111111111111111,,,,,,,,,,");
         (await temp.Importer().ImportAsync(ImportText.Utf8(first), ClientFileFormat.Csv)).Imported.Should().Be(1);
 
@@ -101,10 +104,10 @@ public sealed class ImportTests
             "card ending 1111 already belongs to client Owner");
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Json_items_with_nested_orders_and_notes_are_imported_and_bad_items_reported_by_position()
     {
-        using var temp = new TempStore();
+        using var temp = await TempStore.OpenAsync(new TStorage());
         const string json = """
             [
               { "name": "Nino", "phones": ["+995 599 12 34 56"], "accounts": "5001;5002", "category": "vip", "language": "ka",
@@ -137,10 +140,10 @@ public sealed class ImportTests
         nino.OpenOrders.Should().ContainSingle().Which.Should().BeEquivalentTo(new OpenOrder { Number = "A-1", Stage = "shipped", Responsible = "agent-2", Debt = 10.25m });
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Many_rows_go_in_batches()
     {
-        using var temp = new TempStore();
+        using var temp = await TempStore.OpenAsync(new TStorage());
         var rows = Enumerable.Range(0, 25).Select(i => $"Client {i},,+1555333{i:D4},{60000 + i},,,,,,,,,,,").ToArray();
 
         var report = await temp.Importer(batchSize: 10).ImportAsync(ImportText.Utf8(ImportText.Csv(rows)), ClientFileFormat.Csv);
@@ -148,7 +151,17 @@ public sealed class ImportTests
         report.Should().BeEquivalentTo(new ImportReport(25, 25, []));
         (await temp.Store.CountAsync()).Should().Be(25);
     }
+}
 
+/// <summary>The import contract on a LiteDB file.</summary>
+public sealed class LiteDbImportTests : ImportContract<LiteDbStorage>;
+
+/// <summary>The import contract on PostgreSQL (binary COPY).</summary>
+public sealed class PostgresImportTests : ImportContract<PostgresStorage>;
+
+/// <summary>Files that cannot be imported at all (nothing reaches a store).</summary>
+public sealed class ImportTests
+{
     [Theory]
     [InlineData("name,phone\nA,+15551234567\n", "Unknown column 'phone'")]
     [InlineData("company,phones\nA,+15551234567\n", "no 'name' column")]

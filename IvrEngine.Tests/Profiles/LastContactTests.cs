@@ -1,6 +1,78 @@
 using IvrEngine.Profiles;
+using IvrEngine.Tests.Support;
 
 namespace IvrEngine.Tests.Profiles;
+
+/// <summary>The newest call of a client and of a number (what every lookup of a known caller asks), run on each
+/// store by its subclass.</summary>
+public abstract class LastContactContract<TStorage> : IAsyncLifetime
+    where TStorage : IStoreStorage, new()
+{
+    private static readonly DateTimeOffset Start = new(2026, 3, 1, 9, 0, 0, TimeSpan.Zero);
+    private readonly TStorage _storage = new();
+    private IClientStore _store = null!;
+
+    public async Task InitializeAsync()
+    {
+        await _storage.InitializeAsync();
+        _store = _storage.Open();
+    }
+
+    public async Task DisposeAsync()
+    {
+        _store.Dispose();
+        await _storage.DisposeAsync();
+    }
+
+    [StoreFact]
+    public async Task A_record_that_arrives_late_does_not_hide_a_newer_call()
+    {
+        // A long call is recorded when it ends, after a short call that started later.
+        var client = await _store.InsertAsync(StoreCards.New());
+        await _store.AddInteractionAsync(StoreCards.Call(client, "later-short", Start.AddMinutes(10)));
+        await _store.AddInteractionAsync(StoreCards.Call(client, "earlier-long", Start));
+
+        (await _store.GetInteractionsAsync(client.Id, 1)).Single().CallUuid.Should().Be("later-short");
+        (await _store.LastInteractionFromAsync(client.Phones[0]))!.CallUuid.Should().Be("later-short");
+    }
+
+    [StoreFact]
+    public async Task The_newest_of_a_client_and_of_a_number_are_kept_apart()
+    {
+        var client = await _store.InsertAsync(StoreCards.New());
+        await _store.AddInteractionAsync(StoreCards.Call(client, "from-home", Start));
+        var fromMobile = StoreCards.Call(client, "from-mobile", Start.AddHours(1));
+        fromMobile.CallerNumber = "+12125550199";
+        await _store.AddInteractionAsync(fromMobile);
+
+        (await _store.GetInteractionsAsync(client.Id, 1)).Single().CallUuid.Should().Be("from-mobile");
+        (await _store.LastInteractionFromAsync(client.Phones[0]))!.CallUuid.Should().Be("from-home");
+        (await _store.LastInteractionFromAsync("+12125550199"))!.CallUuid.Should().Be("from-mobile");
+        (await _store.LastInteractionFromAsync(string.Empty)).Should().BeNull();
+    }
+
+    [StoreFact]
+    public async Task The_time_of_the_last_contact_is_the_newer_of_the_clients_and_the_numbers()
+    {
+        var client = await _store.InsertAsync(StoreCards.New());
+        await _store.AddInteractionAsync(StoreCards.Call(client, "from-home", Start));
+        var fromMobile = StoreCards.Call(client, "from-mobile", Start.AddHours(1));
+        fromMobile.CallerNumber = "+12125550199";
+        await _store.AddInteractionAsync(fromMobile);
+        await _store.AddInteractionAsync(new InteractionRecord { CallUuid = "stranger", At = Start.AddHours(2), CallerNumber = "+12125550188" });
+
+        (await _store.LastContactAtAsync(client.Id, client.Phones[0])).Should().Be(Start.AddHours(1), "the client's newest, from another number");
+        (await _store.LastContactAtAsync(Guid.NewGuid(), "+12125550188")).Should().Be(Start.AddHours(2), "the number's newest, from no known client");
+        (await _store.LastContactAtAsync(client.Id, null)).Should().Be(Start.AddHours(1));
+        (await _store.LastContactAtAsync(Guid.NewGuid(), "+12125550177")).Should().BeNull();
+    }
+}
+
+/// <summary>The contract on a LiteDB file.</summary>
+public sealed class LiteDbLastContactTests : LastContactContract<LiteDbStorage>;
+
+/// <summary>The contract on PostgreSQL.</summary>
+public sealed class PostgresLastContactTests : LastContactContract<PostgresStorage>;
 
 /// <summary>The newest call of a client and of a number, asked on every lookup of a known caller, comes from a summary
 /// kept with each record: two seeks however often the client called.</summary>
@@ -16,33 +88,6 @@ public sealed class LastContactTests : IDisposable
     {
         _store.Dispose();
         _temp.Dispose();
-    }
-
-    [Fact]
-    public async Task A_record_that_arrives_late_does_not_hide_a_newer_call()
-    {
-        // A long call is recorded when it ends, after a short call that started later.
-        var client = await _store.InsertAsync(StoreCards.New());
-        await _store.AddInteractionAsync(StoreCards.Call(client, "later-short", Start.AddMinutes(10)));
-        await _store.AddInteractionAsync(StoreCards.Call(client, "earlier-long", Start));
-
-        (await _store.GetInteractionsAsync(client.Id, 1)).Single().CallUuid.Should().Be("later-short");
-        (await _store.LastInteractionFromAsync(client.Phones[0]))!.CallUuid.Should().Be("later-short");
-    }
-
-    [Fact]
-    public async Task The_newest_of_a_client_and_of_a_number_are_kept_apart()
-    {
-        var client = await _store.InsertAsync(StoreCards.New());
-        await _store.AddInteractionAsync(StoreCards.Call(client, "from-home", Start));
-        var fromMobile = StoreCards.Call(client, "from-mobile", Start.AddHours(1));
-        fromMobile.CallerNumber = "+12125550199";
-        await _store.AddInteractionAsync(fromMobile);
-
-        (await _store.GetInteractionsAsync(client.Id, 1)).Single().CallUuid.Should().Be("from-mobile");
-        (await _store.LastInteractionFromAsync(client.Phones[0]))!.CallUuid.Should().Be("from-home");
-        (await _store.LastInteractionFromAsync("+12125550199"))!.CallUuid.Should().Be("from-mobile");
-        (await _store.LastInteractionFromAsync(string.Empty)).Should().BeNull();
     }
 
     [Fact]

@@ -1,31 +1,37 @@
 using IvrEngine.Profiles;
+using IvrEngine.Tests.Support;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 
 namespace IvrEngine.Tests.Profiles;
 
-public sealed class UserAccountsTests : IDisposable
+/// <summary>Users and tokens over a store, run on each store by its subclass.</summary>
+public abstract class UserAccountsTests<TStorage> : IAsyncLifetime
+    where TStorage : IStoreStorage, new()
 {
     private static readonly DateTimeOffset Start = new(2026, 5, 4, 9, 30, 0, TimeSpan.Zero);
-    private readonly StoreTempFolder _temp = new();
+    private readonly TStorage _storage = new();
     private readonly FakeTimeProvider _time = new(Start);
-    private readonly LiteDbClientStore _store;
-    private readonly UserAccounts _accounts;
+    private IClientStore _clients = null!;
+    private IDeskStore _store = null!;
+    private UserAccounts _accounts = null!;
 
-    public UserAccountsTests()
+    public async Task InitializeAsync()
     {
-        _store = _temp.Open(_time);
+        await _storage.InitializeAsync();
+        _clients = _storage.Open(_time);
+        _store = (IDeskStore)_clients;
         _accounts = new UserAccounts(_store, _time);
     }
 
-    public void Dispose()
+    public async Task DisposeAsync()
     {
-        _store.Dispose();
-        _temp.Dispose();
+        _clients.Dispose();
+        await _storage.DisposeAsync();
     }
 
-    [Fact]
+    [StoreFact]
     public async Task A_created_user_signs_in_with_their_password_only()
     {
         var anna = await _accounts.CreateUserAsync("anna", "Anna Petrova (1001)", "Agent", "1001@default", "1001", "correct horse");
@@ -41,7 +47,7 @@ public sealed class UserAccountsTests : IDisposable
         (await _accounts.VerifyAsync("bad name!", "correct horse")).Should().BeNull();
     }
 
-    [Theory]
+    [StoreTheory]
     [InlineData("", "agent", "password1", "user name")]
     [InlineData("anna petrova", "agent", "password1", "user name")]
     [InlineData("anna\n", "agent", "password1", "user name")]
@@ -54,7 +60,7 @@ public sealed class UserAccountsTests : IDisposable
         (await _store.CountUsersAsync()).Should().Be(0);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Names_up_to_64_of_the_allowed_characters_are_accepted()
     {
         var longest = new string('a', 60) + ".@_-";
@@ -64,7 +70,7 @@ public sealed class UserAccountsTests : IDisposable
         await _accounts.Invoking(a => a.CreateUserAsync("X", null, UserRoles.Agent, null, null, "12345678")).Should().ThrowAsync<DuplicateClientException>();
     }
 
-    [Fact]
+    [StoreFact]
     public async Task A_hash_made_with_older_settings_is_replaced_at_sign_in()
     {
         var old = new PasswordHasher<UserAccount>(Options.Create(new PasswordHasherOptions { CompatibilityMode = PasswordHasherCompatibilityMode.IdentityV2 }));
@@ -83,7 +89,7 @@ public sealed class UserAccountsTests : IDisposable
         (await _accounts.VerifyAsync("legacy", "wrong password")).Should().BeNull();
     }
 
-    [Fact]
+    [StoreFact]
     public async Task A_new_password_replaces_the_old_one_and_bumps_the_security_stamp()
     {
         var anna = await _accounts.CreateUserAsync("anna", null, UserRoles.Agent, null, null, "first password");
@@ -97,7 +103,7 @@ public sealed class UserAccountsTests : IDisposable
         await _accounts.Invoking(a => a.SetPasswordAsync("nobody", "long enough")).Should().ThrowAsync<KeyNotFoundException>();
     }
 
-    [Fact]
+    [StoreFact]
     public async Task A_disabled_user_cannot_sign_in_and_their_tokens_stop_working()
     {
         var anna = await _accounts.CreateUserAsync("anna", null, UserRoles.Agent, null, null, "anna's password");
@@ -116,7 +122,7 @@ public sealed class UserAccountsTests : IDisposable
         (await _accounts.ValidateTokenAsync(plain)).Should().NotBeNull();
     }
 
-    [Fact]
+    [StoreFact]
     public async Task A_token_is_shown_once_stored_as_its_hash_and_works_until_revoked()
     {
         await _accounts.CreateUserAsync("Integrations", null, UserRoles.Supervisor, null, null, "a long password");
@@ -141,7 +147,7 @@ public sealed class UserAccountsTests : IDisposable
         (await _accounts.ValidateTokenAsync(plain)).Should().BeNull();
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Token_scopes_are_read_and_write_only_and_the_user_must_exist()
     {
         await _accounts.CreateUserAsync("anna", null, UserRoles.Agent, null, null, "a long password");
@@ -153,7 +159,7 @@ public sealed class UserAccountsTests : IDisposable
         (await _store.TokensAsync()).Should().BeEmpty();
     }
 
-    [Fact]
+    [StoreFact]
     public void Generated_passwords_are_16_readable_characters_and_differ()
     {
         var passwords = Enumerable.Range(0, 50).Select(_ => UserAccounts.GeneratePassword()).ToList();
@@ -163,3 +169,9 @@ public sealed class UserAccountsTests : IDisposable
         UserAccounts.CheckPassword(passwords[0]).Should().BeNull();
     }
 }
+
+/// <summary>Users and tokens on a LiteDB file.</summary>
+public sealed class LiteDbUserAccountsTests : UserAccountsTests<LiteDbStorage>;
+
+/// <summary>Users and tokens on PostgreSQL.</summary>
+public sealed class PostgresUserAccountsTests : UserAccountsTests<PostgresStorage>;

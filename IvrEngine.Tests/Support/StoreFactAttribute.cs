@@ -53,3 +53,26 @@ public sealed class StoreTestCase : XunitTestCase
         return false;
     }
 }
+
+/// <summary>A theory of the store contract: as <see cref="StoreFactAttribute"/>, for data rows.</summary>
+[AttributeUsage(AttributeTargets.Method)]
+[XunitTestCaseDiscoverer("IvrEngine.Tests.Support.StoreTheoryDiscoverer", "IvrEngine.Tests")]
+internal sealed class StoreTheoryAttribute : TheoryAttribute;
+
+/// <summary>Finds <see cref="StoreTheoryAttribute"/> tests: one skipped case in a class that runs on PostgreSQL when it is
+/// missing, else xunit's own theory cases.</summary>
+public sealed class StoreTheoryDiscoverer(IMessageSink diagnosticMessageSink) : IXunitTestCaseDiscoverer
+{
+    private readonly TheoryDiscoverer _theories = new(diagnosticMessageSink);
+
+    /// <inheritdoc />
+    public IEnumerable<IXunitTestCase> Discover(ITestFrameworkDiscoveryOptions discoveryOptions, ITestMethod testMethod, IAttributeInfo factAttribute)
+    {
+        if (PostgresServer.Missing is not null && StoreTestCase.RunsOnPostgres(testMethod.TestClass.Class.ToRuntimeType()))
+        {
+            return [new StoreTestCase(diagnosticMessageSink, discoveryOptions.MethodDisplayOrDefault(), discoveryOptions.MethodDisplayOptionsOrDefault(), testMethod)];
+        }
+
+        return _theories.Discover(discoveryOptions, testMethod, factAttribute);
+    }
+}

@@ -226,7 +226,8 @@ public static partial class EngineCli
         var (opened, code) = await OpenStoreAsync(options, error);
         if (opened is null) return code;
         using var store = opened;
-        return await work(store, new UserAccounts(store));
+        var desk = (IDeskStore)store;
+        return await work(desk, new UserAccounts(desk));
     }
 
     /// <summary>The password from the first line of <paramref name="input"/>, or a generated one; null (with the reason

@@ -3,6 +3,7 @@ using System.ComponentModel.DataAnnotations;
 using IvrEngine.Ivr;
 using IvrEngine.Ivr.Console;
 using IvrEngine.Profiles;
+using IvrEngine.Profiles.Postgres;
 using IvrEngine.Statistics;
 using IvrEngine.Routing;
 using IvrEngine.Scripts;
@@ -51,7 +52,7 @@ public static partial class EngineCli
     /// <summary>Exit code: the command line or the configuration is wrong (the engine uses it for a refused start too).</summary>
     public const int UsageError = 2;
 
-    private static readonly HashSet<string> CommandWords = new(StringComparer.Ordinal) { "import", "export", "validate", "simulate", "report", "users", "tokens", "store-burst", "help", "--help", "-h", "-?", "--version" };
+    private static readonly HashSet<string> CommandWords = new(StringComparer.Ordinal) { "import", "export", "validate", "simulate", "report", "users", "tokens", "migrate", "store-burst", "help", "--help", "-h", "-?", "--version" };
 
     /// <summary>Words that need no configuration: they print and exit.</summary>
     private static readonly HashSet<string> PrintingWords = new(StringComparer.Ordinal) { "help", "--help", "-h", "-?", "--version", "store-burst" };
@@ -262,6 +263,7 @@ public static partial class EngineCli
 
         root.Subcommands.Add(UsersCommand(configArgs, input, output, error));
         root.Subcommands.Add(TokensCommand(configArgs, output, error));
+        root.Subcommands.Add(MigrateCommand(configArgs, output, error));
 
         // Hidden: the store's crash test writes from a child process it then kills.
         var burstDb = new Argument<string>("db");
@@ -321,7 +323,7 @@ public static partial class EngineCli
         }
 
         var where = effective == ClientFileFormat.Csv ? "line" : "item";
-        await output.WriteLineAsync($"Imported {file} into {Path.GetFullPath(options.Path)}");
+        await output.WriteLineAsync($"Imported {file} into {StoreName(options)}");
         await output.WriteLineAsync($"read {report.Read}, imported {report.Imported}, rejected {report.Rejected.Count}");
         foreach (var row in report.Rejected)
         {
@@ -350,7 +352,7 @@ public static partial class EngineCli
         try
         {
             var count = await new ClientExporter(store).ExportFileAsync(file, effective, cancellationToken);
-            await output.WriteLineAsync($"Exported {count} clients from {Path.GetFullPath(options.Path)} to {file} (cards as their last four digits only)");
+            await output.WriteLineAsync($"Exported {count} clients from {StoreName(options)} to {file} (cards as their last four digits only)");
             return Ok;
         }
         catch (ClientImportException ex)
@@ -381,7 +383,7 @@ public static partial class EngineCli
             return UsageError;
         }
 
-        var (opened, code) = await OpenStoreAsync(options, error);
+        var (opened, code) = await OpenLiteDbAsync(options, error);
         if (opened is null)
         {
             if (code == UsageError) await error.WriteLineAsync("While the engine runs, ask it: GET /api/statistics/report?from=...&to=...&by=... (a supervisor's or admin's sign-in or API token).");
@@ -437,9 +439,12 @@ public static partial class EngineCli
         var options = new StoreOptions();
         configuration.GetSection(StoreOptions.Section).Bind(options);
         var results = new List<ValidationResult>();
-        if (Validator.TryValidateObject(options, new ValidationContext(options), results, validateAllProperties: true)) return options;
+        Validator.TryValidateObject(options, new ValidationContext(options), results, validateAllProperties: true);
+        var provider = new StoreOptionsValidator().Validate(null, options);
+        if (results.Count == 0 && provider.Succeeded) return options;
         await error.WriteLineAsync("error: the Store configuration is invalid:");
         foreach (var result in results) await error.WriteLineAsync("  - " + result.ErrorMessage);
+        foreach (var failure in provider.Failures ?? []) await error.WriteLineAsync("  - " + failure);
         return null;
     }
 
@@ -455,7 +460,15 @@ public static partial class EngineCli
 
     /// <summary>The store, or null with the exit code: 2 when it is in use by another process, is no store or the
     /// settings name no file (plain message, nothing changed), 1 when it cannot be read.</summary>
-    private static async Task<(LiteDbClientStore? Store, int Code)> OpenStoreAsync(StoreOptions options, TextWriter error)
+    private static async Task<(IClientStore? Store, int Code)> OpenStoreAsync(StoreOptions options, TextWriter error)
+    {
+        if (options.UsesPostgres) return await OpenPostgresAsync(options, error);
+        var (store, code) = await OpenLiteDbAsync(options, error);
+        return (store, code);
+    }
+
+    /// <summary>The LiteDB store (the report reads its statistics), or null with the exit code as <see cref="OpenStoreAsync"/>.</summary>
+    private static async Task<(LiteDbClientStore? Store, int Code)> OpenLiteDbAsync(StoreOptions options, TextWriter error)
     {
         try
         {
@@ -633,6 +646,13 @@ public static partial class EngineCli
         try
         {
             var store = services.GetRequiredService<IClientStore>();
+            if (store is PostgresClientStore postgres)
+            {
+                var options = services.GetRequiredService<IOptions<StoreOptions>>().Value;
+                await PostgresStartup.RunAsync(options, () => PostgresStartup.MigrateOrCheckAsync(options, postgres.DataSource, postgres.EngineName,
+                    Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, cancellationToken));
+            }
+
             _ = services.GetRequiredService<ClientLookup>();
             if (services.GetRequiredService<IOptions<DemoDataOptions>>().Value.SeedDemoData && ClientProfilesStartup.IsNewStore(store)
                 && await store.CountAsync(cancellationToken) == 0)

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using IvrEngine.Calls;
 using IvrEngine.Profiles;
+using IvrEngine.Profiles.Postgres;
 using IvrEngine.Statistics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -8,6 +9,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Npgsql;
 
 namespace IvrEngine.Hosting;
 
@@ -32,9 +34,20 @@ public static class ProfilesServices
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<StoreOptions>, StoreOptionsValidator>());
         services.TryAddSingleton(new StartupConsole(Console.Out));
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<IClientStore>(sp => SharedClientStores.Acquire(
-            sp.GetRequiredService<IOptions<StoreOptions>>().Value, sp.GetRequiredService<TimeProvider>(),
-            sp.GetService<ILoggerFactory>()?.CreateLogger<LiteDbClientStore>()));
+        // With Store:Provider=PostgreSQL: one data source (the connection pool) per host, named after the engine in
+        // pg_stat_activity; the store over it. Else the LiteDB file, shared by the hosts of a process.
+        services.TryAddSingleton(sp => PostgresClientStore.CreateDataSource(
+            sp.GetRequiredService<IOptions<StoreOptions>>().Value.ConnectionString ?? string.Empty, EngineName(configuration)));
+        services.TryAddSingleton<IClientStore>(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<StoreOptions>>().Value;
+            if (options.UsesPostgres)
+            {
+                return new PostgresClientStore(sp.GetRequiredService<NpgsqlDataSource>(), EngineName(configuration), sp.GetRequiredService<TimeProvider>());
+            }
+
+            return SharedClientStores.Acquire(options, sp.GetRequiredService<TimeProvider>(), sp.GetService<ILoggerFactory>()?.CreateLogger<LiteDbClientStore>());
+        });
         // The desk store is the same shared store (one LiteDB file, one writer): the lease serves both interfaces.
         services.TryAddSingleton<IDeskStore>(sp => sp.GetRequiredService<IClientStore>() as IDeskStore
             ?? throw new InvalidOperationException("The registered IClientStore is not an IDeskStore; register an IDeskStore of its own."));
@@ -50,6 +63,14 @@ public static class ProfilesServices
         services.AddSingleton<ClientProfilesStartup>();
         services.AddHostedService(sp => sp.GetRequiredService<ClientProfilesStartup>());
         return services;
+    }
+
+    /// <summary>Engine:Name as the engine reads it (the commands too, which bind no engine options).</summary>
+    internal static string EngineName(IConfiguration configuration)
+    {
+        var engine = new EngineOptions();
+        configuration.GetSection(EngineOptions.Section).Bind(engine);
+        return engine.NameOrDefault;
     }
 }
 
@@ -72,10 +93,25 @@ internal sealed partial class ClientProfilesStartup(
 
     public async Task StartingAsync(CancellationToken cancellationToken)
     {
+        var options = storeOptions.Value;
         await SeedGate.WaitAsync(cancellationToken);
         try
         {
-            await PrepareAsync(cancellationToken);
+            if (!options.UsesPostgres)
+            {
+                await PrepareAsync(cancellationToken);
+                return;
+            }
+
+            // The schema first, before anything reads the store; then the first admin and the demo data under a
+            // lock every engine on the database takes, so engines starting at once seed one set, not several.
+            var store = (PostgresClientStore)services.GetRequiredService<IClientStore>();
+            await PostgresStartup.RunAsync(options, async () =>
+            {
+                await PostgresStartup.MigrateOrCheckAsync(options, store.DataSource, store.EngineName, logger, cancellationToken);
+                await using var seeding = await PostgresStartup.LockSeedingAsync(store.DataSource, cancellationToken);
+                await PrepareAsync(cancellationToken);
+            });
         }
         finally
         {
@@ -91,7 +127,7 @@ internal sealed partial class ClientProfilesStartup(
         var desk = services.GetRequiredService<IDeskStore>();
         var count = await store.CountAsync(cancellationToken);
         var users = await desk.CountUsersAsync(cancellationToken);
-        LogStoreOpen(logger, options.Path, count, users);
+        LogStoreOpen(logger, options.UsesPostgres ? "PostgreSQL " + PostgresClientStore.Describe(options.ConnectionString!) : "LiteDB " + options.Path, count, users);
         if (options.UsesDevelopmentCardFingerprintKey) LogDevelopmentKey(logger);
 
         if (users == 0 && firstAdmin.IsConfigured)
@@ -137,8 +173,8 @@ internal sealed partial class ClientProfilesStartup(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Nobody can sign in to the agent desktop: the store has no user. Make the first admin with 'users add --name <name> --role admin' (engine stopped) or Web:Admin:UserName and Web:Admin:Password")]
     private static partial void LogNoUsers(ILogger logger);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Client store {Path} open: {Count} clients, {Users} users")]
-    private static partial void LogStoreOpen(ILogger logger, string path, int count, int users);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Client store {Store} open: {Count} clients, {Users} users")]
+    private static partial void LogStoreOpen(ILogger logger, string store, int count, int users);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "First admin {UserName} created from Web:Admin (the store had no user)")]
     private static partial void LogFirstAdmin(ILogger logger, string userName);

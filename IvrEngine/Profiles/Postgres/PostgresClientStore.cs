@@ -68,6 +68,9 @@ public sealed partial class PostgresClientStore : IClientStore
     /// <summary>The database.</summary>
     public NpgsqlDataSource DataSource => _data;
 
+    /// <summary>The engine this store writes as (<see cref="StoreChange.Engine"/> of its notices).</summary>
+    public string EngineName => _engine;
+
     /// <summary>Answers <c>SELECT 1</c> within <paramref name="timeout"/> (the health check); throws when it cannot.</summary>
     public async Task PingAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
     {
