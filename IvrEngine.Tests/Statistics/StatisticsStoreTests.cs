@@ -238,7 +238,7 @@ public abstract class StatisticsStoreTests<TStorage> : IAsyncLifetime
     /// engines are then one store's two callers at once.</summary>
     protected virtual bool OneStorePerProcess => false;
 
-    private static KeyValuePair<StepKey, StepTotals> Step(DateTimeOffset day, string flow, string step, long entered, string? leftTo = null)
+    protected static KeyValuePair<StepKey, StepTotals> Step(DateTimeOffset day, string flow, string step, long entered, string? leftTo = null)
     {
         var totals = new StepTotals { Entered = entered, WentOn = leftTo is null ? entered : 0, Left = leftTo is null ? 0 : entered, PlaceSum = 2 * entered };
         if (leftTo is not null) totals.LeftTo[leftTo] = entered;
@@ -290,5 +290,29 @@ public sealed class PostgresStatisticsStoreTests : StatisticsStoreTests<Postgres
 
         var another = await OpenStoreAsync();
         (await another.ReadHoursAsync(SliceDimensions.Total, hour, hour.AddHours(1))).Should().ContainSingle().Which.Value.Calls.Should().Be(3, "another engine reads it");
+    }
+
+    [PostgresFact]
+    public async Task The_report_command_reads_the_statistics_from_PostgreSQL()
+    {
+        var store = await OpenStoreAsync();
+        await store.AddHoursAsync([
+            .. Slices.Of(new CallFacts(new DateTimeOffset(2026, 12, 4, 9, 0, 0, TimeSpan.Zero), "5000", "bank", "vip@default", "1001@default", "V", ""), new HourTotals { Calls = 4, Queued = 4, Answered = 3 }),
+            .. Slices.Of(new CallFacts(new DateTimeOffset(2026, 12, 5, 9, 0, 0, TimeSpan.Zero), "5000", "bank", "vip@default", "", "N", ""), new HourTotals { Calls = 100 }),
+        ], [Step(new DateTimeOffset(2026, 12, 4, 0, 0, 0, TimeSpan.Zero), "bank", "welcome", 4)]);
+        string[] where = ["--time-zone", "UTC", "--Store:Provider=PostgreSQL", "--Store:ConnectionString=" + Storage.ConnectionString];
+
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var code = await EngineCli.RunAsync(["report", "--from", "2026-12-04", "--to", "2026-12-04", "--by", "queue", "--csv", .. where], output, error);
+        (code, error.ToString()).Should().Be((0, string.Empty));
+        var lines = output.ToString().Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+        lines.Should().HaveCount(2, "the 5th is outside the period");
+        lines[1].Should().StartWith("vip@default,4,0,0,,0,0,4,3,");
+
+        using var funnel = new StringWriter();
+        code = await EngineCli.RunAsync(["report", "--funnel", "bank", "--csv", "--from", "2026-12-04", "--to", "2026-12-04", .. where], funnel, error);
+        code.Should().Be(0);
+        funnel.ToString().Split("\r\n", StringSplitOptions.RemoveEmptyEntries)[1].Should().Be("welcome,4,4,0,0,0,0,0,");
     }
 }
