@@ -121,18 +121,20 @@ internal sealed class TwoBoxLab : IAsyncDisposable
         return new LoopbackCall(a, b.Trim());
     }
 
+    /// <summary>Stops the engines, then the boxes, each pair at once (a box takes seconds to shut down).</summary>
     public async ValueTask DisposeAsync()
     {
         var errors = new List<Exception>();
-        foreach (var part in new IAsyncDisposable[] { EngineB, EngineA, Box2, Box1 })
+        foreach (var pair in new[] { new IAsyncDisposable[] { EngineA, EngineB }, [Box1, Box2] })
         {
+            var stops = pair.Select(part => part.DisposeAsync().AsTask()).ToArray();
             try
             {
-                await part.DisposeAsync();
+                await Task.WhenAll(stops);
             }
-            catch (Exception ex)
+            catch (Exception)
             {
-                errors.Add(ex);
+                errors.AddRange(stops.Where(t => t.Exception is not null).SelectMany(t => t.Exception!.InnerExceptions));
             }
         }
 
