@@ -45,8 +45,8 @@ public sealed class EngineKillTests(ITestOutputHelper output)
         var vip = hits.EnumerateArray().First().GetProperty("id").GetGuid();
 
         // Four callers in five are known by number and reach their queue within a second of the engine's welcome; the
-        // fifth is unknown and waits in the identification menu (three timeouts of 5 s, then general): the calls that
-        // are in engine A's menus when it dies.
+        // fifth is unknown and waits in the identification menu: the calls that are in engine A's menus when it dies.
+        // After the kill they start again on engine B and press 0 there (MenuKeyer), to the general queue.
         var callers = new List<QueueCaller>(LoopbackBurst.BankCallersKnownByNumber) { new("+15559991000", "general@default") };
         callers.Insert(2, LoopbackBurst.BankCallersKnownByNumber[0]);
         var reachedA = new SocketCounter(lab.EngineA.Port, KillAfter);
