@@ -27,11 +27,15 @@ public sealed class InboundBoxesSettingsTests : IDisposable
         {
             Enabled = true,
             Password = "shared",
-            Boxes = [new() { Host = "10.0.0.5", Port = 8021 }, new() { Name = "site-b", Host = "fs2.example", Port = 8021, Password = "own" }],
+            Boxes =
+            [
+                new() { Host = "10.0.0.5", Port = 8021 }, new() { Name = "site-b", Host = "fs2.example", Port = 8021, Password = "own" },
+                new() { Name = " ", Host = "fs3.example", Port = 8021 },
+            ],
         };
 
         inbound.EffectiveBoxes().Select(b => (b.Name, b.Host, b.Port, b.Password)).Should().Equal(
-            ("10.0.0.5:8021", "10.0.0.5", 8021, "shared"), ("site-b", "fs2.example", 8021, "own"));
+            ("10.0.0.5:8021", "10.0.0.5", 8021, "shared"), ("site-b", "fs2.example", 8021, "own"), ("fs3.example:8021", "fs3.example", 8021, "shared"));
         Validate(inbound).Should().BeEmpty();
     }
 

@@ -187,9 +187,10 @@ internal sealed class EngineOptionsValidator : IValidateOptions<EngineOptions>
                     "(or Engine__Inbound__Password for every box).");
             }
 
-            if (box.Name is { } name && name.Trim() is var trimmed && (trimmed.Length is 0 or > 64 || !trimmed.All(IsNameChar)))
+            // An empty name is a name left out (an environment variable set to nothing): the box is called host:port.
+            if (!string.IsNullOrWhiteSpace(box.Name) && box.Name.Trim() is var trimmed && (trimmed.Length > 64 || !trimmed.All(IsNameChar)))
             {
-                failures.Add($"{key}:Name \"{name}\" must be 1 to 64 letters, digits, '.', '_', '-' or ':' (or left out: host:port).");
+                failures.Add($"{key}:Name \"{box.Name}\" must be 1 to 64 letters, digits, '.', '_', '-' or ':' (or left out: host:port).");
             }
 
             var address = $"{host}:{box.Port}";
