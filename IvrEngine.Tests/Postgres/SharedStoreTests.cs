@@ -8,6 +8,7 @@ using IvrEngine.Tests.Ivr;
 using IvrEngine.Tests.Profiles;
 using IvrEngine.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
@@ -159,6 +160,19 @@ public sealed class SharedStoreTests : IAsyncLifetime
         {
             (await engine.Host.Services.GetRequiredService<IDeskStore>().CountUsersAsync()).Should().Be(DemoUsers.All.Count);
         }
+    }
+
+    [PostgresFact]
+    public async Task The_store_health_check_asks_the_server_and_says_when_it_does_not_answer()
+    {
+        var healthy = await new StoreHealthCheck(_a).CheckHealthAsync(new HealthCheckContext());
+        healthy.Status.Should().Be(HealthStatus.Healthy, healthy.Description);
+
+        var nowhere = new NpgsqlConnectionStringBuilder { Host = "127.0.0.1", Port = FreePort(), Username = "postgres", Database = "x" }.ConnectionString;
+        using var gone = new PostgresClientStore(PostgresClientStore.CreateDataSource(nowhere, "health"), "health", ownsDataSource: true);
+        var unhealthy = await new StoreHealthCheck(gone).CheckHealthAsync(new HealthCheckContext());
+        unhealthy.Status.Should().Be(HealthStatus.Unhealthy);
+        unhealthy.Description.Should().Contain("does not answer").And.Contain("Failed to connect");
     }
 
     [PostgresTheory]
