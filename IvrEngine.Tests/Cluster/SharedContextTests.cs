@@ -1,9 +1,13 @@
+using System.Reactive.Linq;
+using System.Reactive.Threading.Tasks;
 using System.Text.Json;
 using IvrEngine.Calls;
+using IvrEngine.Cluster;
 using IvrEngine.Profiles;
 using IvrEngine.Tests.Support;
 using IvrEngine.Web;
 using IvrEngine.Web.Desk;
+using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 
 namespace IvrEngine.Tests.Cluster;
@@ -79,6 +83,56 @@ public sealed class SharedContextTests
         (await RowVariablesAsync(database, "call-2")).Should().Contain(ContextVariables.ClientName, "Giorgi Edited").And.Contain(ContextVariables.Category, "regular")
             .And.Contain(ContextVariables.ClientVersion, "7");
         await stop.CancelAsync();
+    }
+
+    [PostgresFact]
+    public async Task A_write_carries_only_what_changed_on_its_engine_so_it_never_puts_back_an_older_value()
+    {
+        var database = await ClusterNode.DatabaseAsync();
+        await using var b = await ClusterNode.StartAsync(database, "engine-b");
+
+        // Engine A writes but does not hear (its listener is not started): it cannot know of B's edit.
+        await using var data = NpgsqlDataSource.Create(database);
+        using var writer = new PostgresContextWriter(data, "engine-a", TimeProvider.System, NullLogger<PostgresContextWriter>.Instance);
+        var contextsA = new CallContextRegistry(TimeProvider.System, new CallContextLimits(), _ => true, shared: writer);
+        await writer.StartAsync(CancellationToken.None);
+        var opened = b.NextApplied(c => c.Kind == StoreChangeKinds.Context && c.Id == "call-10" && c.Engine == "engine-a");
+        var onA = contextsA.Open("call-10", "+995599000010", "5000", () => null);
+        contextsA.Attach(onA, [new(ContextVariables.ClientName, "Old Name")]);
+        await opened;
+
+        // An agent on B renames; then A's IVR attaches something else.
+        var renamed = b.NextApplied(c => c.Kind == StoreChangeKinds.Context && c.Id == "call-10" && c.Engine == "engine-b");
+        b.Contexts.Attach(b.Contexts.Find("call-10")!, [new(ContextVariables.ClientName, "New Name")]);
+        await renamed;
+        var attached = b.NextApplied(c => c.Kind == StoreChangeKinds.Context && c.Id == "call-10" && c.Engine == "engine-a");
+        contextsA.Attach(onA, [new(ContextVariables.Category, "vip")]);
+        await attached;
+
+        (await RowVariablesAsync(database, "call-10")).Should().Contain(ContextVariables.ClientName, "New Name").And.Contain(ContextVariables.Category, "vip");
+        b.Contexts.Find("call-10")!.Variables.Should().Contain(ContextVariables.ClientName, "New Name").And.Contain(ContextVariables.Category, "vip");
+        await writer.StopAsync(CancellationToken.None);
+    }
+
+    [PostgresFact]
+    public async Task A_write_that_fails_never_holds_up_the_call_and_is_written_when_the_database_takes_it_again()
+    {
+        var database = await ClusterNode.DatabaseAsync();
+        await using var a = await ClusterNode.StartAsync(database, "engine-a");
+        await using var b = await ClusterNode.StartAsync(database, "engine-b");
+        await ScalarAsync(database, "ALTER TABLE call_contexts RENAME TO call_contexts_away");
+        var failed = b.Writer.Failures.FirstAsync().Timeout(ClusterNode.Patience).ToTask();
+
+        var entry = b.Contexts.Open("call-11", "+995599000011", "5000", () => null);
+        b.Contexts.Attach(entry, [new(ContextVariables.ClientName, "Kept Waiting")]);
+        (await failed).Message.Should().Contain("call_contexts");
+        b.Contexts.Find("call-11").Should().BeSameAs(entry, "the call goes on with its context on its own engine");
+        b.Writer.Pending.Should().BeLessThanOrEqualTo(1);
+
+        var seen = a.NextApplied(c => c.Kind == StoreChangeKinds.Context && c.Id == "call-11");
+        await ScalarAsync(database, "ALTER TABLE call_contexts_away RENAME TO call_contexts");
+        await seen;
+        a.Contexts.Find("call-11")!.Variables.Should().Contain(ContextVariables.ClientName, "Kept Waiting");
     }
 
     [PostgresFact]

@@ -46,6 +46,11 @@ public sealed class TwoEnginesTests
             var deskB = b.Host.Services.GetRequiredService<DeskService>();
             await deskA.WaitForAsync(d => d.AgentOf("1001@default") is not null, EngineUnderTest.Patience, "engine A hears the box");
             await deskB.WaitForAsync(d => d.AgentOf("1001@default") is not null, EngineUnderTest.Patience, "engine B hears the box");
+            using (var health = DeskWeb.Anonymous(DeskWeb.Base(a)))
+            {
+                (await health.GetStringAsync(new Uri("/health", UriKind.Relative))).Should().Contain("\"name\":\"cluster\",\"status\":\"healthy\"");
+            }
+
             var vip = await a.Host.Services.GetRequiredService<IClientStore>().FindByPhoneAsync(DemoDataSeeder.WellKnown.VipPhone);
 
             // The box hands the call to engine B; its IVR sends it to a queue, which offers it to agent 1001.
@@ -91,6 +96,19 @@ public sealed class TwoEnginesTests
         {
             cards.Delete(recursive: true);
         }
+    }
+
+    [PostgresFact]
+    public async Task A_second_engine_of_the_same_name_on_one_database_does_not_start()
+    {
+        var database = await PostgresServer.CreateDatabaseAsync();
+        string[] settings = ["--Store:Provider=PostgreSQL", $"--Store:ConnectionString={database}", "--Engine:Name=twin"];
+        await using var first = await EngineUnderTest.StartAsync(null, null, settings);
+
+        var second = () => EngineUnderTest.StartAsync(null, null, settings);
+
+        (await second.Should().ThrowAsync<Microsoft.Extensions.Options.OptionsValidationException>()).Which.Failures.Should()
+            .ContainSingle().Which.Should().Contain("Engine:Name 'twin' is the name of another engine running on this database");
     }
 
     private static Task<IvrEngine.Profiles.StoreChange> Applied(EngineUnderTest engine, Func<IvrEngine.Profiles.StoreChange, bool> match) =>

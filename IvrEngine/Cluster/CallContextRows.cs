@@ -14,8 +14,10 @@ internal static class CallContextRows
     private static readonly JsonSerializerOptions Json = JsonSerializerOptions.Web;
 
     /// <summary>Upserts a context and, when a row was written, notifies <c>context|writer|uuid</c> in the same statement
-    /// (delivered on commit). The same context is merged: variables are added to the row's (an edit on one engine and an
-    /// attach on another both stay), who the caller is and the trail are the newest known, the IVR's end sticks. Another
+    /// (delivered on commit). The same context is merged: the variables a write carries (those attached on the writing
+    /// engine since its last write) are set over the row's, so an edit on one engine and an attach on another both
+    /// stay; who the caller is and the trail are the newest known, except that an agent's identification is not undone
+    /// by an IVR's result; the IVR's end sticks. Another
     /// context of the same call (the call came back to an IVR) replaces the row. A call that ended is not revived.</summary>
     private const string UpsertSql = $"""
         WITH w AS (
@@ -27,7 +29,9 @@ internal static class CallContextRows
             engine = CASE WHEN c.context_id = excluded.context_id THEN c.engine ELSE excluded.engine END,
             box = coalesce(excluded.box, c.box),
             ivr_ended = excluded.ivr_ended OR (c.ivr_ended AND c.context_id = excluded.context_id),
-            client = coalesce(excluded.client, CASE WHEN c.context_id = excluded.context_id THEN c.client END),
+            client = CASE WHEN c.context_id <> excluded.context_id THEN excluded.client
+                          WHEN c.client->>'matchedBy' = 'agent' AND coalesce(excluded.client->>'matchedBy', '') <> 'agent' THEN c.client
+                          ELSE coalesce(excluded.client, c.client) END,
             trail = coalesce(excluded.trail, CASE WHEN c.context_id = excluded.context_id THEN c.trail END),
             variables = CASE WHEN c.context_id = excluded.context_id THEN c.variables || excluded.variables ELSE excluded.variables END,
             updated_at = now(),

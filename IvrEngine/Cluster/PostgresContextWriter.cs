@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
+using IvrEngine.EventSocket;
 using IvrEngine.Web;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -28,6 +29,7 @@ public sealed partial class PostgresContextWriter : BackgroundService, ISharedCo
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, CallContextEntry?> _pending = new(StringComparer.Ordinal);
     private readonly Channel<bool> _signal = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly Broadcaster<Exception> _failures = new();
     private long _written;
     private long _dropped;
     private DateTimeOffset _cleanedAt;
@@ -48,6 +50,9 @@ public sealed partial class PostgresContextWriter : BackgroundService, ISharedCo
 
     /// <summary>Rows written (and announced) since the start.</summary>
     public long Written => Interlocked.Read(ref _written);
+
+    /// <summary>Each failed write, as it fails (it is tried again after a pause).</summary>
+    public IObservable<Exception> Failures => _failures;
 
     /// <summary>Calls whose write waits now.</summary>
     public int Pending => _pending.Count;
@@ -99,6 +104,7 @@ public sealed partial class PostgresContextWriter : BackgroundService, ISharedCo
                     {
                         if (!failing) LogWriteFailed(_logger, _pending.Count, ex);
                         failing = true;
+                        _failures.OnNext(ex);
                         await Task.Delay(pause, _time, stoppingToken).ConfigureAwait(false);
                         pause = TimeSpan.FromTicks(Math.Min(TimeSpan.TicksPerSecond * 5, pause.Ticks * 2));
                     }
@@ -139,6 +145,7 @@ public sealed partial class PostgresContextWriter : BackgroundService, ISharedCo
         }
 
         if (taken.Count == 0) return;
+        List<(CallContextEntry Entry, IEnumerable<string> Names)>? written = null;
         try
         {
             await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
@@ -146,7 +153,15 @@ public sealed partial class PostgresContextWriter : BackgroundService, ISharedCo
             await using var batch = new NpgsqlBatch(connection, transaction);
             foreach (var (uuid, entry) in taken)
             {
-                batch.BatchCommands.Add(entry is null ? CallContextRows.End(uuid, _engine) : CallContextRows.Upsert(entry.Snapshot(_engine), _engine));
+                if (entry is null)
+                {
+                    batch.BatchCommands.Add(CallContextRows.End(uuid, _engine));
+                    continue;
+                }
+
+                var snapshot = entry.TakeForWrite(_engine);
+                (written ??= []).Add((entry, snapshot.Variables.Keys));
+                batch.BatchCommands.Add(CallContextRows.Upsert(snapshot, _engine));
             }
 
             await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
@@ -155,10 +170,18 @@ public sealed partial class PostgresContextWriter : BackgroundService, ISharedCo
         }
         catch
         {
-            // Back, unless noted again meanwhile (that is newer).
+            // Back, unless noted again meanwhile (that is newer), with the variables they carried.
+            foreach (var (entry, names) in written ?? []) entry.Unwritten(names);
             foreach (var (uuid, entry) in taken) _pending.TryAdd(uuid, entry);
             throw;
         }
+    }
+
+    /// <inheritdoc />
+    public override void Dispose()
+    {
+        _failures.OnCompleted();
+        base.Dispose();
     }
 
     private async Task CleanAsync(CancellationToken cancellationToken)

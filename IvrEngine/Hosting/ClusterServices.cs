@@ -46,6 +46,8 @@ public static class ClusterServices
             sp.GetRequiredService<BoxLeases>(), sp.GetRequiredService<PostgresChangeListener>(), EngineName(sp), sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<DeskOfferShare>>()));
 
+        services.AddHealthChecks().AddCheck<ClusterHealthCheck>(ClusterHealthCheck.Name);
+
         // The observers subscribe before the listener's first LISTEN, whose resync they read the shared state on.
         services.AddHostedService(sp => sp.GetRequiredService<SharedContextMirror>());
         services.AddHostedService(sp => sp.GetRequiredService<DeskOfferShare>());
@@ -58,13 +60,33 @@ public static class ClusterServices
     private static string EngineName(IServiceProvider services) => services.GetRequiredService<IOptions<EngineOptions>>().Value.NameOrDefault;
 }
 
-/// <summary>Brings the schema up to the engine's before the live state is used (<c>Store:MigrateAtStart</c>; the same
-/// idempotent runner as the store's, under its advisory lock, so whichever runs first applies the scripts).</summary>
-internal sealed class LiveStateStartup(NpgsqlDataSource dataSource, IOptions<StoreOptions> store, IOptions<EngineOptions> engine) : IHostedLifecycleService
+/// <summary>Before the engine starts: brings the schema up to the engine's (<c>Store:MigrateAtStart</c>; the same
+/// idempotent runner as the store's, under its advisory lock, so whichever runs first applies the scripts), then makes
+/// sure no other running engine has this engine's name. Every engine tells its notices by its name (Engine:Name) and
+/// ignores its own, so two engines of one name would not hear each other: the name is held as a session advisory lock
+/// for the engine's life, and a name in use stops the start (exit 2).</summary>
+internal sealed class LiveStateStartup(NpgsqlDataSource dataSource, IOptions<StoreOptions> store, IOptions<EngineOptions> engine) : IHostedLifecycleService, IAsyncDisposable
 {
+    /// <summary>The first key of the name's lock (the second is <c>hashtext(name)</c>): "IVRN" in ASCII.</summary>
+    public const int LockClass = 0x4956524E;
+
+    private NpgsqlConnection? _name;
+
     public async Task StartingAsync(CancellationToken cancellationToken)
     {
-        if (store.Value.MigrateAtStart) await PostgresMigrations.MigrateAsync(dataSource, engine.Value.NameOrDefault, cancellationToken: cancellationToken);
+        var name = engine.Value.NameOrDefault;
+        if (store.Value.MigrateAtStart) await PostgresMigrations.MigrateAsync(dataSource, name, cancellationToken: cancellationToken);
+        _name = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var take = new NpgsqlCommand("SELECT pg_try_advisory_lock($1, hashtext($2))", _name);
+        take.Parameters.Add(new NpgsqlParameter { Value = LockClass });
+        take.Parameters.Add(new NpgsqlParameter { Value = name });
+        if (await take.ExecuteScalarAsync(cancellationToken) is true) return;
+        await _name.DisposeAsync();
+        _name = null;
+        throw new OptionsValidationException(EngineOptions.Section, typeof(EngineOptions),
+        [
+            $"Engine:Name '{name}' is the name of another engine running on this database; give each engine a name of its own (Engine__Name).",
+        ]);
     }
 
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
@@ -75,5 +97,21 @@ internal sealed class LiveStateStartup(NpgsqlDataSource dataSource, IOptions<Sto
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public async Task StoppedAsync(CancellationToken cancellationToken) => await DisposeAsync();
+
+    public async ValueTask DisposeAsync()
+    {
+        // A pooled connection goes back without the name's lock.
+        if (Interlocked.Exchange(ref _name, null) is not { } connection) return;
+        try
+        {
+            await using var release = new NpgsqlCommand("SELECT pg_advisory_unlock_all()", connection);
+            await release.ExecuteNonQueryAsync();
+        }
+        catch (Exception ex) when (ex is NpgsqlException or IOException or InvalidOperationException or TimeoutException)
+        {
+        }
+
+        await connection.DisposeAsync();
+    }
 }

@@ -26,6 +26,7 @@ public sealed class CallContextEntry
     private long _counted;
     private bool _removed;
     private volatile bool _ivrEnded;
+    private ConcurrentDictionary<string, byte>? _unwritten;
 
     /// <summary>An entry of a call another engine served, as the shared state has it (<see cref="ServedBy"/> names
     /// that engine).</summary>
@@ -137,7 +138,40 @@ public sealed class CallContextEntry
 
     internal void Attach(IEnumerable<KeyValuePair<string, string>> variables)
     {
-        foreach (var (name, value) in variables) _variables[name] = value;
+        foreach (var (name, value) in variables)
+        {
+            _variables[name] = value;
+            _unwritten?.TryAdd(name, 0);
+        }
+    }
+
+    /// <summary>From now on the entry remembers which variables were attached here and not yet written to the shared
+    /// state (<see cref="TakeForWrite"/>): a write carries those alone, so it never puts back an older value of a
+    /// variable another engine changed since.</summary>
+    internal void ShareChanges() => Interlocked.CompareExchange(ref _unwritten, new ConcurrentDictionary<string, byte>(StringComparer.Ordinal), null);
+
+    /// <summary>The entry as the shared state keeps it, with the variables attached here since the last write (taken:
+    /// give them back with <see cref="Unwritten"/> when the write fails).</summary>
+    public CallContextSnapshot TakeForWrite(string engine)
+    {
+        var changed = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        if (_unwritten is { } unwritten)
+        {
+            foreach (var name in unwritten.Keys)
+            {
+                if (unwritten.TryRemove(name, out _) && _variables.TryGetValue(name, out var value)) changed[name] = value;
+            }
+        }
+
+        return new(Uuid, ContextId, Ani, Dnis, StartedAt, ServedBy ?? engine, CoreUuid, IvrEnded, Client, Trail, changed);
+    }
+
+    /// <summary>Variables whose write failed: written with the next one.</summary>
+    public void Unwritten(IEnumerable<string> names)
+    {
+        ArgumentNullException.ThrowIfNull(names);
+        if (_unwritten is not { } unwritten) return;
+        foreach (var name in names) unwritten.TryAdd(name, 0);
     }
 
     /// <summary>Takes what another engine wrote of the call: its variables (added to these), who it is when the other
@@ -370,6 +404,7 @@ public sealed partial class CallContextRegistry : ICallContextSink
             LastSeen = now,
             Sequence = Interlocked.Increment(ref _opened),
         };
+        if (_shared is not null) entry.ShareChanges();
         if (_byUuid.TryGetValue(uuid, out var old)) Remove(old);
         _byUuid[uuid] = entry;
         _byId[entry.ContextId] = entry;
@@ -394,6 +429,7 @@ public sealed partial class CallContextRegistry : ICallContextSink
 
         Sweep();
         var entry = new CallContextEntry(snapshot) { LastSeen = now, Sequence = Interlocked.Increment(ref _opened) };
+        if (_shared is not null) entry.ShareChanges();
         if (known is not null) Remove(known);
         _byUuid[entry.Uuid] = entry;
         _byId[entry.ContextId] = entry;
