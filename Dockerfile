@@ -52,7 +52,11 @@ WORKDIR /app
 
 # The engine's files belong to root and are read-only for the engine; only the data folder is its own.
 COPY --from=build /out/ /app/
-RUN mkdir -p /app/data && chown "$APP_UID:$APP_UID" /app/data
+# /home/app/.aspnet/DataProtection-Keys: where ASP.NET Core keeps the keys that protect sign-in cookies (the user's
+# home). Made here so that a volume mounted there belongs to the engine: several engines behind one load balancer
+# share one volume there, so a cookie made by one is read by the others (docs/deployment.md).
+RUN mkdir -p /app/data /home/app/.aspnet/DataProtection-Keys \
+    && chown "$APP_UID:$APP_UID" /app/data /home/app/.aspnet /home/app/.aspnet/DataProtection-Keys
 
 ENV Engine__ListenAddress=0.0.0.0 \
     Engine__ListenPort=8084 \

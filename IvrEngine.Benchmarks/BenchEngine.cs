@@ -8,8 +8,9 @@ namespace IvrEngine.Benchmarks;
 internal static class BenchEngine
 {
     /// <summary>Builds (does not start) the engine host. <paramref name="flowsPath"/> null: the engine's own flows
-    /// setting (Flows:Path, the folder next to the engine).</summary>
-    public static IHost Build(string storePath, bool seedDemoData, string? flowsPath, int maxLiveCalls)
+    /// setting (Flows:Path, the folder next to the engine). <paramref name="settings"/>: more <c>--Section:Key=value</c>
+    /// (a PostgreSQL store, the engine's name), after the others.</summary>
+    public static IHost Build(string storePath, bool seedDemoData, string? flowsPath, int maxLiveCalls, IEnumerable<string>? settings = null)
     {
         List<string> args =
         [
@@ -25,6 +26,7 @@ internal static class BenchEngine
             "--Logging:LogLevel:IvrEngine.EventSocket=Warning",
         ];
         if (flowsPath is not null) args.Add($"--Flows:Path={flowsPath}");
+        if (settings is not null) args.AddRange(settings);
         return EngineHost.Build([.. args]);
     }
 
@@ -41,7 +43,7 @@ internal static class BenchEngine
     }
 
     /// <summary>Runs <paramref name="run"/> with the path of a store file in a fresh temporary folder, deleted after.</summary>
-    public static async Task<int> WithTemporaryStoreAsync(string prefix, Func<string, Task<int>> run)
+    public static async Task<T> WithTemporaryStoreAsync<T>(string prefix, Func<string, Task<T>> run)
     {
         var folder = Directory.CreateTempSubdirectory(prefix);
         try

@@ -22,7 +22,14 @@ internal static class BurstCallers
     public static int Run(ReadOnlySpan<string> args)
     {
         var line = CommandLine.Parse(args, Options, positionals: 0);
-        if (!IPEndPoint.TryParse(line.Get("--target") ?? string.Empty, out var target)) throw new UsageException("burst-callers needs --target ADDRESS:PORT.");
+        // Several engines (ADDRESS:PORT,ADDRESS:PORT): the calls go to them in turn, as a dialplan's list of engines.
+        var targets = new List<IPEndPoint>();
+        foreach (var one in (line.Get("--target") ?? string.Empty).Split(','))
+        {
+            if (!IPEndPoint.TryParse(one, out var target)) throw new UsageException("burst-callers needs --target ADDRESS:PORT[,ADDRESS:PORT...].");
+            targets.Add(target);
+        }
+
         var plan = BurstPlan.From(line);
 
         if (FileDescriptorLimit.Ensure(plan.Calls + 1024L, "the simulator's end of each live call") is { } problem)
@@ -31,13 +38,13 @@ internal static class BurstCallers
             return 2;
         }
 
-        var report = RunAsync(target, plan).GetAwaiter().GetResult();
+        var report = RunAsync(targets, plan).GetAwaiter().GetResult();
         Console.Out.WriteLine(JsonSerializer.Serialize(report, LoadProtocol.Json));
         Console.Out.Flush();
         return 0;
     }
 
-    private static async Task<BurstReport> RunAsync(IPEndPoint target, BurstPlan plan)
+    private static async Task<BurstReport> RunAsync(List<IPEndPoint> targets, BurstPlan plan)
     {
         await using var sim = new FreeSwitchSimulator();
         var random = new Random(plan.Seed);
@@ -57,7 +64,7 @@ internal static class BurstCallers
             for (var i = 0; i < plan.Warmup; i++)
             {
                 await slots.WaitAsync();
-                var call = RunCallAsync(sim, target, warm.Next(kinds[i]), plan.Playback, warm);
+                var call = RunCallAsync(sim, targets[i % targets.Count], warm.Next(kinds[i]), plan.Playback, warm);
                 tasks.Add(call.ContinueWith(_ => slots.Release(), TaskScheduler.Default));
             }
 
@@ -87,7 +94,7 @@ internal static class BurstCallers
                 await connecting.WaitAsync();
                 var lag = clock.Elapsed - due;
                 if (lag > maxLag) maxLag = lag;
-                calls.Add(RunCallAsync(sim, target, run.Next(burstKinds[i]), plan.Playback, run, connecting));
+                calls.Add(RunCallAsync(sim, targets[i % targets.Count], run.Next(burstKinds[i]), plan.Playback, run, connecting));
             }
 
             await Task.WhenAll(calls);

@@ -16,7 +16,7 @@ internal static class BurstCommand
     /// <summary>Most warm-up rounds (of --warmup calls each) before the burst starts anyway.</summary>
     private const int MaxWarmupRounds = 15;
 
-    private static readonly string[] Options = ["--calls", "--seconds", "--arrivals", "--mix", "--playback-ms", "--warmup", "--seed"];
+    private static readonly string[] Options = ["--calls", "--seconds", "--arrivals", "--mix", "--playback-ms", "--warmup", "--seed", "--engines", "--store"];
 
     public static int Run(ReadOnlySpan<string> args)
     {
@@ -33,22 +33,92 @@ internal static class BurstCommand
             return 2;
         }
 
-        return BenchEngine.WithTemporaryStoreAsync("ivrengine-burst-", storePath => RunAsync(plan, storePath)).GetAwaiter().GetResult();
+        // --engines N: N engines on one PostgreSQL, the callers split between them; LiteDB has one engine per file.
+        var engines = line.GetInt("--engines", 1, 1, 8);
+        var stores = BenchStores.Parse(line.Get("--store"));
+        if (engines > 1 && stores.SequenceEqual([BenchStores.LiteDb]))
+        {
+            throw new UsageException("Several engines share a store on PostgreSQL only: add --store postgres (or both: LiteDB's one engine, then PostgreSQL's).");
+        }
+
+        return RunAllAsync(plan, stores, engines, "burst " + string.Join(' ', args.ToArray())).GetAwaiter().GetResult();
     }
 
-    private static async Task<int> RunAsync(BurstPlan plan, string storePath)
+    private static async Task<int> RunAllAsync(BurstPlan plan, IReadOnlyList<string> stores, int engines, string commandLine)
     {
+        Console.WriteLine($"command: dotnet run -c Release --project IvrEngine.Benchmarks -- {commandLine}");
+        Console.WriteLine($"load average at the start: {BenchStores.LoadAverage()}");
+        var results = new List<(string Store, IReadOnlyList<(string, string)> Rows)>();
+        var pass = true;
+        foreach (var kind in stores)
+        {
+            Console.WriteLine();
+            if (kind == BenchStores.LiteDb)
+            {
+                Console.WriteLine("--- LiteDB, one engine");
+                var (ok, rows) = await BenchEngine.WithTemporaryStoreAsync("ivrengine-burst-", storePath => RunAsync(plan, new BurstStore(storePath, null, 1)));
+                pass = pass && ok;
+                results.Add(("LiteDB, 1 engine", rows));
+                continue;
+            }
+
+            await using var postgres = await BenchPostgres.StartAsync();
+            if (postgres is null) return 1;
+            Console.WriteLine($"--- PostgreSQL, {engines} engine{(engines == 1 ? string.Empty : "s")}: {postgres.Description}");
+            var connectionString = await postgres.CreateDatabaseAsync("burst");
+            var (passed, figures) = await BenchEngine.WithTemporaryStoreAsync("ivrengine-burst-", storePath => RunAsync(plan, new BurstStore(storePath, connectionString, engines)));
+            pass = pass && passed;
+            results.Add(($"PostgreSQL, {engines} engine{(engines == 1 ? string.Empty : "s")}", figures));
+        }
+
+        if (results.Count > 1) BenchStores.PrintSideBySide(results);
+        Console.WriteLine($"load average at the end: {BenchStores.LoadAverage()}");
+        return pass ? 0 : 1;
+    }
+
+    /// <summary>Where the burst's engines keep their store: a LiteDB file (one engine), or a PostgreSQL database shared
+    /// by <see cref="Engines"/> engines.</summary>
+    private sealed record BurstStore(string StorePath, string? ConnectionString, int Engines)
+    {
+        public string Describe => ConnectionString is null
+            ? "a temporary LiteDB store seeded with the demo data"
+            : $"one PostgreSQL database shared by the {Engines} engines, seeded with the demo data by the first";
+
+        /// <summary>Engine i's settings beyond the burst's own.</summary>
+        public IEnumerable<string> Settings(int engine)
+        {
+            // Each engine's web app on a port of its own (the desk is not used here; two on 8080 would collide).
+            yield return "--Web:Urls=http://127.0.0.1:0";
+            if (ConnectionString is null) yield break;
+            yield return "--Store:Provider=PostgreSQL";
+            yield return "--Store:ConnectionString=" + ConnectionString;
+            yield return "--Engine:Name=bench-engine-" + (engine + 1).ToString(CultureInfo.InvariantCulture);
+        }
+    }
+
+    private static async Task<(bool Pass, IReadOnlyList<(string, string)> Rows)> RunAsync(BurstPlan plan, BurstStore where)
+    {
+        var storePath = where.StorePath;
         BurstReport report;
         var burst = new EngineUsage();
         var warmth = new JitWarmth(MaxWarmupRounds);
         long served;
         long refused;
         long writerBytes;
-        using (var host = BenchEngine.Build(storePath, seedDemoData: true, flowsPath: BenchEngine.ShippedFlows, maxLiveCalls: plan.Calls + 100))
+        var hosts = new List<IHost>();
+        try
         {
-            await host.StartAsync();
-            var engine = host.Services.GetRequiredService<OutboundCallService>();
-            Console.WriteLine($"engine process (pid {Environment.ProcessId}): IvrEngine host, the shipped flows (bank on {BurstPlan.BankNumber}), a temporary store seeded with the demo data, on {engine.LocalEndPoint}");
+            // One after the other: the first seeds the demo data (in PostgreSQL under a lock; the others find it there).
+            for (var i = 0; i < where.Engines; i++)
+            {
+                var built = BenchEngine.Build(storePath, seedDemoData: true, flowsPath: BenchEngine.ShippedFlows, maxLiveCalls: plan.Calls + 100, where.Settings(i));
+                hosts.Add(built);
+                await built.StartAsync();
+            }
+
+            var all = hosts.ConvertAll(h => h.Services.GetRequiredService<OutboundCallService>());
+            var engine = all[0];
+            Console.WriteLine($"engine process (pid {Environment.ProcessId}): {hosts.Count} IvrEngine host{(hosts.Count == 1 ? string.Empty : "s")}, the shipped flows (bank on {BurstPlan.BankNumber}), {where.Describe}, on {string.Join(" and ", all.Select(e => e.LocalEndPoint))}{(hosts.Count > 1 ? "; the callers go to them in turn" : string.Empty)}");
             Console.WriteLine($"caller process: a child 'burst-callers' process runs the FreeSwitchSimulator; the two processes share the {Environment.ProcessorCount} cores; .NET {Environment.Version}, GC {(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")}");
             Console.WriteLine($"burst: {plan.Describe()} to the bank flow; prompts take {plan.Playback.TotalMilliseconds:0} ms in the simulator" +
                 (plan.Playback == TimeSpan.Zero ? " (zero: the figures are the engine's work, not the recordings' length)" : string.Empty));
@@ -65,12 +135,12 @@ internal static class BurstCommand
             var refusedBefore = 0L;
             var writerBefore = 0L;
             (report, var whole, _) = await CallerProcess.RunAsync<BurstReport>(engine, "burst-callers",
-                ["--target", engine.LocalEndPoint.ToString(), .. plan.ToArguments()], null,
+                ["--target", string.Join(',', all.Select(e => e.LocalEndPoint.ToString())), .. plan.ToArguments()], null,
                 line =>
                 {
                     if (line == BurstProtocol.Start)
                     {
-                        (servedBefore, refusedBefore) = (engine.ServedCalls, engine.RefusedCalls);
+                        (servedBefore, refusedBefore) = (all.Sum(e => e.ServedCalls), all.Sum(e => e.RefusedCalls));
                         writerBefore = WriterAllocated(storePath);
                         burst.Start();
                     }
@@ -81,21 +151,55 @@ internal static class BurstCommand
                 },
                 question => warmth.AnswerAsync(question));
 
-            // A call's record is written as its handler ends, after the caller saw the transfer: wait for the engine.
-            await engine.WhenLiveCallsAtMostAsync(0).WaitAsync(TimeSpan.FromSeconds(30)).ContinueWith(_ => { }, TaskScheduler.Default);
+            // A call's record is written as its handler ends, after the caller saw the transfer: wait for the engines.
+            await Task.WhenAll(all.Select(e => e.WhenLiveCallsAtMostAsync(0))).WaitAsync(TimeSpan.FromSeconds(30)).ContinueWith(_ => { }, TaskScheduler.Default);
             burst.Stop();
             writerBytes = WriterAllocated(storePath) - writerBefore;
-            burst.ObserveLive(whole.PeakLive); // sampled over the child's whole run; the burst is its peak
-            (served, refused) = (engine.ServedCalls - servedBefore, engine.RefusedCalls - refusedBefore);
+            burst.ObserveLive(whole.PeakLive); // sampled over the child's whole run (the first engine's); the burst is its peak
+            (served, refused) = (all.Sum(e => e.ServedCalls) - servedBefore, all.Sum(e => e.RefusedCalls) - refusedBefore);
+            foreach (var (e, i) in all.Select((e, i) => (e, i)).Where(_ => all.Count > 1))
+            {
+                Console.WriteLine($"  [engine]  engine {i + 1} served {e.ServedCalls:N0} calls (warm-up included), refused {e.RefusedCalls:N0}");
+            }
+
             using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(15));
-            await host.StopAsync(stop.Token);
+            foreach (var host in hosts) await host.StopAsync(stop.Token);
+        }
+        finally
+        {
+            foreach (var host in hosts) host.Dispose();
         }
 
-        var recorded = CountRecorded(storePath, report.CallUuids);
-        Print(plan, report, burst, served, refused, recorded, writerBytes);
+        var recorded = where.ConnectionString is { } connectionString
+            ? await CountRecordedAsync(connectionString, report.CallUuids)
+            : CountRecorded(storePath, report.CallUuids);
+        Print(plan, report, burst, served, refused, recorded, writerBytes, where.ConnectionString is null);
         Console.WriteLine($"  [engine]  warm-up: {report.WarmupRounds} round(s) of {plan.Warmup:N0} calls; {warmth.Describe()}");
         var pass = report.Refused + report.Failed == 0 && report.Completed == plan.Calls && recorded == report.Started;
-        return pass ? 0 : 1;
+        var ic = CultureInfo.InvariantCulture;
+        List<(string, string)> rows =
+        [
+            ("calls", plan.Calls.ToString("N0", ic)),
+            ("completed (transferred to their queue)", report.Completed.ToString("N0", ic)),
+            ("refused", report.Refused.ToString("N0", ic)),
+            ("failed", report.Failed.ToString("N0", ic)),
+            ("connect -> transfer p50 ms", report.ConnectToTransfer?.P50.ToString("F1", ic) ?? "-"),
+            ("connect -> transfer p99 ms", report.ConnectToTransfer?.P99.ToString("F1", ic) ?? "-"),
+            ("connect -> transfer max ms", report.ConnectToTransfer?.Max.ToString("F1", ic) ?? "-"),
+            ("turnaround p99 ms", report.Turnaround?.P99.ToString("F2", ic) ?? "-"),
+            ("interaction records in the store", recorded.ToString("N0", ic)),
+            ("engine process CPU s (all its engines)", burst.CpuSeconds.ToString("F1", ic)),
+        ];
+        return (pass, rows);
+    }
+
+    /// <summary>How many of these calls have an interaction record in the PostgreSQL database.</summary>
+    private static async Task<int> CountRecordedAsync(string connectionString, IReadOnlyList<string> callUuids)
+    {
+        await using var data = Npgsql.NpgsqlDataSource.Create(connectionString);
+        await using var command = data.CreateCommand("SELECT count(DISTINCT call_uuid) FROM interactions WHERE call_uuid = ANY($1)");
+        command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = callUuids.ToArray() });
+        return (int)(long)(await command.ExecuteScalarAsync())!;
     }
 
     /// <summary>How many of these calls have an interaction record in the store, opened afresh after the engine closed it.</summary>
@@ -110,7 +214,7 @@ internal static class BurstCommand
     /// <summary>What the store's writer thread has allocated so far (LiteDB running and committing the records).</summary>
     private static long WriterAllocated(string storePath) => SharedClientStores.Find(storePath)?.WriterAllocatedBytes ?? 0;
 
-    private static void Print(BurstPlan plan, BurstReport r, EngineUsage engine, long served, long refused, int recorded, long writerBytes)
+    private static void Print(BurstPlan plan, BurstReport r, EngineUsage engine, long served, long refused, int recorded, long writerBytes, bool liteDb)
     {
         var ic = CultureInfo.InvariantCulture;
         Console.WriteLine($"warm-up: {r.WarmupCompleted:N0} calls, {r.WarmupErrors} errors (the same mix, 20 at a time; not measured)");
@@ -125,8 +229,11 @@ internal static class BurstCommand
         Console.WriteLine(engine.Describe(plan.Calls, "the burst alone, until the engine's last call ended"));
         Console.WriteLine($"  [engine]  served {served:N0} calls in the burst, refused {refused:N0}");
         Console.WriteLine($"  [store]   interaction records of the burst's calls, store opened afresh after the engine stopped: {recorded:N0} of {r.Started:N0}");
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"  [store]   of what the engine allocated, the store's writer (LiteDB inserting and committing the records): {writerBytes / 1024.0 / Math.Max(1, plan.Calls):0.0} KB per call"));
+        if (liteDb)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  [store]   of what the engine allocated, the store's writer (LiteDB inserting and committing the records): {writerBytes / 1024.0 / Math.Max(1, plan.Calls):0.0} KB per call"));
+        }
         Console.WriteLine();
         var bad = r.Refused + r.Failed + (plan.Calls - r.Started - r.Refused);
         Console.WriteLine($"goal: refused or failed: 0 -> {Stats.PassFail(bad == 0 && r.Completed == plan.Calls)} ({r.Refused:N0} refused, {r.Failed:N0} failed, {r.Completed:N0} of {plan.Calls:N0} transferred to their queue)");

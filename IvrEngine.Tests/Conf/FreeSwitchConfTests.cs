@@ -131,6 +131,19 @@ public sealed class FreeSwitchConfTests
     }
 
     [Fact]
+    public void Engines_on_other_hosts_reach_the_event_socket_through_an_address_and_an_allow_list_from_the_environment()
+    {
+        var opened = FreeSwitchConf.Load(new Dictionary<string, string>
+        {
+            ["IVR_ESL_IP"] = "10.0.0.11", ["IVR_ESL_ALLOW"] = "10.0.0.21/32,10.0.0.22/32",
+        });
+        var settings = FreeSwitchConf.Params(opened.Configuration("event_socket.conf").Element("settings")!);
+        settings["listen-ip"].Should().Be("10.0.0.11");
+        // mod_event_socket takes a list name or comma-separated CIDRs (switch_check_network_list_ip_token).
+        settings["apply-inbound-acl"].Should().Be("10.0.0.21/32,10.0.0.22/32");
+    }
+
+    [Fact]
     public void Ports_session_limits_and_rate_have_defaults_and_come_from_the_environment()
     {
         FreeSwitchConf.Params(Conf.Configuration("event_socket.conf").Element("settings")!)["listen-port"].Should().Be("8021");

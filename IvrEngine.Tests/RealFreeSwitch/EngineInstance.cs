@@ -51,17 +51,37 @@ internal sealed class EngineInstance : IAsyncDisposable
     public string LogFile => Path.Combine(_folder, "engine.log");
 
     /// <summary>The settings every engine under test gets, then the test's own (later ones win).</summary>
-    private static string[] Arguments(int port, int webPort, string folder, FreeSwitchInstance fs, IEnumerable<string> settings) =>
+    private static string[] Arguments(int port, int webPort, string folder, IReadOnlyList<FreeSwitchInstance> boxes, IEnumerable<string> settings) =>
     [
         $"--Engine:ListenPort={port.ToString(CultureInfo.InvariantCulture)}",
-        "--Engine:Inbound:Enabled=true",
-        $"--Engine:Inbound:Port={fs.EslPort.ToString(CultureInfo.InvariantCulture)}",
-        $"--Engine:Inbound:Password={fs.Password}",
+        .. InboundArguments(boxes),
         $"--Web:Urls=http://127.0.0.1:{webPort.ToString(CultureInfo.InvariantCulture)}",
         $"--Store:Path={Path.Combine(folder, "clients.db")}",
         "--Store:SeedDemoData=true",
         .. settings,
     ];
+
+    /// <summary>The inbound connection(s): to the one box as Engine:Inbound:Host/Port, or to each of several boxes as
+    /// Engine:Inbound:Boxes (named box1, box2, ... in the engine's log).</summary>
+    private static IEnumerable<string> InboundArguments(IReadOnlyList<FreeSwitchInstance> boxes)
+    {
+        yield return "--Engine:Inbound:Enabled=true";
+        if (boxes.Count == 1)
+        {
+            yield return $"--Engine:Inbound:Port={boxes[0].EslPort.ToString(CultureInfo.InvariantCulture)}";
+            yield return $"--Engine:Inbound:Password={boxes[0].Password}";
+            yield break;
+        }
+
+        for (var i = 0; i < boxes.Count; i++)
+        {
+            var box = $"--Engine:Inbound:Boxes:{i.ToString(CultureInfo.InvariantCulture)}";
+            yield return $"{box}:Name=box{(i + 1).ToString(CultureInfo.InvariantCulture)}";
+            yield return $"{box}:Host=127.0.0.1";
+            yield return $"{box}:Port={boxes[i].EslPort.ToString(CultureInfo.InvariantCulture)}";
+            yield return $"{box}:Password={boxes[i].Password}";
+        }
+    }
 
     /// <summary>Starts the engine on <paramref name="port"/> (a port FreeSWITCH was told about at its start).</summary>
     public static async Task<EngineInstance> StartAsync(FreeSwitchInstance fs, int port, string artifactName, bool asProcess,
@@ -69,7 +89,7 @@ internal sealed class EngineInstance : IAsyncDisposable
     {
         var folder = Directory.CreateTempSubdirectory("ivr-engine-").FullName;
         var webPort = RealFreeSwitchEnvironment.FreePort();
-        var args = Arguments(port, webPort, folder, fs, settings ?? []);
+        var args = Arguments(port, webPort, folder, [fs], settings ?? []);
         var artifacts = Path.Combine(RealFreeSwitchEnvironment.ArtifactsFolder, artifactName);
         if (!asProcess)
         {
@@ -79,16 +99,42 @@ internal sealed class EngineInstance : IAsyncDisposable
             return new EngineInstance(port, webPort, folder, host, null, artifacts);
         }
 
+        return await StartProcessAsync(port, webPort, folder, artifacts, args, connections: 1);
+    }
+
+    /// <summary>Starts the engine as a child process on <paramref name="port"/> with an inbound connection to every one of
+    /// <paramref name="boxes"/>; ready once it listens and each connection logged in.</summary>
+    public static Task<EngineInstance> StartProcessAsync(IReadOnlyList<FreeSwitchInstance> boxes, int port, string artifactName,
+        IEnumerable<string> settings)
+    {
+        ArgumentOutOfRangeException.ThrowIfZero(boxes.Count);
+        var folder = Directory.CreateTempSubdirectory("ivr-engine-").FullName;
+        var webPort = RealFreeSwitchEnvironment.FreePort();
+        var args = Arguments(port, webPort, folder, boxes, settings);
+        return StartProcessAsync(port, webPort, folder, Path.Combine(RealFreeSwitchEnvironment.ArtifactsFolder, artifactName), args,
+            boxes.Count);
+    }
+
+    private static async Task<EngineInstance> StartProcessAsync(int port, int webPort, string folder, string artifacts, string[] args, int connections)
+    {
         var process = Process.Start(StartInfo(args, redirectInput: true)) ?? throw new InvalidOperationException("the engine did not start.");
         var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var listening = false;
-        var controlled = false;
+        var controlled = new HashSet<string>(StringComparer.Ordinal);
+        var gate = new object();
         _ = DrainAsync(process, Path.Combine(folder, "engine.log"), line =>
         {
-            // Both the outbound listener and the control connection; the order of the two lines is not fixed.
-            listening |= line.Contains("Engine ready on", StringComparison.Ordinal);
-            controlled |= line.Contains("connected and authenticated", StringComparison.Ordinal);
-            if (listening && controlled) ready.TrySetResult();
+            // The outbound listener and every control connection (stdout and stderr are read at once); the order of
+            // the lines is not fixed. A connection is named by its host:port ("Inbound event socket 127.0.0.1:8021
+            // connected and authenticated (login 1)"), so a reconnection does not count twice.
+            lock (gate)
+            {
+                listening |= line.Contains("Engine ready on", StringComparison.Ordinal);
+                var from = line.IndexOf("Inbound event socket ", StringComparison.Ordinal);
+                var to = line.IndexOf(" connected and authenticated", StringComparison.Ordinal);
+                if (from >= 0 && to > from) controlled.Add(line[from..to]);
+                if (listening && controlled.Count >= connections) ready.TrySetResult();
+            }
         }, ready);
         var instance = new EngineInstance(port, webPort, folder, null, process, artifacts);
         try

@@ -1,17 +1,50 @@
 using FluentAssertions;
+using IvrEngine.Hosting;
 using IvrEngine.Profiles;
+using IvrEngine.Profiles.Postgres;
 using IvrEngine.Statistics;
+using IvrEngine.Tests.Support;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 
 namespace IvrEngine.Tests.Statistics;
 
-/// <summary>The hourly totals in the LiteDB store: added up per slice, read back by period, across reopening.</summary>
-public sealed class StatisticsStoreTests : IDisposable
+/// <summary>The hourly totals in a store (<see cref="IStatisticsStore"/>): added up per slice, read back by period,
+/// across reopening, and added to by several engines at once; run against each store by its subclass (on the
+/// <typeparamref name="TStorage"/> the client store's contract tests use).</summary>
+public abstract class StatisticsStoreTests<TStorage> : IAsyncLifetime
+    where TStorage : IStoreStorage, new()
 {
-    private readonly DirectoryInfo _folder = Directory.CreateTempSubdirectory("ivrengine-stats-");
+    private readonly List<IStatisticsStore> _open = [];
 
-    private string DbPath => Path.Combine(_folder.FullName, "s.db");
+    /// <summary>The test's data: a LiteDB file, or a fresh PostgreSQL database with its schema.</summary>
+    protected TStorage Storage { get; } = new();
 
-    public void Dispose() => _folder.Delete(recursive: true);
+    /// <summary>A store on the test's data, opened anew (a reopened LiteDB file; another connection pool on the same
+    /// PostgreSQL database, as another engine would).</summary>
+    protected abstract Task<IStatisticsStore> OpenStoreAsync();
+
+    public Task InitializeAsync() => Storage.InitializeAsync();
+
+    public virtual async Task DisposeAsync()
+    {
+        foreach (var store in _open.ToList()) Close(store);
+        await Storage.DisposeAsync();
+    }
+
+    private async Task<IStatisticsStore> OpenAsync()
+    {
+        var store = await OpenStoreAsync();
+        _open.Add(store);
+        return store;
+    }
+
+    private void Close(IStatisticsStore store)
+    {
+        (store as IDisposable)?.Dispose();
+        _open.Remove(store);
+    }
 
     private static KeyValuePair<SliceKey, HourTotals> Slice(int day, int hour, string queue, long calls, long answered = 0, double wait = 0)
     {
@@ -21,16 +54,15 @@ public sealed class StatisticsStoreTests : IDisposable
         return new(new SliceKey(new DateTimeOffset(2026, 12, day, hour, 0, 0, TimeSpan.Zero), SliceDimensions.Queue, queue), totals);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Totals_added_to_the_same_slice_sum_and_a_period_reads_its_whole_hours_only()
     {
-        using (var store = new LiteDbClientStore(DbPath))
-        {
-            await store.AddHoursAsync([Slice(4, 9, "vip", 2, 1, 30), Slice(4, 10, "vip", 1), Slice(4, 9, "general", 5)], []);
-            await store.AddHoursAsync([Slice(4, 9, "vip", 3, 3, 12), Slice(5, 0, "vip", 7)], []);
-        }
+        var store = await OpenAsync();
+        await store.AddHoursAsync([Slice(4, 9, "vip", 2, 1, 30), Slice(4, 10, "vip", 1), Slice(4, 9, "general", 5)], []);
+        await store.AddHoursAsync([Slice(4, 9, "vip", 3, 3, 12), Slice(5, 0, "vip", 7)], []);
+        Close(store);
 
-        using var reopened = new LiteDbClientStore(DbPath);
+        var reopened = await OpenAsync();
         var nine = await reopened.ReadHoursAsync(SliceDimensions.Queue, new DateTimeOffset(2026, 12, 4, 9, 0, 0, TimeSpan.Zero), new DateTimeOffset(2026, 12, 4, 10, 0, 0, TimeSpan.Zero));
         nine.Should().HaveCount(2).And.OnlyContain(s => s.Key.Hour.Hour == 9);
         var vip = nine.Single(s => s.Key.Value == "vip").Value;
@@ -51,10 +83,10 @@ public sealed class StatisticsStoreTests : IDisposable
             .Should().BeEmpty();
     }
 
-    [Fact]
+    [StoreFact]
     public async Task A_period_with_more_slices_than_a_page_reads_them_all_in_hour_order()
     {
-        using var store = new LiteDbClientStore(DbPath);
+        var store = await OpenAsync();
         var slices = Enumerable.Range(0, 2500).Select(i => Slice(1 + i / 24 / 100, i / 100 % 24, "q" + (i % 100).ToString("D3", System.Globalization.CultureInfo.InvariantCulture), 1)).ToList();
         await store.AddHoursAsync(slices, []);
 
@@ -64,10 +96,10 @@ public sealed class StatisticsStoreTests : IDisposable
         read.Sum(s => s.Value.Calls).Should().Be(2500);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task A_period_not_cut_by_time_reads_its_whole_days_from_the_days_totals_and_its_edges_by_the_hour()
     {
-        using var store = new LiteDbClientStore(DbPath);
+        var store = await OpenAsync();
 
         // Three calls an hour on the 1st to the 3rd (UTC), in two batches as two flushes would add them.
         var all = (from day in Enumerable.Range(1, 3) from hour in Enumerable.Range(0, 24) select Slice(day, hour, "vip", 3)).ToList();
@@ -94,25 +126,24 @@ public sealed class StatisticsStoreTests : IDisposable
         (await store.ReadPeriodAsync(SliceDimensions.Queue, since, until, "general")).Should().BeEmpty();
     }
 
-    [Fact]
+    [StoreFact]
     public async Task A_pair_of_dimensions_is_kept_by_day_only_and_read_for_the_days_a_period_touches_with_its_dispositions()
     {
-        using (var store = new LiteDbClientStore(DbPath))
-        {
-            var wrapped = new HourTotals { Calls = 1, WrapUps = 1 };
-            HourTotals.CountDisposition(wrapped, "escalated");
+        var store = await OpenAsync();
+        var wrapped = new HourTotals { Calls = 1, WrapUps = 1 };
+        HourTotals.CountDisposition(wrapped, "escalated");
 
-            // Two calls of the 4th (09:00 and 23:00 UTC) and one of the 5th, as a collector hands them over.
-            await store.AddHoursAsync([
-                .. Slices.Of(new CallFacts(new DateTimeOffset(2026, 12, 4, 9, 0, 0, TimeSpan.Zero), "5000", "bank", "vip", "1001", "V", "a\u001fb"), wrapped),
-                .. Slices.Of(new CallFacts(new DateTimeOffset(2026, 12, 4, 23, 0, 0, TimeSpan.Zero), "5000", "bank", "vip", "1002", "V", ""), new HourTotals { Calls = 1 }),
-            ], []);
-            await store.AddHoursAsync([
-                .. Slices.Of(new CallFacts(new DateTimeOffset(2026, 12, 5, 0, 0, 0, TimeSpan.Zero), "5000", "bank", "vip", "1001", "V", ""), new HourTotals { Calls = 1 }),
-            ], []);
-        }
+        // Two calls of the 4th (09:00 and 23:00 UTC) and one of the 5th, as a collector hands them over.
+        await store.AddHoursAsync([
+            .. Slices.Of(new CallFacts(new DateTimeOffset(2026, 12, 4, 9, 0, 0, TimeSpan.Zero), "5000", "bank", "vip", "1001", "V", "a\u001fb"), wrapped),
+            .. Slices.Of(new CallFacts(new DateTimeOffset(2026, 12, 4, 23, 0, 0, TimeSpan.Zero), "5000", "bank", "vip", "1002", "V", ""), new HourTotals { Calls = 1 }),
+        ], []);
+        await store.AddHoursAsync([
+            .. Slices.Of(new CallFacts(new DateTimeOffset(2026, 12, 5, 0, 0, 0, TimeSpan.Zero), "5000", "bank", "vip", "1001", "V", ""), new HourTotals { Calls = 1 }),
+        ], []);
+        Close(store);
 
-        using var reopened = new LiteDbClientStore(DbPath);
+        var reopened = await OpenAsync();
         var fourth = new DateTimeOffset(2026, 12, 4, 0, 0, 0, TimeSpan.Zero);
         (await reopened.ReadHoursAsync("queue+agent", fourth, fourth.AddDays(2))).Should().BeEmpty("a pair has no hours");
 
@@ -135,5 +166,153 @@ public sealed class StatisticsStoreTests : IDisposable
         // A category with the key's separator in it is kept as another value, not as a part of the key.
         (await reopened.ReadPairDaysAsync("cti+category", "V", fourth, fourth.AddDays(1))).Select(d => d.Key.Other).Should().BeEquivalentTo("a?b", "");
         (await reopened.ReadPairDaysAsync("category+cti", "a\u001fb", fourth, fourth.AddDays(1))).Should().ContainSingle("a value asked for is read as it is kept");
+    }
+
+    [StoreFact]
+    public async Task A_flows_steps_are_summed_per_day_with_their_destinations_and_read_in_day_and_step_order()
+    {
+        var fourth = new DateTimeOffset(2026, 12, 4, 0, 0, 0, TimeSpan.Zero);
+        var store = await OpenAsync();
+        await store.AddHoursAsync([], [Step(fourth, "bank", "welcome", 2), Step(fourth, "bank", "route", 1, "vip"), Step(fourth.AddDays(1), "bank", "welcome", 1),
+            Step(fourth, "taxi", "welcome", 5)]);
+
+        // The same step twice in one add, as two flows' sub-flow would hand it over.
+        await store.AddHoursAsync([], [Step(fourth, "bank", "route", 2, "general"), Step(fourth, "bank", "route", 1, "vip")]);
+        Close(store);
+
+        var reopened = await OpenAsync();
+        var day = await reopened.ReadStepsAsync("bank", fourth.AddHours(9), fourth.AddHours(10));
+        day.Select(s => (s.Key.Day, s.Key.Flow, s.Key.Step, s.Value.Entered)).Should().Equal((fourth, "bank", "route", 4L), (fourth, "bank", "welcome", 2L));
+        var route = day[0].Value;
+        (route.Left, route.WentOn, route.PlaceSum).Should().Be((4L, 0L, 8L));
+        route.LeftTo.Should().BeEquivalentTo(new Dictionary<string, long> { ["vip"] = 2, ["general"] = 2 });
+        day[1].Value.LeftTo.Should().BeEmpty();
+
+        (await reopened.ReadStepsAsync("bank", fourth, fourth.AddDays(2))).Select(s => (s.Key.Day, s.Key.Step)).Should().Equal(
+            (fourth, "route"), (fourth, "welcome"), (fourth.AddDays(1), "welcome"));
+        (await reopened.ReadStepsAsync("bank", fourth, fourth.AddDays(1))).Should().HaveCount(2, "a period ending at midnight does not touch the next day");
+        (await reopened.ReadStepsAsync("taxi", fourth, fourth.AddDays(2))).Should().ContainSingle().Which.Value.Entered.Should().Be(5);
+        (await reopened.ReadStepsAsync("ban", fourth, fourth.AddDays(2))).Should().BeEmpty();
+    }
+
+    [StoreFact]
+    public async Task Engines_adding_to_the_same_slices_at_once_lose_no_count()
+    {
+        // Two engines on one store (LiteDB: one store per process, so one engine's two flushes at once).
+        var first = await OpenAsync();
+        var second = OneStorePerProcess ? first : await OpenAsync();
+        var nine = new DateTimeOffset(2026, 12, 4, 9, 0, 0, TimeSpan.Zero);
+        var day = StepKey.DayOf(nine);
+
+        // Per round, four calls in two hours of one day: each call's hour total, dimensions and pairs overlap the others'.
+        var calls = Enumerable.Range(0, 4).Select(i => new CallFacts(nine.AddHours(i % 2), "5000", "bank", "vip", "100" + i, "V", "")).ToList();
+        const int Rounds = 40;
+        var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        async Task AddAsync(IStatisticsStore store, int engine)
+        {
+            await start.Task;
+            for (var round = 0; round < Rounds; round++)
+            {
+                var totals = new HourTotals { Calls = 1, Answered = 1, WaitSeconds = 0.5 };
+                totals.Waits[engine] = 1;
+                await store.AddHoursAsync([.. calls.SelectMany(c => Slices.Of(c, totals))], [Step(day, "bank", "route", 1, "vip")]);
+            }
+        }
+
+        var adding = new[] { Task.Run(() => AddAsync(first, 0)), Task.Run(() => AddAsync(second, 1)) };
+        start.SetResult();
+        await Task.WhenAll(adding);
+
+        var hours = await first.ReadHoursAsync(SliceDimensions.Total, nine, nine.AddHours(2));
+        hours.Select(h => (h.Key.Hour, h.Value.Calls, h.Value.Answered, h.Value.WaitSeconds)).Should().Equal(
+            (nine, 4L * Rounds, 4L * Rounds, 2.0 * Rounds), (nine.AddHours(1), 4L * Rounds, 4L * Rounds, 2.0 * Rounds));
+        var whole = (await second.ReadPeriodAsync(SliceDimensions.Queue, day, day.AddDays(1), "vip")).Should().ContainSingle().Subject.Value;
+        (whole.Calls, whole.Waits[0], whole.Waits[1]).Should().Be((8L * Rounds, 4L * Rounds, 4L * Rounds));
+        (await first.ReadPairDaysAsync("queue+agent", "vip", day, day.AddDays(1))).Select(p => (p.Key.Other, p.Value.Calls)).Should().Equal(
+            ("1000", 2L * Rounds), ("1001", 2L * Rounds), ("1002", 2L * Rounds), ("1003", 2L * Rounds));
+        var route = (await second.ReadStepsAsync("bank", day, day.AddDays(1))).Should().ContainSingle().Subject.Value;
+        (route.Entered, route.LeftTo["vip"]).Should().Be((2L * Rounds, 2L * Rounds));
+    }
+
+    /// <summary>True where engines cannot open the store twice in one process (LiteDB): the concurrency test's two
+    /// engines are then one store's two callers at once.</summary>
+    protected virtual bool OneStorePerProcess => false;
+
+    protected static KeyValuePair<StepKey, StepTotals> Step(DateTimeOffset day, string flow, string step, long entered, string? leftTo = null)
+    {
+        var totals = new StepTotals { Entered = entered, WentOn = leftTo is null ? entered : 0, Left = leftTo is null ? 0 : entered, PlaceSum = 2 * entered };
+        if (leftTo is not null) totals.LeftTo[leftTo] = entered;
+        return new(new StepKey(day, flow, step), totals);
+    }
+}
+
+/// <summary>The statistics' contract on the LiteDB store (a file in a temporary folder).</summary>
+public sealed class LiteDbStatisticsStoreTests : StatisticsStoreTests<LiteDbStorage>
+{
+    protected override bool OneStorePerProcess => true;
+
+    protected override Task<IStatisticsStore> OpenStoreAsync() => Task.FromResult((IStatisticsStore)Storage.Open());
+}
+
+/// <summary>The statistics' contract on PostgreSQL: a fresh database per test, migrated; each store opened is a
+/// connection pool of its own, as another engine's.</summary>
+public sealed class PostgresStatisticsStoreTests : StatisticsStoreTests<PostgresStorage>
+{
+    private readonly List<NpgsqlDataSource> _pools = [];
+
+    protected override Task<IStatisticsStore> OpenStoreAsync()
+    {
+        var pool = NpgsqlDataSource.Create(Storage.ConnectionString);
+        _pools.Add(pool);
+        return Task.FromResult<IStatisticsStore>(new PostgresStatisticsStore(pool));
+    }
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        foreach (var pool in _pools) await pool.DisposeAsync();
+    }
+
+    [PostgresFact]
+    public async Task The_engine_keeps_its_statistics_in_PostgreSQL_when_the_store_is_PostgreSQL()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Store:Provider"] = "PostgreSQL",
+            ["Store:ConnectionString"] = Storage.ConnectionString,
+        }).Build();
+        await using var services = new ServiceCollection().AddLogging().AddClientProfiles(configuration).AddStatistics(configuration).BuildServiceProvider();
+
+        var store = services.GetRequiredService<IStatisticsStore>();
+        store.Should().BeOfType<PostgresStatisticsStore>();
+        var hour = new DateTimeOffset(2026, 12, 4, 9, 0, 0, TimeSpan.Zero);
+        await store.AddHoursAsync([new(new SliceKey(hour, SliceDimensions.Total, string.Empty), new HourTotals { Calls = 3 })], []);
+
+        var another = await OpenStoreAsync();
+        (await another.ReadHoursAsync(SliceDimensions.Total, hour, hour.AddHours(1))).Should().ContainSingle().Which.Value.Calls.Should().Be(3, "another engine reads it");
+    }
+
+    [PostgresFact]
+    public async Task The_report_command_reads_the_statistics_from_PostgreSQL()
+    {
+        var store = await OpenStoreAsync();
+        await store.AddHoursAsync([
+            .. Slices.Of(new CallFacts(new DateTimeOffset(2026, 12, 4, 9, 0, 0, TimeSpan.Zero), "5000", "bank", "vip@default", "1001@default", "V", ""), new HourTotals { Calls = 4, Queued = 4, Answered = 3 }),
+            .. Slices.Of(new CallFacts(new DateTimeOffset(2026, 12, 5, 9, 0, 0, TimeSpan.Zero), "5000", "bank", "vip@default", "", "N", ""), new HourTotals { Calls = 100 }),
+        ], [Step(new DateTimeOffset(2026, 12, 4, 0, 0, 0, TimeSpan.Zero), "bank", "welcome", 4)]);
+        string[] where = ["--time-zone", "UTC", "--Store:Provider=PostgreSQL", "--Store:ConnectionString=" + Storage.ConnectionString];
+
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var code = await EngineCli.RunAsync(["report", "--from", "2026-12-04", "--to", "2026-12-04", "--by", "queue", "--csv", .. where], output, error);
+        (code, error.ToString()).Should().Be((0, string.Empty));
+        var lines = output.ToString().Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+        lines.Should().HaveCount(2, "the 5th is outside the period");
+        lines[1].Should().StartWith("vip@default,4,0,0,,0,0,4,3,");
+
+        using var funnel = new StringWriter();
+        code = await EngineCli.RunAsync(["report", "--funnel", "bank", "--csv", "--from", "2026-12-04", "--to", "2026-12-04", .. where], funnel, error);
+        code.Should().Be(0);
+        funnel.ToString().Split("\r\n", StringSplitOptions.RemoveEmptyEntries)[1].Should().Be("welcome,4,4,0,0,0,0,0,");
     }
 }

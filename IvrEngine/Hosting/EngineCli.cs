@@ -380,20 +380,34 @@ public static partial class EngineCli
 
         var options = await StoreOptionsAsync(configArgs, error);
         if (options is null) return UsageError;
-        if (!File.Exists(options.Path))
+        IStatisticsStore store;
+        IDisposable opened;
+        if (options.UsesPostgres)
         {
-            await error.WriteLineAsync($"error: there is no store at {Path.GetFullPath(options.Path)} (Store:Path): the engine has kept no statistics there.");
-            return UsageError;
+            // The statistics' tables, over the connection pool of the client store the command opened (and migrated).
+            var (client, failed) = await OpenPostgresAsync(options, error);
+            if (client is not PostgresClientStore postgres) return failed;
+            (store, opened) = (new PostgresStatisticsStore(postgres.DataSource), postgres);
+        }
+        else
+        {
+            if (!File.Exists(options.Path))
+            {
+                await error.WriteLineAsync($"error: there is no store at {Path.GetFullPath(options.Path)} (Store:Path): the engine has kept no statistics there.");
+                return UsageError;
+            }
+
+            var (liteDb, code) = await OpenLiteDbAsync(options, error);
+            if (liteDb is null)
+            {
+                if (code == UsageError) await error.WriteLineAsync("While the engine runs, ask it: GET /api/statistics/report?from=...&to=...&by=... (a supervisor's or admin's sign-in or API token).");
+                return code;
+            }
+
+            (store, opened) = (liteDb, liteDb);
         }
 
-        var (opened, code) = await OpenLiteDbAsync(options, error);
-        if (opened is null)
-        {
-            if (code == UsageError) await error.WriteLineAsync("While the engine runs, ask it: GET /api/statistics/report?from=...&to=...&by=... (a supervisor's or admin's sign-in or API token).");
-            return code;
-        }
-
-        using var store = opened;
+        using var closing = opened;
         if (funnel is not null)
         {
             var steps = StatisticsReport.Funnel(await store.ReadStepsAsync(funnel, query.Since, query.Until, cancellationToken));

@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Reactive.Linq;
 using IvrEngine.EventSocket;
+using IvrEngine.Profiles;
+using IvrEngine.Profiles.Postgres;
 using IvrEngine.Statistics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -8,10 +10,12 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Npgsql;
 
 namespace IvrEngine.Hosting;
 
-/// <summary>Wires the statistics (docs/statistics.md): the <see cref="StatisticsCollector"/> that the IVR reports to,
+/// <summary>Wires the statistics (docs/statistics.md): their store (the client store's LiteDB file, or
+/// <see cref="PostgresStatisticsStore"/> when <c>Store:Provider</c> is PostgreSQL), the <see cref="StatisticsCollector"/> that the IVR reports to,
 /// fed with mod_callcenter's events and the channels' hangups over the inbound connection, and a service that adds
 /// what it counted to the store every <see cref="StatisticsOptions.FlushSeconds"/> and once more when the engine
 /// stops.</summary>
@@ -24,8 +28,14 @@ public static class StatisticsServices
         ArgumentNullException.ThrowIfNull(configuration);
         if (services.Any(d => d.ServiceType == typeof(StatisticsCollector))) return services;
         services.AddOptions<StatisticsOptions>().Bind(configuration.GetSection(StatisticsOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
-        services.TryAddSingleton<IStatisticsStore>(sp => sp.GetRequiredService<Profiles.IClientStore>() as IStatisticsStore
-            ?? throw new InvalidOperationException("The registered IClientStore keeps no statistics; register an IStatisticsStore of its own."));
+        services.TryAddSingleton<IStatisticsStore>(sp => sp.GetRequiredService<IOptions<StoreOptions>>().Value.UsesPostgres
+            ? new PostgresStatisticsStore(sp.GetRequiredService<NpgsqlDataSource>())
+            : sp.GetRequiredService<IClientStore>() as IStatisticsStore
+                ?? throw new InvalidOperationException("The registered IClientStore keeps no statistics; register an IStatisticsStore of its own."));
+
+        // The engine's one pool of connections to PostgreSQL (the client store's, when it registered it first).
+        services.TryAddSingleton(sp => NpgsqlDataSource.Create(sp.GetRequiredService<IOptions<StoreOptions>>().Value.ConnectionString
+            ?? throw new InvalidOperationException("Store:ConnectionString is not set.")));
         // Several engines (docs/architecture.md, "Several engines"): a call another engine's IVR served is that engine's
         // to count, and the calls no IVR served are counted by the engine holding their box's lease.
         services.AddSingleton(sp => new StatisticsCollector(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<StatisticsOptions>>().Value,
