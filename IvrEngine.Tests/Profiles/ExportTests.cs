@@ -1,8 +1,11 @@
 using IvrEngine.Profiles;
+using IvrEngine.Tests.Support;
 
 namespace IvrEngine.Tests.Profiles;
 
-public sealed class ExportTests
+/// <summary>Exports that import again, run on each store by its subclass.</summary>
+public abstract class ExportContract<TStorage>
+    where TStorage : IStoreStorage, new()
 {
     private const string Source = """
         [
@@ -17,12 +20,12 @@ public sealed class ExportTests
         ]
         """;
 
-    [Theory]
+    [StoreTheory]
     [InlineData(ClientFileFormat.Csv)]
     [InlineData(ClientFileFormat.Json)]
     public async Task An_export_imports_again_into_the_same_cards_except_card_numbers(ClientFileFormat format)
     {
-        using var original = new TempStore();
+        using var original = await TempStore.OpenAsync(new TStorage());
         (await original.Importer().ImportAsync(ImportText.Utf8(Source), ClientFileFormat.Json)).Imported.Should().Be(3);
 
         using var exported = new MemoryStream();
@@ -30,7 +33,7 @@ public sealed class ExportTests
         var text = System.Text.Encoding.UTF8.GetString(exported.ToArray());
         text.Should().Contain("****1111").And.NotContain("4111111111111111");
 
-        using var copy = new TempStore();
+        using var copy = await TempStore.OpenAsync(new TStorage());
         exported.Position = 0;
         var report = await copy.Importer().ImportAsync(exported, format);
         report.Should().BeEquivalentTo(new ImportReport(3, 3, []));
@@ -52,10 +55,10 @@ public sealed class ExportTests
         }
     }
 
-    [Fact]
+    [StoreFact]
     public async Task The_csv_has_the_import_columns_and_lists_separated_by_semicolons()
     {
-        using var temp = new TempStore();
+        using var temp = await TempStore.OpenAsync(new TStorage());
         await temp.Importer().ImportAsync(ImportText.Utf8(Source), ClientFileFormat.Json);
         var file = temp.PathOf("clients.csv");
 
@@ -67,3 +70,9 @@ public sealed class ExportTests
         lines.Should().Contain(l => l.Contains("A-1|in progress|agent-2|10.25;A-2|new||0", StringComparison.Ordinal));
     }
 }
+
+/// <summary>Exports from a LiteDB file.</summary>
+public sealed class LiteDbExportTests : ExportContract<LiteDbStorage>;
+
+/// <summary>Exports from PostgreSQL.</summary>
+public sealed class PostgresExportTests : ExportContract<PostgresStorage>;

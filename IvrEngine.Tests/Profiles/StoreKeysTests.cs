@@ -1,23 +1,27 @@
 using System.Globalization;
 using IvrEngine.Profiles;
+using IvrEngine.Tests.Support;
 using LiteDB;
 using LiteDB.Engine;
 
 namespace IvrEngine.Tests.Profiles;
 
-/// <summary>Phones, accounts and card fingerprints are document ids in the store's keys collection: claimed on insert,
-/// moved on update, and built from the old multikey indexes when an older store is opened.</summary>
-public sealed class StoreKeysTests : IDisposable
+/// <summary>Phones, accounts and card fingerprints are a card's keys: claimed on insert, moved on update. Run on each
+/// store by its subclass.</summary>
+public abstract class StoreKeysContract<TStorage> : IAsyncLifetime
+    where TStorage : IStoreStorage, new()
 {
     private static readonly CardFingerprints Fingerprints = new("store-keys-tests-key-0123456789");
-    private readonly StoreTempFolder _temp = new();
+    private readonly TStorage _storage = new();
 
-    public void Dispose() => _temp.Dispose();
+    public Task InitializeAsync() => _storage.InitializeAsync();
 
-    [Fact]
+    public Task DisposeAsync() => _storage.DisposeAsync().AsTask();
+
+    [StoreFact]
     public async Task An_update_frees_the_keys_a_card_dropped_and_keeps_the_ones_it_kept()
     {
-        using var store = _temp.Open();
+        using var store = _storage.Open();
         var first = StoreCards.New();
         first.Phones.Add("+15550001111");
         first = await store.InsertAsync(first);
@@ -39,10 +43,10 @@ public sealed class StoreKeysTests : IDisposable
         first.Version.Should().Be(3);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task A_key_written_twice_on_one_card_is_one_key()
     {
-        using var store = _temp.Open();
+        using var store = _storage.Open();
         var card = StoreCards.New();
         card.Phones.Add(card.Phones[0]);
         var reference = Fingerprints.Create("4111111111111111");
@@ -53,6 +57,22 @@ public sealed class StoreKeysTests : IDisposable
         (await store.FindByPhoneAsync(card.Phones[0]))!.Phones.Should().HaveCount(2);
         (await store.FindByCardFingerprintAsync(reference.Fingerprint))!.Id.Should().Be(card.Id);
     }
+}
+
+/// <summary>The keys on a LiteDB file.</summary>
+public sealed class LiteDbStoreKeysTests : StoreKeysContract<LiteDbStorage>;
+
+/// <summary>The keys on PostgreSQL.</summary>
+public sealed class PostgresStoreKeysTests : StoreKeysContract<PostgresStorage>;
+
+/// <summary>Phones, accounts and card fingerprints are document ids in the store's keys collection: claimed on insert,
+/// moved on update, and built from the old multikey indexes when an older store is opened.</summary>
+public sealed class StoreKeysTests : IDisposable
+{
+    private static readonly CardFingerprints Fingerprints = new("store-keys-tests-key-0123456789");
+    private readonly StoreTempFolder _temp = new();
+
+    public void Dispose() => _temp.Dispose();
 
     [Fact]
     public async Task A_store_with_the_old_multikey_indexes_is_upgraded_when_opened()

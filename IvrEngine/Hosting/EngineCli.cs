@@ -38,6 +38,9 @@ namespace IvrEngine.Hosting;
 /// store cannot be opened, 2 on bad input (name, role, short password, unknown or taken user).</item>
 /// <item><c>tokens create --name N --user U --scopes read,write</c> (prints the token once), <c>tokens list</c>,
 /// <c>tokens revoke --id ID</c>: API tokens; the same exit codes.</item>
+/// <item><c>migrate [--check]</c>: with <c>Store:Provider=PostgreSQL</c>, applies the schema's pending migrations and
+/// prints which (<c>--check</c> only lists them); exit 0 when the schema is current, 1 when <c>--check</c> finds
+/// pending ones or the server cannot be reached, 2 on wrong settings or a failed migration.</item>
 /// </list>
 /// They read the same configuration as the engine (appsettings.json, environment, and <c>--Section:Key=value</c>
 /// arguments anywhere on the line, e.g. <c>--Store:Path=/var/lib/ivrengine/ivrengine.db</c>).</summary>
@@ -718,6 +721,10 @@ public static partial class EngineCli
             // The flows first: a broken folder stops the start before the host's services open (or create) the store.
             // The host's own start finds them loaded (FlowsStartup).
             host.Services.GetRequiredService<FlowCatalog>().Start();
+
+            // Then a shared database: one that cannot be reached, refuses the credentials or lacks the schema stops the
+            // start here, before any service starts.
+            await PostgresStartup.PrepareAsync(host.Services, CancellationToken.None);
             await host.RunAsync();
             return Ok;
         }

@@ -2,7 +2,9 @@ using System.Globalization;
 using System.Net.Sockets;
 using IvrEngine.Profiles;
 using IvrEngine.Profiles.Postgres;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace IvrEngine.Hosting;
@@ -27,6 +29,17 @@ internal static partial class PostgresStartup
         {
             throw new ClientStoreException($"the PostgreSQL store ({Where(options)}) cannot be used: {reason}", ex);
         }
+    }
+
+    /// <summary>With a PostgreSQL store: its schema migrated (or checked), before any of the host's services starts, so a
+    /// database that cannot be used stops the engine's start with one line (exit 2) whatever else would start
+    /// first. <see cref="ClientProfilesStartup"/> does it again for hosts started otherwise, and finds it done.</summary>
+    public static async Task PrepareAsync(IServiceProvider services, CancellationToken cancellationToken)
+    {
+        var options = services.GetRequiredService<IOptions<StoreOptions>>().Value;
+        if (!options.UsesPostgres || services.GetRequiredService<IClientStore>() is not PostgresClientStore store) return;
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(PostgresStartup).FullName!);
+        await RunAsync(options, () => MigrateOrCheckAsync(options, store.DataSource, store.EngineName, logger, cancellationToken));
     }
 
     /// <summary>Applies the pending migrations (<see cref="StoreOptions.MigrateAtStart"/>), or refuses to go on while

@@ -18,7 +18,8 @@ public static class ProfilesServices
 {
     /// <summary>Binds section <c>Store</c> and <c>Web:Admin</c> (validated at start) and adds, as singletons, the store
     /// (<see cref="IClientStore"/> and <see cref="IDeskStore"/>, the same <see cref="LiteDbClientStore"/> opened once at
-    /// start), <see cref="UserAccounts"/>, <see cref="PhoneNormalizer"/>, <see cref="CardFingerprints"/>,
+    /// start; with <c>Store:Provider=PostgreSQL</c> the same <see cref="PostgresClientStore"/> over one
+    /// <see cref="NpgsqlDataSource"/>, its schema migrated at start), <see cref="UserAccounts"/>, <see cref="PhoneNormalizer"/>, <see cref="CardFingerprints"/>,
     /// <see cref="ClientImporter"/>, <see cref="ClientExporter"/> and <see cref="DemoDataSeeder"/>, and a start-up step
     /// that opens the store, makes the first admin of <c>Web:Admin</c> in a store without users and, with
     /// <c>Store:SeedDemoData</c>, fills an empty store with demo data and demo users before the engine takes calls.</summary>

@@ -351,6 +351,9 @@ public sealed class ClientImporter
     /// <summary>One import: duplicate tracking, the pending batch, the rejected rows.</summary>
     private sealed class Run
     {
+        /// <summary>Rows built at once, in parallel.</summary>
+        private const int BuildChunk = 4096;
+
         private readonly ClientImporter _importer;
         private readonly bool _storeWasEmpty;
         private readonly Dictionary<string, string> _phones = new(StringComparer.Ordinal);
@@ -361,6 +364,12 @@ public sealed class ClientImporter
         // A pending row keeps its card and what a rejection names (not the whole row: a batch lives until it is written).
         private List<(ClientCard Card, int Line, string Name)> _batch = [];
         private readonly List<RejectedRow> _rejected = [];
+
+        // Rows read and not yet built (see AddRowsAsync).
+        private List<ClientImportRow> _rows = new(BuildChunk);
+
+        // While a chunk is checked: the names of the clients the store says hold the chunk's keys.
+        private IReadOnlyDictionary<ClientKeyLookup, string>? _owners;
         private int _read;
         private int _imported;
 
@@ -379,7 +388,52 @@ public sealed class ClientImporter
         public async Task AddAsync(ClientImportRow row, CancellationToken cancellationToken)
         {
             _read++;
-            var card = _importer.Build(row, Now, out var reason);
+            _rows.Add(row);
+            if (_rows.Count >= BuildChunk) await AddRowsAsync(cancellationToken);
+        }
+
+        /// <summary>The rows read so far, each checked and built on its own on the machine's cores (phone numbers and
+        /// card fingerprints are most of an import's work), then taken in file order: duplicates within the file and
+        /// against the store are found exactly as one row at a time would find them.</summary>
+        private async Task AddRowsAsync(CancellationToken cancellationToken)
+        {
+            var rows = _rows;
+            _rows = new List<ClientImportRow>(BuildChunk);
+            var built = new (ClientCard? Card, string? Reason)[rows.Count];
+            Parallel.For(0, rows.Count, new ParallelOptions { CancellationToken = cancellationToken }, i =>
+            {
+                var card = _importer.Build(rows[i], Now, out var reason);
+                built[i] = (card, reason);
+            });
+
+            // A store that answers for many keys at once (PostgreSQL: one query instead of a round trip per key) is
+            // asked once for the whole chunk; the rows are then checked against its answer in the same order.
+            if (!_storeWasEmpty && _importer._store is IClientKeyOwners bulk)
+            {
+                var keys = new List<ClientKeyLookup>();
+                foreach (var (card, _) in built)
+                {
+                    if (card is null) continue;
+                    foreach (var phone in card.Phones) keys.Add(new ClientKeyLookup(StoreLookupKind.Phone, phone));
+                    foreach (var account in card.AccountNumbers) keys.Add(new ClientKeyLookup(StoreLookupKind.Account, account));
+                    foreach (var reference in card.Cards) keys.Add(new ClientKeyLookup(StoreLookupKind.CardFingerprint, reference.Fingerprint));
+                }
+
+                _owners = keys.Count == 0 ? new Dictionary<ClientKeyLookup, string>() : await bulk.OwnersAsync(keys, cancellationToken);
+            }
+
+            try
+            {
+                for (var i = 0; i < rows.Count; i++) await AddBuiltAsync(rows[i], built[i].Card, built[i].Reason, cancellationToken);
+            }
+            finally
+            {
+                _owners = null;
+            }
+        }
+
+        private async Task AddBuiltAsync(ClientImportRow row, ClientCard? card, string? reason, CancellationToken cancellationToken)
+        {
             if (card is null)
             {
                 Reject(row, reason ?? "invalid row");
@@ -402,6 +456,7 @@ public sealed class ClientImporter
 
         public async Task<ImportReport> FinishAsync(CancellationToken cancellationToken)
         {
+            await AddRowsAsync(cancellationToken);
             await FlushAsync(cancellationToken);
             while (_inFlight.Count > 0) await CompleteOldestAsync(cancellationToken);
             _rejected.Sort((a, b) => a.Line.CompareTo(b.Line));
@@ -432,6 +487,7 @@ public sealed class ClientImporter
 
         private async Task<string?> StoreDuplicateAsync(ClientCard card, CancellationToken cancellationToken)
         {
+            if (_owners is { } owners) return KnownDuplicate(card, owners);
             var store = _importer._store;
             foreach (var phone in card.Phones)
             {
@@ -448,6 +504,30 @@ public sealed class ClientImporter
                 if (await store.FindByCardFingerprintAsync(reference.Fingerprint, cancellationToken) is { } owner)
                 {
                     return $"card ending {reference.Last4} already belongs to client {owner.Name}";
+                }
+            }
+
+            return null;
+        }
+
+        /// <summary>What <see cref="StoreDuplicateAsync"/> says, from the owners the store named for the chunk.</summary>
+        private static string? KnownDuplicate(ClientCard card, IReadOnlyDictionary<ClientKeyLookup, string> owners)
+        {
+            foreach (var phone in card.Phones)
+            {
+                if (owners.TryGetValue(new ClientKeyLookup(StoreLookupKind.Phone, phone), out var owner)) return $"phone {phone} already belongs to client {owner}";
+            }
+
+            foreach (var account in card.AccountNumbers)
+            {
+                if (owners.TryGetValue(new ClientKeyLookup(StoreLookupKind.Account, account), out var owner)) return $"account {account} already belongs to client {owner}";
+            }
+
+            foreach (var reference in card.Cards)
+            {
+                if (owners.TryGetValue(new ClientKeyLookup(StoreLookupKind.CardFingerprint, reference.Fingerprint), out var owner))
+                {
+                    return $"card ending {reference.Last4} already belongs to client {owner}";
                 }
             }
 
@@ -518,4 +598,30 @@ public sealed class ClientImporter
             }
         }
     }
+}
+
+/// <summary>A store that names the owners of many keys in one request (the importer asks it once per chunk of rows
+/// instead of once per key).</summary>
+public interface IClientKeyOwners
+{
+    /// <summary>The name of the client holding each of <paramref name="keys"/> that some client holds.</summary>
+    Task<IReadOnlyDictionary<ClientKeyLookup, string>> OwnersAsync(IReadOnlyCollection<ClientKeyLookup> keys, CancellationToken cancellationToken = default);
+}
+
+/// <summary>A phone (E.164), account number or card fingerprint.</summary>
+/// <param name="Kind">Which of them.</param>
+/// <param name="Value">The key as stored.</param>
+public readonly record struct ClientKeyLookup(StoreLookupKind Kind, string Value);
+
+/// <summary>The kinds of a client's keys.</summary>
+public enum StoreLookupKind
+{
+    /// <summary>A phone number in E.164.</summary>
+    Phone,
+
+    /// <summary>An account number.</summary>
+    Account,
+
+    /// <summary>A payment card's fingerprint.</summary>
+    CardFingerprint,
 }

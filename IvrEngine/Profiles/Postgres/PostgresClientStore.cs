@@ -18,7 +18,7 @@ namespace IvrEngine.Profiles.Postgres;
 /// <para>Nothing is kept in memory between calls: another engine may have written since. Each lookup is one indexed
 /// query on a pooled connection, prepared once per connection (Npgsql's automatic preparation, see
 /// <see cref="CreateDataSource"/>).</para></summary>
-public sealed partial class PostgresClientStore : IClientStore
+public sealed partial class PostgresClientStore : IClientStore, IClientKeyOwners
 {
     private const int ExportPage = 1000;
     private const char PhoneKind = 'p';
@@ -131,8 +131,9 @@ public sealed partial class PostgresClientStore : IClientStore
                 await ExecuteAsync(connection, transaction,
                     "INSERT INTO clients (id, version, search_name, search_company, created_at, card) VALUES ($1, 1, $2, $3, $4, $5)", cancellationToken,
                     card.Id, Searchable(card.Name), (object?)SearchableOrNull(card.Company), Utc(card.CreatedAt), Json(json));
-                await InsertKeysAsync(connection, transaction, keys, cancellationToken);
+                // The notice before the keys: a refused key rolls it back with the card (PostgreSQL sends it on commit only).
                 await NotifyAsync(connection, transaction, StoreChangeKinds.Client, card.Id.ToString(), cancellationToken);
+                await InsertKeysAsync(connection, transaction, keys, cancellationToken);
                 return true;
             }, cancellationToken);
         }
@@ -177,18 +178,20 @@ public sealed partial class PostgresClientStore : IClientStore
                     CREATE TEMP TABLE import_clients (id uuid, search_name text, search_company text, created_at timestamptz, card json) ON COMMIT DROP;
                     CREATE TEMP TABLE import_keys (kind text, key text COLLATE "C", client_id uuid) ON COMMIT DROP
                     """, cancellationToken);
+                // The rows are written with the importer's synchronous calls: they only fill its buffer (sent as it
+                // fills), and an await per field cost more than the field.
                 await using (var copy = await connection.BeginBinaryImportAsync(
                     "COPY import_clients (id, search_name, search_company, created_at, card) FROM STDIN (FORMAT BINARY)", cancellationToken))
                 {
                     foreach (var card in cards)
                     {
-                        await copy.StartRowAsync(cancellationToken);
-                        await copy.WriteAsync(card.Id, NpgsqlDbType.Uuid, cancellationToken);
-                        await copy.WriteAsync(Searchable(card.Name), NpgsqlDbType.Text, cancellationToken);
-                        if (SearchableOrNull(card.Company) is { } company) await copy.WriteAsync(company, NpgsqlDbType.Text, cancellationToken);
-                        else await copy.WriteNullAsync(cancellationToken);
-                        await copy.WriteAsync(Utc(card.CreatedAt), NpgsqlDbType.TimestampTz, cancellationToken);
-                        await copy.WriteAsync(CardJson(card, 1), NpgsqlDbType.Json, cancellationToken);
+                        copy.StartRow();
+                        copy.Write(card.Id, NpgsqlDbType.Uuid);
+                        copy.Write(Searchable(card.Name), NpgsqlDbType.Text);
+                        if (SearchableOrNull(card.Company) is { } company) copy.Write(company, NpgsqlDbType.Text);
+                        else copy.WriteNull();
+                        copy.Write(Utc(card.CreatedAt), NpgsqlDbType.TimestampTz);
+                        copy.Write(CardJson(card, 1), NpgsqlDbType.Json);
                     }
 
                     await copy.CompleteAsync(cancellationToken);
@@ -198,20 +201,20 @@ public sealed partial class PostgresClientStore : IClientStore
                 {
                     foreach (var key in keys)
                     {
-                        await copy.StartRowAsync(cancellationToken);
-                        await copy.WriteAsync(key.KindText, NpgsqlDbType.Text, cancellationToken);
-                        await copy.WriteAsync(key.Key, NpgsqlDbType.Text, cancellationToken);
-                        await copy.WriteAsync(key.Owner, NpgsqlDbType.Uuid, cancellationToken);
+                        copy.StartRow();
+                        copy.Write(key.KindText, NpgsqlDbType.Text);
+                        copy.Write(key.Key, NpgsqlDbType.Text);
+                        copy.Write(key.Owner, NpgsqlDbType.Uuid);
                     }
 
                     await copy.CompleteAsync(cancellationToken);
                 }
 
                 var rows = await ExecuteAsync(connection, transaction,
-                    "INSERT INTO clients (id, version, search_name, search_company, created_at, card) SELECT id, 1, search_name, search_company, created_at, card FROM import_clients",
+                    "INSERT INTO clients (id, version, search_name, search_company, created_at, card) SELECT id, 1, search_name, search_company, created_at, card FROM import_clients ORDER BY id",
                     cancellationToken);
                 await ExecuteAsync(connection, transaction,
-                    "INSERT INTO client_keys (kind, key, client_id) SELECT kind::\"char\", key, client_id FROM import_keys", cancellationToken);
+                    "INSERT INTO client_keys (kind, key, client_id) SELECT kind::\"char\", key, client_id FROM import_keys ORDER BY 1, 2", cancellationToken);
                 return rows;
             }, cancellationToken);
         }
@@ -223,6 +226,37 @@ public sealed partial class PostgresClientStore : IClientStore
         foreach (var card in cards) card.Version = 1;
         return stored;
     }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyDictionary<ClientKeyLookup, string>> OwnersAsync(IReadOnlyCollection<ClientKeyLookup> keys, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        var owners = new Dictionary<ClientKeyLookup, string>();
+        var asked = keys.Where(k => k.Value.Length is > 0 and <= LiteDbClientStore.MaxKeyLength && !k.Value.Contains('\0', StringComparison.Ordinal)).Distinct().ToArray();
+        if (asked.Length == 0) return owners;
+
+        // One query for the whole chunk: the keys' rows by their primary key, then their cards.
+        await using var command = Command("""
+            SELECT t.i, c.version, c.card FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS t(kind, key, i)
+            JOIN client_keys k ON k.kind = t.kind::"char" AND k.key = t.key
+            JOIN clients c ON c.id = k.client_id
+            """, asked.Select(k => KindText(k.Kind)).ToArray(), asked.Select(k => k.Value).ToArray());
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var card = JsonSerializer.Deserialize(reader.GetString(2), PostgresJson.Store.ClientCard)!;
+            owners[asked[checked((int)reader.GetInt64(0) - 1)]] = card.Name;
+        }
+
+        return owners;
+    }
+
+    private static string KindText(StoreLookupKind kind) => kind switch
+    {
+        StoreLookupKind.Phone => "p",
+        StoreLookupKind.Account => "a",
+        _ => "c",
+    };
 
     /// <inheritdoc />
     public async Task<ClientCard> UpdateAsync(ClientCard card, CancellationToken cancellationToken = default)
@@ -241,10 +275,11 @@ public sealed partial class PostgresClientStore : IClientStore
                     cancellationToken, card.Id, expected, Searchable(card.Name), (object?)SearchableOrNull(card.Company), Utc(card.CreatedAt), Json(json));
                 if (updated == 0) await ThrowMissingOrStaleAsync(connection, transaction, card.Id, expected, cancellationToken);
 
-                // Keys the card no longer has are freed and new ones claimed in the same transaction.
+                // Keys the card no longer has are freed and new ones claimed in the same transaction (after the notice,
+                // which a refused key rolls back).
+                await NotifyAsync(connection, transaction, StoreChangeKinds.Client, card.Id.ToString(), cancellationToken);
                 await ExecuteAsync(connection, transaction, "DELETE FROM client_keys WHERE client_id = $1", cancellationToken, card.Id);
                 await InsertKeysAsync(connection, transaction, keys, cancellationToken);
-                await NotifyAsync(connection, transaction, StoreChangeKinds.Client, card.Id.ToString(), cancellationToken);
                 return true;
             }, cancellationToken);
         }
@@ -582,7 +617,7 @@ public sealed partial class PostgresClientStore : IClientStore
         }
     }
 
-    /// <summary>A command on a pooled connection (returned when the command is disposed... with its reader).</summary>
+    /// <summary>A command on the data source: it takes a pooled connection when run and gives it back when it (or its reader) is disposed.</summary>
     private NpgsqlCommand Command(string sql, params object?[] values)
     {
         ThrowIfDisposed();
