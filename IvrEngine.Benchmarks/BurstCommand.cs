@@ -16,7 +16,7 @@ internal static class BurstCommand
     /// <summary>Most warm-up rounds (of --warmup calls each) before the burst starts anyway.</summary>
     private const int MaxWarmupRounds = 15;
 
-    private static readonly string[] Options = ["--calls", "--seconds", "--arrivals", "--mix", "--playback-ms", "--warmup", "--seed", "--engines", "--store"];
+    private static readonly string[] Options = ["--calls", "--seconds", "--arrivals", "--mix", "--playback-ms", "--warmup", "--seed", "--engines", "--store", "--max-pool"];
 
     public static int Run(ReadOnlySpan<string> args)
     {
@@ -36,15 +36,18 @@ internal static class BurstCommand
         // --engines N: N engines on one PostgreSQL, the callers split between them; LiteDB has one engine per file.
         var engines = line.GetInt("--engines", 1, 1, 8);
         var stores = BenchStores.Parse(line.Get("--store"));
+
+        // --max-pool N: each engine's most connections to PostgreSQL (Npgsql's Maximum Pool Size; its default is 100).
+        var maxPool = line.GetInt("--max-pool", 0, 0, 1000);
         if (engines > 1 && stores.SequenceEqual([BenchStores.LiteDb]))
         {
             throw new UsageException("Several engines share a store on PostgreSQL only: add --store postgres (or both: LiteDB's one engine, then PostgreSQL's).");
         }
 
-        return RunAllAsync(plan, stores, engines, "burst " + string.Join(' ', args.ToArray())).GetAwaiter().GetResult();
+        return RunAllAsync(plan, stores, engines, maxPool, "burst " + string.Join(' ', args.ToArray())).GetAwaiter().GetResult();
     }
 
-    private static async Task<int> RunAllAsync(BurstPlan plan, IReadOnlyList<string> stores, int engines, string commandLine)
+    private static async Task<int> RunAllAsync(BurstPlan plan, IReadOnlyList<string> stores, int engines, int maxPool, string commandLine)
     {
         Console.WriteLine($"command: dotnet run -c Release --project IvrEngine.Benchmarks -- {commandLine}");
         Console.WriteLine($"load average at the start: {BenchStores.LoadAverage()}");
@@ -66,6 +69,12 @@ internal static class BurstCommand
             if (postgres is null) return 1;
             Console.WriteLine($"--- PostgreSQL, {engines} engine{(engines == 1 ? string.Empty : "s")}: {postgres.Description}");
             var connectionString = await postgres.CreateDatabaseAsync("burst");
+            if (maxPool > 0)
+            {
+                connectionString = new Npgsql.NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = maxPool }.ConnectionString;
+                Console.WriteLine($"each engine's connection pool: at most {maxPool} connections");
+            }
+
             var (passed, figures) = await BenchEngine.WithTemporaryStoreAsync("ivrengine-burst-", storePath => RunAsync(plan, new BurstStore(storePath, connectionString, engines)));
             pass = pass && passed;
             results.Add(($"PostgreSQL, {engines} engine{(engines == 1 ? string.Empty : "s")}", figures));

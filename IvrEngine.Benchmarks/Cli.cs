@@ -14,12 +14,20 @@ internal static class Cli
               N simulated calls through the real engine over loopback TCP, at most C live at once. This process
               hosts the engine; the simulated FreeSWITCH runs in a child process (the hidden 'load-callers').
           burst [--calls N] [--seconds S] [--arrivals poisson|even] [--mix known=40,card=40,account=20]
-                [--playback-ms MS] [--warmup N] [--seed N]
+                [--playback-ms MS] [--warmup N] [--seed N] [--store litedb|postgres|both] [--engines N] [--max-pool N]
               An advertising spike: N callers (default 500) arrive within S seconds (default 1; Poisson arrivals by
               default) and run the bank sample (5000) to a queue, against a temporary store seeded with the demo data.
               Prompts take MS ms (default 0). The simulated FreeSWITCH runs in a child process (the hidden
               'burst-callers'). Prints refused/failed calls, destinations, connect -> transfer percentiles, the
               engine's CPU and allocations per call, and whether every call has its interaction record.
+              --store postgres: the engines on a PostgreSQL server of the benchmark's own; --engines N (PostgreSQL
+              only): N engines on its one database, the callers sent to them in turn; --max-pool N: each engine's most
+              connections; --store both: LiteDB's one engine, then PostgreSQL's, side by side.
+          lookup [--clients N] [--lookups N] [--rounds N] [--batch N] [--missing-percent P] [--cache-clients N]
+                 [--store litedb|postgres|both]
+              N generated clients (default 1,000,000) imported from CSV through the import path, then lookups by
+              phone and account (p50/p99, one and two threads) and call records; on LiteDB, PostgreSQL (binary COPY),
+              or both side by side. See docs/benchmarks.md.
           record --esl IP:PORT --password PW [--listen IP:PORT] [--out FOLDER] [--only NAME,NAME]
               Records the event-socket transcripts of IvrEngine.Tests/Transcripts from a real FreeSWITCH running the
               repository's freeswitch-conf/ with IVR_ENGINE_HOST set to the --listen address (default 127.0.0.1:9184);
@@ -64,9 +72,10 @@ internal static class Cli
               process (a PostgreSQL of the run's own, fsync on, unless --connection names one): engine B opens N call
               contexts (default 2000) at R a second (default 200); prints p50/p90/p99/max of B's open -> the context
               found on engine A, then of an agent's edit on A -> seen on B. See docs/architecture.md, "Several engines".
-          report [--interactions 1000000] [--days 90] [--rounds 5]
-              N generated calls counted by the statistics' collector into a temporary store: what keeping the
-              statistics costs per call, and the time of the main reports over the period. See docs/benchmarks.md.
+          report [--interactions 1000000] [--days 90] [--rounds 5] [--store litedb|postgres|both]
+              N generated calls counted by the statistics' collector into a temporary store (or both, side by side):
+              what keeping the statistics costs per call, and the time of the main reports over the period.
+              See docs/benchmarks.md.
           micro [BenchmarkDotNet arguments]
               BenchmarkDotNet suite for the frame reader, EslEvent.GetHeader and the store's lookups (e.g. micro --filter '*').
         """;

@@ -29,13 +29,11 @@ public static class StatisticsServices
         if (services.Any(d => d.ServiceType == typeof(StatisticsCollector))) return services;
         services.AddOptions<StatisticsOptions>().Bind(configuration.GetSection(StatisticsOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton<IStatisticsStore>(sp => sp.GetRequiredService<IOptions<StoreOptions>>().Value.UsesPostgres
+            // The client store's pool of connections (AddClientProfiles registers it): one pool per engine.
             ? new PostgresStatisticsStore(sp.GetRequiredService<NpgsqlDataSource>())
             : sp.GetRequiredService<IClientStore>() as IStatisticsStore
                 ?? throw new InvalidOperationException("The registered IClientStore keeps no statistics; register an IStatisticsStore of its own."));
 
-        // The engine's one pool of connections to PostgreSQL (the client store's, when it registered it first).
-        services.TryAddSingleton(sp => NpgsqlDataSource.Create(sp.GetRequiredService<IOptions<StoreOptions>>().Value.ConnectionString
-            ?? throw new InvalidOperationException("Store:ConnectionString is not set.")));
         // Several engines (docs/architecture.md, "Several engines"): a call another engine's IVR served is that engine's
         // to count, and the calls no IVR served are counted by the engine holding their box's lease.
         services.AddSingleton(sp => new StatisticsCollector(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<StatisticsOptions>>().Value,
