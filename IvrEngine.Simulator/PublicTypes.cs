@@ -37,6 +37,13 @@ public sealed record SimulatorOptions
     /// <summary>The socket application's argument as FreeSWITCH shows it in <c>current_application_data</c>.</summary>
     public string SocketArgument { get; init; } = "127.0.0.1:8084 async full";
 
+    /// <summary>true (the default): the channel carries <c>socket_resume=true</c>, as the shipped dialplan sets it before
+    /// each <c>socket</c> (freeswitch-conf/dialplan/ivr/entry.xml), so it is in the connect data and, like on
+    /// FreeSWITCH, a socket closed before <c>connect</c> (or silent for <see cref="ConnectWait"/>) resumes the
+    /// dialplan (<see cref="CallRecord.DialplanContinued"/>) instead of leaving the channel in the socket application.
+    /// false: only a caller's own <see cref="CallerScript.Variables"/> set it (a test that runs the dialplan itself).</summary>
+    public bool SocketResume { get; init; } = true;
+
     /// <summary>What follows a transfer (a <c>transfer</c> application or <c>uuid_transfer</c>). The socket application
     /// ends either way (CHANNEL_UNPARK, then its CHANNEL_EXECUTE_COMPLETE) and the socket stays attached. true: the
     /// extension the call was sent to ends it at once (CHANNEL_HANGUP and the rest follow), so a test sees the whole

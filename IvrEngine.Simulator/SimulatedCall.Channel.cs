@@ -1212,9 +1212,14 @@ public sealed partial class SimulatedCall
         }
     }
 
-    /// <summary>CHANNEL_UNPARK and the socket application's CHANNEL_EXECUTE_COMPLETE.</summary>
+    /// <summary>CHANNEL_UNPARK and the socket application's CHANNEL_EXECUTE_COMPLETE. Its Application-Response is
+    /// the channel's current_application_response, which the applications the engine ran inside it last set (as
+    /// switch_core_session_exec reads it): FILE PLAYED after a closing prompt and the engine's hangup, _none_ while a
+    /// transfer or an interrupted collection runs (socket-closed-midcall, and the ExistingClientHearsBalance
+    /// agreement scenario on FreeSWITCH 1.10.12).</summary>
     private void EndSocketApp()
     {
+        string response;
         lock (_sync)
         {
             if (_socketAppDone)
@@ -1223,6 +1228,7 @@ public sealed partial class SimulatedCall
             }
 
             _socketAppDone = true;
+            response = _vars.Get("current_application_response") ?? "_none_";
         }
 
         if (_parked)
@@ -1233,7 +1239,7 @@ public sealed partial class SimulatedCall
         var ev = NewChannelEvent("CHANNEL_EXECUTE_COMPLETE", "switch_core_session.c", "switch_core_session_exec", 2967, true);
         ev.Add("Application", "socket");
         ev.Add("Application-Data", _sim.Options.SocketArgument);
-        ev.Add("Application-Response", "_none_");
+        ev.Add("Application-Response", response);
         ev.Add("Application-UUID", _socketAppUuid);
         Emit(ev);
     }

@@ -113,6 +113,12 @@ public sealed partial class SimulatedCall
             _vars.Set(kv.Key, kv.Value);
         }
 
+        if (sim.Options.SocketResume)
+        {
+            // The dialplan's last action before `socket` (set socket_resume=true).
+            _vars.Set("socket_resume", "true");
+        }
+
         _vars.Set("current_application_data", sim.Options.SocketArgument);
         _vars.Set("current_application", "socket");
         _vars.Set("socket_host", "127.0.0.1");
@@ -240,6 +246,7 @@ public sealed partial class SimulatedCall
             }
 
             _closedBeforeConnect = true;
+            ResumeIfClosedBeforeConnect();
         }
 
         Connection.SendLastAndClose(Wire.DisconnectNotice(Uuid));
@@ -303,6 +310,7 @@ public sealed partial class SimulatedCall
             if (!_connected)
             {
                 _closedBeforeConnect = true;
+                ResumeIfClosedBeforeConnect();
             }
             else if (!_hungUp && !_exitRequested)
             {
@@ -310,7 +318,7 @@ public sealed partial class SimulatedCall
             }
 
             _socketGone = true;
-            if (_resume || !_connected)
+            if (ResetsOnClose() || !_connected)
             {
                 _appCts?.Cancel();
             }
@@ -564,7 +572,10 @@ public sealed partial class SimulatedCall
         };
     }
 
-    private static bool IsTrue(string v) => v is "true" or "TRUE" or "True" or "yes" or "on" or "1" or "enabled" or "active" or "allow";
+    /// <summary>switch_true: yes, on, true, t, enabled, active, allow (any case), or a non-zero number.</summary>
+    private static bool IsTrue(string v) =>
+        v.ToLowerInvariant() is "yes" or "on" or "true" or "t" or "enabled" or "active" or "allow"
+        || (int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out int n) && n != 0);
 
     private void Enqueue(Message m)
     {
@@ -585,6 +596,22 @@ public sealed partial class SimulatedCall
         }
     }
 
+    /// <summary>What mod_event_socket checks as the socket's listener ends (the caller holds <c>_sync</c>): the
+    /// socket's <c>resume</c> or the channel's <c>socket_resume</c> variable. Then it resets the channel, which cuts a
+    /// running application short and ends the socket application's wait for <c>connect</c>.</summary>
+    private bool ResetsOnClose() => _resume || IsTrue(_vars.Get("socket_resume") ?? string.Empty);
+
+    /// <summary>A socket closed before <c>connect</c> (the caller holds <c>_sync</c>): FreeSWITCH 1.10.12 leaves the
+    /// channel in the socket application, silent, unless <c>socket_resume</c> is true; then the reset ends the wait,
+    /// and the socket application, returning, puts the channel back to executing the dialplan.</summary>
+    private void ResumeIfClosedBeforeConnect()
+    {
+        if (!_hungUp && ResetsOnClose())
+        {
+            _dialplanContinued = true;
+        }
+    }
+
     private void OnClosed()
     {
         CallRecord record;
@@ -594,6 +621,7 @@ public sealed partial class SimulatedCall
             if (!_connected)
             {
                 _closedBeforeConnect = true;
+                ResumeIfClosedBeforeConnect();
             }
 
             // A socket that goes is not the end of a call that goes on in the dialplan (a transfer, the dialplan after

@@ -12,7 +12,8 @@ internal enum SocketEnd
     Refused,
 
     /// <summary>The engine closed the socket after <c>connect</c> with the channel still up and still in the socket
-    /// application (it refused the call, or dropped it): the next action runs.</summary>
+    /// application (it refused the call, or dropped it), or before <c>connect</c> with <c>socket_resume</c> true on the
+    /// channel (it died in its handshake): the next action runs.</summary>
     Returned,
 
     /// <summary>The engine transferred the call: the rest of the extension is dropped, the destination is hunted.</summary>
@@ -21,8 +22,10 @@ internal enum SocketEnd
     /// <summary>The call was hung up while the engine had it.</summary>
     HungUp,
 
-    /// <summary>The engine closed the socket before <c>connect</c>: FreeSWITCH 1.10.12 leaves the channel in the socket
-    /// application, silent (outbound-connect-edge-cases), so the call goes nowhere.</summary>
+    /// <summary>The engine closed the socket before <c>connect</c> and the channel had no <c>socket_resume</c>:
+    /// FreeSWITCH 1.10.12 leaves the channel in the socket application, silent (outbound-connect-edge-cases), so the
+    /// call goes nowhere. The shipped dialplan sets <c>socket_resume=true</c> before each socket so that this never
+    /// happens.</summary>
     Stuck,
 }
 
@@ -222,10 +225,12 @@ internal sealed class DialplanCall(XmlDialplan dialplan, SocketApplication? sock
 internal static class SimulatedSocket
 {
     /// <summary>A socket application on <paramref name="freeSwitch"/>, which must leave transferred calls up (the
-    /// dialplan run goes on with them).</summary>
+    /// dialplan run goes on with them) and leave <c>socket_resume</c> to the dialplan (the channel's variables are the
+    /// run's).</summary>
     public static SocketApplication On(FreeSwitchSimulator freeSwitch)
     {
         if (freeSwitch.Options.HangUpAfterTransfer) throw new ArgumentException("the simulator must leave transferred calls up (HangUpAfterTransfer = false)", nameof(freeSwitch));
+        if (freeSwitch.Options.SocketResume) throw new ArgumentException("the dialplan run sets socket_resume, not the simulator (SocketResume = false)", nameof(freeSwitch));
         return async (data, channel, cancellationToken) =>
         {
             var words = data.Split(' ', StringSplitOptions.RemoveEmptyEntries);
@@ -248,7 +253,7 @@ internal static class SimulatedSocket
             var session = await call.Completion.WaitAsync(cancellationToken);
             var end = session switch
             {
-                { ClosedBeforeConnect: true } => SocketEnd.Stuck,
+                { ClosedBeforeConnect: true, DialplanContinued: false } => SocketEnd.Stuck,
                 { HangupCause: not null } => SocketEnd.HungUp,
                 { TransferredTo: not null } => SocketEnd.Transferred,
                 { DialplanContinued: true } => SocketEnd.Returned,

@@ -40,6 +40,23 @@ public sealed class DialplanTests
             "the engine answers; only the queue answers a call no engine kept");
     }
 
+    [Theory]
+    [InlineData("default", "5000")]
+    [InlineData("default", "+18005550100")]
+    [InlineData("public", "5001")]
+    [InlineData("public", "18005550100")]
+    public void Each_socket_comes_right_after_set_socket_resume_true(string context, string dialed)
+    {
+        // mod_event_socket reads socket_resume as the socket's listener ends: set, a socket closed before connect
+        // resumes the dialplan (FreeSWITCH 1.10.12 otherwise leaves the call in the socket application). It is set
+        // again before the failover's socket because the first engine unsets it once it has the call.
+        var actions = Dialplan.Hunt(context, dialed);
+        var sockets = actions.Select((a, i) => (a, i)).Where(x => x.a.Application == "socket").ToList();
+
+        sockets.Should().HaveCount(2);
+        sockets.Should().OnlyContain(x => x.i > 0 && actions[x.i - 1].Application == "set" && actions[x.i - 1].Data == "socket_resume=true");
+    }
+
     [Fact]
     public void The_engine_hosts_come_from_the_environment()
     {
@@ -64,7 +81,11 @@ public sealed class DialplanTests
     {
         var actions = Dialplan.Hunt("public", dialed, new Dictionary<string, string> { ["callcenter_agent"] = "1001@default" });
 
-        actions.Select(a => a.Application).Should().NotContain(["bridge", "callcenter", "set"]);
+        actions.Select(a => a.Application).Should().NotContain(["bridge", "callcenter"]);
+        // The one set such a caller runs: socket_resume=true before each socket, so that a socket closed before
+        // connect (an engine that died in its handshake) resumes the dialplan instead of leaving the call silent. It
+        // reaches nothing: it tells FreeSWITCH what to do when that socket ends, and the engine unsets it.
+        actions.Where(a => a.Application == "set").Select(a => a.Data).Should().NotContain(d => d != "socket_resume=true");
         if (actions.Count > 0) actions.Should().Contain(a => a.Application == "socket");
     }
 

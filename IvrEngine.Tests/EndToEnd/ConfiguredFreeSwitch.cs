@@ -12,7 +12,7 @@ namespace IvrEngine.Tests.EndToEnd;
 internal sealed class ConfiguredFreeSwitch : IAsyncDisposable
 {
     private readonly XmlDialplan _dialplan;
-    private readonly FreeSwitchSimulator _simulator = new(new SimulatorOptions { HangUpAfterTransfer = false });
+    private readonly FreeSwitchSimulator _simulator = new(new SimulatorOptions { HangUpAfterTransfer = false, SocketResume = false });
 
     public ConfiguredFreeSwitch(IPEndPoint engine, IPEndPoint failover)
     {
@@ -47,4 +47,46 @@ internal sealed class RefusingPort : IDisposable
     public IPEndPoint EndPoint => (IPEndPoint)_socket.LocalEndPoint!;
 
     public void Dispose() => _socket.Dispose();
+}
+
+/// <summary>A loopback port where something accepts each connection and closes it before sending anything, as an
+/// engine that dies in its handshake (after the kernel accepted FreeSWITCH's socket, before <c>connect</c>) does.</summary>
+internal sealed class ClosingPort : IDisposable
+{
+    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+    private readonly Task _loop;
+    private int _closed;
+
+    public ClosingPort()
+    {
+        _listener.Start();
+        _loop = CloseEachAsync();
+    }
+
+    public IPEndPoint EndPoint => (IPEndPoint)_listener.LocalEndpoint;
+
+    /// <summary>Connections accepted and closed so far.</summary>
+    public int Closed => Volatile.Read(ref _closed);
+
+    private async Task CloseEachAsync()
+    {
+        try
+        {
+            while (true)
+            {
+                using var socket = await _listener.AcceptSocketAsync();
+                Interlocked.Increment(ref _closed);
+            }
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            // Stopped.
+        }
+    }
+
+    public void Dispose()
+    {
+        _listener.Stop();
+        _loop.Wait(TimeSpan.FromSeconds(5));
+    }
 }

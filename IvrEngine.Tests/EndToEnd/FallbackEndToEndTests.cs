@@ -76,6 +76,29 @@ public sealed class FallbackEndToEndTests
     }
 
     [Fact]
+    public async Task With_the_engine_dying_before_connect_the_failover_engine_takes_the_call_and_unsets_socket_resume()
+    {
+        using var dying = new ClosingPort();
+        await using var failover = await EngineUnderTest.StartAsync(null, null, "--Store:SeedDemoData=true", "--Flows:Path=" + ShippedFlows);
+        await using var freeSwitch = new ConfiguredFreeSwitch(dying.EndPoint, failover.EndPoint);
+        var caller = new CallerScript { Ani = DemoDataSeeder.WellKnown.VipPhone.TrimStart('+'), Dnis = "5000" };
+
+        var run = await freeSwitch.CallAsync(caller);
+
+        run.Sockets.Select(s => s.End).Should().Equal([SocketEnd.Returned, SocketEnd.Transferred],
+            "the dialplan's socket_resume makes a socket closed before connect resume the dialplan, to the failover");
+        run.Sockets[0].Session!.ClosedBeforeConnect.Should().BeTrue();
+        dying.Closed.Should().Be(1);
+        var served = run.Sockets[1].Session!;
+        served.Commands.Select(c => c.Line).Should().Contain($"api uuid_setvar {caller.Uuid} socket_resume",
+            "once the engine has the call, closing its socket after the transfer must not pull the caller out of the queue");
+        served.Variables.Should().NotContainKey("socket_resume");
+        served.ProtocolErrors.Should().BeEmpty();
+        run.Queue.Should().Be("vip@default");
+        run.AgentLeg.Should().Contain(ContextVariables.Flow, "bank").And.NotContainKey(ContextVariables.FallbackReason);
+    }
+
+    [Fact]
     public async Task With_the_engine_refusing_calls_over_its_limit_and_no_failover_the_call_waits_in_the_general_queue()
     {
         await using var primary = await StartFullEngineAsync();

@@ -37,7 +37,8 @@ internal static class Agreement
     public static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
 
     /// <summary>What the dialplan does before <c>socket</c> (freeswitch-conf/dialplan/ivr/entry.xml: export
-    /// ivr_dnis=$1), which the simulator does not run: its caller carries the variable instead.</summary>
+    /// ivr_dnis=$1), which the simulator does not run: its caller carries the variable instead. The dialplan's other
+    /// action there, set socket_resume=true, the simulator does itself (SimulatorOptions.SocketResume).</summary>
     private static readonly Dictionary<string, string> DialplanVariables = new() { ["ivr_dnis"] = "5000" };
 
     /// <summary>The shipped dialplan (freeswitch-conf as the preprocessor assembles it), for what runs where the engine

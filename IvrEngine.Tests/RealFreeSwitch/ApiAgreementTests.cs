@@ -20,6 +20,8 @@ public sealed partial class ApiAgreementTests
         ("uuid_exists {x}", "false"),
         ("uuid_getvar {c} ivr_dnis", "5000"),
         ("uuid_getvar {c} no_such_variable", "_undef_"),
+        // The dialplan set socket_resume=true before the socket; the engine unset it once it had the call.
+        ("uuid_getvar {c} socket_resume", "_undef_"),
         ("uuid_getvar {x} ivr_dnis", "-ERR No such channel!\\n"),
         ("uuid_setvar {c} ivr_agreement yes", "+OK\\n"),
         ("uuid_getvar {c} ivr_agreement", "yes"),

@@ -247,6 +247,43 @@ public sealed class FreeSwitchSimulatorTests
         var record = await call.Completion.WaitAsync(Wait);
         record.ClosedBeforeConnect.Should().BeTrue();
         record.Connected.Should().BeFalse();
+        record.DialplanContinued.Should().BeTrue("the dialplan's socket_resume=true resumes it when the listener gives up");
+    }
+
+    [Fact]
+    public async Task The_channel_data_carries_the_dialplan_s_socket_resume_and_uuid_setvar_unsets_it()
+    {
+        await using var sim = new FreeSwitchSimulator();
+        using var engine = new FakeEngine();
+        var call = await sim.StartCallAsync(engine.EndPoint, new CallerScript());
+        await using var conn = await engine.AcceptAsync();
+        await conn.SendAsync("connect\n\n");
+        (await conn.ExpectAsync()).Headers.Should().Contain("variable_socket_resume", "true");
+        await conn.SendAsync($"api uuid_setvar {call.Uuid} socket_resume\n\n");
+        (await conn.ExpectAsync()).Body.Should().Be("+OK\n");
+        call.Variables.Should().NotContainKey("socket_resume");
+        await conn.SendAsync("exit\n\n");
+        var record = await call.Completion.WaitAsync(Wait);
+        record.DialplanContinued.Should().BeTrue();
+    }
+
+    [Theory]
+    [InlineData(true, true)]
+    [InlineData(false, false)]
+    public async Task A_socket_closed_before_connect_resumes_the_dialplan_only_with_socket_resume(bool socketResume, bool continues)
+    {
+        // FreeSWITCH 1.10.12 (outbound-connect-edge-cases, E1): without socket_resume the channel stays in the socket
+        // application; with it, the listener's end resets the channel and the socket application returns.
+        await using var sim = new FreeSwitchSimulator(new SimulatorOptions { SocketResume = socketResume });
+        using var engine = new FakeEngine();
+        var call = await sim.StartCallAsync(engine.EndPoint, new CallerScript());
+        var conn = await engine.AcceptAsync();
+        await conn.DisposeAsync();
+
+        var record = await call.Completion.WaitAsync(Wait);
+        record.ClosedBeforeConnect.Should().BeTrue();
+        record.DialplanContinued.Should().Be(continues);
+        record.Variables.ContainsKey("socket_resume").Should().Be(socketResume);
     }
 
     [Fact]

@@ -40,6 +40,11 @@ public sealed class ChannelData
     /// box's inbound connection reports, <see cref="EslInboundClient.CoreUuid"/>).</summary>
     public string? CoreUuid { get; }
 
+    /// <summary>Whether the channel's <c>socket_resume</c> variable is true (as FreeSWITCH's <c>switch_true</c> reads it):
+    /// the shipped dialplan sets it before each <c>socket</c>, so that a socket closed before <c>connect</c> resumes the
+    /// dialplan; the engine unsets it once it has the call (<see cref="EslOutboundSession.UnsetSocketResumeAsync"/>).</summary>
+    public bool SocketResume => IsTrue(GetVariable("socket_resume"));
+
     /// <summary>Any header of the channel data, decoded.</summary>
     public string? GetHeader(string name) => _data.GetHeader(name);
 
@@ -54,4 +59,14 @@ public sealed class ChannelData
 
     /// <summary>Every header of the channel data, decoded.</summary>
     public IReadOnlyList<KeyValuePair<string, string>> Headers => _data.GetAllHeaders();
+
+    /// <summary>FreeSWITCH's <c>switch_true</c>: yes, on, true, t, enabled, active, allow (any case), or a non-zero
+    /// number.</summary>
+    internal static bool IsTrue(string? value) =>
+        value is not null
+        && (value.Equals("yes", StringComparison.OrdinalIgnoreCase) || value.Equals("on", StringComparison.OrdinalIgnoreCase)
+            || value.Equals("true", StringComparison.OrdinalIgnoreCase) || value.Equals("t", StringComparison.OrdinalIgnoreCase)
+            || value.Equals("enabled", StringComparison.OrdinalIgnoreCase) || value.Equals("active", StringComparison.OrdinalIgnoreCase)
+            || value.Equals("allow", StringComparison.OrdinalIgnoreCase)
+            || (int.TryParse(value, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var number) && number != 0));
 }

@@ -217,7 +217,7 @@ public sealed partial class EslOutboundSession : IEslFrameSink, IAsyncDisposable
         {
             var channel = _channel ?? await ConnectAsync(cts.Token);
             await ResumeAsync(cts.Token);
-            await ApiAsync(EslCommandWriter.UuidSetVar(EslCommandWriter.EnsureToken(channel.UniqueId, "Unique-ID"), "socket_resume"), cts.Token);
+            await UnsetSocketResumeAsync(channel, cts.Token);
         }
         catch (Exception ex) when (ex is OperationCanceledException or EslConnectionClosedException or EslProtocolException)
         {
@@ -227,6 +227,17 @@ public sealed partial class EslOutboundSession : IEslFrameSink, IAsyncDisposable
         {
             _connection.Abort();
         }
+    }
+
+    /// <summary><c>api uuid_setvar &lt;uuid&gt; socket_resume</c>: unsets the channel's <c>socket_resume</c>, which
+    /// mod_event_socket reads when this socket's listener ends (then it resets the channel, and the socket
+    /// application puts it back to executing its extension). The shipped dialplan sets it before each <c>socket</c> so
+    /// that a socket closed before <c>connect</c> resumes the dialplan; once the engine has the call it must go, or
+    /// closing the socket after a transfer would reset the channel and pull the caller out of the queue.</summary>
+    public Task<EslApiResponse> UnsetSocketResumeAsync(ChannelData channel, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(channel);
+        return ApiAsync(EslCommandWriter.UuidSetVar(EslCommandWriter.EnsureToken(channel.UniqueId, "Unique-ID"), "socket_resume"), cancellationToken);
     }
 
     /// <summary>Closes the socket at once; every pending wait ends.</summary>

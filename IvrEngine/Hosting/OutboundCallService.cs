@@ -242,8 +242,9 @@ public sealed partial class OutboundCallService(
     /// carries every channel variable. <c>nixevent</c> keeps them on FreeSWITCH's side.</summary>
     private static readonly string[] Unwanted = ["CHANNEL_EXECUTE"];
 
-    /// <summary>Subscribes to the call's events (less <see cref="Unwanted"/>) and asks FreeSWITCH to linger (pipelined:
-    /// the replies come back in order), still as part of the handshake: FreeSWITCH replies within milliseconds, and a peer that answered
+    /// <summary>Subscribes to the call's events (less <see cref="Unwanted"/>), asks FreeSWITCH to linger and, when the
+    /// dialplan set it, unsets <c>socket_resume</c> (pipelined: the replies come back in order), still as part of the
+    /// handshake: FreeSWITCH replies within milliseconds, and a peer that answered
     /// connect and then says nothing must not hold a live-call place while it is waited for. False when the socket
     /// closed meanwhile (under pressure, or the handshake timeout), the reason logged.</summary>
     private async Task<bool> FirstRepliesAsync(EslOutboundSession session, ChannelData channel, HandshakeSlots.Lease handshake)
@@ -254,7 +255,14 @@ public sealed partial class OutboundCallService(
             var events = session.MyEventsAsync(cancellationToken: timeout.Token);
             var quieter = session.UnsubscribeAsync(Unwanted, timeout.Token);
             var linger = session.LingerAsync(cancellationToken: timeout.Token);
-            await Task.WhenAll(events, quieter, linger);
+
+            // The dialplan sets socket_resume so that a socket closed before connect (an engine that died in its
+            // handshake) resumes the dialplan: the next engine, then the fallback. From here the engine has the call,
+            // and a socket it closes after its transfer must not reset the channel and pull the caller out of the
+            // queue. Should the engine die before this unset is done, the variable is still there and FreeSWITCH
+            // resumes the dialplan, which is right for a call no menu has run on yet.
+            var kept = channel.SocketResume ? session.UnsetSocketResumeAsync(channel, timeout.Token) : Task.CompletedTask;
+            await Task.WhenAll(events, quieter, linger, kept);
             return true;
         }
         catch (Exception ex) when (ex is OperationCanceledException or EslConnectionClosedException)
@@ -267,7 +275,7 @@ public sealed partial class OutboundCallService(
             {
                 _handshakes.NoteDropped();
                 LogFirstRepliesFailed(_logger, session.Connection.Id, channel.UniqueId, ex is OperationCanceledException
-                    ? $"no reply to myevents and linger within {_options.ConnectTimeoutSeconds} s" : ex.Message);
+                    ? $"no reply to the first commands (myevents, nixevent, linger, the socket_resume unset) within {_options.ConnectTimeoutSeconds} s" : ex.Message);
             }
         }
 
