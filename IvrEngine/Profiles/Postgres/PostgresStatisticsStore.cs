@@ -17,10 +17,10 @@ public sealed class PostgresStatisticsStore(NpgsqlDataSource dataSource) : IStat
     private static readonly Count<HourTotals>[] SliceCounts =
     [
         new("calls", t => t.Calls, (t, v) => t.Calls = v),
-        new("ivr_calls", t => t.IvrCalls, (t, v) => t.IvrCalls = v),
+        new("menu_calls", t => t.IvrCalls, (t, v) => t.IvrCalls = v),
         new("contained", t => t.Contained, (t, v) => t.Contained = v),
-        new("ivr_abandoned", t => t.IvrAbandoned, (t, v) => t.IvrAbandoned = v),
-        new("ivr_failed", t => t.IvrFailed, (t, v) => t.IvrFailed = v),
+        new("menu_abandoned", t => t.IvrAbandoned, (t, v) => t.IvrAbandoned = v),
+        new("menu_failed", t => t.IvrFailed, (t, v) => t.IvrFailed = v),
         new("queued", t => t.Queued, (t, v) => t.Queued = v),
         new("answered", t => t.Answered, (t, v) => t.Answered = v),
         new("abandoned", t => t.Abandoned, (t, v) => t.Abandoned = v),
@@ -36,7 +36,7 @@ public sealed class PostgresStatisticsStore(NpgsqlDataSource dataSource) : IStat
     private static readonly Sum[] SliceSums =
     [
         new("wrap_up_seconds", t => t.WrapUpSeconds, (t, v) => t.WrapUpSeconds = v),
-        new("ivr_seconds", t => t.IvrSeconds, (t, v) => t.IvrSeconds = v),
+        new("menu_seconds", t => t.IvrSeconds, (t, v) => t.IvrSeconds = v),
         new("wait_seconds", t => t.WaitSeconds, (t, v) => t.WaitSeconds = v),
         new("talk_seconds", t => t.TalkSeconds, (t, v) => t.TalkSeconds = v),
     ];
