@@ -192,7 +192,8 @@ public sealed partial class PostgresClientStore : IClientStore, IClientKeyOwners
                         if (SearchableOrNull(card.Company) is { } company) copy.Write(company, NpgsqlDbType.Text);
                         else copy.WriteNull();
                         copy.Write(Utc(card.CreatedAt), NpgsqlDbType.TimestampTz);
-                        copy.Write(CardJson(card, 1), NpgsqlDbType.Json);
+                        // UTF-8 as the serializer makes it, which is what the server reads: no string in between.
+                        copy.Write(CardJsonUtf8(card), NpgsqlDbType.Json);
                     }
 
                     await copy.CompleteAsync(cancellationToken);
@@ -621,6 +622,21 @@ public sealed partial class PostgresClientStore : IClientStore, IClientKeyOwners
         try
         {
             return JsonSerializer.Serialize(card, PostgresJson.Store.ClientCard);
+        }
+        finally
+        {
+            card.Version = kept;
+        }
+    }
+
+    /// <summary>A new card's JSON (version 1) in UTF-8.</summary>
+    private static byte[] CardJsonUtf8(ClientCard card)
+    {
+        var kept = card.Version;
+        card.Version = 1;
+        try
+        {
+            return JsonSerializer.SerializeToUtf8Bytes(card, PostgresJson.Store.ClientCard);
         }
         finally
         {
