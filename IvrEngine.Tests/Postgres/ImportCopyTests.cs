@@ -9,7 +9,7 @@ namespace IvrEngine.Tests.Postgres;
 /// <summary>The import's COPY straight into <c>clients</c> and <c>client_keys</c> when another engine writes a key of
 /// the batch after the importer checked it: the unique key refuses the batch, nothing of it stays, and the importer
 /// stores its rows one by one, so only the clashing row is rejected.</summary>
-public sealed class PostgresImportTests : IAsyncLifetime
+public sealed class ImportCopyTests : IAsyncLifetime
 {
     private PostgresClientStore _a = null!;
     private PostgresClientStore _b = null!;
