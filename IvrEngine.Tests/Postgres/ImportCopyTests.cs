@@ -1,4 +1,4 @@
-using System.Reflection;
+using System.Text.Json;
 using IvrEngine.Profiles;
 using IvrEngine.Profiles.Postgres;
 using IvrEngine.Tests.Profiles;
@@ -11,6 +11,8 @@ namespace IvrEngine.Tests.Postgres;
 /// stores its rows one by one, so only the clashing row is rejected.</summary>
 public sealed class ImportCopyTests : IAsyncLifetime
 {
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
+    private string _database = null!;
     private PostgresClientStore _a = null!;
     private PostgresClientStore _b = null!;
 
@@ -19,6 +21,7 @@ public sealed class ImportCopyTests : IAsyncLifetime
         if (PostgresServer.Missing is not null) return;
         var storage = new PostgresStorage();
         await storage.InitializeAsync();
+        _database = storage.ConnectionString;
         _a = storage.Open("engine-a");
         _b = storage.Open("engine-b");
     }
@@ -66,6 +69,56 @@ public sealed class ImportCopyTests : IAsyncLifetime
             card!.Name.Should().Be($"Client {i}");
             (await _b.FindByAccountAsync($"700{i}"))!.Id.Should().Be(card.Id);
         }
+    }
+
+    [PostgresFact]
+    public async Task A_batch_meeting_another_engines_uncommitted_keys_waits_then_stores_all_but_the_clashing_rows()
+    {
+        // Engine B holds a transaction that stores a client with row 3's phone and row 5's account: the importer's check
+        // cannot see it, its COPY waits on B's keys, and B commits while it waits.
+        var rival = new ClientCard { Id = Guid.CreateVersion7(), Name = "Rival", Phones = ["+15553330003"], AccountNumbers = ["7005"], Version = 1, CreatedAt = DateTimeOffset.UtcNow };
+        await using var other = new Npgsql.NpgsqlConnection(_database);
+        await other.OpenAsync();
+        await using var transaction = await other.BeginTransactionAsync();
+        foreach (var sql in new[]
+        {
+            "INSERT INTO clients (id, version, search_name, created_at, card) VALUES ($1, 1, 'rival', now(), $2::json)",
+            "INSERT INTO client_keys (kind, key, client_id) VALUES ('p', '+15553330003', $1), ('a', '7005', $1)",
+        })
+        {
+            await using var insert = new Npgsql.NpgsqlCommand(sql, other, transaction);
+            insert.Parameters.AddWithValue(rival.Id);
+            if (sql.Contains("$2", StringComparison.Ordinal)) insert.Parameters.AddWithValue(JsonSerializer.Serialize(rival));
+            await insert.ExecuteNonQueryAsync();
+        }
+
+        var csv = ImportText.Csv(Enumerable.Range(1, 6).Select(i => $"Client {i},,+1555333000{i},700{i},,,,,,,,,,,").ToArray());
+        var import = new ClientImporter(_a, new StoreOptions()) { BatchSize = 100 }.ImportAsync(ImportText.Utf8(csv), ClientFileFormat.Csv);
+
+        // The COPY waiting on B's keys is a backend of engine A's pool waiting for a lock.
+        using (var limit = new CancellationTokenSource(Patience))
+        {
+            await using var watch = new Npgsql.NpgsqlConnection(_database);
+            await watch.OpenAsync(limit.Token);
+            await using var waiting = new Npgsql.NpgsqlCommand(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'engine-a' AND wait_event_type = 'Lock'", watch);
+            while ((long)(await waiting.ExecuteScalarAsync(limit.Token))! == 0)
+            {
+                import.IsCompleted.Should().BeFalse("the import cannot end while B holds its keys");
+                await Task.Yield();
+            }
+        }
+
+        await transaction.CommitAsync();
+        var report = await import.WaitAsync(Patience);
+
+        report.Imported.Should().Be(4);
+        report.Rejected.Select(r => (r.Line, r.Name, r.Reason)).Should().Equal(
+            (4, "Client 3", "phone +15553330003 already belongs to client Rival"),
+            (6, "Client 5", "account 7005 already belongs to client Rival"));
+        (await _b.CountAsync()).Should().Be(5, "four imported clients and the rival, none twice");
+        (await _b.FindByPhoneAsync("+15553330003"))!.Id.Should().Be(rival.Id);
+        foreach (var i in new[] { 1, 2, 4, 6 }) (await _b.FindByAccountAsync($"700{i}"))!.Name.Should().Be($"Client {i}");
     }
 
     [PostgresFact]
