@@ -119,7 +119,7 @@ internal static class LookupCommand
             var size = await BenchPostgres.SizeAsync(connectionString);
             return $"database: {size / 1048576.0:N1} MB, {(double)size / stored:N0} bytes per client";
         },
-        "batches through InsertManyAsync, each a binary COPY into temporary tables and one INSERT ... SELECT, one transaction");
+        "batches through InsertManyAsync, each a binary COPY into clients and one into client_keys (keys sorted), one transaction");
 
     private sealed record StoreFigures(string Store, double ImportRate, double WorstP99, List<(string, string)> Rows);
 

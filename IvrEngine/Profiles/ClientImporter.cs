@@ -556,6 +556,39 @@ public sealed class ClientImporter
             while (_inFlight.Count > 1) await CompleteOldestAsync(cancellationToken);
         }
 
+        /// <summary>Rejects the batch's rows whose keys the store now says another client holds and stores the others
+        /// as one batch; returns the rows still to store one by one (none, unless the store refused again).</summary>
+        private async Task<List<(ClientCard Card, int Line, string Name)>> RetryWithoutClashesAsync(
+            IClientKeyOwners bulk, List<(ClientCard Card, int Line, string Name)> batch, CancellationToken cancellationToken)
+        {
+            var keys = new List<ClientKeyLookup>();
+            foreach (var (card, _, _) in batch)
+            {
+                foreach (var phone in card.Phones) keys.Add(new ClientKeyLookup(StoreLookupKind.Phone, phone));
+                foreach (var account in card.AccountNumbers) keys.Add(new ClientKeyLookup(StoreLookupKind.Account, account));
+                foreach (var reference in card.Cards) keys.Add(new ClientKeyLookup(StoreLookupKind.CardFingerprint, reference.Fingerprint));
+            }
+
+            var owners = await bulk.OwnersAsync(keys, cancellationToken);
+            var rest = new List<(ClientCard Card, int Line, string Name)>(batch.Count);
+            foreach (var row in batch)
+            {
+                if (KnownDuplicate(row.Card, owners) is { } reason) _rejected.Add(new RejectedRow(row.Line, row.Name, reason));
+                else rest.Add(row);
+            }
+
+            if (rest.Count == batch.Count || rest.Count == 0) return rest;
+            try
+            {
+                _imported += await _importer._store.InsertManyAsync(rest.ConvertAll(r => r.Card), cancellationToken);
+                return [];
+            }
+            catch (DuplicateClientException)
+            {
+                return rest;
+            }
+        }
+
         private async Task CompleteOldestAsync(CancellationToken cancellationToken)
         {
             var (insert, batch) = _inFlight.Dequeue();
@@ -565,7 +598,11 @@ public sealed class ClientImporter
             }
             catch (DuplicateClientException)
             {
-                // Someone wrote a clashing card since the rows were checked: store the batch one by one to name the row.
+                // Someone wrote a clashing card since the rows were checked (another engine, say). A store that names
+                // many keys' owners at once is asked again for the batch's: the clashing rows are rejected as the check
+                // words it and the rest is stored as one batch again. Whatever is left (or every row, for other
+                // stores) is stored one by one, which names the clashing row.
+                if (_importer._store is IClientKeyOwners bulk) batch = await RetryWithoutClashesAsync(bulk, batch, cancellationToken);
                 foreach (var (card, line, name) in batch)
                 {
                     try

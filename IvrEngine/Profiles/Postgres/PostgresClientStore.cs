@@ -122,7 +122,7 @@ public sealed partial class PostgresClientStore : IClientStore, IClientKeyOwners
         LiteDbClientStore.Validate(card);
         if (card.Id == Guid.Empty) card.Id = Guid.CreateVersion7();
         if (card.CreatedAt == default) card.CreatedAt = _time.GetUtcNow();
-        var keys = KeysOf(card).ToList();
+        var keys = KeysOf(card);
         var json = CardJson(card, 1);
         try
         {
@@ -147,10 +147,10 @@ public sealed partial class PostgresClientStore : IClientStore, IClientKeyOwners
     }
 
     /// <inheritdoc />
-    /// <remarks>The cards and their keys are copied in PostgreSQL's binary COPY format into two temporary tables, then
-    /// moved into <c>clients</c> and <c>client_keys</c> by two <c>INSERT ... SELECT</c>, all in one transaction: the
+    /// <remarks>The cards and then their keys (sorted, so the key index is written page after page) are copied in
+    /// PostgreSQL's binary COPY format straight into <c>clients</c> and <c>client_keys</c>, in one transaction: the
     /// unique keys check the whole batch against the store (and against other engines writing meanwhile), and a
-    /// refused batch leaves nothing behind.</remarks>
+    /// refused batch leaves nothing behind and throws <see cref="DuplicateClientException"/> naming the key.</remarks>
     public async Task<int> InsertManyAsync(IReadOnlyCollection<ClientCard> cards, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(cards);
@@ -166,43 +166,45 @@ public sealed partial class PostgresClientStore : IClientStore, IClientKeyOwners
             if (card.Id == Guid.Empty) card.Id = Guid.CreateVersion7();
             if (card.CreatedAt == default) card.CreatedAt = now;
             batch.Add(card);
-            keys.AddRange(KeysOf(card));
+            AddKeys(card, keys);
         }
 
+        // Keys in the index's order (kind, then key byte for byte; ordinal order is the same for ASCII keys), so the
+        // key index is written page after page instead of all over; the list keeps the cards' order for errors.
+        var ordered = keys.ToArray();
+        Array.Sort(ordered, static (a, b) => a.Kind != b.Kind ? a.Kind.CompareTo(b.Kind) : string.CompareOrdinal(a.Key, b.Key));
         int stored;
         try
         {
-            stored = await WriteAsync(async (connection, transaction) =>
+            stored = await WriteAsync(async (connection, _) =>
             {
-                await ExecuteAsync(connection, transaction, """
-                    CREATE TEMP TABLE import_clients (id uuid, search_name text, search_company text, created_at timestamptz, card json) ON COMMIT DROP;
-                    CREATE TEMP TABLE import_keys (kind text, key text COLLATE "C", client_id uuid) ON COMMIT DROP
-                    """, cancellationToken);
                 // The rows are written with the importer's synchronous calls: they only fill its buffer (sent as it
                 // fills), and an await per field cost more than the field.
                 await using (var copy = await connection.BeginBinaryImportAsync(
-                    "COPY import_clients (id, search_name, search_company, created_at, card) FROM STDIN (FORMAT BINARY)", cancellationToken))
+                    "COPY clients (id, version, search_name, search_company, created_at, card) FROM STDIN (FORMAT BINARY)", cancellationToken))
                 {
                     foreach (var card in cards)
                     {
                         copy.StartRow();
                         copy.Write(card.Id, NpgsqlDbType.Uuid);
+                        copy.Write(1, NpgsqlDbType.Integer);
                         copy.Write(Searchable(card.Name), NpgsqlDbType.Text);
                         if (SearchableOrNull(card.Company) is { } company) copy.Write(company, NpgsqlDbType.Text);
                         else copy.WriteNull();
                         copy.Write(Utc(card.CreatedAt), NpgsqlDbType.TimestampTz);
-                        copy.Write(CardJson(card, 1), NpgsqlDbType.Json);
+                        // UTF-8 as the serializer makes it, which is what the server reads: no string in between.
+                        copy.Write(CardJsonUtf8(card), NpgsqlDbType.Json);
                     }
 
                     await copy.CompleteAsync(cancellationToken);
                 }
 
-                await using (var copy = await connection.BeginBinaryImportAsync("COPY import_keys (kind, key, client_id) FROM STDIN (FORMAT BINARY)", cancellationToken))
+                await using (var copy = await connection.BeginBinaryImportAsync("COPY client_keys (kind, key, client_id) FROM STDIN (FORMAT BINARY)", cancellationToken))
                 {
-                    foreach (var key in keys)
+                    foreach (var key in ordered)
                     {
                         copy.StartRow();
-                        copy.Write(key.KindText, NpgsqlDbType.Text);
+                        copy.Write(key.Kind, NpgsqlDbType.InternalChar);
                         copy.Write(key.Key, NpgsqlDbType.Text);
                         copy.Write(key.Owner, NpgsqlDbType.Uuid);
                     }
@@ -210,12 +212,7 @@ public sealed partial class PostgresClientStore : IClientStore, IClientKeyOwners
                     await copy.CompleteAsync(cancellationToken);
                 }
 
-                var rows = await ExecuteAsync(connection, transaction,
-                    "INSERT INTO clients (id, version, search_name, search_company, created_at, card) SELECT id, 1, search_name, search_company, created_at, card FROM import_clients ORDER BY id",
-                    cancellationToken);
-                await ExecuteAsync(connection, transaction,
-                    "INSERT INTO client_keys (kind, key, client_id) SELECT kind::\"char\", key, client_id FROM import_keys ORDER BY 1, 2", cancellationToken);
-                return rows;
+                return cards.Count;
             }, cancellationToken);
         }
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
@@ -264,7 +261,7 @@ public sealed partial class PostgresClientStore : IClientStore, IClientKeyOwners
         ArgumentNullException.ThrowIfNull(card);
         LiteDbClientStore.Validate(card);
         var expected = card.Version;
-        var keys = KeysOf(card).ToList();
+        var keys = KeysOf(card);
         var json = CardJson(card, expected + 1);
         try
         {
@@ -571,25 +568,40 @@ public sealed partial class PostgresClientStore : IClientStore, IClientKeyOwners
     }
 
     /// <summary>A card's keys, each once, with how to name them in an error.</summary>
-    private static IEnumerable<ClientKeyRow> KeysOf(ClientCard card)
+    private static List<ClientKeyRow> KeysOf(ClientCard card)
     {
-        var seen = new HashSet<(char, string)>();
-        foreach (var phone in card.Phones)
-        {
-            if (seen.Add((PhoneKind, phone))) yield return new ClientKeyRow(PhoneKind, phone, card.Id, "Phone " + phone);
-        }
+        var keys = new List<ClientKeyRow>(card.Phones.Count + card.AccountNumbers.Count + card.Cards.Count);
+        AddKeys(card, keys);
+        return keys;
+    }
 
+    /// <summary>Adds a card's keys, each once, to <paramref name="keys"/>. A card has a handful of keys: a look back
+    /// over the ones added for it finds a repeat without a set per card (the import adds millions).</summary>
+    private static void AddKeys(ClientCard card, List<ClientKeyRow> keys)
+    {
+        var first = keys.Count;
+        foreach (var phone in card.Phones) AddKey(keys, first, new ClientKeyRow(PhoneKind, phone, card.Id, null));
         foreach (var account in card.AccountNumbers)
         {
             NoNul(account, "an account number");
-            if (seen.Add((AccountKind, account))) yield return new ClientKeyRow(AccountKind, account, card.Id, "Account " + account);
+            AddKey(keys, first, new ClientKeyRow(AccountKind, account, card.Id, null));
         }
 
         foreach (var reference in card.Cards)
         {
             NoNul(reference.Fingerprint, "a card fingerprint");
-            if (seen.Add((CardKind, reference.Fingerprint))) yield return new ClientKeyRow(CardKind, reference.Fingerprint, card.Id, LiteDbClientStore.DescribeCard(reference));
+            AddKey(keys, first, new ClientKeyRow(CardKind, reference.Fingerprint, card.Id, reference));
         }
+    }
+
+    private static void AddKey(List<ClientKeyRow> keys, int first, ClientKeyRow key)
+    {
+        for (var i = first; i < keys.Count; i++)
+        {
+            if (keys[i].Kind == key.Kind && string.Equals(keys[i].Key, key.Key, StringComparison.Ordinal)) return;
+        }
+
+        keys.Add(key);
     }
 
     /// <summary>PostgreSQL's text holds no NUL character: a key with one is refused plainly.</summary>
@@ -610,6 +622,21 @@ public sealed partial class PostgresClientStore : IClientStore, IClientKeyOwners
         try
         {
             return JsonSerializer.Serialize(card, PostgresJson.Store.ClientCard);
+        }
+        finally
+        {
+            card.Version = kept;
+        }
+    }
+
+    /// <summary>A new card's JSON (version 1) in UTF-8.</summary>
+    private static byte[] CardJsonUtf8(ClientCard card)
+    {
+        var kept = card.Version;
+        card.Version = 1;
+        try
+        {
+            return JsonSerializer.SerializeToUtf8Bytes(card, PostgresJson.Store.ClientCard);
         }
         finally
         {
@@ -672,9 +699,18 @@ public sealed partial class PostgresClientStore : IClientStore, IClientKeyOwners
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
 
-    /// <summary>A key row: its kind (<c>p</c>, <c>a</c>, <c>c</c>), value, client, and how an error names it.</summary>
-    private readonly record struct ClientKeyRow(char Kind, string Key, Guid Owner, string What)
+    /// <summary>A key row: its kind (<c>p</c>, <c>a</c>, <c>c</c>), value, client, and the card reference it comes
+    /// from (for a card fingerprint), which names it in an error.</summary>
+    private readonly record struct ClientKeyRow(char Kind, string Key, Guid Owner, CardReference? Card)
     {
+        /// <summary>How an error names the key (built only for an error: an import has millions of keys).</summary>
+        public string What => Kind switch
+        {
+            PhoneKind => "Phone " + Key,
+            AccountKind => "Account " + Key,
+            _ => Card is { } card ? LiteDbClientStore.DescribeCard(card) : "Card fingerprint " + Key,
+        };
+
         public string KindText => Kind switch { PhoneKind => "p", AccountKind => "a", _ => "c" };
     }
 }
