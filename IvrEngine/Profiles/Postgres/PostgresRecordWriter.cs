@@ -28,7 +28,8 @@ internal sealed class PostgresRecordWriter
     private readonly string _engine;
     private readonly TimeSpan _window;
     private readonly TimeProvider _time;
-    private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
+    // Not SingleReader: that channel cannot count what waits, and the window is waited only when nothing does.
+    private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>();
     private readonly Task _loop;
     private long _commits;
 
@@ -69,11 +70,20 @@ internal sealed class PostgresRecordWriter
             while (reader.TryRead(out var first))
             {
                 group.Add(first);
+                try
+                {
+                    // Alone in the queue: wait a moment for the records of other calls ending now.
+                    if (_window > TimeSpan.Zero && reader.Count == 0) await Task.Delay(_window, _time).ConfigureAwait(false);
+                    while (group.Count < MaxGroup && reader.TryRead(out var next)) group.Add(next);
+                    await CommitAsync(group).ConfigureAwait(false);
+                }
+#pragma warning disable CA1031 // A last guard: the loop must never die with callers waiting.
+                catch (Exception ex)
+#pragma warning restore CA1031
+                {
+                    foreach (var pending in group) pending.Done.TrySetException(ex);
+                }
 
-                // Alone in the queue: wait a moment for the records of other calls ending now.
-                if (_window > TimeSpan.Zero && reader.Count == 0) await Task.Delay(_window, _time).ConfigureAwait(false);
-                while (group.Count < MaxGroup && reader.TryRead(out var next)) group.Add(next);
-                await CommitAsync(group).ConfigureAwait(false);
                 group.Clear();
             }
         }
