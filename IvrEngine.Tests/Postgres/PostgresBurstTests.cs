@@ -94,6 +94,29 @@ public sealed class PostgresBurstTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Records_that_cannot_reach_the_database_each_fail_their_write()
+    {
+        // A port nothing listens on: every connection is refused at once.
+        var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        probe.Start();
+        var port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+        probe.Stop();
+        using var store = new PostgresClientStore(
+            PostgresClientStore.CreateDataSource($"Host=127.0.0.1;Port={port};Username=nobody;Database=none;Timeout=5", "unreachable"), "unreachable",
+            ownsDataSource: true);
+        var client = StoreCards.New();
+        var now = DateTimeOffset.UtcNow;
+
+        var writes = Enumerable.Range(0, 5).Select(i => store.AddInteractionAsync(StoreCards.Call(client, "lost-" + i, now))).ToArray();
+        foreach (var write in writes)
+        {
+            await write.Invoking(w => w.WaitAsync(Patience)).Should().ThrowAsync<NpgsqlException>("a record that is not committed is never acknowledged");
+        }
+
+        store.RecordCommits.Should().Be(0);
+    }
+
+    [Fact]
     public void The_pool_is_sized_for_the_engine_unless_the_connection_string_sizes_it()
     {
         const string Plain = "Host=db1;Database=ivrengine;Username=ivrengine";

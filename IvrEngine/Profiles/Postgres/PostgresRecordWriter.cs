@@ -8,9 +8,10 @@ namespace IvrEngine.Profiles.Postgres;
 /// <summary>Writes call records to <c>interactions</c> in groups, as <see cref="LiteDbWriter"/> does in a LiteDB file:
 /// the records of calls ending at the same moment go in one transaction (one multi-row <c>INSERT</c>, their
 /// <see cref="StoreChangeKinds.Interaction"/> notices in the same transaction), so 500 records are a few durable
-/// commits instead of 500. A record is acknowledged (its write returns) once its group is committed. A group that
-/// fails is written again record by record, each in a transaction of its own: one bad record fails its own write
-/// alone, and a record that cannot be written is reported to its caller, never dropped.</summary>
+/// commits instead of 500. A record is acknowledged (its write returns) once its group is committed. A group the
+/// server refuses is written again record by record, each in a transaction of its own: one bad record fails its own
+/// write alone. A group that cannot reach the server fails every record of it at once. Either way a record that
+/// cannot be written is reported to its caller, never dropped silently.</summary>
 internal sealed class PostgresRecordWriter
 {
     /// <summary>Most records in one group.</summary>
@@ -102,9 +103,19 @@ internal sealed class PostgresRecordWriter
             group[0].Done.TrySetException(ex);
             return;
         }
-        catch (Exception ex) when (ex is NpgsqlException or IOException or InvalidOperationException or TimeoutException or JsonException)
+        catch (PostgresException)
         {
-            // Written again one by one below: one bad record (an id that exists) must not fail the others.
+            // The server refused the group: written again one by one below, so one bad record (an id that exists)
+            // does not fail the others.
+        }
+#pragma warning disable CA1031 // Every failure goes to the records' callers, who report it.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            // The database cannot be reached (or the connection broke): one by one would only wait as long again for
+            // each record. Every caller hears it.
+            foreach (var pending in group) pending.Done.TrySetException(ex);
+            return;
         }
 
         foreach (var pending in group)
