@@ -9,13 +9,14 @@ namespace IvrEngine.Profiles.Postgres;
 
 /// <summary>The client store in a PostgreSQL database shared by several engines (schema: <c>Migrations/V001__store.sql</c>),
 /// with exactly the contract of <see cref="LiteDbClientStore"/>.
-/// <para>Every write is one transaction, acknowledged once it is committed (no group commit: a call record is
-/// committed before its write returns). A phone, account or card fingerprint is a row of <c>client_keys</c> whose
+/// <para>Every write is one transaction, acknowledged once it is committed; call records alone are group-committed
+/// (<see cref="PostgresRecordWriter"/>), each acknowledged once its group is. A phone, account or card fingerprint is a row of <c>client_keys</c> whose
 /// primary key refuses a key another client holds, whichever engine writes it; a card's version is checked by the
 /// update itself (<c>WHERE version = expected</c>), so two engines editing one card cannot both win. Every write
 /// others must hear sends a <see cref="StoreChange"/> with <c>pg_notify</c> in its own transaction: PostgreSQL
 /// delivers it on commit, and never for a write that rolled back.</para>
-/// <para>Nothing is kept in memory between calls: another engine may have written since. Each lookup is one indexed
+/// <para>No card is kept in memory between calls: another engine may have written since (campaigns are, while the
+/// engines' notices are heard: <see cref="FollowChanges"/>). Each lookup is one indexed
 /// query on a pooled connection, prepared once per connection (Npgsql's automatic preparation, see
 /// <see cref="CreateDataSource"/>).</para></summary>
 public sealed partial class PostgresClientStore : IClientStore, IClientKeyOwners
