@@ -33,6 +33,9 @@ public static class ClusterServices
         services.AddSingleton(sp => new PostgresChangeListener(sp.GetRequiredService<NpgsqlDataSource>(), EngineName(sp),
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<PostgresChangeListener>>()));
         services.AddSingleton<IObservable<StoreChange>>(sp => sp.GetRequiredService<PostgresChangeListener>());
+        // The store keeps campaigns in memory while the listener hears the campaign notices that empty it.
+        services.AddHostedService(sp => new StoreChangeFollower(sp.GetRequiredService<IClientStore>() as PostgresClientStore,
+            sp.GetRequiredService<PostgresChangeListener>()));
         services.AddSingleton(sp => new PostgresContextWriter(sp.GetRequiredService<NpgsqlDataSource>(), EngineName(sp),
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<PostgresContextWriter>>()));
         services.AddSingleton<ISharedContexts>(sp => sp.GetRequiredService<PostgresContextWriter>());
@@ -111,4 +114,25 @@ internal sealed class LiveStateStartup(NpgsqlDataSource dataSource, IOptions<Eng
 
         await connection.DisposeAsync();
     }
+}
+
+/// <summary>Has the PostgreSQL store follow the engines' notices (<see cref="PostgresClientStore.FollowChanges"/>) for the
+/// engine's life: it keeps campaigns in memory while the listener hears them.</summary>
+internal sealed class StoreChangeFollower(PostgresClientStore? store, PostgresChangeListener listener) : IHostedService, IDisposable
+{
+    private IDisposable? _following;
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _following = store?.FollowChanges(listener, () => listener.ProcessId != 0);
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        Dispose();
+        return Task.CompletedTask;
+    }
+
+    public void Dispose() => Interlocked.Exchange(ref _following, null)?.Dispose();
 }

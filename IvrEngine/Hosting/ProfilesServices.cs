@@ -44,7 +44,8 @@ public static class ProfilesServices
             var options = sp.GetRequiredService<IOptions<StoreOptions>>().Value;
             if (options.UsesPostgres)
             {
-                return new PostgresClientStore(sp.GetRequiredService<NpgsqlDataSource>(), EngineName(configuration), sp.GetRequiredService<TimeProvider>());
+                return new PostgresClientStore(sp.GetRequiredService<NpgsqlDataSource>(), EngineName(configuration), sp.GetRequiredService<TimeProvider>(),
+                    groupCommit: TimeSpan.FromMilliseconds(options.GroupCommitMilliseconds));
             }
 
             return SharedClientStores.Acquire(options, sp.GetRequiredService<TimeProvider>(), sp.GetService<ILoggerFactory>()?.CreateLogger<LiteDbClientStore>());
@@ -113,6 +114,9 @@ internal sealed partial class ClientProfilesStartup(
                 await using var seeding = await PostgresStartup.LockSeedingAsync(store.DataSource, cancellationToken);
                 await PrepareAsync(cancellationToken);
             });
+
+            // The pool's connections opened now, not by the first calls (docs/store.md, "The connection pool").
+            await PostgresStartup.RunAsync(options, async () => LogPoolWarmed(logger, await store.WarmAsync(cancellationToken)));
         }
         finally
         {
@@ -176,6 +180,9 @@ internal sealed partial class ClientProfilesStartup(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Client store {Store} open: {Count} clients, {Users} users")]
     private static partial void LogStoreOpen(ILogger logger, string store, int count, int users);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "PostgreSQL: {Count} pooled connections opened at start (Minimum Pool Size)")]
+    private static partial void LogPoolWarmed(ILogger logger, int count);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "First admin {UserName} created from Web:Admin (the store had no user)")]
     private static partial void LogFirstAdmin(ILogger logger, string userName);

@@ -9,13 +9,14 @@ namespace IvrEngine.Profiles.Postgres;
 
 /// <summary>The client store in a PostgreSQL database shared by several engines (schema: <c>Migrations/V001__store.sql</c>),
 /// with exactly the contract of <see cref="LiteDbClientStore"/>.
-/// <para>Every write is one transaction, acknowledged once it is committed (no group commit: a call record is
-/// committed before its write returns). A phone, account or card fingerprint is a row of <c>client_keys</c> whose
+/// <para>Every write is one transaction, acknowledged once it is committed; call records alone are group-committed
+/// (<see cref="PostgresRecordWriter"/>), each acknowledged once its group is. A phone, account or card fingerprint is a row of <c>client_keys</c> whose
 /// primary key refuses a key another client holds, whichever engine writes it; a card's version is checked by the
 /// update itself (<c>WHERE version = expected</c>), so two engines editing one card cannot both win. Every write
 /// others must hear sends a <see cref="StoreChange"/> with <c>pg_notify</c> in its own transaction: PostgreSQL
 /// delivers it on commit, and never for a write that rolled back.</para>
-/// <para>Nothing is kept in memory between calls: another engine may have written since. Each lookup is one indexed
+/// <para>No card is kept in memory between calls: another engine may have written since (campaigns are, while the
+/// engines' notices are heard: <see cref="FollowChanges"/>). Each lookup is one indexed
 /// query on a pooled connection, prepared once per connection (Npgsql's automatic preparation, see
 /// <see cref="CreateDataSource"/>).</para></summary>
 public sealed partial class PostgresClientStore : IClientStore, IClientKeyOwners
@@ -29,6 +30,9 @@ public sealed partial class PostgresClientStore : IClientStore, IClientKeyOwners
     private readonly bool _ownsData;
     private readonly string _engine;
     private readonly TimeProvider _time;
+    private readonly CampaignCache _campaigns = new();
+    private readonly PostgresRecordWriter _records;
+    private volatile Func<bool>? _hearing;
     private int _disposed;
 
     /// <summary>A store over <paramref name="dataSource"/> (whose schema is migrated: <see cref="PostgresMigrations"/>),
@@ -37,25 +41,96 @@ public sealed partial class PostgresClientStore : IClientStore, IClientKeyOwners
     /// <param name="engineName">Engine:Name.</param>
     /// <param name="timeProvider">Stamps what the store dates itself (a card's creation when none is given, ...).</param>
     /// <param name="ownsDataSource">Dispose <paramref name="dataSource"/> with the store.</param>
-    public PostgresClientStore(NpgsqlDataSource dataSource, string engineName, TimeProvider? timeProvider = null, bool ownsDataSource = false)
+    /// <param name="groupCommit">How long the call records' writer, finding one record and nothing else queued, waits
+    /// for more to commit with it (<see cref="StoreOptions.GroupCommitMilliseconds"/>); zero: it commits at once
+    /// (what queued meanwhile still shares the commit).</param>
+    /// <param name="groupCommitClock">The clock of that wait (the system's by default; never the stamping clock, which a
+    /// test may hold still).</param>
+    public PostgresClientStore(NpgsqlDataSource dataSource, string engineName, TimeProvider? timeProvider = null, bool ownsDataSource = false,
+        TimeSpan groupCommit = default, TimeProvider? groupCommitClock = null)
     {
         ArgumentNullException.ThrowIfNull(dataSource);
         ArgumentException.ThrowIfNullOrWhiteSpace(engineName);
+        ArgumentOutOfRangeException.ThrowIfLessThan(groupCommit, TimeSpan.Zero);
         _data = dataSource;
         _ownsData = ownsDataSource;
         _engine = engineName;
         _time = timeProvider ?? TimeProvider.System;
+        _records = new PostgresRecordWriter(dataSource, engineName, groupCommit, groupCommitClock ?? TimeProvider.System);
     }
+
+    /// <summary>Commits of call records since the start (a group of records is one commit).</summary>
+    public long RecordCommits => _records.Commits;
 
     /// <summary>The data source the engine uses for <paramref name="connectionString"/>: its Application Name is the
     /// engine's (what <c>pg_stat_activity</c> shows) unless the string gives one, and statements are prepared on
-    /// each pooled connection once they are used twice (Max Auto Prepare), unless the string says otherwise.</summary>
+    /// each pooled connection once they are used twice (Max Auto Prepare), unless the string says otherwise. The pool
+    /// is sized for the engine unless the string sizes it (<see cref="DefaultMaxPoolSize"/>): a pool that grows in the
+    /// middle of a burst makes every call wait while new server processes start, and more connections than a few per
+    /// core only queue on the server's cores.</summary>
     public static NpgsqlDataSource CreateDataSource(string connectionString, string applicationName)
     {
         var builder = new NpgsqlConnectionStringBuilder(connectionString);
         if (string.IsNullOrEmpty(builder.ApplicationName)) builder.ApplicationName = applicationName;
         if (builder.MaxAutoPrepare == 0) builder.MaxAutoPrepare = 64;
+        var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };
+        var maxGiven = Gives(given, "maximumpoolsize", "maxpoolsize");
+        var minGiven = Gives(given, "minimumpoolsize", "minpoolsize");
+        if (!maxGiven) builder.MaxPoolSize = Math.Max(DefaultMaxPoolSize, minGiven ? builder.MinPoolSize : 0);
+        if (!minGiven) builder.MinPoolSize = builder.MaxPoolSize;
         return NpgsqlDataSource.Create(builder);
+    }
+
+    /// <summary>The engine's Maximum Pool Size when the connection string gives none: four connections per core of this
+    /// machine, at least 10 and at most 50. The Minimum Pool Size, when not given, is the maximum: the engine opens them
+    /// all at start (<see cref="WarmAsync"/>) and keeps them.</summary>
+    public static int DefaultMaxPoolSize => Math.Clamp(4 * Environment.ProcessorCount, 10, 50);
+
+    private static bool Gives(System.Data.Common.DbConnectionStringBuilder given, params string[] names)
+    {
+        foreach (string key in given.Keys)
+        {
+            var compact = key.Replace(" ", string.Empty, StringComparison.Ordinal).ToLowerInvariant();
+            if (names.Contains(compact)) return true;
+        }
+
+        return false;
+    }
+
+    /// <summary>Opens the pool's Minimum Pool Size connections at once and gives them back to the pool: done at start,
+    /// so the first calls (a burst) find them open instead of each waiting for a new server process. Returns how many
+    /// were opened.</summary>
+    public async Task<int> WarmAsync(CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposed();
+        var count = new NpgsqlConnectionStringBuilder(_data.ConnectionString).MinPoolSize;
+        if (count == 0) return 0;
+        var connections = new List<NpgsqlConnection>(count);
+        try
+        {
+            var opening = Enumerable.Range(0, count).Select(_ => _data.OpenConnectionAsync(cancellationToken).AsTask()).ToList();
+            try
+            {
+                await Task.WhenAll(opening);
+            }
+            finally
+            {
+                connections.AddRange(opening.Where(t => t.IsCompletedSuccessfully).Select(t => t.Result));
+            }
+
+            // Each answers a first query: the server has finished starting the process, and the engine's code that runs
+            // one is compiled before the first call needs it.
+            await Task.WhenAll(connections.Select(async c =>
+            {
+                await using var ping = new NpgsqlCommand("SELECT 1", c);
+                await ping.ExecuteScalarAsync(cancellationToken);
+            }));
+            return connections.Count;
+        }
+        finally
+        {
+            foreach (var connection in connections) await connection.DisposeAsync();
+        }
     }
 
     /// <summary>Where the database is, for logs and messages: <c>database on host:port</c> (never the password).</summary>
@@ -338,12 +413,11 @@ public sealed partial class PostgresClientStore : IClientStore, IClientKeyOwners
         LiteDbClientStore.CheckKey(interaction.CallerNumber, "InteractionRecord.CallerNumber", allowEmpty: true);
         ArgumentNullException.ThrowIfNull(interaction.CallUuid, "InteractionRecord.CallUuid");
         if (interaction.Id == Guid.Empty) interaction.Id = Guid.CreateVersion7();
-        await WriteAsync(async (connection, transaction) =>
-        {
-            await InsertInteractionAsync(connection, transaction, interaction, cancellationToken);
-            await NotifyAsync(connection, transaction, StoreChangeKinds.Interaction, interaction.CallUuid, cancellationToken);
-            return true;
-        }, cancellationToken);
+        ThrowIfDisposed();
+
+        // Group-committed with the records of other calls ending at the same moment (one multi-row INSERT and its
+        // notices in one transaction); returns once that transaction is committed.
+        await _records.WriteAsync(interaction, cancellationToken);
     }
 
     private static Task<int> InsertInteractionAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, InteractionRecord interaction, CancellationToken cancellationToken) =>
@@ -419,14 +493,70 @@ public sealed partial class PostgresClientStore : IClientStore, IClientKeyOwners
     }
 
     /// <inheritdoc />
+    /// <remarks>While the store follows the engines' notices (<see cref="FollowChanges"/>) and hears them, campaigns are
+    /// answered from memory (<see cref="CampaignCache"/>): every call asks for its dialed number's campaign, a burst for
+    /// the same few numbers. A campaign notice from any engine, a resync, or a moment of not hearing empties it.</remarks>
     public async Task<Campaign?> FindCampaignAsync(string dnis, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(dnis);
         ThrowIfDisposed();
         if (dnis.Length == 0 || dnis.Contains('\0', StringComparison.Ordinal)) return null;
-        await using var command = Command($"SELECT {CampaignColumns} FROM campaigns WHERE dnis = $1", dnis);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? CampaignOf(reader) : null;
+        var caching = false;
+        if (_hearing is { } hearing)
+        {
+            caching = hearing();
+            if (!caching) _campaigns.Invalidate();
+            else if (_campaigns.TryGet(dnis, out var cached)) return cached;
+        }
+
+        var generation = _campaigns.Generation;
+        Campaign? campaign;
+        await using (var command = Command($"SELECT {CampaignColumns} FROM campaigns WHERE dnis = $1", dnis))
+        {
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            campaign = await reader.ReadAsync(cancellationToken) ? CampaignOf(reader) : null;
+        }
+
+        if (caching) _campaigns.Add(dnis, campaign, generation);
+        return campaign;
+    }
+
+    /// <summary>Keeps campaigns in memory from now on, emptied by every <see cref="StoreChangeKinds.Campaign"/> and
+    /// <see cref="StoreChangeKinds.Resync"/> notice of <paramref name="changes"/>, and used only while
+    /// <paramref name="hearing"/> says the notices are heard (a listener that dropped its connection misses them).
+    /// Without it every campaign is read from the database.</summary>
+    /// <returns>What stops following (the cache is no longer used then).</returns>
+    public IDisposable FollowChanges(IObservable<StoreChange> changes, Func<bool> hearing)
+    {
+        ArgumentNullException.ThrowIfNull(changes);
+        ArgumentNullException.ThrowIfNull(hearing);
+        _campaigns.Invalidate();
+        var subscription = changes.Subscribe(new ChangeObserver(this));
+        _hearing = hearing;
+        return new Unfollow(this, subscription);
+    }
+
+    private sealed class ChangeObserver(PostgresClientStore store) : IObserver<StoreChange>
+    {
+        public void OnNext(StoreChange value)
+        {
+            if (value.Kind is StoreChangeKinds.Campaign or StoreChangeKinds.Resync) store._campaigns.Invalidate();
+        }
+
+        // The feed ended: nothing more is heard, so nothing more is cached.
+        public void OnCompleted() => store._hearing = static () => false;
+
+        public void OnError(Exception error) => OnCompleted();
+    }
+
+    private sealed class Unfollow(PostgresClientStore store, IDisposable subscription) : IDisposable
+    {
+        public void Dispose()
+        {
+            store._hearing = null;
+            store._campaigns.Invalidate();
+            subscription.Dispose();
+        }
     }
 
     /// <inheritdoc />
@@ -448,6 +578,9 @@ public sealed partial class PostgresClientStore : IClientStore, IClientKeyOwners
             await NotifyAsync(connection, transaction, StoreChangeKinds.Campaign, campaign.Dnis, cancellationToken);
             return true;
         }, cancellationToken);
+
+        // This engine reads its own write at once, before its notice comes back.
+        _campaigns.Invalidate();
     }
 
     /// <inheritdoc />
@@ -509,6 +642,9 @@ public sealed partial class PostgresClientStore : IClientStore, IClientKeyOwners
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+
+        // The records queued are committed first: each was promised to its caller.
+        _records.Complete();
         if (_ownsData) _data.Dispose();
     }
 
