@@ -9,37 +9,15 @@ namespace IvrEngine.Tests.Postgres;
 /// <summary>The import's COPY straight into <c>clients</c> and <c>client_keys</c> when another engine writes a key of
 /// the batch after the importer checked it: the unique key refuses the batch, nothing of it stays, and the importer
 /// stores its rows one by one, so only the clashing row is rejected.</summary>
-public sealed class ImportCopyTests : IAsyncLifetime
+public sealed class ImportCopyTests : TwoEngineStores
 {
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
-    private string _database = null!;
-    private PostgresClientStore _a = null!;
-    private PostgresClientStore _b = null!;
-
-    public async Task InitializeAsync()
-    {
-        if (PostgresServer.Missing is not null) return;
-        var storage = new PostgresStorage();
-        await storage.InitializeAsync();
-        _database = storage.ConnectionString;
-        _a = storage.Open("engine-a");
-        _b = storage.Open("engine-b");
-    }
-
-    public Task DisposeAsync()
-    {
-        _a?.Dispose();
-        _b?.Dispose();
-        return Task.CompletedTask;
-    }
-
     [PostgresFact]
     public async Task A_key_another_engine_stores_between_the_check_and_the_copy_rejects_only_its_row()
     {
         // Engine B stores a client with row 3's phone and row 5's account just before engine A's batch is copied.
         var rival = new ClientCard { Name = "Rival", Phones = ["+15553330003"], AccountNumbers = ["7005"] };
         var batches = 0;
-        var store = StoreStandIn.Over(_a, (method, args, forward) =>
+        var store = StoreStandIn.Over(A, (method, args, forward) =>
         {
             if (method.Name != nameof(IClientStore.InsertManyAsync) || Interlocked.Increment(ref batches) != 1) return forward();
             return RivalThenAsync(forward);
@@ -47,7 +25,7 @@ public sealed class ImportCopyTests : IAsyncLifetime
 
         async Task<int> RivalThenAsync(Func<object?> forward)
         {
-            await _b.InsertAsync(rival);
+            await B.InsertAsync(rival);
             return await (Task<int>)forward()!;
         }
 
@@ -60,14 +38,14 @@ public sealed class ImportCopyTests : IAsyncLifetime
         report.Rejected.Select(r => (r.Line, r.Name)).Should().Equal((4, "Client 3"), (6, "Client 5"));
         report.Rejected[0].Reason.Should().Contain("Phone +15553330003").And.Contain(rival.Id.ToString());
         report.Rejected[1].Reason.Should().Contain("Account 7005").And.Contain(rival.Id.ToString());
-        (await _b.CountAsync()).Should().Be(5, "four imported clients and the rival, none twice");
-        (await _b.FindByPhoneAsync("+15553330003"))!.Name.Should().Be("Rival");
-        (await _b.FindByAccountAsync("7005"))!.Name.Should().Be("Rival");
+        (await B.CountAsync()).Should().Be(5, "four imported clients and the rival, none twice");
+        (await B.FindByPhoneAsync("+15553330003"))!.Name.Should().Be("Rival");
+        (await B.FindByAccountAsync("7005"))!.Name.Should().Be("Rival");
         foreach (var i in new[] { 1, 2, 4, 6 })
         {
-            var card = await _b.FindByPhoneAsync($"+1555333000{i}");
+            var card = await B.FindByPhoneAsync($"+1555333000{i}");
             card!.Name.Should().Be($"Client {i}");
-            (await _b.FindByAccountAsync($"700{i}"))!.Id.Should().Be(card.Id);
+            (await B.FindByAccountAsync($"700{i}"))!.Id.Should().Be(card.Id);
         }
     }
 
@@ -77,7 +55,7 @@ public sealed class ImportCopyTests : IAsyncLifetime
         // Engine B holds a transaction that stores a client with row 3's phone and row 5's account: the importer's check
         // cannot see it, its COPY waits on B's keys, and B commits while it waits.
         var rival = new ClientCard { Id = Guid.CreateVersion7(), Name = "Rival", Phones = ["+15553330003"], AccountNumbers = ["7005"], Version = 1, CreatedAt = DateTimeOffset.UtcNow };
-        await using var other = new Npgsql.NpgsqlConnection(_database);
+        await using var other = new Npgsql.NpgsqlConnection(Database);
         await other.OpenAsync();
         await using var transaction = await other.BeginTransactionAsync();
         foreach (var sql in new[]
@@ -93,12 +71,12 @@ public sealed class ImportCopyTests : IAsyncLifetime
         }
 
         var csv = ImportText.Csv(Enumerable.Range(1, 6).Select(i => $"Client {i},,+1555333000{i},700{i},,,,,,,,,,,").ToArray());
-        var import = new ClientImporter(_a, new StoreOptions()) { BatchSize = 100 }.ImportAsync(ImportText.Utf8(csv), ClientFileFormat.Csv);
+        var import = new ClientImporter(A, new StoreOptions()) { BatchSize = 100 }.ImportAsync(ImportText.Utf8(csv), ClientFileFormat.Csv);
 
         // The COPY waiting on B's keys is a backend of engine A's pool waiting for a lock.
         using (var limit = new CancellationTokenSource(Patience))
         {
-            await using var watch = new Npgsql.NpgsqlConnection(_database);
+            await using var watch = new Npgsql.NpgsqlConnection(Database);
             await watch.OpenAsync(limit.Token);
             await using var waiting = new Npgsql.NpgsqlCommand(
                 "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'engine-a' AND wait_event_type = 'Lock'", watch);
@@ -116,9 +94,9 @@ public sealed class ImportCopyTests : IAsyncLifetime
         report.Rejected.Select(r => (r.Line, r.Name, r.Reason)).Should().Equal(
             (4, "Client 3", "phone +15553330003 already belongs to client Rival"),
             (6, "Client 5", "account 7005 already belongs to client Rival"));
-        (await _b.CountAsync()).Should().Be(5, "four imported clients and the rival, none twice");
-        (await _b.FindByPhoneAsync("+15553330003"))!.Id.Should().Be(rival.Id);
-        foreach (var i in new[] { 1, 2, 4, 6 }) (await _b.FindByAccountAsync($"700{i}"))!.Name.Should().Be($"Client {i}");
+        (await B.CountAsync()).Should().Be(5, "four imported clients and the rival, none twice");
+        (await B.FindByPhoneAsync("+15553330003"))!.Id.Should().Be(rival.Id);
+        foreach (var i in new[] { 1, 2, 4, 6 }) (await B.FindByAccountAsync($"700{i}"))!.Name.Should().Be($"Client {i}");
     }
 
     [PostgresFact]
@@ -134,18 +112,18 @@ public sealed class ImportCopyTests : IAsyncLifetime
             Cards = [new CardReference { Fingerprint = $"fp-{999 - i:D4}", Last4 = "1234" }],
         }).ToList();
 
-        (await _a.InsertManyAsync(cards)).Should().Be(300);
+        (await A.InsertManyAsync(cards)).Should().Be(300);
 
         foreach (var card in cards)
         {
-            var byPhone = await _b.FindByPhoneAsync(card.Phones[1]);
+            var byPhone = await B.FindByPhoneAsync(card.Phones[1]);
             byPhone!.Id.Should().Be(card.Id);
             byPhone.Name.Should().Be(card.Name, "the card's JSON keeps every character");
             byPhone.Version.Should().Be(1);
-            (await _b.FindByAccountAsync(card.AccountNumbers[0]))!.Id.Should().Be(card.Id);
-            (await _b.FindByCardFingerprintAsync(card.Cards[0].Fingerprint))!.Id.Should().Be(card.Id);
+            (await B.FindByAccountAsync(card.AccountNumbers[0]))!.Id.Should().Be(card.Id);
+            (await B.FindByCardFingerprintAsync(card.Cards[0].Fingerprint))!.Id.Should().Be(card.Id);
         }
 
-        (await _b.SearchClientsAsync("ünïcode 12", 1000)).Select(c => c.Name).Should().Contain(cards[12].Name, "the search columns are filled");
+        (await B.SearchClientsAsync("ünïcode 12", 1000)).Select(c => c.Name).Should().Contain(cards[12].Name, "the search columns are filled");
     }
 }

@@ -16,30 +16,8 @@ namespace IvrEngine.Tests.Postgres;
 
 /// <summary>What only a shared store has: two engines (two stores, two connection pools) on one PostgreSQL database,
 /// the change notices they send, and the engine's start against PostgreSQL.</summary>
-public sealed class SharedStoreTests : IAsyncLifetime
+public sealed class SharedStoreTests : TwoEngineStores
 {
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
-    private string _database = null!;
-    private PostgresClientStore _a = null!;
-    private PostgresClientStore _b = null!;
-
-    public async Task InitializeAsync()
-    {
-        if (PostgresServer.Missing is not null) return;
-        var storage = new PostgresStorage();
-        await storage.InitializeAsync();
-        _database = storage.ConnectionString;
-        _a = storage.Open("engine-a");
-        _b = storage.Open("engine-b");
-    }
-
-    public Task DisposeAsync()
-    {
-        _a?.Dispose();
-        _b?.Dispose();
-        return Task.CompletedTask;
-    }
-
     [PostgresFact]
     public async Task Two_engines_inserting_the_same_phone_at_once_store_it_once()
     {
@@ -49,7 +27,7 @@ public sealed class SharedStoreTests : IAsyncLifetime
             var second = StoreCards.New("B " + round);
             second.Phones = [first.Phones[0]];
             using var go = new ManualResetEventSlim();
-            var inserts = new[] { (_a, first), (_b, second) }.Select(pair => Task.Run(async () =>
+            var inserts = new[] { (A, first), (B, second) }.Select(pair => Task.Run(async () =>
             {
                 go.Wait();
                 try
@@ -69,48 +47,48 @@ public sealed class SharedStoreTests : IAsyncLifetime
             var refused = outcomes.Single(o => o is not null)!;
             var winner = outcomes[0] is null ? first : second;
             refused.Message.Should().Contain("Phone " + first.Phones[0]).And.Contain("client " + winner.Id);
-            (await _b.FindByPhoneAsync(first.Phones[0]))!.Id.Should().Be(winner.Id);
+            (await B.FindByPhoneAsync(first.Phones[0]))!.Id.Should().Be(winner.Id);
         }
 
-        (await _a.CountAsync()).Should().Be(20, "a refused insert leaves no card behind");
+        (await A.CountAsync()).Should().Be(20, "a refused insert leaves no card behind");
     }
 
     [PostgresFact]
     public async Task An_update_through_one_engine_is_read_by_the_other_and_a_stale_edit_there_is_refused()
     {
-        var card = await _a.InsertAsync(StoreCards.New("Before"));
-        var readByB = (await _b.GetAsync(card.Id))!;
+        var card = await A.InsertAsync(StoreCards.New("Before"));
+        var readByB = (await B.GetAsync(card.Id))!;
 
         card.Name = "After";
         card.Phones.Add("+995599000111");
-        await _a.UpdateAsync(card);
+        await A.UpdateAsync(card);
 
-        var seen = (await _b.FindByPhoneAsync("+995599000111"))!;
+        var seen = (await B.FindByPhoneAsync("+995599000111"))!;
         seen.Name.Should().Be("After");
         seen.Version.Should().Be(2);
 
         readByB.Name = "Stale edit";
-        var conflict = (await _b.Invoking(s => s.UpdateAsync(readByB)).Should().ThrowAsync<ConcurrencyConflictException>()).Which;
+        var conflict = (await B.Invoking(s => s.UpdateAsync(readByB)).Should().ThrowAsync<ConcurrencyConflictException>()).Which;
         conflict.ExpectedVersion.Should().Be(1);
         conflict.ActualVersion.Should().Be(2);
-        (await _a.GetAsync(card.Id))!.Name.Should().Be("After");
+        (await A.GetAsync(card.Id))!.Name.Should().Be("After");
     }
 
     [PostgresFact]
     public async Task A_client_edit_is_heard_by_a_listener_with_its_payload_and_a_refused_one_is_not()
     {
         await using var listener = await ListenAsync();
-        var first = await _a.InsertAsync(StoreCards.New());
+        var first = await A.InsertAsync(StoreCards.New());
         (await listener.NextAsync()).Should().Be(new StoreChange(StoreChangeKinds.Client, "engine-a", first.Id.ToString()));
 
         // Refused: the card row and its notice were written, then the phone's unique key rolled both back.
         var clash = StoreCards.New();
         clash.Phones.Add(first.Phones[0]);
-        await _b.Invoking(s => s.InsertAsync(clash)).Should().ThrowAsync<DuplicateClientException>();
-        var takeOver = await _b.GetAsync(first.Id);
+        await B.Invoking(s => s.InsertAsync(clash)).Should().ThrowAsync<DuplicateClientException>();
+        var takeOver = await B.GetAsync(first.Id);
         takeOver!.Phones.Add(StoreCards.New().Phones[0]);
         takeOver.AccountNumbers.Add(clash.AccountNumbers[0]);
-        await _b.UpdateAsync(takeOver);
+        await B.UpdateAsync(takeOver);
 
         (await listener.NextAsync()).Should().Be(new StoreChange(StoreChangeKinds.Client, "engine-b", first.Id.ToString()),
             "the next notice is the edit that was committed: the refused insert sent none");
@@ -121,18 +99,18 @@ public sealed class SharedStoreTests : IAsyncLifetime
     public async Task Calls_tickets_users_and_campaigns_are_announced_too()
     {
         await using var listener = await ListenAsync();
-        var client = await _a.InsertAsync(StoreCards.New());
+        var client = await A.InsertAsync(StoreCards.New());
         await listener.NextAsync();
 
-        await _a.AddInteractionAsync(StoreCards.Call(client, "call-7", DateTimeOffset.UnixEpoch));
+        await A.AddInteractionAsync(StoreCards.Call(client, "call-7", DateTimeOffset.UnixEpoch));
         (await listener.NextAsync()).Should().Be(new StoreChange(StoreChangeKinds.Interaction, "engine-a", "call-7"));
-        await _b.SetWrapUpAsync("call-7", new WrapUp("resolved", null, "1001@default", DateTimeOffset.UnixEpoch));
+        await B.SetWrapUpAsync("call-7", new WrapUp("resolved", null, "1001@default", DateTimeOffset.UnixEpoch));
         (await listener.NextAsync()).Should().Be(new StoreChange(StoreChangeKinds.Interaction, "engine-b", "call-7"));
-        await _a.AddTicketAsync(new Ticket { ClientId = client.Id, Subject = "x" });
+        await A.AddTicketAsync(new Ticket { ClientId = client.Id, Subject = "x" });
         (await listener.NextAsync()).Should().Be(new StoreChange(StoreChangeKinds.Ticket, "engine-a", client.Id.ToString()));
-        await _b.AddUserAsync(new UserAccount { UserName = "Anna", DisplayName = "Anna", PasswordHash = "h" });
+        await B.AddUserAsync(new UserAccount { UserName = "Anna", DisplayName = "Anna", PasswordHash = "h" });
         (await listener.NextAsync()).Should().Be(new StoreChange(StoreChangeKinds.User, "engine-b", "Anna"));
-        await _a.UpsertCampaignAsync(new Campaign { Dnis = "5000", Name = "Bank" });
+        await A.UpsertCampaignAsync(new Campaign { Dnis = "5000", Name = "Bank" });
         (await listener.NextAsync()).Should().Be(new StoreChange(StoreChangeKinds.Campaign, "engine-a", "5000"));
     }
 
@@ -165,7 +143,7 @@ public sealed class SharedStoreTests : IAsyncLifetime
     [PostgresFact]
     public async Task The_store_health_check_asks_the_server_and_says_when_it_does_not_answer()
     {
-        var healthy = await new StoreHealthCheck(_a).CheckHealthAsync(new HealthCheckContext());
+        var healthy = await new StoreHealthCheck(A).CheckHealthAsync(new HealthCheckContext());
         healthy.Status.Should().Be(HealthStatus.Healthy, healthy.Description);
 
         var nowhere = new NpgsqlConnectionStringBuilder { Host = "127.0.0.1", Port = FreePort(), Username = "postgres", Database = "x" }.ConnectionString;
@@ -223,7 +201,7 @@ public sealed class SharedStoreTests : IAsyncLifetime
 
     private async Task<Listener> ListenAsync()
     {
-        var connection = new NpgsqlConnection(_database);
+        var connection = new NpgsqlConnection(Database);
         await connection.OpenAsync();
         var listener = new Listener(connection);
         await using var listen = new NpgsqlCommand($"LISTEN {StoreChange.Channel}", connection);

@@ -5,17 +5,19 @@ using IvrEngine.Profiles;
 namespace IvrEngine.Tests.RealFreeSwitch;
 
 /// <summary>A call placed on a lab without an engine (<see cref="EngineMode.None"/>) to 5000, served by the test's own
-/// outbound socket: connect, myevents, then the test's <c>logic</c>; the call stays on that socket, live, until this is
-/// disposed, so the test can read the channel (uuid_getvar) after the logic ran.</summary>
+/// outbound socket: connect, myevents, then the test's <c>logic</c>; the call stays on that socket, live and unanswered,
+/// until this is disposed, so the test can read the channel (uuid_getvar) after the logic ran.</summary>
 internal sealed class HeldSocketCall<T> : IAsyncDisposable
 {
     private readonly EslOutboundListener _listener;
     private readonly TaskCompletionSource _release;
+    private readonly Task _placing;
 
-    private HeldSocketCall(EslOutboundListener listener, TaskCompletionSource release, LoopbackCall placed, string uuid, T result)
+    private HeldSocketCall(EslOutboundListener listener, TaskCompletionSource release, Task placing, LoopbackCall placed, string uuid, T result)
     {
         _listener = listener;
         _release = release;
+        _placing = placing;
         Placed = placed;
         Uuid = uuid;
         Result = result;
@@ -52,9 +54,11 @@ internal sealed class HeldSocketCall<T> : IAsyncDisposable
         try
         {
             listener.Start();
-            var placed = await lab.CallAsync("5000", DemoDataSeeder.UnknownAnis[0]);
+            // The originate's job ends only when the call is answered, which the held socket never does: waiting for it
+            // would wait until the socket lets the call go. The socket's own Unique-ID is the -b leg's.
+            var (a, placing) = lab.StartCall("5000", DemoDataSeeder.UnknownAnis[0]);
             var (uuid, result) = await served.Task.WaitAsync(RealLab.Patience);
-            return new HeldSocketCall<T>(listener, release, placed, uuid, result);
+            return new HeldSocketCall<T>(listener, release, placing, new LoopbackCall(a, uuid), uuid, result);
         }
         catch
         {
@@ -68,5 +72,8 @@ internal sealed class HeldSocketCall<T> : IAsyncDisposable
     {
         _release.TrySetResult();
         await _listener.DisposeAsync();
+
+        // Let go, the call goes on by the dialplan (to the general queue, which answers it): the job ends then.
+        await _placing.WaitAsync(RealLab.Patience).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 }

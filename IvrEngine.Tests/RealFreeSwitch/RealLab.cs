@@ -147,9 +147,8 @@ internal sealed class RealLab : IAsyncDisposable
     /// (the caller's channel, the one the engine gets).</summary>
     public async Task<LoopbackCall> CallAsync(string dialed, string callerNumber)
     {
-        var a = Guid.NewGuid().ToString();
-        var job = await FreeSwitch.Client.BackgroundApiAsync(
-            $"originate {{origination_caller_id_number={callerNumber},origination_uuid={a}}}loopback/{dialed}/default &park()");
+        var (a, placing) = StartCall(dialed, callerNumber);
+        var job = await placing;
         if (!job.IsOk && !job.Body.StartsWith("+OK", StringComparison.Ordinal))
         {
             throw new InvalidOperationException($"originate to {dialed}: {job.Body.Trim()}");
@@ -158,6 +157,15 @@ internal sealed class RealLab : IAsyncDisposable
         // The job ends when the -b leg answered (the engine, or the queue of the fallback).
         var b = await FreeSwitch.ApiAsync($"uuid_getvar {a} other_loopback_leg_uuid");
         return new LoopbackCall(a, b.Trim());
+    }
+
+    /// <summary>Places a call without waiting for it to be answered: the caller's -a leg's Unique-ID, and the originate's
+    /// job, which ends when the -b leg is answered (never, while a test's own socket holds it unanswered).</summary>
+    public (string ALeg, Task<BackgroundJobResult> Job) StartCall(string dialed, string callerNumber)
+    {
+        var a = Guid.NewGuid().ToString();
+        return (a, FreeSwitch.Client.BackgroundApiAsync(
+            $"originate {{origination_caller_id_number={callerNumber},origination_uuid={a}}}loopback/{dialed}/default &park()"));
     }
 
     /// <summary>Keys digits into the caller's channel as if pressed (each arrives as a DTMF event).</summary>

@@ -185,6 +185,25 @@ public sealed class InteractionRecord
 
     /// <summary>When the wrap-up was saved.</summary>
     public DateTimeOffset? WrapUpAt { get; set; }
+
+    /// <summary>A call's record with a wrap-up on it: <paramref name="record"/> (the call's, when the IVR wrote one), else
+    /// a minimal one made for the wrap-up; the same for every store.</summary>
+    internal static InteractionRecord WithWrapUp(InteractionRecord? record, string callUuid, WrapUp wrapUp)
+    {
+        record ??= new InteractionRecord
+        {
+            Id = Guid.CreateVersion7(),
+            CallUuid = callUuid,
+            At = wrapUp.At,
+            Outcome = "wrap-up",
+        };
+
+        record.Disposition = wrapUp.Disposition;
+        record.WrapUpNote = wrapUp.Note;
+        record.WrapUpAt = wrapUp.At;
+        if (wrapUp.Agent.Length > 0) record.Agent = wrapUp.Agent;
+        return record;
+    }
 }
 
 /// <summary>A request created from a call.</summary>

@@ -321,20 +321,9 @@ public sealed partial class LiteDbClientStore : IDeskStore
         ArgumentNullException.ThrowIfNull(wrapUp.Agent, "wrapUp.Agent");
         return await WriteAsync(() =>
         {
-            var record = InteractionOfCall(callUuid);
-            var created = record is null;
-            record ??= new InteractionRecord
-            {
-                Id = Guid.CreateVersion7(),
-                CallUuid = callUuid,
-                At = wrapUp.At,
-                Outcome = "wrap-up",
-            };
-
-            record.Disposition = wrapUp.Disposition;
-            record.WrapUpNote = wrapUp.Note;
-            record.WrapUpAt = wrapUp.At;
-            if (wrapUp.Agent.Length > 0) record.Agent = wrapUp.Agent;
+            var found = InteractionOfCall(callUuid);
+            var created = found is null;
+            var record = InteractionRecord.WithWrapUp(found, callUuid, wrapUp);
             if (created) _interactions.Insert(record);
             else _interactions.Update(record);
             return record;

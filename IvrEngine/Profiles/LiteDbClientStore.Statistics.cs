@@ -63,7 +63,7 @@ public sealed partial class LiteDbClientStore : IStatisticsStore
         string? value = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(dimension);
-        var (first, end) = Hours(since, until);
+        var (first, end) = StatisticsPeriod.Hours(since, until);
         if (end <= first) return [];
         if (value is null) return await ReadRangeAsync(HourId(new SliceKey(first, dimension, string.Empty)), HourId(new SliceKey(end, dimension, string.Empty)), cancellationToken);
         var clean = CallFacts.Clean(value);
@@ -75,7 +75,7 @@ public sealed partial class LiteDbClientStore : IStatisticsStore
         string? value = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(dimension);
-        var (first, end) = Hours(since, until);
+        var (first, end) = StatisticsPeriod.Hours(since, until);
         if (end <= first) return [];
 
         // The whole UTC days of the period from the days' totals, the hours before and after them from the hours'.
@@ -105,7 +105,7 @@ public sealed partial class LiteDbClientStore : IStatisticsStore
     {
         ArgumentException.ThrowIfNullOrEmpty(pair);
         ArgumentNullException.ThrowIfNull(value);
-        var (first, end) = Days(since, until);
+        var (first, end) = StatisticsPeriod.Days(since, until);
         var clean = CallFacts.Clean(value);
         return end <= first ? Task.FromResult<IReadOnlyList<KeyValuePair<SliceKey, HourTotals>>>([])
             : ReadRangeAsync(PairDayPrefix(pair, clean, first), PairDayPrefix(pair, clean, end), cancellationToken);
@@ -118,7 +118,7 @@ public sealed partial class LiteDbClientStore : IStatisticsStore
         ArgumentException.ThrowIfNullOrEmpty(flow);
         cancellationToken.ThrowIfCancellationRequested();
         ThrowIfDisposed();
-        var (first, end) = Days(since, until);
+        var (first, end) = StatisticsPeriod.Days(since, until);
         if (end <= first) return [];
         var lower = StepId(flow, first, string.Empty);
         var upper = StepId(flow, end, string.Empty);
@@ -131,19 +131,6 @@ public sealed partial class LiteDbClientStore : IStatisticsStore
         }
 
         return result;
-    }
-
-    /// <summary>The UTC days a period touches: from the one holding its start to the one after its end (the end's own
-    /// day unless the end is a midnight).</summary>
-    private static (DateTimeOffset First, DateTimeOffset End) Days(DateTimeOffset since, DateTimeOffset until) =>
-        (StepKey.DayOf(since), StepKey.DayOf(until) == until ? StepKey.DayOf(until) : StepKey.DayOf(until).AddDays(1));
-
-    /// <summary>The whole hours a period counts: from the one holding its start to the one after its end (the end's
-    /// own hour unless the end is a whole hour).</summary>
-    private static (DateTimeOffset First, DateTimeOffset End) Hours(DateTimeOffset since, DateTimeOffset until)
-    {
-        var end = CallFacts.HourOf(until) == until ? CallFacts.HourOf(until) : CallFacts.HourOf(until).AddHours(1);
-        return (CallFacts.HourOf(since), end);
     }
 
     /// <summary>The slices whose ids are from <paramref name="lower"/> (inclusive) to <paramref name="upper"/>

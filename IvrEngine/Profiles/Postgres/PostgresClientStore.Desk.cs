@@ -327,20 +327,9 @@ public sealed partial class PostgresClientStore : IDeskStore
         ArgumentNullException.ThrowIfNull(wrapUp.Agent, "wrapUp.Agent");
         return await WriteAsync(async (connection, transaction) =>
         {
-            var record = await LockCallAsync(connection, transaction, callUuid, cancellationToken);
-            var created = record is null;
-            record ??= new InteractionRecord
-            {
-                Id = Guid.CreateVersion7(),
-                CallUuid = callUuid,
-                At = wrapUp.At,
-                Outcome = "wrap-up",
-            };
-
-            record.Disposition = wrapUp.Disposition;
-            record.WrapUpNote = wrapUp.Note;
-            record.WrapUpAt = wrapUp.At;
-            if (wrapUp.Agent.Length > 0) record.Agent = wrapUp.Agent;
+            var found = await LockCallAsync(connection, transaction, callUuid, cancellationToken);
+            var created = found is null;
+            var record = InteractionRecord.WithWrapUp(found, callUuid, wrapUp);
             if (created) await InsertInteractionAsync(connection, transaction, record, cancellationToken);
             else await UpdateInteractionAsync(connection, transaction, record, cancellationToken);
             await NotifyAsync(connection, transaction, StoreChangeKinds.Interaction, callUuid, cancellationToken);

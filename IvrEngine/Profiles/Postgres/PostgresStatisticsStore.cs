@@ -115,7 +115,7 @@ public sealed class PostgresStatisticsStore(NpgsqlDataSource dataSource) : IStat
         string? value = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(dimension);
-        var (first, end) = Hours(since, until);
+        var (first, end) = StatisticsPeriod.Hours(since, until);
         return ReadSlicesAsync(dimension, byDay: false, first, end, value is null ? null : CallFacts.Clean(value), cancellationToken);
     }
 
@@ -124,7 +124,7 @@ public sealed class PostgresStatisticsStore(NpgsqlDataSource dataSource) : IStat
         string? value = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(dimension);
-        var (first, end) = Hours(since, until);
+        var (first, end) = StatisticsPeriod.Hours(since, until);
         if (end <= first) return [];
 
         // The whole UTC days of the period from the days' rows, the hours before and after them from the hours'.
@@ -146,7 +146,7 @@ public sealed class PostgresStatisticsStore(NpgsqlDataSource dataSource) : IStat
     {
         ArgumentException.ThrowIfNullOrEmpty(pair);
         ArgumentNullException.ThrowIfNull(value);
-        var (first, end) = Days(since, until);
+        var (first, end) = StatisticsPeriod.Days(since, until);
         return ReadSlicesAsync(pair, byDay: true, first, end, CallFacts.Clean(value), cancellationToken);
     }
 
@@ -155,7 +155,7 @@ public sealed class PostgresStatisticsStore(NpgsqlDataSource dataSource) : IStat
         CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(flow);
-        var (first, end) = Days(since, until);
+        var (first, end) = StatisticsPeriod.Days(since, until);
         if (end <= first) return [];
         await using var command = dataSource.CreateCommand(
             $"SELECT day, step, {string.Join(", ", StepCounts.Select(c => c.Column))}, left_to FROM stat_steps WHERE flow = $1 AND day >= $2 AND day < $3 ORDER BY day, step");
@@ -180,19 +180,6 @@ public sealed class PostgresStatisticsStore(NpgsqlDataSource dataSource) : IStat
         }
 
         return result;
-    }
-
-    /// <summary>The UTC days a period touches: from the one holding its start to the one after its end (the end's own
-    /// day unless the end is a midnight).</summary>
-    private static (DateTimeOffset First, DateTimeOffset End) Days(DateTimeOffset since, DateTimeOffset until) =>
-        (StepKey.DayOf(since), StepKey.DayOf(until) == until ? StepKey.DayOf(until) : StepKey.DayOf(until).AddDays(1));
-
-    /// <summary>The whole hours a period counts: from the one holding its start to the one after its end (the end's
-    /// own hour unless the end is a whole hour).</summary>
-    private static (DateTimeOffset First, DateTimeOffset End) Hours(DateTimeOffset since, DateTimeOffset until)
-    {
-        var end = CallFacts.HourOf(until) == until ? CallFacts.HourOf(until) : CallFacts.HourOf(until).AddHours(1);
-        return (CallFacts.HourOf(since), end);
     }
 
     /// <summary>The rows of <paramref name="dimension"/>'s hours or days from <paramref name="first"/> to before
