@@ -150,7 +150,8 @@ public sealed partial class SharedContextMirror : BackgroundService
         {
             switch (change.Kind)
             {
-                case StoreChangeKinds.Context:
+                // Another engine's context was read and touched by Mirror above; this engine's own wakes its desk here.
+                case StoreChangeKinds.Context when change.Engine == _engine:
                     _desk?.Touch(change.Id);
                     break;
                 case StoreChangeKinds.CallEnded when change.Engine != _engine:

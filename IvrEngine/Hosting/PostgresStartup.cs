@@ -33,13 +33,22 @@ internal static partial class PostgresStartup
 
     /// <summary>With a PostgreSQL store: its schema migrated (or checked), before any of the host's services starts, so a
     /// database that cannot be used stops the engine's start with one line (exit 2) whatever else would start
-    /// first. <see cref="ClientProfilesStartup"/> does it again for hosts started otherwise, and finds it done.</summary>
+    /// first. <see cref="ClientProfilesStartup"/> asks again for hosts started otherwise, and finds it done.</summary>
     public static async Task PrepareAsync(IServiceProvider services, CancellationToken cancellationToken)
     {
         var options = services.GetRequiredService<IOptions<StoreOptions>>().Value;
         if (!options.UsesPostgres || services.GetRequiredService<IClientStore>() is not PostgresClientStore store) return;
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(PostgresStartup).FullName!);
-        await RunAsync(options, () => MigrateOrCheckAsync(options, store.DataSource, store.EngineName, logger, cancellationToken));
+        await RunAsync(options, () => PrepareSchemaAsync(options, store, logger, cancellationToken));
+    }
+
+    /// <summary>The store's schema migrated or checked (<see cref="MigrateOrCheckAsync"/>) once for the store's life: the
+    /// engine's start does it before the host starts, and the host's own start-up step then finds it done.</summary>
+    public static async Task PrepareSchemaAsync(StoreOptions options, PostgresClientStore store, ILogger logger, CancellationToken cancellationToken)
+    {
+        if (store.SchemaReady) return;
+        await MigrateOrCheckAsync(options, store.DataSource, store.EngineName, logger, cancellationToken);
+        store.SchemaReady = true;
     }
 
     /// <summary>Applies the pending migrations (<see cref="StoreOptions.MigrateAtStart"/>), or refuses to go on while

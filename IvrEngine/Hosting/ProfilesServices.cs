@@ -110,7 +110,7 @@ internal sealed partial class ClientProfilesStartup(
             var store = (PostgresClientStore)services.GetRequiredService<IClientStore>();
             await PostgresStartup.RunAsync(options, async () =>
             {
-                await PostgresStartup.MigrateOrCheckAsync(options, store.DataSource, store.EngineName, logger, cancellationToken);
+                await PostgresStartup.PrepareSchemaAsync(options, store, logger, cancellationToken);
                 await using var seeding = await PostgresStartup.LockSeedingAsync(store.DataSource, cancellationToken);
                 await PrepareAsync(cancellationToken);
             });

@@ -39,9 +39,7 @@ public sealed partial class PostgresClientStore : IDeskStore
     public async Task<IReadOnlyList<UserAccount>> UsersAsync(CancellationToken cancellationToken = default)
     {
         await using var command = Command($"SELECT {UserColumns} FROM users");
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var users = new List<UserAccount>();
-        while (await reader.ReadAsync(cancellationToken)) users.Add(UserOf(reader));
+        var users = await ReadAllAsync(command, UserOf, cancellationToken);
         users.Sort((a, b) => string.Compare(a.UserName, b.UserName, StringComparison.OrdinalIgnoreCase));
         return users;
     }
@@ -148,18 +146,14 @@ public sealed partial class PostgresClientStore : IDeskStore
         ThrowIfDisposed();
         if (hash.Length == 0 || hash.Contains('\0', StringComparison.Ordinal)) return null;
         await using var command = Command($"SELECT {TokenColumns} FROM api_tokens WHERE hash = $1", hash);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? TokenOf(reader) : null;
+        return await ReadFirstAsync(command, TokenOf, cancellationToken);
     }
 
     /// <inheritdoc />
     public async Task<IReadOnlyList<ApiToken>> TokensAsync(CancellationToken cancellationToken = default)
     {
         await using var command = Command($"SELECT {TokenColumns} FROM api_tokens ORDER BY created_at, id");
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var tokens = new List<ApiToken>();
-        while (await reader.ReadAsync(cancellationToken)) tokens.Add(TokenOf(reader));
-        return tokens;
+        return await ReadAllAsync(command, TokenOf, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -201,33 +195,25 @@ public sealed partial class PostgresClientStore : IDeskStore
         ThrowIfDisposed();
         if (max == 0) return [];
         await using var command = Command($"SELECT {AuditColumns} FROM card_audit WHERE client_id = $1 ORDER BY at DESC, id DESC LIMIT $2", clientId, max);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var entries = new List<CardAuditEntry>();
-        while (await reader.ReadAsync(cancellationToken))
+        return await ReadAllAsync(command, reader => new CardAuditEntry
         {
-            entries.Add(new CardAuditEntry
-            {
-                Id = reader.GetGuid(0),
-                ClientId = reader.GetGuid(1),
-                At = At(reader, 2),
-                By = reader.GetString(3),
-                What = reader.GetString(4),
-                Old = TextOrNull(reader, 5),
-                New = TextOrNull(reader, 6),
-                CallUuid = TextOrNull(reader, 7),
-                Version = reader.GetInt32(8),
-            });
-        }
-
-        return entries;
+            Id = reader.GetGuid(0),
+            ClientId = reader.GetGuid(1),
+            At = At(reader, 2),
+            By = reader.GetString(3),
+            What = reader.GetString(4),
+            Old = TextOrNull(reader, 5),
+            New = TextOrNull(reader, 6),
+            CallUuid = TextOrNull(reader, 7),
+            Version = reader.GetInt32(8),
+        }, cancellationToken);
     }
 
     /// <inheritdoc />
     public async Task<Ticket?> GetTicketAsync(Guid id, CancellationToken cancellationToken = default)
     {
         await using var command = Command($"SELECT {TicketColumns} FROM tickets WHERE id = $1", id);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? TicketOf(reader) : null;
+        return await ReadFirstAsync(command, TicketOf, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -375,17 +361,11 @@ public sealed partial class PostgresClientStore : IDeskStore
     public async Task<IReadOnlyList<Campaign>> CampaignsAsync(CancellationToken cancellationToken = default)
     {
         await using var command = Command($"SELECT {CampaignColumns} FROM campaigns ORDER BY dnis");
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var campaigns = new List<Campaign>();
-        while (await reader.ReadAsync(cancellationToken)) campaigns.Add(CampaignOf(reader));
-        return campaigns;
+        return await ReadAllAsync(command, CampaignOf, cancellationToken);
     }
 
-    private static async Task<UserAccount?> ReadUserAsync(NpgsqlCommand command, CancellationToken cancellationToken)
-    {
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? UserOf(reader) : null;
-    }
+    private static Task<UserAccount?> ReadUserAsync(NpgsqlCommand command, CancellationToken cancellationToken) =>
+        ReadFirstAsync(command, UserOf, cancellationToken);
 
     private static UserAccount UserOf(NpgsqlDataReader reader) => new()
     {

@@ -486,10 +486,7 @@ public sealed partial class PostgresClientStore : IClientStore, IClientKeyOwners
     public async Task<IReadOnlyList<Ticket>> GetTicketsAsync(Guid clientId, CancellationToken cancellationToken = default)
     {
         await using var command = Command($"SELECT {TicketColumns} FROM tickets WHERE client_id = $1 ORDER BY created_at, id", clientId);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var tickets = new List<Ticket>();
-        while (await reader.ReadAsync(cancellationToken)) tickets.Add(TicketOf(reader));
-        return tickets;
+        return await ReadAllAsync(command, TicketOf, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -513,8 +510,7 @@ public sealed partial class PostgresClientStore : IClientStore, IClientKeyOwners
         Campaign? campaign;
         await using (var command = Command($"SELECT {CampaignColumns} FROM campaigns WHERE dnis = $1", dnis))
         {
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            campaign = await reader.ReadAsync(cancellationToken) ? CampaignOf(reader) : null;
+            campaign = await ReadFirstAsync(command, CampaignOf, cancellationToken);
         }
 
         if (caching) _campaigns.Add(dnis, campaign, generation);
@@ -811,10 +807,24 @@ public sealed partial class PostgresClientStore : IClientStore, IClientKeyOwners
     /// <summary>PostgreSQL's timestamptz is an instant: Npgsql writes a DateTimeOffset only in UTC.</summary>
     private static DateTimeOffset Utc(DateTimeOffset at) => at.ToUniversalTime();
 
-    private static async Task<ClientCard?> ReadCardAsync(NpgsqlCommand command, CancellationToken cancellationToken)
+    private static Task<ClientCard?> ReadCardAsync(NpgsqlCommand command, CancellationToken cancellationToken) =>
+        ReadFirstAsync(command, CardOf, cancellationToken);
+
+    /// <summary>The first row of <paramref name="command"/>'s answer, mapped; null when it has none.</summary>
+    private static async Task<T?> ReadFirstAsync<T>(NpgsqlCommand command, Func<NpgsqlDataReader, T> map, CancellationToken cancellationToken)
+        where T : class
     {
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? CardOf(reader) : null;
+        return await reader.ReadAsync(cancellationToken) ? map(reader) : null;
+    }
+
+    /// <summary>Every row of <paramref name="command"/>'s answer, mapped, in its order.</summary>
+    private static async Task<List<T>> ReadAllAsync<T>(NpgsqlCommand command, Func<NpgsqlDataReader, T> map, CancellationToken cancellationToken)
+    {
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var rows = new List<T>();
+        while (await reader.ReadAsync(cancellationToken)) rows.Add(map(reader));
+        return rows;
     }
 
     /// <summary>A card from a row of (version, card).</summary>
@@ -825,13 +835,11 @@ public sealed partial class PostgresClientStore : IClientStore, IClientKeyOwners
         return card;
     }
 
-    private static async Task<List<InteractionRecord>> ReadInteractionsAsync(NpgsqlCommand command, CancellationToken cancellationToken)
-    {
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var records = new List<InteractionRecord>();
-        while (await reader.ReadAsync(cancellationToken)) records.Add(JsonSerializer.Deserialize(reader.GetString(0), PostgresJson.Store.InteractionRecord)!);
-        return records;
-    }
+    private static Task<List<InteractionRecord>> ReadInteractionsAsync(NpgsqlCommand command, CancellationToken cancellationToken) =>
+        ReadAllAsync(command, reader => JsonSerializer.Deserialize(reader.GetString(0), PostgresJson.Store.InteractionRecord)!, cancellationToken);
+
+    /// <summary>The schema was brought up to the engine's (or found so) through this store: the start-up does it once.</summary>
+    internal bool SchemaReady { get; set; }
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
 
