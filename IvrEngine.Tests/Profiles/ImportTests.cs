@@ -151,6 +151,36 @@ public abstract class ImportContract<TStorage>
         report.Should().BeEquivalentTo(new ImportReport(25, 25, []));
         (await temp.Store.CountAsync()).Should().Be(25);
     }
+
+    [StoreFact]
+    public async Task A_row_refused_for_an_earlier_rows_key_names_its_line_when_the_earlier_row_is_refused_in_the_end()
+    {
+        // The earlier row (line 2) passes the checks, then another writer takes its account before the batch is stored.
+        using var temp = await TempStore.OpenAsync(new TStorage());
+        var rival = new ClientCard { Name = "Rival", Phones = ["+15553449999"], AccountNumbers = ["5001"] };
+        var store = StoreStandIn.Over(temp.Store, (method, args, forward) =>
+            method.Name == nameof(IClientStore.InsertManyAsync) && rival.Version == 0 ? RivalThenAsync(forward) : forward());
+
+        async Task<int> RivalThenAsync(Func<object?> forward)
+        {
+            await temp.Store.InsertAsync(rival);
+            return await (Task<int>)forward()!;
+        }
+
+        var csv = ImportText.Csv(
+            "First,,+15553440001,5001,,,,,,,,,,,",       // line 2: loses account 5001 to the rival
+            "Second,,+15553440001,5002,,,,,,,,,,,",      // line 3: First's phone
+            "Third,,+15553440003,5003,,,,,,,,,,,",       // line 4
+            "Fourth,,+15553440004,5003,,,,,,,,,,,");     // line 5: Third's account
+        var report = await new ClientImporter(store, temp.Options).ImportAsync(ImportText.Utf8(csv), ClientFileFormat.Csv);
+
+        report.Imported.Should().Be(1);
+        report.Rejected.Select(r => (r.Line, r.Name)).Should().Equal((2, "First"), (3, "Second"), (5, "Fourth"));
+        report.Rejected[0].Reason.Should().Contain("5001");
+        report.Rejected[1].Reason.Should().Be("phone +15553440001 already belongs to the client on line 2", "nobody holds the phone in the end");
+        report.Rejected[2].Reason.Should().Be("account 5003 already belongs to client Third");
+        (await temp.Store.FindByPhoneAsync("+15553440001")).Should().BeNull();
+    }
 }
 
 /// <summary>The import contract on a LiteDB file.</summary>

@@ -316,6 +316,8 @@ internal static class SharedClientStores
 
         public Task<int> InsertManyAsync(IReadOnlyCollection<ClientCard> cards, CancellationToken cancellationToken = default) => Timed("InsertMany", Stopwatch.GetTimestamp(), store.InsertManyAsync(cards, cancellationToken));
 
+        public PendingClientCollection CreateBatch() => ((IClientStore)store).CreateBatch();
+
         public Task<ClientCard> UpdateAsync(ClientCard card, CancellationToken cancellationToken = default) => Timed("Update", Stopwatch.GetTimestamp(), store.UpdateAsync(card, cancellationToken));
 
         public IAsyncEnumerable<ClientCard> AllAsync(CancellationToken cancellationToken = default) => store.AllAsync(cancellationToken);

@@ -351,18 +351,30 @@ public sealed class ClientImporter
     /// <summary>One import: duplicate tracking, the pending batch, the rejected rows.</summary>
     private sealed class Run
     {
-        /// <summary>Rows built at once, in parallel.</summary>
-        private const int BuildChunk = 4096;
+        /// <summary>Rows built at once, in parallel. Small: a chunk's rows and cards live until the chunk is checked,
+        /// and whatever lives when the garbage collector runs (every few megabytes allocated) is copied into an older
+        /// generation. Chunks of 4,096 rows made nearly every collection a generation-1 one and one in three a full
+        /// one (2.5 s of a million rows' import spent collecting); chunks of 256, 0.2 s (docs/benchmarks.md).</summary>
+        private const int BuildChunk = 256;
 
         private readonly ClientImporter _importer;
         private readonly bool _storeWasEmpty;
-        private readonly Dictionary<string, string> _phones = new(StringComparer.Ordinal);
-        private readonly Dictionary<string, string> _accounts = new(StringComparer.Ordinal);
-        private readonly Dictionary<string, string> _cards = new(StringComparer.Ordinal);
-        private readonly Queue<(Task<int> Insert, List<(ClientCard Card, int Line, string Name)> Batch)> _inFlight = new();
+        // The keys of the rows taken so far, each with the line of the row holding it: numbers where the key is one
+        // (an E.164 phone, an account of up to 17 digits), so a million rows' keys are a few arrays, not millions of
+        // strings the garbage collector must go through again and again for the whole import.
+        private readonly Dictionary<long, int> _phones = [];
+        private readonly Dictionary<long, int> _accounts = [];
+        private readonly Dictionary<string, int> _longAccounts = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, int> _cards = new(StringComparer.Ordinal);
 
-        // A pending row keeps its card and what a rejection names (not the whole row: a batch lives until it is written).
-        private List<(ClientCard Card, int Line, string Name)> _batch = [];
+        // Rows refused for a key an earlier row of the file holds: the owner is named once everything is stored.
+        private readonly List<(int Rejected, ClientKeyLookup Key, string What, int OwnerLine)> _fileDuplicates = [];
+        private readonly Queue<(Task<int> Insert, PendingClientCollection Batch, List<int> Lines)> _inFlight = new();
+
+        // The batch holds the cards as the store will write them (a PostgreSQL batch: their encoded rows, not the
+        // cards); the lines say which row each came from, for a rejection should the store refuse it later.
+        private PendingClientCollection _batch;
+        private List<int> _lines = [];
         private readonly List<RejectedRow> _rejected = [];
 
         // Rows read and not yet built (see AddRowsAsync).
@@ -377,6 +389,7 @@ public sealed class ClientImporter
         {
             _importer = importer;
             _storeWasEmpty = storeWasEmpty;
+            _batch = importer._store.CreateBatch();
             Now = importer._time.GetUtcNow();
         }
 
@@ -399,11 +412,23 @@ public sealed class ClientImporter
         {
             var rows = _rows;
             _rows = new List<ClientImportRow>(BuildChunk);
-            var built = new (ClientCard? Card, string? Reason)[rows.Count];
+            var built = new (ClientCard? Card, string? Reason, object? Prepared)[rows.Count];
+            var batch = _batch;
             Parallel.For(0, rows.Count, new ParallelOptions { CancellationToken = cancellationToken }, i =>
             {
                 var card = _importer.Build(rows[i], Now, out var reason);
-                built[i] = (card, reason);
+                object? prepared = null;
+                try
+                {
+                    // The store's share of the row (a PostgreSQL batch encodes it) on this core too.
+                    if (card is not null) prepared = batch.Prepare(card);
+                }
+                catch (ArgumentException ex)
+                {
+                    (card, reason) = (null, $"the store refuses it: {ex.Message}");
+                }
+
+                built[i] = (card, reason, prepared);
             });
 
             // A store that answers for many keys at once (PostgreSQL: one query instead of a round trip per key) is
@@ -411,7 +436,7 @@ public sealed class ClientImporter
             if (!_storeWasEmpty && _importer._store is IClientKeyOwners bulk)
             {
                 var keys = new List<ClientKeyLookup>();
-                foreach (var (card, _) in built)
+                foreach (var (card, _, _) in built)
                 {
                     if (card is null) continue;
                     foreach (var phone in card.Phones) keys.Add(new ClientKeyLookup(StoreLookupKind.Phone, phone));
@@ -424,7 +449,7 @@ public sealed class ClientImporter
 
             try
             {
-                for (var i = 0; i < rows.Count; i++) await AddBuiltAsync(rows[i], built[i].Card, built[i].Reason, cancellationToken);
+                for (var i = 0; i < rows.Count; i++) await AddBuiltAsync(rows[i], built[i].Card, built[i].Reason, built[i].Prepared, cancellationToken);
             }
             finally
             {
@@ -432,7 +457,7 @@ public sealed class ClientImporter
             }
         }
 
-        private async Task AddBuiltAsync(ClientImportRow row, ClientCard? card, string? reason, CancellationToken cancellationToken)
+        private async Task AddBuiltAsync(ClientImportRow row, ClientCard? card, string? reason, object? prepared, CancellationToken cancellationToken)
         {
             if (card is null)
             {
@@ -440,17 +465,30 @@ public sealed class ClientImporter
                 return;
             }
 
-            reason = FileDuplicate(card) ?? (_storeWasEmpty ? null : await StoreDuplicateAsync(card, cancellationToken));
+            if (FileDuplicate(card) is { } duplicate)
+            {
+                _fileDuplicates.Add((_rejected.Count, duplicate.Key, duplicate.What, duplicate.OwnerLine));
+                Reject(row, $"{duplicate.What} already belongs to the client on line {duplicate.OwnerLine}");
+                return;
+            }
+
+            reason = _storeWasEmpty ? null : await StoreDuplicateAsync(card, cancellationToken);
             if (reason is not null)
             {
                 Reject(row, reason);
                 return;
             }
 
-            foreach (var phone in card.Phones) _phones[phone] = card.Name;
-            foreach (var account in card.AccountNumbers) _accounts[account] = card.Name;
-            foreach (var reference in card.Cards) _cards[reference.Fingerprint] = card.Name;
-            _batch.Add((card, row.Line, row.Name));
+            foreach (var phone in card.Phones) _phones[PhoneNumber(phone)] = row.Line;
+            foreach (var account in card.AccountNumbers)
+            {
+                if (AccountNumber(account) is { } number) _accounts[number] = row.Line;
+                else _longAccounts[account] = row.Line;
+            }
+
+            foreach (var reference in card.Cards) _cards[reference.Fingerprint] = row.Line;
+            _batch.Add(card, prepared);
+            _lines.Add(row.Line);
             if (_batch.Count >= Math.Max(1, _importer.BatchSize)) await FlushAsync(cancellationToken);
         }
 
@@ -459,30 +497,78 @@ public sealed class ClientImporter
             await AddRowsAsync(cancellationToken);
             await FlushAsync(cancellationToken);
             while (_inFlight.Count > 0) await CompleteOldestAsync(cancellationToken);
+            _batch.Dispose();
+            await NameFileDuplicateOwnersAsync(cancellationToken);
             _rejected.Sort((a, b) => a.Line.CompareTo(b.Line));
             return new ImportReport(_read, _imported, _rejected);
         }
 
         private void Reject(ClientImportRow row, string reason) => _rejected.Add(new RejectedRow(row.Line, row.Name, reason));
 
-        private string? FileDuplicate(ClientCard card)
+        /// <summary>A key of the card that an earlier row of the file holds: which, how a rejection names it, and the
+        /// line of that row.</summary>
+        private (ClientKeyLookup Key, string What, int OwnerLine)? FileDuplicate(ClientCard card)
         {
             foreach (var phone in card.Phones)
             {
-                if (_phones.TryGetValue(phone, out var owner)) return $"phone {phone} already belongs to client {owner}";
+                if (_phones.TryGetValue(PhoneNumber(phone), out var line)) return (new(StoreLookupKind.Phone, phone), $"phone {phone}", line);
             }
 
             foreach (var account in card.AccountNumbers)
             {
-                if (_accounts.TryGetValue(account, out var owner)) return $"account {account} already belongs to client {owner}";
+                var held = AccountNumber(account) is { } number ? _accounts.TryGetValue(number, out var line) : _longAccounts.TryGetValue(account, out line);
+                if (held) return (new(StoreLookupKind.Account, account), $"account {account}", line);
             }
 
             foreach (var reference in card.Cards)
             {
-                if (_cards.TryGetValue(reference.Fingerprint, out var owner)) return $"card ending {reference.Last4} already belongs to client {owner}";
+                if (_cards.TryGetValue(reference.Fingerprint, out var line)) return (new(StoreLookupKind.CardFingerprint, reference.Fingerprint), $"card ending {reference.Last4}", line);
             }
 
             return null;
+        }
+
+        /// <summary>An E.164 phone (+ and up to 15 digits, the first not 0) as the number its digits spell.</summary>
+        private static long PhoneNumber(string e164) => long.Parse(e164.AsSpan(1), NumberStyles.None, CultureInfo.InvariantCulture);
+
+        /// <summary>An account of up to 17 digits as one number that keeps its length (so 007 and 7 differ); null
+        /// for a longer one.</summary>
+        private static long? AccountNumber(string digits) =>
+            digits.Length is > 0 and <= 17 ? (long.Parse(digits, NumberStyles.None, CultureInfo.InvariantCulture) * 32) + digits.Length : null;
+
+        /// <summary>Names, in the rejections of rows whose key an earlier row holds, the client now holding it (the
+        /// earlier row's, once stored): asked of the store once for all of them where it can, else key by key.
+        /// A key nobody holds in the end (its row was refused later) keeps the earlier row's line.</summary>
+        private async Task NameFileDuplicateOwnersAsync(CancellationToken cancellationToken)
+        {
+            if (_fileDuplicates.Count == 0) return;
+            IReadOnlyDictionary<ClientKeyLookup, string> owners;
+            if (_importer._store is IClientKeyOwners bulk)
+            {
+                owners = await bulk.OwnersAsync([.. _fileDuplicates.Select(d => d.Key).Distinct()], cancellationToken);
+            }
+            else
+            {
+                var found = new Dictionary<ClientKeyLookup, string>();
+                foreach (var key in _fileDuplicates.Select(d => d.Key).Distinct())
+                {
+                    var store = _importer._store;
+                    var owner = key.Kind switch
+                    {
+                        StoreLookupKind.Phone => await store.FindByPhoneAsync(key.Value, cancellationToken),
+                        StoreLookupKind.Account => await store.FindByAccountAsync(key.Value, cancellationToken),
+                        _ => await store.FindByCardFingerprintAsync(key.Value, cancellationToken),
+                    };
+                    if (owner is not null) found[key] = owner.Name;
+                }
+
+                owners = found;
+            }
+
+            foreach (var (index, key, what, _) in _fileDuplicates)
+            {
+                if (owners.TryGetValue(key, out var name)) _rejected[index] = _rejected[index] with { Reason = $"{what} already belongs to client {name}" };
+            }
         }
 
         private async Task<string?> StoreDuplicateAsync(ClientCard card, CancellationToken cancellationToken)
@@ -540,19 +626,19 @@ public sealed class ClientImporter
         private async Task FlushAsync(CancellationToken cancellationToken)
         {
             if (_batch.Count == 0) return;
-            var batch = _batch;
-            _batch = [];
+            var (batch, lines) = (_batch, _lines);
+            (_batch, _lines) = (_importer._store.CreateBatch(), []);
             Task<int> insert;
             try
             {
-                insert = _importer._store.InsertManyAsync(batch.ConvertAll(b => b.Card), cancellationToken);
+                insert = _importer._store.InsertManyAsync(batch, cancellationToken);
             }
             catch (DuplicateClientException ex)
             {
                 insert = Task.FromException<int>(ex);
             }
 
-            _inFlight.Enqueue((insert, batch));
+            _inFlight.Enqueue((insert, batch, lines));
             while (_inFlight.Count > 1) await CompleteOldestAsync(cancellationToken);
         }
 
@@ -591,13 +677,15 @@ public sealed class ClientImporter
 
         private async Task CompleteOldestAsync(CancellationToken cancellationToken)
         {
-            var (insert, batch) = _inFlight.Dequeue();
+            var (insert, pending, lines) = _inFlight.Dequeue();
             try
             {
                 _imported += await insert;
             }
             catch (DuplicateClientException)
             {
+                // The cards as the batch holds them (read back from a store's encoding), with their rows.
+                var batch = pending.Select((card, i) => (Card: card, Line: lines[i], card.Name)).ToList();
                 // Someone wrote a clashing card since the rows were checked (another engine, say). A store that names
                 // many keys' owners at once is asked again for the batch's: the clashing rows are rejected as the check
                 // words it and the rest is stored as one batch again. Whatever is left (or every row, for other
@@ -623,7 +711,8 @@ public sealed class ClientImporter
                 {
                     try
                     {
-                        await _inFlight.Dequeue().Insert;
+                        var (next, nextBatch, _) = _inFlight.Dequeue();
+                        using (nextBatch) await next;
                     }
                     catch (Exception ex) when (ex is not OutOfMemoryException)
                     {
@@ -632,6 +721,10 @@ public sealed class ClientImporter
                 }
 
                 throw;
+            }
+            finally
+            {
+                pending.Dispose();
             }
         }
     }

@@ -20,8 +20,12 @@ public interface IClientStore : IDisposable
     /// account or card already belongs to another client.</summary>
     Task<ClientCard> InsertAsync(ClientCard card, CancellationToken cancellationToken = default);
 
-    /// <summary>Adds many cards in one transaction; returns how many were stored.</summary>
+    /// <summary>Adds many cards in one transaction; returns how many were stored. A batch from
+    /// <see cref="CreateBatch"/> is stored as it holds them.</summary>
     Task<int> InsertManyAsync(IReadOnlyCollection<ClientCard> cards, CancellationToken cancellationToken = default);
+
+    /// <summary>An empty batch to fill for <see cref="InsertManyAsync"/>, holding its cards as this store writes them.</summary>
+    PendingClientCollection CreateBatch() => new();
 
     /// <summary>Stores an edited card. <paramref name="card"/>.Version must be the version that was read; on success it
     /// is bumped. Throws <see cref="ConcurrencyConflictException"/> when someone else wrote in between.</summary>

@@ -225,76 +225,22 @@ public sealed partial class PostgresClientStore : IClientStore, IClientKeyOwners
     /// <remarks>The cards and then their keys (sorted, so the key index is written page after page) are copied in
     /// PostgreSQL's binary COPY format straight into <c>clients</c> and <c>client_keys</c>, in one transaction: the
     /// unique keys check the whole batch against the store (and against other engines writing meanwhile), and a
-    /// refused batch leaves nothing behind and throws <see cref="DuplicateClientException"/> naming the key.</remarks>
+    /// refused batch leaves nothing behind and throws <see cref="DuplicateClientException"/> naming the key. A batch
+    /// from <see cref="CreateBatch"/> is copied as it holds its cards, already encoded.</remarks>
     public async Task<int> InsertManyAsync(IReadOnlyCollection<ClientCard> cards, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(cards);
         ThrowIfDisposed();
+        if (cards is Batch ready) return await InsertBatchAsync(ready, cancellationToken);
         if (cards.Count == 0) return 0;
-        var now = _time.GetUtcNow();
-        var batch = new LiteDbClientStore.BatchKeys(cards.Count);
-        var keys = new List<ClientKeyRow>(cards.Count * 2);
+        using var batch = (Batch)CreateBatch();
         foreach (var card in cards)
         {
             ArgumentNullException.ThrowIfNull(card, nameof(cards));
-            LiteDbClientStore.Validate(card);
-            if (card.Id == Guid.Empty) card.Id = Guid.CreateVersion7();
-            if (card.CreatedAt == default) card.CreatedAt = now;
-            batch.Add(card);
-            AddKeys(card, keys);
+            batch.Add(card, batch.Prepare(card));
         }
 
-        // Keys in the index's order (kind, then key byte for byte; ordinal order is the same for ASCII keys), so the
-        // key index is written page after page instead of all over; the list keeps the cards' order for errors.
-        var ordered = keys.ToArray();
-        Array.Sort(ordered, static (a, b) => a.Kind != b.Kind ? a.Kind.CompareTo(b.Kind) : string.CompareOrdinal(a.Key, b.Key));
-        int stored;
-        try
-        {
-            stored = await WriteAsync(async (connection, _) =>
-            {
-                // The rows are written with the importer's synchronous calls: they only fill its buffer (sent as it
-                // fills), and an await per field cost more than the field.
-                await using (var copy = await connection.BeginBinaryImportAsync(
-                    "COPY clients (id, version, search_name, search_company, created_at, card) FROM STDIN (FORMAT BINARY)", cancellationToken))
-                {
-                    foreach (var card in cards)
-                    {
-                        copy.StartRow();
-                        copy.Write(card.Id, NpgsqlDbType.Uuid);
-                        copy.Write(1, NpgsqlDbType.Integer);
-                        copy.Write(Searchable(card.Name), NpgsqlDbType.Text);
-                        if (SearchableOrNull(card.Company) is { } company) copy.Write(company, NpgsqlDbType.Text);
-                        else copy.WriteNull();
-                        copy.Write(Utc(card.CreatedAt), NpgsqlDbType.TimestampTz);
-                        // UTF-8 as the serializer makes it, which is what the server reads: no string in between.
-                        copy.Write(CardJsonUtf8(card), NpgsqlDbType.Json);
-                    }
-
-                    await copy.CompleteAsync(cancellationToken);
-                }
-
-                await using (var copy = await connection.BeginBinaryImportAsync("COPY client_keys (kind, key, client_id) FROM STDIN (FORMAT BINARY)", cancellationToken))
-                {
-                    foreach (var key in ordered)
-                    {
-                        copy.StartRow();
-                        copy.Write(key.Kind, NpgsqlDbType.InternalChar);
-                        copy.Write(key.Key, NpgsqlDbType.Text);
-                        copy.Write(key.Owner, NpgsqlDbType.Uuid);
-                    }
-
-                    await copy.CompleteAsync(cancellationToken);
-                }
-
-                return cards.Count;
-            }, cancellationToken);
-        }
-        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
-        {
-            throw await DuplicateAsync(ex, keys, [.. cards.Select(c => c.Id)], cancellationToken);
-        }
-
+        var stored = await InsertBatchAsync(batch, cancellationToken);
         foreach (var card in cards) card.Version = 1;
         return stored;
     }
@@ -342,15 +288,22 @@ public sealed partial class PostgresClientStore : IClientStore, IClientKeyOwners
         {
             await WriteAsync(async (connection, transaction) =>
             {
+                // The keys the stored card names are freed first, each by its primary key (there is no index by
+                // client); a stale or missing card frees nothing, and the update below then rolls everything back.
+                await ExecuteAsync(connection, transaction, """
+                    DELETE FROM client_keys k USING clients c, LATERAL (
+                        SELECT 'p'::"char" AS kind, json_array_elements_text(c.card -> 'Phones') AS key
+                        UNION ALL SELECT 'a'::"char", json_array_elements_text(c.card -> 'AccountNumbers')
+                        UNION ALL SELECT 'c'::"char", e ->> 'Fingerprint' FROM json_array_elements(c.card -> 'Cards') e) old
+                    WHERE c.id = $1 AND c.version = $2 AND k.kind = old.kind AND k.key = old.key AND k.client_id = $1
+                    """, cancellationToken, card.Id, expected);
                 var updated = await ExecuteAsync(connection, transaction,
                     "UPDATE clients SET version = $2 + 1, search_name = $3, search_company = $4, created_at = $5, card = $6 WHERE id = $1 AND version = $2",
                     cancellationToken, card.Id, expected, Searchable(card.Name), (object?)SearchableOrNull(card.Company), Utc(card.CreatedAt), Json(json));
                 if (updated == 0) await ThrowMissingOrStaleAsync(connection, transaction, card.Id, expected, cancellationToken);
 
-                // Keys the card no longer has are freed and new ones claimed in the same transaction (after the notice,
-                // which a refused key rolls back).
+                // The card's keys are claimed in the same transaction (after the notice, which a refused key rolls back).
                 await NotifyAsync(connection, transaction, StoreChangeKinds.Client, card.Id.ToString(), cancellationToken);
-                await ExecuteAsync(connection, transaction, "DELETE FROM client_keys WHERE client_id = $1", cancellationToken, card.Id);
                 await InsertKeysAsync(connection, transaction, keys, cancellationToken);
                 return true;
             }, cancellationToken);
@@ -641,6 +594,7 @@ public sealed partial class PostgresClientStore : IClientStore, IClientKeyOwners
 
         // The records queued are committed first: each was promised to its caller.
         _records.Complete();
+        while (_spareBatches.TryDequeue(out var batch)) batch.Release();
         if (_ownsData) _data.Dispose();
     }
 
@@ -670,7 +624,7 @@ public sealed partial class PostgresClientStore : IClientStore, IClientKeyOwners
 
     /// <summary>The error for a write a unique index refused (after its transaction rolled back): the key another client
     /// holds and that client, as <see cref="LiteDbClientStore"/> words it, or the id that exists.</summary>
-    private async Task<DuplicateClientException> DuplicateAsync(PostgresException error, List<ClientKeyRow> keys, IReadOnlyList<Guid> ids, CancellationToken cancellationToken)
+    private async Task<DuplicateClientException> DuplicateAsync(PostgresException error, List<ClientKeyRow> keys, List<Guid> ids, CancellationToken cancellationToken)
     {
         if (error.ConstraintName == "clients_pkey")
         {
