@@ -1,0 +1,119 @@
+using IvrEngine.Dialer;
+using IvrEngine.Profiles;
+using Microsoft.Extensions.Time.Testing;
+
+namespace IvrEngine.Tests.Dialer;
+
+/// <summary>The dialer's rules on their own: outcomes from FreeSWITCH's causes, retries, calling hours, pacing, and the
+/// originate it sends.</summary>
+public sealed class DialerRulesTests
+{
+    private static readonly DateTimeOffset Now = new(2026, 12, 7, 10, 0, 0, TimeSpan.Zero); // a Monday
+
+    [Theory]
+    [InlineData("-ERR USER_BUSY\n", "busy")]
+    [InlineData("-ERR NO_ANSWER\n", "no-answer")]
+    [InlineData("-ERR NO_USER_RESPONSE", "no-answer")]
+    [InlineData("-ERR ALLOTTED_TIMEOUT", "no-answer")]
+    [InlineData("-ERR USER_NOT_REGISTERED", "failed")]
+    [InlineData("-ERR CALL_REJECTED", "failed")]
+    [InlineData("-ERR", "failed")]
+    [InlineData("", "failed")]
+    public void A_failed_originates_reply_gives_the_outcome_of_its_cause(string reply, string outcome) =>
+        AttemptRules.OutcomeOfCause(AttemptRules.CauseOfReply(reply)).Should().Be(outcome);
+
+    [Fact]
+    public void An_answered_originates_reply_has_no_cause() => AttemptRules.CauseOfReply("+OK 5f0c7e4c-3a7e-4b8b-9c9b-2d3f7a1e0b11\n").Should().BeNull();
+
+    [Fact]
+    public void Retries_follow_the_rule_of_the_outcome_until_its_attempts_run_out()
+    {
+        var campaign = new OutboundCampaign
+        {
+            Busy = new RetryRule { After = TimeSpan.FromMinutes(5), MaxAttempts = 3 },
+            NoAnswer = new RetryRule { After = TimeSpan.FromHours(1), MaxAttempts = 2 },
+            Failed = new RetryRule { After = TimeSpan.FromHours(2), MaxAttempts = 1 },
+        };
+
+        AttemptRules.After(campaign, AttemptOutcomes.Busy, 1, Now).Should().Be((ContactStatus.Pending, Now.AddMinutes(5)));
+        AttemptRules.After(campaign, AttemptOutcomes.Busy, 2, Now).Should().Be((ContactStatus.Pending, Now.AddMinutes(5)));
+        AttemptRules.After(campaign, AttemptOutcomes.Busy, 3, Now).Should().Be((ContactStatus.Exhausted, (DateTimeOffset?)null));
+        AttemptRules.After(campaign, AttemptOutcomes.NoAnswer, 1, Now).Should().Be((ContactStatus.Pending, Now.AddHours(1)));
+        AttemptRules.After(campaign, AttemptOutcomes.NoAnswer, 2, Now).Should().Be((ContactStatus.Exhausted, (DateTimeOffset?)null));
+        AttemptRules.After(campaign, AttemptOutcomes.Failed, 1, Now).Should().Be((ContactStatus.Exhausted, (DateTimeOffset?)null));
+        AttemptRules.After(campaign, AttemptOutcomes.Answered, 1, Now).Should().Be((ContactStatus.Done, (DateTimeOffset?)null));
+        AttemptRules.After(campaign, AttemptOutcomes.Unknown, 1, Now).Should().Be((ContactStatus.Unknown, (DateTimeOffset?)null), "the call may have been answered: never again");
+    }
+
+    [Fact]
+    public void Calling_hours_are_the_contacts_own_local_time_and_days()
+    {
+        var hours = new CallingHours { From = new TimeOnly(9, 0), To = new TimeOnly(20, 0), Days = [DayOfWeek.Monday, DayOfWeek.Saturday] };
+
+        // Monday 10:00 UTC: 14:00 in Tbilisi, 05:00 in New York, 19:00 in Tokyo.
+        CallingHoursClock.Open(hours, ["Asia/Tbilisi", "America/New_York", "Asia/Tokyo", "Mars/Base"], Now).Should().Equal("Asia/Tbilisi", "Asia/Tokyo");
+
+        // 20:00 is closed, 09:00 open (Tbilisi is UTC+4).
+        CallingHoursClock.IsOpen(hours, "Asia/Tbilisi", new DateTimeOffset(2026, 12, 7, 16, 0, 0, TimeSpan.Zero)).Should().BeFalse();
+        CallingHoursClock.IsOpen(hours, "Asia/Tbilisi", new DateTimeOffset(2026, 12, 7, 5, 0, 0, TimeSpan.Zero)).Should().BeTrue();
+
+        // Sunday 23:30 UTC is Monday 03:30 in Tokyo: the right day, too early.
+        CallingHoursClock.IsOpen(hours, "Asia/Tokyo", new DateTimeOffset(2026, 12, 6, 23, 30, 0, TimeSpan.Zero)).Should().BeFalse();
+
+        // Tuesday is not a calling day anywhere.
+        CallingHoursClock.IsOpen(hours, "Asia/Tbilisi", Now.AddDays(1)).Should().BeFalse();
+
+        // Daylight saving: 9:30 in New York on a July Saturday is 13:30 UTC (EDT), on a December Saturday 14:30 UTC (EST).
+        CallingHoursClock.IsOpen(hours, "America/New_York", new DateTimeOffset(2026, 7, 4, 13, 30, 0, TimeSpan.Zero)).Should().BeTrue();
+        CallingHoursClock.IsOpen(hours, "America/New_York", new DateTimeOffset(2026, 12, 5, 13, 30, 0, TimeSpan.Zero)).Should().BeFalse();
+    }
+
+    [Fact]
+    public void The_pacer_allows_its_rate_and_no_burst_after_a_pause()
+    {
+        var time = new FakeTimeProvider(Now);
+        var pacer = new DialPacer(5, time);
+
+        pacer.Take(10).Should().Be(1, "it starts with one attempt");
+        pacer.Take(10).Should().Be(0);
+        pacer.UntilNext().Should().Be(TimeSpan.FromSeconds(0.2));
+        time.Advance(TimeSpan.FromSeconds(0.2));
+        pacer.Take(10).Should().Be(1);
+        time.Advance(TimeSpan.FromSeconds(1));
+        pacer.Take(10).Should().Be(5, "a second of attempts");
+        time.Advance(TimeSpan.FromMinutes(10));
+        pacer.Take(100).Should().Be(5, "a pause does not turn into a burst");
+        pacer.GiveBack(2);
+        pacer.Take(100).Should().Be(2);
+
+        var slow = new DialPacer(0.5, time);
+        slow.Take(3).Should().Be(1);
+        time.Advance(TimeSpan.FromSeconds(1));
+        slow.Take(3).Should().Be(0);
+        slow.UntilNext().Should().Be(TimeSpan.FromSeconds(1));
+        time.Advance(TimeSpan.FromSeconds(1));
+        slow.Take(3).Should().Be(1);
+    }
+
+    [Fact]
+    public void The_originate_carries_the_attempt_and_runs_the_engines_socket()
+    {
+        var campaign = new OutboundCampaign { Id = "reminders", CallerIdNumber = "+15550100", CallerIdName = "Bank, Inc. 'Reminders'", DialString = "user/{number}", RingSeconds = 25 };
+        var contact = new CampaignContact { Id = Guid.Parse("0b5f4d6c-1a2b-4c3d-8e9f-001122334455"), Phone = "1001", Attempts = 2, CallUuid = "5f0c7e4c-3a7e-4b8b-9c9b-2d3f7a1e0b11" };
+
+        OriginateCommand.For(campaign, contact, "127.0.0.1:8084").Should().Be(
+            "{origination_uuid=5f0c7e4c-3a7e-4b8b-9c9b-2d3f7a1e0b11,origination_caller_id_number=+15550100,origination_caller_id_name='Bank Inc. Reminders',"
+            + "originate_timeout=25,ivr_dialer_campaign=reminders,ivr_dialer_contact=0b5f4d6c-1a2b-4c3d-8e9f-001122334455,ivr_dialer_attempt=2}"
+            + "user/1001 &socket(127.0.0.1:8084 async full)");
+
+        foreach (var hostile in new[] { "1001 &bridge(x)", "1001,foo=bar", "10}01", "" })
+        {
+            contact.Phone = hostile;
+            FluentActions.Invoking(() => OriginateCommand.For(campaign, contact, "127.0.0.1:8084")).Should().Throw<ArgumentException>().WithMessage("*can be dialed*");
+        }
+
+        OriginateCommand.IsDialString("sofia/gateway/pstn/{number}").Should().BeTrue();
+        OriginateCommand.IsDialString("user/1001").Should().BeFalse("no {number}");
+        OriginateCommand.IsDialString("user/{number} &park()").Should().BeFalse();
+    }
+}

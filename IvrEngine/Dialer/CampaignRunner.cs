@@ -1,0 +1,164 @@
+using IvrEngine.Profiles;
+using Microsoft.Extensions.Logging;
+
+namespace IvrEngine.Dialer;
+
+/// <summary>Starts a call through FreeSWITCH: the <c>originate</c> arguments in, the reply's body out (<c>+OK uuid</c>
+/// once the contact answered, <c>-ERR CAUSE</c> when not), as FreeSWITCH's BACKGROUND_JOB gives it.</summary>
+public interface IOriginator
+{
+    /// <summary>Sends <c>bgapi originate &lt;arguments&gt;</c> and returns the job's reply body.</summary>
+    Task<string> OriginateAsync(string arguments, CancellationToken cancellationToken);
+
+    /// <summary>Completes when the call <paramref name="uuid"/> has hung up (at once if it is not up).</summary>
+    Task WhenEndedAsync(string uuid, CancellationToken cancellationToken);
+}
+
+/// <summary>Dials one running campaign on this engine: each second (or sooner, when the pacing allows), claims as many
+/// due contacts within their calling hours as the pacing and the calls at once allow, originates each, and stores every
+/// attempt's outcome as FreeSWITCH reports it. Stops when the campaign is no longer running (paused or stopped).</summary>
+public sealed partial class CampaignRunner
+{
+    /// <summary>How often the runner looks at the campaign when nothing else wakes it.</summary>
+    public static readonly TimeSpan Tick = TimeSpan.FromSeconds(1);
+
+    /// <summary>Contacts claimed at most in one round.</summary>
+    public const int MaxClaim = 100;
+
+    private readonly string _campaignId;
+    private readonly string _engine;
+    private readonly string _socketAddress;
+    private readonly IDialerStore _store;
+    private readonly IOriginator _originator;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly object _gate = new();
+    private readonly HashSet<Task> _attempts = [];
+    private int _active;
+
+    /// <summary>A runner for campaign <paramref name="campaignId"/>, claiming as <paramref name="engine"/> and handing
+    /// answered calls to the engine's socket at <paramref name="socketAddress"/> (host:port).</summary>
+    public CampaignRunner(string campaignId, string engine, string socketAddress, IDialerStore store, IOriginator originator, TimeProvider time, ILogger logger)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(campaignId);
+        ArgumentException.ThrowIfNullOrWhiteSpace(engine);
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(originator);
+        ArgumentNullException.ThrowIfNull(time);
+        ArgumentNullException.ThrowIfNull(logger);
+        _campaignId = campaignId;
+        _engine = engine;
+        _socketAddress = socketAddress;
+        _store = store;
+        _originator = originator;
+        _time = time;
+        _logger = logger;
+    }
+
+    /// <summary>Calls of the campaign this engine has ringing or answered.</summary>
+    public int Active => Volatile.Read(ref _active);
+
+    /// <summary>Attempts started by this runner.</summary>
+    public int Started { get; private set; }
+
+    /// <summary>Dials until the campaign stops running or <paramref name="cancellationToken"/> is cancelled; then waits
+    /// for the attempts in progress to get their outcome (their calls go on).</summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        DialPacer? pacer = null;
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                var campaign = await _store.GetCampaignAsync(_campaignId, cancellationToken);
+                if (campaign is not { State: OutboundCampaignState.Running }) break;
+                pacer ??= new DialPacer(campaign.Pacing.CallsPerSecond, _time);
+                pacer.Rate = campaign.Pacing.CallsPerSecond;
+
+                var now = _time.GetUtcNow();
+                var room = Math.Min(MaxClaim, campaign.Pacing.MaxConcurrent - Active);
+                var wanted = room > 0 ? pacer.Take(room) : 0;
+                if (wanted > 0)
+                {
+                    var zones = CallingHoursClock.Open(campaign.Hours, await _store.PendingTimeZonesAsync(_campaignId, cancellationToken), now);
+                    var claimed = zones.Count == 0 ? [] : await _store.ClaimDueAsync(_campaignId, _engine, now, wanted, zones, cancellationToken);
+                    pacer.GiveBack(wanted - claimed.Count);
+                    foreach (var contact in claimed) Start(campaign, contact);
+                }
+
+                var wait = pacer.UntilNext();
+                await Task.Delay(wait > TimeSpan.Zero && wait < Tick ? wait : Tick, _time, cancellationToken);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The engine is stopping: the attempts in progress still get their outcome below.
+        }
+
+        Task[] running;
+        lock (_gate) running = [.. _attempts];
+        await Task.WhenAll(running);
+    }
+
+    private void Start(OutboundCampaign campaign, CampaignContact contact)
+    {
+        Interlocked.Increment(ref _active);
+        Started++;
+        var attempt = AttemptAsync(campaign, contact);
+        lock (_gate) _attempts.Add(attempt);
+        _ = attempt.ContinueWith(
+            t =>
+            {
+                lock (_gate) _attempts.Remove(t);
+            },
+            CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
+    /// <summary>One attempt, from the originate to its outcome in the store and, for an answered call, its end. Never
+    /// throws: a failure is logged, and an attempt whose outcome is not known stays Dialing in the store (the engine's
+    /// next start marks it unknown, so the contact is not called twice).</summary>
+    private async Task AttemptAsync(OutboundCampaign campaign, CampaignContact contact)
+    {
+        try
+        {
+            string reply;
+            try
+            {
+                reply = await _originator.OriginateAsync(OriginateCommand.For(campaign, contact, _socketAddress), CancellationToken.None);
+            }
+            catch (ArgumentException ex)
+            {
+                // A number that cannot be dialed: a failure of that contact, never retried.
+                LogNotDialable(_logger, contact.Id, ex.Message);
+                await _store.RecordAttemptAsync(contact.Id, contact.CallUuid!, AttemptOutcomes.Failed, "INVALID_NUMBER_FORMAT", ContactStatus.Exhausted, null, CancellationToken.None);
+                return;
+            }
+
+            var cause = AttemptRules.CauseOfReply(reply);
+            var outcome = cause is null ? AttemptOutcomes.Answered : AttemptRules.OutcomeOfCause(cause);
+            var (status, next) = AttemptRules.After(campaign, outcome, contact.Attempts, _time.GetUtcNow());
+            await _store.RecordAttemptAsync(contact.Id, contact.CallUuid!, outcome, cause, status, next, CancellationToken.None);
+            LogAttempt(_logger, campaign.Id, contact.Id, contact.Attempts, outcome, cause ?? "-");
+            if (outcome == AttemptOutcomes.Answered) await _originator.WhenEndedAsync(contact.CallUuid!, CancellationToken.None);
+        }
+#pragma warning disable CA1031 // One attempt's failure (the connection lost, the store unreachable) must not stop the campaign.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            LogAttemptFailed(_logger, campaign.Id, contact.Id, ex);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _active);
+        }
+    }
+
+    [LoggerMessage(EventId = 1501, Level = LogLevel.Information, Message = "Campaign {Campaign}: contact {Contact} attempt {Attempt}: {Outcome} ({Cause})")]
+    private static partial void LogAttempt(ILogger logger, string campaign, Guid contact, int attempt, string outcome, string cause);
+
+    [LoggerMessage(EventId = 1502, Level = LogLevel.Warning, Message = "Contact {Contact} cannot be dialed: {Reason}")]
+    private static partial void LogNotDialable(ILogger logger, Guid contact, string reason);
+
+    [LoggerMessage(EventId = 1503, Level = LogLevel.Error, Message = "Campaign {Campaign}: the attempt for contact {Contact} has no outcome; it stays dialing until the engine's next start marks it unknown")]
+    private static partial void LogAttemptFailed(ILogger logger, string campaign, Guid contact, Exception exception);
+}
