@@ -117,3 +117,51 @@ public sealed class DialerRulesTests
         OriginateCommand.IsDialString("user/{number} &park()").Should().BeFalse();
     }
 }
+
+/// <summary>A campaign's checks before it is saved.</summary>
+public sealed class CampaignRulesTests
+{
+    private static OutboundCampaign Good() => new()
+    {
+        Id = "reminders-dec",
+        Name = "December payment reminders",
+        CardDnis = "7000",
+        CallerIdNumber = "+15550100",
+        DialString = "sofia/gateway/pstn/{number}",
+        Hours = new CallingHours { DefaultTimeZone = "Asia/Tbilisi" },
+    };
+
+    [Fact]
+    public void A_complete_campaign_has_no_problem() => CampaignRules.Problems(Good()).Should().BeEmpty();
+
+    [Fact]
+    public void Each_wrong_field_is_named_in_plain_words()
+    {
+        var bad = Good();
+        bad.Id = "bad id!";
+        bad.Name = " ";
+        bad.CardDnis = "";
+        bad.CallerIdNumber = "Bank";
+        bad.DialString = "user/1001";
+        bad.RingSeconds = 1;
+        bad.Hours = new CallingHours { From = new TimeOnly(20, 0), To = new TimeOnly(9, 0), Days = [], DefaultTimeZone = "Mars/Base" };
+        bad.Pacing = new DialPacing { CallsPerSecond = 0, MaxConcurrent = 0, AgentQueue = " " };
+        bad.Busy = new RetryRule { After = TimeSpan.FromMinutes(-1), MaxAttempts = 0 };
+
+        CampaignRules.Problems(bad).Should().BeEquivalentTo(
+            "id: 1 to 64 letters, digits, '-' or '_'",
+            "name: required, at most 200 characters",
+            "card: the number of the campaign card agents see (a campaign of direction outgoing)",
+            "caller id: a number (digits, an optional +)",
+            "dial string: {number} once and no spaces, quotes, commas, braces or '&' (e.g. sofia/gateway/pstn/{number})",
+            "ring time: 5 to 300 seconds",
+            "calling hours: 'from' must be before 'to' (the same day, in the contact's time zone)",
+            "calling hours: at least one day",
+            "calling hours: time zone 'Mars/Base' unknown (an IANA name, e.g. Europe/London)",
+            "pacing: calls per second above 0 and at most 1000",
+            "pacing: calls at once 1 to 10000",
+            "pacing: the agents' queue is blank",
+            "retry after busy: a wait of 0 to 30 days",
+            "retry after busy: 1 to 20 attempts in all");
+    }
+}
