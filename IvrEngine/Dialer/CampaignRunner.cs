@@ -7,6 +7,10 @@ namespace IvrEngine.Dialer;
 /// once the contact answered, <c>-ERR CAUSE</c> when not), as FreeSWITCH's BACKGROUND_JOB gives it.</summary>
 public interface IOriginator
 {
+    /// <summary>True when an originate can be sent now (a FreeSWITCH box is connected). Contacts are claimed only then:
+    /// a claim that could not be dialed would be an attempt with no outcome.</summary>
+    bool Ready { get; }
+
     /// <summary>Sends <c>bgapi originate &lt;arguments&gt;</c> and returns the job's reply body.</summary>
     Task<string> OriginateAsync(string arguments, CancellationToken cancellationToken);
 
@@ -76,7 +80,7 @@ public sealed partial class CampaignRunner
                 pacer.Rate = campaign.Pacing.CallsPerSecond;
 
                 var now = _time.GetUtcNow();
-                var room = Math.Min(MaxClaim, campaign.Pacing.MaxConcurrent - Active);
+                var room = _originator.Ready ? Math.Min(MaxClaim, campaign.Pacing.MaxConcurrent - Active) : 0;
                 var wanted = room > 0 ? pacer.Take(room) : 0;
                 if (wanted > 0)
                 {

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
+using IvrEngine.Calls;
 using IvrEngine.Profiles;
 
 namespace IvrEngine.Dialer;
@@ -11,15 +12,6 @@ namespace IvrEngine.Dialer;
 /// flow exactly as an incoming call does.</summary>
 public static partial class OriginateCommand
 {
-    /// <summary>The channel variable naming the campaign on a dialed call.</summary>
-    public const string CampaignVariable = "ivr_dialer_campaign";
-
-    /// <summary>The channel variable naming the contact (its id).</summary>
-    public const string ContactVariable = "ivr_dialer_contact";
-
-    /// <summary>The channel variable with the attempt's number.</summary>
-    public const string AttemptVariable = "ivr_dialer_attempt";
-
     /// <summary>The <c>originate</c> arguments (without the word itself): <c>{...}dialstring &amp;socket(host:port async full)</c>.
     /// Throws <see cref="ArgumentException"/> for a number or caller id that could break out of its place.</summary>
     public static string For(OutboundCampaign campaign, CampaignContact contact, string socketAddress)
@@ -36,9 +28,17 @@ public static partial class OriginateCommand
         Add(variables, "origination_caller_id_number", campaign.CallerIdNumber);
         if (!string.IsNullOrWhiteSpace(campaign.CallerIdName)) Add(variables, "origination_caller_id_name", Quoted(campaign.CallerIdName));
         Add(variables, "originate_timeout", campaign.RingSeconds.ToString(CultureInfo.InvariantCulture));
-        Add(variables, CampaignVariable, campaign.Id);
-        Add(variables, ContactVariable, contact.Id.ToString());
-        Add(variables, AttemptVariable, contact.Attempts.ToString(CultureInfo.InvariantCulture));
+        Add(variables, DialedCall.Variables.Campaign, campaign.Id);
+        Add(variables, DialedCall.Variables.Contact, contact.Id.ToString());
+        Add(variables, DialedCall.Variables.Attempt, contact.Attempts.ToString(CultureInfo.InvariantCulture));
+        Add(variables, DialedCall.Variables.Number, contact.Phone);
+        if (!CardNumber().IsMatch(campaign.CardDnis)) throw new ArgumentException($"Campaign {campaign.Id}: card number '{campaign.CardDnis}' has characters a channel variable cannot carry.", nameof(campaign));
+        Add(variables, DialedCall.Variables.Card, campaign.CardDnis);
+        if (campaign.Flow is { Length: > 0 } flow)
+        {
+            if (!CardNumber().IsMatch(flow)) throw new ArgumentException($"Campaign {campaign.Id}: flow name '{flow}' has characters a channel variable cannot carry.", nameof(campaign));
+            Add(variables, DialedCall.Variables.Flow, flow);
+        }
         variables[^1] = '}';
         var dial = campaign.DialString.Replace("{number}", contact.Phone, StringComparison.Ordinal);
         return $"{variables}{dial} &socket({socketAddress} async full)";
@@ -62,6 +62,9 @@ public static partial class OriginateCommand
 
     [GeneratedRegex(@"^\+?[0-9A-Za-z_.\-]{1,64}\z", RegexOptions.CultureInvariant)]
     private static partial Regex DialableNumber();
+
+    [GeneratedRegex(@"^[0-9A-Za-z_.+\-]{1,64}\z", RegexOptions.CultureInvariant)]
+    private static partial Regex CardNumber();
 
     [GeneratedRegex(@"^[0-9A-Za-z.\-]+:[0-9]{1,5}\z", RegexOptions.CultureInvariant)]
     private static partial Regex SocketAddress();

@@ -32,8 +32,15 @@ public sealed partial class ScriptedCallHandler(
     TimeProvider time,
     RoutingRules? routing = null,
     ICallContextSink? contexts = null,
-    StatisticsCollector? statistics = null)
+    StatisticsCollector? statistics = null,
+    IDialerStore? dialer = null)
 {
+    /// <summary>Variables whose names start so are a survey's answers, stored on the dialed contact (without it).</summary>
+    public const string AnswerPrefix = "answer_";
+
+    /// <summary>A variable a flow sets to <c>yes</c> when the dialed contact asks not to be called again.</summary>
+    public const string OptOutVariable = "opt_out";
+
     /// <summary>The outcome when no flow serves the dialed number and the set has no default flow.</summary>
     public const string NoFlow = "no-flow";
 
@@ -48,7 +55,11 @@ public sealed partial class ScriptedCallHandler(
         var started = time.GetTimestamp();
         var startedAt = time.GetUtcNow();
         var version = catalog.Version;
-        var flow = version.Set.ForDialedNumber(call.Dnis);
+
+        // A call the dialer placed is served as an incoming one from the contact to the campaign card's number.
+        var dialed = DialedCall.Of(call);
+        if (dialed is not null) call = dialed;
+        var flow = (dialed?.Flow is { } named ? version.Set.ByName(named) : null) ?? version.Set.ForDialedNumber(call.Dnis);
         var directory = new StoreFlowDirectory(lookup, store, cards);
         statistics?.IvrStarted(call.Uuid);
         call = contexts?.Track(call, () => directory.LastLookup is { } l ? new(l.Client?.Id, l.Code.ToString(), l.Summary, l.MatchedBy) : null) ?? call;
@@ -88,7 +99,8 @@ public sealed partial class ScriptedCallHandler(
             (call as ITrackedCall)?.LeftIvr();
             observer.EndStep();
             var ivrTime = time.GetElapsedTime(started);
-            await RecordAsync(call, result, directory, startedAt, ivrTime);
+            await RecordAsync(call, result, directory, startedAt, ivrTime, dialed is null ? "inbound" : "outbound");
+            if (dialed is not null) await RecordDialedAsync(dialed, result);
             statistics?.IvrEnded(IvrLegOf(call, result, directory, startedAt, ivrTime, observer.InputFailures));
         }
     }
@@ -108,7 +120,7 @@ public sealed partial class ScriptedCallHandler(
     }
 
     /// <summary>Every call leaves a trace; collected values are masked (the interpreter masks them).</summary>
-    private async Task RecordAsync(ICall call, ScriptedCallResult result, StoreFlowDirectory directory, DateTimeOffset startedAt, TimeSpan ivrTime)
+    private async Task RecordAsync(ICall call, ScriptedCallResult result, StoreFlowDirectory directory, DateTimeOffset startedAt, TimeSpan ivrTime, string direction)
     {
         var run = result.Run;
         var transfer = run?.Transfer;
@@ -120,7 +132,7 @@ public sealed partial class ScriptedCallHandler(
                 ClientId = run is not null && Guid.TryParse(run.Client.Id, out var clientId) ? clientId : null,
                 CallUuid = call.Uuid,
                 At = startedAt,
-                Direction = "inbound",
+                Direction = direction,
                 CallerNumber = directory.LastLookup?.CallerNumber ?? lookup.CallerNumber(call.Ani) ?? call.Ani,
                 DialedNumber = call.Dnis,
                 Flow = result.Flow,
@@ -131,6 +143,36 @@ public sealed partial class ScriptedCallHandler(
                 Agent = transfer is { Kind: TransferKind.Agent } ? transfer.Target : null,
                 IvrDuration = ivrTime,
             }, CancellationToken.None);
+        }
+#pragma warning disable CA1031 // A store failure must not take the call down with it; it is logged.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            LogRecordFailed(logger, call.Uuid, ex);
+        }
+    }
+
+    /// <summary>What a dialed contact's answered call ended as, on the contact: completed, transferred, hung up, or
+    /// opted out (the flow set <see cref="OptOutVariable"/>; the number then goes on the do-not-call list), with the
+    /// survey's answers (<see cref="AnswerPrefix"/> variables) and the agent it was transferred to.</summary>
+    private async Task RecordDialedAsync(DialedCall call, ScriptedCallResult result)
+    {
+        if (dialer is null) return;
+        var variables = result.Run?.MaskedVariables ?? new Dictionary<string, string>();
+        var answers = variables.Where(kv => kv.Key.StartsWith(AnswerPrefix, StringComparison.Ordinal) && kv.Key.Length > AnswerPrefix.Length)
+            .ToDictionary(kv => kv.Key[AnswerPrefix.Length..], kv => kv.Value, StringComparer.Ordinal);
+        var optedOut = variables.TryGetValue(OptOutVariable, out var optOut) && optOut.Trim().ToLowerInvariant() is "yes" or "true" or "1";
+        var outcome = optedOut ? ContactResults.OptedOut : result.Outcome switch
+        {
+            FlowOutcome.Transferred => ContactResults.Transferred,
+            FlowOutcome.HungUp => ContactResults.HungUp,
+            _ => ContactResults.Completed,
+        };
+        var transfer = result.Run?.Transfer;
+        try
+        {
+            if (optedOut) await dialer.AddDoNotCallAsync(new DoNotCallEntry(call.Ani, $"opted out on a call of campaign {call.Campaign}", time.GetUtcNow()), CancellationToken.None);
+            await dialer.RecordResultAsync(call.Contact, call.Uuid, outcome, answers, transfer is { Kind: TransferKind.Agent } ? transfer.Target : null, CancellationToken.None);
         }
 #pragma warning disable CA1031 // A store failure must not take the call down with it; it is logged.
         catch (Exception ex)

@@ -1,0 +1,129 @@
+namespace IvrEngine.Calls;
+
+/// <summary>A call the engine's dialer placed, seen as the IVR sees an incoming one: the contact's number is the
+/// caller's (<see cref="Ani"/>, what identification looks up) and the campaign card's number the dialed one
+/// (<see cref="Dnis"/>, what selects the flow and the card agents see). The dialer's originate puts both, and which
+/// campaign, contact and attempt the call is, in channel variables (<see cref="Variables"/>).</summary>
+public sealed class DialedCall : ICall
+{
+    private readonly ICall _inner;
+
+    private DialedCall(ICall inner, string campaign, Guid contact, string number, string card, string? flow)
+    {
+        _inner = inner;
+        Campaign = campaign;
+        Contact = contact;
+        Ani = number;
+        Dnis = card;
+        Flow = flow;
+    }
+
+    /// <summary>The channel variables of a dialed call.</summary>
+    public static class Variables
+    {
+        /// <summary>The campaign's id.</summary>
+        public const string Campaign = "ivr_dialer_campaign";
+
+        /// <summary>The contact's id.</summary>
+        public const string Contact = "ivr_dialer_contact";
+
+        /// <summary>The attempt's number.</summary>
+        public const string Attempt = "ivr_dialer_attempt";
+
+        /// <summary>The number dialed (the contact's).</summary>
+        public const string Number = "ivr_dialer_number";
+
+        /// <summary>The campaign card's number.</summary>
+        public const string Card = "ivr_dialer_card";
+
+        /// <summary>The flow to run, when the campaign names one.</summary>
+        public const string Flow = "ivr_dialer_flow";
+    }
+
+    /// <summary>The campaign's id.</summary>
+    public string Campaign { get; }
+
+    /// <summary>The contact's id.</summary>
+    public Guid Contact { get; }
+
+    /// <summary>The flow the campaign names; null: the card number's.</summary>
+    public string? Flow { get; }
+
+    /// <summary>The dialed call <paramref name="call"/> is, or null for a call the dialer did not place (or whose
+    /// variables are incomplete: it is then served as any call).</summary>
+    public static DialedCall? Of(ICall call)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        if (call is DialedCall dialed) return dialed;
+        var campaign = call.GetVariable(Variables.Campaign);
+        var number = call.GetVariable(Variables.Number);
+        var card = call.GetVariable(Variables.Card);
+        if (string.IsNullOrEmpty(campaign) || string.IsNullOrEmpty(number) || string.IsNullOrEmpty(card)
+            || !Guid.TryParse(call.GetVariable(Variables.Contact), out var contact))
+        {
+            return null;
+        }
+
+        var flow = call.GetVariable(Variables.Flow);
+        return new DialedCall(call, campaign, contact, number, card, string.IsNullOrEmpty(flow) ? null : flow);
+    }
+
+    /// <inheritdoc />
+    public string Uuid => _inner.Uuid;
+
+    /// <inheritdoc />
+    public string Ani { get; }
+
+    /// <inheritdoc />
+    public string Dnis { get; }
+
+    /// <inheritdoc />
+    public string? CallerName => _inner.CallerName;
+
+    /// <inheritdoc />
+    public string? CoreUuid => _inner.CoreUuid;
+
+    /// <inheritdoc />
+    public CallState State => _inner.State;
+
+    /// <inheritdoc />
+    public CancellationToken HungUp => _inner.HungUp;
+
+    /// <inheritdoc />
+    public string? GetVariable(string name) => _inner.GetVariable(name);
+
+    /// <inheritdoc />
+    public Task<CallResult> AnswerAsync(CancellationToken cancellationToken = default) => _inner.AnswerAsync(cancellationToken);
+
+    /// <inheritdoc />
+    public Task<CallResult> PlayAsync(string prompt, CancellationToken cancellationToken = default) => _inner.PlayAsync(prompt, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<CollectResult> PlayAndCollectAsync(CollectRequest request, CancellationToken cancellationToken = default) => _inner.PlayAndCollectAsync(request, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<CallResult> SayAsync(SayRequest request, CancellationToken cancellationToken = default) => _inner.SayAsync(request, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<CallResult> SetVariablesAsync(IEnumerable<KeyValuePair<string, string>> variables, bool exported = false, CancellationToken cancellationToken = default) =>
+        _inner.SetVariablesAsync(variables, exported, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<CallResult> UnsetVariablesAsync(IEnumerable<string> names, CancellationToken cancellationToken = default) => _inner.UnsetVariablesAsync(names, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<CallResult> TransferAsync(string destination, string dialplan = "XML", string context = "default", CancellationToken cancellationToken = default) =>
+        _inner.TransferAsync(destination, dialplan, context, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<CallResult> BridgeAsync(string dialString, CancellationToken cancellationToken = default) => _inner.BridgeAsync(dialString, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<CallResult> HangupAsync(string cause = "NORMAL_CLEARING", CancellationToken cancellationToken = default) => _inner.HangupAsync(cause, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<CallResult> SleepAsync(TimeSpan duration, CancellationToken cancellationToken = default) => _inner.SleepAsync(duration, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<CallResult> BreakAsync(CancellationToken cancellationToken = default) => _inner.BreakAsync(cancellationToken);
+}

@@ -1,0 +1,130 @@
+using System.Reactive.Linq;
+using IvrEngine.Dialer;
+using IvrEngine.EventSocket;
+using IvrEngine.Profiles;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace IvrEngine.Hosting;
+
+/// <summary>The dialer's settings (section <c>Dialer</c>).</summary>
+public sealed class DialerOptions
+{
+    /// <summary>Run the campaigns marked running (needs the inbound connection).</summary>
+    public bool Enabled { get; set; }
+
+    /// <summary>Where FreeSWITCH connects an answered call (<c>&amp;socket(...)</c>); default: the engine's own listener
+    /// (<c>Engine:ListenAddress:ListenPort</c>, 127.0.0.1 for an address that listens everywhere).</summary>
+    public string? SocketAddress { get; set; }
+
+    /// <summary>How often the dialer looks for campaigns to run, in seconds.</summary>
+    public int ScanSeconds { get; set; } = 2;
+}
+
+/// <summary>Registers the dialer.</summary>
+public static class DialerServices
+{
+    /// <summary>Adds the dialer (it runs only with <c>Dialer:Enabled</c>).</summary>
+    public static IServiceCollection AddDialer(this IServiceCollection services)
+    {
+        services.AddOptions<DialerOptions>().BindConfiguration("Dialer");
+        services.TryAddSingleton<IOriginator>(sp => new BoxOriginator(sp.GetRequiredService<InboundClientService>().Boxes));
+        services.AddHostedService<DialerService>();
+        return services;
+    }
+}
+
+/// <summary>Originates through the engine's inbound connections, one connected box after another.</summary>
+internal sealed class BoxOriginator(FreeSwitchBoxes boxes) : IOriginator
+{
+    private int _next;
+
+    public bool Ready => boxes.All.Any(b => b.IsConnected);
+
+    public async Task<string> OriginateAsync(string arguments, CancellationToken cancellationToken)
+    {
+        var connected = boxes.All.Where(b => b.IsConnected).ToArray();
+        if (connected.Length == 0) throw new InvalidOperationException("No FreeSWITCH box is connected.");
+        var box = connected[(int)((uint)Interlocked.Increment(ref _next) % (uint)connected.Length)];
+        return (await box.Client.BackgroundApiAsync("originate " + arguments, cancellationToken)).Body;
+    }
+
+    public async Task WhenEndedAsync(string uuid, CancellationToken cancellationToken)
+    {
+        var ended = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var watch = boxes.Events.Select(e => e.Event).Hangups().Where(h => h.UniqueId == uuid).Subscribe(_ => ended.TrySetResult());
+
+        // A call that ended before the watch began is no longer on any box.
+        var (box, _) = await boxes.FindCallAsync(uuid, null, cancellationToken);
+        if (box is null) return;
+        await ended.Task.WaitAsync(cancellationToken);
+    }
+}
+
+/// <summary>Runs a <see cref="CampaignRunner"/> for every running campaign, and at start marks the attempts this engine
+/// had in progress when it last stopped as unknown (never dialed again: they may have been answered).</summary>
+internal sealed partial class DialerService(
+    IOptions<DialerOptions> options,
+    IOptions<EngineOptions> engine,
+    IClientStore clients,
+    IOriginator originator,
+    InboundClientService inbound,
+    TimeProvider time,
+    ILoggerFactory loggers) : BackgroundService
+{
+    private readonly ILogger _logger = loggers.CreateLogger<DialerService>();
+    private readonly Dictionary<string, Task> _runners = new(StringComparer.Ordinal);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!options.Value.Enabled) return;
+        if (clients is not IDialerStore store || inbound.Boxes.All.Count == 0)
+        {
+            LogCannotDial(_logger);
+            return;
+        }
+
+        var name = engine.Value.NameOrDefault;
+        foreach (var contact in await store.DialingAsync(name, stoppingToken))
+        {
+            await store.RecordAttemptAsync(contact.Id, contact.CallUuid ?? string.Empty, AttemptOutcomes.Unknown, null, ContactStatus.Unknown, null, stoppingToken);
+            LogUnknown(_logger, contact.CampaignId, contact.Id);
+        }
+
+        var socket = options.Value.SocketAddress ?? $"{(engine.Value.ListenAddress is "0.0.0.0" or "::" ? "127.0.0.1" : engine.Value.ListenAddress)}:{engine.Value.ListenPort}";
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                foreach (var campaign in await store.ListCampaignsAsync(stoppingToken))
+                {
+                    if (campaign.State != OutboundCampaignState.Running) continue;
+                    if (_runners.TryGetValue(campaign.Id, out var running) && !running.IsCompleted) continue;
+                    var runner = new CampaignRunner(campaign.Id, name, socket, store, originator, time, loggers.CreateLogger<CampaignRunner>());
+                    _runners[campaign.Id] = runner.RunAsync(stoppingToken);
+                    LogStarted(_logger, campaign.Id);
+                }
+
+                await Task.Delay(TimeSpan.FromSeconds(Math.Max(1, options.Value.ScanSeconds)), time, stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopping: the runners finish their attempts' outcomes below.
+        }
+
+        await Task.WhenAll(_runners.Values);
+    }
+
+    [LoggerMessage(EventId = 1510, Level = LogLevel.Warning, Message = "Dialer:Enabled is on but the dialer cannot run: it needs the inbound connection (Engine:Inbound) and a store that keeps campaigns")]
+    private static partial void LogCannotDial(ILogger logger);
+
+    [LoggerMessage(EventId = 1511, Level = LogLevel.Warning, Message = "Campaign {Campaign}: contact {Contact} had an attempt in progress when the engine stopped; its outcome is unknown and it will not be called again")]
+    private static partial void LogUnknown(ILogger logger, string campaign, Guid contact);
+
+    [LoggerMessage(EventId = 1512, Level = LogLevel.Information, Message = "Campaign {Campaign}: dialing")]
+    private static partial void LogStarted(ILogger logger, string campaign);
+}
