@@ -181,6 +181,17 @@ public sealed class DemoDataSeeder
                 Dnis = "5002", Name = "Demo Clinic", Service = "clinic", Language = "ka",
                 Hints = "Never discuss results on the phone. Appointments: offer the first free slot, then the doctor the patient asks for.",
             },
+            new Campaign
+            {
+                Dnis = "7000", Name = "Payment reminder", Service = "bank", Language = "en", Direction = "outgoing",
+                Hints = "We called them: say so first. The reminder told them the overdue amount. Offer a payment plan; "
+                    + "never threaten. If they ask not to be called again, say it is done (the engine has added them to the do-not-call list).",
+            },
+            new Campaign
+            {
+                Dnis = "7001", Name = "Satisfaction survey", Service = "bank", Language = "en", Direction = "outgoing",
+                Hints = "We called them for a short survey about their last call. Thank them; take any complaint as a ticket.",
+            },
         };
         foreach (var campaign in campaigns) await _store.UpsertCampaignAsync(campaign, cancellationToken);
 
