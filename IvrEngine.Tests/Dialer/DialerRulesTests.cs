@@ -165,3 +165,27 @@ public sealed class CampaignRulesTests
             "retry after busy: 1 to 20 attempts in all");
     }
 }
+
+/// <summary>Start, pause, resume, stop.</summary>
+public sealed class CampaignStatesTests
+{
+    [Theory]
+    [InlineData(OutboundCampaignState.Draft, "start", OutboundCampaignState.Running)]
+    [InlineData(OutboundCampaignState.Running, "pause", OutboundCampaignState.Paused)]
+    [InlineData(OutboundCampaignState.Paused, "resume", OutboundCampaignState.Running)]
+    [InlineData(OutboundCampaignState.Running, "stop", OutboundCampaignState.Stopped)]
+    [InlineData(OutboundCampaignState.Paused, "stop", OutboundCampaignState.Stopped)]
+    [InlineData(OutboundCampaignState.Draft, "stop", OutboundCampaignState.Stopped)]
+    public void An_action_moves_a_campaign_on(OutboundCampaignState from, string action, OutboundCampaignState to) =>
+        CampaignStates.After(from, action).Should().Be(((OutboundCampaignState?)to, (string?)null));
+
+    [Theory]
+    [InlineData(OutboundCampaignState.Paused, "start", "only a draft can be started; this campaign is paused (resume it)")]
+    [InlineData(OutboundCampaignState.Draft, "pause", "only a running campaign can be paused; this one is draft")]
+    [InlineData(OutboundCampaignState.Running, "resume", "only a paused campaign can be resumed; this one is running")]
+    [InlineData(OutboundCampaignState.Stopped, "stop", "the campaign is already stopped")]
+    [InlineData(OutboundCampaignState.Stopped, "start", "only a draft can be started; this campaign is stopped")]
+    [InlineData(OutboundCampaignState.Running, "restart", "'restart' is not an action: start, pause, resume, stop")]
+    public void A_wrong_action_is_refused_in_plain_words(OutboundCampaignState from, string action, string refusal) =>
+        CampaignStates.After(from, action).Should().Be(((OutboundCampaignState?)null, refusal));
+}

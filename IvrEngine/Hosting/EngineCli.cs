@@ -267,6 +267,8 @@ public static partial class EngineCli
         root.Subcommands.Add(UsersCommand(configArgs, input, output, error));
         root.Subcommands.Add(TokensCommand(configArgs, output, error));
         root.Subcommands.Add(MigrateCommand(configArgs, output, error));
+        root.Subcommands.Add(CampaignCommand(configArgs, output, error));
+        root.Subcommands.Add(DoNotCallCommand(configArgs, output, error));
 
         // Hidden: the store's crash test writes from a child process it then kills.
         var burstDb = new Argument<string>("db");
