@@ -160,7 +160,7 @@ public sealed class CampaignRulesTests
             "calling hours: time zone 'Mars/Base' unknown (an IANA name, e.g. Europe/London)",
             "pacing: calls per second above 0 and at most 1000",
             "pacing: calls at once 1 to 10000",
-            "pacing: the agents' queue is blank",
+            "pacing: the agents' queue is a mod_callcenter queue name (collections@default)",
             "retry after busy: a wait of 0 to 30 days",
             "retry after busy: 1 to 20 attempts in all");
     }

@@ -47,7 +47,7 @@ public static partial class CampaignRules
         {
             if (!(pacing.CallsPerSecond is > 0 and <= 1000)) problems.Add("pacing: calls per second above 0 and at most 1000");
             if (pacing.MaxConcurrent is < 1 or > 10_000) problems.Add("pacing: calls at once 1 to 10000");
-            if (pacing.AgentQueue is { } queue && string.IsNullOrWhiteSpace(queue)) problems.Add("pacing: the agents' queue is blank");
+            if (pacing.AgentQueue is { } queue && !Queue().IsMatch(queue)) problems.Add("pacing: the agents' queue is a mod_callcenter queue name (collections@default)");
         }
 
         foreach (var (what, rule) in new[] { ("busy", campaign.Busy), ("no answer", campaign.NoAnswer), ("failed", campaign.Failed) })
@@ -70,4 +70,7 @@ public static partial class CampaignRules
 
     [GeneratedRegex(@"^\+?[0-9]{1,20}\z", RegexOptions.CultureInvariant)]
     private static partial Regex CallerId();
+
+    [GeneratedRegex(@"^[A-Za-z0-9._\-]{1,64}(@[A-Za-z0-9._\-]{1,64})?\z", RegexOptions.CultureInvariant)]
+    private static partial Regex Queue();
 }

@@ -14,6 +14,9 @@ public interface IOriginator
     /// <summary>Sends <c>bgapi originate &lt;arguments&gt;</c> and returns the job's reply body.</summary>
     Task<string> OriginateAsync(string arguments, CancellationToken cancellationToken);
 
+    /// <summary>The agents of a mod_callcenter queue who are available and waiting for a call, on every box.</summary>
+    Task<int> AvailableAgentsAsync(string queue, CancellationToken cancellationToken);
+
     /// <summary>Completes when the call <paramref name="uuid"/> has hung up (at once if it is not up).</summary>
     Task WhenEndedAsync(string uuid, CancellationToken cancellationToken);
 }
@@ -39,6 +42,7 @@ public sealed partial class CampaignRunner
     private readonly object _gate = new();
     private readonly HashSet<Task> _attempts = [];
     private int _active;
+    private int _ringing;
 
     /// <summary>A runner for campaign <paramref name="campaignId"/>, claiming as <paramref name="engine"/> and handing
     /// answered calls to the engine's socket at <paramref name="socketAddress"/> (host:port).</summary>
@@ -62,6 +66,9 @@ public sealed partial class CampaignRunner
     /// <summary>Calls of the campaign this engine has ringing or answered.</summary>
     public int Active => Volatile.Read(ref _active);
 
+    /// <summary>Attempts of the campaign this engine has sent and not yet had an answer for (ringing).</summary>
+    public int Ringing => Volatile.Read(ref _ringing);
+
     /// <summary>Attempts started by this runner.</summary>
     public int Started { get; private set; }
 
@@ -81,6 +88,13 @@ public sealed partial class CampaignRunner
 
                 var now = _time.GetUtcNow();
                 var room = _originator.Ready ? Math.Min(MaxClaim, campaign.Pacing.MaxConcurrent - Active) : 0;
+
+                // One call per available agent: no more ringing than the queue has agents waiting.
+                if (room > 0 && campaign.Pacing.AgentQueue is { Length: > 0 } queue)
+                {
+                    room = Math.Min(room, await _originator.AvailableAgentsAsync(queue, cancellationToken) - Ringing);
+                }
+
                 var wanted = room > 0 ? pacer.Take(room) : 0;
                 if (wanted > 0)
                 {
@@ -126,6 +140,7 @@ public sealed partial class CampaignRunner
         try
         {
             string reply;
+            Interlocked.Increment(ref _ringing);
             try
             {
                 reply = await _originator.OriginateAsync(OriginateCommand.For(campaign, contact, _socketAddress), CancellationToken.None);
@@ -136,6 +151,10 @@ public sealed partial class CampaignRunner
                 LogNotDialable(_logger, contact.Id, ex.Message);
                 await _store.RecordAttemptAsync(contact.Id, contact.CallUuid!, AttemptOutcomes.Failed, "INVALID_NUMBER_FORMAT", ContactStatus.Exhausted, null, CancellationToken.None);
                 return;
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _ringing);
             }
 
             var cause = AttemptRules.CauseOfReply(reply);

@@ -52,6 +52,19 @@ internal sealed class BoxOriginator(FreeSwitchBoxes boxes) : IOriginator
         return (await box.Client.BackgroundApiAsync("originate " + arguments, cancellationToken)).Body;
     }
 
+    public async Task<int> AvailableAgentsAsync(string queue, CancellationToken cancellationToken)
+    {
+        var available = 0;
+        foreach (var box in boxes.All.Where(b => b.IsConnected))
+        {
+            var reply = await box.Client.ApiAsync($"callcenter_config queue list agents {queue}", cancellationToken);
+            available += Web.Desk.DeskCommands.ParseAgentList(reply.Body)?
+                .Count(a => a.Status is { } status && status.StartsWith("Available", StringComparison.Ordinal) && a.State == "Waiting") ?? 0;
+        }
+
+        return available;
+    }
+
     public async Task WhenEndedAsync(string uuid, CancellationToken cancellationToken)
     {
         var ended = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
