@@ -2,6 +2,7 @@ using System.Reactive.Linq;
 using IvrEngine.Dialer;
 using IvrEngine.EventSocket;
 using IvrEngine.Profiles;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -13,11 +14,15 @@ namespace IvrEngine.Hosting;
 /// <summary>The dialer's settings (section <c>Dialer</c>).</summary>
 public sealed class DialerOptions
 {
+    /// <summary>The configuration section.</summary>
+    public const string Section = "Dialer";
+
     /// <summary>Run the campaigns marked running (needs the inbound connection).</summary>
     public bool Enabled { get; set; }
 
-    /// <summary>Where FreeSWITCH connects an answered call (<c>&amp;socket(...)</c>); default: the engine's own listener
-    /// (<c>Engine:ListenAddress:ListenPort</c>, 127.0.0.1 for an address that listens everywhere).</summary>
+    /// <summary>Where FreeSWITCH connects an answered call (<c>&amp;socket(...)</c>, host:port); default: the engine's own
+    /// listener as bound (127.0.0.1 for an address that listens everywhere). Set it when FreeSWITCH runs on another
+    /// host.</summary>
     public string? SocketAddress { get; set; }
 
     /// <summary>How often the dialer looks for campaigns to run, in seconds.</summary>
@@ -28,13 +33,38 @@ public sealed class DialerOptions
 public static class DialerServices
 {
     /// <summary>Adds the dialer (it runs only with <c>Dialer:Enabled</c>).</summary>
-    public static IServiceCollection AddDialer(this IServiceCollection services)
+    public static IServiceCollection AddDialer(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<DialerOptions>().BindConfiguration("Dialer");
+        services.AddOptions<DialerOptions>().Bind(configuration.GetSection(DialerOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<DialerOptions>, DialerOptionsValidator>();
         services.TryAddSingleton<IOriginator>(sp => new BoxOriginator(sp.GetRequiredService<InboundClientService>().Boxes));
         services.AddHostedService<DialerService>();
         return services;
     }
+}
+
+/// <summary>Checks the dialer's settings at start: a wrong one stops the start with a plain message.</summary>
+internal sealed partial class DialerOptionsValidator(IOptions<EngineOptions> engine) : IValidateOptions<DialerOptions>
+{
+    public ValidateOptionsResult Validate(string? name, DialerOptions options)
+    {
+        var problems = new List<string>();
+        if (options.Enabled && !engine.Value.Inbound.Enabled)
+        {
+            problems.Add("Dialer:Enabled needs Engine:Inbound:Enabled: the dialer originates its calls over the inbound connection.");
+        }
+
+        if (options.SocketAddress is { } address && !SocketAddress().IsMatch(address))
+        {
+            problems.Add($"Dialer:SocketAddress '{address}' is not host:port (where FreeSWITCH reaches the engine's listener, e.g. 10.0.0.5:8084).");
+        }
+
+        if (options.ScanSeconds is < 1 or > 60) problems.Add($"Dialer:ScanSeconds {options.ScanSeconds} is not 1 to 60.");
+        return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^[0-9A-Za-z.\-]+:[0-9]{1,5}\z", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex SocketAddress();
 }
 
 /// <summary>Originates through the engine's inbound connections, one connected box after another.</summary>
@@ -85,6 +115,7 @@ internal sealed partial class DialerService(
     IClientStore clients,
     IOriginator originator,
     InboundClientService inbound,
+    OutboundCallService listener,
     TimeProvider time,
     ILoggerFactory loggers) : BackgroundService
 {
@@ -107,7 +138,9 @@ internal sealed partial class DialerService(
             LogUnknown(_logger, contact.CampaignId, contact.Id);
         }
 
-        var socket = options.Value.SocketAddress ?? $"{(engine.Value.ListenAddress is "0.0.0.0" or "::" ? "127.0.0.1" : engine.Value.ListenAddress)}:{engine.Value.ListenPort}";
+        // The listener has started (it is registered before the dialer): its port is the one bound (Engine:ListenPort=0 picks one).
+        var socket = options.Value.SocketAddress
+            ?? $"{(listener.LocalEndPoint.Address.Equals(System.Net.IPAddress.Any) || listener.LocalEndPoint.Address.Equals(System.Net.IPAddress.IPv6Any) ? "127.0.0.1" : listener.LocalEndPoint.Address.ToString())}:{listener.LocalEndPoint.Port}";
         try
         {
             while (!stoppingToken.IsCancellationRequested)

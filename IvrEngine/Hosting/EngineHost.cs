@@ -60,6 +60,7 @@ public static class EngineHost
         builder.Services.AddStatistics(builder.Configuration);
         builder.Services.AddWeb(builder.Configuration);
         builder.Services.AddCluster(builder.Configuration);
+        builder.Services.AddDialer(builder.Configuration);
         builder.Services.AddTelemetry(builder.Configuration);
         configure?.Invoke(builder.Services);
         return builder.Build();

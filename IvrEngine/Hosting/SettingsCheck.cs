@@ -33,6 +33,7 @@ internal static class SettingsCheck
         (FirstAdminOptions.Section, typeof(FirstAdminOptions)),
         (StatisticsOptions.Section, typeof(StatisticsOptions)),
         (TelemetryOptions.Section, typeof(TelemetryOptions)),
+        (DialerOptions.Section, typeof(DialerOptions)),
     ];
 
     /// <summary>Throws <see cref="OptionsValidationException"/> with every problem when the configuration has any.</summary>
