@@ -169,12 +169,7 @@ public sealed partial class LiteDbClientStore : IDialerStore
             {
                 // The due contacts, oldest first; a number on the do-not-call list is not claimed, and the next ones are read.
                 var wanted = max - claimed.Count;
-                var due = collection.Query()
-                    .Where(ClaimRange(campaignId, ContactStatus.Pending, now))
-                    .Where(BsonExpression.Create("$." + nameof(CampaignContact.TimeZone) + " IN @0", zones))
-                    .OrderBy("$." + ClaimKeyField)
-                    .Limit(wanted)
-                    .ToList();
+                var due = DueQuery(collection, campaignId, now, zones, wanted).ToList();
                 foreach (var document in due)
                 {
                     var seq = document[SeqField].AsInt64;
@@ -296,9 +291,18 @@ public sealed partial class LiteDbClientStore : IDialerStore
                 _db.Mapper.Deserialize<DateTimeOffset>(document[nameof(DoNotCallEntry.At)]));
     }
 
-    /// <summary>The query plan of a claim (tests: it reads the claim index).</summary>
-    internal BsonDocument ExplainClaim(string campaignId, DateTimeOffset now) =>
-        Read(() => ContactCollection.Query().Where(ClaimRange(campaignId, ContactStatus.Pending, now)).OrderBy("$." + ClaimKeyField).Limit(10).GetPlan());
+    /// <summary>The query plan of a claim's read (tests: it reads the claim index).</summary>
+    internal BsonDocument ExplainClaim(string campaignId, DateTimeOffset now, IEnumerable<string> openTimeZones) =>
+        Read(() => DueQuery(ContactCollection, campaignId, now, new BsonArray(openTimeZones.Select(z => new BsonValue(z))), 10).GetPlan());
+
+    /// <summary>A claim's read: up to <paramref name="max"/> pending contacts due at <paramref name="now"/> in one of
+    /// <paramref name="zones"/>, oldest due first, from one range of the claim index.</summary>
+    private static ILiteQueryableResult<BsonDocument> DueQuery(ILiteCollection<BsonDocument> contacts, string campaignId, DateTimeOffset now, BsonArray zones, int max) =>
+        contacts.Query()
+            .Where(ClaimRange(campaignId, ContactStatus.Pending, now))
+            .Where(BsonExpression.Create("$." + nameof(CampaignContact.TimeZone) + " IN @0", zones))
+            .OrderBy("$." + ClaimKeyField)
+            .Limit(max);
 
     /// <summary>The highest order number of a campaign's contacts (0 when it has none), under the engine lock.</summary>
     private long LastSeq(string campaignId)

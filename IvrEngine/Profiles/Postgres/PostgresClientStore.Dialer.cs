@@ -20,17 +20,23 @@ public sealed partial class PostgresClientStore : IDialerStore
     /// <summary>When a contact is due: its next attempt's time, or from the start (the claim index's expression).</summary>
     private const string DueAt = "coalesce(c.next_attempt_at, '-infinity'::timestamptz)";
 
-    /// <summary>Claims due contacts: locks up to $4 of them that nobody else is claiming (SKIP LOCKED), oldest due first,
-    /// and in the same statement marks each dialing for engine $2 (a new call uuid, one more attempt), or do-not-call
-    /// when its number is on the list.</summary>
-    private static readonly string ClaimSql = $"""
-        WITH due AS (
-            SELECT c.id, d.phone IS NOT NULL AS blocked
+    /// <summary>A claim's locking read: up to $4 contacts of campaign $1 that are pending, due at $3 and in a time zone of
+    /// $5, oldest due first, locked, passing over those another claim has locked; each with whether its number is on
+    /// the do-not-call list.</summary>
+    private const string DueSql = $"""
+        SELECT c.id, d.phone IS NOT NULL AS blocked
             FROM campaign_contacts c LEFT JOIN do_not_call d ON d.phone = c.phone
             WHERE c.campaign_id = $1 AND c.status = 'Pending' AND {DueAt} <= $3 AND c.time_zone = ANY($5)
             ORDER BY {DueAt}, c.seq
             LIMIT $4
-            FOR UPDATE OF c SKIP LOCKED)
+            FOR UPDATE OF c SKIP LOCKED
+        """;
+
+    /// <summary>Claims due contacts: locks up to $4 of them that nobody else is claiming (SKIP LOCKED), oldest due first,
+    /// and in the same statement marks each dialing for engine $2 (a new call uuid, one more attempt), or do-not-call
+    /// when its number is on the list.</summary>
+    private static readonly string ClaimSql = $"""
+        WITH due AS ({DueSql})
         UPDATE campaign_contacts c SET
             status = CASE WHEN due.blocked THEN 'DoNotCall' ELSE 'Dialing' END,
             attempts = CASE WHEN due.blocked THEN c.attempts ELSE c.attempts + 1 END,
@@ -355,11 +361,8 @@ public sealed partial class PostgresClientStore : IDialerStore
     /// <summary>The plan of a claim's locking read (tests: it reads the claim index, not the whole table).</summary>
     internal async Task<string> ExplainClaimAsync(string campaignId, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
-        await using var command = Command($"""
-            EXPLAIN SELECT c.id FROM campaign_contacts c
-            WHERE c.campaign_id = $1 AND c.status = 'Pending' AND {DueAt} <= $2 AND c.time_zone = ANY($3)
-            ORDER BY {DueAt}, c.seq LIMIT 10 FOR UPDATE OF c SKIP LOCKED
-            """, campaignId, Utc(now), s_utcOnly);
+        // The claim's own read, with the engine's parameter ($2) unused.
+        await using var command = Command("EXPLAIN " + DueSql, campaignId, "engine", Utc(now), 10, s_utcOnly);
         var lines = await ReadAllAsync(command, r => r.GetString(0), cancellationToken);
         return string.Join('\n', lines);
     }
