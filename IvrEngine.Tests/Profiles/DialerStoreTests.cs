@@ -344,7 +344,7 @@ public sealed class LiteDbDialerStoreTests : DialerStoreTests<LiteDbStorage>
     public async Task A_claim_reads_the_claim_index()
     {
         await CampaignWithAsync("c", 3);
-        var plan = ((LiteDbClientStore)Store).ExplainClaim("c", Now);
+        var plan = ((LiteDbClientStore)Store).ExplainClaim("c", Now, Utc);
         plan["index"]["name"].AsString.Should().Be(LiteDbClientStore.ContactClaimIndex);
     }
 }
