@@ -247,12 +247,12 @@ public abstract class DialerStoreTests<TStorage> : IAsyncLifetime
         var survey = claimed[0];
         await Store.RecordAttemptAsync(survey.Id, survey.CallUuid!, AttemptOutcomes.Answered, "NORMAL_CLEARING", ContactStatus.Done, null);
 
-        await Store.RecordResultAsync(survey.Id, survey.CallUuid!, ContactResults.Completed, new Dictionary<string, string> { ["q1"] = "5", ["q2"] = "1" }, null);
+        await Store.RecordResultAsync(survey.Id, survey.CallUuid!, ContactResults.Completed, new Dictionary<string, string> { ["q1"] = "5", ["q2"] = "1", ["How likely? (0-9) $.x"] = "7" }, null);
         await Store.RecordResultAsync(survey.Id, survey.CallUuid!, ContactResults.Transferred, new Dictionary<string, string> { ["q2"] = "3" }, "1001@default");
         await Store.RecordResultAsync(survey.Id, "another-call", ContactResults.HungUp, new Dictionary<string, string> { ["q1"] = "9" }, "1002@default");
         var stored = (await Store.GetContactAsync(survey.Id))!;
         stored.Result.Should().Be(ContactResults.Transferred);
-        stored.Answers.Should().BeEquivalentTo(new Dictionary<string, string> { ["q1"] = "5", ["q2"] = "3" });
+        stored.Answers.Should().BeEquivalentTo(new Dictionary<string, string> { ["q1"] = "5", ["q2"] = "3", ["How likely? (0-9) $.x"] = "7" });
         stored.Agent.Should().Be("1001@default");
 
         var optOut = claimed[1];
