@@ -186,6 +186,34 @@ public abstract class DialerStoreTests<TStorage> : IAsyncLifetime
     }
 
     [StoreFact]
+    public async Task A_claim_over_several_time_zones_takes_the_oldest_due_of_all_of_them()
+    {
+        await Store.SaveCampaignAsync(NewCampaign("c"));
+        await Store.AddContactsAsync("c",
+        [
+            Contact(Phone(1), "Europe/Moscow", Now.AddMinutes(-5)),
+            Contact(Phone(2), "Asia/Tbilisi", Now.AddMinutes(-10)),
+            Contact(Phone(3), "Europe/Moscow"),
+            Contact(Phone(4), "Asia/Tbilisi", Now.AddMinutes(-1)),
+            Contact(Phone(5), "Asia/Tbilisi"),
+        ]);
+
+        (await Store.ClaimDueAsync("c", EngineA, Now, 3, ["Europe/Moscow", "Asia/Tbilisi"])).Select(c => c.Phone).Should().Equal(Phone(3), Phone(5), Phone(2));
+        (await Store.ClaimDueAsync("c", EngineA, Now, 3, ["Europe/Moscow", "Asia/Tbilisi", "Europe/Moscow"])).Select(c => c.Phone).Should().Equal(Phone(1), Phone(4));
+    }
+
+    [StoreFact]
+    public async Task A_large_campaign_is_listed_and_counted_whole()
+    {
+        await CampaignWithAsync("big", 2345);
+        (await Store.ClaimDueAsync("big", EngineA, Now, 45, Utc)).Should().HaveCount(45);
+
+        (await Store.TotalsAsync("big")).Should().Be(new CampaignTotals(2345, 2300, 45, 45, 0, 0, 0, 0, 0, 0, 0));
+        (await Store.ContactsAsync("big", 2000, 1000)).Select(c => c.Phone).Should().Equal(Enumerable.Range(2000, 345).Select(Phone));
+        (await Store.PendingTimeZonesAsync("big")).Should().Equal("UTC");
+    }
+
+    [StoreFact]
     public async Task A_number_on_the_do_not_call_list_is_never_claimed_and_becomes_do_not_call()
     {
         await CampaignWithAsync("c", 4);
@@ -344,7 +372,7 @@ public sealed class LiteDbDialerStoreTests : DialerStoreTests<LiteDbStorage>
     public async Task A_claim_reads_the_claim_index()
     {
         await CampaignWithAsync("c", 3);
-        var plan = ((LiteDbClientStore)Store).ExplainClaim("c", Now, Utc);
+        var plan = ((LiteDbClientStore)Store).ExplainClaim("c", Now, "UTC");
         plan["index"]["name"].AsString.Should().Be(LiteDbClientStore.ContactClaimIndex);
     }
 }

@@ -22,13 +22,17 @@ public sealed partial class LiteDbClientStore : IDialerStore
 
     // Fields a contact's document has besides the contact's own: what its indexes are built on. Each key starts with
     // the campaign's id and a separator below every character a campaign id or status holds, so a campaign's keys
-    // are one range of the index.
+    // are one range of the index. The claim key is campaign, status, time zone, due time, order added: a claim reads
+    // one range per open time zone, only what it claims.
     private const string SeqField = "Seq";
     private const string PhoneKeyField = "PhoneKey";
     private const string OrderKeyField = "OrderKey";
     private const string ClaimKeyField = "ClaimKey";
     private const char Separator = '\u001f';
     private const string RangeEnd = "\uffff";
+
+    /// <summary>The end of a claim key: the due time and the order added (19 digits each, a separator between).</summary>
+    private const int DueAndSeqLength = 19 + 1 + 19;
 
     private ILiteCollection<OutboundCampaign> OutboundCollection => _db.GetCollection<OutboundCampaign>(OutboundCampaigns);
 
@@ -140,12 +144,29 @@ public sealed partial class LiteDbClientStore : IDialerStore
     public async Task<IReadOnlyList<string>> PendingTimeZonesAsync(string campaignId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(campaignId);
-        cancellationToken.ThrowIfCancellationRequested();
-        var zones = await ReadAsync(() => ContactCollection.Query()
-            .Where(ClaimRange(campaignId, ContactStatus.Pending, DateTimeOffset.MaxValue))
-            .Select("$." + nameof(CampaignContact.TimeZone))
-            .ToList());
-        return [.. zones.Select(z => z[nameof(CampaignContact.TimeZone)].AsString).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
+        var zones = new List<string>();
+        var prefix = ClaimPrefix(campaignId, ContactStatus.Pending);
+        var from = prefix;
+
+        // The claim index holds a campaign's pending contacts by time zone: one seek per zone finds the first contact of
+        // the next zone, however many contacts each has (each seek a short hold of the engine lock, not a scan).
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var lower = from;
+            var first = await ReadAsync(() => ContactCollection.Query()
+                .Where(BsonExpression.Create("$." + ClaimKeyField + " BETWEEN @0 AND @1", lower, prefix + RangeEnd))
+                .OrderBy("$." + ClaimKeyField)
+                .Limit(1)
+                .FirstOrDefault());
+            if (first is null) break;
+            var zone = first[nameof(CampaignContact.TimeZone)].AsString;
+            zones.Add(zone);
+            from = string.Concat(prefix, zone, Separator.ToString(), RangeEnd);
+        }
+
+        zones.Sort(StringComparer.Ordinal);
+        return zones;
     }
 
     /// <inheritdoc />
@@ -160,16 +181,20 @@ public sealed partial class LiteDbClientStore : IDialerStore
         ArgumentNullException.ThrowIfNull(openTimeZones);
         ArgumentOutOfRangeException.ThrowIfNegative(max);
         if (max == 0 || openTimeZones.Count == 0) return [];
-        var zones = new BsonArray(openTimeZones.Distinct(StringComparer.Ordinal).Select(z => new BsonValue(z)));
+        var zones = openTimeZones.Distinct(StringComparer.Ordinal).ToList();
         return await WriteAsync(() =>
         {
             var collection = ContactCollection;
             var claimed = new List<CampaignContact>(max);
             while (claimed.Count < max)
             {
-                // The due contacts, oldest first; a number on the do-not-call list is not claimed, and the next ones are read.
+                // The due contacts, oldest first: the oldest of each open zone (one range of the claim index each),
+                // merged. A number on the do-not-call list is not claimed, and the next ones are read.
                 var wanted = max - claimed.Count;
-                var due = DueQuery(collection, campaignId, now, zones, wanted).ToList();
+                var due = zones.SelectMany(zone => DueQuery(collection, campaignId, zone, now, wanted).ToList())
+                    .OrderBy(d => d[ClaimKeyField].AsString[^DueAndSeqLength..], StringComparer.Ordinal)
+                    .Take(wanted)
+                    .ToList();
                 foreach (var document in due)
                 {
                     var seq = document[SeqField].AsInt64;
@@ -253,9 +278,26 @@ public sealed partial class LiteDbClientStore : IDialerStore
     public async Task<CampaignTotals> TotalsAsync(string campaignId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(campaignId);
-        cancellationToken.ThrowIfCancellationRequested();
-        var documents = await ReadAsync(() => ContactCollection.Query().Where(CampaignRange(OrderKeyField, campaignId)).ToList());
-        return TotalsOf(documents.Select(ToContact));
+        var contacts = new List<CampaignContact>();
+        var prefix = campaignId + Separator;
+        var from = prefix;
+
+        // A page of contacts per hold of the engine lock: a call's lookup waits for one page at most.
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var lower = from;
+            var page = await ReadAsync(() => ContactCollection.Query()
+                .Where(BsonExpression.Create("$." + OrderKeyField + " BETWEEN @0 AND @1", lower, prefix + RangeEnd))
+                .OrderBy("$." + OrderKeyField)
+                .Limit(SearchPage)
+                .ToList());
+            contacts.AddRange(page.Select(ToContact));
+            if (page.Count < SearchPage) break;
+            from = string.Concat(prefix, Sortable(page[^1][SeqField].AsInt64 + 1));
+        }
+
+        return TotalsOf(contacts);
     }
 
     /// <inheritdoc />
@@ -292,17 +334,19 @@ public sealed partial class LiteDbClientStore : IDialerStore
     }
 
     /// <summary>The query plan of a claim's read (tests: it reads the claim index).</summary>
-    internal BsonDocument ExplainClaim(string campaignId, DateTimeOffset now, IEnumerable<string> openTimeZones) =>
-        Read(() => DueQuery(ContactCollection, campaignId, now, new BsonArray(openTimeZones.Select(z => new BsonValue(z))), 10).GetPlan());
+    internal BsonDocument ExplainClaim(string campaignId, DateTimeOffset now, string timeZone) =>
+        Read(() => DueQuery(ContactCollection, campaignId, timeZone, now, 10).GetPlan());
 
-    /// <summary>A claim's read: up to <paramref name="max"/> pending contacts due at <paramref name="now"/> in one of
-    /// <paramref name="zones"/>, oldest due first, from one range of the claim index.</summary>
-    private static ILiteQueryableResult<BsonDocument> DueQuery(ILiteCollection<BsonDocument> contacts, string campaignId, DateTimeOffset now, BsonArray zones, int max) =>
-        contacts.Query()
-            .Where(ClaimRange(campaignId, ContactStatus.Pending, now))
-            .Where(BsonExpression.Create("$." + nameof(CampaignContact.TimeZone) + " IN @0", zones))
+    /// <summary>A claim's read in one time zone: up to <paramref name="max"/> pending contacts due at
+    /// <paramref name="now"/>, oldest due first, as one range of the claim index.</summary>
+    private static ILiteQueryableResult<BsonDocument> DueQuery(ILiteCollection<BsonDocument> contacts, string campaignId, string timeZone, DateTimeOffset now, int max)
+    {
+        var prefix = string.Concat(ClaimPrefix(campaignId, ContactStatus.Pending), timeZone, Separator.ToString());
+        return contacts.Query()
+            .Where(BsonExpression.Create("$." + ClaimKeyField + " BETWEEN @0 AND @1", prefix, string.Concat(prefix, Sortable(now.UtcTicks), Separator.ToString(), RangeEnd)))
             .OrderBy("$." + ClaimKeyField)
             .Limit(max);
+    }
 
     /// <summary>The highest order number of a campaign's contacts (0 when it has none), under the engine lock.</summary>
     private long LastSeq(string campaignId)
@@ -320,7 +364,8 @@ public sealed partial class LiteDbClientStore : IDialerStore
         document[SeqField] = seq;
         document[PhoneKeyField] = PhoneKey(contact.CampaignId, contact.Phone);
         document[OrderKeyField] = string.Concat(contact.CampaignId, Separator.ToString(), Sortable(seq));
-        document[ClaimKeyField] = string.Concat(ClaimPrefix(contact.CampaignId, contact.Status), Sortable(DueTicks(contact.NextAttemptAt)), Separator.ToString(), Sortable(seq));
+        document[ClaimKeyField] = string.Concat(ClaimPrefix(contact.CampaignId, contact.Status), contact.TimeZone, Separator.ToString(),
+            Sortable(DueTicks(contact.NextAttemptAt)), Separator.ToString(), Sortable(seq));
         return document;
     }
 
@@ -340,14 +385,6 @@ public sealed partial class LiteDbClientStore : IDialerStore
     private static long DueTicks(DateTimeOffset? nextAttemptAt) => nextAttemptAt?.UtcTicks ?? 0;
 
     private static string Sortable(long value) => value.ToString("D19", CultureInfo.InvariantCulture);
-
-    /// <summary>The contacts of a status due at <paramref name="now"/> (or earlier), as one range of the claim index.</summary>
-    private static BsonExpression ClaimRange(string campaignId, ContactStatus status, DateTimeOffset now)
-    {
-        var prefix = ClaimPrefix(campaignId, status);
-        var upTo = now == DateTimeOffset.MaxValue ? RangeEnd : Sortable(now.UtcTicks) + Separator + RangeEnd;
-        return BsonExpression.Create("$." + ClaimKeyField + " BETWEEN @0 AND @1", prefix, prefix + upTo);
-    }
 
     /// <summary>A campaign's keys of <paramref name="field"/>, as one range of its index.</summary>
     private static BsonExpression CampaignRange(string field, string campaignId)
