@@ -76,6 +76,11 @@ internal static class Cli
               N generated calls counted by the statistics' collector into a temporary store (or both, side by side):
               what keeping the statistics costs per call, and the time of the main reports over the period.
               See docs/benchmarks.md.
+          dialer-store [--contacts N] [--batch B] [--zones Z] [--open O] [--workers W] [--store litedb|postgres|both]
+              The dialer's store alone: N contacts (default 10,000) in Z time zones (default 5), then W tasks (default
+              4; on PostgreSQL on two engines' stores) claim B at a time (default 10) from the O open zones (default 2)
+              and record each as answered until none is due: time to add, claim latency and throughput, totals, and
+              contacts claimed twice or never (exit code 1 unless both are 0). See docs/store.md, "Outgoing campaigns".
           micro [BenchmarkDotNet arguments]
               BenchmarkDotNet suite for the frame reader, EslEvent.GetHeader and the store's lookups (e.g. micro --filter '*').
         """;
@@ -105,6 +110,7 @@ internal static class Cli
                 "contexts" => ContextsCommand.Run(rest),
                 "notify" => NotifyCommand.Run(rest),
                 "report" => ReportCommand.Run(rest),
+                "dialer-store" => DialerStoreCommand.Run(rest),
 
                 "record" => Record.RecordCommand.Run(rest),
                 "micro" => Micro.MicroCommand.Run(rest.ToArray()),

@@ -207,6 +207,7 @@ public sealed partial class LiteDbClientStore : IClientStore, IStoreFile
             _interactions.DropIndex(LiteDbMapping.AtIndex);
             _tickets.EnsureIndex(LiteDbMapping.ClientIndex, "$.ClientId");
             EnsureDeskIndexes();
+            EnsureDialerIndexes();
             BuildMissingLastContacts();
             WaitLogged(LoggedLength(db));
         }

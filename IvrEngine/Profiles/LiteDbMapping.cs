@@ -26,7 +26,7 @@ internal static class LiteDbMapping
 
     /// <summary>The mapper: strings kept exactly (LiteDB's defaults trim them and turn "" into null), DateTimeOffset
     /// kept to the tick with its offset (LiteDB's default keeps UTC milliseconds only), decimal as Decimal128,
-    /// TimeSpan as ticks, dictionaries as documents, the campaign keyed by its DNIS.</summary>
+    /// TimeSpan and TimeOnly as ticks, dictionaries as documents, the campaign keyed by its DNIS.</summary>
     public static BsonMapper CreateMapper()
     {
         var mapper = new BsonMapper
@@ -36,6 +36,8 @@ internal static class LiteDbMapping
             SerializeNullValues = false,
         };
         mapper.RegisterType(FromDateTimeOffset, ToDateTimeOffset);
+        // LiteDB 5 knows no TimeOnly (a campaign's calling hours): its ticks since midnight.
+        mapper.RegisterType<TimeOnly>(static time => time.Ticks, static bson => new TimeOnly(bson.AsInt64));
         mapper.Entity<Campaign>().Id(x => x.Dnis, autoId: false);
         return mapper;
     }

@@ -45,6 +45,10 @@ public static class StoreChangeKinds
     /// <summary>A campaign or campaign card was added or changed (Id: the dialed number).</summary>
     public const string Campaign = "campaign";
 
+    /// <summary>An outgoing campaign was saved: added, changed, started, paused, resumed or stopped (Id: the campaign's
+    /// id). Every engine's dialer reads it again.</summary>
+    public const string OutboundCampaign = "outbound-campaign";
+
     /// <summary>A call's live context was written (Id: the call's Unique-ID).</summary>
     public const string Context = "context";
 
