@@ -259,7 +259,7 @@ internal static class SharedClientStores
 
     /// <summary>The shared store as one host sees it: the client store and the desk store (the same
     /// <see cref="LiteDbClientStore"/>), closed for this host when disposed.</summary>
-    private sealed class Lease(string path, LiteDbClientStore store) : IClientStore, IDeskStore, IStatisticsStore, IStoreFile
+    private sealed class Lease(string path, LiteDbClientStore store) : IClientStore, IDeskStore, IStatisticsStore, IDialerStore, IStoreFile
     {
         private int _disposed;
 
@@ -402,6 +402,54 @@ internal static class SharedClientStores
         public Task<IReadOnlyList<KeyValuePair<SliceKey, HourTotals>>> ReadPeriodAsync(string dimension, DateTimeOffset since, DateTimeOffset until,
             string? value = null, CancellationToken cancellationToken = default) =>
             Timed("ReadPeriod", Stopwatch.GetTimestamp(), store.ReadPeriodAsync(dimension, since, until, value, cancellationToken));
+
+        public Task<OutboundCampaign> SaveCampaignAsync(OutboundCampaign campaign, CancellationToken cancellationToken = default) =>
+            Timed("SaveCampaign", Stopwatch.GetTimestamp(), store.SaveCampaignAsync(campaign, cancellationToken));
+
+        public Task<OutboundCampaign?> GetCampaignAsync(string id, CancellationToken cancellationToken = default) =>
+            Timed("GetCampaign", Stopwatch.GetTimestamp(), store.GetCampaignAsync(id, cancellationToken));
+
+        public Task<IReadOnlyList<OutboundCampaign>> ListCampaignsAsync(CancellationToken cancellationToken = default) =>
+            Timed("ListCampaigns", Stopwatch.GetTimestamp(), store.ListCampaignsAsync(cancellationToken));
+
+        public Task<int> AddContactsAsync(string campaignId, IReadOnlyCollection<CampaignContact> contacts, CancellationToken cancellationToken = default) =>
+            Timed("AddContacts", Stopwatch.GetTimestamp(), store.AddContactsAsync(campaignId, contacts, cancellationToken));
+
+        public Task<IReadOnlyList<CampaignContact>> ContactsAsync(string campaignId, int skip, int take, CancellationToken cancellationToken = default) =>
+            Timed("Contacts", Stopwatch.GetTimestamp(), store.ContactsAsync(campaignId, skip, take, cancellationToken));
+
+        public Task<CampaignContact?> GetContactAsync(Guid id, CancellationToken cancellationToken = default) =>
+            Timed("GetContact", Stopwatch.GetTimestamp(), store.GetContactAsync(id, cancellationToken));
+
+        public Task<IReadOnlyList<string>> PendingTimeZonesAsync(string campaignId, CancellationToken cancellationToken = default) =>
+            Timed("PendingTimeZones", Stopwatch.GetTimestamp(), store.PendingTimeZonesAsync(campaignId, cancellationToken));
+
+        public Task<IReadOnlyList<CampaignContact>> ClaimDueAsync(string campaignId, string engine, DateTimeOffset now, int max, IReadOnlyCollection<string> openTimeZones,
+            CancellationToken cancellationToken = default) =>
+            Timed("ClaimDue", Stopwatch.GetTimestamp(), store.ClaimDueAsync(campaignId, engine, now, max, openTimeZones, cancellationToken));
+
+        public Task<bool> RecordAttemptAsync(Guid contactId, string callUuid, string outcome, string? hangupCause, ContactStatus status, DateTimeOffset? nextAttemptAt,
+            CancellationToken cancellationToken = default) =>
+            Timed("RecordAttempt", Stopwatch.GetTimestamp(), store.RecordAttemptAsync(contactId, callUuid, outcome, hangupCause, status, nextAttemptAt, cancellationToken));
+
+        public Task RecordResultAsync(Guid contactId, string callUuid, string result, IReadOnlyDictionary<string, string> answers, string? agent,
+            CancellationToken cancellationToken = default) =>
+            Timed("RecordResult", Stopwatch.GetTimestamp(), store.RecordResultAsync(contactId, callUuid, result, answers, agent, cancellationToken));
+
+        public Task<IReadOnlyList<CampaignContact>> DialingAsync(string engine, CancellationToken cancellationToken = default) =>
+            Timed("Dialing", Stopwatch.GetTimestamp(), store.DialingAsync(engine, cancellationToken));
+
+        public Task<CampaignTotals> TotalsAsync(string campaignId, CancellationToken cancellationToken = default) =>
+            Timed("Totals", Stopwatch.GetTimestamp(), store.TotalsAsync(campaignId, cancellationToken));
+
+        public Task AddDoNotCallAsync(DoNotCallEntry entry, CancellationToken cancellationToken = default) =>
+            Timed("AddDoNotCall", Stopwatch.GetTimestamp(), store.AddDoNotCallAsync(entry, cancellationToken));
+
+        public Task<bool> RemoveDoNotCallAsync(string phone, CancellationToken cancellationToken = default) =>
+            Timed("RemoveDoNotCall", Stopwatch.GetTimestamp(), store.RemoveDoNotCallAsync(phone, cancellationToken));
+
+        public Task<DoNotCallEntry?> FindDoNotCallAsync(string phone, CancellationToken cancellationToken = default) =>
+            Timed("FindDoNotCall", Stopwatch.GetTimestamp(), store.FindDoNotCallAsync(phone, cancellationToken));
 
         public void Dispose()
         {

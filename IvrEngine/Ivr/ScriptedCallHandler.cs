@@ -32,8 +32,7 @@ public sealed partial class ScriptedCallHandler(
     TimeProvider time,
     RoutingRules? routing = null,
     ICallContextSink? contexts = null,
-    StatisticsCollector? statistics = null,
-    IDialerStore? dialer = null)
+    StatisticsCollector? statistics = null)
 {
     /// <summary>Variables whose names start so are a survey's answers, stored on the dialed contact (without it).</summary>
     public const string AnswerPrefix = "answer_";
@@ -153,11 +152,11 @@ public sealed partial class ScriptedCallHandler(
     }
 
     /// <summary>What a dialed contact's answered call ended as, on the contact: completed, transferred, hung up, or
-    /// opted out (the flow set <see cref="OptOutVariable"/>; the number then goes on the do-not-call list), with the
+    /// opted out (the flow set <see cref="OptOutVariable"/>; the store then puts the number on the do-not-call list), with the
     /// survey's answers (<see cref="AnswerPrefix"/> variables) and the agent it was transferred to.</summary>
     private async Task RecordDialedAsync(DialedCall call, ScriptedCallResult result)
     {
-        if (dialer is null) return;
+        if (store is not IDialerStore dialer) return;
         var variables = result.Run?.MaskedVariables ?? new Dictionary<string, string>();
         var answers = variables.Where(kv => kv.Key.StartsWith(AnswerPrefix, StringComparison.Ordinal) && kv.Key.Length > AnswerPrefix.Length)
             .ToDictionary(kv => kv.Key[AnswerPrefix.Length..], kv => kv.Value, StringComparer.Ordinal);
@@ -171,7 +170,7 @@ public sealed partial class ScriptedCallHandler(
         var transfer = result.Run?.Transfer;
         try
         {
-            if (optedOut) await dialer.AddDoNotCallAsync(new DoNotCallEntry(call.Ani, $"opted out on a call of campaign {call.Campaign}", time.GetUtcNow()), CancellationToken.None);
+            // An opted-out result puts the contact's number on the do-not-call list, in the store's same write.
             await dialer.RecordResultAsync(call.Contact, call.Uuid, outcome, answers, transfer is { Kind: TransferKind.Agent } ? transfer.Target : null, CancellationToken.None);
         }
 #pragma warning disable CA1031 // A store failure must not take the call down with it; it is logged.
