@@ -55,7 +55,7 @@ public static partial class EngineCli
     /// <summary>Exit code: the command line or the configuration is wrong (the engine uses it for a refused start too).</summary>
     public const int UsageError = 2;
 
-    private static readonly HashSet<string> CommandWords = new(StringComparer.Ordinal) { "import", "export", "validate", "simulate", "report", "users", "tokens", "migrate", "store-burst", "help", "--help", "-h", "-?", "--version" };
+    private static readonly HashSet<string> CommandWords = new(StringComparer.Ordinal) { "import", "export", "validate", "simulate", "report", "users", "tokens", "migrate", "campaign", "dnc", "store-burst", "help", "--help", "-h", "-?", "--version" };
 
     /// <summary>Words that need no configuration: they print and exit.</summary>
     private static readonly HashSet<string> PrintingWords = new(StringComparer.Ordinal) { "help", "--help", "-h", "-?", "--version", "store-burst" };
