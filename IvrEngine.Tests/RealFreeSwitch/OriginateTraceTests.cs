@@ -48,7 +48,14 @@ public sealed class OriginateTraceTests
                 busy = RejectWhenRingingAsync(lab);
             }
 
-            var job = await lab.FreeSwitch.Client.BackgroundApiAsync(command).WaitAsync(RealLab.Patience);
+            var placing = lab.FreeSwitch.Client.BackgroundApiAsync(command);
+            if (scenario == OriginateScenario.KilledWhileRinging)
+            {
+                await lab.Events.WaitAsync(e => e.UniqueId == uuid && e.EventName == "CHANNEL_PROGRESS", RealLab.Patience, "ringing");
+                await lab.FreeSwitch.ApiAsync($"uuid_kill {uuid}");
+            }
+
+            var job = await placing.WaitAsync(RealLab.Patience);
             await busy;
             var created = lab.Events.Snapshot().Any(e => e.UniqueId == uuid && e.EventName == "CHANNEL_CREATE");
             if (created)
@@ -75,6 +82,7 @@ public sealed class OriginateTraceTests
             await File.WriteAllTextAsync(Path.Combine(artifacts, scenario + ".raw.txt"), OriginateTrace.Raw(events, connect));
         }
 
+        (await lab.FreeSwitch.Client.ApiAsync("originate user/1001")).Body.Should().Be(OriginateTrace.UsageReply);
         failures.Should().BeEmpty("FreeSWITCH 1.10.12 did what RealFreeSwitch/Agreement/Originate*.txt say when they were recorded");
     }
 
