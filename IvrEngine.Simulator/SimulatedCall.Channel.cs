@@ -183,6 +183,10 @@ public sealed partial class SimulatedCall
             lock (_sync)
             {
                 hung = _hungUp;
+
+                // The socket went and left the channel up (no resume: FreeSWITCH keeps it in the socket application):
+                // a later hangup (the caller's, a uuid_kill) finishes it from InitiateHangup.
+                _loopDone = !hung;
             }
 
             if (hung)
@@ -1256,6 +1260,7 @@ public sealed partial class SimulatedCall
     private void InitiateHangup(string cause, string? by)
     {
         EslEvent ev;
+        bool finishHere;
         lock (_sync)
         {
             if (_hungUp)
@@ -1273,9 +1278,15 @@ public sealed partial class SimulatedCall
             // goes from CS_HANGUP to CS_REPORTING (its CHANNEL_HANGUP and the events up to CS_HANGUP show neither).
             ev = NewChannelEvent("CHANNEL_HANGUP", "switch_channel.c", "switch_channel_perform_hangup", 3445, true);
             _appCts?.Cancel();
+            finishHere = _loopDone;
         }
 
         Emit(ev);
+        if (finishHere)
+        {
+            _ = FinishHangupAsync();
+        }
+
         _channelEnded.TrySetResult();
         if (!_async)
         {

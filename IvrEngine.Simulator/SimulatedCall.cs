@@ -89,6 +89,7 @@ public sealed partial class SimulatedCall
     private bool _parked;
     private bool _suppressEvents;
     private bool _quietSocket;
+    private bool _loopDone;
     private int _linger; // 0 = none, -1 = forever, N = seconds
     private bool _exitRequested;
     private string? _hangupCause;
@@ -361,31 +362,8 @@ public sealed partial class SimulatedCall
             }
         }
 
-        HangUpIfNothingFollows();
         _signal.Release();
         Connection.Abort();
-    }
-
-    /// <summary>An originated leg's extension is its one application (originate's <c>&amp;socket(...)</c>): when the socket
-    /// goes and the engine did not send the call elsewhere, the application returns, nothing follows, and FreeSWITCH
-    /// hangs up (NORMAL_CLEARING). An incoming call's dialplan goes on instead.</summary>
-    private void HangUpIfNothingFollows()
-    {
-        if (_leg is null)
-        {
-            return;
-        }
-
-        bool hangUp;
-        lock (_sync)
-        {
-            hangUp = _connected && !_hungUp && _transferredTo is null;
-        }
-
-        if (hangUp)
-        {
-            InitiateHangup("NORMAL_CLEARING", "dialplan");
-        }
     }
 
     private async Task HandleCommandAsync(ParsedCommand cmd)
@@ -674,12 +652,6 @@ public sealed partial class SimulatedCall
 
     private void OnClosed()
     {
-        lock (_sync)
-        {
-            _socketGone = true;
-        }
-
-        HangUpIfNothingFollows();
         CallRecord record;
         lock (_sync)
         {

@@ -32,6 +32,10 @@ public enum OriginateScenario
 
     /// <summary>user/1002 rings and the leg is killed (uuid_kill) before it answers, as a dialer that stops does.</summary>
     KilledWhileRinging,
+
+    /// <summary>As <see cref="Answered"/>, but the socket's peer sends <c>exit</c> instead of a hangup: the channel stays
+    /// in the socket application (nothing resumes it) until the contact hangs up.</summary>
+    AnsweredSocketExits,
 }
 
 /// <summary>A normalised view of one originate: the job's reply, the events of the originated channel on an inbound
@@ -80,7 +84,7 @@ public static partial class OriginateTrace
     {
         var (endpoint, timeout) = scenario switch
         {
-            OriginateScenario.Answered or OriginateScenario.AnsweredUnquoted => ("user/1001", 20),
+            OriginateScenario.Answered or OriginateScenario.AnsweredUnquoted or OriginateScenario.AnsweredSocketExits => ("user/1001", 20),
             OriginateScenario.Busy => ("user/1002", 20),
             OriginateScenario.NoAnswer => ("user/1002", 3),
             OriginateScenario.KilledWhileRinging => ("user/1002", 20),

@@ -26,20 +26,31 @@ public sealed class OriginateTraceTests
         }, nameof(OriginateTraceTests));
 
         var connects = new List<ChannelData>();
+        var current = (int)OriginateScenario.Answered; // the scenario the socket serves (read on the listener's thread)
+        var exited = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var listener = new EslOutboundListener(new IPEndPoint(IPAddress.Loopback, port), async (session, ct) =>
         {
             var channel = await session.ConnectAsync(ct);
             lock (connects) connects.Add(channel);
             await session.MyEventsAsync(cancellationToken: ct);
 
-            // The contact listened and hangs up: the engine's side ends it here.
-            await session.HangupAsync(cancellationToken: ct);
+            // The contact listened; the engine's side ends it here, by a hangup or by letting the socket go.
+            if (Volatile.Read(ref current) == (int)OriginateScenario.AnsweredSocketExits)
+            {
+                await session.ExitAsync(ct);
+                exited.TrySetResult();
+            }
+            else
+            {
+                await session.HangupAsync(cancellationToken: ct);
+            }
         });
         listener.Start();
 
         var failures = new List<string>();
         foreach (var scenario in Enum.GetValues<OriginateScenario>())
         {
+            Volatile.Write(ref current, (int)scenario);
             var uuid = Guid.NewGuid().ToString();
             var command = OriginateTrace.Command(scenario, uuid, port);
             Task busy = Task.CompletedTask;
@@ -57,6 +68,15 @@ public sealed class OriginateTraceTests
 
             var job = await placing.WaitAsync(RealLab.Patience);
             await busy;
+            if (scenario == OriginateScenario.AnsweredSocketExits)
+            {
+                // The socket let the call go: the channel stays in the socket application (no resume) until the contact
+                // hangs up.
+                await exited.Task.WaitAsync(RealLab.Patience);
+                await lab.Agents!.UseAsync("1001", lab.FreeSwitch.SipPort);
+                await lab.Agents.CommandAsync("hangup");
+            }
+
             var created = lab.Events.Snapshot().Any(e => e.UniqueId == uuid && e.EventName == "CHANNEL_CREATE");
             if (created)
             {

@@ -23,13 +23,23 @@ public sealed class SimulatorOriginateTests
     [InlineData(OriginateScenario.UnknownUser)]
     [InlineData(OriginateScenario.BadDialString)]
     [InlineData(OriginateScenario.KilledWhileRinging)]
+    [InlineData(OriginateScenario.AnsweredSocketExits)]
     public async Task The_simulator_originates_as_FreeSWITCH_did(OriginateScenario scenario)
     {
         var reference = OriginateTrace.Parse(await File.ReadAllTextAsync(OriginateTrace.ReferencePath(scenario)));
+        var exited = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var lab = await OriginateLab.StartAsync(async (session, ct) =>
         {
             await session.MyEventsAsync(cancellationToken: ct);
-            await session.HangupAsync(cancellationToken: ct);
+            if (scenario == OriginateScenario.AnsweredSocketExits)
+            {
+                await session.ExitAsync(ct);
+                exited.TrySetResult();
+            }
+            else
+            {
+                await session.HangupAsync(cancellationToken: ct);
+            }
         });
         lab.Simulator.SetContact("1001", SimulatedContact.Answering());
         lab.Simulator.SetContact("1002", scenario == OriginateScenario.Busy ? SimulatedContact.Busy() : SimulatedContact.NeverAnswering);
@@ -52,6 +62,12 @@ public sealed class SimulatorOriginateTests
         }
 
         var result = await job.WaitAsync(Patience);
+        if (scenario == OriginateScenario.AnsweredSocketExits)
+        {
+            await exited.Task.WaitAsync(Patience);
+            await (await lab.Simulator.AnsweredCallAsync(uuid)).HangUpAsync();
+        }
+
         if (reference.Any(b => b.Name == "CHANNEL_DESTROY"))
         {
             await lab.Events.WaitAsync(e => e.UniqueId == uuid && e.EventName == "CHANNEL_DESTROY", Patience, "the channel's end");
@@ -117,19 +133,31 @@ public sealed class SimulatorOriginateTests
     }
 
     [Fact]
-    public async Task An_answered_leg_hangs_up_when_the_engine_lets_its_socket_go_without_sending_it_elsewhere()
+    public async Task An_answered_leg_stays_up_when_the_engine_lets_its_socket_go_until_the_contact_hangs_up()
     {
-        await using var lab = await OriginateLab.StartAsync(async (session, ct) => await session.ExitAsync(ct));
+        var exited = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var lab = await OriginateLab.StartAsync(async (session, ct) =>
+        {
+            await session.ExitAsync(ct);
+            exited.TrySetResult();
+        });
         lab.Simulator.SetContact("1001", SimulatedContact.Answering());
         var uuid = Guid.NewGuid().ToString();
 
         await lab.Client.BackgroundApiAsync($"originate {{origination_uuid={uuid}}}user/1001 '&socket(127.0.0.1:{lab.SocketPort} async full)'")
             .WaitAsync(Patience);
+        var call = await lab.Simulator.AnsweredCallAsync(uuid).WaitAsync(Patience);
+        await exited.Task.WaitAsync(Patience);
+        await call.Completion.WaitAsync(Patience);
 
-        var end = await lab.Events.WaitAsync(e => e.UniqueId == uuid && e.EventName == "CHANNEL_HANGUP_COMPLETE", Patience, "the hangup");
-        end["Hangup-Cause"].Should().Be("NORMAL_CLEARING", "originate's &socket is the leg's only application: nothing follows it");
-        var record = await (await lab.Simulator.AnsweredCallAsync(uuid)).Completion.WaitAsync(Patience);
-        record.HangupBy.Should().Be("dialplan");
+        (await lab.Client.ApiAsync($"uuid_exists {uuid}").WaitAsync(Patience)).Body.Should().Be("true",
+            "without resume FreeSWITCH keeps the channel in the socket application (OriginateAnsweredSocketExits.txt)");
+        lab.Events.Snapshot().Should().NotContain(e => e.UniqueId == uuid && e.EventName == "CHANNEL_HANGUP");
+
+        await call.HangUpAsync();
+        var end = await lab.Events.WaitAsync(e => e.UniqueId == uuid && e.EventName == "CHANNEL_DESTROY", Patience, "the channel's end");
+        end["Hangup-Cause"].Should().Be("NORMAL_CLEARING");
+        (await lab.Client.ApiAsync($"uuid_exists {uuid}").WaitAsync(Patience)).Body.Should().Be("false");
     }
 
     [Theory]
