@@ -13,6 +13,11 @@ public sealed partial class FreeSwitchSimulator
 
     private readonly ConcurrentDictionary<string, SimulatedContact> _contacts = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, TaskCompletionSource<SimulatedCall>> _answered = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, int> _dialed = new(StringComparer.Ordinal);
+
+    /// <summary>How many originates reached each user/ number so far (whatever became of them): the switch's own count,
+    /// for a test or benchmark that must find no contact dialed twice.</summary>
+    public IReadOnlyDictionary<string, int> DialedNumbers => new Dictionary<string, int>(_dialed, StringComparer.Ordinal);
 
     /// <summary>How <c>user/<paramref name="user"/></c> behaves when the simulator originates a call to it.</summary>
     public void SetContact(string user, SimulatedContact contact)
@@ -85,6 +90,7 @@ public sealed partial class FreeSwitchSimulator
             user = user[..at];
         }
 
+        _dialed.AddOrUpdate(user, 1, (_, n) => n + 1);
         var contact = _contacts.TryGetValue(user, out var c) ? c : Options.Contacts?.Invoke(user);
         if (contact is null)
         {

@@ -181,6 +181,7 @@ public sealed class SimulatorOriginateTests
         hangup["Hangup-Cause"].Should().Be(cause);
         hangup.GetVariable("hangup_cause").Should().Be(cause);
         lab.Connects.Should().BeEmpty("no call was answered, so nothing connected to the socket");
+        lab.Simulator.DialedNumbers.Should().Equal(new Dictionary<string, int> { [contact] = 1 });
         lab.Simulator.LiveCalls.Should().BeEmpty();
     }
 
