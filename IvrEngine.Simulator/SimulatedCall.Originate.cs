@@ -70,12 +70,6 @@ public sealed partial class SimulatedCall
             "CS_NONE", "0"));
         EmitToListeners(NewChannelEvent("CHANNEL_CREATE", "switch_core_state_machine.c", "switch_core_session_run", 626, true, "CS_INIT", "1"));
         EmitToListeners(NewChannelEvent("CHANNEL_ORIGINATE", "switch_core_state_machine.c", "switch_core_session_run", 632, true, "CS_INIT", "1"));
-        EmitToListeners(NewChannelEvent("CHANNEL_PROGRESS", "switch_channel.c", "switch_channel_perform_mark_ring_ready_value", 3505, true));
-        lock (_sync)
-        {
-            _callState = "RINGING";
-        }
-
         var ringFor = contact.Behaviour == ContactBehaviour.NeverAnswers ? timeout : contact.RingFor;
         string? cause = null;
         if (ringFor >= timeout)
@@ -84,7 +78,15 @@ public sealed partial class SimulatedCall
             cause = "NO_ANSWER";
         }
 
+        // The ringing counts from CHANNEL_PROGRESS: the timer starts before the event leaves, so a peer that reacts to
+        // it by moving the clock on (a test's fake time) cannot move it before the timer exists.
         var rang = Task.Delay(ringFor, Time);
+        EmitToListeners(NewChannelEvent("CHANNEL_PROGRESS", "switch_channel.c", "switch_channel_perform_mark_ring_ready_value", 3505, true));
+        lock (_sync)
+        {
+            _callState = "RINGING";
+        }
+
         if (await Task.WhenAny(rang, _channelEnded.Task).ConfigureAwait(false) != rang)
         {
             // Killed while ringing (uuid_kill): the hangup is out already.
