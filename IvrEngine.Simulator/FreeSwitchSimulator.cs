@@ -129,7 +129,8 @@ public sealed partial class FreeSwitchSimulator : IAsyncDisposable
 
         foreach (var c in _calls.Values)
         {
-            c.Connection.Abort();
+            // An originated leg that still rings has no socket yet.
+            c.Connection?.Abort();
         }
     }
 
@@ -664,10 +665,21 @@ public sealed partial class FreeSwitchSimulator : IAsyncDisposable
         return r.ToString();
     }
 
-    /// <summary>Builds and publishes the BACKGROUND_JOB event of a bgapi.</summary>
-    internal void RunBackgroundJob(string jobUuid, string command, string arg, string? ownerUuid, EslConnection owner)
+    /// <summary>Runs a bgapi's command and publishes its BACKGROUND_JOB (mod_commands' bgapi_exec); an originate's job
+    /// comes when the call was answered or failed, and what the channel does next follows it.</summary>
+    internal async Task RunBackgroundJobAsync(string jobUuid, string command, string arg, string? ownerUuid, EslConnection owner)
     {
-        string result = ExecuteApi(command, arg);
+        string result;
+        Func<Task>? after = null;
+        if (command == "originate")
+        {
+            (result, after) = await OriginateAsync(arg).ConfigureAwait(false);
+        }
+        else
+        {
+            result = ExecuteApi(command, arg);
+        }
+
         var ev = new EslEvent("BACKGROUND_JOB", 20) { JobOwner = owner };
         ev.Add("Event-Name", "BACKGROUND_JOB");
         AddCoreHeaders(ev, "mod_event_socket.c", "api_exec", 1572);
@@ -685,19 +697,38 @@ public sealed partial class FreeSwitchSimulator : IAsyncDisposable
 
         ev.Body = result;
         Publish(ev, owner);
+        if (after is not null)
+        {
+            await after().ConfigureAwait(false);
+        }
     }
 
-    /// <summary>Handles <c>api</c> and <c>bgapi</c>; returns true if the line was one of them.</summary>
-    internal bool HandleApi(EslConnection conn, ParsedCommand cmd, string? ownerUuid)
+    /// <summary>Handles <c>api</c> and <c>bgapi</c>; returns true if the line was one of them. An <c>api</c> holds the
+    /// connection until its command is done (an originate until the call was answered or failed), as FreeSWITCH does.</summary>
+    internal async Task<bool> HandleApiAsync(EslConnection conn, ParsedCommand cmd, string? ownerUuid)
     {
         string verb = FirstWord(cmd.Line, out string rest);
         if (verb == "api")
         {
             string c = FirstWord(rest.Trim(), out string arg);
-            string output = ExecuteApi(c, arg.Trim());
+            string output;
+            Func<Task>? after = null;
+            if (c == "originate")
+            {
+                (output, after) = await OriginateAsync(arg.Trim()).ConfigureAwait(false);
+            }
+            else
+            {
+                output = ExecuteApi(c, arg.Trim());
+            }
 
             // mod_event_socket answers an api command that printed nothing with this text.
             conn.Send(Wire.ApiResponse(output.Length > 0 ? output : "-ERR no reply\n"));
+            if (after is not null)
+            {
+                _ = Task.Run(after);
+            }
+
             return true;
         }
 
@@ -706,7 +737,7 @@ public sealed partial class FreeSwitchSimulator : IAsyncDisposable
             string c = FirstWord(rest.Trim(), out string arg);
             string job = cmd.Headers.TryGetValue("Job-UUID", out var j) && j.Length > 0 ? j : Guid.NewGuid().ToString();
             conn.Send(Wire.CommandReply("+OK Job-UUID: " + job, "Job-UUID", job));
-            _ = Task.Run(() => RunBackgroundJob(job, c, arg.Trim(), ownerUuid, conn));
+            _ = Task.Run(() => RunBackgroundJobAsync(job, c, arg.Trim(), ownerUuid, conn));
             return true;
         }
 

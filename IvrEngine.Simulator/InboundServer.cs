@@ -240,7 +240,7 @@ public sealed class InboundServer : IAsyncDisposable
                 continue;
             }
 
-            if (_sim.HandleApi(conn, cmd, null))
+            if (await _sim.HandleApiAsync(conn, cmd, null).ConfigureAwait(false))
             {
                 continue;
             }

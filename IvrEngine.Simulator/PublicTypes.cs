@@ -63,6 +63,11 @@ public sealed record SimulatorOptions
     /// <summary>mod_callcenter's agents (e.g. "1001@default"), all Available and Waiting at start, for
     /// <c>callcenter_config agent list</c> and <c>agent set status</c>.</summary>
     public IReadOnlyList<string> CallcenterAgents { get; init; } = [];
+
+    /// <summary>The users <c>originate ... user/&lt;number&gt;</c> can reach and how each behaves, for those not set with
+    /// <see cref="FreeSwitchSimulator.SetContact"/> (e.g. a benchmark's thousands); null, or null for a number: the
+    /// directory does not know the user (SUBSCRIBER_ABSENT).</summary>
+    public Func<string, SimulatedContact?>? Contacts { get; init; }
 }
 
 /// <summary>An application the dialplan runs, with its argument (<see cref="SimulatorOptions.Dialplan"/>).</summary>
@@ -187,4 +192,59 @@ public sealed record CallRecord
     public bool DialplanContinued { get; init; }
 
     public IReadOnlyList<string> ProtocolErrors { get; init; } = [];
+}
+
+/// <summary>What a dialed user does when the simulator originates a call to it (<c>originate ... user/&lt;number&gt;</c>).</summary>
+public enum ContactBehaviour
+{
+    /// <summary>Rings for <see cref="SimulatedContact.RingFor"/>, answers (unless originate_timeout ends the ringing first),
+    /// and the answered leg runs the originate's <c>&amp;socket</c> with <see cref="SimulatedContact.Script"/> as the person
+    /// who picked up.</summary>
+    Answers,
+
+    /// <summary>Rings for <see cref="SimulatedContact.RingFor"/>, then turns the call down: USER_BUSY (a phone's 486).</summary>
+    Busy,
+
+    /// <summary>Rings until originate_timeout: NO_ANSWER.</summary>
+    NeverAnswers,
+
+    /// <summary>In the directory, but no phone registered: USER_NOT_REGISTERED, no channel.</summary>
+    NotRegistered,
+
+    /// <summary>Rings for <see cref="SimulatedContact.RingFor"/>, then the call fails with <see cref="SimulatedContact.Cause"/>.</summary>
+    Fails,
+}
+
+/// <summary>A user the simulator can originate calls to, and how it behaves (<see cref="FreeSwitchSimulator.SetContact"/>,
+/// <see cref="SimulatorOptions.Contacts"/>).</summary>
+public sealed record SimulatedContact
+{
+    public ContactBehaviour Behaviour { get; init; } = ContactBehaviour.Answers;
+
+    /// <summary>How long the phone rings (CHANNEL_PROGRESS) before it answers, turns the call down or fails.</summary>
+    public TimeSpan RingFor { get; init; }
+
+    /// <summary>The hangup cause of <see cref="ContactBehaviour.Fails"/> (e.g. CALL_REJECTED, NORMAL_TEMPORARY_FAILURE).</summary>
+    public string Cause { get; init; } = "NORMAL_TEMPORARY_FAILURE";
+
+    /// <summary>What the person who answered does: keys, silence, hangup, as for an incoming caller. Its Ani, Dnis,
+    /// CallerName and Uuid are not used: the originate sets who calls whom and the channel's uuid.</summary>
+    public CallerScript Script { get; init; } = new();
+
+    /// <summary>Answers after <paramref name="ringFor"/>; <paramref name="script"/> then plays the person who picked up.</summary>
+    public static SimulatedContact Answering(TimeSpan ringFor = default, CallerScript? script = null) =>
+        new() { RingFor = ringFor, Script = script ?? new CallerScript() };
+
+    /// <summary>Rings for <paramref name="ringFor"/>, then busy.</summary>
+    public static SimulatedContact Busy(TimeSpan ringFor = default) => new() { Behaviour = ContactBehaviour.Busy, RingFor = ringFor };
+
+    /// <summary>Never answers.</summary>
+    public static SimulatedContact NeverAnswering { get; } = new() { Behaviour = ContactBehaviour.NeverAnswers };
+
+    /// <summary>Not registered.</summary>
+    public static SimulatedContact NotRegistered { get; } = new() { Behaviour = ContactBehaviour.NotRegistered };
+
+    /// <summary>Rings for <paramref name="ringFor"/>, then fails with <paramref name="cause"/>.</summary>
+    public static SimulatedContact Failing(string cause, TimeSpan ringFor = default) =>
+        new() { Behaviour = ContactBehaviour.Fails, Cause = cause, RingFor = ringFor };
 }

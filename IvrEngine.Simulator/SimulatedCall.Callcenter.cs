@@ -47,7 +47,7 @@ public sealed partial class SimulatedCall
         offering.Add("CC-Member-UUID", member.MemberUuid);
         offering.Add("CC-Member-Session-UUID", Uuid);
         AddMemberCallerId(offering);
-        offering.Add("CC-Member-DNIS", _script.Dnis);
+        offering.Add("CC-Member-DNIS", _dnis);
         Emit(offering);
 
         if (!answer)
@@ -84,7 +84,7 @@ public sealed partial class SimulatedCall
         start.Add("CC-Member-UUID", member.MemberUuid);
         start.Add("CC-Member-Session-UUID", Uuid);
         AddMemberCallerId(start);
-        start.Add("CC-Member-DNIS", _script.Dnis);
+        start.Add("CC-Member-DNIS", _dnis);
         Emit(start);
         EmitAgentState(agent, "In a queue call");
         return leg;
@@ -258,8 +258,8 @@ public sealed partial class SimulatedCall
     /// <summary>mod_callcenter names the caller by number, and by name when the channel has one.</summary>
     private void AddMemberCallerId(EslEvent ev)
     {
-        if (!string.IsNullOrEmpty(_script.CallerName)) ev.Add("CC-Member-CID-Name", _script.CallerName);
-        ev.Add("CC-Member-CID-Number", _script.Ani);
+        if (!string.IsNullOrEmpty(_callerName)) ev.Add("CC-Member-CID-Name", _callerName);
+        ev.Add("CC-Member-CID-Number", _callerNumber);
     }
 
     private static string Seconds(DateTimeOffset at) => at.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);

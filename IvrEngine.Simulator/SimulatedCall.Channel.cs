@@ -21,19 +21,19 @@ public sealed partial class SimulatedCall
             }
         }
 
-        A("Direction", "inbound");
-        A("Logical-Direction", "inbound");
+        A("Direction", _direction);
+        A("Logical-Direction", _direction);
         A("Dialplan", _dialplanName);
-        A("Caller-ID-Name", _script.CallerName);
-        A("Caller-ID-Number", _script.Ani);
-        A("Orig-Caller-ID-Name", _script.CallerName);
-        A("Orig-Caller-ID-Number", _script.Ani);
-        A("Callee-ID-Name", "Outbound Call");
-        A("Callee-ID-Number", _sim.Options.Context);
-        A("ANI", _script.Ani);
+        A("Caller-ID-Name", _callerName);
+        A("Caller-ID-Number", _callerNumber);
+        A("Orig-Caller-ID-Name", _origCallerName);
+        A("Orig-Caller-ID-Number", _origCallerNumber);
+        A("Callee-ID-Name", _calleeName);
+        A("Callee-ID-Number", _calleeNumber);
+        A("ANI", _ani);
         A("Destination-Number", _destination);
         A("Unique-ID", Uuid);
-        A("Source", "mod_loopback");
+        A("Source", _source);
         A("Transfer-Source", _transferSource);
         A("Context", _context);
         A("RDNIS", _rdnis);
@@ -63,9 +63,9 @@ public sealed partial class SimulatedCall
         ev.Add("Channel-State-Number", stateNumber);
         ev.Add("Channel-Name", _channelName);
         ev.Add("Unique-ID", Uuid);
-        ev.Add("Call-Direction", "inbound");
-        ev.Add("Presence-Call-Direction", "inbound");
-        ev.Add("Channel-HIT-Dialplan", "true");
+        ev.Add("Call-Direction", _direction);
+        ev.Add("Presence-Call-Direction", _direction);
+        ev.Add("Channel-HIT-Dialplan", _hitDialplan ? "true" : "false");
         ev.Add("Channel-Call-UUID", Uuid);
         ev.Add("Answer-State", _answerState);
         if (_hangupCause is not null)
@@ -73,12 +73,12 @@ public sealed partial class SimulatedCall
             ev.Add("Hangup-Cause", _hangupCause);
         }
 
-        ev.Add("Channel-Read-Codec-Name", "L16");
+        ev.Add("Channel-Read-Codec-Name", _codec);
         ev.Add("Channel-Read-Codec-Rate", "8000");
-        ev.Add("Channel-Read-Codec-Bit-Rate", "128000");
-        ev.Add("Channel-Write-Codec-Name", "L16");
+        ev.Add("Channel-Read-Codec-Bit-Rate", _codecBitRate);
+        ev.Add("Channel-Write-Codec-Name", _codec);
         ev.Add("Channel-Write-Codec-Rate", "8000");
-        ev.Add("Channel-Write-Codec-Bit-Rate", "128000");
+        ev.Add("Channel-Write-Codec-Bit-Rate", _codecBitRate);
     }
 
     /// <summary>Builds a channel event: core headers, basic channel data, the Caller-* profile and optionally every variable.</summary>
@@ -100,7 +100,7 @@ public sealed partial class SimulatedCall
                 ev.Add("Hangup-Cause", leadingHangupCause);
             }
 
-            AddBasicData(ev, state ?? "CS_EXECUTE", stateNumber ?? (_hungUp ? "10" : _stateNumberOverride ?? "4"), callState);
+            AddBasicData(ev, state ?? _stateName, stateNumber ?? (_hungUp ? "10" : _stateNumberOverride ?? "4"), callState);
             ev.AddRange(_profileCache ??= Profile("Caller-"));
             if (withVariables)
             {
@@ -125,8 +125,8 @@ public sealed partial class SimulatedCall
             ev.AddRange(_vars.Prefixed());
             ev.Add("Content-Type", "command/reply");
             ev.Add("Reply-Text", "+OK\n");
-            ev.Add("Socket-Mode", _sim.Options.AsyncMode ? "async" : "static");
-            ev.Add("Control", "full");
+            ev.Add("Socket-Mode", _async ? "async" : "static");
+            ev.Add("Control", _fullControl ? "full" : "single-channel");
         }
 
         var b = Wire.Buffer();
@@ -142,7 +142,15 @@ public sealed partial class SimulatedCall
             return;
         }
 
-        _sim.Publish(ev, _socketGone ? null : Connection);
+        // A static (sync) socket hears nothing of its channel after the hangup; the inbound listeners still do.
+        _sim.Publish(ev, _socketGone || _quietSocket ? null : Connection);
+    }
+
+    /// <summary>An event of a channel whose socket is not connected (an originated leg while it rings): only the
+    /// connections that listen to every channel get it.</summary>
+    private void EmitToListeners(EslEvent ev)
+    {
+        _sim.Publish(ev, null);
     }
 
     private void EmitDtmf(char digit)
@@ -175,6 +183,10 @@ public sealed partial class SimulatedCall
             lock (_sync)
             {
                 hung = _hungUp;
+
+                // The socket went and left the channel up (no resume: FreeSWITCH keeps it in the socket application):
+                // a later hangup (the caller's, a uuid_kill) finishes it from InitiateHangup.
+                _loopDone = !hung;
             }
 
             if (hung)
@@ -1238,7 +1250,7 @@ public sealed partial class SimulatedCall
 
         var ev = NewChannelEvent("CHANNEL_EXECUTE_COMPLETE", "switch_core_session.c", "switch_core_session_exec", 2967, true);
         ev.Add("Application", "socket");
-        ev.Add("Application-Data", _sim.Options.SocketArgument);
+        ev.Add("Application-Data", _socketArgument);
         ev.Add("Application-Response", response);
         ev.Add("Application-UUID", _socketAppUuid);
         Emit(ev);
@@ -1248,6 +1260,7 @@ public sealed partial class SimulatedCall
     private void InitiateHangup(string cause, string? by)
     {
         EslEvent ev;
+        bool finishHere;
         lock (_sync)
         {
             if (_hungUp)
@@ -1265,15 +1278,21 @@ public sealed partial class SimulatedCall
             // goes from CS_HANGUP to CS_REPORTING (its CHANNEL_HANGUP and the events up to CS_HANGUP show neither).
             ev = NewChannelEvent("CHANNEL_HANGUP", "switch_channel.c", "switch_channel_perform_hangup", 3445, true);
             _appCts?.Cancel();
+            finishHere = _loopDone;
         }
 
         Emit(ev);
+        if (finishHere)
+        {
+            _ = FinishHangupAsync();
+        }
+
         _channelEnded.TrySetResult();
-        if (!_sim.Options.AsyncMode)
+        if (!_async)
         {
             lock (_sync)
             {
-                _suppressEvents = true;
+                _quietSocket = true;
             }
         }
 
@@ -1297,6 +1316,12 @@ public sealed partial class SimulatedCall
         Emit(NewChannelEvent("CHANNEL_STATE", "switch_channel.c", "switch_channel_perform_set_running_state", 2408, false, "CS_REPORTING", "11"));
         Emit(NewChannelEvent("CHANNEL_HANGUP_COMPLETE", "switch_core_state_machine.c", "switch_core_session_reporting_state", 943, true,
             "CS_REPORTING", "11", leadingHangupCause: _hangupCause));
+        if (_leg is not null)
+        {
+            // An originated leg's CHANNEL_DESTROY, as recorded; an incoming call's is not played (its socket is usually gone).
+            EmitDestroy();
+        }
+
         _sim.RemoveCall(this);
 
         int linger;
@@ -1365,7 +1390,7 @@ public sealed partial class SimulatedCall
             _vars.Set("last_arg", last.Arg);
         }
 
-        _vars.Set("caller_id", $"\"{_script.CallerName}\" <{_script.Ani}>");
+        _vars.Set("caller_id", $"\"{_callerName}\" <{_callerNumber}>");
         _vars.Set("duration", S(dur / 1_000_000));
         _vars.Set("billsec", S(bill / 1_000_000));
         _vars.Set("mduration", S(dur / 1000));

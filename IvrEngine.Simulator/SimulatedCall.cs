@@ -38,6 +38,24 @@ public sealed partial class SimulatedCall
     private readonly string _channelName;
     private readonly string _socketAppUuid = Guid.NewGuid().ToString();
     private readonly long _createdUs;
+
+    // Who the channel says is calling whom. An incoming call's are the script's; an originated leg's are the originate's
+    // until it is answered, then flipped (switch_channel_flip_cid: the contact becomes the caller).
+    private readonly string _direction;
+    private readonly string _source;
+    private readonly string _codec;
+    private readonly string _codecBitRate;
+    private readonly string _dnis;
+    private readonly string _socketArgument;
+    private readonly bool _async;
+    private readonly bool _fullControl;
+    private string _callerName;
+    private string _callerNumber;
+    private string _calleeName;
+    private string _calleeNumber;
+    private readonly string _origCallerName;
+    private readonly string _origCallerNumber;
+    private readonly string _ani;
     private KeyValuePair<string, string>[]? _profileCache;
     private KeyValuePair<string, string>[]? _dataProfileCache;
     private long _answeredUs;
@@ -55,6 +73,11 @@ public sealed partial class SimulatedCall
     // Channel-State-Number between a transfer and the channel's return to CS_EXECUTE: the state asked for (CS_ROUTING).
     private string? _stateNumberOverride;
     private string _callState = "RINGING";
+
+    // Channel-State when an event does not name one: CS_EXECUTE for a call in the socket application; an originated leg
+    // is in CS_CONSUME_MEDIA while it rings.
+    private string _stateName = "CS_EXECUTE";
+    private bool _hitDialplan = true;
     private string _answerState = "ringing";
     private bool _connected;
     private bool _closedBeforeConnect;
@@ -65,6 +88,8 @@ public sealed partial class SimulatedCall
     private bool _resume;
     private bool _parked;
     private bool _suppressEvents;
+    private bool _quietSocket;
+    private bool _loopDone;
     private int _linger; // 0 = none, -1 = forever, N = seconds
     private bool _exitRequested;
     private string? _hangupCause;
@@ -92,7 +117,19 @@ public sealed partial class SimulatedCall
         _createdUs = sim.MicrosNow();
         _profileCreatedUs = _createdUs;
         _destination = script.Dnis;
+        _dnis = script.Dnis;
         _context = sim.Options.Context;
+        _direction = "inbound";
+        _source = "mod_loopback";
+        _codec = "L16";
+        _codecBitRate = "128000";
+        _socketArgument = sim.Options.SocketArgument;
+        _async = sim.Options.AsyncMode;
+        _fullControl = true;
+        _callerName = _origCallerName = script.CallerName;
+        _callerNumber = _origCallerNumber = _ani = script.Ani;
+        _calleeName = "Outbound Call";
+        _calleeNumber = sim.Options.Context;
         conn.OnEventSent = OnEventSent;
         _vars.Set("direction", "inbound");
         _vars.Set("uuid", Uuid);
@@ -126,7 +163,8 @@ public sealed partial class SimulatedCall
 
     public string Uuid { get; }
 
-    internal EslConnection Connection { get; }
+    /// <summary>The socket to the engine; an originated leg has none until it is answered and its socket connected.</summary>
+    internal EslConnection Connection { get; private set; }
 
     /// <summary>Completes when the socket is closed by either side; never faults.</summary>
     public Task<CallRecord> Completion => _completion.Task;
@@ -369,7 +407,7 @@ public sealed partial class SimulatedCall
         bool park = false;
         lock (_sync)
         {
-            if (++_commandsAfterConnect == 1 && _sim.Options.AsyncMode && !_hungUp)
+            if (++_commandsAfterConnect == 1 && _async && !_hungUp)
             {
                 _parked = true;
                 park = true;
@@ -392,7 +430,7 @@ public sealed partial class SimulatedCall
             return;
         }
 
-        if (_sim.HandleApi(Connection, cmd, Uuid))
+        if (await _sim.HandleApiAsync(Connection, cmd, Uuid).ConfigureAwait(false))
         {
             return;
         }
@@ -521,7 +559,7 @@ public sealed partial class SimulatedCall
             }
         }
 
-        if (_sim.Options.AsyncMode || msg.Kind != MessageKind.Execute)
+        if (_async || msg.Kind != MessageKind.Execute)
         {
             Connection.Send(Wire.ReplyOk);
             Enqueue(msg);
@@ -693,18 +731,18 @@ public sealed partial class SimulatedCall
     /// <summary>switch_channel_get_variable: channel variables first, then caller-profile fields.</summary>
     private string? LookupVariable(string name) => _vars.Get(name) ?? name switch
     {
-        "caller_id_name" => _script.CallerName,
-        "caller_id_number" => _script.Ani,
-        "ani" => _script.Ani,
+        "caller_id_name" => _callerName,
+        "caller_id_number" => _callerNumber,
+        "ani" => _ani,
         "destination_number" => _destination,
         "context" => _context,
         "dialplan" => _dialplanName,
         "rdnis" => _rdnis,
         "uuid" => Uuid,
         "chan_name" => _channelName,
-        "source" => "mod_loopback",
-        "callee_id_name" => "Outbound Call",
-        "callee_id_number" => _sim.Options.Context,
+        "source" => _source,
+        "callee_id_name" => _calleeName,
+        "callee_id_number" => _calleeNumber,
         _ => null,
     };
 
