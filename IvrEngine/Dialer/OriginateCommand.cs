@@ -12,7 +12,7 @@ namespace IvrEngine.Dialer;
 /// flow exactly as an incoming call does.</summary>
 public static partial class OriginateCommand
 {
-    /// <summary>The <c>originate</c> arguments (without the word itself): <c>{...}dialstring &amp;socket(host:port async full)</c>.
+    /// <summary>The <c>originate</c> arguments (without the word itself): <c>{...}dialstring '&amp;socket(host:port async full)'</c>.
     /// Throws <see cref="ArgumentException"/> for a number or caller id that could break out of its place.</summary>
     public static string For(OutboundCampaign campaign, CampaignContact contact, string socketAddress)
     {
@@ -41,7 +41,9 @@ public static partial class OriginateCommand
         }
         variables[^1] = '}';
         var dial = campaign.DialString.Replace("{number}", contact.Phone, StringComparison.Ordinal);
-        return $"{variables}{dial} &socket({socketAddress} async full)";
+        // Quoted: originate splits its arguments at spaces, and an unquoted application would get "host:port" alone
+        // (a static, single-channel socket; recorded from FreeSWITCH, docs/event-socket.md).
+        return $"{variables}{dial} '&socket({socketAddress} async full)'";
     }
 
     private static void Add(StringBuilder variables, string name, string value) => variables.Append(name).Append('=').Append(value).Append(',');

@@ -97,6 +97,13 @@ public sealed partial class ScriptedCallHandler(
             // not this call's lookup with the client's whole card.
             (call as ITrackedCall)?.LeftIvr();
             observer.EndStep();
+            if (dialed is not null && result.Outcome is not (FlowOutcome.Transferred or FlowOutcome.HungUp or FlowOutcome.Hangup) && call.State != CallState.Ended)
+            {
+                // A dialed call has no dialplan to go back to: FreeSWITCH would hold it in the socket application until
+                // the contact hangs up (docs/event-socket.md, "Letting go").
+                await call.HangupAsync("NORMAL_CLEARING", CancellationToken.None);
+            }
+
             var ivrTime = time.GetElapsedTime(started);
             await RecordAsync(call, result, directory, startedAt, ivrTime, dialed is null ? "inbound" : "outbound");
             if (dialed is not null) await RecordDialedAsync(dialed, result);
