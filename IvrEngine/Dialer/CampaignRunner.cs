@@ -11,13 +11,16 @@ public interface IOriginator
     /// a claim that could not be dialed would be an attempt with no outcome.</summary>
     bool Ready { get; }
 
-    /// <summary>Sends <c>bgapi originate &lt;arguments&gt;</c> and returns the job's reply body.</summary>
-    Task<string> OriginateAsync(string arguments, CancellationToken cancellationToken);
+    /// <summary>Sends <c>bgapi originate &lt;arguments&gt;</c> for the call <paramref name="uuid"/> (its
+    /// origination_uuid) and returns the job's reply body. The call's end is watched from before it is sent, so
+    /// <see cref="WhenEndedAsync"/> cannot miss it.</summary>
+    Task<string> OriginateAsync(string uuid, string arguments, CancellationToken cancellationToken);
 
     /// <summary>The agents of a mod_callcenter queue who are available and waiting for a call, on every box.</summary>
     Task<int> AvailableAgentsAsync(string queue, CancellationToken cancellationToken);
 
-    /// <summary>Completes when the call <paramref name="uuid"/> has hung up (at once if it is not up).</summary>
+    /// <summary>Completes when the call <paramref name="uuid"/>, originated through <see cref="OriginateAsync"/>, has
+    /// hung up (at once if it already has).</summary>
     Task WhenEndedAsync(string uuid, CancellationToken cancellationToken);
 }
 
@@ -43,6 +46,7 @@ public sealed partial class CampaignRunner
     private readonly HashSet<Task> _attempts = [];
     private int _active;
     private int _ringing;
+    private CancellationToken _stopping;
 
     /// <summary>A runner for campaign <paramref name="campaignId"/>, claiming as <paramref name="engine"/> and handing
     /// answered calls to the engine's socket at <paramref name="socketAddress"/> (host:port).</summary>
@@ -77,6 +81,7 @@ public sealed partial class CampaignRunner
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         DialPacer? pacer = null;
+        _stopping = cancellationToken;
         try
         {
             while (!cancellationToken.IsCancellationRequested)
@@ -143,7 +148,7 @@ public sealed partial class CampaignRunner
             Interlocked.Increment(ref _ringing);
             try
             {
-                reply = await _originator.OriginateAsync(OriginateCommand.For(campaign, contact, _socketAddress), CancellationToken.None);
+                reply = await _originator.OriginateAsync(contact.CallUuid!, OriginateCommand.For(campaign, contact, _socketAddress), CancellationToken.None);
             }
             catch (ArgumentException ex)
             {
@@ -162,7 +167,13 @@ public sealed partial class CampaignRunner
             var (status, next) = AttemptRules.After(campaign, outcome, contact.Attempts, _time.GetUtcNow());
             await _store.RecordAttemptAsync(contact.Id, contact.CallUuid!, outcome, cause, status, next, CancellationToken.None);
             LogAttempt(_logger, campaign.Id, contact.Id, contact.Attempts, outcome, cause ?? "-");
-            if (outcome == AttemptOutcomes.Answered) await _originator.WhenEndedAsync(contact.CallUuid!, CancellationToken.None);
+            // An answered call holds its place among the calls at once until it ends (or the engine stops: its result
+            // is the call handler's to store).
+            if (outcome == AttemptOutcomes.Answered) await _originator.WhenEndedAsync(contact.CallUuid!, _stopping);
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+            // Stopping: the call goes on without this runner.
         }
 #pragma warning disable CA1031 // One attempt's failure (the connection lost, the store unreachable) must not stop the campaign.
         catch (Exception ex)

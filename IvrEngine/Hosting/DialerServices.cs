@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Reactive.Linq;
 using IvrEngine.Dialer;
 using IvrEngine.EventSocket;
@@ -67,25 +68,52 @@ internal sealed partial class DialerOptionsValidator(IOptions<EngineOptions> eng
     private static partial System.Text.RegularExpressions.Regex SocketAddress();
 }
 
-/// <summary>Originates through the engine's inbound connections, one connected box after another.</summary>
-internal sealed class BoxOriginator(FreeSwitchBoxes boxes) : IOriginator
+/// <summary>Originates through the engine's inbound connections, one connected box after another, and hears the
+/// calls' hangups on all of them (subscribed once, for as long as the engine runs).</summary>
+internal sealed class BoxOriginator : IOriginator, IDisposable
 {
+    private readonly FreeSwitchBoxes _boxes;
+    private readonly ConcurrentDictionary<string, TaskCompletionSource> _ends = new(StringComparer.Ordinal);
+    private readonly IDisposable _hangups;
     private int _next;
 
-    public bool Ready => boxes.All.Any(b => b.IsConnected);
-
-    public async Task<string> OriginateAsync(string arguments, CancellationToken cancellationToken)
+    public BoxOriginator(FreeSwitchBoxes boxes)
     {
-        var connected = boxes.All.Where(b => b.IsConnected).ToArray();
+        _boxes = boxes;
+        _hangups = boxes.Events.Select(e => e.Event).Hangups().Where(h => h.Complete).Subscribe(h =>
+        {
+            if (_ends.TryGetValue(h.UniqueId, out var ended)) ended.TrySetResult();
+        });
+
+        // Sent again after every reconnect; not awaited: a box may be down at start.
+        _ = boxes.SubscribeAsync(["CHANNEL_HANGUP_COMPLETE"], static (_, _) => { }, CancellationToken.None);
+    }
+
+    public bool Ready => _boxes.All.Any(b => b.IsConnected);
+
+    public async Task<string> OriginateAsync(string uuid, string arguments, CancellationToken cancellationToken)
+    {
+        var connected = _boxes.All.Where(b => b.IsConnected).ToArray();
         if (connected.Length == 0) throw new InvalidOperationException("No FreeSWITCH box is connected.");
         var box = connected[(int)((uint)Interlocked.Increment(ref _next) % (uint)connected.Length)];
-        return (await box.Client.BackgroundApiAsync("originate " + arguments, cancellationToken)).Body;
+        _ends[uuid] = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        try
+        {
+            var body = (await box.Client.BackgroundApiAsync("originate " + arguments, cancellationToken)).Body;
+            if (!body.StartsWith("+OK", StringComparison.Ordinal)) _ends.TryRemove(uuid, out _);
+            return body;
+        }
+        catch
+        {
+            _ends.TryRemove(uuid, out _);
+            throw;
+        }
     }
 
     public async Task<int> AvailableAgentsAsync(string queue, CancellationToken cancellationToken)
     {
         var available = 0;
-        foreach (var box in boxes.All.Where(b => b.IsConnected))
+        foreach (var box in _boxes.All.Where(b => b.IsConnected))
         {
             var reply = await box.Client.ApiAsync($"callcenter_config queue list agents {queue}", cancellationToken);
             available += Web.Desk.DeskCommands.ParseAgentList(reply.Body)?
@@ -97,14 +125,18 @@ internal sealed class BoxOriginator(FreeSwitchBoxes boxes) : IOriginator
 
     public async Task WhenEndedAsync(string uuid, CancellationToken cancellationToken)
     {
-        var ended = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        using var watch = boxes.Events.Select(e => e.Event).Hangups().Where(h => h.UniqueId == uuid).Subscribe(_ => ended.TrySetResult());
-
-        // A call that ended before the watch began is no longer on any box.
-        var (box, _) = await boxes.FindCallAsync(uuid, null, cancellationToken);
-        if (box is null) return;
-        await ended.Task.WaitAsync(cancellationToken);
+        if (!_ends.TryGetValue(uuid, out var ended)) return;
+        try
+        {
+            await ended.Task.WaitAsync(cancellationToken);
+        }
+        finally
+        {
+            _ends.TryRemove(uuid, out _);
+        }
     }
+
+    public void Dispose() => _hangups.Dispose();
 }
 
 /// <summary>Runs a <see cref="CampaignRunner"/> for every running campaign, and at start marks the attempts this engine

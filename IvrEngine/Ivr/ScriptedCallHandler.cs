@@ -165,7 +165,9 @@ public sealed partial class ScriptedCallHandler(
     {
         if (store is not IDialerStore dialer) return;
         var variables = result.Run?.MaskedVariables ?? new Dictionary<string, string>();
-        var answers = variables.Where(kv => kv.Key.StartsWith(AnswerPrefix, StringComparison.Ordinal) && kv.Key.Length > AnswerPrefix.Length)
+        // A collect step also sets <variable>_status (success, timeout, ...): that is how it went, not an answer.
+        var answers = variables.Where(kv => kv.Key.StartsWith(AnswerPrefix, StringComparison.Ordinal) && kv.Key.Length > AnswerPrefix.Length
+                && !(kv.Key.EndsWith("_status", StringComparison.Ordinal) && variables.ContainsKey(kv.Key[..^"_status".Length])))
             .ToDictionary(kv => kv.Key[AnswerPrefix.Length..], kv => kv.Value, StringComparer.Ordinal);
         var optedOut = variables.TryGetValue(OptOutVariable, out var optOut) && optOut.Trim().ToLowerInvariant() is "yes" or "true" or "1";
         var outcome = optedOut ? ContactResults.OptedOut : result.Outcome switch
