@@ -28,6 +28,10 @@ internal static class Cli
               N generated clients (default 1,000,000) imported from CSV through the import path, then lookups by
               phone and account (p50/p99, one and two threads) and call records; on LiteDB, PostgreSQL (binary COPY),
               or both side by side. See docs/benchmarks.md.
+          dialer [--contacts N] [--cps R] [--concurrent C]
+              A campaign of N contacts (default 10,000) dialed by the engine (a child process) through the FreeSWITCH
+              simulator at R calls/s (default 50): the rate held per second, the engine's CPU per attempt, contacts
+              dialed twice or never.
           record --esl IP:PORT --password PW [--listen IP:PORT] [--out FOLDER] [--only NAME,NAME]
               Records the event-socket transcripts of IvrEngine.Tests/Transcripts from a real FreeSWITCH running the
               repository's freeswitch-conf/ with IVR_ENGINE_HOST set to the --listen address (default 127.0.0.1:9184);
@@ -111,6 +115,7 @@ internal static class Cli
                 "notify" => NotifyCommand.Run(rest),
                 "report" => ReportCommand.Run(rest),
                 "dialer-store" => DialerStoreCommand.Run(rest),
+                "dialer" => DialerCommand.Run(rest),
 
                 "record" => Record.RecordCommand.Run(rest),
                 "micro" => Micro.MicroCommand.Run(rest.ToArray()),

@@ -11,6 +11,7 @@ internal sealed class EngineChild : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly Queue<string> _tail = new();
+    private int _disposed;
 
     private EngineChild(Process process, Func<Action<string>>? observer)
     {
@@ -76,6 +77,8 @@ internal sealed class EngineChild : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // Once: a benchmark may stop the engine before its end (to read its store) and dispose it again there.
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         if (!_process.HasExited) _process.Kill(entireProcessTree: true);
         await _process.WaitForExitAsync();
         _process.Dispose();

@@ -79,12 +79,17 @@ public sealed class DialerRulesTests
         pacer.UntilNext().Should().Be(TimeSpan.FromSeconds(0.2));
         time.Advance(TimeSpan.FromSeconds(0.2));
         pacer.Take(10).Should().Be(1);
-        time.Advance(TimeSpan.FromSeconds(1));
-        pacer.Take(10).Should().Be(5, "a second of attempts");
+        time.Advance(TimeSpan.FromSeconds(0.4));
+        pacer.Take(10).Should().Be(1, "0.4 s of attempts is two, but the bucket holds one at this rate");
         time.Advance(TimeSpan.FromMinutes(10));
-        pacer.Take(100).Should().Be(5, "a pause does not turn into a burst");
-        pacer.GiveBack(2);
-        pacer.Take(100).Should().Be(2);
+        pacer.Take(100).Should().Be(1, "a pause is not made up: a fifth of a second's worth at most (here one)");
+
+        var fast = new DialPacer(50, time);
+        fast.Take(100).Should().Be(1);
+        time.Advance(TimeSpan.FromSeconds(3));
+        fast.Take(100).Should().Be(10, "a fifth of a second at 50 calls/s");
+        fast.GiveBack(4);
+        fast.Take(100).Should().Be(4);
 
         var slow = new DialPacer(0.5, time);
         slow.Take(3).Should().Be(1);

@@ -1,8 +1,9 @@
 namespace IvrEngine.Dialer;
 
-/// <summary>How many new attempts a campaign may start now: a token bucket filled at the calls-per-second rate (never
-/// holding more than one second's worth, so a pause does not turn into a burst), capped by the calls it may have at
-/// once. Not thread-safe: one dialer loop per campaign uses it.</summary>
+/// <summary>How many new attempts a campaign may start now: a token bucket filled at the calls-per-second rate, never
+/// holding more than a fifth of a second's worth (and at least one attempt), so that a stall (the store busy, a
+/// pause) is not made up by a burst: a carrier's calls-per-second limit is never exceeded by more than that. Not
+/// thread-safe: one dialer loop per campaign uses it.</summary>
 public sealed class DialPacer
 {
     private readonly TimeProvider _time;
@@ -31,8 +32,8 @@ public sealed class DialPacer
         }
     }
 
-    /// <summary>The most the bucket holds: one second of attempts, and at least one.</summary>
-    private double Capacity => Math.Max(1, _rate);
+    /// <summary>The most the bucket holds: a fifth of a second of attempts, and at least one.</summary>
+    private double Capacity => Math.Max(1, _rate / 5);
 
     /// <summary>How many attempts may start now, at most <paramref name="wanted"/> (those are taken: call
     /// <see cref="GiveBack"/> for any not started).</summary>
