@@ -48,6 +48,9 @@ public sealed partial class CampaignRunner
     private int _ringing;
     private CancellationToken _stopping;
 
+    // Completed (and replaced) whenever an attempt ends: an idle runner waiting for room wakes at once.
+    private TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     /// <summary>A runner for campaign <paramref name="campaignId"/>, claiming as <paramref name="engine"/> and handing
     /// answered calls to the engine's socket at <paramref name="socketAddress"/> (host:port).</summary>
     public CampaignRunner(string campaignId, string engine, string socketAddress, IDialerStore store, IOriginator originator, TimeProvider time, ILogger logger)
@@ -100,17 +103,30 @@ public sealed partial class CampaignRunner
                     room = Math.Min(room, await _originator.AvailableAgentsAsync(queue, cancellationToken) - Ringing);
                 }
 
+                // Idle (nothing to do until an attempt ends or the next look at the campaign): no room, or fewer
+                // contacts due than the pacing allows. Else the next attempt is the pacing's to time, at once if it
+                // allows one already (a token may have come in since it was asked).
+                var idle = room <= 0;
                 var wanted = room > 0 ? pacer.Take(room) : 0;
                 if (wanted > 0)
                 {
                     var zones = CallingHoursClock.Open(campaign.Hours, await _store.PendingTimeZonesAsync(_campaignId, cancellationToken), now);
                     var claimed = zones.Count == 0 ? [] : await _store.ClaimDueAsync(_campaignId, _engine, now, wanted, zones, cancellationToken);
                     pacer.GiveBack(wanted - claimed.Count);
+                    idle = claimed.Count < wanted;
                     foreach (var contact in claimed) Start(campaign, contact);
                 }
 
+                if (idle)
+                {
+                    var ended = Volatile.Read(ref _ended).Task;
+                    await Task.WhenAny(ended, Task.Delay(Tick, _time, cancellationToken));
+                    cancellationToken.ThrowIfCancellationRequested();
+                    continue;
+                }
+
                 var wait = pacer.UntilNext();
-                await Task.Delay(wait > TimeSpan.Zero && wait < Tick ? wait : Tick, _time, cancellationToken);
+                if (wait > TimeSpan.Zero) await Task.Delay(wait < Tick ? wait : Tick, _time, cancellationToken);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -184,6 +200,7 @@ public sealed partial class CampaignRunner
         finally
         {
             Interlocked.Decrement(ref _active);
+            Interlocked.Exchange(ref _ended, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
         }
     }
 
