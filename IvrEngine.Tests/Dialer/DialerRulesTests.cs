@@ -108,7 +108,7 @@ public sealed class DialerRulesTests
 
         OriginateCommand.For(campaign, contact, "127.0.0.1:8084").Should().Be(
             "{origination_uuid=5f0c7e4c-3a7e-4b8b-9c9b-2d3f7a1e0b11,origination_caller_id_number=+15550100,origination_caller_id_name='Bank Inc. Reminders',"
-            + "originate_timeout=25,ivr_dialer_campaign=reminders,ivr_dialer_contact=0b5f4d6c-1a2b-4c3d-8e9f-001122334455,ivr_dialer_attempt=2,ivr_dialer_number=1001,ivr_dialer_card=7000}"
+            + "originate_timeout=25,dialer_campaign=reminders,dialer_contact=0b5f4d6c-1a2b-4c3d-8e9f-001122334455,dialer_attempt=2,dialer_number=1001,dialer_card=7000}"
             + "user/1001 '&socket(127.0.0.1:8084 async full)'");
 
         foreach (var hostile in new[] { "1001 &bridge(x)", "1001,foo=bar", "10}01", "" })

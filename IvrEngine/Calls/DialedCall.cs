@@ -18,26 +18,27 @@ public sealed class DialedCall : ICall
         Flow = flow;
     }
 
-    /// <summary>The channel variables of a dialed call.</summary>
+    /// <summary>The channel variables of a dialed call (named apart from the <c>ivr_*</c> context the engine attaches:
+    /// the originate sets them, and they stay on the contact's leg).</summary>
     public static class Variables
     {
         /// <summary>The campaign's id.</summary>
-        public const string Campaign = "ivr_dialer_campaign";
+        public const string Campaign = "dialer_campaign";
 
         /// <summary>The contact's id.</summary>
-        public const string Contact = "ivr_dialer_contact";
+        public const string Contact = "dialer_contact";
 
         /// <summary>The attempt's number.</summary>
-        public const string Attempt = "ivr_dialer_attempt";
+        public const string Attempt = "dialer_attempt";
 
         /// <summary>The number dialed (the contact's).</summary>
-        public const string Number = "ivr_dialer_number";
+        public const string Number = "dialer_number";
 
         /// <summary>The campaign card's number.</summary>
-        public const string Card = "ivr_dialer_card";
+        public const string Card = "dialer_card";
 
         /// <summary>The flow to run, when the campaign names one.</summary>
-        public const string Flow = "ivr_dialer_flow";
+        public const string Flow = "dialer_flow";
     }
 
     /// <summary>The campaign's id.</summary>
