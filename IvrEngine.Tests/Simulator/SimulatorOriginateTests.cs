@@ -73,6 +73,10 @@ public sealed class SimulatorOriginateTests
             await lab.Events.WaitAsync(e => e.UniqueId == uuid && e.EventName == "CHANNEL_DESTROY", Patience, "the channel's end");
         }
 
+        // The job's reply completes the client's wait and reaches the event log on a path of its own: read the log once
+        // the log has it (without a channel, nothing else comes after it to wait for).
+        await lab.Events.WaitAsync(e => e.EventName == "BACKGROUND_JOB" && e["Job-UUID"] == result.JobUuid, Patience, "the job's event");
+
         var events = lab.Events.Snapshot().Where(e => e.UniqueId == uuid || (e.EventName == "BACKGROUND_JOB" && e["Job-UUID"] == result.JobUuid));
         var view = OriginateTrace.Render(scenario, command, uuid, events, lab.Connects.FirstOrDefault(c => c.UniqueId == uuid));
 
