@@ -16,6 +16,10 @@ public sealed class DialerEndToEndTests
 
     private static readonly string[] Numbers = ["2002", "2003", "2004", "2005", "2006"];
 
+    /// <summary>Calling hours that never close (whenever the test runs).</summary>
+    private static CallingHours AlwaysOpen() =>
+        new() { From = TimeOnly.MinValue, To = TimeOnly.MaxValue, Days = [.. Enum.GetValues<DayOfWeek>()], DefaultTimeZone = "UTC" };
+
     [Fact]
     public async Task A_running_campaign_dials_its_contacts_retries_the_busy_one_skips_the_do_not_call_one_and_stores_the_answers()
     {
@@ -49,7 +53,7 @@ public sealed class DialerEndToEndTests
             await store.SaveCampaignAsync(new OutboundCampaign
             {
                 Id = "survey-dec", Name = "December survey", CardDnis = "7001", CallerIdNumber = "5550100", DialString = "user/{number}", RingSeconds = 1,
-                Hours = new CallingHours { From = TimeOnly.MinValue, To = TimeOnly.MaxValue, Days = [.. Enum.GetValues<DayOfWeek>()], DefaultTimeZone = "UTC" },
+                Hours = AlwaysOpen(),
                 Pacing = new DialPacing { CallsPerSecond = 20, MaxConcurrent = 10 },
                 Busy = new RetryRule { After = TimeSpan.Zero, MaxAttempts = 2 },
                 NoAnswer = new RetryRule { After = TimeSpan.FromHours(1), MaxAttempts = 3 },
@@ -116,7 +120,7 @@ public sealed class DialerEndToEndTests
                 await before.SaveCampaignAsync(new OutboundCampaign
                 {
                     Id = "restart", Name = "Restart", CardDnis = "7001", CallerIdNumber = "5550100", DialString = "user/{number}", RingSeconds = 5,
-                    Hours = new CallingHours { From = TimeOnly.MinValue, To = TimeOnly.MaxValue, Days = [.. Enum.GetValues<DayOfWeek>()], DefaultTimeZone = "UTC" },
+                    Hours = AlwaysOpen(),
                     Pacing = new DialPacing { CallsPerSecond = 10, MaxConcurrent = 10 },
                     State = OutboundCampaignState.Running,
                     CreatedAt = DateTimeOffset.UtcNow,

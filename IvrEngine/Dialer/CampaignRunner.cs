@@ -76,9 +76,6 @@ public sealed partial class CampaignRunner
     /// <summary>Attempts of the campaign this engine has sent and not yet had an answer for (ringing).</summary>
     public int Ringing => Volatile.Read(ref _ringing);
 
-    /// <summary>Attempts started by this runner.</summary>
-    public int Started { get; private set; }
-
     /// <summary>Dials until the campaign stops running or <paramref name="cancellationToken"/> is cancelled; then waits
     /// for the attempts in progress to get their outcome (their calls go on).</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
@@ -142,7 +139,6 @@ public sealed partial class CampaignRunner
     private void Start(OutboundCampaign campaign, CampaignContact contact)
     {
         Interlocked.Increment(ref _active);
-        Started++;
         var attempt = AttemptAsync(campaign, contact);
         lock (_gate) _attempts.Add(attempt);
         _ = attempt.ContinueWith(

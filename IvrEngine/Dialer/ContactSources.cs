@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using CsvHelper;
+using IvrEngine.Ivr;
 using IvrEngine.Profiles;
 using IvrEngine.Scripts.Expressions;
 
@@ -28,20 +29,7 @@ public static partial class ContactSources
         await foreach (var card in store.AllAsync(cancellationToken))
         {
             if (card.Phones.Count == 0) continue;
-            var view = new FlowClientView
-            {
-                Found = true,
-                Code = "E",
-                Id = card.Id.ToString(),
-                Name = card.Name,
-                Category = card.Category,
-                Balance = card.Balance,
-                Overdue = card.OverdueAmount,
-                Language = card.Language ?? string.Empty,
-                Manager = card.ManagerId ?? string.Empty,
-                OpenOrders = card.OpenOrders.Count,
-                MatchedBy = "phone",
-            };
+            var view = StoreFlowDirectory.View(card, "E", string.Empty, "phone");
             var scope = new FlowScope(card.Phones[0], campaign.CardDnis, new FlowVariables(), view, now.UtcDateTime, card.Language ?? "en");
             if (!condition.IsTrue(scope)) continue;
             contacts.Add(new CampaignContact
@@ -91,16 +79,7 @@ public static partial class ContactSources
                 continue;
             }
 
-            string number;
-            if (Extension().IsMatch(raw))
-            {
-                number = raw;
-            }
-            else if (phones.TryNormalize(raw, out var e164, out var error))
-            {
-                number = e164;
-            }
-            else
+            if (!TryReadNumber(raw, phones, out var number, out var error))
             {
                 rejected.Add(new ContactRejection(line, $"phone '{raw}' is not a phone number ({error})"));
                 continue;
@@ -132,6 +111,23 @@ public static partial class ContactSources
         }
 
         return (contacts, rejected);
+    }
+
+    /// <summary>A number as the dialer keeps it: an extension (2 to 6 digits) as it is, any other phone in E.164 as
+    /// <paramref name="phones"/> reads it; false with the reason when it is neither.</summary>
+    public static bool TryReadNumber(string raw, PhoneNormalizer phones, out string number, out string? error)
+    {
+        ArgumentNullException.ThrowIfNull(raw);
+        ArgumentNullException.ThrowIfNull(phones);
+        var trimmed = raw.Trim();
+        error = null;
+        if (Extension().IsMatch(trimmed))
+        {
+            number = trimmed;
+            return true;
+        }
+
+        return phones.TryNormalize(trimmed, out number, out error);
     }
 
     private static string? KnownZone(string? zone) =>

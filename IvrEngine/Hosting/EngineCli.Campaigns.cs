@@ -134,9 +134,7 @@ public static partial class EngineCli
         CancellationToken cancellationToken)
     {
         if ((query is null) == (csv is null)) return await UsageAsync(error, "give either --query or --csv.");
-        var options = await StoreOptionsAsync(configArgs, error);
-        if (options is null) return UsageError;
-        return await WithDialerAsync(configArgs, error, async (clients, dialer) =>
+        return await WithDialerAsync(configArgs, error, async (options, clients, dialer) =>
         {
             if (await dialer.GetCampaignAsync(id, cancellationToken) is not { } campaign) return await UsageAsync(error, $"There is no campaign {id}.");
             IReadOnlyList<CampaignContact> found;
@@ -226,11 +224,10 @@ public static partial class EngineCli
     {
         var options = await StoreOptionsAsync(configArgs, error);
         if (options is null) return UsageError;
-        var trimmed = raw.Trim();
-        string phone;
-        if (trimmed.Length is >= 2 and <= 6 && trimmed.All(char.IsAsciiDigit)) phone = trimmed;
-        else if (new PhoneNormalizer(options).TryNormalize(trimmed, out var e164, out var problem)) phone = e164;
-        else return await UsageAsync(error, $"'{raw}' is not a phone number ({problem}).");
+        if (!ContactSources.TryReadNumber(raw, new PhoneNormalizer(options), out var phone, out var problem))
+        {
+            return await UsageAsync(error, $"'{raw}' is not a phone number ({problem}).");
+        }
 
         return await WithDialerAsync(configArgs, error, async (_, dialer) =>
         {
@@ -258,7 +255,11 @@ public static partial class EngineCli
     }
 
     /// <summary>Opens the store as import does and runs <paramref name="work"/> on it as a client store and a dialer store.</summary>
-    private static async Task<int> WithDialerAsync(string[] configArgs, TextWriter error, Func<IClientStore, IDialerStore, Task<int>> work)
+    private static Task<int> WithDialerAsync(string[] configArgs, TextWriter error, Func<IClientStore, IDialerStore, Task<int>> work) =>
+        WithDialerAsync(configArgs, error, (_, clients, dialer) => work(clients, dialer));
+
+    /// <summary>As above, <paramref name="work"/> also given the store settings read (the region phone numbers are read in).</summary>
+    private static async Task<int> WithDialerAsync(string[] configArgs, TextWriter error, Func<StoreOptions, IClientStore, IDialerStore, Task<int>> work)
     {
         var options = await StoreOptionsAsync(configArgs, error);
         if (options is null) return UsageError;
@@ -266,7 +267,7 @@ public static partial class EngineCli
         if (opened is null) return code;
         using var store = opened;
         if (store is not IDialerStore dialer) return await UsageAsync(error, "this store keeps no campaigns.");
-        return await work(store, dialer);
+        return await work(options, store, dialer);
     }
 
     private static string Count(int value) => value.ToString("N0", CultureInfo.InvariantCulture);

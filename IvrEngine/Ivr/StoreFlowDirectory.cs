@@ -94,12 +94,16 @@ public sealed class StoreFlowDirectory : IFlowDirectory
     public static FlowClientView View(LookupResult result)
     {
         ArgumentNullException.ThrowIfNull(result);
-        var client = result.Client;
-        return new FlowClientView
+        return View(result.Client, result.Code.ToString(), result.Summary, result.MatchedBy);
+    }
+
+    /// <summary>What a flow's expressions see of <paramref name="client"/> (none: not found).</summary>
+    public static FlowClientView View(ClientCard? client, string code, string reason, string matchedBy) =>
+        new()
         {
             Found = client is not null,
-            Code = result.Code.ToString(),
-            Reason = result.Summary,
+            Code = code,
+            Reason = reason,
             Id = client?.Id.ToString() ?? string.Empty,
             Name = client?.Name ?? string.Empty,
             Category = client?.Category ?? string.Empty,
@@ -108,9 +112,8 @@ public sealed class StoreFlowDirectory : IFlowDirectory
             Language = client?.Language ?? string.Empty,
             Manager = client?.ManagerId ?? string.Empty,
             OpenOrders = client?.OpenOrders.Count ?? 0,
-            MatchedBy = result.MatchedBy,
+            MatchedBy = matchedBy,
         };
-    }
 
     /// <summary>The engine's context a flow does not carry, attached (exported) before a transfer: the campaign of the
     /// dialed number and a caller number new to the client found by account or card. (The code and reason of a lookup

@@ -69,7 +69,7 @@ public sealed partial class PostgresClientStore
             if (card.Id == Guid.Empty) card.Id = Guid.CreateVersion7();
             if (card.CreatedAt == default) card.CreatedAt = store._time.GetUtcNow();
 
-            // The JSON as CardJsonUtf8 writes it (version 1), into this thread's buffer.
+            // The JSON as CardJson writes it (version 1, the store's encoder), into this thread's buffer.
             var json = t_json ??= new ArrayBufferWriter<byte>(1024);
             json.ResetWrittenCount();
             var writer = t_writer ??= new Utf8JsonWriter(json, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });

@@ -715,21 +715,6 @@ public sealed partial class PostgresClientStore : IClientStore, IClientKeyOwners
         }
     }
 
-    /// <summary>A new card's JSON (version 1) in UTF-8.</summary>
-    private static byte[] CardJsonUtf8(ClientCard card)
-    {
-        var kept = card.Version;
-        card.Version = 1;
-        try
-        {
-            return JsonSerializer.SerializeToUtf8Bytes(card, PostgresJson.Store.ClientCard);
-        }
-        finally
-        {
-            card.Version = kept;
-        }
-    }
-
     /// <summary>A command on the data source: it takes a pooled connection when run and gives it back when it (or its reader) is disposed.</summary>
     private NpgsqlCommand Command(string sql, params object?[] values)
     {
