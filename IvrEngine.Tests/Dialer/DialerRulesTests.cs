@@ -111,6 +111,10 @@ public sealed class DialerRulesTests
             + "originate_timeout=25,dialer_campaign=reminders,dialer_contact=0b5f4d6c-1a2b-4c3d-8e9f-001122334455,dialer_attempt=2,dialer_number=1001,dialer_card=7000}"
             + "user/1001 '&socket(127.0.0.1:8084 async full)'");
 
+        contact.ClientId = Guid.Parse("9a8b7c6d-0000-4000-8000-00000000abcd");
+        OriginateCommand.For(campaign, contact, "127.0.0.1:8084").Should().Contain(",dialer_number=1001,dialer_client=9a8b7c6d-0000-4000-8000-00000000abcd,dialer_card=7000}",
+            "a contact known as a client is looked up as that client");
+
         foreach (var hostile in new[] { "1001 &bridge(x)", "1001,foo=bar", "10}01", "" })
         {
             contact.Phone = hostile;

@@ -48,6 +48,19 @@ public sealed class ClientLookupTests : IDisposable
     }
 
     [Fact]
+    public async Task A_dialed_contact_known_as_a_client_is_that_client_whatever_number_answered_and_a_card_gone_since_falls_back_to_the_number()
+    {
+        var client = AddClient();
+
+        var result = await Lookup().ByClientAsync(client.Id, OtherAni, "7000");
+        (result.Client, result.MatchedBy, result.Code, result.CallerNumber, result.CallerNumberIsNew).Should().Be((client, "contact", 'E', Other, true));
+
+        var gone = await Lookup().ByClientAsync(Guid.NewGuid(), KnownAni, "7000");
+        (gone.Client, gone.MatchedBy).Should().Be((client, "phone"), "the card the list named is gone: the number that answered decides");
+        (await Lookup().ByClientAsync(Guid.NewGuid(), OtherAni, "7000")).Client.Should().BeNull();
+    }
+
+    [Fact]
     public async Task An_unknown_number_is_N()
     {
         AddClient();

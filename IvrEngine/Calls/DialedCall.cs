@@ -8,11 +8,12 @@ public sealed class DialedCall : ICall
 {
     private readonly ICall _inner;
 
-    private DialedCall(ICall inner, string campaign, Guid contact, string number, string card, string? flow)
+    private DialedCall(ICall inner, string campaign, Guid contact, Guid? client, string number, string card, string? flow)
     {
         _inner = inner;
         Campaign = campaign;
         Contact = contact;
+        Client = client;
         Ani = number;
         Dnis = card;
         Flow = flow;
@@ -39,6 +40,10 @@ public sealed class DialedCall : ICall
 
         /// <summary>The flow to run, when the campaign names one.</summary>
         public const string Flow = "dialer_flow";
+
+        /// <summary>The client card the contact is, when the campaign's list knew it (from a query over the store, or a
+        /// contact file row whose number is on a card): the caller lookup finds this client, whatever number answered.</summary>
+        public const string Client = "dialer_client";
     }
 
     /// <summary>The campaign's id.</summary>
@@ -46,6 +51,9 @@ public sealed class DialedCall : ICall
 
     /// <summary>The contact's id.</summary>
     public Guid Contact { get; }
+
+    /// <summary>The contact's client card, when the campaign's list knew it; null: the lookup goes by the number.</summary>
+    public Guid? Client { get; }
 
     /// <summary>The flow the campaign names; null: the card number's.</summary>
     public string? Flow { get; }
@@ -66,7 +74,8 @@ public sealed class DialedCall : ICall
         }
 
         var flow = call.GetVariable(Variables.Flow);
-        return new DialedCall(call, campaign, contact, number, card, string.IsNullOrEmpty(flow) ? null : flow);
+        Guid? client = Guid.TryParse(call.GetVariable(Variables.Client), out var id) ? id : null;
+        return new DialedCall(call, campaign, contact, client, number, card, string.IsNullOrEmpty(flow) ? null : flow);
     }
 
     /// <inheritdoc />

@@ -32,6 +32,7 @@ public static partial class OriginateCommand
         Add(variables, DialedCall.Variables.Contact, contact.Id.ToString());
         Add(variables, DialedCall.Variables.Attempt, contact.Attempts.ToString(CultureInfo.InvariantCulture));
         Add(variables, DialedCall.Variables.Number, contact.Phone);
+        if (contact.ClientId is { } client) Add(variables, DialedCall.Variables.Client, client.ToString());
         if (!CardNumber().IsMatch(campaign.CardDnis)) throw new ArgumentException($"Campaign {campaign.Id}: card number '{campaign.CardDnis}' has characters a channel variable cannot carry.", nameof(campaign));
         Add(variables, DialedCall.Variables.Card, campaign.CardDnis);
         if (campaign.Flow is { Length: > 0 } flow)

@@ -59,7 +59,7 @@ public sealed partial class ScriptedCallHandler(
         var dialed = DialedCall.Of(call);
         if (dialed is not null) call = dialed;
         var flow = (dialed?.Flow is { } named ? version.Set.ByName(named) : null) ?? version.Set.ForDialedNumber(call.Dnis);
-        var directory = new StoreFlowDirectory(lookup, store, cards);
+        var directory = new StoreFlowDirectory(lookup, store, cards) { DialedClient = dialed?.Client };
         statistics?.IvrStarted(call.Uuid);
         call = contexts?.Track(call, () => directory.LastLookup is { } l ? new(l.Client?.Id, l.Code.ToString(), l.Summary, l.MatchedBy) : null) ?? call;
         var adapter = new FlowCallAdapter(call, options.Value, catalog.Folder, directory.TransferVariables, logger, catalog.Budget);

@@ -27,6 +27,10 @@ public sealed class StoreFlowDirectory : IFlowDirectory
         _cards = cards;
     }
 
+    /// <summary>For a call the dialer placed to a contact known as a client: that client, whom the caller lookup finds
+    /// (<see cref="ClientLookup.ByClientAsync"/>) whatever number answered. Null for every other call.</summary>
+    public Guid? DialedClient { get; init; }
+
     /// <summary>The last lookup's result; null before the first.</summary>
     public LookupResult? LastLookup { get; private set; }
 
@@ -34,7 +38,9 @@ public sealed class StoreFlowDirectory : IFlowDirectory
     public async Task<FlowClientView> ByCallerAsync(string caller, string dialed, CancellationToken cancellationToken)
     {
         using var activity = StartLookup("caller");
-        var result = await _lookup.ByCallerAsync(caller, dialed, cancellationToken);
+        var result = DialedClient is { } client
+            ? await _lookup.ByClientAsync(client, caller, dialed, cancellationToken)
+            : await _lookup.ByCallerAsync(caller, dialed, cancellationToken);
         LastLookup = result;
         Describe(activity, result);
         return View(result);

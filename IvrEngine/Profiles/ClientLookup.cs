@@ -68,6 +68,23 @@ public sealed class ClientLookup
             : await FoundAsync(card, LookupMatch.Phone, e164, dnis, campaign, cancellationToken);
     }
 
+    /// <summary>The client a dialed contact is known as (<paramref name="clientId"/>, from the campaign's list): found by
+    /// <see cref="LookupMatch.Contact"/>, classified as any caller; a card that is gone since the list was made falls back
+    /// to the number (<see cref="ByCallerAsync"/>).</summary>
+    public async Task<LookupResult> ByClientAsync(Guid clientId, string ani, string dnis, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            var card = await _store.GetAsync(clientId, cancellationToken);
+            if (card is null) return await ByCallerCore(ani, dnis, cancellationToken);
+            return await FoundAsync(card, LookupMatch.Contact, CallerNumber(ani), dnis, await CampaignAsync(dnis, cancellationToken), cancellationToken);
+        }
+        catch (ClientStoreException)
+        {
+            return StoreFailed(ani);
+        }
+    }
+
     /// <summary>Looks the caller up by an account number (spaces and dashes ignored). A client found by account but
     /// calling from a number not on the card has <see cref="LookupResult.CallerNumberIsNew"/> set.</summary>
     public async Task<LookupResult> ByAccountAsync(string account, string ani, string dnis, CancellationToken cancellationToken = default)

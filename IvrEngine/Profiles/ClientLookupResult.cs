@@ -41,6 +41,9 @@ public static class LookupMatch
     /// <summary>Found by a payment card.</summary>
     public const string Card = "card";
 
+    /// <summary>A call the dialer placed to a campaign contact known as this client (the contact's card).</summary>
+    public const string Contact = "contact";
+
     /// <summary>Not found.</summary>
     public const string None = "none";
 }
