@@ -149,6 +149,14 @@ internal sealed class EngineInstance : IAsyncDisposable
         }
     }
 
+    /// <summary>Stops the in-process engine as a host stops (calls drained, everything written); disposing it later is a no-op
+    /// for the host.</summary>
+    public async Task StopAsync()
+    {
+        if (_host is null) throw new InvalidOperationException("only an in-process engine is stopped this way");
+        await _host.StopAsync().WaitAsync(s_patience);
+    }
+
     /// <summary>Kills the child process at once (SIGKILL): no drain, no goodbye to FreeSWITCH.</summary>
     public async Task KillAsync()
     {
