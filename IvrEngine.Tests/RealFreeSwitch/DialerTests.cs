@@ -158,6 +158,69 @@ public sealed class DialerTests(ITestOutputHelper output)
         browser.ScriptErrors.Should().BeEmpty();
     }
 
+    [RealFreeSwitchFact]
+    public async Task An_engine_killed_while_a_contact_is_on_the_line_and_started_again_calls_the_rest_and_nobody_twice()
+    {
+        // The store as the campaign starts: 1001 answers (and stays in the survey), 1000 rings unanswered.
+        var folder = Directory.CreateTempSubdirectory("ivr-dialer-restart-");
+        var path = Path.Combine(folder.FullName, "clients.db");
+        Guid first, second;
+        using (var before = new LiteDbClientStore(path))
+        {
+            await before.SaveCampaignAsync(new OutboundCampaign
+            {
+                Id = "restart-real", Name = "Restart on real phones", CardDnis = "7001", CallerIdNumber = "5550100", DialString = "user/{number}",
+                RingSeconds = 3, Hours = AlwaysOpen(), Pacing = new DialPacing { CallsPerSecond = 5, MaxConcurrent = 1 },
+                NoAnswer = new RetryRule { After = TimeSpan.FromHours(1), MaxAttempts = 2 },
+                State = OutboundCampaignState.Running, CreatedAt = DateTimeOffset.UtcNow,
+            });
+            first = Guid.CreateVersion7();
+            second = Guid.CreateVersion7();
+            await before.AddContactsAsync("restart-real", [
+                new CampaignContact { Id = first, CampaignId = "restart-real", Phone = "1001", TimeZone = "UTC" },
+                new CampaignContact { Id = second, CampaignId = "restart-real", Phone = "1000", TimeZone = "UTC" },
+            ]);
+        }
+
+        string[] settings = [.. DialerSettings, "--Engine:Name=dialer-restart", $"--Store:Path={path}"];
+        var name = nameof(An_engine_killed_while_a_contact_is_on_the_line_and_started_again_calls_the_rest_and_nobody_twice);
+        try
+        {
+            await using var lab = await RealLab.StartAsync(new LabOptions
+            {
+                Engine = EngineMode.Process, EngineSettings = settings, Agents = ["1001"], Caller = true, FreeSwitchEvents = Events,
+            }, name);
+
+            var answered = await lab.Events.WaitAsync(e => e.EventName == "CHANNEL_CREATE" && e["variable_dialer_number"] == "1001", RealLab.Patience, "the call to 1001");
+            await lab.Events.ApplicationAsync(answered.UniqueId!, "play_and_get_digits", "q-satisfaction", RealLab.Patience);
+            await lab.Engine!.KillAsync();
+            await lab.Events.WaitAsync(e => e.EventName == "CHANNEL_HANGUP" && e.UniqueId == answered.UniqueId, RealLab.Patience, "the end of the call the killed engine served");
+
+            // The same engine (by name) again: the attempt it had on the line is unknown, never dialed again; 1000 is dialed.
+            await using (var again = await EngineInstance.StartAsync(lab.FreeSwitch, RealFreeSwitchEnvironment.FreePort(), name, asProcess: true, settings))
+            {
+                var seen = 0;
+                await lab.Events.WaitAsync(e => e.EventName == "BACKGROUND_JOB" && e["Job-Command"] == "originate" && ++seen == 2, RealLab.Patience,
+                    "the restarted engine's originate");
+                await lab.Events.WaitAsync(e => e.EventName == "CHANNEL_HANGUP" && e["variable_dialer_number"] == "1000", RealLab.Patience, "the end of the call to 1000");
+            }
+
+            var dialed = lab.Events.Snapshot().Where(e => e.EventName == "CHANNEL_CREATE" && e["variable_dialer_campaign"] == "restart-real")
+                .GroupBy(e => e["variable_dialer_number"]).ToDictionary(g => g.Key!, g => g.Count());
+            dialed.Should().BeEquivalentTo(new Dictionary<string, int> { ["1001"] = 1, ["1000"] = 1 }, "nobody is called twice");
+
+            using var after = new LiteDbClientStore(path);
+            var contacts = (await after.ContactsAsync("restart-real", 0, 10)).ToDictionary(c => c.Id);
+            (contacts[first].Status, contacts[first].Attempts, contacts[first].LastOutcome, contacts[first].Result).Should().Be((ContactStatus.Done, 1, "answered", (string?)null),
+                "FreeSWITCH's +OK (the answer) was stored before the engine died: the contact was reached, its flow never finished");
+            (contacts[second].Status, contacts[second].Attempts, contacts[second].LastOutcome).Should().Be((ContactStatus.Pending, 1, "no-answer"));
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
     /// <summary>Turns down (486 Busy Here) the next <paramref name="times"/> calls ringing on phone <paramref name="user"/>.</summary>
     private static async Task RejectEveryCallAsync(BaresipPhones phone, int sipPort, string user, int times)
     {
