@@ -112,7 +112,7 @@ public sealed class DialerBrowserTests
             (await dialer.FindDoNotCallAsync("+15551110002")).Should().BeNull();
 
             await Axe.ShouldHaveNoViolationsAsync(page, "the campaigns page with a paused campaign and its contacts");
-            await page.ScreenshotAsync(new() { Path = Path.Combine(ScreenshotFolder(), "campaigns.png"), FullPage = true });
+            await browser.SaveScreenshotAsync(Path.Combine(ScreenshotFolder(), "campaigns.png"));
             browser.ScriptErrors.Should().BeEmpty();
             browser.FailedResponses.Should().Equal(["400 PUT /api/dialer/campaigns/reminders"], "the refused save is the only error");
         });

@@ -228,6 +228,8 @@ public sealed class DialerApiTests
         var baseAddress = DeskWeb.Base(engine);
         using var anonymous = DeskWeb.Anonymous(baseAddress);
         (await anonymous.GetAsync(new Uri("/api/dialer/campaigns", UriKind.Relative))).StatusCode.Should().Be(HttpStatusCode.Unauthorized);
+        var signIn = await anonymous.GetAsync(new Uri("/campaigns", UriKind.Relative));
+        (signIn.StatusCode, signIn.Headers.Location?.ToString()).Should().Be((HttpStatusCode.Redirect, "/signin?return=%2Fcampaigns"), "the page sends a visitor to sign in");
         using var supervisor = await DeskWeb.SignInAsync(baseAddress, "supervisor");
         await RefusedAsync(await supervisor.GetAsync(new Uri("/api/dialer/campaigns", UriKind.Relative)), HttpStatusCode.Forbidden, "your role may not do this");
         (await supervisor.GetAsync(new Uri("/campaigns", UriKind.Relative))).StatusCode.Should().Be(HttpStatusCode.Forbidden);
