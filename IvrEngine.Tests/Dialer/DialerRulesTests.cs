@@ -151,6 +151,8 @@ public sealed class CampaignRulesTests
         bad.Name = " ";
         bad.CardDnis = "";
         bad.CallerIdNumber = "Bank";
+        bad.CallerIdName = new string('x', 101);
+        bad.Flow = "survey,origination_caller_id_number=1";
         bad.DialString = "user/1001";
         bad.RingSeconds = 1;
         bad.Hours = new CallingHours { From = new TimeOnly(20, 0), To = new TimeOnly(9, 0), Days = [], DefaultTimeZone = "Mars/Base" };
@@ -162,6 +164,8 @@ public sealed class CampaignRulesTests
             "name: required, at most 200 characters",
             "card: the number of the campaign card agents see (a campaign of direction outgoing)",
             "caller id: a number (digits, an optional +)",
+            "caller name: at most 100 characters",
+            "flow: a flow's name (letters, digits, '.', '-' or '_', up to 64), or none for the card number's flow",
             "dial string: {number} once and no spaces, quotes, commas, braces or '&' (e.g. sofia/gateway/pstn/{number})",
             "ring time: 5 to 300 seconds",
             "calling hours: 'from' must be before 'to' (the same day, in the contact's time zone)",

@@ -22,6 +22,8 @@ public static partial class CampaignRules
         if (campaign.Id is null || !Id().IsMatch(campaign.Id)) problems.Add("id: 1 to 64 letters, digits, '-' or '_'");
         if (string.IsNullOrWhiteSpace(campaign.Name) || campaign.Name.Length > 200) problems.Add("name: required, at most 200 characters");
         if (string.IsNullOrWhiteSpace(campaign.CardDnis)) problems.Add("card: the number of the campaign card agents see (a campaign of direction outgoing)");
+        if (campaign.Flow is { Length: > 0 } flow && !FlowName().IsMatch(flow)) problems.Add("flow: a flow's name (letters, digits, '.', '-' or '_', up to 64), or none for the card number's flow");
+        if (campaign.CallerIdName is { Length: > 100 }) problems.Add("caller name: at most 100 characters");
         if (campaign.CallerIdNumber is null || !CallerId().IsMatch(campaign.CallerIdNumber)) problems.Add("caller id: a number (digits, an optional +)");
         if (!OriginateCommand.IsDialString(campaign.DialString)) problems.Add("dial string: {number} once and no spaces, quotes, commas, braces or '&' (e.g. sofia/gateway/pstn/{number})");
         if (campaign.RingSeconds is < 5 or > MaxRingSeconds) problems.Add(string.Create(CultureInfo.InvariantCulture, $"ring time: 5 to {MaxRingSeconds} seconds"));
@@ -70,6 +72,9 @@ public static partial class CampaignRules
 
     [GeneratedRegex(@"^\+?[0-9]{1,20}\z", RegexOptions.CultureInvariant)]
     private static partial Regex CallerId();
+
+    [GeneratedRegex(@"^[A-Za-z0-9_.\-]{1,64}\z", RegexOptions.CultureInvariant)]
+    private static partial Regex FlowName();
 
     [GeneratedRegex(@"^[A-Za-z0-9._\-]{1,64}(@[A-Za-z0-9._\-]{1,64})?\z", RegexOptions.CultureInvariant)]
     private static partial Regex Queue();

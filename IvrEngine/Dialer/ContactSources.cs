@@ -18,7 +18,8 @@ public static partial class ContactSources
 {
     /// <summary>The contacts of every client <paramref name="query"/> selects, each at the client's first phone, in the
     /// client's time zone (the campaign's default when the client has none). Throws <see cref="FormatException"/> with
-    /// the parser's words for a query that does not compile.</summary>
+    /// the parser's words for a query that does not compile, and with the client's id for one that fails on a client
+    /// (a value it divides by is 0, say).</summary>
     public static async Task<IReadOnlyList<CampaignContact>> FromQueryAsync(IClientStore store, string query, OutboundCampaign campaign, DateTimeOffset now,
         CancellationToken cancellationToken = default)
     {
@@ -31,7 +32,18 @@ public static partial class ContactSources
             if (card.Phones.Count == 0) continue;
             var view = StoreFlowDirectory.View(card, "E", string.Empty, "phone");
             var scope = new FlowScope(card.Phones[0], campaign.CardDnis, new FlowVariables(), view, now.UtcDateTime, card.Language ?? "en");
-            if (!condition.IsTrue(scope)) continue;
+            bool selected;
+            try
+            {
+                selected = condition.IsTrue(scope);
+            }
+            catch (Exception ex) when (ex is NullReferenceException or ArithmeticException or InvalidCastException or IndexOutOfRangeException
+                or ArgumentException or FormatException or InvalidOperationException)
+            {
+                throw new FormatException($"The query fails on client {card.Id} ({card.Name}): {ex.Message}", ex);
+            }
+
+            if (!selected) continue;
             contacts.Add(new CampaignContact
             {
                 Id = Guid.CreateVersion7(),
@@ -49,16 +61,30 @@ public static partial class ContactSources
     /// <summary>The contacts of a CSV file with a header naming <c>phone</c> (required), <c>name</c> and
     /// <c>timezone</c>. A phone is read as <see cref="PhoneNormalizer"/> reads it (to E.164), or kept as it is when it
     /// is an extension (2 to 6 digits); a phone the store knows brings its client (and the client's name and zone
-    /// where the row has none). A bad row is reported and the rest taken; a number twice in the file is taken once.</summary>
+    /// where the row has none). A bad row is reported and the rest taken; a number twice in the file is taken once. A
+    /// file that is not CSV at all (no header with <c>phone</c>, a quote never closed) throws
+    /// <see cref="FormatException"/> saying where.</summary>
     public static async Task<(IReadOnlyList<CampaignContact> Contacts, IReadOnlyList<ContactRejection> Rejected)> FromCsvAsync(
         Stream csv, OutboundCampaign campaign, PhoneNormalizer phones, IClientStore? store, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(csv);
         ArgumentNullException.ThrowIfNull(campaign);
         ArgumentNullException.ThrowIfNull(phones);
-        var options = CsvReaderOptions.Default with { Separator = ',', TrackLineNumbers = true, SkipEmptyLines = true };
+        // Broken quoting is refused with its line, not read on to the end of the file as one phone.
+        var options = CsvReaderOptions.Default with
+        {
+            Separator = ',', TrackLineNumbers = true, SkipEmptyLines = true, MalformedData = CsvMalformedDataHandling.Throw,
+        };
         await using var reader = CsvReader.Create(csv, options, true);
-        await reader.ReadHeaderAsync(cancellationToken);
+        try
+        {
+            await reader.ReadHeaderAsync(cancellationToken);
+        }
+        catch (CsvFormatException ex)
+        {
+            throw new FormatException($"The contact file's header cannot be read: {ex.Message}", ex);
+        }
+
         var header = reader.Headers.Select(h => h.Trim().TrimStart('\uFEFF').ToLowerInvariant()).ToList();
         var phoneAt = header.IndexOf("phone");
         if (phoneAt < 0) throw new FormatException("The contact file's header has no 'phone' column (phone,name,timezone).");
@@ -68,7 +94,7 @@ public static partial class ContactSources
         var contacts = new List<CampaignContact>();
         var rejected = new List<ContactRejection>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        while (await reader.ReadAsync(cancellationToken))
+        while (await ReadAsync(reader, cancellationToken))
         {
             var line = (int)Math.Min(int.MaxValue, reader.LineNumber);
             string? Field(int at) => at >= 0 && at < reader.FieldCount ? reader.GetString(at)?.Trim() : null;
@@ -111,6 +137,18 @@ public static partial class ContactSources
         }
 
         return (contacts, rejected);
+    }
+
+    private static async Task<bool> ReadAsync(CsvReader reader, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await reader.ReadAsync(cancellationToken);
+        }
+        catch (CsvFormatException ex)
+        {
+            throw new FormatException($"The contact file cannot be read at line {ex.LineNumber}: {ex.Message}", ex);
+        }
     }
 
     /// <summary>A number as the dialer keeps it: an extension (2 to 6 digits) as it is, any other phone in E.164 as

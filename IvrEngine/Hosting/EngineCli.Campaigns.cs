@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using IvrEngine.Dialer;
 using IvrEngine.Profiles;
 
@@ -11,15 +10,8 @@ namespace IvrEngine.Hosting;
 /// engine uses (docs/dialer.md).</summary>
 public static partial class EngineCli
 {
-    /// <summary>How a campaign file is read and shown: camelCase names, states and days as words, times as
-    /// <c>hh:mm:ss</c>.</summary>
-    internal static readonly JsonSerializerOptions CampaignJson = new(JsonSerializerDefaults.Web)
-    {
-        WriteIndented = true,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
-        ReadCommentHandling = JsonCommentHandling.Skip,
-        AllowTrailingCommas = true,
-    };
+    /// <summary>How a campaign file is read and shown (<see cref="Dialer.CampaignJson"/>, as the admin page's API).</summary>
+    internal static JsonSerializerOptions CampaignJson => Dialer.CampaignJson.Options;
 
     private static Command CampaignCommand(string[] configArgs, TextWriter output, TextWriter error)
     {
@@ -101,31 +93,19 @@ public static partial class EngineCli
         }
 
         if (campaign is null) return await UsageAsync(error, $"'{file}' is not a campaign (null).");
-        var problems = CampaignRules.Problems(campaign);
-        if (problems.Count > 0)
-        {
-            foreach (var problem in problems) await error.WriteLineAsync("error: " + problem);
-            return UsageError;
-        }
-
         return await WithDialerAsync(configArgs, error, async (clients, dialer) =>
         {
-            if (await clients.FindCampaignAsync(campaign.CardDnis, cancellationToken) is not { } card)
+            // The flows are the engine's business: a campaign's flow name is checked by the admin page (the running
+            // engine knows its flows), not here.
+            var save = await CampaignEdits.SaveAsync(clients, dialer, campaign, expectedVersion: null, flows: null, cancellationToken);
+            if (save.Saved is not { } saved)
             {
-                return await UsageAsync(error, $"card: there is no campaign card for number {campaign.CardDnis} (add it on the admin page, direction outgoing).");
+                foreach (var problem in save.Problems) await error.WriteLineAsync("error: " + problem);
+                return UsageError;
             }
 
-            var existing = await dialer.GetCampaignAsync(campaign.Id, cancellationToken);
-            campaign.State = existing?.State ?? OutboundCampaignState.Draft;
-            campaign.Version = existing?.Version ?? 0;
-            campaign.CreatedAt = existing?.CreatedAt ?? TimeProvider.System.GetUtcNow();
-            var saved = await dialer.SaveCampaignAsync(campaign, cancellationToken);
-            await output.WriteLineAsync($"Campaign {saved.Id} {(existing is null ? "added" : "saved")} ({CampaignStates.Word(saved.State)}), card {card.Dnis} \"{card.Name}\".");
-            if (!string.Equals(card.Direction, "outgoing", StringComparison.OrdinalIgnoreCase))
-            {
-                await output.WriteLineAsync($"Note: the card of {card.Dnis} is marked {card.Direction}; agents see OUTGOING only on an outgoing card.");
-            }
-
+            await output.WriteLineAsync($"Campaign {saved.Id} {(save.Added ? "added" : "saved")} ({CampaignStates.Word(saved.State)}), card {save.Card!.Dnis} \"{save.Card.Name}\".");
+            if (save.Note is { } note) await output.WriteLineAsync("Note: " + note);
             return Ok;
         });
     }
@@ -160,9 +140,9 @@ public static partial class EngineCli
                 return await UsageAsync(error, $"cannot read '{csv}': {ex.Message}");
             }
 
-            var added = await dialer.AddContactsAsync(campaign.Id, found, cancellationToken);
-            foreach (var rejection in rejected) await output.WriteLineAsync($"line {rejection.Line}: {rejection.Reason}");
-            await output.WriteLineAsync($"Campaign {campaign.Id}: {found.Count} contacts found, {added} added, {found.Count - added} already in the campaign, {rejected.Count} rejected.");
+            var added = await CampaignEdits.AddContactsAsync(dialer, campaign, found, rejected, cancellationToken);
+            foreach (var rejection in added.Rejected) await output.WriteLineAsync($"line {rejection.Line}: {rejection.Reason}");
+            await output.WriteLineAsync($"Campaign {campaign.Id}: {added.Summary}.");
             return Ok;
         });
     }
@@ -170,12 +150,10 @@ public static partial class EngineCli
     private static Task<int> ChangeCampaignAsync(string[] configArgs, string id, string action, TextWriter output, TextWriter error, CancellationToken cancellationToken) =>
         WithDialerAsync(configArgs, error, async (_, dialer) =>
         {
-            if (await dialer.GetCampaignAsync(id, cancellationToken) is not { } campaign) return await UsageAsync(error, $"There is no campaign {id}.");
-            var (to, refusal) = CampaignStates.After(campaign.State, action);
-            if (to is null) return await UsageAsync(error, $"campaign {id}: {refusal}.");
-            campaign.State = to.Value;
-            await dialer.SaveCampaignAsync(campaign, cancellationToken);
-            await output.WriteLineAsync($"Campaign {id} is {CampaignStates.Word(to.Value)}.");
+            var change = await CampaignEdits.ChangeStateAsync(dialer, id, action, cancellationToken);
+            if (!change.Found) return await UsageAsync(error, $"There is no campaign {id}.");
+            if (change.Campaign is not { } changed) return await UsageAsync(error, $"campaign {id}: {change.Refusal}.");
+            await output.WriteLineAsync($"Campaign {id} is {CampaignStates.Word(changed.State)}.");
             return Ok;
         });
 

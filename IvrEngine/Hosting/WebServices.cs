@@ -59,6 +59,8 @@ public static class WebServices
         services.AddSingleton(sp => new AdminApi(sp.GetRequiredService<UserAccounts>(), sp.GetRequiredService<IDeskStore>(),
             sp.GetRequiredService<IClientStore>(), sp.GetRequiredService<ClientLookup>(), sp.GetRequiredService<DeskService>(),
             sp.GetRequiredService<CallContextRegistry>(), sp.GetRequiredService<IOptions<WebOptions>>().Value, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new DialerApi(sp.GetRequiredService<IClientStore>(), sp.GetRequiredService<PhoneNormalizer>(),
+            () => FlowNames(sp), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<DialerApi>>()));
         services.AddSingleton(sp => new StatisticsApi(sp.GetRequiredService<Statistics.IStatisticsStore>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new WebEndpointService(sp.GetRequiredService<IOptions<WebOptions>>(), sp,
             sp.GetRequiredService<CallRegistry>(), () => FlowsVersion(sp), sp.GetRequiredService<ILogger<WebEndpointService>>()));
@@ -75,6 +77,13 @@ public static class WebServices
         MaxContexts = options.MaxContexts,
         MaxBytes = options.MaxContextMegabytes * 1024L * 1024,
     };
+
+    /// <summary>The names of the flows serving calls; null before they are loaded (a campaign's flow is not checked then).</summary>
+    private static IReadOnlyCollection<string>? FlowNames(IServiceProvider services)
+    {
+        var catalog = services.GetService<FlowCatalog>();
+        return catalog is { Generation: > 0 } ? [.. catalog.Current.Flows.Select(f => f.Name)] : null;
+    }
 
     private static int? FlowsVersion(IServiceProvider services)
     {

@@ -50,6 +50,7 @@ public static partial class SessionApi
         app.MapGet("/supervisor", () => Page(webRoot, "supervisor.html")).RequireAuthorization(WebSecurity.Supervisors);
         app.MapGet("/statistics", () => Page(webRoot, "statistics.html")).RequireAuthorization(WebSecurity.Supervisors);
         app.MapGet("/admin", () => Page(webRoot, "admin.html")).RequireAuthorization(WebSecurity.Admins);
+        app.MapGet("/campaigns", () => Page(webRoot, "campaigns.html")).RequireAuthorization(WebSecurity.Admins);
     }
 
     private static async Task<IResult> SignInAsync(HttpContext context, UserAccounts accounts, IAntiforgery antiforgery, ILoggerFactory loggers)

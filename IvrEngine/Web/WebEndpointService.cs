@@ -91,6 +91,7 @@ public sealed partial class WebEndpointService(
         cards.Map(app);
         engine.GetRequiredService<DeskApi>().Map(app);
         engine.GetRequiredService<AdminApi>().Map(app);
+        engine.GetRequiredService<DialerApi>().Map(app);
         engine.GetRequiredService<StatisticsApi>().Map(app);
         app.MapGet("/calls/{uuid}/context", (string uuid, HttpContext c) => CardApi.IsCallId(uuid) && !cards.CanSeeCall(WebSecurity.Require(c.User), uuid)
             ? Task.FromResult(ContextApi.Problem(404, $"no live call {uuid} offered to you is known to this engine")) : api.GetByCallAsync(uuid, c.RequestAborted))

@@ -7,6 +7,7 @@ const links = [
   { href: '/supervisor', text: 'Supervisor', roles: ['supervisor', 'admin'] },
   { href: '/statistics', text: 'Statistics', roles: ['supervisor', 'admin'] },
   { href: '/admin', text: 'Admin', roles: ['admin'] },
+  { href: '/campaigns', text: 'Outgoing campaigns', roles: ['admin'] },
 ];
 
 /** Fills the page's <header id="top"> slot parts: nav (role links) and the user's name with a sign-out button. */
