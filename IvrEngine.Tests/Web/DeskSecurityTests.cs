@@ -41,6 +41,12 @@ public sealed class DeskSecurityTests
         page.Headers.GetValues("Content-Security-Policy").Single().Should().Contain("script-src 'self'").And.NotContain("unsafe-inline");
         page.Headers.GetValues("X-Content-Type-Options").Single().Should().Be("nosniff");
         page.Headers.GetValues("X-Frame-Options").Single().Should().Be("DENY");
+
+        foreach (var path in new[] { "/", "/supervisor", "/admin", "/campaigns", "/statistics" })
+        {
+            var other = await http.GetAsync(new Uri(path, UriKind.Relative));
+            (other.StatusCode, other.Headers.Location?.ToString()).Should().Be((HttpStatusCode.Redirect, "/signin?return=" + Uri.EscapeDataString(path)), path + " is a page");
+        }
     }
 
     [Fact]

@@ -171,7 +171,8 @@ public static class WebSecurity
 
     /// <summary>Requests that want JSON: everything but the pages.</summary>
     internal static bool IsApi(HttpRequest request) =>
-        !(request.Path == "/" || request.Path == "/agent" || request.Path == "/supervisor" || request.Path == "/admin" || request.Path == "/campaigns");
+        !(request.Path == "/" || request.Path == "/agent" || request.Path == "/supervisor" || request.Path == "/admin" || request.Path == "/campaigns"
+          || request.Path == "/statistics");
 
     /// <summary><c>Authorization: Bearer ivr_...</c>: the token's user, limited to the token's scopes.</summary>
     private sealed class ApiTokenHandler(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder,
