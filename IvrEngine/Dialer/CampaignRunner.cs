@@ -236,7 +236,7 @@ public sealed partial class CampaignRunner
     {
         try
         {
-            await _store.RecordAgentAsync(contact.Id, contact.CallUuid!, agent, CancellationToken.None);
+            if (await _store.RecordAgentAsync(contact.Id, contact.CallUuid!, agent, CancellationToken.None)) LogAgent(_logger, campaign.Id, contact.Id, agent);
         }
 #pragma warning disable CA1031 // The contact's outcome and result are stored already: the agent's failure must not stop the campaign.
         catch (Exception ex)
@@ -270,6 +270,9 @@ public sealed partial class CampaignRunner
 
     [LoggerMessage(EventId = 1504, Level = LogLevel.Warning, Message = "Campaign {Campaign}: the attempt for contact {Contact} could not be recorded in the client's history")]
     private static partial void LogHistoryFailed(ILogger logger, string campaign, Guid contact, Exception exception);
+
+    [LoggerMessage(EventId = 1506, Level = LogLevel.Information, Message = "Campaign {Campaign}: contact {Contact} talked to agent {Agent}")]
+    private static partial void LogAgent(ILogger logger, string campaign, Guid contact, string agent);
 
     [LoggerMessage(EventId = 1505, Level = LogLevel.Warning, Message = "Campaign {Campaign}: agent {Agent} who took the call of contact {Contact} could not be stored")]
     private static partial void LogAgentFailed(ILogger logger, string campaign, Guid contact, string agent, Exception exception);

@@ -59,7 +59,8 @@ public static class WebServices
         services.AddSingleton(sp => new AdminApi(sp.GetRequiredService<UserAccounts>(), sp.GetRequiredService<IDeskStore>(),
             sp.GetRequiredService<IClientStore>(), sp.GetRequiredService<ClientLookup>(), sp.GetRequiredService<DeskService>(),
             sp.GetRequiredService<CallContextRegistry>(), sp.GetRequiredService<IOptions<WebOptions>>().Value, sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton(sp => new StatisticsApi(sp.GetRequiredService<Statistics.IStatisticsStore>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new StatisticsApi(sp.GetRequiredService<Statistics.IStatisticsStore>(), sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<IClientStore>() as IDialerStore));
         services.AddSingleton(sp => new WebEndpointService(sp.GetRequiredService<IOptions<WebOptions>>(), sp,
             sp.GetRequiredService<CallRegistry>(), () => FlowsVersion(sp), sp.GetRequiredService<ILogger<WebEndpointService>>()));
         services.AddHostedService(sp => sp.GetRequiredService<WebEndpointService>());
