@@ -502,7 +502,7 @@ reportForm.addEventListener('submit', event => {
 // The campaign table's figures: [JSON name of the totals, heading]. Contacts but for attempts (calls).
 const campaignColumns = [
   ['contacts', 'Contacts'], ['dialed', 'Dialed'], ['attempts', 'Attempts'], ['answered', 'Answered'], ['answerPercent', 'Answer %'],
-  ['completed', 'Completed in the flow'], ['transferred', 'Transferred to an agent'], ['optedOut', 'Opted out'],
+  ['completed', 'Completed'], ['transferred', 'Transferred'], ['optedOut', 'Opted out'],
   ['busy', 'Busy'], ['noAnswer', 'No answer'], ['failed', 'Failed'], ['doNotCall', 'Do not call'], ['pending', 'Pending'],
 ];
 
