@@ -180,6 +180,88 @@ public sealed class StatisticsBrowserTests(ITestOutputHelper output)
     }
 
     [BrowserFact]
+    public async Task The_campaign_table_shows_each_outgoing_campaigns_lifetime_figures_and_downloads_them_and_a_campaigns_results_as_csv()
+    {
+        var folder = ScreenshotFolder();
+        await using var lab = await RealDesk.StartAsync();
+        var store = (IDialerStore)lab.Services.GetRequiredService<IClientStore>();
+        var now = DateTimeOffset.UtcNow;
+
+        // A campaign of five contacts as a dialer left it: one answered and transferred to 1001, one answered and
+        // completed the survey, one busy (to be retried), one not answered within its attempts, one on the do-not-call
+        // list; and a draft nobody was dialed from.
+        await store.SaveCampaignAsync(new OutboundCampaign
+        {
+            Id = "reminders", Name = "Payment reminders", CardDnis = "7000", CallerIdNumber = "5550100", State = OutboundCampaignState.Running, CreatedAt = now.AddDays(-2),
+        });
+        await store.SaveCampaignAsync(new OutboundCampaign
+        {
+            Id = "survey", Name = "December survey", CardDnis = "7001", CallerIdNumber = "5550100", State = OutboundCampaignState.Draft, CreatedAt = now.AddDays(-1),
+        });
+        await store.AddDoNotCallAsync(new DoNotCallEntry("2005", "asked not to be called", now));
+        await store.AddContactsAsync("reminders", [.. Enumerable.Range(2001, 5).Select(n => n.ToString(CultureInfo.InvariantCulture)).Select(p => new CampaignContact { Phone = p, Name = "Contact " + p, TimeZone = "UTC" })]);
+        var claimed = (await store.ClaimDueAsync("reminders", "engine", now, 5, ["UTC"])).ToDictionary(c => c.Phone);
+        claimed.Keys.Should().BeEquivalentTo(["2001", "2002", "2003", "2004"], "2005 is on the do-not-call list");
+        async Task Attempt(string phone, string outcome, string? cause, ContactStatus status) =>
+            (await store.RecordAttemptAsync(claimed[phone].Id, claimed[phone].CallUuid!, outcome, cause, status, status == ContactStatus.Pending ? now.AddMinutes(10) : null)).Should().BeTrue();
+        await Attempt("2001", AttemptOutcomes.Answered, null, ContactStatus.Done);
+        await store.RecordResultAsync(claimed["2001"].Id, claimed["2001"].CallUuid!, ContactResults.Transferred, new Dictionary<string, string>(), null);
+        (await store.RecordAgentAsync(claimed["2001"].Id, claimed["2001"].CallUuid!, RealDesk.Agent1001)).Should().BeTrue();
+        await Attempt("2002", AttemptOutcomes.Answered, null, ContactStatus.Done);
+        await store.RecordResultAsync(claimed["2002"].Id, claimed["2002"].CallUuid!, ContactResults.Completed, new Dictionary<string, string> { ["satisfaction"] = "5" }, null);
+        await Attempt("2003", AttemptOutcomes.Busy, "USER_BUSY", ContactStatus.Pending);
+        await Attempt("2004", AttemptOutcomes.NoAnswer, "NO_ANSWER", ContactStatus.Exhausted);
+
+        await using var browser = await BrowserSession.StartAsync(lab.Url, new ViewportSize { Width = 1280, Height = 900 });
+        await browser.RunAsync(async page =>
+        {
+            await RealDesk.SignInAsync(page, "supervisor", "/statistics");
+            await Assertions.Expect(page.GetByTestId("campaigns-message")).ToHaveTextAsync("2 campaigns, 4 contacts dialed.");
+            await Assertions.Expect(page.GetByTestId("campaigns-lifetime")).ToContainTextAsync("whatever the period above");
+            var table = await TableAsync(page, "Outgoing campaigns");
+            table.Keys.Should().Equal("December survey (survey)", "Payment reminders (reminders)");
+            table["Payment reminders (reminders)"].Should().Equal(new Dictionary<string, string>
+            {
+                ["State"] = "running", ["Contacts"] = "5", ["Dialed"] = "4", ["Attempts"] = "4", ["Answered"] = "2", ["Answer %"] = "50",
+                ["Completed"] = "1", ["Transferred"] = "1", ["Opted out"] = "0", ["Busy"] = "1", ["No answer"] = "1", ["Failed"] = "0",
+                ["Do not call"] = "1", ["Pending"] = "1", ["Results"] = "CSV per contact",
+            });
+            table["December survey (survey)"].Should().Contain(new Dictionary<string, string> { ["State"] = "draft", ["Contacts"] = "0", ["Dialed"] = "0", ["Answer %"] = "—" });
+
+            // The table's CSV: the same figures.
+            var campaigns = await CsvAsync(page, "campaigns-csv", "^ivrengine-campaigns-[0-9]{8}T[0-9]{4}\\.csv$");
+            campaigns.Keys.Should().Equal("survey", "reminders");
+            campaigns["reminders"].Should().Contain(new Dictionary<string, string>
+            {
+                ["name"] = "Payment reminders", ["contacts"] = "5", ["dialed"] = "4", ["answered"] = "2", ["answer_percent"] = "50.0", ["completed"] = "1",
+                ["transferred"] = "1", ["opted_out"] = "0", ["busy"] = "1", ["no_answer"] = "1", ["failed"] = "0", ["do_not_call"] = "1", ["pending"] = "1",
+            });
+            campaigns["survey"].Should().Contain(new Dictionary<string, string> { ["name"] = "December survey", ["state"] = "draft", ["answer_percent"] = string.Empty });
+
+            // A campaign's results per contact, from its row.
+            var row = page.GetByRole(AriaRole.Row).Filter(new() { HasText = "Payment reminders" });
+            var download = await page.RunAndWaitForDownloadAsync(() => row.GetByRole(AriaRole.Link, new() { Name = "CSV per contact of Payment reminders" }).ClickAsync());
+            download.SuggestedFilename.Should().MatchRegex("^ivrengine-campaign-reminders-[0-9]{8}T[0-9]{4}\\.csv$");
+            var lines = (await File.ReadAllTextAsync((await download.PathAsync())!)).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+            lines.Should().HaveCount(6);
+            lines.Should().Contain(l => l.StartsWith("2001,Contact 2001,,done,1,", StringComparison.Ordinal) && l.EndsWith(",answered,,transferred," + RealDesk.Agent1001 + ",", StringComparison.Ordinal));
+            lines.Should().Contain(l => l.StartsWith("2002,", StringComparison.Ordinal) && l.EndsWith(",completed,,satisfaction=5", StringComparison.Ordinal));
+            lines.Should().Contain(l => l.StartsWith("2005,Contact 2005,,donotcall,0,", StringComparison.Ordinal));
+
+            await page.EvaluateAsync("() => document.fonts.ready.then(() => true)");
+            await page.EvaluateAsync("() => { document.getElementById('campaigns-table').scrollLeft = 0; }");
+            await page.Mouse.MoveAsync(0, 0);
+            var png = Path.Combine(folder, "statistics-campaigns.png");
+            await page.GetByTestId("campaigns").ScreenshotAsync(new LocatorScreenshotOptions { Path = png });
+            new FileInfo(png).Length.Should().BeGreaterThan(10_000);
+            output.WriteLine($"statistics-campaigns.png: {png}");
+            await Axe.ShouldHaveNoViolationsAsync(page, "the statistics page with the campaign table");
+            browser.ScriptErrors.Should().BeEmpty();
+            browser.FailedResponses.Should().BeEmpty();
+        });
+    }
+
+    [BrowserFact]
     public async Task An_agent_has_no_statistics_page_nor_link_and_an_admin_has_both()
     {
         await using var lab = await RealDesk.StartAsync();

@@ -1,9 +1,13 @@
 using System.Collections.Concurrent;
+using System.Net;
 using System.Reactive.Linq;
 using IvrEngine.EventSocket;
 using IvrEngine.Profiles;
 using IvrEngine.Simulator;
+using IvrEngine.Tests.Support;
+using IvrEngine.Tests.Web;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace IvrEngine.Tests.EndToEnd;
 
@@ -157,6 +161,144 @@ public sealed class DialerEndToEndTests
         finally
         {
             folder.Delete(recursive: true);
+        }
+    }
+    [Fact]
+    public async Task Each_attempt_of_a_client_is_in_their_history_once_and_the_agent_who_took_a_transferred_call_is_on_the_contact_and_in_the_figures()
+    {
+        const string Agent = "1001@default";
+        const string Stranger = "+15559990002";
+        await using var simulator = new FreeSwitchSimulator(new SimulatorOptions { HangUpAfterTransfer = false, CallcenterAgents = [Agent], Dialplan = QueueDialplan.Of });
+        await using var server = await simulator.StartInboundServerAsync(Password);
+        // The reminder flow: the contact presses 1 for an agent (collections queue).
+        simulator.SetContact(DemoDataSeeder.WellKnown.ExistingPhone, SimulatedContact.Answering(TimeSpan.FromMilliseconds(50), new CallerScript { Inputs = [CallerInput.Keys("1")] }));
+        simulator.SetContact(DemoDataSeeder.WellKnown.OverduePhone, SimulatedContact.Busy());
+        simulator.SetContact(Stranger, SimulatedContact.NeverAnswering);
+
+        await using var watch = new EslInboundClient(new EslInboundOptions { Port = server.EndPoint.Port, Password = Password });
+        var jobs = new BlockingCollection<BackgroundJobResult>();
+        using var subscription = watch.Events.BackgroundJobs().Subscribe(jobs.Add);
+        await watch.StartAsync().WaitAsync(EngineUnderTest.Patience);
+        await watch.SubscribeAsync(["BACKGROUND_JOB"]).WaitAsync(EngineUnderTest.Patience);
+
+        var agentStored = new LogSignal(m => m.Contains("talked to agent " + Agent, StringComparison.Ordinal));
+        var engine = await EngineUnderTest.StartAsync(null, s => s.AddSingleton<ILoggerProvider>(agentStored),
+            "--Engine:Name=results-test", "--Engine:Inbound:Enabled=true", $"--Engine:Inbound:Port={server.EndPoint.Port}", $"--Engine:Inbound:Password={Password}",
+            "--Dialer:Enabled=true", "--Dialer:ScanSeconds=1", "--Store:SeedDemoData=true", "--Logging:LogLevel:IvrEngine.Dialer=Information",
+            $"--Flows:Path={Path.Combine(AppContext.BaseDirectory, "flows")}");
+        string answeredUuid;
+        List<InteractionRecord> answeredHistory, busyHistory;
+        try
+        {
+            var clients = engine.Host.Services.GetRequiredService<IClientStore>();
+            var store = (IDialerStore)clients;
+            var answering = (await clients.FindByPhoneAsync(DemoDataSeeder.WellKnown.ExistingPhone))!.Id;
+            var busy = (await clients.FindByPhoneAsync(DemoDataSeeder.WellKnown.OverduePhone))!.Id;
+            await store.SaveCampaignAsync(new OutboundCampaign
+            {
+                Id = "reminders", Name = "Payment reminders", CardDnis = "7000", CallerIdNumber = "5550100", DialString = "user/{number}", RingSeconds = 1,
+                Hours = AlwaysOpen(),
+                Pacing = new DialPacing { CallsPerSecond = 20, MaxConcurrent = 10 },
+                Busy = new RetryRule { After = TimeSpan.Zero, MaxAttempts = 1 },
+                NoAnswer = new RetryRule { After = TimeSpan.Zero, MaxAttempts = 1 },
+                State = OutboundCampaignState.Running,
+                CreatedAt = DateTimeOffset.UtcNow,
+            });
+            // Two contacts are clients (as a query over clients gives them), the third is nobody known.
+            await store.AddContactsAsync("reminders", [
+                new CampaignContact { Phone = DemoDataSeeder.WellKnown.ExistingPhone, ClientId = answering, TimeZone = "UTC" },
+                new CampaignContact { Phone = DemoDataSeeder.WellKnown.OverduePhone, ClientId = busy, TimeZone = "UTC" },
+                new CampaignContact { Phone = Stranger, TimeZone = "UTC" },
+            ]);
+
+            var replies = new List<BackgroundJobResult>();
+            using (var limit = new CancellationTokenSource(EngineUnderTest.Patience))
+            {
+                while (replies.Count < 3) replies.Add(jobs.Take(limit.Token));
+            }
+
+            replies.Select(r => r.Body.TrimEnd('\n')).Should().Contain(["-ERR USER_BUSY", "-ERR NO_ANSWER"]);
+            answeredUuid = replies.Single(r => r.IsOk).Body.TrimEnd('\n')[4..];
+            var call = await simulator.AnsweredCallAsync(answeredUuid).WaitAsync(EngineUnderTest.Patience);
+            await call.InQueue.WaitAsync(EngineUnderTest.Patience);
+            (await call.OfferToAgentAsync(Agent, answer: true)).Should().NotBeNull();
+            await call.AgentEndsAsync();
+            await call.Completion.WaitAsync(EngineUnderTest.Patience);
+            await agentStored.Seen.WaitAsync(EngineUnderTest.Patience);
+
+            // The supervisor's figures and results over HTTP.
+            await DeskWeb.AddUsersAsync(engine.Host.Services);
+            var web = DeskWeb.Base(engine);
+            using var supervisor = await DeskWeb.TokenAsync(engine.Host.Services, web, "supervisor");
+            var response = await supervisor.GetAsync(new Uri("/api/statistics/campaigns", UriKind.Relative));
+            response.StatusCode.Should().Be(HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+            var campaign = (await DeskWeb.JsonAsync(response)).GetProperty("campaigns").EnumerateArray().Single();
+            (campaign.GetProperty("id").GetString(), campaign.GetProperty("state").GetString(), campaign.GetProperty("card").GetString())
+                .Should().Be(("reminders", "running", "7000"));
+            var totals = campaign.GetProperty("totals");
+            int Figure(string name) => totals.GetProperty(name).GetInt32();
+            (Figure("contacts"), Figure("dialed"), Figure("attempts"), Figure("answered"), Figure("transferred"), Figure("completed"), Figure("optedOut"))
+                .Should().Be((3, 3, 3, 1, 1, 0, 0));
+            (Figure("busy"), Figure("noAnswer"), Figure("failed"), Figure("exhausted"), Figure("pending"), Figure("doNotCall"))
+                .Should().Be((1, 1, 0, 2, 0, 0));
+            totals.GetProperty("answerPercent").GetDouble().Should().Be(33.3);
+            var results = await supervisor.GetAsync(new Uri("/api/statistics/campaigns/reminders/results", UriKind.Relative));
+            results.Content.Headers.ContentType!.MediaType.Should().Be("text/csv");
+            results.Content.Headers.ContentDisposition!.FileName!.Trim('"').Should().StartWith("ivrengine-campaign-reminders-");
+            var lines = (await results.Content.ReadAsStringAsync()).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+            lines[0].Should().Be(string.Join(",", IvrEngine.Dialer.CampaignResults.Columns));
+            // A number's leading '+' is one a spreadsheet would read as a formula: escaped.
+            lines.Should().HaveCount(4).And.Contain(l => l.StartsWith("\"'" + DemoDataSeeder.WellKnown.ExistingPhone + "\",", StringComparison.Ordinal)
+                && l.Contains(",done,1,", StringComparison.Ordinal) && l.Contains(",answered,,transferred," + Agent + ",", StringComparison.Ordinal));
+
+            await engine.Host.StopAsync().WaitAsync(EngineUnderTest.Patience);
+            answeredHistory = [.. (await clients.GetInteractionsAsync(answering)).Where(r => r.Campaign is not null)];
+            busyHistory = [.. (await clients.GetInteractionsAsync(busy)).Where(r => r.Campaign is not null)];
+        }
+        finally
+        {
+            await engine.DisposeAsync();
+        }
+
+        // The answered call: one record, written by the call's handler, outgoing, naming its campaign and the agent.
+        answeredHistory.Should().ContainSingle("the answered call is recorded once, by its handler");
+        var answered = answeredHistory[0];
+        (answered.CallUuid, answered.Direction, answered.Campaign, answered.DialedNumber, answered.Flow, answered.Outcome, answered.Queue, answered.Agent, answered.HangupCause)
+            .Should().Be((answeredUuid, "outbound", "reminders", "7000", "reminder", "transferred", "collections", Agent, (string?)null));
+
+        // The busy one: recorded by the dialer, with the outcome and FreeSWITCH's cause.
+        busyHistory.Should().ContainSingle();
+        var attempt = busyHistory[0];
+        (attempt.Direction, attempt.Campaign, attempt.DialedNumber, attempt.CallerNumber, attempt.Outcome, attempt.HangupCause, attempt.Agent)
+            .Should().Be(("outbound", "reminders", "7000", DemoDataSeeder.WellKnown.OverduePhone, "busy", "USER_BUSY", (string?)null));
+        attempt.CallUuid.Should().NotBe(answeredUuid).And.NotBeEmpty();
+    }
+
+    /// <summary>Completes <see cref="Seen"/> at the first log line that matches.</summary>
+    private sealed class LogSignal(Func<string, bool> match) : ILoggerProvider
+    {
+        private readonly TaskCompletionSource _seen = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly Func<string, bool> _match = match;
+
+        public Task Seen => _seen.Task;
+
+        public ILogger CreateLogger(string categoryName) => new Logger(this);
+
+        public void Dispose()
+        {
+        }
+
+        private sealed class Logger(LogSignal signal) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+            public bool IsEnabled(LogLevel logLevel) => logLevel != LogLevel.None;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+            {
+                if (signal._seen.Task.IsCompleted) return;
+                if (signal._match(formatter(state, exception))) signal._seen.TrySetResult();
+            }
         }
     }
 }

@@ -208,7 +208,7 @@ public abstract class DialerStoreTests<TStorage> : IAsyncLifetime
         await CampaignWithAsync("big", 2345);
         (await Store.ClaimDueAsync("big", EngineA, Now, 45, Utc)).Should().HaveCount(45);
 
-        (await Store.TotalsAsync("big")).Should().Be(new CampaignTotals(2345, 2300, 45, 45, 0, 0, 0, 0, 0, 0, 0));
+        (await Store.TotalsAsync("big")).Should().Be(new CampaignTotals(2345, 2300, 45, 45, 0, 0, 0, 0, 0, 0, 0, 45, 0, 0, 0));
         (await Store.ContactsAsync("big", 2000, 1000)).Select(c => c.Phone).Should().Equal(Enumerable.Range(2000, 345).Select(Phone));
         (await Store.PendingTimeZonesAsync("big")).Should().Equal("UTC");
     }
@@ -322,11 +322,63 @@ public abstract class DialerStoreTests<TStorage> : IAsyncLifetime
         await Outcome(3, AttemptOutcomes.Busy, ContactStatus.Pending);
         await Outcome(4, AttemptOutcomes.NoAnswer, ContactStatus.Exhausted);
         await Outcome(5, AttemptOutcomes.Unknown, ContactStatus.Unknown);
-        (await Store.ClaimDueAsync("c", EngineA, Now, 2, Utc)).Select(c => c.Phone).Should().Equal([Phone(6), Phone(8)], "the listed number is passed over");
+        var second = await Store.ClaimDueAsync("c", EngineA, Now, 2, Utc);
+        second.Select(c => c.Phone).Should().Equal([Phone(6), Phone(8)], "the listed number is passed over");
+        await Store.RecordAttemptAsync(second[0].Id, second[0].CallUuid!, AttemptOutcomes.Failed, "UNALLOCATED_NUMBER", ContactStatus.Exhausted, null);
 
-        (await Store.TotalsAsync("c")).Should().Be(new CampaignTotals(Contacts: 9, Pending: 1, Dialing: 2, Attempts: 8, Answered: 3, Completed: 1, Transferred: 1,
-            OptedOut: 1, Exhausted: 1, DoNotCall: 1, Unknown: 1));
-        (await Store.TotalsAsync("none")).Should().Be(new CampaignTotals(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0));
+        var totals = await Store.TotalsAsync("c");
+        totals.Should().Be(new CampaignTotals(Contacts: 9, Pending: 1, Dialing: 1, Attempts: 8, Answered: 3, Completed: 1, Transferred: 1,
+            OptedOut: 1, Exhausted: 2, DoNotCall: 1, Unknown: 1, Dialed: 8, Busy: 1, NoAnswer: 1, Failed: 1));
+        totals.AnswerPercent.Should().Be(37.5, "3 of the 8 contacts dialed answered");
+        var none = await Store.TotalsAsync("none");
+        none.Should().Be(new CampaignTotals(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0));
+        none.AnswerPercent.Should().BeNull("nobody was dialed");
+    }
+
+    [StoreFact]
+    public async Task A_contact_answered_after_a_busy_attempt_counts_as_answered_not_busy()
+    {
+        await CampaignWithAsync("c", 1);
+        var first = (await Store.ClaimDueAsync("c", EngineA, Now, 1, Utc)).Single();
+        await Store.RecordAttemptAsync(first.Id, first.CallUuid!, AttemptOutcomes.Busy, "USER_BUSY", ContactStatus.Pending, Now);
+        (await Store.TotalsAsync("c")).Should().Match<CampaignTotals>(t => t.Busy == 1 && t.Answered == 0 && t.Dialed == 1 && t.Pending == 1);
+
+        var second = (await Store.ClaimDueAsync("c", EngineA, Now, 1, Utc)).Single();
+        await Store.RecordAttemptAsync(second.Id, second.CallUuid!, AttemptOutcomes.Answered, null, ContactStatus.Done, null);
+        (await Store.TotalsAsync("c")).Should().Be(new CampaignTotals(Contacts: 1, Pending: 0, Dialing: 0, Attempts: 2, Answered: 1, Completed: 0, Transferred: 0,
+            OptedOut: 0, Exhausted: 0, DoNotCall: 0, Unknown: 0, Dialed: 1, Busy: 0, NoAnswer: 0, Failed: 0));
+    }
+
+    [StoreFact]
+    public async Task The_agent_of_an_answered_call_is_stored_on_the_contact_and_on_the_calls_record_for_its_last_attempt_only()
+    {
+        await CampaignWithAsync("c", 1);
+        var first = (await Store.ClaimDueAsync("c", EngineA, Now, 1, Utc)).Single();
+        await Store.RecordAttemptAsync(first.Id, first.CallUuid!, AttemptOutcomes.Answered, null, ContactStatus.Done, null);
+        await Store.RecordResultAsync(first.Id, first.CallUuid!, ContactResults.Transferred, new Dictionary<string, string> { ["q"] = "1" }, null);
+        var client = Guid.NewGuid();
+        await _client.AddInteractionAsync(new InteractionRecord
+        {
+            Id = Guid.CreateVersion7(), ClientId = client, CallUuid = first.CallUuid!, At = Now, Direction = "outbound", CallerNumber = first.Phone,
+            DialedNumber = "5000", Outcome = "transferred", Queue = "collections", Campaign = "c",
+        });
+
+        (await Store.RecordAgentAsync(first.Id, first.CallUuid!, "1001@default")).Should().BeTrue();
+        var contact = await Store.GetContactAsync(first.Id);
+        (contact!.Agent, contact.Result, contact.Status).Should().Be(("1001@default", ContactResults.Transferred, ContactStatus.Done), "the agent joins the result");
+        contact.Answers.Should().Equal(new Dictionary<string, string> { ["q"] = "1" });
+        var history = await _client.GetInteractionsAsync(client, 10);
+        history.Should().ContainSingle().Which.Should().Match<InteractionRecord>(r => r.Agent == "1001@default" && r.Campaign == "c" && r.Queue == "collections");
+
+        (await Store.RecordAgentAsync(first.Id, Guid.NewGuid().ToString(), "1002@default")).Should().BeFalse("not the contact's last attempt");
+        (await Store.RecordAgentAsync(Guid.NewGuid(), first.CallUuid!, "1002@default")).Should().BeFalse("no such contact");
+        (await Store.GetContactAsync(first.Id))!.Agent.Should().Be("1001@default");
+
+        // A call without a record (its handler could not write one): the contact still gets the agent.
+        await CampaignWithAsync("d", 1);
+        var other = (await Store.ClaimDueAsync("d", EngineA, Now, 1, Utc)).Single();
+        (await Store.RecordAgentAsync(other.Id, other.CallUuid!, "1003@default")).Should().BeTrue();
+        (await Store.GetContactAsync(other.Id))!.Agent.Should().Be("1003@default");
     }
 
     [StoreFact]

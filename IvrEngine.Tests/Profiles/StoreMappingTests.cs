@@ -107,6 +107,8 @@ public sealed class StoreMappingTests
             IvrDuration = TimeSpan.FromMilliseconds(12_345.6789),
             TotalDuration = TimeSpan.FromMinutes(3),
             Disposition = "resolved",
+            Campaign = "reminders-dec",
+            HangupCause = "USER_BUSY",
             WrapUpNote = "Called back",
             WrapUpAt = new DateTimeOffset(2026, 3, 1, 9, 40, 0, TimeSpan.Zero),
         },

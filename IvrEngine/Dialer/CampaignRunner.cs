@@ -20,8 +20,9 @@ public interface IOriginator
     Task<int> AvailableAgentsAsync(string queue, CancellationToken cancellationToken);
 
     /// <summary>Completes when the call <paramref name="uuid"/>, originated through <see cref="OriginateAsync"/>, has
-    /// hung up (at once if it already has).</summary>
-    Task WhenEndedAsync(string uuid, CancellationToken cancellationToken);
+    /// hung up (at once if it already has), with the mod_callcenter agent who last took it (a queue bridged them: the
+    /// queue's bridge-agent-start of the call), null when no agent did.</summary>
+    Task<string?> WhenEndedAsync(string uuid, CancellationToken cancellationToken);
 }
 
 /// <summary>Dials one running campaign on this engine: each second (or sooner, when the pacing allows), claims as many
@@ -69,6 +70,10 @@ public sealed partial class CampaignRunner
         _time = time;
         _logger = logger;
     }
+
+    /// <summary>Where an attempt nobody answered is recorded, for a contact who is a client: the client's interaction
+    /// history (an answered call is recorded there by the call's handler, as every call). Null: not recorded.</summary>
+    public IClientStore? History { get; init; }
 
     /// <summary>Calls of the campaign this engine has ringing or answered.</summary>
     public int Active => Volatile.Read(ref _active);
@@ -167,6 +172,7 @@ public sealed partial class CampaignRunner
                 // A number that cannot be dialed: a failure of that contact, never retried.
                 LogNotDialable(_logger, contact.Id, ex.Message);
                 await _store.RecordAttemptAsync(contact.Id, contact.CallUuid!, AttemptOutcomes.Failed, "INVALID_NUMBER_FORMAT", ContactStatus.Exhausted, null, CancellationToken.None);
+                await RecordInHistoryAsync(campaign, contact, AttemptOutcomes.Failed, "INVALID_NUMBER_FORMAT");
                 return;
             }
             finally
@@ -179,9 +185,16 @@ public sealed partial class CampaignRunner
             var (status, next) = AttemptRules.After(campaign, outcome, contact.Attempts, _time.GetUtcNow());
             await _store.RecordAttemptAsync(contact.Id, contact.CallUuid!, outcome, cause, status, next, CancellationToken.None);
             LogAttempt(_logger, campaign.Id, contact.Id, contact.Attempts, outcome, cause ?? "-");
+            if (outcome != AttemptOutcomes.Answered)
+            {
+                await RecordInHistoryAsync(campaign, contact, outcome, cause);
+                return;
+            }
+
             // An answered call holds its place among the calls at once until it ends (or the engine stops: its result
-            // is the call handler's to store).
-            if (outcome == AttemptOutcomes.Answered) await _originator.WhenEndedAsync(contact.CallUuid!, _stopping);
+            // is the call handler's to store). The flow's handler recorded the call when it left the IVR; an agent who
+            // took it from a queue afterwards is known only now.
+            if (await _originator.WhenEndedAsync(contact.CallUuid!, _stopping) is { Length: > 0 } agent) await RecordAgentAsync(campaign, contact, agent);
         }
         catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
         {
@@ -199,6 +212,70 @@ public sealed partial class CampaignRunner
             Interlocked.Exchange(ref _ended, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
         }
     }
+
+    /// <summary>Records an attempt nobody answered in the client's interaction history, when the contact is a client
+    /// (an answered call is recorded by its handler: never twice). A failure is logged; the attempt's outcome is stored
+    /// already.</summary>
+    private async Task RecordInHistoryAsync(OutboundCampaign campaign, CampaignContact contact, string outcome, string? cause)
+    {
+        if (History is null || contact.ClientId is not { } clientId) return;
+        try
+        {
+            await History.AddInteractionAsync(UnansweredAttempt(campaign, contact, clientId, outcome, cause, _time.GetUtcNow()), CancellationToken.None);
+        }
+#pragma warning disable CA1031 // The history is a record of the attempt: its failure must not stop the campaign.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            LogHistoryFailed(_logger, campaign.Id, contact.Id, ex);
+        }
+    }
+
+    /// <summary>Stores the agent who took an answered call, on the contact and the call's record. A failure is logged.</summary>
+    private async Task RecordAgentAsync(OutboundCampaign campaign, CampaignContact contact, string agent)
+    {
+        try
+        {
+            if (await _store.RecordAgentAsync(contact.Id, contact.CallUuid!, agent, CancellationToken.None)) LogAgent(_logger, campaign.Id, contact.Id, agent);
+        }
+#pragma warning disable CA1031 // The contact's outcome and result are stored already: the agent's failure must not stop the campaign.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            LogAgentFailed(_logger, campaign.Id, contact.Id, agent, ex);
+        }
+    }
+
+    /// <summary>The interaction record of an attempt nobody answered: outgoing, from the campaign card's number (the
+    /// card's history names the campaign by it), with the attempt's outcome and FreeSWITCH's hangup cause.</summary>
+    public static InteractionRecord UnansweredAttempt(OutboundCampaign campaign, CampaignContact contact, Guid clientId, string outcome, string? cause, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(campaign);
+        ArgumentNullException.ThrowIfNull(contact);
+        return new InteractionRecord
+        {
+            Id = Guid.CreateVersion7(),
+            ClientId = clientId,
+            CallUuid = contact.CallUuid ?? string.Empty,
+            At = contact.LastAttemptAt ?? now,
+            Direction = "outbound",
+            CallerNumber = contact.Phone,
+            DialedNumber = campaign.CardDnis,
+            Flow = campaign.Flow,
+            Outcome = outcome,
+            Campaign = campaign.Id,
+            HangupCause = cause,
+        };
+    }
+
+    [LoggerMessage(EventId = 1504, Level = LogLevel.Warning, Message = "Campaign {Campaign}: the attempt for contact {Contact} could not be recorded in the client's history")]
+    private static partial void LogHistoryFailed(ILogger logger, string campaign, Guid contact, Exception exception);
+
+    [LoggerMessage(EventId = 1506, Level = LogLevel.Information, Message = "Campaign {Campaign}: contact {Contact} talked to agent {Agent}")]
+    private static partial void LogAgent(ILogger logger, string campaign, Guid contact, string agent);
+
+    [LoggerMessage(EventId = 1505, Level = LogLevel.Warning, Message = "Campaign {Campaign}: agent {Agent} who took the call of contact {Contact} could not be stored")]
+    private static partial void LogAgentFailed(ILogger logger, string campaign, Guid contact, string agent, Exception exception);
 
     [LoggerMessage(EventId = 1501, Level = LogLevel.Information, Message = "Campaign {Campaign}: contact {Contact} attempt {Attempt}: {Outcome} ({Cause})")]
     private static partial void LogAttempt(ILogger logger, string campaign, Guid contact, int attempt, string outcome, string cause);

@@ -69,24 +69,25 @@ internal sealed partial class DialerOptionsValidator(IOptions<EngineOptions> eng
 }
 
 /// <summary>Originates through the engine's inbound connections, one connected box after another, and hears the
-/// calls' hangups on all of them (subscribed once, for as long as the engine runs).</summary>
+/// calls' hangups, and the agents mod_callcenter bridges them to, on all of them (subscribed once, for as long as the
+/// engine runs).</summary>
 internal sealed class BoxOriginator : IOriginator, IDisposable
 {
+    /// <summary>The events it hears. CUSTOM comes last: mod_event_socket reads every word after it as a subclass.</summary>
+    private static readonly string[] Heard = ["CHANNEL_HANGUP_COMPLETE", "CUSTOM", "callcenter::info"];
+
     private readonly FreeSwitchBoxes _boxes;
-    private readonly ConcurrentDictionary<string, TaskCompletionSource> _ends = new(StringComparer.Ordinal);
-    private readonly IDisposable _hangups;
+    private readonly ConcurrentDictionary<string, Watched> _calls = new(StringComparer.Ordinal);
+    private readonly IDisposable _events;
     private int _next;
 
     public BoxOriginator(FreeSwitchBoxes boxes)
     {
         _boxes = boxes;
-        _hangups = boxes.Events.Select(e => e.Event).Hangups().Where(h => h.Complete).Subscribe(h =>
-        {
-            if (_ends.TryGetValue(h.UniqueId, out var ended)) ended.TrySetResult();
-        });
+        _events = boxes.Events.Select(e => e.Event).Subscribe(OnEvent);
 
         // Sent again after every reconnect; not awaited: a box may be down at start.
-        _ = boxes.SubscribeAsync(["CHANNEL_HANGUP_COMPLETE"], static (_, _) => { }, CancellationToken.None);
+        _ = boxes.SubscribeAsync(Heard, static (_, _) => { }, CancellationToken.None);
     }
 
     public bool Ready => _boxes.All.Any(b => b.IsConnected);
@@ -96,16 +97,16 @@ internal sealed class BoxOriginator : IOriginator, IDisposable
         var connected = _boxes.All.Where(b => b.IsConnected).ToArray();
         if (connected.Length == 0) throw new InvalidOperationException("No FreeSWITCH box is connected.");
         var box = connected[(int)((uint)Interlocked.Increment(ref _next) % (uint)connected.Length)];
-        _ends[uuid] = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _calls[uuid] = new Watched();
         try
         {
             var body = (await box.Client.BackgroundApiAsync("originate " + arguments, cancellationToken)).Body;
-            if (!body.StartsWith("+OK", StringComparison.Ordinal)) _ends.TryRemove(uuid, out _);
+            if (!body.StartsWith("+OK", StringComparison.Ordinal)) _calls.TryRemove(uuid, out _);
             return body;
         }
         catch
         {
-            _ends.TryRemove(uuid, out _);
+            _calls.TryRemove(uuid, out _);
             throw;
         }
     }
@@ -123,20 +124,52 @@ internal sealed class BoxOriginator : IOriginator, IDisposable
         return available;
     }
 
-    public async Task WhenEndedAsync(string uuid, CancellationToken cancellationToken)
+    public async Task<string?> WhenEndedAsync(string uuid, CancellationToken cancellationToken)
     {
-        if (!_ends.TryGetValue(uuid, out var ended)) return;
+        if (!_calls.TryGetValue(uuid, out var call)) return null;
         try
         {
-            await ended.Task.WaitAsync(cancellationToken);
+            return await call.Ended.Task.WaitAsync(cancellationToken);
         }
         finally
         {
-            _ends.TryRemove(uuid, out _);
+            _calls.TryRemove(uuid, out _);
         }
     }
 
-    public void Dispose() => _hangups.Dispose();
+    public void Dispose() => _events.Dispose();
+
+    /// <summary>A call's hangup ends its wait; a queue's bridge-agent-start names the agent who took it (the caller is
+    /// the queue's member: CC-Member-Session-UUID is the call's uuid). One connection's events come in order: the
+    /// bridge before the hangup.</summary>
+    private void OnEvent(EslEvent e)
+    {
+        if (e.EventName == "CHANNEL_HANGUP_COMPLETE")
+        {
+            if (e.UniqueId is { Length: > 0 } uuid && _calls.TryGetValue(uuid, out var ended)) ended.Ended.TrySetResult(ended.Agent);
+        }
+        else if (e.EventName == "CUSTOM" && e.EventSubclass == "callcenter::info" && e.GetHeader("CC-Action") == Statistics.QueueActions.BridgeAgentStart
+            && e.GetHeader("CC-Member-Session-UUID") is { Length: > 0 } member && _calls.TryGetValue(member, out var bridged)
+            && e.GetHeader("CC-Agent") is { Length: > 0 } agent)
+        {
+            bridged.Agent = agent;
+        }
+    }
+
+    /// <summary>A call originated here, until its end is taken.</summary>
+    private sealed class Watched
+    {
+        public TaskCompletionSource<string?> Ended { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>The agent who last took the call, as the queue's events said.</summary>
+        public string? Agent
+        {
+            get => Volatile.Read(ref _agent);
+            set => Volatile.Write(ref _agent, value);
+        }
+
+        private string? _agent;
+    }
 }
 
 /// <summary>Runs a <see cref="CampaignRunner"/> for every running campaign, and at start marks the attempts this engine
@@ -181,7 +214,7 @@ internal sealed partial class DialerService(
                 {
                     if (campaign.State != OutboundCampaignState.Running) continue;
                     if (_runners.TryGetValue(campaign.Id, out var running) && !running.IsCompleted) continue;
-                    var runner = new CampaignRunner(campaign.Id, name, socket, store, originator, time, loggers.CreateLogger<CampaignRunner>());
+                    var runner = new CampaignRunner(campaign.Id, name, socket, store, originator, time, loggers.CreateLogger<CampaignRunner>()) { History = clients };
                     _runners[campaign.Id] = runner.RunAsync(stoppingToken);
                     LogStarted(_logger, campaign.Id);
                 }

@@ -436,6 +436,9 @@ internal static class SharedClientStores
             CancellationToken cancellationToken = default) =>
             Timed("RecordResult", Stopwatch.GetTimestamp(), store.RecordResultAsync(contactId, callUuid, result, answers, agent, cancellationToken));
 
+        public Task<bool> RecordAgentAsync(Guid contactId, string callUuid, string agent, CancellationToken cancellationToken = default) =>
+            Timed("RecordAgent", Stopwatch.GetTimestamp(), store.RecordAgentAsync(contactId, callUuid, agent, cancellationToken));
+
         public Task<IReadOnlyList<CampaignContact>> DialingAsync(string engine, CancellationToken cancellationToken = default) =>
             Timed("Dialing", Stopwatch.GetTimestamp(), store.DialingAsync(engine, cancellationToken));
 

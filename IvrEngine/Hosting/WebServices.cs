@@ -61,7 +61,8 @@ public static class WebServices
             sp.GetRequiredService<CallContextRegistry>(), sp.GetRequiredService<IOptions<WebOptions>>().Value, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new DialerApi(sp.GetRequiredService<IClientStore>(), sp.GetRequiredService<PhoneNormalizer>(),
             () => FlowNames(sp), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<DialerApi>>()));
-        services.AddSingleton(sp => new StatisticsApi(sp.GetRequiredService<Statistics.IStatisticsStore>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new StatisticsApi(sp.GetRequiredService<Statistics.IStatisticsStore>(), sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<IClientStore>() as IDialerStore));
         services.AddSingleton(sp => new WebEndpointService(sp.GetRequiredService<IOptions<WebOptions>>(), sp,
             sp.GetRequiredService<CallRegistry>(), () => FlowsVersion(sp), sp.GetRequiredService<ILogger<WebEndpointService>>()));
         services.AddHostedService(sp => sp.GetRequiredService<WebEndpointService>());

@@ -105,7 +105,7 @@ public sealed partial class ScriptedCallHandler(
             }
 
             var ivrTime = time.GetElapsedTime(started);
-            await RecordAsync(call, result, directory, startedAt, ivrTime, dialed is null ? "inbound" : "outbound");
+            await RecordAsync(call, result, directory, startedAt, ivrTime, dialed);
             if (dialed is not null) await RecordDialedAsync(dialed, result);
             statistics?.IvrEnded(IvrLegOf(call, result, directory, startedAt, ivrTime, observer.InputFailures));
         }
@@ -125,20 +125,29 @@ public sealed partial class ScriptedCallHandler(
         };
     }
 
-    /// <summary>Every call leaves a trace; collected values are masked (the interpreter masks them).</summary>
-    private async Task RecordAsync(ICall call, ScriptedCallResult result, StoreFlowDirectory directory, DateTimeOffset startedAt, TimeSpan ivrTime, string direction)
+    /// <summary>Every call leaves a trace; collected values are masked (the interpreter masks them). A dialed call's is
+    /// outgoing and names its campaign; it is in the history of the client the flow identified, else of the client the
+    /// contact is (a campaign of clients may run a flow that looks nobody up).</summary>
+    private async Task RecordAsync(ICall call, ScriptedCallResult result, StoreFlowDirectory directory, DateTimeOffset startedAt, TimeSpan ivrTime, DialedCall? dialed)
     {
         var run = result.Run;
         var transfer = run?.Transfer;
         try
         {
+            Guid? clientId = run is not null && Guid.TryParse(run.Client.Id, out var identified) ? identified : null;
+            if (clientId is null && dialed is not null && store is IDialerStore dialer)
+            {
+                clientId = (await dialer.GetContactAsync(dialed.Contact, CancellationToken.None))?.ClientId;
+            }
+
             await store.AddInteractionAsync(new InteractionRecord
             {
                 Id = (call as ITrackedCall)?.ContextId ?? Guid.NewGuid(),
-                ClientId = run is not null && Guid.TryParse(run.Client.Id, out var clientId) ? clientId : null,
+                ClientId = clientId,
                 CallUuid = call.Uuid,
                 At = startedAt,
-                Direction = direction,
+                Direction = dialed is null ? "inbound" : "outbound",
+                Campaign = dialed?.Campaign,
                 CallerNumber = directory.LastLookup?.CallerNumber ?? lookup.CallerNumber(call.Ani) ?? call.Ani,
                 DialedNumber = call.Dnis,
                 Flow = result.Flow,

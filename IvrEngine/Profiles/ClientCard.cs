@@ -180,6 +180,12 @@ public sealed class InteractionRecord
     /// <summary>The agent's disposition (wrap-up code), when set.</summary>
     public string? Disposition { get; set; }
 
+    /// <summary>The outgoing campaign whose dialer placed the call (its id); null for a call that came in.</summary>
+    public string? Campaign { get; set; }
+
+    /// <summary>FreeSWITCH's hangup cause of a dialed attempt nobody answered (USER_BUSY, NO_ANSWER, ...).</summary>
+    public string? HangupCause { get; set; }
+
     /// <summary>The agent's wrap-up note.</summary>
     public string? WrapUpNote { get; set; }
 

@@ -281,6 +281,28 @@ public sealed partial class LiteDbClientStore : IDialerStore
     }
 
     /// <inheritdoc />
+    public async Task<bool> RecordAgentAsync(Guid contactId, string callUuid, string agent, CancellationToken cancellationToken = default)
+    {
+        CheckKey(callUuid, "callUuid", allowEmpty: false);
+        ArgumentException.ThrowIfNullOrEmpty(agent);
+        return await WriteAsync(() =>
+        {
+            var document = ContactCollection.FindById(contactId);
+            if (document is null) return false;
+            var contact = ToContact(document);
+            if (!ApplyAgent(contact, callUuid, agent)) return false;
+            ContactCollection.Update(ContactDocument(contact, document[SeqField].AsInt64));
+            if (InteractionOfCall(callUuid) is { } record)
+            {
+                record.Agent = agent;
+                _interactions.Update(record);
+            }
+
+            return true;
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc />
     public async Task<IReadOnlyList<CampaignContact>> DialingAsync(string engine, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(engine);
@@ -528,6 +550,15 @@ public sealed partial class LiteDbClientStore : IDialerStore
         return true;
     }
 
+    /// <summary>Applies the agent who took an answered call (both stores' rule): to the contact's last attempt only.</summary>
+    internal static bool ApplyAgent(CampaignContact contact, string callUuid, string agent)
+    {
+        if (!string.Equals(contact.CallUuid, callUuid, StringComparison.Ordinal)) return false;
+        contact.Agent = agent;
+        contact.Version++;
+        return true;
+    }
+
     /// <summary>The do-not-call entry of a contact who opted out.</summary>
     internal static DoNotCallEntry OptedOutEntry(CampaignContact contact, DateTimeOffset at) =>
         new(contact.Phone, $"opted out (campaign {contact.CampaignId})", at);
@@ -543,11 +574,26 @@ public sealed partial class LiteDbClientStore : IDialerStore
     private static CampaignTotals TotalsOf(IEnumerable<CampaignContact> contacts)
     {
         int count = 0, pending = 0, dialing = 0, attempts = 0, answered = 0, completed = 0, transferred = 0, optedOut = 0, exhausted = 0, doNotCall = 0, unknown = 0;
+        int dialed = 0, busy = 0, noAnswer = 0, failed = 0;
         foreach (var contact in contacts)
         {
             count++;
             attempts += contact.Attempts;
-            if (IsAnswered(contact)) answered++;
+            if (contact.Attempts > 0) dialed++;
+            if (IsAnswered(contact))
+            {
+                answered++;
+            }
+            else
+            {
+                switch (contact.LastOutcome)
+                {
+                    case AttemptOutcomes.Busy: busy++; break;
+                    case AttemptOutcomes.NoAnswer: noAnswer++; break;
+                    case AttemptOutcomes.Failed: failed++; break;
+                }
+            }
+
             switch (contact.Result)
             {
                 case ContactResults.Completed: completed++; break;
@@ -565,7 +611,8 @@ public sealed partial class LiteDbClientStore : IDialerStore
             }
         }
 
-        return new CampaignTotals(count, pending, dialing, attempts, answered, completed, transferred, optedOut, exhausted, doNotCall, unknown);
+        return new CampaignTotals(count, pending, dialing, attempts, answered, completed, transferred, optedOut, exhausted, doNotCall, unknown,
+            dialed, busy, noAnswer, failed);
     }
 
     /// <summary>A contact counts as answered once an attempt's outcome was <see cref="AttemptOutcomes.Answered"/>, it

@@ -225,6 +225,8 @@ internal static class LiteDbMapping
         doc[nameof(InteractionRecord.IvrDuration)] = record.IvrDuration.Ticks;
         if (record.TotalDuration is { } total) doc[nameof(InteractionRecord.TotalDuration)] = total.Ticks;
         AddText(doc, nameof(InteractionRecord.Disposition), record.Disposition);
+        AddText(doc, nameof(InteractionRecord.Campaign), record.Campaign);
+        AddText(doc, nameof(InteractionRecord.HangupCause), record.HangupCause);
         AddText(doc, nameof(InteractionRecord.WrapUpNote), record.WrapUpNote);
         if (record.WrapUpAt is { } wrapUpAt) doc[nameof(InteractionRecord.WrapUpAt)] = FromDateTimeOffset(wrapUpAt);
         return doc;

@@ -244,9 +244,28 @@ public static class ContactResults
 /// <param name="At">When it was added.</param>
 public sealed record DoNotCallEntry(string Phone, string Reason, DateTimeOffset At);
 
-/// <summary>A campaign's figures.</summary>
+/// <summary>A campaign's figures, over its whole life (they are counted from its contacts as they stand, not per period).</summary>
+/// <param name="Contacts">Contacts in all.</param>
+/// <param name="Pending">Contacts to be called (now or at a retry's time).</param>
+/// <param name="Dialing">Contacts with an attempt in progress.</param>
+/// <param name="Attempts">Attempts made, of every contact.</param>
+/// <param name="Answered">Contacts who answered an attempt.</param>
+/// <param name="Completed">Answered contacts whose call ran the flow to its end.</param>
+/// <param name="Transferred">Answered contacts the flow transferred (to an agent's queue).</param>
+/// <param name="OptedOut">Answered contacts who asked not to be called again.</param>
+/// <param name="Exhausted">Contacts not answered within the campaign's attempts.</param>
+/// <param name="DoNotCall">Contacts passed over because their number is on the do-not-call list.</param>
+/// <param name="Unknown">Contacts whose last attempt's outcome was never learnt.</param>
+/// <param name="Dialed">Contacts with at least one attempt.</param>
+/// <param name="Busy">Contacts whose last attempt found the line busy (to be retried, or exhausted).</param>
+/// <param name="NoAnswer">Contacts whose last attempt was not answered.</param>
+/// <param name="Failed">Contacts whose last attempt failed (a bad number, the network refused it).</param>
 public sealed record CampaignTotals(int Contacts, int Pending, int Dialing, int Attempts, int Answered, int Completed, int Transferred, int OptedOut,
-    int Exhausted, int DoNotCall, int Unknown);
+    int Exhausted, int DoNotCall, int Unknown, int Dialed, int Busy, int NoAnswer, int Failed)
+{
+    /// <summary>Answered contacts per contact dialed, in percent (one decimal); null before any contact was dialed.</summary>
+    public double? AnswerPercent => Dialed == 0 ? null : Math.Round(100.0 * Answered / Dialed, 1);
+}
 
 /// <summary>Where outgoing campaigns, their contacts and the do-not-call list are kept: in the client store (LiteDB or
 /// PostgreSQL). Claims are atomic: with several engines on PostgreSQL each due contact goes to exactly one of them.</summary>
@@ -292,6 +311,11 @@ public interface IDialerStore
     /// <summary>Stores what an answered call ended as: the result, the survey's answers and the agent.</summary>
     Task RecordResultAsync(Guid contactId, string callUuid, string result, IReadOnlyDictionary<string, string> answers, string? agent,
         CancellationToken cancellationToken = default);
+
+    /// <summary>Stores the agent who took the answered call <paramref name="callUuid"/> of a contact (the dialer learns it
+    /// from the queue's events when the call ends): on the contact, when that call is its last attempt, and on the
+    /// call's interaction record, when the call has one. False when the contact's last attempt is another call.</summary>
+    Task<bool> RecordAgentAsync(Guid contactId, string callUuid, string agent, CancellationToken cancellationToken = default);
 
     /// <summary>The contacts an engine had claimed whose attempts have no outcome (after a restart).</summary>
     Task<IReadOnlyList<CampaignContact>> DialingAsync(string engine, CancellationToken cancellationToken = default);

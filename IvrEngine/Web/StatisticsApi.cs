@@ -1,5 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using IvrEngine.Dialer;
+using IvrEngine.Profiles;
 using IvrEngine.Statistics;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -8,8 +10,9 @@ namespace IvrEngine.Web;
 
 /// <summary>The contact center's reports over HTTP, for supervisors and admins (docs/statistics.md): the figures of a
 /// period cut by a dimension, as JSON or CSV. What it counts is the engine's <see cref="StatisticsCollector"/>, added
-/// to the store every few seconds.</summary>
-public sealed class StatisticsApi(IStatisticsStore store, TimeProvider time)
+/// to the store every few seconds. The outgoing campaigns' figures come from the client store's dialer part
+/// (<paramref name="dialer"/>; null: a store that keeps no campaigns, none listed).</summary>
+public sealed partial class StatisticsApi(IStatisticsStore store, TimeProvider time, IDialerStore? dialer = null)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
@@ -33,13 +36,15 @@ public sealed class StatisticsApi(IStatisticsStore store, TimeProvider time)
     /// <summary>One row: its key and its figures.</summary>
     public sealed record ReportRowBody(string Key, ReportFigures Figures);
 
-    /// <summary>Maps <c>GET /api/statistics/report?from=&amp;to=&amp;by=&amp;where=&amp;serviceLevel=&amp;timeZone=&amp;format=json|csv</c>
-    /// and the funnel.</summary>
+    /// <summary>Maps <c>GET /api/statistics/report?from=&amp;to=&amp;by=&amp;where=&amp;serviceLevel=&amp;timeZone=&amp;format=json|csv</c>,
+    /// the funnel, and the outgoing campaigns' figures and results.</summary>
     public void Map(WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
         app.MapGet("/api/statistics/report", (Func<HttpContext, Task<IResult>>)ReportAsync).RequireAuthorization(WebSecurity.Supervisors);
         app.MapGet("/api/statistics/funnel", (Func<HttpContext, Task<IResult>>)FunnelAsync).RequireAuthorization(WebSecurity.Supervisors);
+        app.MapGet("/api/statistics/campaigns", (Func<HttpContext, Task<IResult>>)CampaignsAsync).RequireAuthorization(WebSecurity.Supervisors);
+        app.MapGet("/api/statistics/campaigns/{id}/results", (Func<HttpContext, Task<IResult>>)CampaignResultsAsync).RequireAuthorization(WebSecurity.Supervisors);
     }
 
     /// <summary>A flow's funnel as JSON.</summary>

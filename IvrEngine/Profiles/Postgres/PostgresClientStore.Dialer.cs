@@ -297,6 +297,32 @@ public sealed partial class PostgresClientStore : IDialerStore
     }
 
     /// <inheritdoc />
+    public async Task<bool> RecordAgentAsync(Guid contactId, string callUuid, string agent, CancellationToken cancellationToken = default)
+    {
+        LiteDbClientStore.CheckKey(callUuid, "callUuid", allowEmpty: false);
+        ArgumentException.ThrowIfNullOrEmpty(agent);
+        ThrowIfDisposed();
+        return await WriteAsync(async (connection, transaction) =>
+        {
+            if (await ExecuteAsync(connection, transaction, "UPDATE campaign_contacts SET agent = $3, version = version + 1 WHERE id = $1 AND call_uuid = $2",
+                    cancellationToken, contactId, callUuid, agent) == 0)
+            {
+                return false;
+            }
+
+            // The call's record, as a wrap-up changes it (under the call's lock).
+            if (await LockCallAsync(connection, transaction, callUuid, cancellationToken) is { } record)
+            {
+                record.Agent = agent;
+                await UpdateInteractionAsync(connection, transaction, record, cancellationToken);
+                await NotifyAsync(connection, transaction, StoreChangeKinds.Interaction, callUuid, cancellationToken);
+            }
+
+            return true;
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc />
     public async Task<IReadOnlyList<CampaignContact>> DialingAsync(string engine, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(engine);
@@ -311,22 +337,30 @@ public sealed partial class PostgresClientStore : IDialerStore
     public async Task<CampaignTotals> TotalsAsync(string campaignId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(campaignId);
+        // As the LiteDB store counts (LiteDbClientStore.TotalsOf): busy, no answer and failed are contacts not answered
+        // whose last attempt had that outcome.
         await using var command = Command("""
             SELECT count(*)::int,
                 count(*) FILTER (WHERE status = 'Pending')::int,
                 count(*) FILTER (WHERE status = 'Dialing')::int,
                 coalesce(sum(attempts), 0)::int,
-                count(*) FILTER (WHERE status = 'Done' OR result IS NOT NULL OR last_outcome = 'answered')::int,
+                count(*) FILTER (WHERE answered)::int,
                 count(*) FILTER (WHERE result = 'completed')::int,
                 count(*) FILTER (WHERE result = 'transferred')::int,
                 count(*) FILTER (WHERE result = 'opted-out')::int,
                 count(*) FILTER (WHERE status = 'Exhausted')::int,
                 count(*) FILTER (WHERE status = 'DoNotCall')::int,
-                count(*) FILTER (WHERE status = 'Unknown')::int
-            FROM campaign_contacts WHERE campaign_id = $1
+                count(*) FILTER (WHERE status = 'Unknown')::int,
+                count(*) FILTER (WHERE attempts > 0)::int,
+                count(*) FILTER (WHERE NOT answered AND last_outcome = 'busy')::int,
+                count(*) FILTER (WHERE NOT answered AND last_outcome = 'no-answer')::int,
+                count(*) FILTER (WHERE NOT answered AND last_outcome = 'failed')::int
+            FROM (SELECT *, (status = 'Done' OR result IS NOT NULL OR coalesce(last_outcome = 'answered', false)) AS answered
+                FROM campaign_contacts WHERE campaign_id = $1) c
             """, campaignId);
         return (await ReadFirstAsync(command, r => new CampaignTotals(r.GetInt32(0), r.GetInt32(1), r.GetInt32(2), r.GetInt32(3), r.GetInt32(4), r.GetInt32(5),
-            r.GetInt32(6), r.GetInt32(7), r.GetInt32(8), r.GetInt32(9), r.GetInt32(10)), cancellationToken))!;
+            r.GetInt32(6), r.GetInt32(7), r.GetInt32(8), r.GetInt32(9), r.GetInt32(10), r.GetInt32(11), r.GetInt32(12), r.GetInt32(13), r.GetInt32(14)),
+            cancellationToken))!;
     }
 
     /// <inheritdoc />

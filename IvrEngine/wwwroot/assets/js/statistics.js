@@ -1,6 +1,6 @@
 // The statistics page (supervisors and admins): the live wallboard from the desk stream, the reports of
-// GET /api/statistics/report with their charts, and a flow's funnel from GET /api/statistics/funnel
-// (docs/statistics.md). Charts are Chart.js 4.6.1, bundled in assets/vendor/chart.js (its UMD build sets
+// GET /api/statistics/report with their charts, the outgoing campaigns' figures from GET /api/statistics/campaigns,
+// and a flow's funnel from GET /api/statistics/funnel (docs/statistics.md). Charts are Chart.js 4.6.1, bundled in assets/vendor/chart.js (its UMD build sets
 // window.Chart); every chart's figures are also in a table. The report's pickers (the period, the rows, the filter,
 // the service level, the zone) are kept in the page's query once shown, so its address reproduces the view.
 import { api, ApiError, getSession } from './api.js';
@@ -494,7 +494,47 @@ reportForm.addEventListener('submit', event => {
     from: p.from, to: p.to, by: $('by').value, where: where(), serviceLevel: $('service-level').value, timeZone: p.timeZone,
   })}`);
   loadReport();
+  loadCampaigns();
 });
+
+// ---- the outgoing campaigns --------------------------------------------------------------------------------------
+
+// The campaign table's figures: [JSON name of the totals, heading]. Contacts but for attempts (calls).
+const campaignColumns = [
+  ['contacts', 'Contacts'], ['dialed', 'Dialed'], ['attempts', 'Attempts'], ['answered', 'Answered'], ['answerPercent', 'Answer %'],
+  ['completed', 'Completed'], ['transferred', 'Transferred'], ['optedOut', 'Opted out'],
+  ['busy', 'Busy'], ['noAnswer', 'No answer'], ['failed', 'Failed'], ['doNotCall', 'Do not call'], ['pending', 'Pending'],
+];
+
+async function loadCampaigns() {
+  say($('campaigns-error'), '');
+  try {
+    const { campaigns } = await api('GET', '/api/statistics/campaigns');
+    replaceChildren($('campaigns-table'), el('table', { 'aria-label': 'Outgoing campaigns', 'data-testid': 'campaigns-figures' },
+      el('caption', { text: 'Outgoing campaigns, since each was made' }),
+      el('thead', null, el('tr', null,
+        el('th', { scope: 'col', text: 'Campaign' }), el('th', { scope: 'col', text: 'State' }),
+        campaignColumns.map(([, h]) => el('th', { scope: 'col', class: 'num', text: h })),
+        el('th', { scope: 'col', text: 'Results' }))),
+      el('tbody', null, campaigns.length
+        ? campaigns.map(c => el('tr', { dataset: { campaign: c.id } },
+          el('th', { scope: 'row', text: c.name && c.name !== c.id ? `${c.name} (${c.id})` : c.id }),
+          el('td', { text: c.state }),
+          campaignColumns.map(([name]) => el('td', { class: 'num', text: figure(c.totals[name]) })),
+          el('td', null, el('a', {
+            class: 'csv-link', href: `/api/statistics/campaigns/${encodeURIComponent(c.id)}/results`, text: 'CSV per contact',
+            'aria-label': `CSV per contact of ${c.name || c.id}`, 'data-testid': 'campaign-results-csv',
+          }))))
+        : el('tr', null, el('td', { colspan: campaignColumns.length + 3, class: 'empty', text: 'No outgoing campaigns.' })))));
+    const dialed = campaigns.reduce((sum, c) => sum + c.totals.dialed, 0);
+    say($('campaigns-message'), campaigns.length
+      ? `${campaigns.length} ${campaigns.length === 1 ? 'campaign' : 'campaigns'}, ${dialed} ${dialed === 1 ? 'contact' : 'contacts'} dialed.`
+      : 'No outgoing campaigns.');
+  } catch (error) {
+    say($('campaigns-message'), '');
+    say($('campaigns-error'), `The campaigns could not be read: ${error instanceof ApiError ? error.message : error}`, 'error');
+  }
+}
 
 // ---- the funnel ------------------------------------------------------------------------------------------------
 
@@ -562,5 +602,5 @@ funnelForm.addEventListener('submit', event => {
   loadFunnel();
 });
 
-await loadReport();
+await Promise.all([loadReport(), loadCampaigns()]);
 if ($('flow').value) await loadFunnel();
