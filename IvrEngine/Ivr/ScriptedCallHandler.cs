@@ -134,11 +134,8 @@ public sealed partial class ScriptedCallHandler(
         var transfer = run?.Transfer;
         try
         {
-            Guid? clientId = run is not null && Guid.TryParse(run.Client.Id, out var identified) ? identified : null;
-            if (clientId is null && dialed is not null && store is IDialerStore dialer)
-            {
-                clientId = (await dialer.GetContactAsync(dialed.Contact, CancellationToken.None))?.ClientId;
-            }
+            // The dialed call carries the contact's client (dialer_client): no store read.
+            Guid? clientId = run is not null && Guid.TryParse(run.Client.Id, out var identified) ? identified : dialed?.Client;
 
             await store.AddInteractionAsync(new InteractionRecord
             {
