@@ -153,7 +153,10 @@ public sealed class DialerTests(ITestOutputHelper output)
 
             await lab.Engine.StopAsync(); // every result written
             var done = await dialer.GetContactAsync(contact.Id);
-            (done!.Status, done.Attempts, done.Result).Should().Be((ContactStatus.Done, 1, "transferred"));
+            (done!.Status, done.Attempts, done.Result, done.Agent).Should().Be((ContactStatus.Done, 1, "transferred", "1004@default"),
+                "the agent mod_callcenter bridged the contact to is stored on the contact");
+            (await store.GetInteractionsAsync(client.Id, 5)).Should().ContainSingle(h => h.CallUuid == uuid)
+                .Which.Should().Match<InteractionRecord>(h => h.Direction == "outbound" && h.Campaign == "reminder-real" && h.Agent == "1004@default");
         });
         browser.ScriptErrors.Should().BeEmpty();
     }
@@ -197,12 +200,14 @@ public sealed class DialerTests(ITestOutputHelper output)
             await lab.Events.WaitAsync(e => e.EventName == "CHANNEL_HANGUP" && e.UniqueId == answered.UniqueId, RealLab.Patience, "the end of the call the killed engine served");
 
             // The same engine (by name) again: the attempt it had on the line is unknown, never dialed again; 1000 is dialed.
-            await using (var again = await EngineInstance.StartAsync(lab.FreeSwitch, RealFreeSwitchEnvironment.FreePort(), name, asProcess: true, settings))
+            // (In this process, so that it can be stopped as a host stops, everything written.)
+            await using (var again = await EngineInstance.StartAsync(lab.FreeSwitch, RealFreeSwitchEnvironment.FreePort(), name, asProcess: false, settings))
             {
                 var seen = 0;
                 await lab.Events.WaitAsync(e => e.EventName == "BACKGROUND_JOB" && e["Job-Command"] == "originate" && ++seen == 2, RealLab.Patience,
                     "the restarted engine's originate");
                 await lab.Events.WaitAsync(e => e.EventName == "CHANNEL_HANGUP" && e["variable_dialer_number"] == "1000", RealLab.Patience, "the end of the call to 1000");
+                await again.StopAsync();
             }
 
             var dialed = lab.Events.Snapshot().Where(e => e.EventName == "CHANNEL_CREATE" && e["variable_dialer_campaign"] == "restart-real")
