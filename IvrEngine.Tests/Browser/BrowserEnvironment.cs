@@ -30,6 +30,17 @@ internal static class BrowserEnvironment
             ? Path.Combine(a, "browser")
             : Path.Combine(AppContext.BaseDirectory, "browser-artifacts");
 
+    /// <summary>Where the docs' screenshots go (created): docs/screenshots with <c>IVR_DOCS_SCREENSHOTS=1</c>, else the
+    /// screenshots folder of <see cref="ArtifactsFolder"/>, so an ordinary run takes them and leaves the docs alone.</summary>
+    public static string ScreenshotFolder()
+    {
+        var folder = Environment.GetEnvironmentVariable("IVR_DOCS_SCREENSHOTS") == "1"
+            ? Path.Combine(DeskBrowserTests.RepositoryRoot(), "docs", "screenshots")
+            : Path.Combine(ArtifactsFolder, "screenshots");
+        Directory.CreateDirectory(folder);
+        return folder;
+    }
+
     /// <summary>Playwright's driver (node and its package), copied beside the test assembly by the NuGet package.</summary>
     public static string DriverFolder => Path.Combine(AppContext.BaseDirectory, ".playwright");
 

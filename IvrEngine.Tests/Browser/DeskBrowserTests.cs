@@ -460,9 +460,7 @@ public sealed class DeskBrowserTests(ITestOutputHelper output)
     [BrowserFact]
     public async Task Screenshots_of_the_card_for_a_VIP_a_problem_client_and_a_new_caller()
     {
-        var folder = Environment.GetEnvironmentVariable("IVR_DOCS_SCREENSHOTS") == "1"
-            ? Path.Combine(RepositoryRoot(), "docs", "screenshots")
-            : Path.Combine(BrowserEnvironment.ArtifactsFolder, "screenshots");
+        var folder = BrowserEnvironment.ScreenshotFolder();
         await using var lab = await RealDesk.StartAsync(RealDesk.ShippedFlows);
         await using var browser = await BrowserSession.StartAsync(lab.Url, new ViewportSize { Width = 1280, Height = 900 });
 

@@ -112,7 +112,7 @@ public sealed class DialerBrowserTests
             (await dialer.FindDoNotCallAsync("+15551110002")).Should().BeNull();
 
             await Axe.ShouldHaveNoViolationsAsync(page, "the campaigns page with a paused campaign and its contacts");
-            await browser.SaveScreenshotAsync(Path.Combine(ScreenshotFolder(), "campaigns.png"));
+            await browser.SaveScreenshotAsync(Path.Combine(BrowserEnvironment.ScreenshotFolder(), "campaigns.png"));
             browser.ScriptErrors.Should().BeEmpty();
             browser.FailedResponses.Should().Equal(["400 PUT /api/dialer/campaigns/reminders"], "the refused save is the only error");
         });
@@ -145,14 +145,5 @@ public sealed class DialerBrowserTests
             browser.ScriptErrors.Should().BeEmpty();
             browser.FailedResponses.Should().Equal(["409 POST /api/dialer/campaigns/survey/start"]);
         });
-    }
-
-    private static string ScreenshotFolder()
-    {
-        var folder = Environment.GetEnvironmentVariable("IVR_DOCS_SCREENSHOTS") == "1"
-            ? Path.Combine(DeskBrowserTests.RepositoryRoot(), "docs", "screenshots")
-            : Path.Combine(BrowserEnvironment.ArtifactsFolder, "screenshots");
-        Directory.CreateDirectory(folder);
-        return folder;
     }
 }

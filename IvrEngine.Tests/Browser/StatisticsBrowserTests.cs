@@ -32,7 +32,7 @@ public sealed class StatisticsBrowserTests(ITestOutputHelper output)
     [BrowserFact]
     public async Task The_wallboard_shows_callers_live_and_the_reports_charts_csv_and_funnel_show_the_calls_counted()
     {
-        var folder = ScreenshotFolder();
+        var folder = BrowserEnvironment.ScreenshotFolder();
         await using var lab = await RealDesk.StartAsync(RealDesk.ShippedFlows, "--Statistics:HangupGraceSeconds=0");
         await using var browser = await BrowserSession.StartAsync(lab.Url, new ViewportSize { Width = 1280, Height = 900 });
         var collector = lab.Services.GetRequiredService<StatisticsCollector>();
@@ -182,7 +182,7 @@ public sealed class StatisticsBrowserTests(ITestOutputHelper output)
     [BrowserFact]
     public async Task The_campaign_table_shows_each_outgoing_campaigns_lifetime_figures_and_downloads_them_and_a_campaigns_results_as_csv()
     {
-        var folder = ScreenshotFolder();
+        var folder = BrowserEnvironment.ScreenshotFolder();
         await using var lab = await RealDesk.StartAsync();
         var store = (IDialerStore)lab.Services.GetRequiredService<IClientStore>();
         var now = DateTimeOffset.UtcNow;
@@ -290,7 +290,7 @@ public sealed class StatisticsBrowserTests(ITestOutputHelper output)
     [BrowserFact]
     public async Task A_report_filtered_on_an_agent_shows_that_agents_calls_wrap_ups_requests_and_handle_time_and_its_address_keeps_the_view()
     {
-        var folder = ScreenshotFolder();
+        var folder = BrowserEnvironment.ScreenshotFolder();
         await using var lab = await RealDesk.StartAsync(RealDesk.ShippedFlows, "--Statistics:HangupGraceSeconds=0");
         await using var browser = await BrowserSession.StartAsync(lab.Url, new ViewportSize { Width = 1280, Height = 900 });
         var collector = lab.Services.GetRequiredService<StatisticsCollector>();
@@ -556,16 +556,6 @@ public sealed class StatisticsBrowserTests(ITestOutputHelper output)
         var lines = (await File.ReadAllTextAsync((await download.PathAsync())!)).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
         var header = lines[0].Split(',');
         return lines.Skip(1).Select(l => l.Split(',')).ToDictionary(c => c[0], c => header.Zip(c).Skip(1).ToDictionary(p => p.First, p => p.Second));
-    }
-
-    /// <summary>Where the screenshots go: the docs' folder with IVR_DOCS_SCREENSHOTS=1, else the test run's artifacts.</summary>
-    private static string ScreenshotFolder()
-    {
-        var folder = Environment.GetEnvironmentVariable("IVR_DOCS_SCREENSHOTS") == "1"
-            ? Path.Combine(DeskBrowserTests.RepositoryRoot(), "docs", "screenshots")
-            : Path.Combine(BrowserEnvironment.ArtifactsFolder, "screenshots");
-        Directory.CreateDirectory(folder);
-        return folder;
     }
 
     /// <summary>A table of the page by its name: each body row's header cell (or first cell) to its cells by column.</summary>

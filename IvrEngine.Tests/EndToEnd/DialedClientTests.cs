@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-using IvrEngine.EventSocket;
 using IvrEngine.Profiles;
 using IvrEngine.Simulator;
 using Microsoft.Extensions.DependencyInjection;
@@ -18,15 +16,8 @@ public sealed class DialedClientTests
         await using var simulator = new FreeSwitchSimulator();
         await using var server = await simulator.StartInboundServerAsync(Password);
         simulator.SetContact("2010", SimulatedContact.Answering());
-        await using var watch = new EslInboundClient(new EslInboundOptions { Port = server.EndPoint.Port, Password = Password });
-        var jobs = new BlockingCollection<BackgroundJobResult>();
-        using var subscription = watch.Events.BackgroundJobs().Subscribe(jobs.Add);
-        await watch.StartAsync().WaitAsync(EngineUnderTest.Patience);
-        await watch.SubscribeAsync(["BACKGROUND_JOB"]).WaitAsync(EngineUnderTest.Patience);
-
-        var engine = await EngineUnderTest.StartAsync(null, null,
-            "--Engine:Name=dialed-client", "--Engine:Inbound:Enabled=true", $"--Engine:Inbound:Port={server.EndPoint.Port}", $"--Engine:Inbound:Password={Password}",
-            "--Dialer:Enabled=true", "--Dialer:ScanSeconds=1", $"--Flows:Path={Path.Combine(AppContext.BaseDirectory, "flows")}");
+        await using var watch = await JobWatch.StartAsync(server, Password);
+        var engine = await EngineUnderTest.StartAsync(null, null, JobWatch.DialerSettings(server, Password, "dialed-client"));
         try
         {
             var store = engine.Host.Services.GetRequiredService<IClientStore>();
@@ -47,7 +38,7 @@ public sealed class DialedClientTests
             // The number on the list (2010, say a relative's) is not on the card: the list named the client.
             await dialer.AddContactsAsync("reminders", [new CampaignContact { Id = Guid.CreateVersion7(), CampaignId = "reminders", Phone = "2010", TimeZone = "UTC", ClientId = client.Id }]);
 
-            var reply = jobs.Take(new CancellationTokenSource(EngineUnderTest.Patience).Token);
+            var reply = watch.Next();
             reply.IsOk.Should().BeTrue(reply.Body);
             var uuid = reply.Body.TrimEnd('\n')[4..];
             var call = await simulator.AnsweredCallAsync(uuid).WaitAsync(EngineUnderTest.Patience);

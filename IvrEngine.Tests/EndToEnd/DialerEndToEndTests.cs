@@ -39,16 +39,10 @@ public sealed class DialerEndToEndTests
         simulator.SetContact("2005", SimulatedContact.NeverAnswering);
         simulator.SetContact("2006", SimulatedContact.NotRegistered);
 
-        // What FreeSWITCH reports, seen by a control connection of the test's own.
-        await using var watch = new EslInboundClient(new EslInboundOptions { Port = server.EndPoint.Port, Password = Password });
-        var jobs = new BlockingCollection<BackgroundJobResult>();
-        using var subscription = watch.Events.BackgroundJobs().Subscribe(jobs.Add);
-        await watch.StartAsync().WaitAsync(EngineUnderTest.Patience);
-        await watch.SubscribeAsync(["BACKGROUND_JOB"]).WaitAsync(EngineUnderTest.Patience);
+        await using var watch = await JobWatch.StartAsync(server, Password);
+        var jobs = watch.Jobs;
 
-        var engine = await EngineUnderTest.StartAsync(null, null,
-            "--Engine:Name=dialer-test", "--Engine:Inbound:Enabled=true", $"--Engine:Inbound:Port={server.EndPoint.Port}", $"--Engine:Inbound:Password={Password}",
-            "--Dialer:Enabled=true", "--Dialer:ScanSeconds=1", $"--Flows:Path={Path.Combine(AppContext.BaseDirectory, "flows")}");
+        var engine = await EngineUnderTest.StartAsync(null, null, JobWatch.DialerSettings(server, Password, "dialer-test"));
         Dictionary<string, CampaignContact> contacts;
         try
         {
@@ -134,17 +128,12 @@ public sealed class DialerEndToEndTests
                 await before.AddContactsAsync("restart", [new CampaignContact { Id = Guid.CreateVersion7(), CampaignId = "restart", Phone = "3002", TimeZone = "UTC" }]);
             }
 
-            await using var watch = new EslInboundClient(new EslInboundOptions { Port = server.EndPoint.Port, Password = Password });
-            var jobs = new BlockingCollection<BackgroundJobResult>();
-            using var subscription = watch.Events.BackgroundJobs().Subscribe(jobs.Add);
-            await watch.StartAsync().WaitAsync(EngineUnderTest.Patience);
-            await watch.SubscribeAsync(["BACKGROUND_JOB"]).WaitAsync(EngineUnderTest.Patience);
+            await using var watch = await JobWatch.StartAsync(server, Password);
+            var jobs = watch.Jobs;
 
-            await using (var engine = await EngineUnderTest.StartAsync(null, null,
-                "--Engine:Name=restart-test", "--Engine:Inbound:Enabled=true", $"--Engine:Inbound:Port={server.EndPoint.Port}", $"--Engine:Inbound:Password={Password}",
-                "--Dialer:Enabled=true", "--Dialer:ScanSeconds=1", $"--Store:Path={path}", $"--Flows:Path={Path.Combine(AppContext.BaseDirectory, "flows")}"))
+            await using (var engine = await EngineUnderTest.StartAsync(null, null, JobWatch.DialerSettings(server, Password, "restart-test", $"--Store:Path={path}")))
             {
-                var reply = jobs.Take(new CancellationTokenSource(EngineUnderTest.Patience).Token);
+                var reply = watch.Next();
                 reply.IsOk.Should().BeTrue(reply.Body);
                 var call = await simulator.AnsweredCallAsync(reply.Body.TrimEnd('\n')[4..]).WaitAsync(EngineUnderTest.Patience);
                 await call.HangUpAsync();
@@ -175,17 +164,12 @@ public sealed class DialerEndToEndTests
         simulator.SetContact(DemoDataSeeder.WellKnown.OverduePhone, SimulatedContact.Busy());
         simulator.SetContact(Stranger, SimulatedContact.NeverAnswering);
 
-        await using var watch = new EslInboundClient(new EslInboundOptions { Port = server.EndPoint.Port, Password = Password });
-        var jobs = new BlockingCollection<BackgroundJobResult>();
-        using var subscription = watch.Events.BackgroundJobs().Subscribe(jobs.Add);
-        await watch.StartAsync().WaitAsync(EngineUnderTest.Patience);
-        await watch.SubscribeAsync(["BACKGROUND_JOB"]).WaitAsync(EngineUnderTest.Patience);
+        await using var watch = await JobWatch.StartAsync(server, Password);
+        var jobs = watch.Jobs;
 
         var agentStored = new LogSignal(m => m.Contains("talked to agent " + Agent, StringComparison.Ordinal));
         var engine = await EngineUnderTest.StartAsync(null, s => s.AddSingleton<ILoggerProvider>(agentStored),
-            "--Engine:Name=results-test", "--Engine:Inbound:Enabled=true", $"--Engine:Inbound:Port={server.EndPoint.Port}", $"--Engine:Inbound:Password={Password}",
-            "--Dialer:Enabled=true", "--Dialer:ScanSeconds=1", "--Store:SeedDemoData=true", "--Logging:LogLevel:IvrEngine.Dialer=Information",
-            $"--Flows:Path={Path.Combine(AppContext.BaseDirectory, "flows")}");
+            JobWatch.DialerSettings(server, Password, "results-test", "--Store:SeedDemoData=true", "--Logging:LogLevel:IvrEngine.Dialer=Information"));
         string answeredUuid;
         List<InteractionRecord> answeredHistory, busyHistory;
         try
