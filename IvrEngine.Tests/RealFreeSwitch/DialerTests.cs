@@ -25,6 +25,8 @@ public sealed class DialerTests(ITestOutputHelper output)
 
     private static readonly string[] SurveyNumbers = ["1001", "1002", "1000", "1005", "1006"];
 
+    private static readonly string[] RingingNumbers = ["1000", "1001", "1002"];
+
     private static readonly string[] DialerSettings = ["--Dialer:Enabled=true", "--Dialer:ScanSeconds=1"];
 
     private static CallingHours AlwaysOpen() =>
@@ -94,6 +96,34 @@ public sealed class DialerTests(ITestOutputHelper output)
         contacts["1000"].NextAttemptAt.Should().BeAfter(DateTimeOffset.UtcNow.AddMinutes(50), "no answer is tried again an hour later");
         (contacts["1005"].Status, contacts["1005"].LastHangupCause).Should().Be((ContactStatus.Exhausted, "USER_NOT_REGISTERED"));
         (contacts["1006"].Status, contacts["1006"].Attempts).Should().Be((ContactStatus.DoNotCall, 0));
+    }
+
+    [RealFreeSwitchFact]
+    public async Task Paced_by_the_collections_queue_no_more_phones_ring_than_the_queue_has_agents_waiting()
+    {
+        // Every contact's phone rings unanswered; collections@default has two agents, Available and Waiting
+        // (freeswitch-conf's callcenter.conf.xml), as mod_callcenter's own agent list says.
+        await using var lab = await RealLab.StartAsync(new LabOptions
+        {
+            Agents = ["1001", "1002"], ManualAnswer = ["1001", "1002"], Caller = true, EngineSettings = DialerSettings, FreeSwitchEvents = Events,
+        }, nameof(Paced_by_the_collections_queue_no_more_phones_ring_than_the_queue_has_agents_waiting));
+        var store = (IDialerStore)lab.Engine!.Services!.GetRequiredService<IClientStore>();
+        await store.SaveCampaignAsync(new OutboundCampaign
+        {
+            Id = "agents-real", Name = "Call-backs for collections", CardDnis = "7000", CallerIdNumber = "5550100", DialString = "user/{number}",
+            RingSeconds = 3, Hours = AlwaysOpen(),
+            Pacing = new DialPacing { CallsPerSecond = 10, MaxConcurrent = 10, AgentQueue = "collections@default" },
+            NoAnswer = new RetryRule { After = TimeSpan.FromHours(1), MaxAttempts = 2 },
+            State = OutboundCampaignState.Running, CreatedAt = DateTimeOffset.UtcNow,
+        });
+        await store.AddContactsAsync("agents-real", [.. RingingNumbers.Select(n => new CampaignContact
+        {
+            Id = Guid.CreateVersion7(), CampaignId = "agents-real", Phone = n, TimeZone = "UTC",
+        })]);
+
+        var jobs = await WaitForAsync(lab, 3, e => e.EventName == "BACKGROUND_JOB" && (e["Job-Command"] ?? string.Empty) == "originate", "the three originates' replies");
+        jobs.Select(j => j.Body?.TrimEnd('\n')).Should().AllBe("-ERR NO_ANSWER");
+        PeakAtOnce(lab, "agents-real").Should().Be(2, "two agents waiting: two phones ring at once, the third once one of them stopped");
     }
 
     [RealFreeSwitchFact]
