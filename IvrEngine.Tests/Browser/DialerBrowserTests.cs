@@ -105,8 +105,11 @@ public sealed class DialerBrowserTests
             await dnc.GetByRole(AriaRole.Button, new() { Name = "Add to the list" }).ClickAsync();
             await Assertions.Expect(page.GetByTestId("dnc-msg")).ToHaveTextAsync("+15551110002 is on the do-not-call list (asked by letter).");
             (await dialer.FindDoNotCallAsync("+15551110002")).Should().NotBeNull();
+            var listed = page.GetByRole(AriaRole.Table, new() { Name = "Numbers on the do-not-call list" });
+            await Assertions.Expect(listed.GetByRole(AriaRole.Row, new() { Name = "+15551110002 asked by letter" })).ToBeVisibleAsync();
             await dnc.GetByRole(AriaRole.Button, new() { Name = "Take off the list" }).ClickAsync();
             await Assertions.Expect(page.GetByTestId("dnc-msg")).ToHaveTextAsync("(555) 111-0002 is off the do-not-call list.");
+            await Assertions.Expect(listed.GetByRole(AriaRole.Row, new() { Name = "+15551110002 asked by letter" })).ToHaveCountAsync(0);
             await dnc.GetByRole(AriaRole.Button, new() { Name = "Check the number" }).ClickAsync();
             await Assertions.Expect(page.GetByTestId("dnc-msg")).ToHaveTextAsync("+15551110002 is not on the do-not-call list.");
             (await dialer.FindDoNotCallAsync("+15551110002")).Should().BeNull();

@@ -222,6 +222,13 @@ public abstract class DialerStoreTests<TStorage> : IAsyncLifetime
         await Store.AddDoNotCallAsync(new DoNotCallEntry(Phone(0), "again", Now.AddHours(1)));
         (await Store.FindDoNotCallAsync(Phone(0))).Should().Be(new DoNotCallEntry(Phone(0), "asked by letter", Now), "the first entry is kept");
         (await Store.FindDoNotCallAsync(Phone(3))).Should().BeNull();
+        await Store.AddDoNotCallAsync(new DoNotCallEntry("1001", "an extension", Now));
+        (await Store.DoNotCallAsync(0, 10)).Should().Equal(
+            [new DoNotCallEntry(Phone(0), "asked by letter", Now), new DoNotCallEntry(Phone(1), "admin", Now), new DoNotCallEntry("1001", "an extension", Now)],
+            "the list in the order of the numbers' characters");
+        (await Store.DoNotCallAsync(1, 1)).Select(e => e.Phone).Should().Equal(Phone(1));
+        (await Store.DoNotCallAsync(3, 10)).Should().BeEmpty();
+        (await Store.RemoveDoNotCallAsync("1001")).Should().BeTrue();
 
         var claimed = await Store.ClaimDueAsync("c", EngineA, Now, 2, Utc);
         claimed.Select(c => c.Phone).Should().Equal([Phone(2), Phone(3)], "the listed numbers take no places of the claim");

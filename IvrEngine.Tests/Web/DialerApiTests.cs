@@ -212,6 +212,13 @@ public sealed class DialerApiTests
         (await Dialer(engine).FindDoNotCallAsync("+15551110001"))!.Reason.Should().Be("asked by letter");
         var byAdmin = await DeskWeb.JsonAsync(await http.PostAsJsonAsync("/api/dialer/dnc", new { phone = "1001" }));
         byAdmin.GetProperty("reason").GetString().Should().Be("added by admin");
+        var list = await DeskWeb.JsonAsync(await http.GetAsync(new Uri("/api/dialer/dnc?skip=0&take=10", UriKind.Relative)));
+        list.GetProperty("entries").EnumerateArray().Select(e => (e.GetProperty("phone").GetString(), e.GetProperty("reason").GetString()))
+            .Should().Equal([("+15551110001", "asked by letter"), ("1001", "added by admin")], "the list in the order of the numbers");
+        var second = await DeskWeb.JsonAsync(await http.GetAsync(new Uri("/api/dialer/dnc?skip=1&take=1", UriKind.Relative)));
+        second.GetProperty("entries").EnumerateArray().Select(e => e.GetProperty("phone").GetString()).Should().Equal("1001");
+        (await http.GetAsync(new Uri("/api/dialer/dnc?take=501", UriKind.Relative))).StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        (await http.GetAsync(new Uri("/api/dialer/dnc?skip=-1", UriKind.Relative))).StatusCode.Should().Be(HttpStatusCode.BadRequest);
 
         (await http.DeleteAsync(new Uri("/api/dialer/dnc/%2B15551110001", UriKind.Relative))).StatusCode.Should().Be(HttpStatusCode.NoContent);
         await RefusedAsync(await http.DeleteAsync(new Uri("/api/dialer/dnc/%2B15551110001", UriKind.Relative)), HttpStatusCode.NotFound,

@@ -454,6 +454,9 @@ internal static class SharedClientStores
         public Task<DoNotCallEntry?> FindDoNotCallAsync(string phone, CancellationToken cancellationToken = default) =>
             Timed("FindDoNotCall", Stopwatch.GetTimestamp(), store.FindDoNotCallAsync(phone, cancellationToken));
 
+        public Task<IReadOnlyList<DoNotCallEntry>> DoNotCallAsync(int skip, int take, CancellationToken cancellationToken = default) =>
+            Timed("DoNotCall", Stopwatch.GetTimestamp(), store.DoNotCallAsync(skip, take, cancellationToken));
+
         public void Dispose()
         {
             if (Interlocked.Exchange(ref _disposed, 1) == 0) Release(path);

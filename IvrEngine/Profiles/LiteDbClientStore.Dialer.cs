@@ -367,11 +367,23 @@ public sealed partial class LiteDbClientStore : IDialerStore
         cancellationToken.ThrowIfCancellationRequested();
         if (phone.Length is 0 or > MaxKeyLength) return null;
         var document = await ReadAsync(() => DoNotCallCollection.FindById(phone));
-        return document is null
-            ? null
-            : new DoNotCallEntry(document["_id"].AsString, document[nameof(DoNotCallEntry.Reason)].AsString,
-                _db.Mapper.Deserialize<DateTimeOffset>(document[nameof(DoNotCallEntry.At)]));
+        return document is null ? null : DoNotCallEntryOf(document);
     }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<DoNotCallEntry>> DoNotCallAsync(int skip, int take, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(skip);
+        ArgumentOutOfRangeException.ThrowIfNegative(take);
+        cancellationToken.ThrowIfCancellationRequested();
+        ThrowIfDisposed();
+        if (take == 0) return [];
+        // The numbers are the key: the _id index gives them in order, a page read without a sort.
+        return await ReadAsync(() => DoNotCallCollection.Query().OrderBy("_id").Skip(skip).Limit(take).ToEnumerable().Select(DoNotCallEntryOf).ToList());
+    }
+
+    private DoNotCallEntry DoNotCallEntryOf(BsonDocument document) =>
+        new(document["_id"].AsString, document[nameof(DoNotCallEntry.Reason)].AsString, _db.Mapper.Deserialize<DateTimeOffset>(document[nameof(DoNotCallEntry.At)]));
 
     /// <summary>The query plan of a claim's read (tests: it reads the claim index).</summary>
     internal BsonDocument ExplainClaim(string campaignId, DateTimeOffset now, string timeZone) =>

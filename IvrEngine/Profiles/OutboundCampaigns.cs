@@ -331,4 +331,7 @@ public interface IDialerStore
 
     /// <summary>The do-not-call entry of a number; null when it is not on the list.</summary>
     Task<DoNotCallEntry?> FindDoNotCallAsync(string phone, CancellationToken cancellationToken = default);
+
+    /// <summary>A page of the do-not-call list, in the order of the numbers (as stored: E.164 or an extension).</summary>
+    Task<IReadOnlyList<DoNotCallEntry>> DoNotCallAsync(int skip, int take, CancellationToken cancellationToken = default);
 }

@@ -53,6 +53,9 @@ public sealed partial class DialerApi(IClientStore clients, PhoneNormalizer phon
     /// <summary>A number to put on the do-not-call list.</summary>
     public sealed record DoNotCallInput(string? Phone, string? Reason);
 
+    /// <summary>One page of the do-not-call list, in the order of the numbers.</summary>
+    public sealed record DoNotCallPage(int Skip, int Take, IReadOnlyList<DoNotCallEntry> Entries);
+
     /// <summary>A number's place on the do-not-call list.</summary>
     public sealed record DoNotCallBody(string Phone, bool Listed, string? Reason, DateTimeOffset? At);
 
@@ -73,6 +76,7 @@ public sealed partial class DialerApi(IClientStore clients, PhoneNormalizer phon
             api.MapPost($"/campaigns/{{id}}/{action}", (string id, HttpContext c) => Guard(c, store => ChangeAsync(store, id, action, c)));
         }
 
+        api.MapGet("/dnc", (Delegate)((HttpContext c) => WithStore(store => DoNotCallListAsync(store, c))));
         api.MapGet("/dnc/{phone}", (string phone, HttpContext c) => WithStore(store => CheckAsync(store, phone, c.RequestAborted)));
         api.MapPost("/dnc", (Delegate)((HttpContext c) => Guard(c, store => AddDoNotCallAsync(store, c))));
         api.MapDelete("/dnc/{phone}", (string phone, HttpContext c) => Guard(c, store => RemoveDoNotCallAsync(store, phone, c)));
@@ -216,6 +220,14 @@ public sealed partial class DialerApi(IClientStore clients, PhoneNormalizer phon
         if (change.Campaign is not { } changed) return ContextApi.Problem(409, $"campaign {id}: {change.Refusal}");
         LogSaved(logger, id, CampaignStates.Word(changed.State) + " (" + action + ")", WebSecurity.Require(context.User).UserName);
         return Json(new CampaignBody(changed, await store.TotalsAsync(id, context.RequestAborted)));
+    }
+
+    private static async Task<IResult> DoNotCallListAsync(IDialerStore store, HttpContext context)
+    {
+        var query = context.Request.Query;
+        if (!Number(query["skip"], 0, int.MaxValue, 0, out var skip)) return ContextApi.Problem(400, "skip: a number, 0 or more");
+        if (!Number(query["take"], 1, MaxContactsPage, 50, out var take)) return ContextApi.Problem(400, $"take: a number from 1 to {MaxContactsPage}");
+        return Json(new DoNotCallPage(skip, take, await store.DoNotCallAsync(skip, take, context.RequestAborted)));
     }
 
     private async Task<IResult> CheckAsync(IDialerStore store, string raw, CancellationToken cancellationToken)

@@ -389,8 +389,22 @@ public sealed partial class PostgresClientStore : IDialerStore
         ThrowIfDisposed();
         if (phone.Length is 0 or > LiteDbClientStore.MaxKeyLength || phone.Contains('\0', StringComparison.Ordinal)) return null;
         await using var command = Command("SELECT phone, reason, at FROM do_not_call WHERE phone = $1", phone);
-        return await ReadFirstAsync(command, r => new DoNotCallEntry(r.GetString(0), r.GetString(1), At(r, 2)), cancellationToken);
+        return await ReadFirstAsync(command, DoNotCallEntryOf, cancellationToken);
     }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<DoNotCallEntry>> DoNotCallAsync(int skip, int take, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(skip);
+        ArgumentOutOfRangeException.ThrowIfNegative(take);
+        ThrowIfDisposed();
+        if (take == 0) return [];
+        // COLLATE "C": the numbers in the order of their characters, as the LiteDB store gives them.
+        await using var command = Command("SELECT phone, reason, at FROM do_not_call ORDER BY phone COLLATE \"C\" OFFSET $1 LIMIT $2", (long)skip, (long)take);
+        return await ReadAllAsync(command, DoNotCallEntryOf, cancellationToken);
+    }
+
+    private static DoNotCallEntry DoNotCallEntryOf(NpgsqlDataReader r) => new(r.GetString(0), r.GetString(1), At(r, 2));
 
     /// <summary>The plan of a claim's locking read (tests: it reads the claim index, not the whole table).</summary>
     internal async Task<string> ExplainClaimAsync(string campaignId, DateTimeOffset now, CancellationToken cancellationToken = default)

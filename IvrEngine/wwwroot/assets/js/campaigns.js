@@ -310,6 +310,38 @@ async function loadChoices() {
 
 // ---- the do-not-call list
 const dncForm = byId('dnc-form');
+const dncPage = 50;
+let dncSkip = 0;
+
+async function loadDoNotCall() {
+  const slot = byId('dnc-list');
+  try {
+    const page = await api('GET', `/api/dialer/dnc?skip=${dncSkip}&take=${dncPage}`);
+    const headers = ['Phone number', 'Reason', 'Since'];
+    replaceChildren(slot, el('table', { 'aria-label': 'Numbers on the do-not-call list' },
+      el('caption', { text: page.entries.length ? `Numbers ${dncSkip + 1} to ${dncSkip + page.entries.length}, in the order of the numbers` : 'No numbers' }),
+      el('thead', null, el('tr', null, headers.map(h => el('th', { scope: 'col', text: h })))),
+      el('tbody', null, page.entries.length ? page.entries.map(e => el('tr', null,
+        el('th', { scope: 'row', text: e.phone }),
+        el('td', { text: e.reason }),
+        el('td', { text: formatDateTime(e.at) })))
+        : el('tr', null, el('td', { colspan: headers.length, class: 'empty', text: dncSkip ? 'No more numbers.' : 'The list is empty.' })))));
+    byId('dnc-prev').disabled = dncSkip === 0;
+    byId('dnc-next').disabled = page.entries.length < dncPage;
+  } catch (error) {
+    replaceChildren(slot, el('p', { role: 'alert', class: 'msg-error', text: `Could not load the do-not-call list: ${error.message}` }));
+  }
+}
+
+byId('dnc-prev').addEventListener('click', async () => {
+  dncSkip = Math.max(0, dncSkip - dncPage);
+  await loadDoNotCall();
+});
+byId('dnc-next').addEventListener('click', async () => {
+  dncSkip += dncPage;
+  await loadDoNotCall();
+});
+
 async function doNotCall(what) {
   const message = byId('dnc-msg');
   const phone = byId('dnc-phone').value.trim();
@@ -321,9 +353,11 @@ async function doNotCall(what) {
     if (what === 'add') {
       const entry = await api('POST', '/api/dialer/dnc', { phone, reason: text(byId('dnc-reason').value) });
       say(message, `${entry.phone} is on the do-not-call list (${entry.reason}).`, 'ok');
+      await loadDoNotCall();
     } else if (what === 'remove') {
       await api('DELETE', `/api/dialer/dnc/${seg(phone)}`);
       say(message, `${phone} is off the do-not-call list.`, 'ok');
+      await loadDoNotCall();
     } else {
       const entry = await api('GET', `/api/dialer/dnc/${seg(phone)}`);
       say(message, entry.listed ? `${entry.phone} is on the do-not-call list since ${formatDateTime(entry.at)}: ${entry.reason}.`
@@ -340,4 +374,4 @@ dncForm.addEventListener('submit', event => {
 });
 for (const button of dncForm.querySelectorAll('button[type="button"][data-dnc]')) button.addEventListener('click', () => doNotCall(button.dataset.dnc));
 
-await Promise.all([loadCampaigns(), loadChoices()]);
+await Promise.all([loadCampaigns(), loadChoices(), loadDoNotCall()]);
