@@ -35,7 +35,7 @@ internal static class BrowserEnvironment
     public static string ScreenshotFolder()
     {
         var folder = Environment.GetEnvironmentVariable("IVR_DOCS_SCREENSHOTS") == "1"
-            ? Path.Combine(DeskBrowserTests.RepositoryRoot(), "docs", "screenshots")
+            ? Path.Combine(RealFreeSwitch.RealFreeSwitchEnvironment.RepositoryRoot(), "docs", "screenshots")
             : Path.Combine(ArtifactsFolder, "screenshots");
         Directory.CreateDirectory(folder);
         return folder;

@@ -506,17 +506,6 @@ public sealed class DeskBrowserTests(ITestOutputHelper output)
         });
     }
 
-    /// <summary>The folder holding IvrEngine.sln, above the test assembly.</summary>
-    internal static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "IvrEngine.sln"))) return dir.FullName;
-        }
-
-        throw new InvalidOperationException("IvrEngine.sln not found above " + AppContext.BaseDirectory);
-    }
-
     /// <summary>A 1x1 PNG.</summary>
     private static readonly byte[] OnePixelPng = Convert.FromBase64String(
         "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==");

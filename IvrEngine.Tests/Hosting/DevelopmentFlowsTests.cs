@@ -18,7 +18,7 @@ public sealed class DevelopmentFlowsTests : IDisposable
     [Fact]
     public void In_Development_the_engine_reads_the_project_folders_flows()
     {
-        var project = Path.Combine(RepositoryRoot(), "IvrEngine");
+        var project = Path.Combine(RealFreeSwitch.RealFreeSwitchEnvironment.RepositoryRoot(), "IvrEngine");
 
         using var host = EngineHost.Build(["--environment=Development", .. Common()]);
 
@@ -66,14 +66,4 @@ public sealed class DevelopmentFlowsTests : IDisposable
         "--Store:Path=" + Path.Combine(_temp.FullName, "clients.db"), "--Store:SeedDemoData=false", "--Engine:ListenPort=0",
         "--Web:Enabled=false", "--Logging:LogLevel:Default=Warning",
     ];
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "IvrEngine.sln"))) return dir.FullName;
-        }
-
-        throw new InvalidOperationException("the tests do not run inside the repository");
-    }
 }

@@ -1,6 +1,6 @@
 using System.Globalization;
-using CsvHelper;
 using IvrEngine.Profiles;
+using IvrEngine.Statistics;
 
 namespace IvrEngine.Dialer;
 
@@ -31,15 +31,10 @@ public sealed record CampaignFigures(OutboundCampaign Campaign, CampaignTotals T
 
     /// <summary>Writes the campaigns' figures as CSV, a campaign a line: a value a spreadsheet would run as a formula
     /// (a campaign's name) is escaped.</summary>
-    public static async Task WriteCsvAsync(Stream output, IEnumerable<CampaignFigures> campaigns, CancellationToken cancellationToken = default)
+    public static Task WriteCsvAsync(Stream output, IEnumerable<CampaignFigures> campaigns, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(campaigns);
-        var options = CsvWriterOptions.Default with { Injection = CsvInjection.Escape };
-        await using var writer = CsvWriter.Create(output, options, true);
-        writer.WriteHeader([.. Columns]);
-        foreach (var c in campaigns) await writer.WriteRecordAsync(c.Cells(), cancellationToken);
-        await writer.FlushAsync(cancellationToken);
+        return StatisticsReport.WriteCsvAsync(output, Columns, campaigns.Select(c => c.Cells()), cancellationToken);
     }
 
     /// <summary>The campaign's line.</summary>

@@ -10,9 +10,6 @@ namespace IvrEngine.Hosting;
 /// engine uses (docs/dialer.md).</summary>
 public static partial class EngineCli
 {
-    /// <summary>How a campaign file is read and shown (<see cref="Dialer.CampaignJson"/>, as the admin page's API).</summary>
-    internal static JsonSerializerOptions CampaignJson => Dialer.CampaignJson.Options;
-
     private static Command CampaignCommand(string[] configArgs, TextWriter output, TextWriter error)
     {
         var campaign = new Command("campaign", "Outgoing campaigns: save, contacts, start, pause, resume, stop, list, show, results (docs/dialer.md).");
@@ -81,7 +78,7 @@ public static partial class EngineCli
         try
         {
             await using var stream = File.OpenRead(file);
-            campaign = await JsonSerializer.DeserializeAsync<OutboundCampaign>(stream, CampaignJson, cancellationToken);
+            campaign = await JsonSerializer.DeserializeAsync<OutboundCampaign>(stream, CampaignJson.Options, cancellationToken);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -183,7 +180,7 @@ public static partial class EngineCli
         WithDialerAsync(configArgs, error, async (_, dialer) =>
         {
             if (await dialer.GetCampaignAsync(id, cancellationToken) is not { } campaign) return await UsageAsync(error, $"There is no campaign {id}.");
-            await output.WriteLineAsync(JsonSerializer.Serialize(campaign, CampaignJson));
+            await output.WriteLineAsync(JsonSerializer.Serialize(campaign, CampaignJson.Options));
             var t = await dialer.TotalsAsync(id, cancellationToken);
             await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
                 $"contacts {t.Contacts}: pending {t.Pending}, dialing {t.Dialing}, attempts {t.Attempts}, answered {t.Answered} (completed {t.Completed}, transferred {t.Transferred}, opted out {t.OptedOut}), exhausted {t.Exhausted}, do not call {t.DoNotCall}, unknown {t.Unknown}"));

@@ -562,8 +562,9 @@ public sealed partial class LiteDbClientStore : IDialerStore
         return true;
     }
 
-    /// <summary>Applies the agent who took an answered call (both stores' rule): to the contact's last attempt only.</summary>
-    internal static bool ApplyAgent(CampaignContact contact, string callUuid, string agent)
+    /// <summary>Applies the agent who took an answered call to the contact's last attempt only (the PostgreSQL store's
+    /// update has the same condition: the contact's call uuid is the call's).</summary>
+    private static bool ApplyAgent(CampaignContact contact, string callUuid, string agent)
     {
         if (!string.Equals(contact.CallUuid, callUuid, StringComparison.Ordinal)) return false;
         contact.Agent = agent;

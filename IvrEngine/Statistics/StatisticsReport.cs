@@ -273,7 +273,9 @@ public static class StatisticsReport
         return WriteCsvAsync(output, FunnelColumns, rows.Select(FunnelCells), cancellationToken);
     }
 
-    private static async Task WriteCsvAsync(Stream output, IReadOnlyList<string> header, IEnumerable<IReadOnlyList<string>> lines, CancellationToken cancellationToken)
+    /// <summary>Writes a header and lines as CSV, a value a spreadsheet would run as a formula escaped: every CSV the
+    /// engine serves whole (the reports, the funnel, the outgoing campaigns' figures).</summary>
+    internal static async Task WriteCsvAsync(Stream output, IReadOnlyList<string> header, IEnumerable<IReadOnlyList<string>> lines, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(output);
         var options = CsvWriterOptions.Default with { Injection = CsvInjection.Escape };
